@@ -1,0 +1,57 @@
+"""What every credential format produces: a `Credential` or a specific `Refusal`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from types import MappingProxyType
+from typing import Any, Mapping, Protocol
+
+from kiosk.reasons import Reason
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A personal code that parsed.
+
+    `person_key` is stable for one person across scans (it keys de-duplication and the watch list);
+    `display_name` is already masked for the screen; `fields` holds typed values (str, int, date, ...)
+    named in English snake_case; `notes` are things the policy should weigh (e.g. a masked ID number).
+    """
+
+    format: str
+    person_key: str
+    display_name: str
+    fields: Mapping[str, Any]
+    raw: str
+    notes: tuple[Reason, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A text that is not an acceptable personal code, and why (in plain words, both languages)."""
+
+    format: str
+    reason: Reason
+    raw: str
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What a parser may need besides the text: the clock, and key material for signed formats."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    trust: Any = None
+
+
+class Parser(Protocol):
+    """One credential format. `claims` is a cheap look at the text; `parse` does the work."""
+
+    format: str
+
+    def claims(self, text: str) -> bool: ...
+
+    def parse(self, text: str, context: ParseContext) -> Credential | Refusal: ...

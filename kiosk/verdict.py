@@ -1,0 +1,22 @@
+"""The kiosk's decision about one scan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from kiosk.reasons import Reason
+
+
+class Outcome(str, Enum):
+    ADMIT = "admit"
+    WARN = "warn"
+    REFUSE = "refuse"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: Outcome
+    reasons: tuple[Reason, ...] = ()
+    # True when the same person was already checked in within the de-duplication window: no new entry.
+    repeat: bool = False
