@@ -1,0 +1,283 @@
+"""What the door screen shows, decided without Qt: the window only paints a `DoorView` and a `StatusView`.
+
+One verdict at a time fills the screen (colour, icon, one word, the reason, the masked name, the time) and
+gives way to "ready" by itself after `reset_seconds`; a new scan replaces it at once. Without a verdict the
+screen shows the camera's trouble if it has one, else "ready" (with the offline notice when the server
+cannot be reached). Colour is never the only signal: every look has its own icon, word and sound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import TYPE_CHECKING, Callable
+
+from kiosk.reasons import Reason
+from kiosk.verdict import Outcome
+
+if TYPE_CHECKING:
+    from kiosk.station import ScanResult
+
+
+class ScreenState(str, Enum):
+    READY = "ready"
+    VERDICT = "verdict"
+    CAMERA_DISCONNECTED = "camera_disconnected"
+    OFFLINE = "offline"
+
+
+class CameraState(str, Enum):
+    STARTING = "starting"
+    RUNNING = "running"
+    DISCONNECTED = "disconnected"
+
+
+class SyncKind(str, Enum):
+    NOT_CONFIGURED = "not_configured"
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+@dataclass(frozen=True)
+class SyncState:
+    kind: SyncKind = SyncKind.NOT_CONFIGURED
+    waiting: int = 0
+    last_sync: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Look:
+    """How one kind of screen looks and sounds. `icon` and `sound` name files in resources/."""
+
+    name: str
+    background: str
+    foreground: str
+    icon: str
+    sound: str | None
+
+
+READY = Look("ready", "#0D1B2A", "#FFFFFF", "ready", None)
+ADMIT = Look("admit", "#1B5E20", "#FFFFFF", "admit", "admit")
+WARN = Look("warn", "#FFC107", "#000000", "warn", "warn")
+REFUSE = Look("refuse", "#A50E0E", "#FFFFFF", "refuse", "refuse")
+REPEAT = Look("repeat", "#FF9100", "#000000", "repeat", "repeat")
+SCANNER_PROBLEM = Look("scanner", "#FFC107", "#000000", "scanner", "warn")
+CAMERA_OFF = Look("camera_off", "#37474F", "#FFFFFF", "camera_off", None)
+LOOKS = (READY, ADMIT, WARN, REFUSE, REPEAT, SCANNER_PROBLEM, CAMERA_OFF)
+
+
+def _text(code: str, vi: str, en: str) -> Reason:
+    return Reason(code, vi, en)
+
+
+WORD_READY = _text("ready", "SẴN SÀNG", "READY")
+WORD_ADMIT_IN = _text("admit_in", "MỜI VÀO", "GO IN")
+WORD_ADMIT_OUT = _text("admit_out", "ĐÃ RA", "CHECKED OUT")
+WORD_WARN = _text("warn", "KIỂM TRA", "CHECK")
+WORD_REFUSE = _text("refuse", "DỪNG LẠI", "STOP")
+WORD_REPEAT = _text("repeat", "ĐÃ VÀO RỒI", "ALREADY IN")
+WORD_SCANNER = _text("scanner", "LỖI MÁY QUÉT", "SCANNER ERROR")
+WORD_CAMERA_OFF = _text("camera_off", "MẤT CAMERA", "NO CAMERA")
+
+HINT_READY = _text("hint_ready", "Đưa mã QR vào trước camera", "Hold your QR code up to the camera")
+HINT_CAMERA_OFF = _text(
+    "hint_camera_off",
+    "Camera bị ngắt — kiểm tra dây cáp. Máy quét cầm tay vẫn dùng được",
+    "Camera disconnected — check the cable. The handheld scanner still works",
+)
+HINT_ADMIT = _text("hint_admit", "Mã hợp lệ", "Valid code")
+
+
+@dataclass(frozen=True)
+class DoorView:
+    """Everything the big area of the screen shows, already in the chosen language."""
+
+    state: ScreenState
+    look: Look
+    word: str
+    reason: str
+    name: str = ""
+    time: str = ""
+    notice: str = ""  # one extra line, e.g. "offline — 37 entries waiting" on the ready screen
+
+
+@dataclass(frozen=True)
+class Counts:
+    inside: int
+    today: int
+    capacity: int | None = None
+
+    @property
+    def full(self) -> bool:
+        return self.capacity is not None and self.inside >= self.capacity
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """The always-visible line: mode, counts, camera, sync, station, in the chosen language."""
+
+    mode: str
+    inside: str
+    today: str
+    full: bool
+    camera: str
+    camera_ok: bool
+    sync: str
+    sync_ok: bool
+    station: str
+
+
+@dataclass(frozen=True)
+class _Shown:
+    look: Look
+    word: Reason
+    reasons: tuple[Reason, ...]
+    name: str
+    at: datetime | None
+    until: float
+
+
+def local_time(moment: datetime) -> datetime:
+    return moment.astimezone()
+
+
+class DoorScreen:
+    """The state of the door screen. Times passed to `show_*` and `tick` are monotonic seconds."""
+
+    def __init__(
+        self,
+        reset_seconds: float = 4.0,
+        language: str = "vi",
+        station: str = "",
+        to_local: Callable[[datetime], datetime] = local_time,
+    ) -> None:
+        self.reset_seconds = reset_seconds
+        self.language = language
+        self.station = station
+        self.direction_in = True
+        self.camera = CameraState.STARTING
+        self.sync = SyncState()
+        self.counts = Counts(0, 0)
+        self._to_local = to_local
+        self._shown: _Shown | None = None
+
+    # --- what happened -------------------------------------------------------------------------
+
+    def show_result(self, result: ScanResult, now: float) -> Look:
+        """Put a scan's verdict on screen (replacing any other); returns its look, for the sound."""
+        verdict = result.verdict
+        reasons = tuple(verdict.reasons)
+        if verdict.repeat:
+            look, word = REPEAT, WORD_REPEAT
+            if result.first_seen_at is not None:
+                hhmm = self._to_local(result.first_seen_at).strftime("%H:%M")
+                reasons = (
+                    _text("already_in", f"Đã vào lúc {hhmm}", f"Already checked in at {hhmm}"),
+                ) + reasons
+        elif verdict.outcome is Outcome.ADMIT:
+            look = ADMIT
+            word = WORD_ADMIT_IN if self.direction_in else WORD_ADMIT_OUT
+            reasons = reasons or (HINT_ADMIT,)
+        elif verdict.outcome is Outcome.WARN:
+            look, word = WARN, WORD_WARN
+        else:
+            look, word = REFUSE, WORD_REFUSE
+            if not reasons and result.refusal is not None:
+                reasons = (result.refusal.reason,)
+        self._shown = _Shown(look, word, reasons, result.display_name, result.scanned_at,
+                             now + self.reset_seconds)
+        return look
+
+    def show_problem(self, reason: Reason, now: float) -> Look:
+        """A scan that never reached the policy (e.g. mangled by an input method)."""
+        self._shown = _Shown(SCANNER_PROBLEM, WORD_SCANNER, (reason,), "", None, now + self.reset_seconds)
+        return SCANNER_PROBLEM
+
+    def tick(self, now: float) -> bool:
+        """Let an expired verdict go; True when that changed the screen."""
+        if self._shown is not None and now >= self._shown.until:
+            self._shown = None
+            return True
+        return False
+
+    @property
+    def reset_deadline(self) -> float | None:
+        return None if self._shown is None else self._shown.until
+
+    @property
+    def state(self) -> ScreenState:
+        if self._shown is not None:
+            return ScreenState.VERDICT
+        if self.camera is CameraState.DISCONNECTED:
+            return ScreenState.CAMERA_DISCONNECTED
+        if self.sync.kind is SyncKind.OFFLINE:
+            return ScreenState.OFFLINE
+        return ScreenState.READY
+
+    # --- what to show --------------------------------------------------------------------------
+
+    def view(self) -> DoorView:
+        lang = self.language
+        state = self.state
+        shown = self._shown
+        if shown is not None:
+            time = self._to_local(shown.at).strftime("%H:%M:%S") if shown.at else ""
+            reason = " · ".join(r.text(lang) for r in shown.reasons[:2])
+            return DoorView(state, shown.look, shown.word.text(lang), reason, shown.name, time)
+        if state is ScreenState.CAMERA_DISCONNECTED:
+            return DoorView(state, CAMERA_OFF, WORD_CAMERA_OFF.text(lang), HINT_CAMERA_OFF.text(lang),
+                            notice=self._sync_text() if self.sync.kind is SyncKind.OFFLINE else "")
+        notice = self._sync_text() if state is ScreenState.OFFLINE else ""
+        return DoorView(state, READY, WORD_READY.text(lang), HINT_READY.text(lang), notice=notice)
+
+    def status(self) -> StatusView:
+        lang = self.language
+        mode = _text("mode_in", "CHẾ ĐỘ VÀO", "ENTRY") if self.direction_in else _text(
+            "mode_out", "CHẾ ĐỘ RA", "EXIT")
+        counts = self.counts
+        inside = str(counts.inside) if counts.capacity is None else f"{counts.inside}/{counts.capacity}"
+        return StatusView(
+            mode=mode.text(lang),
+            inside=_text("inside", f"Đang ở trong: {inside}", f"Inside now: {inside}").text(lang),
+            today=_text("today", f"Hôm nay: {counts.today}", f"Today: {counts.today}").text(lang),
+            full=counts.full,
+            camera=_CAMERA_TEXT[self.camera].text(lang),
+            camera_ok=self.camera is CameraState.RUNNING,
+            sync=self._sync_text(),
+            sync_ok=self.sync.kind is not SyncKind.OFFLINE,
+            station=self.station,
+        )
+
+    def _sync_text(self) -> str:
+        sync = self.sync
+        if sync.kind is SyncKind.NOT_CONFIGURED:
+            text = _text("sync_off", "Chưa cài máy chủ", "No server configured")
+        elif sync.kind is SyncKind.OFFLINE:
+            text = _text("sync_offline", f"Ngoại tuyến — {sync.waiting} lượt đang chờ gửi",
+                         f"offline — {sync.waiting} entries waiting")
+        elif sync.last_sync is None:
+            text = _text("sync_online", "Trực tuyến", "online")
+        else:
+            hhmm = self._to_local(sync.last_sync).strftime("%H:%M")
+            text = _text("sync_last", f"Trực tuyến — đồng bộ lúc {hhmm}", f"online — last sync {hhmm}")
+        return text.text(self.language)
+
+
+_CAMERA_TEXT = {
+    CameraState.STARTING: _text("camera_starting", "Camera: đang mở…", "Camera: starting…"),
+    CameraState.RUNNING: _text("camera_running", "Camera: đang chạy", "Camera: on"),
+    CameraState.DISCONNECTED: _text("camera_lost", "Camera: mất kết nối", "Camera: disconnected"),
+}
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG 2 contrast ratio of two #RRGGBB colours (7:1 is the AAA level we require)."""
+    lighter, darker = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]

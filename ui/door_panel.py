@@ -1,0 +1,118 @@
+"""The big area of the door screen: paints a `DoorView` (colour, icon, word, reason, name, time) and, on the
+ready screen, the down-scaled live preview. Font sizes follow the widget's height so that the verdict word
+stays legible at two metres on any monitor."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QRectF, Qt
+from PySide6.QtGui import QFont, QImage, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from kiosk.door_screen import DoorView, ScreenState
+from ui.resource_paths import icon_path
+
+# Share of the window's height (the whole screen in kiosk mode) for each line of text.
+WORD_HEIGHT = 0.11
+REASON_HEIGHT = 0.05
+DETAIL_HEIGHT = 0.045
+ICON_HEIGHT = 0.22
+
+
+def render_icon(name: str, colour: str, size: int) -> QPixmap:
+    svg = icon_path(name).read_text(encoding="utf-8").replace("currentColor", colour)
+    renderer = QSvgRenderer(QByteArray(svg.encode("utf-8")))
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    renderer.render(painter, QRectF(0, 0, size, size))
+    painter.end()
+    return pixmap
+
+
+class DoorPanel(QWidget):
+    """Shows one `DoorView`. `screen_height` is what the font sizes are measured against."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("doorPanel")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._view: DoorView | None = None
+        self._icon_cache: dict[tuple[str, str, int], QPixmap] = {}
+
+        self.icon = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.word = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictWord")
+        self.reason = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictReason")
+        self.reason.setWordWrap(True)
+        self.name = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictName")
+        self.time = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictTime")
+        self.notice = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictNotice")
+        self.notice.setWordWrap(True)
+        self.preview = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="preview")
+        self.preview.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.addStretch(1)
+        for widget in (self.icon, self.word, self.reason, self.name, self.time, self.notice):
+            layout.addWidget(widget)
+        layout.addWidget(self.preview, 3)
+        layout.addStretch(1)
+
+    def screen_height(self) -> int:
+        return self.window().height()
+
+    def show_view(self, view: DoorView) -> None:
+        self._view = view
+        look = view.look
+        self.setStyleSheet(
+            f"#doorPanel {{ background: {look.background}; }}"
+            f"#doorPanel QLabel {{ color: {look.foreground}; background: transparent; }}"
+        )
+        self.word.setText(view.word)
+        self.reason.setText(view.reason)
+        self.name.setText(view.name)
+        self.name.setVisible(bool(view.name))
+        self.time.setText(view.time)
+        self.time.setVisible(bool(view.time))
+        self.notice.setText(view.notice)
+        self.notice.setVisible(bool(view.notice))
+        self.preview.setVisible(view.state in (ScreenState.READY, ScreenState.OFFLINE))
+        self._apply_sizes()
+
+    def show_preview(self, image: QImage) -> None:
+        if not self.preview.isVisible():
+            return
+        box = self.preview.size()
+        self.preview.setPixmap(
+            QPixmap.fromImage(image).scaled(box, Qt.AspectRatioMode.KeepAspectRatio,
+                                            Qt.TransformationMode.FastTransformation)
+        )
+
+    def clear_preview(self) -> None:
+        self.preview.clear()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._apply_sizes()
+
+    def _apply_sizes(self) -> None:
+        height = max(self.screen_height(), 200)
+        for label, share, bold in (
+            (self.word, WORD_HEIGHT, True),
+            (self.reason, REASON_HEIGHT, False),
+            (self.name, DETAIL_HEIGHT, True),
+            (self.time, DETAIL_HEIGHT, False),
+            (self.notice, REASON_HEIGHT, True),
+        ):
+            font = QFont(label.font())
+            font.setPixelSize(int(height * share))
+            font.setBold(bold)
+            label.setFont(font)
+        if self._view is not None:
+            look = self._view.look
+            size = int(height * ICON_HEIGHT * (0.6 if self.preview.isVisible() else 1.0))
+            key = (look.icon, look.foreground, size)
+            if key not in self._icon_cache:
+                self._icon_cache[key] = render_icon(look.icon, look.foreground, size)
+            self.icon.setPixmap(self._icon_cache[key])

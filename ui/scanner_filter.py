@@ -1,0 +1,89 @@
+"""The global input buffer for USB handheld scanners: watches every key press in the application, whatever
+has focus, and hands complete scans on; the timing rules live in `kiosk.scanner_input.ScanBuffer`."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit
+
+from kiosk.scanner_input import ScanBuffer, ScannerTiming
+
+_ENDS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab)
+
+
+class ScannerFilter(QObject):
+    """Emits `scanned(text)` for each complete scan.
+
+    Keys typed into a text field still reach it (a person may be typing a name); when a burst there turns
+    out to be a scan, the scanned text is taken back out of the field and its Enter is swallowed, so that a
+    scan never presses the focused button or submits a half-filled form.
+    """
+
+    scanned = Signal(str)
+
+    def __init__(self, timing: ScannerTiming = ScannerTiming(), parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._buffer = ScanBuffer(timing)
+        self._clock = time.monotonic
+        self._pause = QTimer(self, singleShot=True, interval=int(timing.end_pause * 1000) + 10)
+        self._pause.timeout.connect(self._poll)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        if not _first_receiver(watched):
+            return False
+        now = self._clock()
+        key = event.key()
+        if key in _ENDS:
+            text = self._buffer.end(now)
+            if text is None:
+                return False
+            self._deliver(text)
+            return True
+        if key == Qt.Key.Key_Backspace:
+            self._buffer.backspace(now)
+            return False
+        typed = event.text()
+        if typed and typed.isprintable():
+            finished = self._buffer.key(typed, now)
+            if finished is not None:
+                self._deliver(finished)
+            self._pause.start()
+            # In the door screen nothing takes text: swallow the keys so they press no button.
+            return not _is_text_field(QApplication.focusWidget())
+        return False
+
+    def _poll(self) -> None:
+        text = self._buffer.poll(self._clock())
+        if text is not None:
+            self._deliver(text)
+
+    def _deliver(self, text: str) -> None:
+        _take_back(QApplication.focusWidget(), text)
+        self.scanned.emit(text)
+
+
+def _first_receiver(watched: QObject) -> bool:
+    # A key press goes to the focus widget (or the window when nothing has focus) and, if ignored there,
+    # on to each parent: look at it once only.
+    if not watched.isWidgetType():
+        return False
+    focus = QApplication.focusWidget()
+    return watched is focus if focus is not None else watched.isWindow()
+
+
+def _is_text_field(widget: object) -> bool:
+    return isinstance(widget, (QLineEdit, QPlainTextEdit, QTextEdit))
+
+
+def _take_back(widget: object, text: str) -> None:
+    if isinstance(widget, QLineEdit) and widget.text().endswith(text):
+        widget.setText(widget.text()[: -len(text)])
+    elif isinstance(widget, (QPlainTextEdit, QTextEdit)):
+        content = widget.toPlainText()
+        if content.endswith(text):
+            widget.setPlainText(content[: -len(text)])
