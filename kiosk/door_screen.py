@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Callable
 from kiosk.reasons import Reason
 from kiosk.verdict import Outcome
 
+from kiosk.station import Counts
+
 if TYPE_CHECKING:
     from kiosk.station import ScanResult
 
@@ -77,6 +79,7 @@ WORD_ADMIT_OUT = _text("admit_out", "ĐÃ RA", "CHECKED OUT")
 WORD_WARN = _text("warn", "KIỂM TRA", "CHECK")
 WORD_REFUSE = _text("refuse", "DỪNG LẠI", "STOP")
 WORD_REPEAT = _text("repeat", "ĐÃ VÀO RỒI", "ALREADY IN")
+WORD_REPEAT_OUT = _text("repeat_out", "ĐÃ RA RỒI", "ALREADY OUT")
 WORD_SCANNER = _text("scanner", "LỖI MÁY QUÉT", "SCANNER ERROR")
 WORD_CAMERA_OFF = _text("camera_off", "MẤT CAMERA", "NO CAMERA")
 
@@ -100,17 +103,6 @@ class DoorView:
     name: str = ""
     time: str = ""
     notice: str = ""  # one extra line, e.g. "offline — 37 entries waiting" on the ready screen
-
-
-@dataclass(frozen=True)
-class Counts:
-    inside: int
-    today: int
-    capacity: int | None = None
-
-    @property
-    def full(self) -> bool:
-        return self.capacity is not None and self.inside >= self.capacity
 
 
 @dataclass(frozen=True)
@@ -158,7 +150,7 @@ class DoorScreen:
         self.direction_in = True
         self.camera = CameraState.STARTING
         self.sync = SyncState()
-        self.counts = Counts(0, 0)
+        self.counts = Counts(0, 0, None)
         self._to_local = to_local
         self._shown: _Shown | None = None
 
@@ -169,12 +161,9 @@ class DoorScreen:
         verdict = result.verdict
         reasons = tuple(verdict.reasons)
         if verdict.repeat:
-            look, word = REPEAT, WORD_REPEAT
-            if result.first_seen_at is not None:
-                hhmm = self._to_local(result.first_seen_at).strftime("%H:%M")
-                reasons = (
-                    _text("already_in", f"Đã vào lúc {hhmm}", f"Already checked in at {hhmm}"),
-                ) + reasons
+            # The policy's reason already says when ("Already checked in at 08:15").
+            look = REPEAT
+            word = WORD_REPEAT if self.direction_in else WORD_REPEAT_OUT
         elif verdict.outcome is Outcome.ADMIT:
             look = ADMIT
             word = WORD_ADMIT_IN if self.direction_in else WORD_ADMIT_OUT
@@ -241,7 +230,7 @@ class DoorScreen:
             mode=mode.text(lang),
             inside=_text("inside", f"Đang ở trong: {inside}", f"Inside now: {inside}").text(lang),
             today=_text("today", f"Hôm nay: {counts.today}", f"Today: {counts.today}").text(lang),
-            full=counts.full,
+            full=counts.capacity is not None and counts.inside >= counts.capacity,
             camera=_CAMERA_TEXT[self.camera].text(lang),
             camera_ok=self.camera is CameraState.RUNNING,
             sync=self._sync_text(),

@@ -1,0 +1,144 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from kiosk.credentials.examples import AN, BINH, SAMPLE_PAYLOADS, vnqr_payload
+from kiosk.door_screen import (
+    ADMIT,
+    LOOKS,
+    REFUSE,
+    REPEAT,
+    SCANNER_PROBLEM,
+    WARN,
+    CameraState,
+    DoorScreen,
+    ScreenState,
+    SyncKind,
+    SyncState,
+    contrast_ratio,
+)
+from kiosk.entry import Direction
+from kiosk.scanner_input import SCANNER_INPUT_METHOD
+from kiosk.settings import Settings
+from kiosk.station import Counts, Station
+from kiosk.store import Store
+
+T0 = datetime(2026, 3, 2, 1, 15, tzinfo=timezone.utc)  # 08:15 in Hà Nội
+HANOI = timezone(timedelta(hours=7))
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def station(tmp_path):
+    settings = Settings(station_name="Cổng A", watch_list=(f"qid:{BINH.qid}",), watch_action="warn")
+    store = Store.open(tmp_path / "entries.sqlite3")
+    clock = Clock()
+    yield Station(settings, store, clock=clock), clock
+    store.close()
+
+
+def screen(**kwargs) -> DoorScreen:
+    return DoorScreen(reset_seconds=4.0, to_local=lambda moment: moment.astimezone(HANOI), **kwargs)
+
+
+def url_text() -> str:
+    return next(p.text for p in SAMPLE_PAYLOADS if p.format == "url")
+
+
+def test_each_verdict_has_its_own_colour_icon_word_and_sound(station) -> None:
+    station, clock = station
+    door = screen()
+    shown = {}
+    for text in (vnqr_payload(AN), vnqr_payload(BINH), url_text(), vnqr_payload(AN)):
+        look = door.show_result(station.check_text(text), now=0.0)
+        shown[look.name] = door.view()
+        clock.now += timedelta(minutes=1)
+    assert list(shown) == ["admit", "warn", "refuse", "repeat"]
+    assert shown["admit"].word == "MỜI VÀO" and shown["admit"].name == "NGUYEN V. A."
+    assert shown["admit"].time == "08:15:00"
+    assert "danh sách theo dõi" in shown["warn"].reason
+    assert "không phải mã cá nhân" in shown["refuse"].reason and shown["refuse"].name == ""
+    assert shown["repeat"].word == "ĐÃ VÀO RỒI"
+    assert f"{T0.astimezone():%H:%M}" in shown["repeat"].reason  # the policy speaks the machine's local time
+    looks = [ADMIT, WARN, REFUSE, REPEAT, SCANNER_PROBLEM]
+    for attribute in ("icon", "sound"):
+        values = [getattr(look, attribute) for look in looks if look is not SCANNER_PROBLEM]
+        assert len(set(values)) == len(values), attribute
+
+
+def test_the_verdict_returns_to_ready_by_itself_and_a_new_scan_replaces_it(station) -> None:
+    station, clock = station
+    door = screen()
+    door.show_result(station.check_text(url_text()), now=10.0)
+    assert door.state is ScreenState.VERDICT and door.reset_deadline == 14.0
+    door.show_result(station.check_text(vnqr_payload(AN)), now=11.0)
+    assert door.view().look is ADMIT and door.reset_deadline == 15.0
+    assert not door.tick(14.9)
+    assert door.tick(15.0)
+    assert door.state is ScreenState.READY and door.view().word == "SẴN SÀNG"
+
+
+def test_language_switch_changes_every_text_of_the_current_screen(station) -> None:
+    station, _ = station
+    door = screen()
+    door.show_result(station.check_text(url_text()), now=0.0)
+    door.language = "en"
+    view = door.view()
+    assert view.word == "STOP" and "not a personal code" in view.reason
+    door.sync = SyncState(SyncKind.OFFLINE, waiting=37)
+    assert door.status().sync == "offline — 37 entries waiting"
+    door.language = "vi"
+    assert door.status().sync == "Ngoại tuyến — 37 lượt đang chờ gửi"
+
+
+def test_camera_trouble_and_offline_show_when_no_verdict_is_up(station) -> None:
+    station, _ = station
+    door = screen()
+    door.sync = SyncState(SyncKind.OFFLINE, waiting=3)
+    assert door.state is ScreenState.OFFLINE and "3" in door.view().notice
+    door.camera = CameraState.DISCONNECTED
+    assert door.state is ScreenState.CAMERA_DISCONNECTED
+    assert door.view().word == "MẤT CAMERA" and "máy quét cầm tay" in door.view().reason.lower()
+    door.show_result(station.check_text(vnqr_payload(AN)), now=0.0)
+    assert door.state is ScreenState.VERDICT
+    door.tick(5.0)
+    assert door.state is ScreenState.CAMERA_DISCONNECTED
+
+
+def test_exit_mode_says_checked_out(station) -> None:
+    station, _ = station
+    door = screen()
+    station.set_direction(Direction.OUT)
+    door.direction_in = False
+    door.show_result(station.check_text(vnqr_payload(AN)), now=0.0)
+    assert door.view().word == "ĐÃ RA"
+    assert door.status().mode == "CHẾ ĐỘ RA"
+
+
+def test_a_mangled_scan_tells_the_guard_what_to_fix() -> None:
+    door = screen(language="en")
+    assert door.show_problem(SCANNER_INPUT_METHOD, now=0.0) is SCANNER_PROBLEM
+    assert "switch it off" in door.view().reason and door.view().word == "SCANNER ERROR"
+
+
+def test_status_line_shows_counts_capacity_and_sync() -> None:
+    door = screen(station="Cổng A")
+    door.counts = Counts(inside=200, today=345, capacity=200)
+    status = door.status()
+    assert status.inside == "Đang ở trong: 200/200" and status.full
+    assert status.today == "Hôm nay: 345" and status.station == "Cổng A"
+    assert status.sync == "Chưa cài máy chủ" and status.sync_ok
+    door.sync = SyncState(SyncKind.ONLINE, last_sync=T0)
+    assert door.status().sync == "Trực tuyến — đồng bộ lúc 08:15"
+
+
+@pytest.mark.parametrize("look", LOOKS, ids=lambda look: look.name)
+def test_every_look_has_at_least_7_to_1_contrast(look) -> None:
+    assert contrast_ratio(look.foreground, look.background) >= 7.0
