@@ -1,0 +1,160 @@
+"""Behind the admin PIN: settings, the log (masked), CSV export (audited by the store), purge, and leaving
+kiosk mode. The dialog only collects requests; the door thread does the work and answers by signal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.admin_pin import PinError
+from kiosk.entry import Entry
+from kiosk.settings import Settings
+from ui.dialogs.settings_form import SettingsForm
+from ui.workers import LogQuery
+
+
+class AdminDialog(QDialog):
+    settings_saved = Signal(object)
+    log_requested = Signal(object)
+    export_requested = Signal(str, str)
+    purge_requested = Signal(int)
+    leave_kiosk = Signal()
+    quit_kiosk = Signal()
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self.resize(900, 640)
+        self.tabs = QTabWidget()
+        self.form = SettingsForm(settings)
+        self.save = QPushButton(objectName="saveSettings")
+        self.save.clicked.connect(self._save)
+        self.settings_message = QLabel(objectName="dialogError")
+        self.settings_message.setWordWrap(True)
+        settings_tab = _column(self.form, self.settings_message, self.save)
+
+        self.search = QLineEdit(objectName="logSearch")
+        self.search.returnPressed.connect(self.request_log)
+        self.table = QTableWidget(0, 6, objectName="logTable")
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        log_tab = _column(self.search, self.table)
+
+        self.export_path = QLineEdit(str(_default_export_path()), objectName="exportPath")
+        self.browse = QPushButton()
+        self.browse.clicked.connect(self._browse)
+        self.export = QPushButton(objectName="exportButton")
+        self.export.clicked.connect(lambda: self.export_requested.emit(self.export_path.text(), "admin"))
+        self.purge = QPushButton(objectName="purgeButton")
+        self.purge.clicked.connect(lambda: self.purge_requested.emit(self._settings.retention_days))
+        self.data_message = QLabel(objectName="dataMessage")
+        self.data_message.setWordWrap(True)
+        path_row = QWidget()
+        row = QHBoxLayout(path_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.export_path, 1)
+        row.addWidget(self.browse)
+        data_tab = _column(path_row, self.export, self.purge, self.data_message)
+        data_tab.layout().addStretch(1)
+
+        self.leave = QPushButton(objectName="leaveKiosk")
+        self.leave.clicked.connect(self.leave_kiosk)
+        self.quit = QPushButton(objectName="quitKiosk")
+        self.quit.clicked.connect(self.quit_kiosk)
+        kiosk_tab = _column(self.leave, self.quit)
+        kiosk_tab.layout().addStretch(1)
+
+        for tab in (settings_tab, log_tab, data_tab, kiosk_tab):
+            self.tabs.addTab(tab, "")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        self.tabs.currentChanged.connect(lambda index: index == 1 and self.request_log())
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Administration"))
+        for index, title in enumerate((self.tr("Settings"), self.tr("Log"), self.tr("Export and purge"),
+                                       self.tr("Kiosk mode"))):
+            self.tabs.setTabText(index, title)
+        self.save.setText(self.tr("Save settings"))
+        self.search.setPlaceholderText(self.tr("Search masked name, person key or format, then Enter"))
+        self.table.setHorizontalHeaderLabels([self.tr("Time"), self.tr("Direction"), self.tr("Verdict"),
+                                              self.tr("Format"), self.tr("Name (masked)"),
+                                              self.tr("Reasons")])
+        self.browse.setText(self.tr("Choose…"))
+        self.export.setText(self.tr("Export the log as CSV (recorded in the audit log)"))
+        self.purge.setText(self.tr("Delete entries older than %n days now", "",
+                                   self._settings.retention_days))
+        self.leave.setText(self.tr("Leave full-screen kiosk mode"))
+        self.quit.setText(self.tr("Close the kiosk"))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def request_log(self) -> None:
+        self.log_requested.emit(LogQuery(self.search.text().strip()))
+
+    def show_entries(self, entries: list[Entry]) -> None:
+        language = self._settings.language
+        self.table.setRowCount(len(entries))
+        for row, entry in enumerate(entries):
+            cells = (f"{entry.scanned_at.astimezone():%Y-%m-%d %H:%M:%S}", entry.direction.value,
+                     entry.verdict.value, entry.format, entry.display_name,
+                     "; ".join(reason.text(language) for reason in entry.reasons))
+            for column, text in enumerate(cells):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+
+    def show_exported(self, count: int, path: str) -> None:
+        self.data_message.setText(self.tr("%n entries written to %1", "", count).replace("%1", path))
+
+    def show_purged(self, count: int) -> None:
+        self.data_message.setText(self.tr("%n old entries deleted", "", count))
+
+    def show_failed(self, message: str) -> None:
+        self.data_message.setText(message)
+
+    def _save(self) -> None:
+        try:
+            settings = self.form.settings()
+        except PinError as error:
+            self.settings_message.setText(error.reason.text(self._settings.language))
+            return
+        self._settings = settings
+        self.settings_message.setText(self.tr("Saved."))
+        self.settings_saved.emit(settings)
+        self.retranslate()
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export the log"), self.export_path.text(),
+                                              "CSV (*.csv)")
+        if path:
+            self.export_path.setText(path)
+
+
+def _column(*widgets: QWidget) -> QWidget:
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return page
+
+
+def _default_export_path() -> Path:
+    return Path.home() / f"kiosk-log-{datetime.now():%Y%m%d-%H%M}.csv"

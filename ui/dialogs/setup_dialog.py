@@ -1,0 +1,66 @@
+"""First start: the station's name, the admin PIN and the camera are chosen by a person, not defaulted."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
+
+from kiosk.admin_pin import PinError
+from kiosk.reasons import Reason
+from kiosk.settings import Settings
+from ui.dialogs.settings_form import PinFields, camera_box
+
+NAME_MISSING = Reason("setup_name", "Đặt tên cho điểm kiểm soát, ví dụ: Cổng A",
+                      "Name this station, e.g. Gate A")
+
+
+class SetupDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self.result_settings: Settings | None = None
+        self.intro = QLabel(objectName="setupIntro")
+        self.intro.setWordWrap(True)
+        self.station = QLineEdit(settings.station_name, objectName="stationName")
+        self.pins = PinFields()
+        self.camera = camera_box(settings.camera)
+        self.error = QLabel(objectName="dialogError")
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        buttons.accepted.connect(self.finish)
+        self.form = QFormLayout(self)
+        self.form.addRow(self.intro)
+        for field in (self.station, self.pins.pin, self.pins.repeat, self.camera):
+            self.form.addRow("", field)
+        self.form.addRow(self.error)
+        self.form.addRow(buttons)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Set up this station"))
+        self.intro.setText(self.tr("Three things before the first visitor: a name for this station, "
+                                   "an admin PIN, and the camera."))
+        labels = (self.tr("Station name"), self.tr("Admin PIN (4–12 digits)"), self.tr("Admin PIN again"),
+                  self.tr("Camera"))
+        for row, text in enumerate(labels, start=1):
+            self.form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget().setText(text)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def finish(self) -> None:
+        language = self._settings.language
+        name = self.station.text().strip()
+        if not name:
+            self.error.setText(NAME_MISSING.text(language))
+            return
+        try:
+            pin_hash = self.pins.new_hash(required=True)
+        except PinError as error:
+            self.error.setText(error.reason.text(language))
+            return
+        self.result_settings = self._settings.replace(
+            station_name=name, admin_pin_hash=pin_hash, camera=self.camera.currentText().strip() or "demo")
+        self.accept()

@@ -1,0 +1,115 @@
+"""The always-visible bars above and below the verdict: station, mode, counts, clock; camera, sync, and the
+few buttons a guard needs (each with a function key, since a scanner's keystrokes must press no button)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from kiosk.door_screen import StatusView
+
+BAR_TEXT_HEIGHT = 0.032  # share of the window's height
+
+
+def _scaled(widget: QWidget, share: float, bold: bool = False) -> None:
+    font = QFont(widget.font())
+    font.setPixelSize(max(12, int(widget.window().height() * share)))
+    font.setBold(bold)
+    widget.setFont(font)
+
+
+class TopBar(QFrame):
+    """Station name, entry/exit mode (click or F2), people inside, checked in today, clock."""
+
+    toggle_mode = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="topBar")
+        self.station = QLabel(objectName="station")
+        self.mode = QPushButton(objectName="modeButton")
+        self.mode.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.mode.clicked.connect(self.toggle_mode)
+        self.inside = QLabel(objectName="inside")
+        self.today = QLabel(objectName="today")
+        self.clock = QLabel(objectName="clock")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 8, 16, 8)
+        layout.setSpacing(28)
+        layout.addWidget(self.station)
+        layout.addWidget(self.mode)
+        layout.addStretch(1)
+        layout.addWidget(self.inside)
+        layout.addWidget(self.today)
+        layout.addWidget(self.clock)
+
+    def show_status(self, status: StatusView, entry_mode: bool) -> None:
+        self.station.setText(status.station)
+        self.mode.setText(f"{status.mode}  ⇄ F2")
+        self.mode.setProperty("exitMode", not entry_mode)
+        self.inside.setText(status.inside)
+        self.inside.setProperty("full", status.full)
+        self.today.setText(status.today)
+        for widget in (self.mode, self.inside):
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+        for widget in (self.station, self.mode, self.inside, self.today, self.clock):
+            _scaled(widget, BAR_TEXT_HEIGHT, bold=widget is not self.today)
+
+    def tick(self, now: datetime) -> None:
+        self.clock.setText(now.strftime("%H:%M:%S"))
+
+
+class BottomBar(QFrame):
+    """Camera and sync state; manual entry (F3), language (F4), admin (F10)."""
+
+    manual = Signal()
+    language = Signal()
+    admin = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="bottomBar")
+        self.camera = QLabel(objectName="cameraState")
+        self.sync = QLabel(objectName="syncState")
+        self.manual_button = QPushButton(objectName="manualButton")
+        self.language_button = QPushButton(objectName="languageButton")
+        self.admin_button = QPushButton(objectName="adminButton")
+        for button, signal in ((self.manual_button, self.manual), (self.language_button, self.language),
+                               (self.admin_button, self.admin)):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.clicked.connect(signal)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 6, 16, 6)
+        layout.setSpacing(28)
+        layout.addWidget(self.camera)
+        layout.addWidget(self.sync)
+        layout.addStretch(1)
+        layout.addWidget(self.manual_button)
+        layout.addWidget(self.language_button)
+        layout.addWidget(self.admin_button)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.manual_button.setText(self.tr("Manual entry (F3)"))
+        # The button names the language it switches to, in that language: the English screen offers
+        # "Tiếng Việt", and the Vietnamese catalogue translates that into "English".
+        self.language_button.setText(self.tr("Tiếng Việt (F4)"))
+        self.admin_button.setText(self.tr("Admin (F10)"))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def show_status(self, status: StatusView) -> None:
+        self.camera.setText(status.camera)
+        self.camera.setProperty("problem", not status.camera_ok)
+        self.sync.setText(status.sync)
+        self.sync.setProperty("problem", not status.sync_ok)
+        for widget in (self.camera, self.sync):
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+        for widget in (self.camera, self.sync, self.manual_button, self.language_button, self.admin_button):
+            _scaled(widget, BAR_TEXT_HEIGHT * 0.8, bold=widget in (self.camera, self.sync))

@@ -1,0 +1,184 @@
+"""The threads behind the window: nothing here touches a widget, and the GUI thread never waits on them.
+
+`CameraWorker` runs the capture → decode → station loop and yields back results, camera changes and an
+occasional down-scaled preview. `DoorWorker` does everything else that touches the database or the
+network (scanner and manual scans, counts, sync state, the log, exports, purges) on its own thread.
+Both talk to the window only through queued signals.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtGui import QImage
+
+from kiosk.credentials.base import Credential
+from kiosk.door_screen import CameraState, SyncState
+from kiosk.entry import Source
+from kiosk.errors import KioskError
+from kiosk.export import export_csv
+from kiosk.retention import purge_expired
+from kiosk.station import ScanResult, Station
+
+log = logging.getLogger(__name__)
+
+PREVIEW_WIDTH = 480  # pixels: the preview is a hint for aiming, not a picture to study
+
+
+@dataclass(frozen=True)
+class CameraChange:
+    """A loop event: the camera's state changed."""
+
+    state: CameraState
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A loop event: a frame to show (BGR or grey numpy image, any size)."""
+
+    image: Any
+
+
+LoopEvent = Any  # ScanResult | CameraChange | Preview
+# Makes the event stream of one camera session for a station; stops soon after `stop` is set.
+LoopFactory = Callable[[Station, threading.Event], Iterator[LoopEvent]]
+
+
+def preview_image(image: np.ndarray, width: int = PREVIEW_WIDTH) -> QImage:
+    """A small RGB QImage owning its pixels (safe to hand to the GUI thread)."""
+    step = max(1, image.shape[1] // width)
+    small = np.ascontiguousarray(image[::step, ::step])
+    height, w = small.shape[:2]
+    if small.ndim == 2:
+        return QImage(small.data, w, height, w, QImage.Format.Format_Grayscale8).copy()
+    return QImage(small.data, w, height, 3 * w, QImage.Format.Format_BGR888).copy()
+
+
+class CameraWorker(QObject):
+    """Runs one camera session. Signals: `result(ScanResult)`, `camera(CameraState)`, `preview(QImage)`,
+    `finished()` when the loop has ended (source exhausted or stop requested)."""
+
+    result = Signal(object)
+    camera = Signal(object)
+    preview = Signal(QImage)
+    finished = Signal()
+
+    def __init__(self, station: Station, make_loop: LoopFactory) -> None:
+        super().__init__()
+        self._station = station
+        self._make_loop = make_loop
+        self._stop = threading.Event()
+        # Set while a preview is on its way to the GUI: frames that arrive meanwhile are dropped.
+        self.preview_in_flight = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            for event in self._make_loop(self._station, self._stop):
+                if self._stop.is_set():
+                    break
+                self._forward(event)
+        except Exception:  # a camera bug must not take the door down: show it as a lost camera
+            log.exception("camera loop failed")
+        self.camera.emit(CameraState.DISCONNECTED)
+        self.finished.emit()
+
+    def _forward(self, event: LoopEvent) -> None:
+        if isinstance(event, ScanResult):
+            self.result.emit(event)
+        elif isinstance(event, CameraChange):
+            self.camera.emit(event.state)
+        elif isinstance(event, Preview):
+            if not self.preview_in_flight.is_set():
+                self.preview_in_flight.set()
+                self.preview.emit(preview_image(event.image))
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    search: str
+    limit: int = 200
+
+
+class DoorWorker(QObject):
+    """Database and network work off the GUI thread. Call its slots through queued signals only.
+
+    Signals: `result(ScanResult)`, `counts(Counts)`, `sync(SyncState)`, `entries(list[Entry])`,
+    `exported(count, path)`, `purged(count)`, `failed(str)` (a plain message for the admin).
+    """
+
+    result = Signal(object)
+    counts = Signal(object)
+    sync = Signal(object)
+    entries = Signal(list)
+    exported = Signal(int, str)
+    purged = Signal(int)
+    failed = Signal(str)
+
+    def __init__(self, station: Station, sync_state: Callable[[int], SyncState]) -> None:
+        super().__init__()
+        self.station = station
+        self._sync_state = sync_state
+
+    @Slot(object, object)
+    def use_station(self, station: Station, sync_state: Callable[[int], SyncState]) -> None:
+        self.station = station
+        self._sync_state = sync_state
+        self.refresh()
+
+    @Slot(str, object)
+    def check_text(self, text: str, source: Source) -> None:
+        self._report(self.station.check_text(text, source))
+
+    @Slot(object)
+    def check_manual(self, credential: Credential) -> None:
+        self._report(self.station.check_credential(credential, Source.MANUAL))
+
+    @Slot()
+    def refresh(self) -> None:
+        self.counts.emit(self.station.counts())
+        self.sync.emit(self._sync_state(self.station.store.pending_count()))
+
+    @Slot(object)
+    def load_entries(self, query: LogQuery) -> None:
+        self.entries.emit(self.station.store.entries(search=query.search or None, limit=query.limit))
+
+    @Slot(str, str)
+    def export(self, path: str, who: str) -> None:
+        try:
+            count = export_csv(self.station.store, Path(path), who)
+        except KioskError as error:
+            self.failed.emit(str(error))
+            return
+        self.exported.emit(count, path)
+
+    @Slot(int)
+    def purge(self, retention_days: int) -> None:
+        removed = purge_expired(self.station.store, retention_days)
+        self.purged.emit(removed)
+        self.refresh()
+
+    def _report(self, result: ScanResult) -> None:
+        self.result.emit(result)
+        self.counts.emit(self.station.counts())
+
+
+def start_in_thread(worker: QObject, name: str, run: Callable[[], None] | None = None) -> QThread:
+    """Move `worker` to a new thread and start it; `run`, if given, is called there once it starts."""
+    thread = QThread()
+    thread.setObjectName(name)
+    worker.moveToThread(thread)
+    if run is not None:
+        thread.started.connect(run)
+    thread.start()
+    return thread
+
