@@ -149,6 +149,7 @@ class KioskWindow(QMainWindow):
         self.sounds.play(look.sound)
         self._render()
         self._arm_reset()
+        self._refresh.emit()  # camera scans do not pass the door thread: ask it for the new counts
         self.verdict_shown.emit(result)
 
     def handle_scanner_text(self, text: str) -> None:

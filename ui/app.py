@@ -1,0 +1,114 @@
+"""The kiosk application: `main()` opens the door screen (the packaged app's entry point too).
+
+With arguments, the packaged app behaves as the `kiosk` command (`kiosk-app selftest --out DIR`); without,
+it opens the window on the configured camera, after the first-start setup if nobody has done it yet.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from kiosk.errors import KioskError
+from kiosk.settings import Settings, database_path, load_settings, save_settings
+from kiosk.store import Store
+from ui.camera_loop import camera_loop
+from ui.dialogs.setup_dialog import SetupDialog
+from ui.i18n import Languages
+from ui.resource_paths import resources_dir, theme_path
+from ui.window import KioskWindow
+from ui.workers import LoopFactory
+
+log = logging.getLogger(__name__)
+
+# Fonts with every Vietnamese letter, best first (Windows has Segoe UI; Debian fonts-noto-core, DejaVu).
+FONTS = ("Segoe UI", "Noto Sans", "DejaVu Sans")
+APP_NAME = "QR check-in kiosk"
+
+
+def application() -> QApplication:
+    """The QApplication, created once, offscreen when there is no display, with font, icon and theme."""
+    app = QApplication.instance()
+    if app is not None:
+        return app  # type: ignore[return-value]
+    if not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") and not (
+            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "app.png")))
+    families = set(QFontDatabase.families())
+    family = next((name for name in FONTS if name in families), None)
+    if family:
+        app.setFont(QFont(family))
+    app.setStyleSheet(theme_path().read_text(encoding="utf-8"))
+    return app
+
+
+def open_window(settings: Settings, store: Store, make_loop: LoopFactory, settings_file: Path | None = None,
+                kiosk_mode: bool = True) -> KioskWindow:
+    """The door screen on `store`, shown full-screen in kiosk mode (a plain window otherwise)."""
+    app = application()
+    languages = Languages(app)
+    languages.switch(settings.language)
+    window = KioskWindow(settings, store, make_loop, languages, settings_file, kiosk_mode)
+    window.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, kiosk_mode)
+    if kiosk_mode:
+        window.showFullScreen()
+    else:
+        window.resize(1280, 800)
+        window.show()
+    return window
+
+
+def first_start(settings: Settings, settings_file: Path | None) -> Settings | None:
+    """Ask for station name, PIN and camera; None when the guard closed the dialog."""
+    Languages(application()).switch(settings.language)
+    dialog = SetupDialog(settings)
+    if dialog.exec() != QDialog.DialogCode.Accepted or dialog.result_settings is None:
+        return None
+    save_settings(dialog.result_settings, settings_file)
+    return dialog.result_settings
+
+
+def run(settings_file: Path | None = None, source: str | None = None, kiosk_mode: bool = True) -> int:
+    """Open the kiosk and run until it is closed (from the admin screen). Returns the exit status."""
+    app = application()
+    try:
+        settings = load_settings(settings_file)
+        if not settings.configured:
+            configured = first_start(settings, settings_file)
+            if configured is None:
+                return 1
+            settings = configured
+        store = Store.open(database_path(settings))
+    except KioskError as error:
+        QMessageBox.critical(None, APP_NAME, str(error))
+        return 2
+    try:
+        window = open_window(settings, store, camera_loop(settings, source), settings_file, kiosk_mode)
+        app.exec()
+        window.shutdown()
+    finally:
+        store.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv:
+        from kiosk.cli import main as kiosk_command
+
+        return kiosk_command(argv)
+    logging.basicConfig(level=logging.WARNING)
+    return run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
