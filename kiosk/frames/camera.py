@@ -116,7 +116,8 @@ class CameraSource(FrameSource):
             return None
         if self._capture is None:
             self._try_open()
-            return None
+            if self._capture is None:
+                return None
         ok, image = self._capture.read()
         now = self._clock()
         if ok and image is not None and not self._repeats_previous(image):

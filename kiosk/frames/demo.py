@@ -137,14 +137,20 @@ class DemoSource(FrameSource):
         cv2.add(region, self._noise[shift:shift + y1 - y0, shift:shift + x1 - x0], dst=region)
 
 
-def _phone(text: str) -> np.ndarray:
-    """A phone showing `text` as a QR code: dark body, white screen, the code with its quiet zone."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
-    code.add_data(text.encode("utf-8"))
+def code_picture(data: str | bytes, module_pixels: int = MODULE_PIXELS, border: int = 4) -> np.ndarray:
+    """`data` as a QR code (error correction M), grayscale, dark modules on white, with a quiet zone
+    of `border` modules. Text is encoded as UTF-8."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=border)
+    code.add_data(data.encode("utf-8") if isinstance(data, str) else data)
     code.make(fit=True)
     modules = np.array(code.get_matrix(), dtype=bool)
-    screen = np.where(modules, 20, 245).astype(np.uint8)
-    screen = cv2.resize(screen, None, fx=MODULE_PIXELS, fy=MODULE_PIXELS, interpolation=cv2.INTER_NEAREST)
+    picture = np.where(modules, 20, 245).astype(np.uint8)
+    return cv2.resize(picture, None, fx=module_pixels, fy=module_pixels, interpolation=cv2.INTER_NEAREST)
+
+
+def _phone(text: str) -> np.ndarray:
+    """A phone showing `text` as a QR code: dark body, white screen, the code with its quiet zone."""
+    screen = code_picture(text)
     side = screen.shape[0]
     bezel = side // 12
     phone = np.full((side + 6 * bezel, side + 2 * bezel, 3), (40, 35, 30), dtype=np.uint8)
