@@ -259,12 +259,22 @@ class KioskWindow(QMainWindow):
         view: DoorView = self.door.view()
         self.panel.show_view(view)
         self._render_status()
+        # Lay out now rather than at the next turn of the event loop: the first paint (and a screenshot)
+        # must not show the new texts in the old state's geometry.
+        self._lay_out_now()
         self.rendered.emit(view)
 
     def _render_status(self) -> None:
         status = self.door.status()
         self.top.show_status(status, self.door.direction_in)
         self.bottom.show_status(status)
+
+    def _lay_out_now(self) -> None:
+        # Each widget's layout is its own: the inner ones take the new sizes, then the window
+        # shares out the space, then the inner ones fit into their new geometry.
+        inner = (self.panel.layout(), self.top.layout(), self.bottom.layout())
+        for layout in (*inner, self.centralWidget().layout(), *inner):
+            layout.activate()
 
     def _arm_reset(self) -> None:
         deadline = self.door.reset_deadline
