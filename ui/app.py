@@ -32,32 +32,44 @@ FONTS = ("Segoe UI", "Noto Sans", "DejaVu Sans")
 APP_NAME = "QR check-in kiosk"
 
 
+_languages: Languages | None = None
+
+
 def application() -> QApplication:
-    """The QApplication, created once, offscreen when there is no display, with font, icon and theme."""
+    """The QApplication (created if needed, offscreen when there is no display) with the kiosk's font,
+    icon and theme."""
+    global _languages
     app = QApplication.instance()
-    if app is not None:
-        return app  # type: ignore[return-value]
-    if not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") and not (
-            os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    app = QApplication(sys.argv[:1])
-    app.setApplicationName(APP_NAME)
-    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "app.png")))
-    families = set(QFontDatabase.families())
-    family = next((name for name in FONTS if name in families), None)
-    if family:
-        app.setFont(QFont(family))
-    app.setStyleSheet(theme_path().read_text(encoding="utf-8"))
-    return app
+    if app is None:
+        if not os.environ.get("QT_QPA_PLATFORM") and sys.platform.startswith("linux") and not (
+                os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        app = QApplication(sys.argv[:1])
+    if _languages is None or _languages.app is not app:
+        app.setApplicationName(APP_NAME)
+        app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "app.png")))
+        families = set(QFontDatabase.families())
+        family = next((name for name in FONTS if name in families), None)
+        if family:
+            app.setFont(QFont(family))
+        app.setStyleSheet(theme_path().read_text(encoding="utf-8"))
+        _languages = Languages(app)
+    return app  # type: ignore[return-value]
+
+
+def languages() -> Languages:
+    """The one language switcher of the application (a second one would leave the first's catalogue in)."""
+    application()
+    assert _languages is not None
+    return _languages
 
 
 def open_window(settings: Settings, store: Store, make_loop: LoopFactory, settings_file: Path | None = None,
                 kiosk_mode: bool = True) -> KioskWindow:
     """The door screen on `store`, shown full-screen in kiosk mode (a plain window otherwise)."""
-    app = application()
-    languages = Languages(app)
-    languages.switch(settings.language)
-    window = KioskWindow(settings, store, make_loop, languages, settings_file, kiosk_mode)
+    switcher = languages()
+    switcher.switch(settings.language)
+    window = KioskWindow(settings, store, make_loop, switcher, settings_file, kiosk_mode)
     window.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, kiosk_mode)
     if kiosk_mode:
         window.showFullScreen()
@@ -69,7 +81,7 @@ def open_window(settings: Settings, store: Store, make_loop: LoopFactory, settin
 
 def first_start(settings: Settings, settings_file: Path | None) -> Settings | None:
     """Ask for station name, PIN and camera; None when the guard closed the dialog."""
-    Languages(application()).switch(settings.language)
+    languages().switch(settings.language)
     dialog = SetupDialog(settings)
     if dialog.exec() != QDialog.DialogCode.Accepted or dialog.result_settings is None:
         return None

@@ -14,7 +14,7 @@ from ui.resource_paths import icon_path
 
 # Share of the window's height (the whole screen in kiosk mode) for each line of text.
 WORD_HEIGHT = 0.11
-REASON_HEIGHT = 0.05
+REASON_HEIGHT = 0.052
 DETAIL_HEIGHT = 0.045
 ICON_HEIGHT = 0.22
 

@@ -56,19 +56,19 @@ class Languages:
     """Installs the catalogue of the chosen language; Qt then sends LanguageChange to every widget."""
 
     def __init__(self, app: QCoreApplication) -> None:
-        self._app = app
+        self.app = app
         self._translator: QTranslator | None = None
         self.current = "en"
 
     def switch(self, language: str) -> None:
         language = language if language in LANGUAGES else "vi"
         if self._translator is not None:
-            self._app.removeTranslator(self._translator)
+            self.app.removeTranslator(self._translator)
             self._translator = None
         if language != "en":
-            translator = QTranslator(self._app)
+            translator = QTranslator(self.app)
             if translator.load(str(self._qm(language))):
-                self._app.installTranslator(translator)
+                self.app.installTranslator(translator)
                 self._translator = translator
             else:
                 log.warning("no %s translation catalogue; showing English", language)

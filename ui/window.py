@@ -14,7 +14,7 @@ from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QImage, QKeySequence, QShortcut
-from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QVBoxLayout, QWidget
 
 from kiosk.admin_pin import PinLock
 from kiosk.door_screen import CameraState, DoorScreen, DoorView, SyncState
@@ -67,7 +67,7 @@ class KioskWindow(QMainWindow):
         self.door = DoorScreen(settings.reset_seconds, settings.language, _station_label(settings))
         self.sounds = Sounds(settings.sound, self)
         self.station = Station(settings, store)
-        self.dialog: QWidget | None = None  # the open dialog, if any (tests and the self-test look at it)
+        self.dialog: QDialog | None = None  # the open dialog, if any (tests and the self-test look at it)
 
         self.top = TopBar()
         self.panel = DoorPanel()
@@ -288,10 +288,15 @@ class KioskWindow(QMainWindow):
         else:
             self._arm_reset()
 
-    def _open(self, dialog: QWidget) -> None:
+    def _open(self, dialog: QDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
+        dialog.finished.connect(lambda _result: self._forget_dialog(dialog))
         dialog.open()
+
+    def _forget_dialog(self, dialog: QDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
 
     def _save(self, settings: Settings) -> None:
         self.settings = settings

@@ -29,7 +29,7 @@ class ManualEntryDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.form = QFormLayout(self)
         for field in (self.name, self.phone, self.id_number, self.note):
-            self.form.addRow("", field)
+            self.form.addRow(QLabel(), field)
         self.form.addRow(self.error)
         self.form.addRow(self.buttons)
         self.retranslate()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
+    QLabel,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -79,7 +80,7 @@ class SettingsForm(QWidget):
         for field in (self.station, self.location, self.camera, self.backend, self.server_url,
                       self.server_token, self.dedup, self.reset, self.retention, self.capacity, self.sound,
                       self.language, self.pins.pin, self.pins.repeat):
-            self.form.addRow("", field)
+            self.form.addRow(QLabel(), field)
         self.retranslate()
 
     def retranslate(self) -> None:

@@ -31,7 +31,7 @@ class SetupDialog(QDialog):
         self.form = QFormLayout(self)
         self.form.addRow(self.intro)
         for field in (self.station, self.pins.pin, self.pins.repeat, self.camera):
-            self.form.addRow("", field)
+            self.form.addRow(QLabel(), field)
         self.form.addRow(self.error)
         self.form.addRow(buttons)
         self.retranslate()

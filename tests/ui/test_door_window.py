@@ -1,0 +1,131 @@
+"""The door screen as a guard sees it: real window (offscreen), real video, real store."""
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel
+
+from kiosk.credentials.examples import AN, BINH, SAMPLE_PAYLOADS, vnqr_payload
+from kiosk.door_screen import CameraState, ScreenState
+from kiosk.entry import Source
+from kiosk.verdict import Outcome
+from tests.ui.kiosk_fixtures import door_settings
+from ui.door_panel import WORD_HEIGHT
+from ui.selftest import make_clip
+
+URL = next(sample.text for sample in SAMPLE_PAYLOADS if sample.format == "url")
+
+
+def visible_texts(window) -> str:
+    return " | ".join(label.text() for label in window.findChildren(QLabel) if label.isVisible())
+
+
+def test_a_video_with_known_codes_puts_the_right_verdicts_on_screen(qtbot, tmp_path, open_kiosk):
+    clip = make_clip(tmp_path / "codes.mp4", [(None, 0.3), (vnqr_payload(AN), 0.5), (None, 0.3),
+                                              (vnqr_payload(BINH), 0.5), (None, 0.3), (URL, 0.5), (None, 0.3)])
+    window = open_kiosk(camera=clip, realtime=False)
+    seen = []
+    window.rendered.connect(lambda view: view.state is ScreenState.VERDICT and seen.append(
+        (view.look.name, window.panel.word.text(), window.panel.name.text(), visible_texts(window))))
+    qtbot.waitUntil(lambda: len(seen) == 3, timeout=15000)
+    assert [(look, word, name) for look, word, name, _ in seen] == [
+        ("admit", "MỜI VÀO", "NGUYEN V. A."), ("warn", "KIỂM TRA", "TRAN T. B."), ("refuse", "DỪNG LẠI", "")]
+    assert "danh sách theo dõi" in seen[1][3]
+    assert "không phải mã cá nhân" in seen[2][3]
+    assert all("NGUYEN VAN AN" not in texts and AN.id_number not in texts for *_, texts in seen)
+    # The clip ends: the camera is gone, and the screen says so once the verdict's time is up.
+    qtbot.waitUntil(lambda: window.door.camera is CameraState.DISCONNECTED, timeout=10000)
+    assert window.store.entries(limit=10)[0].source is Source.CAMERA
+
+
+def test_the_verdict_is_legible_at_two_metres(qtbot, open_kiosk):
+    window = open_kiosk()
+    window.resize(1920, 1080)
+    with qtbot.waitSignal(window.verdict_shown, timeout=5000):
+        window.handle_scanner_text(URL)
+    assert window.panel.word.font().pixelSize() >= 0.05 * window.height()
+    assert window.panel.reason.font().pixelSize() >= 0.05 * window.height()
+    assert WORD_HEIGHT >= 0.05
+
+
+def test_a_scan_returns_to_ready_by_itself(qtbot, open_kiosk):
+    window = open_kiosk(door_settings(reset_seconds=1.0))
+    qtbot.waitUntil(lambda: window.door.camera is CameraState.RUNNING, timeout=5000)
+    with qtbot.waitSignal(window.verdict_shown, timeout=5000):
+        window.handle_scanner_text(vnqr_payload(AN))
+    assert window.panel.word.text() == "MỜI VÀO"
+    qtbot.waitUntil(lambda: window.panel.word.text() == "SẴN SÀNG", timeout=3000)
+
+
+def test_scanner_input_reaches_the_door_while_a_dialog_has_focus(qtbot, open_kiosk):
+    window = open_kiosk()
+    window.open_manual_entry()
+    dialog = window.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.activateWindow()
+    dialog.name.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.name)
+    QTest.keyClicks(dialog.name, "Ngu", Qt.KeyboardModifier.NoModifier, 120)  # a person typing
+    with qtbot.waitSignal(window.verdict_shown, timeout=5000) as shown:
+        QTest.keyClicks(dialog.name, vnqr_payload(AN))  # the scanner: a burst ...
+        QTest.keyClick(dialog.name, Qt.Key.Key_Return)  # ... ended by Enter
+    result = shown.args[0]
+    assert result.verdict.outcome is Outcome.ADMIT and result.entry.source is Source.SCANNER
+    assert dialog.name.text() == "Ngu"  # the person's typing stays, the scan does not
+    assert dialog.isVisible()  # the scanner's Enter did not submit the half-filled form
+    assert window.panel.word.text() == "MỜI VÀO"
+
+
+def test_text_mangled_by_telex_tells_the_guard_to_switch_the_input_method_off(qtbot, open_kiosk):
+    window = open_kiosk()
+    target = QApplication.focusWidget() or window
+    mangled = "HC1:NCFOXN%TS3DH3ZSUZK+.V0ETD%65NL-AH-R6IÔ6"  # Telex turned "OO" into "Ô"
+    QTest.keyClicks(target, mangled)
+    QTest.keyClick(target, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.panel.word.text() == "LỖI MÁY QUÉT", timeout=3000)
+    assert "Telex" in window.panel.reason.text()
+    assert window.store.entries(limit=5) == []
+
+
+def test_manual_entry_is_logged_with_source_manual(qtbot, open_kiosk):
+    window = open_kiosk()
+    window.open_manual_entry()
+    dialog = window.dialog
+    dialog.name.setText("Phạm Thị Hoa")
+    dialog.phone.setText("0912 345 678")
+    with qtbot.waitSignal(window.verdict_shown, timeout=5000) as shown:
+        dialog.buttons.accepted.emit()
+    assert shown.args[0].entry.source is Source.MANUAL
+    assert window.panel.name.text() == "Phạm T. H."
+    assert window.dialog is None  # closed and gone
+
+
+def test_manual_entry_names_the_field_to_correct(qtbot, open_kiosk):
+    window = open_kiosk()
+    window.open_manual_entry()
+    dialog = window.dialog
+    dialog.name.setText("Phạm Thị Hoa")
+    dialog.phone.setText("123")
+    dialog.buttons.accepted.emit()
+    assert dialog.isVisible() and "Số điện thoại" in dialog.error.text()
+
+
+def test_entry_exit_mode_switches_with_one_click(qtbot, open_kiosk):
+    window = open_kiosk()
+    assert window.top.mode.text().startswith("CHẾ ĐỘ VÀO")
+    qtbot.mouseClick(window.top.mode, Qt.MouseButton.LeftButton)
+    assert window.top.mode.text().startswith("CHẾ ĐỘ RA")
+    with qtbot.waitSignal(window.verdict_shown, timeout=5000) as shown:
+        window.handle_scanner_text(vnqr_payload(AN))
+    assert shown.args[0].entry.direction.value == "out"
+    assert window.panel.word.text() == "ĐÃ RA"
+
+
+def test_the_status_line_shows_counts_capacity_and_station(qtbot, open_kiosk):
+    window = open_kiosk(door_settings(capacity=50, location="Sảnh chính"))
+    with qtbot.waitSignal(window.verdict_shown, timeout=5000):
+        window.handle_scanner_text(vnqr_payload(AN))
+    qtbot.waitUntil(lambda: window.top.inside.text() == "Đang ở trong: 1/50", timeout=5000)
+    assert window.top.today.text() == "Hôm nay: 1"
+    assert window.top.station.text() == "Cổng A — Sảnh chính"
+    assert window.bottom.sync.text() == "Chưa cài máy chủ"
+    qtbot.waitUntil(lambda: window.bottom.camera.text() == "Camera: đang chạy", timeout=5000)
