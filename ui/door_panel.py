@@ -38,6 +38,7 @@ class DoorPanel(QWidget):
         self.setObjectName("doorPanel")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self._view: DoorView | None = None
+        self._sized_for = 0  # the height the fonts were last chosen for
         self._icon_cache: dict[tuple[str, str, int], QPixmap] = {}
 
         self.icon = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
@@ -98,6 +99,18 @@ class DoorPanel(QWidget):
 
     def _apply_sizes(self) -> None:
         height = max(self.screen_height(), 200)
+        if height != self._sized_for:
+            self._sized_for = height
+            self._apply_fonts(height)
+        if self._view is not None:
+            look = self._view.look
+            size = int(height * ICON_HEIGHT * (0.6 if self.preview.isVisible() else 1.0))
+            key = (look.icon, look.foreground, size)
+            if key not in self._icon_cache:
+                self._icon_cache[key] = render_icon(look.icon, look.foreground, size)
+            self.icon.setPixmap(self._icon_cache[key])
+
+    def _apply_fonts(self, height: int) -> None:
         for label, share, bold in (
             (self.word, WORD_HEIGHT, True),
             (self.reason, REASON_HEIGHT, False),
@@ -109,10 +122,3 @@ class DoorPanel(QWidget):
             font.setPixelSize(int(height * share))
             font.setBold(bold)
             label.setFont(font)
-        if self._view is not None:
-            look = self._view.look
-            size = int(height * ICON_HEIGHT * (0.6 if self.preview.isVisible() else 1.0))
-            key = (look.icon, look.foreground, size)
-            if key not in self._icon_cache:
-                self._icon_cache[key] = render_icon(look.icon, look.foreground, size)
-            self.icon.setPixmap(self._icon_cache[key])

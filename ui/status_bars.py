@@ -14,9 +14,9 @@ from kiosk.door_screen import StatusView
 BAR_TEXT_HEIGHT = 0.032  # share of the window's height
 
 
-def _scaled(widget: QWidget, share: float, bold: bool = False) -> None:
+def _scaled(widget: QWidget, pixels: int, bold: bool = False) -> None:
     font = QFont(widget.font())
-    font.setPixelSize(max(12, int(widget.window().height() * share)))
+    font.setPixelSize(max(12, pixels))
     font.setBold(bold)
     widget.setFont(font)
 
@@ -55,8 +55,11 @@ class TopBar(QFrame):
         for widget in (self.mode, self.inside):
             widget.style().unpolish(widget)
             widget.style().polish(widget)
+
+    def fit(self, window_height: int) -> None:
+        """Font sizes for a window this tall."""
         for widget in (self.station, self.mode, self.inside, self.today, self.clock):
-            _scaled(widget, BAR_TEXT_HEIGHT, bold=widget is not self.today)
+            _scaled(widget, int(window_height * BAR_TEXT_HEIGHT), bold=widget is not self.today)
 
     def tick(self, now: datetime) -> None:
         self.clock.setText(now.strftime("%H:%M:%S"))
@@ -111,5 +114,8 @@ class BottomBar(QFrame):
         for widget in (self.camera, self.sync):
             widget.style().unpolish(widget)
             widget.style().polish(widget)
+
+    def fit(self, window_height: int) -> None:
+        """Font sizes for a window this tall."""
         for widget in (self.camera, self.sync, self.manual_button, self.language_button, self.admin_button):
-            _scaled(widget, BAR_TEXT_HEIGHT * 0.8, bold=widget in (self.camera, self.sync))
+            _scaled(widget, int(window_height * BAR_TEXT_HEIGHT * 0.8), bold=widget in (self.camera, self.sync))

@@ -1,0 +1,156 @@
+"""Behind the admin PIN, languages, first start, and the self-test, on the real window."""
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from kiosk.admin_pin import PinLock, verify_pin
+from kiosk.credentials.examples import AN, SAMPLE_PAYLOADS, vnqr_payload
+from kiosk.settings import Settings, load_settings
+from tests.ui.kiosk_fixtures import PIN, PIN_HASH
+from ui.dialogs.admin_dialog import AdminDialog
+from ui.dialogs.pin_dialog import PinDialog
+from ui.dialogs.setup_dialog import SetupDialog
+from ui.selftest import EXPECTED
+
+ROOT = Path(__file__).resolve().parents[2]
+URL = next(sample.text for sample in SAMPLE_PAYLOADS if sample.format == "url")
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def enter_pin(dialog: PinDialog, pin: str) -> None:
+    dialog.pin.setText(pin)
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+
+
+def unlock_admin(qtbot, window) -> AdminDialog:
+    window.open_admin()
+    enter_pin(window.dialog, PIN)
+    qtbot.waitUntil(lambda: isinstance(window.dialog, AdminDialog))
+    return window.dialog
+
+
+def test_five_wrong_pins_lock_the_admin_screen_for_a_minute(qtbot, open_kiosk):
+    window = open_kiosk()
+    clock = FakeClock()
+    window.pin_lock = PinLock(PIN_HASH, clock=clock)
+    window.open_admin()
+    dialog = window.dialog
+    for _ in range(4):
+        enter_pin(dialog, "0000")
+    assert "1" in dialog.error.text()  # "Còn 1 lần thử"
+    enter_pin(dialog, "0000")
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert not ok.isEnabled() and not dialog.pin.isEnabled()
+    assert "Tạm khoá 60 giây" in dialog.error.text()
+    assert window.pin_lock.attempt(PIN).locked  # even the right PIN waits out the minute
+    clock.now += 61
+    qtbot.waitUntil(ok.isEnabled, timeout=3000)
+    enter_pin(dialog, PIN)
+    qtbot.waitUntil(lambda: isinstance(window.dialog, AdminDialog))
+
+
+def test_language_switches_at_run_time_without_restart(qtbot, open_kiosk):
+    window = open_kiosk()
+    with qtbot.waitSignal(window.verdict_shown, timeout=5000):
+        window.handle_scanner_text(URL)
+    window.open_manual_entry()
+    manual = window.dialog
+    assert window.bottom.manual_button.text() == "Nhập tay (F3)"
+    assert manual.windowTitle() == "Nhập tay"
+
+    qtbot.mouseClick(window.bottom.language_button, Qt.MouseButton.LeftButton)
+    assert window.panel.word.text() == "STOP"
+    assert "not a personal code" in window.panel.reason.text()
+    assert window.top.mode.text().startswith("ENTRY")
+    # Qt posts LanguageChange to every window: the widgets follow at the next turn of the event loop.
+    qtbot.waitUntil(lambda: window.bottom.manual_button.text() == "Manual entry (F3)")
+    assert window.bottom.language_button.text() == "Tiếng Việt (F4)"
+    assert manual.windowTitle() == "Manual entry"  # an open dialog follows too
+    assert load_settings(window._settings_file).language == "en"  # and the choice is kept
+
+    qtbot.mouseClick(window.bottom.language_button, Qt.MouseButton.LeftButton)
+    assert window.panel.word.text() == "DỪNG LẠI"
+    qtbot.waitUntil(lambda: window.bottom.language_button.text() == "English (F4)")
+
+
+def test_settings_saved_from_the_admin_screen_apply_at_once(qtbot, open_kiosk):
+    window = open_kiosk()
+    admin = unlock_admin(qtbot, window)
+    form = admin.form
+    form.station.setText("Cổng B")
+    form.capacity.setValue(80)
+    form.pins.pin.setText("97531")
+    form.pins.repeat.setText("97531")
+    admin.save.click()
+    saved = load_settings(window._settings_file)
+    assert saved.station_name == "Cổng B" and saved.capacity == 80
+    assert verify_pin("97531", saved.admin_pin_hash) and "97531" not in window._settings_file.read_text()
+    assert window.top.station.text() == "Cổng B"
+    qtbot.waitUntil(lambda: window.top.inside.text() == "Đang ở trong: 0/80", timeout=5000)
+
+
+def test_a_mistyped_new_pin_is_refused_and_nothing_is_saved(qtbot, open_kiosk):
+    window = open_kiosk()
+    admin = unlock_admin(qtbot, window)
+    admin.form.pins.pin.setText("97531")
+    admin.form.pins.repeat.setText("97532")
+    admin.save.click()
+    assert "không giống nhau" in admin.settings_message.text()
+    assert not window._settings_file.exists()
+
+
+def test_the_log_shows_masked_names_and_the_export_is_audited(qtbot, open_kiosk, tmp_path):
+    window = open_kiosk()
+    with qtbot.waitSignal(window.verdict_shown, timeout=5000):
+        window.handle_scanner_text(vnqr_payload(AN))
+    admin = unlock_admin(qtbot, window)
+    admin.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: admin.table.rowCount() == 1, timeout=5000)
+    row = [admin.table.item(0, column).text() for column in range(admin.table.columnCount())]
+    assert "NGUYEN V. A." in row and "NGUYEN VAN AN" not in " ".join(row)
+
+    target = tmp_path / "log.csv"
+    admin.export_path.setText(str(target))
+    with qtbot.waitSignal(window.door_worker.exported, timeout=5000):
+        admin.export.click()
+    with open(target, encoding="utf-8-sig") as exported:
+        assert len(list(csv.DictReader(exported))) == 1
+    assert [record.path for record in window.store.exports()] == [str(target)]
+    qtbot.waitUntil(lambda: "1" in admin.data_message.text())
+
+
+def test_first_start_asks_for_name_pin_and_camera(qtbot):
+    dialog = SetupDialog(Settings())
+    qtbot.addWidget(dialog)
+    dialog.finish()
+    assert "Đặt tên" in dialog.error.text() and dialog.result_settings is None
+    dialog.station.setText("Cổng A")
+    dialog.pins.pin.setText("1357")
+    dialog.pins.repeat.setText("1357")
+    dialog.camera.setCurrentText("camera:1")
+    dialog.finish()
+    chosen = dialog.result_settings
+    assert chosen.configured and chosen.camera == "camera:1" and verify_pin("1357", chosen.admin_pin_hash)
+
+
+@pytest.mark.slow
+def test_selftest_shows_every_state_and_saves_screenshots(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "kiosk", "selftest", "--out", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert sorted(path.stem for path in tmp_path.glob("*.png")) == sorted(EXPECTED)
+    assert all(path.stat().st_size > 5000 for path in tmp_path.glob("*.png"))
