@@ -66,7 +66,7 @@ def make_clip(path: Path, script: list[tuple[str | None, float]] | None = None) 
         raise RuntimeError(f"cannot write a video at {path}")
     try:
         for text, seconds in script or clip_script():
-            frame = _frame_showing(text)
+            frame = frame_showing(text)
             for _ in range(round(seconds * CLIP_FPS)):
                 writer.write(frame)
     finally:
@@ -74,8 +74,9 @@ def make_clip(path: Path, script: list[tuple[str | None, float]] | None = None) 
     return path
 
 
-def _frame_showing(text: str | None) -> np.ndarray:
-    width, height = CLIP_SIZE
+def frame_showing(text: str | None, size: tuple[int, int] = CLIP_SIZE) -> np.ndarray:
+    """A camera picture: an even grey scene, with `text` as a large QR code in the middle if given."""
+    width, height = size
     frame = np.full((height, width, 3), (120, 110, 100), dtype=np.uint8)
     if text is None:
         return frame
@@ -83,7 +84,7 @@ def _frame_showing(text: str | None) -> np.ndarray:
     code.add_data(text.encode("utf-8"))
     code.make(fit=True)
     modules = np.array(code.get_matrix(), dtype=np.uint8)
-    side = min(height - 40, width - 40)
+    side = int(min(height, width) * 0.6)
     image = cv2.resize(np.where(modules, 0, 255).astype(np.uint8), (side, side),
                        interpolation=cv2.INTER_NEAREST)
     top, left = (height - side) // 2, (width - side) // 2
