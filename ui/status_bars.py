@@ -21,6 +21,15 @@ def _scaled(widget: QWidget, pixels: int, bold: bool = False) -> None:
     widget.setFont(font)
 
 
+def _restyle(widgets: tuple[QWidget, ...], pixels: int, bold: bool) -> None:
+    """Apply the style sheet again after a property it selects on changed; re-polishing resets the
+    font, so the size is set again too."""
+    for widget in widgets:
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
+        _scaled(widget, pixels, bold)
+
+
 class TopBar(QFrame):
     """Station name, entry/exit mode (click or F2), people inside, checked in today, clock."""
 
@@ -35,6 +44,7 @@ class TopBar(QFrame):
         self.inside = QLabel(objectName="inside")
         self.today = QLabel(objectName="today")
         self.clock = QLabel(objectName="clock")
+        self._pixels = 24
         layout = QHBoxLayout(self)
         layout.setContentsMargins(16, 8, 16, 8)
         layout.setSpacing(28)
@@ -52,14 +62,13 @@ class TopBar(QFrame):
         self.inside.setText(status.inside)
         self.inside.setProperty("full", status.full)
         self.today.setText(status.today)
-        for widget in (self.mode, self.inside):
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
+        _restyle((self.mode, self.inside), self._pixels, bold=True)
 
     def fit(self, window_height: int) -> None:
         """Font sizes for a window this tall."""
+        self._pixels = int(window_height * BAR_TEXT_HEIGHT)
         for widget in (self.station, self.mode, self.inside, self.today, self.clock):
-            _scaled(widget, int(window_height * BAR_TEXT_HEIGHT), bold=widget is not self.today)
+            _scaled(widget, self._pixels, bold=widget is not self.today)
 
     def tick(self, now: datetime) -> None:
         self.clock.setText(now.strftime("%H:%M:%S"))
@@ -79,6 +88,7 @@ class BottomBar(QFrame):
         self.manual_button = QPushButton(objectName="manualButton")
         self.language_button = QPushButton(objectName="languageButton")
         self.admin_button = QPushButton(objectName="adminButton")
+        self._pixels = 20
         for button, signal in ((self.manual_button, self.manual), (self.language_button, self.language),
                                (self.admin_button, self.admin)):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -111,11 +121,10 @@ class BottomBar(QFrame):
         self.camera.setProperty("problem", not status.camera_ok)
         self.sync.setText(status.sync)
         self.sync.setProperty("problem", not status.sync_ok)
-        for widget in (self.camera, self.sync):
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
+        _restyle((self.camera, self.sync), self._pixels, bold=True)
 
     def fit(self, window_height: int) -> None:
         """Font sizes for a window this tall."""
+        self._pixels = int(window_height * BAR_TEXT_HEIGHT * 0.8)
         for widget in (self.camera, self.sync, self.manual_button, self.language_button, self.admin_button):
-            _scaled(widget, int(window_height * BAR_TEXT_HEIGHT * 0.8), bold=widget in (self.camera, self.sync))
+            _scaled(widget, self._pixels, bold=widget in (self.camera, self.sync))
