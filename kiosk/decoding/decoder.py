@@ -31,6 +31,7 @@ SMALLEST_HALF_LOOK = 160            # below this many pixels a side a half-size 
 REGION_SIDE = 160                   # a failed symbol is straightened to a square this big ...
 REGION_BORDER = 16                  # ... with this quiet zone around it
 MOST_REGIONS = 2                    # failed symbols looked at again per frame (bounds the cost)
+MOST_STRETCH = 1.5                  # longest over shortest side of a failed symbol worth looking at
 
 Corners = tuple[tuple[float, float], ...]
 
@@ -58,15 +59,17 @@ class Decoder:
         decoded = [Decoded(code.text, _corners(code.position)) for code in found if code.valid]
         if decoded or not self.second_looks:
             return _unique(decoded)
-        failed = sorted((_corners(code.position) for code in found if not code.valid), key=_area, reverse=True)
-        return _unique(self._read_failed_regions(gray, failed) or _half_size_look(gray))
+        failed = [_corners(code.position) for code in found if not code.valid]
+        symbols = sorted(filter(_plausible_symbol, failed), key=_area, reverse=True)[:MOST_REGIONS]
+        return _unique(self._read_failed_symbols(gray, symbols) or _half_size_look(gray))
 
-    def _read_failed_regions(self, gray: np.ndarray, regions: list[Corners]) -> list[Decoded]:
-        for corners in regions[:MOST_REGIONS]:
-            found = _straightened_look(gray, corners) or self._curved_look(gray, corners)
+    def _read_failed_symbols(self, gray: np.ndarray, symbols: list[Corners]) -> list[Decoded]:
+        """Cheap looks at each symbol first, the costly curved look only at the largest."""
+        for corners in symbols:
+            found = _straightened_look(gray, corners)
             if found:
                 return found
-        return []
+        return self._curved_look(gray, symbols[0]) if symbols else []
 
     def _curved_look(self, gray: np.ndarray, corners: Corners) -> list[Decoded]:
         """OpenCV's decoder for codes on curved surfaces (cloth, bottles), on the region only: it costs
@@ -131,6 +134,14 @@ def _corners(position: zxingcpp.Position) -> Corners:
 
 def _scaled(corners: Corners, factor: float) -> Corners:
     return tuple((x * factor, y * factor) for x, y in corners)
+
+
+def _plausible_symbol(corners: Corners) -> bool:
+    """A QR symbol held up to a camera is seen nearly square; zxing's failed guesses that join finder
+    patterns of a blurred code into a long quadrilateral are not worth a second look."""
+    points = np.array(corners)
+    sides = np.linalg.norm(points - np.roll(points, -1, axis=0), axis=1)
+    return sides.min() > 0 and sides.max() / sides.min() <= MOST_STRETCH
 
 
 def _area(corners: Corners) -> float:
