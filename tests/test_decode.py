@@ -77,7 +77,7 @@ def test_a_code_on_a_wavy_surface_is_read_by_the_curved_look():
                                  cv2.BORDER_CONSTANT, value=245)
     height, width = picture.shape
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    wave = (ys + 15 * np.sin(xs / width * 2 * np.pi)).astype(np.float32)
+    wave = (ys + 16 * np.sin(xs / width * 2 * np.pi)).astype(np.float32)
     wavy = cv2.remap(picture, xs, wave, cv2.INTER_LINEAR, borderValue=245)
     assert Decoder(second_looks=False).decode(wavy) == []
     [decoded] = Decoder().decode(wavy)
