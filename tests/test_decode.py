@@ -82,3 +82,9 @@ def test_a_code_on_a_wavy_surface_is_read_by_the_curved_look():
     assert Decoder(second_looks=False).decode(wavy) == []
     [decoded] = Decoder().decode(wavy)
     assert (decoded.text, decoded.attempt) == (CCCD, "curved")
+
+
+def test_a_light_on_dark_code_is_read():
+    inverted = 255 - code_picture(VNQR, module_pixels=5)
+    [decoded] = Decoder().decode(frame_with(inverted))
+    assert decoded.text == VNQR
