@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 
 from kiosk import credentials
 from kiosk.credentials.base import Credential, ParseContext, Refusal
+from kiosk.credentials.manual import manual_credential
 from kiosk.entry import Direction, Entry, Source, new_entry_id
 from kiosk.policy import CredentialCheck, DoorState, Policy
 from kiosk.settings import Settings
@@ -70,9 +71,9 @@ class Station:
     def check_text(self, text: str, source: Source = Source.CAMERA) -> ScanResult:
         return self._check(credentials.parse(text, self._parse_context()), source)
 
-    def check_credential(self, credential: Credential, source: Source) -> ScanResult:
-        """For credentials that do not come from a code (manual entry)."""
-        return self._check(credential, source)
+    def check_manual(self, name: str, phone: str, id_number: str = "", note: str = "") -> ScanResult:
+        """A visitor without a code: same policy, logged with source "manual"."""
+        return self._check(manual_credential(name, phone, id_number, note), Source.MANUAL)
 
     def counts(self) -> Counts:
         local_midnight = self._clock().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
