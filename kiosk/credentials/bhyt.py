@@ -53,7 +53,8 @@ class BhytParser:
 
     def parse(self, text: str, context: ParseContext) -> Credential | Refusal:
         terminated = text.endswith(TERMINATOR)
-        shaped = f.check_shape(KIND, text[: -len(TERMINATOR)] if terminated else text, 5)
+        body = text.removesuffix(TERMINATOR).removesuffix("|") if terminated else text
+        shaped = f.check_shape(KIND, body, 5)
         if isinstance(shaped, Refusal):
             return Refusal(shaped.format, shaped.reason, text)
         if not terminated:
@@ -63,9 +64,8 @@ class BhytParser:
                 f"This looks like a {KIND.en} but the closing $ is missing — the code was cut off. {f.RESCAN_EN}",
                 text,
             )
-        parts = shaped[:-1] if shaped[-1] == "" else shaped
         try:
-            return _credential(parts, text, context.now.date())
+            return _credential(shaped, text, context.now.date())
         except f.FieldError as error:
             return f.field_refusal(KIND, error, text)
 
