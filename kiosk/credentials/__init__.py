@@ -44,7 +44,8 @@ def parse(text: str, context: ParseContext | None = None) -> Credential | Refusa
     if not text:
         return other.classify(text)
     hidden = other.invisible_characters(text)
-    visible = "".join(ch for ch in text if ch not in hidden) if hidden else text
+    hidden_set = set(hidden)
+    visible = "".join(ch for ch in text if ch not in hidden_set) if hidden else text
     for parser in REGISTRY:
         try:
             if not parser.claims(visible):

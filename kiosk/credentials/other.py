@@ -25,7 +25,6 @@ _PLACE_WORDS = ("checkin", "check-in", "dia-diem", "diadiem", "safeentry", "venu
 _TOKEN = re.compile(r"[A-Za-z0-9_\-+/=]{12,}")
 _HOST_CHARACTERS = re.compile(r"[^a-z0-9.\-\[\]:]")
 _BOARDING_PASS = re.compile(r"M[1-9].{20}[ E][A-Z0-9 ]{7}[A-Z]{3}[A-Z]{3}", re.DOTALL)
-_UNREADABLE_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _TEXT_WHITESPACE = frozenset("\t\n\r")
 REPLACEMENT_CHARACTER = "\ufffd"
@@ -116,8 +115,7 @@ def _refuse(format: str, code: str, raw: str, vi: str, en: str) -> Refusal:
 def _looks_binary(text: str) -> bool:
     if REPLACEMENT_CHARACTER in text:
         return True
-    unreadable = sum(1 for ch in text if ch not in _TEXT_WHITESPACE
-                     and unicodedata.category(ch) in _UNREADABLE_CATEGORIES)
+    unreadable = sum(1 for ch in invisible_characters(text) if ch not in _TEXT_WHITESPACE)
     return unreadable * 10 >= len(text) or unreadable >= 8
 
 

@@ -45,7 +45,8 @@ class VnQrParser:
     def claims(self, text: str) -> bool:
         split = f.split_fields(text)
         if split is None:
-            return False
+            # Only the first, masked field survived (a cut-off read of the apps' default view).
+            return bool(_ID_MASKED.fullmatch(text)) and text.startswith("******")
         parts = split.fields
         if parts[0].startswith("*") or (len(parts) > 2 and _BIRTH_START.match(parts[2])):
             return True
