@@ -89,3 +89,10 @@ def test_a_parser_fault_becomes_a_refusal_and_the_log_holds_no_personal_data(mon
     assert (refusal.format, refusal.reason.code) == ("broken", "other.parser-error")
     assert "ValueError" in caplog.text
     assert AN.id_number not in caplog.text and AN.family_name not in caplog.text
+
+
+def test_lone_surrogates_from_a_lenient_decoder_do_not_break_parsing():
+    garbled = b"001090012345|012345678|Nguy\xffn".decode("utf-8", errors="surrogateescape")
+    assert isinstance(parse(garbled + "|31011990|Nam|x|15042021"), Refusal)
+    assert parse(garbled).format == "cccd"
+    assert parse("\udcff\udc80").format == "binary"

@@ -19,6 +19,18 @@ ASK_VI = "Hãy đề nghị khách mở mã QR cá nhân (VNeID, PC-Covid) hoặ
 ASK_EN = "Ask for the personal QR code (VNeID, PC-Covid) or the chip ID card."
 
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{1,15}://\S*|www\.\S+", re.ASCII)
+# Standard QR payloads that announce themselves by a prefix: (format, Vietnamese, English).
+_KNOWN_PREFIXES = {
+    "BEGIN:VCARD": ("vcard", "danh thiếp (vCard)", "a contact card (vCard)"),
+    "MECARD:": ("vcard", "danh thiếp (vCard)", "a contact card (vCard)"),
+    "BEGIN:VEVENT": ("event", "một sự kiện lịch", "a calendar event"),
+    "MAILTO:": ("email", "một địa chỉ email", "an email address"),
+    "MATMSG:": ("email", "một địa chỉ email", "an email address"),
+    "TEL:": ("phone", "một số điện thoại", "a phone number"),
+    "SMS:": ("sms", "một tin nhắn SMS", "a text message"),
+    "SMSTO:": ("sms", "một tin nhắn SMS", "a text message"),
+    "GEO:": ("location", "một vị trí trên bản đồ", "a map location"),
+}
 _PLACE_PREFIXES = ("NZCOVIDTRACER:", "UKC19TRACING:")
 # Words in a check-in link's host or path that mark it as a place (venue) code rather than a web page.
 _PLACE_WORDS = ("checkin", "check-in", "dia-diem", "diadiem", "safeentry", "venue", "location", "tokhaiyte")
@@ -48,10 +60,11 @@ def classify(text: str) -> Refusal:
         return _refuse("wifi", "other.wifi", text,
                        f"Đây là mã QR kết nối Wi-Fi{named_vi}, không phải mã cá nhân. " + ASK_VI,
                        f"This is a Wi-Fi network code{named_en}, not a personal code. " + ASK_EN)
-    if upper.startswith(("BEGIN:VCARD", "MECARD:")):
-        return _refuse("vcard", "other.vcard", text,
-                       "Đây là danh thiếp (vCard), không phải mã cá nhân. " + ASK_VI,
-                       "This is a contact card (vCard), not a personal code. " + ASK_EN)
+    for prefix, (format, vi, en) in _KNOWN_PREFIXES.items():
+        if upper.startswith(prefix):
+            return _refuse(format, f"other.{format}", text,
+                           f"Đây là {vi}, không phải mã cá nhân. " + ASK_VI,
+                           f"This is {en}, not a personal code. " + ASK_EN)
     if upper.startswith(_PLACE_PREFIXES):
         return _place_code(text, "")
     if _URL.match(text):
@@ -94,7 +107,7 @@ def invisible_characters(text: str) -> list[str]:
 def hidden_characters(text: str, format: str, found: list[str]) -> Refusal:
     """Refusal for a text that looks like `format` but holds invisible characters (spoofing or a bad scan)."""
     first = found[0]
-    name_en = f"U+{ord(first):04X} {unicodedata.name(first, 'control character')}"
+    name_en = f"U+{ord(first):04X} {unicodedata.name(first, 'unnamed character')}"
     if first in "\r\n":
         what_vi, what_en = "dấu xuống dòng (có thể hai mã bị đọc liền nhau)", "a line break (two codes read as one?)"
     elif first == REPLACEMENT_CHARACTER:
