@@ -4,31 +4,17 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from kiosk.credentials import Credential, ParseContext, Refusal, parse
-from kiosk.credentials.examples import AN, BINH, bhyt_payload
+from kiosk.credentials import ParseContext
+from kiosk.credentials.examples import AN, BINH, bhyt_payload, with_field
 from kiosk.credentials.fields import Gender
+from tests.test_credentials_support import parsed, refused
 
-CONTEXT = ParseContext(now=datetime(2025, 6, 1, 8, 0, tzinfo=timezone.utc))
 OLD = bhyt_payload(AN, layout="old")
 NEW = bhyt_payload(AN, layout="new")
 
 
-def parsed(text: str, context: ParseContext = CONTEXT) -> Credential:
-    result = parse(text, context)
-    assert isinstance(result, Credential), result
-    return result
-
-
-def refused(text: str) -> Refusal:
-    result = parse(text, CONTEXT)
-    assert isinstance(result, Refusal), result
-    return result
-
-
-def swap(field: int, value: str, text: str = OLD) -> str:
-    parts = text.split("|")
-    parts[field] = value
-    return "|".join(parts)
+def replaced(field: int, value: str, text: str = OLD) -> str:
+    return with_field(text, field, value)
 
 
 def test_old_card_decodes_hex_name_and_address():
@@ -52,7 +38,7 @@ def test_both_layouts_of_one_person_share_the_person_key():
 
 
 def test_card_with_only_a_birth_year():
-    credential = parsed(swap(2, "1990"))
+    credential = parsed(replaced(2, "1990"))
     assert credential.fields["birth_date"] is None
     assert credential.fields["birth_year"] == 1990
 
@@ -64,7 +50,7 @@ def test_expired_card_is_read_and_noted_for_the_policy():
 
 
 def test_open_ended_card_has_no_expiry():
-    assert parsed(swap(7, "-")).fields["valid_until"] is None
+    assert parsed(replaced(7, "-")).fields["valid_until"] is None
 
 
 def test_female_card():
@@ -74,16 +60,16 @@ def test_female_card():
 @pytest.mark.parametrize(
     ("text", "code", "english"),
     [
-        (swap(1, "4e677579e1bb856e2056c4836e20416"), "bhyt.bad-name", "not valid hexadecimal"),
-        (swap(1, "Nguyen Van An"), "bhyt.bad-name", "not valid hexadecimal"),
-        (swap(1, "ff00ff"), "bhyt.bad-name", "does not decode to UTF-8"),
-        (swap(1, ""), "bhyt.missing-name", "is missing"),
-        (swap(4, "zz"), "bhyt.bad-address", "not valid hexadecimal"),
-        (swap(0, "HS401012345678"), "bhyt.bad-card-code", "neither a 15-character"),
-        (swap(2, "31/02/1990"), "bhyt.bad-birth-date", "no such day"),
-        (swap(2, "1990-01-31"), "bhyt.bad-birth-date", "dd/MM/yyyy"),
-        (swap(3, "3"), "bhyt.bad-gender", "1 (male) or 2 (female)"),
-        (swap(7, "31/13/2030"), "bhyt.bad-valid-until", "no such day"),
+        (replaced(1, "4e677579e1bb856e2056c4836e20416"), "bhyt.bad-name", "not valid hexadecimal"),
+        (replaced(1, "Nguyen Van An"), "bhyt.bad-name", "not valid hexadecimal"),
+        (replaced(1, "ff00ff"), "bhyt.bad-name", "does not decode to UTF-8"),
+        (replaced(1, ""), "bhyt.missing-name", "is missing"),
+        (replaced(4, "zz"), "bhyt.bad-address", "not valid hexadecimal"),
+        (replaced(0, "HS401012345678"), "bhyt.bad-card-code", "neither a 15-character"),
+        (replaced(2, "31/02/1990"), "bhyt.bad-birth-date", "no such day"),
+        (replaced(2, "1990-01-31"), "bhyt.bad-birth-date", "dd/MM/yyyy"),
+        (replaced(3, "3"), "bhyt.bad-gender", "1 (male) or 2 (female)"),
+        (replaced(7, "31/13/2030"), "bhyt.bad-valid-until", "no such day"),
         (OLD[:-1], "bhyt.missing-terminator", "closing $ is missing"),
         ("HS4010123456789|4e677579|$", "bhyt.too-few-fields", "only 2"),
         (OLD.replace("|", ";"), "bhyt.wrong-separator", "semicolons"),
@@ -98,6 +84,6 @@ def test_malformed_card_names_the_wrong_field(text, code, english):
 
 
 def test_bad_hex_refusal_names_the_name_field_in_both_languages():
-    refusal = refused(swap(1, "4e67757g"))
+    refusal = refused(replaced(1, "4e67757g"))
     assert "name (hexadecimal)" in refusal.reason.en
     assert "họ tên" in refusal.reason.vi

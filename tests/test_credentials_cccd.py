@@ -1,34 +1,19 @@
 """The chip citizen ID card (CCCD) QR: 7 or more fields, names in NFC or NFD."""
 
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 
-from kiosk.credentials import Credential, ParseContext, Refusal, parse
-from kiosk.credentials.examples import AN, BINH, CUONG, cccd_payload
+from kiosk.credentials.examples import AN, BINH, CUONG, cccd_payload, with_field
 from kiosk.credentials.fields import Gender
+from tests.test_credentials_support import parsed, refused
 
-CONTEXT = ParseContext(now=datetime(2025, 6, 1, 8, 0, tzinfo=timezone.utc))
 BRIEF_EXAMPLE = "001090012345|012345678|Nguyễn Văn An|31011990|Nam|Phường Láng Hạ, Quận Đống Đa, Hà Nội|15042021"
 
 
-def parsed(text: str) -> Credential:
-    result = parse(text, CONTEXT)
-    assert isinstance(result, Credential), result
-    return result
-
-
-def refused(text: str) -> Refusal:
-    result = parse(text, CONTEXT)
-    assert isinstance(result, Refusal), result
-    return result
-
-
-def swap(field: int, value: str, text: str = BRIEF_EXAMPLE) -> str:
-    parts = text.split("|")
-    parts[field] = value
-    return "|".join(parts)
+def replaced(field: int, value: str, text: str = BRIEF_EXAMPLE) -> str:
+    return with_field(text, field, value)
 
 
 def test_brief_example_gives_the_card_number_as_key_and_a_masked_name():
@@ -64,30 +49,30 @@ def test_new_card_with_nine_fields_is_accepted_and_keeps_the_extras_in_order():
 
 
 def test_gender_word_is_read_in_any_case():
-    assert parsed(swap(4, "NỮ")).fields["gender"] == Gender.FEMALE
-    assert parsed(swap(4, "nam")).fields["gender"] == Gender.MALE
+    assert parsed(replaced(4, "NỮ")).fields["gender"] == Gender.FEMALE
+    assert parsed(replaced(4, "nam")).fields["gender"] == Gender.MALE
 
 
 def test_id_number_that_contradicts_birth_year_is_noted_for_the_policy():
-    credential = parsed(swap(0, "001099012345"))
+    credential = parsed(replaced(0, "001099012345"))
     assert [note.code for note in credential.notes] == ["cccd.id-mismatch"]
-    assert parsed(swap(4, "Nữ")).notes[0].code == "cccd.id-mismatch"
+    assert parsed(replaced(4, "Nữ")).notes[0].code == "cccd.id-mismatch"
 
 
 @pytest.mark.parametrize(
     ("text", "code", "english"),
     [
-        (swap(3, "31021990"), "cccd.bad-birth-date", "no such day"),
-        (swap(3, "1990-01-31"), "cccd.bad-birth-date", "DDMMYYYY"),
-        (swap(3, "31012990"), "cccd.bad-birth-date", "future"),
-        (swap(3, "31011899"), "cccd.bad-birth-date", "before 1900"),
-        (swap(6, "15041980"), "cccd.bad-issue-date", "earlier than the birth date"),
-        (swap(6, "30022021"), "cccd.bad-issue-date", "no such day"),
-        (swap(0, "00109001234"), "cccd.bad-id-number", "it has 11"),
-        (swap(0, "00109001234X"), "cccd.bad-id-number", "other characters"),
-        (swap(1, "01234567"), "cccd.bad-old-id-number", "9 or 12 digits"),
-        (swap(2, ""), "cccd.missing-name", "name is missing"),
-        (swap(4, "M"), "cccd.bad-gender", "Nam or Nữ"),
+        (replaced(3, "31021990"), "cccd.bad-birth-date", "no such day"),
+        (replaced(3, "1990-01-31"), "cccd.bad-birth-date", "DDMMYYYY"),
+        (replaced(3, "31012990"), "cccd.bad-birth-date", "future"),
+        (replaced(3, "31011899"), "cccd.bad-birth-date", "before 1900"),
+        (replaced(6, "15041980"), "cccd.bad-issue-date", "earlier than the birth date"),
+        (replaced(6, "30022021"), "cccd.bad-issue-date", "no such day"),
+        (replaced(0, "00109001234"), "cccd.bad-id-number", "it has 11"),
+        (replaced(0, "00109001234X"), "cccd.bad-id-number", "other characters"),
+        (replaced(1, "01234567"), "cccd.bad-old-id-number", "9 or 12 digits"),
+        (replaced(2, ""), "cccd.missing-name", "name is missing"),
+        (replaced(4, "M"), "cccd.bad-gender", "Nam or Nữ"),
         ("001090012345|012345678|Nguyễn Văn An|31011990|Nam", "cccd.too-few-fields", "only 5"),
         (BRIEF_EXAMPLE.replace("|", ";"), "cccd.wrong-separator", "semicolons"),
     ],

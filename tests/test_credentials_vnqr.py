@@ -1,27 +1,18 @@
 """The national personal QR code (v1.1), as shown by VNeID / PC-Covid, masked and unmasked."""
 
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 
-from kiosk.credentials import Credential, ParseContext, Refusal, parse
-from kiosk.credentials.examples import AN, BINH, CUONG, vnqr_payload
+from kiosk.credentials.examples import AN, BINH, CUONG, vnqr_payload, with_field
 from kiosk.credentials.fields import Gender
+from tests.test_credentials_support import parsed, refused
 
-CONTEXT = ParseContext(now=datetime(2025, 6, 1, 8, 0, tzinfo=timezone.utc))
 BRIEF_EXAMPLE = "001099012345|NGUYEN VAN AN|1990-01-31|0|162900000000000001|<1<HS4010000000001<0912345678"
 
 
-def parsed(text: str) -> Credential:
-    result = parse(text, CONTEXT)
-    assert isinstance(result, Credential), result
-    return result
-
-
-def refused(text: str) -> Refusal:
-    result = parse(text, CONTEXT)
-    assert isinstance(result, Refusal), result
-    return result
+def replaced(field: int, value: str, text: str = BRIEF_EXAMPLE) -> str:
+    return with_field(text, field, value)
 
 
 def test_brief_example_gives_person_keyed_by_qid_with_masked_name():
@@ -66,27 +57,21 @@ def test_empty_ext_is_accepted_with_unknown_gender():
     assert credential.fields["phone"] is None
 
 
-def swap(field: int, value: str, text: str = BRIEF_EXAMPLE) -> str:
-    parts = text.split("|")
-    parts[field] = value
-    return "|".join(parts)
-
-
 @pytest.mark.parametrize(
     ("text", "code", "english"),
     [
-        (swap(2, "1990-02-31"), "vnqr.bad-birth-date", "no such day"),
-        (swap(2, "2990-01-31"), "vnqr.bad-birth-date", "future"),
-        (swap(2, "1850-01-31"), "vnqr.bad-birth-date", "before 1900"),
-        (swap(2, "31/01/1990"), "vnqr.bad-birth-date", "YYYY-MM-DD"),
-        (swap(4, ""), "vnqr.missing-qid", "QID is missing"),
-        (swap(4, "16290000000000000A"), "vnqr.bad-qid", "digits"),
-        (swap(3, "2"), "vnqr.bad-declaration-type", "0 (self) or 1"),
-        (swap(0, "00109901234"), "vnqr.bad-id-number", "12 digits"),
-        (swap(1, "NGUYEN VAN 4N"), "vnqr.bad-name", "digits"),
-        (swap(5, "<7<HS4010000000001<0912345678"), "vnqr.bad-gender", "0, 1 or 2"),
-        (swap(5, "<1<HS40<0912345678"), "vnqr.bad-insurance-number", "15-character"),
-        (swap(5, "<1<HS4010000000001<0912"), "vnqr.bad-phone", "10–11 digits"),
+        (replaced(2, "1990-02-31"), "vnqr.bad-birth-date", "no such day"),
+        (replaced(2, "2990-01-31"), "vnqr.bad-birth-date", "future"),
+        (replaced(2, "1850-01-31"), "vnqr.bad-birth-date", "before 1900"),
+        (replaced(2, "31/01/1990"), "vnqr.bad-birth-date", "YYYY-MM-DD"),
+        (replaced(4, ""), "vnqr.missing-qid", "QID is missing"),
+        (replaced(4, "16290000000000000A"), "vnqr.bad-qid", "digits"),
+        (replaced(3, "2"), "vnqr.bad-declaration-type", "0 (self) or 1"),
+        (replaced(0, "00109901234"), "vnqr.bad-id-number", "12 digits"),
+        (replaced(1, "NGUYEN VAN 4N"), "vnqr.bad-name", "digits"),
+        (replaced(5, "<7<HS4010000000001<0912345678"), "vnqr.bad-gender", "0, 1 or 2"),
+        (replaced(5, "<1<HS40<0912345678"), "vnqr.bad-insurance-number", "15-character"),
+        (replaced(5, "<1<HS4010000000001<0912"), "vnqr.bad-phone", "10–11 digits"),
         ("001099012345|NGUYEN VAN AN|1990-01-31|0|162900000000000001", "vnqr.too-few-fields", "only 5"),
         (BRIEF_EXAMPLE.replace("|", ";"), "vnqr.wrong-separator", "semicolons"),
         (BRIEF_EXAMPLE.replace("|", "\t"), "vnqr.wrong-separator", "tabs"),
@@ -102,21 +87,21 @@ def test_malformed_code_names_the_wrong_field(text, code, english):
 
 
 def test_refusal_never_quotes_the_personal_values():
-    refusal = refused(swap(2, "1990-02-31"))
+    refusal = refused(replaced(2, "1990-02-31"))
     assert "NGUYEN" not in refusal.reason.en + refusal.reason.vi
     assert "001099012345" not in refusal.reason.en + refusal.reason.vi
 
 
 def test_old_nine_digit_id_and_masked_nine_digit_id_are_accepted():
-    assert parsed(swap(0, "012345678")).fields["id_number"] == "012345678"
-    masked = parsed(swap(0, "******678"))
+    assert parsed(replaced(0, "012345678")).fields["id_number"] == "012345678"
+    masked = parsed(replaced(0, "******678"))
     assert masked.fields["id_number_masked"] is True
     assert masked.person_key == "qid:162900000000000001"
 
 
 def test_birth_year_masked_only_day_and_month_still_checks_the_year():
-    assert refused(swap(2, "2990-**-**")).reason.code == "vnqr.bad-birth-date"
-    assert parsed(swap(2, "1990-**-**")).fields["birth_year"] == 1990
+    assert refused(replaced(2, "2990-**-**")).reason.code == "vnqr.bad-birth-date"
+    assert parsed(replaced(2, "1990-**-**")).fields["birth_year"] == 1990
 
 
 def test_every_sample_person_round_trips():

@@ -14,7 +14,6 @@ from datetime import date
 
 from kiosk.credentials import fields as f
 from kiosk.credentials.base import Credential, ParseContext, Refusal
-from kiosk.credentials.masking import mask_name
 from kiosk.reasons import Reason
 
 KIND = f.Kind("bhyt", "bhyt", "mã QR trên thẻ bảo hiểm y tế (BHYT)", "health-insurance card QR code")
@@ -64,10 +63,7 @@ class BhytParser:
                 f"This looks like a {KIND.en} but the closing $ is missing — the code was cut off. {f.RESCAN_EN}",
                 text,
             )
-        try:
-            return _credential(shaped, text, context.now.date())
-        except f.FieldError as error:
-            return f.field_refusal(KIND, error, text)
+        return f.build(KIND, _credential, shaped, text, context.now.date())
 
 
 def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
@@ -96,28 +92,21 @@ def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
     if valid_from is not None and valid_from > today:
         notes.append(NOTE_NOT_YET_VALID)
     social_insurance_number = code[-10:]
-    return Credential(
-        format=KIND.format,
-        person_key=f"bhyt:{social_insurance_number}",
-        display_name=mask_name(name),
-        fields={
-            "insurance_number": code,
-            "layout": layout,
-            "social_insurance_number": social_insurance_number,
-            "name": name,
-            "birth_date": birth_date,
-            "birth_year": birth_year,
-            "gender": gender,
-            "address": address,
-            "registered_facility": optional[0].strip() or None,
-            "valid_from": valid_from,
-            "valid_until": valid_until,
-            "issue_date": issue_date,
-            "extra": tuple(part.strip() for part in parts[9:]),
-        },
-        raw=raw,
-        notes=tuple(notes),
-    )
+    values = {
+        "insurance_number": code,
+        "layout": layout,
+        "social_insurance_number": social_insurance_number,
+        "birth_date": birth_date,
+        "birth_year": birth_year,
+        "gender": gender,
+        "address": address,
+        "registered_facility": optional[0].strip() or None,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "issue_date": issue_date,
+        "extra": tuple(part.strip() for part in parts[9:]),
+    }
+    return f.personal_credential(KIND, f"bhyt:{social_insurance_number}", name, values, raw, notes)
 
 
 def _hex_text(field: f.Field, value: str) -> str:

@@ -12,8 +12,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
+from typing import Any, Callable, Iterable
 
-from kiosk.credentials.base import Refusal
+from kiosk.credentials.base import Credential, Refusal
+from kiosk.credentials.masking import mask_name
 from kiosk.reasons import Reason
 
 # Personal codes are a few hundred characters; anything far longer is not one of them.
@@ -108,6 +110,22 @@ def field_refusal(kind: Kind, error: FieldError, raw: str) -> Refusal:
         f"This is a {kind.en}, but its {field.en} is wrong: {problem.en}. {RESCAN_EN}",
         raw,
     )
+
+
+def personal_credential(kind: Kind, person_key: str, name: str, values: dict[str, Any], raw: str,
+                        notes: Iterable[Reason] = ()) -> Credential:
+    """A credential whose display name is always the masked `name`; `name` itself is kept in the fields."""
+    return Credential(format=kind.format, person_key=person_key, display_name=mask_name(name),
+                      fields={"name": name, **values}, raw=raw, notes=tuple(notes))
+
+
+def build(kind: Kind, make: Callable[[tuple[str, ...], str, date], Credential], parts: tuple[str, ...],
+          raw: str, today: date) -> Credential | Refusal:
+    """`make(parts, raw, today)`, or the refusal naming the field it found wrong."""
+    try:
+        return make(parts, raw, today)
+    except FieldError as error:
+        return field_refusal(kind, error, raw)
 
 
 def check_shape(kind: Kind, text: str, min_fields: int) -> tuple[str, ...] | Refusal:

@@ -12,7 +12,6 @@ from datetime import date
 
 from kiosk.credentials import fields as f
 from kiosk.credentials.base import Credential, ParseContext, Refusal
-from kiosk.credentials.masking import mask_name
 from kiosk.reasons import Reason
 
 KIND = f.Kind("vn-qr", "vnqr", "mã QR cá nhân (VNeID, PC-Covid)", "national personal QR code (VNeID, PC-Covid)")
@@ -59,10 +58,7 @@ class VnQrParser:
         shaped = f.check_shape(KIND, text, 6)
         if isinstance(shaped, Refusal):
             return shaped
-        try:
-            return _credential(shaped, text, context.now.date())
-        except f.FieldError as error:
-            return f.field_refusal(KIND, error, text)
+        return f.build(KIND, _credential, shaped, text, context.now.date())
 
 
 def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
@@ -84,29 +80,22 @@ def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
         notes.append(NOTE_BIRTH_MASKED)
     if declared_by_other:
         notes.append(NOTE_DECLARED_BY_OTHER)
-    return Credential(
-        format=KIND.format,
-        person_key=f"qid:{qid}",
-        display_name=mask_name(name),
-        fields={
-            "id_number": id_number,
-            "id_number_masked": id_masked,
-            "name": name,
-            "birth_date": birth_date,
-            "birth_year": birth_year,
-            "birth_date_masked": birth_masked,
-            "declared_by_other": declared_by_other,
-            "qid": qid,
-            "declarer_qid": declarer_qid,
-            "gender": gender,
-            "insurance_number": f.insurance_number(INSURANCE, ext[2]) if ext[2].strip() else None,
-            "phone": f.phone_number(PHONE, ext[3]) if ext[3].strip() else None,
-            "signature": ext[4].strip() or None,
-            "extra": tuple(ext[5:]) + parts[6:],
-        },
-        raw=raw,
-        notes=tuple(notes),
-    )
+    values = {
+        "id_number": id_number,
+        "id_number_masked": id_masked,
+        "birth_date": birth_date,
+        "birth_year": birth_year,
+        "birth_date_masked": birth_masked,
+        "declared_by_other": declared_by_other,
+        "qid": qid,
+        "declarer_qid": declarer_qid,
+        "gender": gender,
+        "insurance_number": f.insurance_number(INSURANCE, ext[2]) if ext[2].strip() else None,
+        "phone": f.phone_number(PHONE, ext[3]) if ext[3].strip() else None,
+        "signature": ext[4].strip() or None,
+        "extra": tuple(ext[5:]) + parts[6:],
+    }
+    return f.personal_credential(KIND, f"qid:{qid}", name, values, raw, notes)
 
 
 def _id_number(value: str) -> tuple[str, bool]:
