@@ -63,6 +63,8 @@ def test_female_card():
         (replaced(1, "4e677579e1bb856e2056c4836e20416"), "bhyt.bad-name", "not valid hexadecimal"),
         (replaced(1, "Nguyen Van An"), "bhyt.bad-name", "not valid hexadecimal"),
         (replaced(1, "ff00ff"), "bhyt.bad-name", "does not decode to UTF-8"),
+        (replaced(1, "4e677579e1bb856e20aa".replace("aa", "â")), "bhyt.bad-name", "input method"),
+        (replaced(1, "4e677579e1bb856e2056c4836e20416e".replace("e1", "é")), "bhyt.bad-name", "input method"),
         (replaced(1, ""), "bhyt.missing-name", "is missing"),
         (replaced(4, "zz"), "bhyt.bad-address", "not valid hexadecimal"),
         (replaced(0, "HS401012345678"), "bhyt.bad-card-code", "neither a 15-character"),

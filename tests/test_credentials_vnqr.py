@@ -111,3 +111,10 @@ def test_every_sample_person_round_trips():
         assert credential.fields["name"] == person.ascii_name
         assert credential.fields["birth_date"] == person.birth_date
         assert credential.fields["phone"] == person.phone
+
+
+def test_name_rewritten_by_a_vietnamese_input_method_keeps_the_person_but_warns():
+    credential = parsed(replaced(1, "NGUYÊN VĂN AN"))
+    assert credential.person_key == "qid:162900000000000001"
+    assert [note.code for note in credential.notes] == ["vnqr.name-has-accents"]
+    assert "input method" in credential.notes[0].en and "bộ gõ" in credential.notes[0].vi

@@ -111,6 +111,8 @@ def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
 
 def _hex_text(field: f.Field, value: str) -> str:
     value = f.required(field, value)
+    if f.has_accented_letters(value):
+        raise f.FieldError(field, f.INPUT_METHOD)
     if not _HEX.fullmatch(value):
         raise f.FieldError(field, f.Problem("không phải chuỗi hex hợp lệ (thẻ ghi chữ UTF-8 dưới dạng hex)",
                                             "it is not valid hexadecimal (the card writes UTF-8 text as hex)"))

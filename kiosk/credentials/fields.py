@@ -72,6 +72,19 @@ class FieldError(Exception):
 MISSING = Problem("trống", "empty")
 
 
+# Keyboard-wedge scanners type the code; a Vietnamese input method on the PC turns "aa" into "â" (Telex)
+# or "a1" into "á" (VNI). Accented letters where a format allows only ASCII are the tell-tale sign.
+INPUT_METHOD = Problem(
+    "có chữ có dấu do bộ gõ tiếng Việt (Telex/VNI) trên máy tạo ra — hãy tắt bộ gõ tiếng Việt",
+    "it has accented letters that a Vietnamese input method (Telex/VNI) on this PC produced — switch the "
+    "input method off",
+)
+
+
+def has_accented_letters(value: str) -> bool:
+    return any(not ch.isascii() and ch.isalpha() for ch in value)
+
+
 @dataclass(frozen=True)
 class Split:
     fields: tuple[str, ...]
