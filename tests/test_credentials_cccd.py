@@ -93,3 +93,8 @@ def test_every_sample_person_round_trips():
         assert credential.fields["birth_date"] == person.birth_date
         assert credential.fields["address"] == person.address
         assert credential.notes == ()
+
+
+def test_digits_of_other_scripts_are_not_read_as_a_date():
+    arabic_indic = "".join(chr(0x0660 + int(d)) for d in "31011990")
+    assert refused(replaced(3, arabic_indic)).reason.code == "cccd.bad-birth-date"

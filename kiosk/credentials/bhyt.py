@@ -30,7 +30,7 @@ ISSUE_DATE = f.Field("issue-date", "ngày cấp", "issue date")
 TERMINATOR = "$"
 _GENDERS = {"1": f.Gender.MALE, "2": f.Gender.FEMALE}
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
-_DATE_SLASHED = re.compile(r"\d{2}/\d{2}/\d{4}")
+_DATE_SLASHED = re.compile(r"\d{2}/\d{2}/\d{4}", re.ASCII)
 _NO_DATE = ("", "-")
 
 NOTE_EXPIRED = Reason("bhyt.expired", "Thẻ BHYT đã hết hạn", "The health-insurance card has expired")

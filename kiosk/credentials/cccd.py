@@ -26,7 +26,7 @@ ADDRESS = f.Field("address", "nơi thường trú", "address")
 ISSUE_DATE = f.Field("issue-date", "ngày cấp", "issue date")
 
 _GENDERS = {"nam": f.Gender.MALE, "nữ": f.Gender.FEMALE}
-_EIGHT_DIGITS = re.compile(r"\d{8}")
+_EIGHT_DIGITS = re.compile(r"\d{8}", re.ASCII)
 
 # The 4th digit of a CCCD number encodes gender and century of birth (0/1: 1900s, 2/3: 2000s, ...;
 # even male, odd female); the 5th and 6th digits are the last two digits of the birth year.

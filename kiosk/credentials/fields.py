@@ -203,9 +203,9 @@ def person_name(field: Field, value: str) -> str:
 
 
 _DATE_PATTERNS = {
-    "DDMMYYYY": (re.compile(r"(\d{2})(\d{2})(\d{4})"), ("d", "m", "y")),
-    "dd/MM/yyyy": (re.compile(r"(\d{2})/(\d{2})/(\d{4})"), ("d", "m", "y")),
-    "YYYY-MM-DD": (re.compile(r"(\d{4})-(\d{2})-(\d{2})"), ("y", "m", "d")),
+    "DDMMYYYY": (re.compile(r"(\d{2})(\d{2})(\d{4})", re.ASCII), ("d", "m", "y")),
+    "dd/MM/yyyy": (re.compile(r"(\d{2})/(\d{2})/(\d{4})", re.ASCII), ("d", "m", "y")),
+    "YYYY-MM-DD": (re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII), ("y", "m", "d")),
 }
 
 
@@ -265,7 +265,7 @@ def digit_run(field: Field, value: str, shortest: int, longest: int) -> str:
     return value
 
 
-_INSURANCE_CODE = re.compile(r"[A-Z]{2}\d{13}")
+_INSURANCE_CODE = re.compile(r"[A-Z]{2}\d{13}", re.ASCII)
 
 
 def insurance_layout(value: str) -> str | None:
@@ -286,7 +286,7 @@ def insurance_number(field: Field, value: str) -> str:
     return value
 
 
-_PHONE = re.compile(r"(?:0|\+?84)\d{9,10}")
+_PHONE = re.compile(r"(?:0|\+?84)\d{9,10}", re.ASCII)
 
 
 def phone_number(field: Field, value: str) -> str:

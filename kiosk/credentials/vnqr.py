@@ -26,10 +26,11 @@ GENDER = f.Field("gender", "giới tính", "gender")
 INSURANCE = f.Field("insurance-number", "mã thẻ BHYT", "health-insurance number")
 PHONE = f.Field("phone", "số điện thoại", "phone number")
 
-_ID_PLAIN = re.compile(r"\d{9}|\d{12}|[A-Z]\d{7,8}|[A-Z]{2}\d{7}")    # CCCD, old ID card, passport
+# Chip ID card, old ID card, passport.
+_ID_PLAIN = re.compile(r"\d{9}|\d{12}|[A-Z]\d{7,8}|[A-Z]{2}\d{7}", re.ASCII)
 _ID_MASKED = re.compile(r"\*+[0-9A-Z]*")
-_BIRTH = re.compile(r"(\d{4}|\*{4})-(\d{2}|\*{2})-(\d{2}|\*{2})")
-_BIRTH_START = re.compile(r"[\d*]{4}-")
+_BIRTH = re.compile(r"(\d{4}|\*{4})-(\d{2}|\*{2})-(\d{2}|\*{2})", re.ASCII)
+_BIRTH_START = re.compile(r"[\d*]{4}-", re.ASCII)
 _ASCII_CAPITALS = re.compile(r"[A-Z]+(?: [A-Z]+)*")
 _GENDERS = {"": f.Gender.UNKNOWN, "0": f.Gender.UNKNOWN, "1": f.Gender.MALE, "2": f.Gender.FEMALE}
 
