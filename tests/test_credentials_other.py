@@ -36,10 +36,11 @@ def test_foreign_venue_tracer_code_is_a_place_code():
     assert refused("NZCOVIDTRACER:eyJnbG4iOiJBQkMxMjMifQ==").format == "place-code"
 
 
-def test_wifi_code_names_the_network_but_never_the_password():
-    refusal = refused("WIFI:T:WPA;S:Sanh\\;Cho;P:matkhau123;;")
-    assert refusal.format == "wifi"
-    assert "Sanh;Cho" in refusal.reason.en
+def test_wifi_code_is_named_without_quoting_network_or_password():
+    refusal = refused("WIFI:T:WPA;S:Nha An;P:matkhau123;;")
+    assert (refusal.format, refusal.reason.code) == ("wifi", "other.wifi")
+    assert "Wi-Fi" in refusal.reason.en and "Wi-Fi" in refusal.reason.vi
+    assert "Nha An" not in refusal.reason.en + refusal.reason.vi
     assert "matkhau123" not in refusal.reason.en + refusal.reason.vi
 
 

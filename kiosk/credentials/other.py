@@ -2,8 +2,8 @@
 
 Users of peer apps complained most about a bare "invalid code": the guard needs to tell the visitor
 "that is a Wi-Fi code, please open your personal QR". Every refusal here says what the text is, that it is
-not a personal code, and what to ask for instead. Nothing from the text is quoted except a web host or a
-Wi-Fi network name, which are not personal data and help the guard explain.
+not a personal code, and what to ask for instead. Nothing from the text is quoted except a web link's
+host, which helps the guard explain ("that is a link to example.com").
 """
 
 from __future__ import annotations
@@ -54,12 +54,10 @@ def classify(text: str) -> Refusal:
                        "This is binary data or garbled text, not a personal code. " + ASK_EN)
     upper = text[:16].upper()
     if upper.startswith("WIFI:"):
-        network = _wifi_network(text)
-        named_vi = f" «{network}»" if network else ""
-        named_en = f" '{network}'" if network else ""
+        # Not even the network name is shown: phone hotspots are often named after their owner.
         return _refuse("wifi", "other.wifi", text,
-                       f"Đây là mã QR kết nối Wi-Fi{named_vi}, không phải mã cá nhân. " + ASK_VI,
-                       f"This is a Wi-Fi network code{named_en}, not a personal code. " + ASK_EN)
+                       "Đây là mã QR kết nối Wi-Fi, không phải mã cá nhân. " + ASK_VI,
+                       "This is a Wi-Fi network code, not a personal code. " + ASK_EN)
     for prefix, (format, vi, en) in _KNOWN_PREFIXES.items():
         if upper.startswith(prefix):
             return _refuse(format, f"other.{format}", text,
@@ -153,10 +151,3 @@ def _place_code(text: str, host: str) -> Refusal:
                    f"Đây là mã QR địa điểm{shown} để khách tự quét khi đến, không phải mã cá nhân. " + ASK_VI,
                    f"This is a place check-in code{shown} for visitors to scan, not a personal code. " + ASK_EN)
 
-
-def _wifi_network(text: str) -> str:
-    match = re.search(r"(?:^|[:;])S:((?:\\.|[^;])*)", text[5:])
-    if match is None:
-        return ""
-    network = re.sub(r"\\(.)", r"\1", match.group(1))
-    return "".join(ch for ch in network if ch.isprintable())[:32]
