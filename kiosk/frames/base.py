@@ -24,13 +24,14 @@ from typing import Callable
 
 import numpy as np
 
+from kiosk.errors import KioskError
 from kiosk.reasons import Reason
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
 
-class FrameSourceError(Exception):
+class FrameSourceError(KioskError):
     """A frame source that cannot be opened for a reason the user can fix (bad spec, missing file...)."""
 
 
