@@ -12,6 +12,7 @@ and when a camera has nothing to give right now (disconnected, waiting to reopen
         ...
 
 `read()` never blocks for long: at most about one frame period, or one reopening step of a camera.
+Call `read()` and `close()` from one thread (the capture loop's): OpenCV devices are not thread-safe.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import numpy as np
 import qrcode
 
 from kiosk.credentials.examples import SAMPLE_PAYLOADS
-from kiosk.frames.base import Clock, Frame, FrameSource, Pacer, Sleep
+from kiosk.frames.base import Clock, Frame, FrameSource, Pacer, Sleep, SourceStatus
 
 SIZE = (1280, 720)
 FPS = 15.0
@@ -55,7 +55,6 @@ class DemoSource(FrameSource):
         self._backgrounds = [_with_noise(scene, rng) for _ in range(NOISE_VARIANTS)]
         self._noise = np.abs(rng.normal(0, 5, (SIZE[1] + 64, SIZE[0] + 64, 3))).astype(np.uint8)
         self._phones = {text: _phone(text) for text in self.texts}
-        self._closed = False
 
     @property
     def frames_per_round(self) -> int:
@@ -68,7 +67,7 @@ class DemoSource(FrameSource):
         return self._visit(number).text if step < COMING + HOLDING + GOING else None
 
     def read(self) -> Frame | None:
-        if self._closed:
+        if self.status is SourceStatus.ENDED:
             return None
         self._pacer.wait()
         return self._frame(self.render(self._index))
@@ -87,10 +86,6 @@ class DemoSource(FrameSource):
             lift, blur = (step - COMING - HOLDING + 1) / GOING, 2.5
         self._draw_phone(image, visit, lift, blur, index)
         return image
-
-    def close(self) -> None:
-        self._closed = True
-        super().close()
 
     def _visit(self, number: int) -> Visit:
         """The visitor of slot `number`; each round shows every text once, in an order of its own."""
