@@ -15,10 +15,23 @@ from datetime import date, datetime, timezone
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from kiosk import base45, cose
+from kiosk import cose
 from kiosk.credentials.base import Credential, ParseContext, Refusal
+from kiosk.credentials.signed import (
+    SIGNATURE_INVALID,
+    SIGNATURE_UNSIGNED,
+    SIGNATURE_VALID,
+    Malformed,
+    claim_time,
+    claims_of,
+    malformed_reason,
+    mask_name,
+    parse_cose,
+    unprefix,
+    verify_with,
+)
 from kiosk.reasons import Reason
-from kiosk.trust import SignerCertificate, TrustList
+from kiosk.trust import TrustList
 
 FORMAT = "dcc"
 PREFIX = "HC1:"
@@ -28,26 +41,6 @@ CLAIM_ISSUER, CLAIM_EXPIRES, CLAIM_ISSUED = 1, 4, 6
 CLAIM_HCERT, HCERT_DCC = -260, 1
 TYPES = {"v": "vaccination", "t": "test", "r": "recovery"}
 TEST_NOT_DETECTED = "260415000"
-
-SIGNATURE_VALID = "valid"
-SIGNATURE_INVALID = "invalid"
-SIGNATURE_UNKNOWN = "unknown-signer"
-SIGNATURE_UNSIGNED = "unsigned"
-
-STAGE_WORDS = {
-    "prefix": ("không bắt đầu bằng HC1:", "it does not start with HC1:"),
-    "base45": ("chuỗi Base45 bị hỏng hoặc bị cắt", "the Base45 text is damaged or cut off"),
-    "zlib": ("dữ liệu nén bị hỏng hoặc quá lớn", "the compressed data is damaged or too large"),
-    "cose": ("phần chữ ký bị hỏng", "the signature envelope is damaged"),
-    "cbor": ("dữ liệu chứng nhận bị hỏng", "the certificate data is damaged"),
-    "schema": ("nội dung chứng nhận không đầy đủ", "the certificate content is incomplete"),
-}
-
-
-class Malformed(Exception):
-    def __init__(self, stage: str, message: str) -> None:
-        super().__init__(message)
-        self.stage = stage
 
 
 @dataclass(frozen=True)
@@ -83,15 +76,15 @@ def check(text: str, trust: TrustList | None, now: datetime) -> DccCheck:
     """Run the whole chain; never raises for bad input."""
     compressed, signature = False, SIGNATURE_UNSIGNED
     try:
-        data = _unprefix(text)
+        data = unprefix(text, PREFIX)
         data, compressed = _decompress(data)
-        message = _parse_cose(data)
+        message = parse_cose(data)
         # The signature covers the payload bytes, so it is known even when the claims turn out broken.
-        signature, signer = _verify(message, trust or TrustList())
-        claims = _claims(message)
+        signature, signer = verify_with(message, (trust or TrustList()).signers_for(message.kid))
+        claims = claims_of(message)
         certificate_type, certificate = _certificate(claims)
-        issued_at = _time(claims, CLAIM_ISSUED)
-        expires_at = _time(claims, CLAIM_EXPIRES)
+        issued_at = claim_time(claims, CLAIM_ISSUED)
+        expires_at = claim_time(claims, CLAIM_EXPIRES)
     except Malformed as error:
         return DccCheck(stage=error.stage, error=str(error), compressed=compressed, signature=signature)
     return DccCheck(
@@ -109,14 +102,6 @@ def check(text: str, trust: TrustList | None, now: datetime) -> DccCheck:
     )
 
 
-def _unprefix(text: str) -> bytes:
-    text = text.strip()
-    if not text.startswith(PREFIX):
-        raise Malformed("prefix", "the text does not start with HC1:")
-    try:
-        return base45.decode(text[len(PREFIX):])
-    except base45.Base45Error as error:
-        raise Malformed("base45", str(error)) from None
 
 
 def _decompress(data: bytes) -> tuple[bytes, bool]:
@@ -135,21 +120,8 @@ def _decompress(data: bytes) -> tuple[bytes, bool]:
     return out, True
 
 
-def _parse_cose(data: bytes) -> cose.Sign1:
-    try:
-        return cose.parse_sign1(data)
-    except cose.CoseError as error:
-        raise Malformed("cose", str(error)) from None
 
 
-def _claims(message: cose.Sign1) -> Mapping[Any, Any]:
-    try:
-        claims = cose.decode_cbor(message.payload)
-    except cose.CoseError as error:
-        raise Malformed("cbor", str(error)) from None
-    if not isinstance(claims, Mapping):
-        raise Malformed("cbor", "the claims are not a CBOR map")
-    return claims
 
 
 def _certificate(claims: Mapping[Any, Any]) -> tuple[str, Mapping[str, Any]]:
@@ -170,26 +142,6 @@ def _certificate(claims: Mapping[Any, Any]) -> tuple[str, Mapping[str, Any]]:
     return present[0], certificate
 
 
-def _time(claims: Mapping[Any, Any], key: int) -> datetime | None:
-    value = claims.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise Malformed("schema", f"claim {key} is not a time")
-    try:
-        return datetime.fromtimestamp(value, timezone.utc)
-    except (OverflowError, OSError, ValueError):
-        raise Malformed("schema", f"claim {key} is out of range") from None
-
-
-def _verify(message: cose.Sign1, trust: TrustList) -> tuple[str, SignerCertificate | None]:
-    signers = trust.signers_for(message.kid)
-    if not signers:
-        return SIGNATURE_UNKNOWN, None
-    for signer in signers:
-        if cose.verify(message, signer.public_key):
-            return SIGNATURE_VALID, signer
-    return SIGNATURE_INVALID, None
 
 
 class DccParser:
@@ -201,10 +153,8 @@ class DccParser:
     def parse(self, text: str, context: ParseContext) -> Credential | Refusal:
         result = check(text, context.trust, context.now)
         if result.stage is not None:
-            vi, en = STAGE_WORDS[result.stage]
-            return self._refuse(text, f"dcc.malformed.{result.stage}",
-                                f"Chứng nhận COVID EU bị hỏng: {vi} — đề nghị xuất trình mã gốc",
-                                f"EU COVID certificate is damaged: {en} — ask for the original code")
+            reason = malformed_reason(FORMAT, result.stage, "Chứng nhận COVID EU", "EU COVID certificate")
+            return Refusal(FORMAT, reason, text)
         if result.signature == SIGNATURE_INVALID:
             return self._refuse(text, "dcc.bad_signature",
                                 "Chữ ký chứng nhận COVID EU không hợp lệ hoặc nội dung đã bị sửa",
@@ -293,11 +243,6 @@ def _datetime(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def mask_name(name: str) -> str:
-    """Keep the first letter of each name and the last name whole: "NGUYEN VAN AN" → "N***** V** AN"."""
-    words = name.split()
-    masked = [word[0] + "*" * (len(word) - 1) for word in words[:-1]]
-    return " ".join(masked + words[-1:])
 
 
 PARSER = DccParser()
