@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Callable
 
 from kiosk.credentials.base import Credential
+from kiosk.errors import KioskError
 from kiosk.reasons import Reason
 from kiosk.verdict import Outcome
 
 _SEVERITY = {Outcome.ADMIT: 0, Outcome.WARN: 1, Outcome.REFUSE: 2}
 
 
-class HealthRulesError(ValueError):
+class HealthRulesError(KioskError, ValueError):
     """Health rules that cannot be used, with a message naming the setting."""
 
 
@@ -124,6 +125,15 @@ def evaluate(credential: Credential, rules: HealthRules, now: datetime) -> tuple
 
 
 Finding = tuple[Outcome, Reason]
+
+SIGNED_FORMATS = ("dcc", "hd1")
+
+
+def credential_check(rules: HealthRules) -> Callable[[Credential, datetime], "tuple[Outcome, tuple[Reason, ...]] | None"]:
+    """The rules as a check for `kiosk.policy.Policy(settings, checks=[...])`: silent for plain formats."""
+    def check(credential: Credential, now: datetime) -> tuple[Outcome, tuple[Reason, ...]] | None:
+        return evaluate(credential, rules, now) if credential.format in SIGNED_FORMATS else None
+    return check
 
 
 def _signer(credential: Credential, rules: HealthRules) -> list[Finding]:

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from kiosk.cose import PublicKey
+from kiosk.errors import KioskError
 
 # Extended key usage identifiers that restrict which certificate types a signing certificate may sign
 # (eu-dcc-hcert-spec A.4, plus the variant with an extra ".0" that several issuers put in real certificates).
@@ -35,7 +36,7 @@ _DCC_TYPE_OIDS = {
 _EKU_OID_DER = bytes.fromhex("551d25")  # 2.5.29.37, extendedKeyUsage
 
 
-class TrustError(ValueError):
+class TrustError(KioskError, ValueError):
     """Trust material that cannot be used, with a message naming what is wrong and where."""
 
 

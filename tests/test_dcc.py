@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 import zlib
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import cbor2
@@ -18,13 +21,14 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
-from kiosk import base45, cose
+from kiosk import base45, cose, credentials
 from kiosk.credentials import dcc
 from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.health_rules import HealthRules, evaluate
 from kiosk.trust import TrustError, TrustList, load_trust_file, signer_from_der
 from kiosk.verdict import Outcome
 
+ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2021, 6, 1, 12, 0, tzinfo=timezone.utc)
 OID_TEST, OID_VACCINATION = "1.3.6.1.4.1.1847.2021.1.1", "1.3.6.1.4.1.1847.2021.1.2"
 
@@ -97,8 +101,12 @@ def test_valid_es256_certificate_is_admitted_with_masked_name(ec_signer, trust):
     assert credential.fields["signature"] == "valid"
     assert credential.fields["certificate_type"] == "vaccination"
     assert credential.fields["signer_country"] == "VN"
-    assert credential.display_name == "N***** V** An"
+    assert credential.display_name == "Nguyễn V. A."
     assert evaluate(credential, HealthRules(), NOW) == (Outcome.ADMIT, ())
+
+
+def test_registry_hands_hc1_codes_to_this_parser(ec_signer, trust):
+    assert credentials.parse(" " + signed(*ec_signer) + "\r\n", ParseContext(now=NOW, trust=trust)).format == "dcc"
 
 
 def test_valid_ps256_certificate_verifies():
@@ -280,3 +288,21 @@ def test_inspect_json_keys(ec_signer, trust):
         "signature": "valid", "expired": False, "not_yet_valid": False, "type_allowed": True, "stage": None}
     assert dcc.check("HC1:A", trust, NOW).inspect_json()["stage"] == "base45"
 
+
+
+def test_kiosk_inspect_reports_the_signature_against_a_trust_file(tmp_path, ec_signer):
+    key, der = ec_signer
+    trust_file = tmp_path / "trust.json"
+    trust_file.write_text(json.dumps([{"certificate": base64.b64encode(der).decode()}]))
+    text = signed(key, der, expires=NOW + timedelta(days=1))
+
+    def inspect(*extra: str) -> dict:
+        done = subprocess.run([sys.executable, "-m", "kiosk", "inspect", text, "--json", *extra],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    result = inspect("--trust", str(trust_file), "--at", "2021-06-01T12:00:00Z")
+    assert (result["format"], result["signature"], result["expired"], result["stage"]) == ("dcc", "valid", False, None)
+    assert inspect("--trust", str(trust_file), "--at", "2021-06-03T12:00:00Z")["expired"] is True
+    assert inspect()["signature"] == "unknown-signer"

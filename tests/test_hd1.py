@@ -11,7 +11,7 @@ import qrcode
 import zxingcpp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk import base45, cose
+from kiosk import base45, cose, credentials
 from kiosk.credentials import hd1
 from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.health_rules import HealthRules, evaluate
@@ -43,9 +43,16 @@ def test_genuine_declaration_is_admitted():
     credential = parse(issue())
     assert isinstance(credential, Credential)
     assert credential.fields["signature"] == "valid"
-    assert credential.person_key == "id:001099012345"
-    assert credential.display_name == "N***** V** AN"
+    assert credential.display_name == "NGUYỄN V. A."
+    assert "001099012345" not in credential.display_name
     assert evaluate(credential, HealthRules(), NOW + timedelta(hours=1)) == (Outcome.ADMIT, ())
+
+
+def test_declaration_and_chip_id_card_are_the_same_person():
+    card = credentials.parse("001099012345|012345678|Nguyễn Văn An|31011999|Nam|Phường Láng Hạ, Hà Nội|15042021",
+                             ParseContext(now=NOW))
+    declared = credentials.parse(issue(), ParseContext(now=NOW, trust=TRUST))
+    assert declared.format == "hd1" and declared.person_key == card.person_key
 
 
 def test_declaration_read_from_a_qr_image_fits_version_10_m():

@@ -114,3 +114,17 @@ def test_rules_survive_the_server_push():
 def test_bad_rules_are_refused_with_a_plain_message(data, words):
     with pytest.raises(HealthRulesError, match=words):
         HealthRules.from_json(data)
+
+
+def test_rules_plug_into_the_door_policy():
+    from kiosk.entry import Direction
+    from kiosk.health_rules import credential_check
+    from kiosk.policy import DoorState, Policy
+    from kiosk.settings import Settings
+
+    policy = Policy(Settings(), checks=[credential_check(HealthRules())])
+    door = DoorState(direction=Direction.IN, now=NOW, inside=0)
+    verdict = policy.decide(declaration(30), door)
+    assert verdict.outcome is Outcome.REFUSE and verdict.reasons[0].code == "health.declaration_too_old"
+    plain = Credential("vn-qr", "qid:1", "NGUYEN V. A.", {}, "001099012345|...")
+    assert policy.decide(plain, door).outcome is Outcome.ADMIT

@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from kiosk import cose
+from kiosk.credentials import fields as f
 from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.credentials.signed import (
     SIGNATURE_INVALID,
@@ -25,7 +26,6 @@ from kiosk.credentials.signed import (
     claim_time,
     claims_of,
     malformed_reason,
-    mask_name,
     parse_cose,
     unprefix,
     verify_with,
@@ -34,6 +34,7 @@ from kiosk.reasons import Reason
 from kiosk.trust import TrustList
 
 FORMAT = "dcc"
+KIND = f.Kind(FORMAT, FORMAT, "chứng nhận COVID EU", "EU COVID certificate")
 PREFIX = "HC1:"
 # A real certificate decompresses to well under 2 KiB; the cap stops a zlib bomb early.
 MAX_DECOMPRESSED_BYTES = 32 * 1024
@@ -193,15 +194,12 @@ def _credential(text: str, result: DccCheck) -> Credential:
         "issued_at": result.issued_at,
         "expires_at": result.expires_at,
         "country": str(entry.get("co", "")),
+        "birth_date": str(certificate["dob"]),
         **_entry_fields(result.certificate_type, entry),
     }
-    return Credential(
-        format=FORMAT,
-        person_key="dcc:" + hashlib.sha256(standard.encode()).hexdigest()[:16],
-        display_name=mask_name(full_name),
-        fields=fields,
-        raw=text,
-    )
+    # The certificate names no ID number; its standardised name and birth date identify the holder.
+    person_key = "dcc:" + hashlib.sha256(standard.encode()).hexdigest()[:16]
+    return f.personal_credential(KIND, person_key, full_name, fields, text)
 
 
 def _entry_fields(kind: str, entry: Mapping[str, Any]) -> dict[str, Any]:

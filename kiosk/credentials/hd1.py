@@ -16,6 +16,7 @@ import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk import base45, cose
+from kiosk.credentials import fields as f
 from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.credentials.signed import (
     SIGNATURE_INVALID,
@@ -24,7 +25,6 @@ from kiosk.credentials.signed import (
     claim_time,
     claims_of,
     malformed_reason,
-    mask_name,
     parse_cose,
     unprefix,
     verify_with,
@@ -33,6 +33,7 @@ from kiosk.reasons import Reason
 from kiosk.trust import TrustList
 
 FORMAT = "hd1"
+KIND = f.Kind(FORMAT, FORMAT, "tờ khai y tế", "health declaration")
 PREFIX = "HD1:"
 CLAIM_ISSUER, CLAIM_EXPIRES, CLAIM_ISSUED, CLAIM_CTI = 1, 4, 6, 7
 CLAIM_DECLARATION = -65537  # first CWT claim key of the private-use range
@@ -192,14 +193,13 @@ def _credential(text: str, result: Hd1Check) -> Credential:
         "phone": declaration.phone,
         "answers": dict(declaration.answers),
     }
-    person = declaration.id_number or declaration.phone
-    return Credential(
-        format=FORMAT,
-        person_key=f"id:{person}" if declaration.id_number else f"phone:{person}",
-        display_name=mask_name(declaration.name),
-        fields=fields,
-        raw=text,
-    )
+    return f.personal_credential(KIND, _person_key(declaration.id_number), declaration.name, fields, text)
+
+
+def _person_key(id_number: str) -> str:
+    """Keyed like the chip ID card when the number is a 12-digit one, so a visitor is one person across
+    both codes (de-duplication, watch list); an old 9-digit number keys on its own."""
+    return f"cccd:{id_number}" if len(id_number) == 12 else f"id:{id_number}"
 
 
 PARSER = Hd1Parser()

@@ -86,12 +86,6 @@ def claim_time(claims: Mapping[Any, Any], key: Any) -> datetime | None:
         raise Malformed("schema", f"claim {key} is out of range") from None
 
 
-def mask_name(name: str) -> str:
-    """Keep the first letter of each name and the last name whole: "NGUYEN VAN AN" → "N***** V** AN"."""
-    words = name.split()
-    masked = [word[0] + "*" * (len(word) - 1) for word in words[:-1]]
-    return " ".join(masked + words[-1:])
-
 
 def verify_with(message: cose.Sign1, candidates: Sequence[K]) -> tuple[str, K | None]:
     """Try every key that carries the message's kid (8-byte kids collide); the first that verifies wins."""
