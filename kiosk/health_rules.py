@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any
 
 from kiosk.credentials.base import Credential
 from kiosk.errors import KioskError
+from kiosk.policy import CredentialCheck
 from kiosk.reasons import Reason
 from kiosk.verdict import Outcome
 
@@ -129,7 +130,7 @@ Finding = tuple[Outcome, Reason]
 SIGNED_FORMATS = ("dcc", "hd1")
 
 
-def credential_check(rules: HealthRules) -> Callable[[Credential, datetime], "tuple[Outcome, tuple[Reason, ...]] | None"]:
+def credential_check(rules: HealthRules) -> CredentialCheck:
     """The rules as a check for `kiosk.policy.Policy(settings, checks=[...])`: silent for plain formats."""
     def check(credential: Credential, now: datetime) -> tuple[Outcome, tuple[Reason, ...]] | None:
         return evaluate(credential, rules, now) if credential.format in SIGNED_FORMATS else None

@@ -23,6 +23,7 @@ from kiosk.credentials.signed import (
     SIGNATURE_UNSIGNED,
     SIGNATURE_VALID,
     Malformed,
+    SignedCheck,
     claim_time,
     claims_of,
     malformed_reason,
@@ -45,32 +46,13 @@ TEST_NOT_DETECTED = "260415000"
 
 
 @dataclass(frozen=True)
-class DccCheck:
-    """Everything learned from one HC1 text. `stage` names the failed stage; None when it decoded."""
+class DccCheck(SignedCheck):
+    """Everything learned from one HC1 text; `type_allowed` is the signing certificate's key usage."""
 
-    stage: str | None = None
-    error: str = ""
     compressed: bool = False
-    signature: str = SIGNATURE_UNSIGNED
     signer_country: str = ""
     certificate_type: str | None = None
     certificate: Mapping[str, Any] = field(default_factory=dict)
-    issuer: str = ""
-    issued_at: datetime | None = None
-    expires_at: datetime | None = None
-    expired: bool = False
-    not_yet_valid: bool = False
-    type_allowed: bool = True
-
-    def inspect_json(self) -> dict[str, Any]:
-        """The keys `kiosk inspect --json` adds; automation depends on these names."""
-        return {
-            "signature": self.signature,
-            "expired": self.expired,
-            "not_yet_valid": self.not_yet_valid,
-            "type_allowed": self.type_allowed,
-            "stage": self.stage,
-        }
 
 
 def check(text: str, trust: TrustList | None, now: datetime) -> DccCheck:

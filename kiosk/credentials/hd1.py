@@ -22,6 +22,7 @@ from kiosk.credentials.signed import (
     SIGNATURE_INVALID,
     SIGNATURE_UNSIGNED,
     Malformed,
+    SignedCheck,
     claim_time,
     claims_of,
     malformed_reason,
@@ -72,31 +73,15 @@ def encode(declaration: Declaration, *, key: Ed25519PrivateKey, kid: bytes, issu
 
 
 @dataclass(frozen=True)
-class Hd1Check:
-    """Everything learned from one HD1 text. `stage` names the failed stage; None when it decoded."""
+class Hd1Check(SignedCheck):
+    """Everything learned from one HD1 text."""
 
-    stage: str | None = None
-    error: str = ""
-    signature: str = SIGNATURE_UNSIGNED
     declaration: Declaration | None = None
     cti: bytes = b""
-    issuer: str = ""
-    issued_at: datetime | None = None
-    expires_at: datetime | None = None
-    expired: bool = False
-    not_yet_valid: bool = False
     revoked: bool = False
 
     def inspect_json(self) -> dict[str, Any]:
-        """The keys `kiosk inspect --json` adds (the same names as for EU certificates)."""
-        return {
-            "signature": self.signature,
-            "expired": self.expired,
-            "not_yet_valid": self.not_yet_valid,
-            "type_allowed": True,
-            "stage": self.stage,
-            "revoked": self.revoked,
-        }
+        return {**super().inspect_json(), "revoked": self.revoked}
 
 
 def check(text: str, trust: TrustList | None, now: datetime) -> Hd1Check:

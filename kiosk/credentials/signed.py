@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping, Protocol, Sequence, TypeVar
 
@@ -21,6 +22,31 @@ STAGE_WORDS = {
     "cbor": ("dữ liệu bên trong bị hỏng", "the data inside is damaged"),
     "schema": ("nội dung không đầy đủ", "the content is incomplete"),
 }
+
+
+@dataclass(frozen=True)
+class SignedCheck:
+    """What every signed code's check learns. `stage` names the failed stage; None when it decoded."""
+
+    stage: str | None = None
+    error: str = ""
+    signature: str = SIGNATURE_UNSIGNED
+    issuer: str = ""
+    issued_at: datetime | None = None
+    expires_at: datetime | None = None
+    expired: bool = False
+    not_yet_valid: bool = False
+    type_allowed: bool = True
+
+    def inspect_json(self) -> dict[str, Any]:
+        """The keys `kiosk inspect --json` adds; automation depends on these names."""
+        return {
+            "signature": self.signature,
+            "expired": self.expired,
+            "not_yet_valid": self.not_yet_valid,
+            "type_allowed": self.type_allowed,
+            "stage": self.stage,
+        }
 
 
 class KeyHolder(Protocol):
