@@ -15,13 +15,11 @@ from datetime import date, datetime, timezone
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from kiosk import cose
 from kiosk.credentials import fields as f
 from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.credentials.signed import (
     SIGNATURE_INVALID,
     SIGNATURE_UNSIGNED,
-    SIGNATURE_VALID,
     Malformed,
     SignedCheck,
     claim_time,
@@ -85,8 +83,6 @@ def check(text: str, trust: TrustList | None, now: datetime) -> DccCheck:
     )
 
 
-
-
 def _decompress(data: bytes) -> tuple[bytes, bool]:
     """Inflate when the data carries a zlib header; some issuers skip compression, which is allowed."""
     if len(data) < 2 or data[0] & 0x0F != 8 or (data[0] * 256 + data[1]) % 31:
@@ -101,10 +97,6 @@ def _decompress(data: bytes) -> tuple[bytes, bool]:
     if not inflater.eof:
         raise Malformed("zlib", "the zlib data is cut off")
     return out, True
-
-
-
-
 
 
 def _certificate(claims: Mapping[Any, Any]) -> tuple[str, Mapping[str, Any]]:
@@ -123,8 +115,6 @@ def _certificate(claims: Mapping[Any, Any]) -> tuple[str, Mapping[str, Any]]:
     if not isinstance(certificate.get("nam"), Mapping) or not isinstance(certificate.get("dob"), str):
         raise Malformed("schema", "name or date of birth missing")
     return present[0], certificate
-
-
 
 
 class DccParser:
@@ -221,8 +211,6 @@ def _datetime(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 
 
 PARSER = DccParser()

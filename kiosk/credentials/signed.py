@@ -112,7 +112,6 @@ def claim_time(claims: Mapping[Any, Any], key: Any) -> datetime | None:
         raise Malformed("schema", f"claim {key} is out of range") from None
 
 
-
 def verify_with(message: cose.Sign1, candidates: Sequence[K]) -> tuple[str, K | None]:
     """Try every key that carries the message's kid (8-byte kids collide); the first that verifies wins."""
     if not candidates:
