@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 
 import cbor2
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 import qrcode
 import zxingcpp
 from cryptography import x509
@@ -306,3 +308,28 @@ def test_kiosk_inspect_reports_the_signature_against_a_trust_file(tmp_path, ec_s
     assert (result["format"], result["signature"], result["expired"], result["stage"]) == ("dcc", "valid", False, None)
     assert inspect("--trust", str(trust_file), "--at", "2021-06-03T12:00:00Z")["expired"] is True
     assert inspect()["signature"] == "unknown-signer"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(position=st.integers(min_value=0), replacement=st.sampled_from(base45.ALPHABET), cut=st.integers(0, 40))
+def test_any_edit_of_a_genuine_code_is_refused_or_flagged_never_raises(ec_signer, trust, position, replacement, cut):
+    text = signed(*ec_signer)
+    index = len(dcc.PREFIX) + position % (len(text) - len(dcc.PREFIX))
+    edited = (text[:index] + replacement + text[index + 1:])[:len(text) - cut]
+    result = dcc.check(edited, trust, NOW)
+    if edited != text:
+        assert result.stage is not None or result.signature == "invalid"
+
+
+@settings(max_examples=150, deadline=None)
+@given(payload=st.binary(max_size=400))
+def test_random_payloads_never_raise(payload):
+    for prefix in (dcc.PREFIX, "HD1:"):
+        text = prefix + base45.encode(payload)
+        assert credentials.parse(text, ParseContext(now=NOW, trust=TrustList())).format in ("dcc", "hd1")
+
+
+def test_garbage_after_the_compressed_data_is_refused(ec_signer, trust):
+    key, der = ec_signer
+    packed = zlib.compress(cose.sign(claims(vaccination()), key, dcc_kid(der))) + b"\x00\x01"
+    assert dcc.check(dcc.PREFIX + base45.encode(packed), trust, NOW).stage == "zlib"

@@ -96,6 +96,8 @@ def _decompress(data: bytes) -> tuple[bytes, bool]:
         raise Malformed("zlib", f"decompresses to more than {MAX_DECOMPRESSED_BYTES} bytes")
     if not inflater.eof:
         raise Malformed("zlib", "the zlib data is cut off")
+    if inflater.unused_data:
+        raise Malformed("zlib", "bytes of garbage after the compressed data")
     return out, True
 
 
