@@ -12,7 +12,7 @@ import binascii
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -34,6 +34,7 @@ _DCC_TYPE_OIDS = {
     "1.3.6.1.4.1.0.1847.2021.1.3": "r",
 }
 _EKU_OID_DER = bytes.fromhex("551d25")  # 2.5.29.37, extendedKeyUsage
+CLOCK_SKEW = timedelta(hours=12)
 
 
 class TrustError(KioskError, ValueError):
@@ -64,7 +65,8 @@ class DeclarationKey:
     valid_until: datetime | None = None
 
     def trusted_at(self, moment: datetime) -> bool:
-        return self.valid_from <= moment and (self.valid_until is None or moment < self.valid_until)
+        # An offline kiosk's clock drifts: a key fresh from a rotation must not look "not yet valid".
+        return self.valid_from - CLOCK_SKEW <= moment and (self.valid_until is None or moment < self.valid_until)
 
     def to_json(self) -> dict[str, Any]:
         raw = self.public_key.public_bytes(Encoding.Raw, PublicFormat.Raw)
