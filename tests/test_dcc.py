@@ -333,3 +333,12 @@ def test_garbage_after_the_compressed_data_is_refused(ec_signer, trust):
     key, der = ec_signer
     packed = zlib.compress(cose.sign(claims(vaccination()), key, dcc_kid(der))) + b"\x00\x01"
     assert dcc.check(dcc.PREFIX + base45.encode(packed), trust, NOW).stage == "zlib"
+
+
+def test_signed_positive_test_certificate_is_refused_by_the_rules(ec_signer, trust):
+    positive = {key: value for key, value in vaccination().items() if key != "v"} | {"t": [{
+        "tg": "840539006", "tt": "LP6464-4", "sc": "2021-06-01T08:00:00Z", "tr": "260373001",
+        "tc": "Test centre", "co": "VN", "is": "Ministry of Health", "ci": "URN:UVCI:01:VN:TEST0002"}]}
+    credential = parse(signed(*ec_signer, certificate=positive), trust)
+    outcome, reasons = evaluate(credential, HealthRules(), NOW)
+    assert outcome is Outcome.REFUSE and reasons[0].code == "health.test_positive"

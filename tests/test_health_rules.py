@@ -24,7 +24,7 @@ def vaccinated(days_ago: int, dose: int = 2, of: int = 2) -> Credential:
                        vaccinated_on=(NOW - timedelta(days=days_ago)).date())
 
 
-def sampled(hours_ago: int, negative: bool = True) -> Credential:
+def sampled(hours_ago: int, negative: bool | None = True) -> Credential:
     return certificate(certificate_type="test", test_negative=negative,
                        sampled_at=NOW - timedelta(hours=hours_ago))
 
@@ -41,9 +41,10 @@ def recovered(days_ago: int) -> Credential:
     (sampled(10), Outcome.ADMIT),
     (sampled(100), Outcome.WARN),
     (sampled(2, negative=False), Outcome.REFUSE),
+    (sampled(2, negative=None), Outcome.WARN),
     (recovered(30), Outcome.ADMIT),
     (recovered(200), Outcome.WARN),
-], ids=["vacc-20d", "vacc-14d", "vacc-5d", "one-of-two", "test-10h", "test-100h", "positive",
+], ids=["vacc-20d", "vacc-14d", "vacc-5d", "one-of-two", "test-10h", "test-100h", "positive", "no-result",
         "recovered-30d", "recovered-200d"])
 def test_protection_by_default_rules(credential, outcome):
     assert evaluate(credential, HealthRules(), NOW)[0] is outcome

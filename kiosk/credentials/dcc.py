@@ -40,7 +40,7 @@ MAX_DECOMPRESSED_BYTES = 32 * 1024
 CLAIM_ISSUER, CLAIM_EXPIRES, CLAIM_ISSUED = 1, 4, 6
 CLAIM_HCERT, HCERT_DCC = -260, 1
 TYPES = {"v": "vaccination", "t": "test", "r": "recovery"}
-TEST_NOT_DETECTED = "260415000"
+TEST_RESULTS = {"260415000": True, "260373001": False}  # SNOMED CT: not detected, detected
 
 
 @dataclass(frozen=True)
@@ -186,7 +186,7 @@ def _entry_fields(kind: str, entry: Mapping[str, Any]) -> dict[str, Any]:
         }
     if kind == "t":
         return {
-            "test_negative": entry.get("tr") == TEST_NOT_DETECTED,
+            "test_negative": TEST_RESULTS.get(entry.get("tr")),  # None: no result the kiosk knows
             "sampled_at": _datetime(entry.get("sc")),
         }
     return {
