@@ -64,6 +64,8 @@ class DeclarationSettings:
     lifetime: timedelta = timedelta(hours=24)
     # How long a retired key stays trusted: at least the lifetime, so nothing it signed dies early.
     overlap: timedelta = timedelta(hours=48)
+    # Visitors read times on the page in the site's local time.
+    time_zone: str = "Asia/Ho_Chi_Minh"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -85,6 +86,7 @@ async def declare(request: Request) -> Response:
     return _page(
         request,
         issued=issued,
+        valid_until=issued.expires_at.astimezone(ZoneInfo(service.settings.time_zone)).strftime("%H:%M %d/%m/%Y"),
         png=base64.b64encode(issued.png()).decode("ascii"),
         svg=issued.svg(),
         svg_b64=base64.b64encode(issued.svg().encode("utf-8")).decode("ascii"),
