@@ -11,7 +11,7 @@ import logging
 import traceback
 import unicodedata
 
-from kiosk.credentials import bhyt, cccd, other, vnqr
+from kiosk.credentials import bhyt, cccd, dcc, hd1, other, vnqr
 from kiosk.credentials.base import Credential, ParseContext, Parser, Refusal
 from kiosk.reasons import Reason
 
@@ -20,6 +20,8 @@ __all__ = ["REGISTRY", "parse", "clean", "Credential", "Refusal", "ParseContext"
 log = logging.getLogger(__name__)
 
 REGISTRY: tuple[Parser, ...] = (
+    dcc.PARSER,     # `HC1:` prefix
+    hd1.PARSER,     # `HD1:` prefix
     bhyt.PARSER,    # ends with `$` / starts with a card code: checked before the other `|` formats
     vnqr.PARSER,
     cccd.PARSER,
