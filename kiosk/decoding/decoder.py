@@ -33,6 +33,7 @@ BINARIZERS = (zxingcpp.Binarizer.GlobalHistogram, zxingcpp.Binarizer.LocalAverag
 SMALLEST_HALF_LOOK = 160            # below this many pixels a side a half-size copy is too coarse to help
 REGION_SIDE = 160                   # a failed symbol is straightened to a square this big ...
 REGION_BORDER = 16                  # ... with this quiet zone around it
+REGION_GROWTH = 1.2                 # zxing's corners, pushed this much outward from the centre
 MOST_REGIONS = 2                    # failed symbols looked at again per frame (bounds the cost)
 MOST_STRETCH = 1.5                  # longest over shortest side of a failed symbol worth looking at
 
@@ -117,7 +118,7 @@ def _straightened_look(gray: np.ndarray, corners: Corners) -> list[Decoded]:
     the finder patterns' outer edges, which a bent code pushes inward), and read with each binarizer."""
     quad = np.array(corners, dtype=np.float32)
     centre = quad.mean(axis=0)
-    quad = centre + (quad - centre) * 1.2
+    quad = centre + (quad - centre) * REGION_GROWTH
     b, s = REGION_BORDER, REGION_SIDE
     square = np.array([[b, b], [b + s, b], [b + s, b + s], [b, b + s]], dtype=np.float32)
     warp = cv2.getPerspectiveTransform(quad, square)
