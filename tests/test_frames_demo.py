@@ -64,3 +64,15 @@ def test_frames_come_in_order_with_their_own_pixels():
     assert (first.index, second.index) == (0, 1)
     first.image[:] = 0                       # a consumer scribbling on a frame does not touch the next
     assert demo.read().image.any()
+
+
+def test_a_code_as_large_as_a_signed_certificate_is_readable_in_the_demo():
+    """EU certificates run to 500-650 characters (QR version 13-15): held up like the others, read."""
+    rng = np.random.default_rng(0)
+    alphabet = list("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")     # Base45's
+    certificate = "HC1:" + "".join(rng.choice(alphabet, 650))
+    demo = DemoSource(texts=(certificate,), realtime=False)
+    decoder = Decoder()
+    read = [index for index in range(0, VISIT, 2)
+            if [d.text for d in decoder.decode(demo.render(index))] == [certificate]]
+    assert len(read) >= 8
