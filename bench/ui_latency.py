@@ -26,13 +26,13 @@ from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
 
 from kiosk.admin_pin import hash_pin  # noqa: E402
 from kiosk.credentials.examples import AN, vnqr_payload  # noqa: E402
-from kiosk.decoding import Decoder  # noqa: E402
-from kiosk.frames.base import Frame, FrameSource, Pacer  # noqa: E402
+from kiosk.frames.base import Frame, FrameSource, Pacer, SourceStatus  # noqa: E402
+from kiosk.pipeline import ScanLoop  # noqa: E402
 from kiosk.settings import Settings  # noqa: E402
 from kiosk.store import Store  # noqa: E402
 from ui.app import application, open_window  # noqa: E402
-from ui.camera_loop import run_source  # noqa: E402
 from ui.selftest import frame_showing  # noqa: E402
+from ui.workers import PREVIEW_WIDTH  # noqa: E402
 
 SIZE = (1280, 720)
 FPS = 30.0
@@ -53,10 +53,9 @@ class VisitorsSource(FrameSource):
         self._per_visit = round((EMPTY_SECONDS + CODE_SECONDS) * FPS)
         self._empty_frames = round(EMPTY_SECONDS * FPS)
         self.first_seen: dict[str, float] = {}
-        self._closed = False
 
     def read(self) -> Frame | None:
-        if self._closed:
+        if self.status is SourceStatus.ENDED:
             return None
         self._pacer.wait()
         visit, step = divmod(self._index, self._per_visit)
@@ -65,10 +64,6 @@ class VisitorsSource(FrameSource):
         frame = self._frame(self._codes[visit])
         self.first_seen.setdefault(self._texts[visit], frame.captured_at)
         return frame
-
-    def close(self) -> None:
-        self._closed = True
-        super().close()
 
 
 class PaintClock(QObject):
@@ -123,8 +118,8 @@ def main() -> None:
         settings = Settings(station_name="Bench", admin_pin_hash=hash_pin("2468"), reset_seconds=0.4,
                             sound=False)
         store = Store.open(Path(folder) / "entries.sqlite3")
-        window = open_window(settings, store, lambda station, stop: run_source(source, Decoder(), station, stop),
-                             Path(folder) / "settings.toml", kiosk_mode=False)
+        scanning = lambda station, stop: ScanLoop(source, station, preview_width=PREVIEW_WIDTH).run(stop)  # noqa: E731
+        window = open_window(settings, store, scanning, Path(folder) / "settings.toml", kiosk_mode=False)
         window.resize(1920, 1080)
         paints = PaintClock(window)
         scanning_s = args.trials * (EMPTY_SECONDS + CODE_SECONDS) + 2.0

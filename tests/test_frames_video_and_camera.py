@@ -223,14 +223,19 @@ def test_the_back_off_starts_afresh_once_the_camera_is_live_again(tmp_path):
 
 def test_the_watchdog_works_on_the_real_clock(tmp_path):
     short = write_video(tmp_path / "short.mp4", [scene(n) for n in range(5)])
-    camera = open_source(f"camera:{short}", watchdog_seconds=0.3)
-    camera.backoff_initial = camera._backoff = 0.05
+    camera = CameraSource(str(short), watchdog_seconds=0.3, backoff_initial=0.05)
     heard = statuses(camera)
     deadline = time.monotonic() + 20
     while [s for s, _, _ in heard][-3:] != [SourceStatus.LIVE, SourceStatus.DISCONNECTED, SourceStatus.LIVE]:
         assert time.monotonic() < deadline, heard
         camera.read()
     camera.close()
+
+
+def test_a_recording_can_stand_in_for_the_camera(clip):
+    with open_source(f"camera:{clip}", watchdog_seconds=1.0) as camera:
+        assert isinstance(camera, CameraSource)
+        assert camera.read() is not None and camera.status is SourceStatus.LIVE
 
 
 def test_camera_settings_mistakes_are_explained(tmp_path):

@@ -6,6 +6,7 @@ it opens the window on the configured camera, after the first-start setup if nob
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
@@ -15,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
+from kiosk.cli import main as kiosk_command
 from kiosk.errors import KioskError
 from kiosk.settings import Settings, database_path, load_settings, save_settings
 from kiosk.store import Store
@@ -89,22 +91,30 @@ def first_start(settings: Settings, settings_file: Path | None) -> Settings | No
     return dialog.result_settings
 
 
-def run(settings_file: Path | None = None, source: str | None = None, kiosk_mode: bool = True) -> int:
-    """Open the kiosk and run until it is closed (from the admin screen). Returns the exit status."""
+def run_window(settings: Settings, args: argparse.Namespace) -> int:
+    """`kiosk run` with a window: the door screen, full-screen, until closed from the admin screen.
+
+    `settings` carry this run's `--source` and `--db`; what the window saves (language, the admin's
+    changes) goes into the settings file without them.
+    """
     app = application()
+    settings_file = Path(args.config) if getattr(args, "config", None) else None
     try:
-        settings = load_settings(settings_file)
-        if not settings.configured:
-            configured = first_start(settings, settings_file)
+        stored = load_settings(settings_file)
+        if not stored.configured:
+            configured = first_start(stored, settings_file)
             if configured is None:
                 return 1
-            settings = configured
+            stored = configured
+            settings = settings.replace(station_name=stored.station_name,
+                                        admin_pin_hash=stored.admin_pin_hash,
+                                        camera=settings.camera if args.source else stored.camera)
         store = Store.open(database_path(settings))
     except KioskError as error:
         QMessageBox.critical(None, APP_NAME, str(error))
         return 2
     try:
-        window = open_window(settings, store, camera_loop(settings, source), settings_file, kiosk_mode)
+        window = open_window(stored, store, camera_loop(settings), settings_file, kiosk_mode=True)
         app.exec()
         window.shutdown()
     finally:
@@ -113,13 +123,18 @@ def run(settings_file: Path | None = None, source: str | None = None, kiosk_mode
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The packaged app: the `kiosk` command line with arguments, `kiosk run` without."""
     argv = sys.argv[1:] if argv is None else argv
     if argv:
-        from kiosk.cli import main as kiosk_command
-
         return kiosk_command(argv)
     logging.basicConfig(level=logging.WARNING)
-    return run()
+    try:
+        settings = load_settings()
+    except KioskError as error:  # no console to print to: say it in a box
+        application()
+        QMessageBox.critical(None, APP_NAME, str(error))
+        return 2
+    return run_window(settings, argparse.Namespace(config=None, db=None, source=None))
 
 
 if __name__ == "__main__":

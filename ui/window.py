@@ -24,6 +24,7 @@ from kiosk.scanner_input import mangled_reason
 from kiosk.settings import Settings, save_settings
 from kiosk.station import Counts, ScanResult, Station
 from kiosk.store import Store
+from ui.camera_loop import camera_loop
 from ui.dialogs.admin_dialog import AdminDialog
 from ui.dialogs.manual_entry import ManualEntryDialog
 from ui.dialogs.pin_dialog import PinDialog
@@ -241,6 +242,7 @@ class KioskWindow(QMainWindow):
         if settings.language != self._languages.current:
             self.set_language(settings.language)
         if camera_changed:
+            self._make_loop = camera_loop(settings)
             self.stop_camera()
             self.start_camera()
         self._render()

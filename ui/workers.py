@@ -12,7 +12,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -23,6 +23,8 @@ from kiosk.door_screen import CameraState, SyncState
 from kiosk.entry import Source
 from kiosk.errors import KioskError
 from kiosk.export import export_csv
+from kiosk.frames import SourceStatus
+from kiosk.pipeline import CameraChanged, LoopEvent, Preview, Scanned
 from kiosk.retention import purge_expired
 from kiosk.station import ScanResult, Station
 
@@ -31,23 +33,15 @@ log = logging.getLogger(__name__)
 PREVIEW_WIDTH = 480  # pixels: the preview is a hint for aiming, not a picture to study
 
 
-@dataclass(frozen=True)
-class CameraChange:
-    """A loop event: the camera's state changed."""
-
-    state: CameraState
-
-
-@dataclass(frozen=True)
-class Preview:
-    """A loop event: a frame to show (BGR or grey numpy image, any size)."""
-
-    image: Any
-
-
-LoopEvent = Any  # ScanResult | CameraChange | Preview
 # Makes the event stream of one camera session for a station; stops soon after `stop` is set.
 LoopFactory = Callable[[Station, threading.Event], Iterator[LoopEvent]]
+
+_CAMERA_STATES = {
+    SourceStatus.STARTING: CameraState.STARTING,
+    SourceStatus.LIVE: CameraState.RUNNING,
+    SourceStatus.DISCONNECTED: CameraState.DISCONNECTED,
+    SourceStatus.ENDED: CameraState.DISCONNECTED,  # a video that ran out is a camera that is gone
+}
 
 
 def preview_image(image: np.ndarray, width: int = PREVIEW_WIDTH) -> QImage:
@@ -93,10 +87,10 @@ class CameraWorker(QObject):
         self.finished.emit()
 
     def _forward(self, event: LoopEvent) -> None:
-        if isinstance(event, ScanResult):
-            self.result.emit(event)
-        elif isinstance(event, CameraChange):
-            self.camera.emit(event.state)
+        if isinstance(event, Scanned):
+            self.result.emit(event.result)
+        elif isinstance(event, CameraChanged):
+            self.camera.emit(_CAMERA_STATES[event.status])
         elif isinstance(event, Preview):
             if not self.preview_in_flight.is_set():
                 self.preview_in_flight.set()

@@ -11,7 +11,7 @@ import logging
 import traceback
 import unicodedata
 
-from kiosk.credentials import bhyt, cccd, other, vnqr
+from kiosk.credentials import bhyt, cccd, dcc, hd1, other, vnqr
 from kiosk.credentials.base import Credential, ParseContext, Parser, Refusal
 from kiosk.reasons import Reason
 
@@ -20,6 +20,8 @@ __all__ = ["REGISTRY", "parse", "clean", "Credential", "Refusal", "ParseContext"
 log = logging.getLogger(__name__)
 
 REGISTRY: tuple[Parser, ...] = (
+    dcc.PARSER,     # `HC1:` prefix
+    hd1.PARSER,     # `HD1:` prefix
     bhyt.PARSER,    # ends with `$` / starts with a card code: checked before the other `|` formats
     vnqr.PARSER,
     cccd.PARSER,
@@ -44,7 +46,8 @@ def parse(text: str, context: ParseContext | None = None) -> Credential | Refusa
     if not text:
         return other.classify(text)
     hidden = other.invisible_characters(text)
-    visible = "".join(ch for ch in text if ch not in hidden) if hidden else text
+    hidden_set = set(hidden)
+    visible = "".join(ch for ch in text if ch not in hidden_set) if hidden else text
     for parser in REGISTRY:
         try:
             if not parser.claims(visible):

@@ -14,7 +14,6 @@ from datetime import date
 
 from kiosk.credentials import fields as f
 from kiosk.credentials.base import Credential, ParseContext, Refusal
-from kiosk.credentials.masking import mask_name
 from kiosk.reasons import Reason
 
 KIND = f.Kind("bhyt", "bhyt", "mã QR trên thẻ bảo hiểm y tế (BHYT)", "health-insurance card QR code")
@@ -31,7 +30,7 @@ ISSUE_DATE = f.Field("issue-date", "ngày cấp", "issue date")
 TERMINATOR = "$"
 _GENDERS = {"1": f.Gender.MALE, "2": f.Gender.FEMALE}
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
-_DATE_SLASHED = re.compile(r"\d{2}/\d{2}/\d{4}")
+_DATE_SLASHED = re.compile(r"\d{2}/\d{2}/\d{4}", re.ASCII)
 _NO_DATE = ("", "-")
 
 NOTE_EXPIRED = Reason("bhyt.expired", "Thẻ BHYT đã hết hạn", "The health-insurance card has expired")
@@ -53,7 +52,8 @@ class BhytParser:
 
     def parse(self, text: str, context: ParseContext) -> Credential | Refusal:
         terminated = text.endswith(TERMINATOR)
-        shaped = f.check_shape(KIND, text[: -len(TERMINATOR)] if terminated else text, 5)
+        body = text.removesuffix(TERMINATOR).removesuffix("|") if terminated else text
+        shaped = f.check_shape(KIND, body, 5)
         if isinstance(shaped, Refusal):
             return Refusal(shaped.format, shaped.reason, text)
         if not terminated:
@@ -63,11 +63,7 @@ class BhytParser:
                 f"This looks like a {KIND.en} but the closing $ is missing — the code was cut off. {f.RESCAN_EN}",
                 text,
             )
-        parts = shaped[:-1] if shaped[-1] == "" else shaped
-        try:
-            return _credential(parts, text, context.now.date())
-        except f.FieldError as error:
-            return f.field_refusal(KIND, error, text)
+        return f.build(KIND, _credential, shaped, text, context.now.date())
 
 
 def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
@@ -96,32 +92,27 @@ def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
     if valid_from is not None and valid_from > today:
         notes.append(NOTE_NOT_YET_VALID)
     social_insurance_number = code[-10:]
-    return Credential(
-        format=KIND.format,
-        person_key=f"bhyt:{social_insurance_number}",
-        display_name=mask_name(name),
-        fields={
-            "insurance_number": code,
-            "layout": layout,
-            "social_insurance_number": social_insurance_number,
-            "name": name,
-            "birth_date": birth_date,
-            "birth_year": birth_year,
-            "gender": gender,
-            "address": address,
-            "registered_facility": optional[0].strip() or None,
-            "valid_from": valid_from,
-            "valid_until": valid_until,
-            "issue_date": issue_date,
-            "extra": tuple(part.strip() for part in parts[9:]),
-        },
-        raw=raw,
-        notes=tuple(notes),
-    )
+    values = {
+        "insurance_number": code,
+        "layout": layout,
+        "social_insurance_number": social_insurance_number,
+        "birth_date": birth_date,
+        "birth_year": birth_year,
+        "gender": gender,
+        "address": address,
+        "registered_facility": optional[0].strip() or None,
+        "valid_from": valid_from,
+        "valid_until": valid_until,
+        "issue_date": issue_date,
+        "extra": tuple(part.strip() for part in parts[9:]),
+    }
+    return f.personal_credential(KIND, f"bhyt:{social_insurance_number}", name, values, raw, notes)
 
 
 def _hex_text(field: f.Field, value: str) -> str:
     value = f.required(field, value)
+    if f.has_accented_letters(value):
+        raise f.FieldError(field, f.INPUT_METHOD)
     if not _HEX.fullmatch(value):
         raise f.FieldError(field, f.Problem("không phải chuỗi hex hợp lệ (thẻ ghi chữ UTF-8 dưới dạng hex)",
                                             "it is not valid hexadecimal (the card writes UTF-8 text as hex)"))

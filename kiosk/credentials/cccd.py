@@ -13,7 +13,6 @@ from datetime import date
 
 from kiosk.credentials import fields as f
 from kiosk.credentials.base import Credential, ParseContext, Refusal
-from kiosk.credentials.masking import mask_name
 from kiosk.reasons import Reason
 
 KIND = f.Kind("cccd", "cccd", "mã QR trên thẻ căn cước (CCCD)", "chip ID card QR code")
@@ -27,7 +26,7 @@ ADDRESS = f.Field("address", "nơi thường trú", "address")
 ISSUE_DATE = f.Field("issue-date", "ngày cấp", "issue date")
 
 _GENDERS = {"nam": f.Gender.MALE, "nữ": f.Gender.FEMALE}
-_EIGHT_DIGITS = re.compile(r"\d{8}")
+_EIGHT_DIGITS = re.compile(r"\d{8}", re.ASCII)
 
 # The 4th digit of a CCCD number encodes gender and century of birth (0/1: 1900s, 2/3: 2000s, ...;
 # even male, odd female); the 5th and 6th digits are the last two digits of the birth year.
@@ -55,10 +54,7 @@ class CccdParser:
         shaped = f.check_shape(KIND, text, 7)
         if isinstance(shaped, Refusal):
             return shaped
-        try:
-            return _credential(shaped, text, context.now.date())
-        except f.FieldError as error:
-            return f.field_refusal(KIND, error, text)
+        return f.build(KIND, _credential, shaped, text, context.now.date())
 
 
 def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
@@ -71,23 +67,16 @@ def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
         raise f.FieldError(GENDER, f.Problem("phải là Nam hoặc Nữ", "it must be Nam or Nữ"))
     issue_date = f.plausible_past(ISSUE_DATE, f.real_date(ISSUE_DATE, parts[6], "DDMMYYYY"), today, birth_date)
     notes = () if _id_matches(id_number, birth_date, gender) else (NOTE_ID_MISMATCH,)
-    return Credential(
-        format=KIND.format,
-        person_key=f"cccd:{id_number}",
-        display_name=mask_name(name),
-        fields={
-            "id_number": id_number,
-            "old_id_number": old_id_number,
-            "name": name,
-            "birth_date": birth_date,
-            "gender": gender,
-            "address": " ".join(parts[5].split()),
-            "issue_date": issue_date,
-            "extra": tuple(part.strip() for part in parts[7:]),
-        },
-        raw=raw,
-        notes=notes,
-    )
+    values = {
+        "id_number": id_number,
+        "old_id_number": old_id_number,
+        "birth_date": birth_date,
+        "gender": gender,
+        "address": " ".join(parts[5].split()),
+        "issue_date": issue_date,
+        "extra": tuple(part.strip() for part in parts[7:]),
+    }
+    return f.personal_credential(KIND, f"cccd:{id_number}", name, values, raw, notes)
 
 
 def _id_matches(id_number: str, birth_date: date, gender: f.Gender) -> bool:

@@ -131,6 +131,13 @@ def bhyt_payload(person: Person, layout: str = "old") -> str:
     return "|".join(fields) + "|$"
 
 
+def with_field(payload: str, index: int, value: str) -> str:
+    """`payload` with its `index`-th `|`-separated field replaced: for malformed-code tests and demos."""
+    parts = payload.split("|")
+    parts[index] = value
+    return "|".join(parts)
+
+
 @dataclass(frozen=True)
 class SamplePayload:
     """One sample text a camera or scanner could deliver, with what the kiosk should make of it."""

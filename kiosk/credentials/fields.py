@@ -12,8 +12,10 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
+from typing import Any, Callable, Iterable
 
-from kiosk.credentials.base import Refusal
+from kiosk.credentials.base import Credential, Refusal
+from kiosk.credentials.masking import mask_name
 from kiosk.reasons import Reason
 
 # Personal codes are a few hundred characters; anything far longer is not one of them.
@@ -70,6 +72,19 @@ class FieldError(Exception):
 MISSING = Problem("trống", "empty")
 
 
+# Keyboard-wedge scanners type the code; a Vietnamese input method on the PC turns "aa" into "â" (Telex)
+# or "a1" into "á" (VNI). Accented letters where a format allows only ASCII are the tell-tale sign.
+INPUT_METHOD = Problem(
+    "có chữ có dấu do bộ gõ tiếng Việt (Telex/VNI) trên máy tạo ra — hãy tắt bộ gõ tiếng Việt",
+    "it has accented letters that a Vietnamese input method (Telex/VNI) on this PC produced — switch the "
+    "input method off",
+)
+
+
+def has_accented_letters(value: str) -> bool:
+    return any(not ch.isascii() and ch.isalpha() for ch in value)
+
+
 @dataclass(frozen=True)
 class Split:
     fields: tuple[str, ...]
@@ -108,6 +123,22 @@ def field_refusal(kind: Kind, error: FieldError, raw: str) -> Refusal:
         f"This is a {kind.en}, but its {field.en} is wrong: {problem.en}. {RESCAN_EN}",
         raw,
     )
+
+
+def personal_credential(kind: Kind, person_key: str, name: str, values: dict[str, Any], raw: str,
+                        notes: Iterable[Reason] = ()) -> Credential:
+    """A credential whose display name is always the masked `name`; `name` itself is kept in the fields."""
+    return Credential(format=kind.format, person_key=person_key, display_name=mask_name(name),
+                      fields={"name": name, **values}, raw=raw, notes=tuple(notes))
+
+
+def build(kind: Kind, make: Callable[[tuple[str, ...], str, date], Credential], parts: tuple[str, ...],
+          raw: str, today: date) -> Credential | Refusal:
+    """`make(parts, raw, today)`, or the refusal naming the field it found wrong."""
+    try:
+        return make(parts, raw, today)
+    except FieldError as error:
+        return field_refusal(kind, error, raw)
 
 
 def check_shape(kind: Kind, text: str, min_fields: int) -> tuple[str, ...] | Refusal:
@@ -172,9 +203,9 @@ def person_name(field: Field, value: str) -> str:
 
 
 _DATE_PATTERNS = {
-    "DDMMYYYY": (re.compile(r"(\d{2})(\d{2})(\d{4})"), ("d", "m", "y")),
-    "dd/MM/yyyy": (re.compile(r"(\d{2})/(\d{2})/(\d{4})"), ("d", "m", "y")),
-    "YYYY-MM-DD": (re.compile(r"(\d{4})-(\d{2})-(\d{2})"), ("y", "m", "d")),
+    "DDMMYYYY": (re.compile(r"(\d{2})(\d{2})(\d{4})", re.ASCII), ("d", "m", "y")),
+    "dd/MM/yyyy": (re.compile(r"(\d{2})/(\d{2})/(\d{4})", re.ASCII), ("d", "m", "y")),
+    "YYYY-MM-DD": (re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII), ("y", "m", "d")),
 }
 
 
@@ -234,7 +265,7 @@ def digit_run(field: Field, value: str, shortest: int, longest: int) -> str:
     return value
 
 
-_INSURANCE_CODE = re.compile(r"[A-Z]{2}\d{13}")
+_INSURANCE_CODE = re.compile(r"[A-Z]{2}\d{13}", re.ASCII)
 
 
 def insurance_layout(value: str) -> str | None:
@@ -255,7 +286,7 @@ def insurance_number(field: Field, value: str) -> str:
     return value
 
 
-_PHONE = re.compile(r"(?:0|\+?84)\d{9,10}")
+_PHONE = re.compile(r"(?:0|\+?84)\d{9,10}", re.ASCII)
 
 
 def phone_number(field: Field, value: str) -> str:

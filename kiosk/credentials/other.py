@@ -2,8 +2,8 @@
 
 Users of peer apps complained most about a bare "invalid code": the guard needs to tell the visitor
 "that is a Wi-Fi code, please open your personal QR". Every refusal here says what the text is, that it is
-not a personal code, and what to ask for instead. Nothing from the text is quoted except a web host or a
-Wi-Fi network name, which are not personal data and help the guard explain.
+not a personal code, and what to ask for instead. Nothing from the text is quoted except a web link's
+host, which helps the guard explain ("that is a link to example.com").
 """
 
 from __future__ import annotations
@@ -19,13 +19,24 @@ ASK_VI = "Hãy đề nghị khách mở mã QR cá nhân (VNeID, PC-Covid) hoặ
 ASK_EN = "Ask for the personal QR code (VNeID, PC-Covid) or the chip ID card."
 
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{1,15}://\S*|www\.\S+", re.ASCII)
+# Standard QR payloads that announce themselves by a prefix: (format, Vietnamese, English).
+_KNOWN_PREFIXES = {
+    "BEGIN:VCARD": ("vcard", "danh thiếp (vCard)", "a contact card (vCard)"),
+    "MECARD:": ("vcard", "danh thiếp (vCard)", "a contact card (vCard)"),
+    "BEGIN:VEVENT": ("event", "một sự kiện lịch", "a calendar event"),
+    "MAILTO:": ("email", "một địa chỉ email", "an email address"),
+    "MATMSG:": ("email", "một địa chỉ email", "an email address"),
+    "TEL:": ("phone", "một số điện thoại", "a phone number"),
+    "SMS:": ("sms", "một tin nhắn SMS", "a text message"),
+    "SMSTO:": ("sms", "một tin nhắn SMS", "a text message"),
+    "GEO:": ("location", "một vị trí trên bản đồ", "a map location"),
+}
 _PLACE_PREFIXES = ("NZCOVIDTRACER:", "UKC19TRACING:")
 # Words in a check-in link's host or path that mark it as a place (venue) code rather than a web page.
 _PLACE_WORDS = ("checkin", "check-in", "dia-diem", "diadiem", "safeentry", "venue", "location", "tokhaiyte")
 _TOKEN = re.compile(r"[A-Za-z0-9_\-+/=]{12,}")
 _HOST_CHARACTERS = re.compile(r"[^a-z0-9.\-\[\]:]")
 _BOARDING_PASS = re.compile(r"M[1-9].{20}[ E][A-Z0-9 ]{7}[A-Z]{3}[A-Z]{3}", re.DOTALL)
-_UNREADABLE_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _TEXT_WHITESPACE = frozenset("\t\n\r")
 REPLACEMENT_CHARACTER = "\ufffd"
@@ -43,16 +54,15 @@ def classify(text: str) -> Refusal:
                        "This is binary data or garbled text, not a personal code. " + ASK_EN)
     upper = text[:16].upper()
     if upper.startswith("WIFI:"):
-        network = _wifi_network(text)
-        named_vi = f" «{network}»" if network else ""
-        named_en = f" '{network}'" if network else ""
+        # Not even the network name is shown: phone hotspots are often named after their owner.
         return _refuse("wifi", "other.wifi", text,
-                       f"Đây là mã QR kết nối Wi-Fi{named_vi}, không phải mã cá nhân. " + ASK_VI,
-                       f"This is a Wi-Fi network code{named_en}, not a personal code. " + ASK_EN)
-    if upper.startswith(("BEGIN:VCARD", "MECARD:")):
-        return _refuse("vcard", "other.vcard", text,
-                       "Đây là danh thiếp (vCard), không phải mã cá nhân. " + ASK_VI,
-                       "This is a contact card (vCard), not a personal code. " + ASK_EN)
+                       "Đây là mã QR kết nối Wi-Fi, không phải mã cá nhân. " + ASK_VI,
+                       "This is a Wi-Fi network code, not a personal code. " + ASK_EN)
+    for prefix, (format, vi, en) in _KNOWN_PREFIXES.items():
+        if upper.startswith(prefix):
+            return _refuse(format, f"other.{format}", text,
+                           f"Đây là {vi}, không phải mã cá nhân. " + ASK_VI,
+                           f"This is {en}, not a personal code. " + ASK_EN)
     if upper.startswith(_PLACE_PREFIXES):
         return _place_code(text, "")
     if _URL.match(text):
@@ -95,7 +105,7 @@ def invisible_characters(text: str) -> list[str]:
 def hidden_characters(text: str, format: str, found: list[str]) -> Refusal:
     """Refusal for a text that looks like `format` but holds invisible characters (spoofing or a bad scan)."""
     first = found[0]
-    name_en = f"U+{ord(first):04X} {unicodedata.name(first, 'control character')}"
+    name_en = f"U+{ord(first):04X} {unicodedata.name(first, 'unnamed character')}"
     if first in "\r\n":
         what_vi, what_en = "dấu xuống dòng (có thể hai mã bị đọc liền nhau)", "a line break (two codes read as one?)"
     elif first == REPLACEMENT_CHARACTER:
@@ -116,8 +126,7 @@ def _refuse(format: str, code: str, raw: str, vi: str, en: str) -> Refusal:
 def _looks_binary(text: str) -> bool:
     if REPLACEMENT_CHARACTER in text:
         return True
-    unreadable = sum(1 for ch in text if ch not in _TEXT_WHITESPACE
-                     and unicodedata.category(ch) in _UNREADABLE_CATEGORIES)
+    unreadable = sum(1 for ch in invisible_characters(text) if ch not in _TEXT_WHITESPACE)
     return unreadable * 10 >= len(text) or unreadable >= 8
 
 
@@ -142,10 +151,3 @@ def _place_code(text: str, host: str) -> Refusal:
                    f"Đây là mã QR địa điểm{shown} để khách tự quét khi đến, không phải mã cá nhân. " + ASK_VI,
                    f"This is a place check-in code{shown} for visitors to scan, not a personal code. " + ASK_EN)
 
-
-def _wifi_network(text: str) -> str:
-    match = re.search(r"(?:^|[:;])S:((?:\\.|[^;])*)", text[5:])
-    if match is None:
-        return ""
-    network = re.sub(r"\\(.)", r"\1", match.group(1))
-    return "".join(ch for ch in network if ch.isprintable())[:32]

@@ -12,7 +12,6 @@ from datetime import date
 
 from kiosk.credentials import fields as f
 from kiosk.credentials.base import Credential, ParseContext, Refusal
-from kiosk.credentials.masking import mask_name
 from kiosk.reasons import Reason
 
 KIND = f.Kind("vn-qr", "vnqr", "mã QR cá nhân (VNeID, PC-Covid)", "national personal QR code (VNeID, PC-Covid)")
@@ -27,16 +26,25 @@ GENDER = f.Field("gender", "giới tính", "gender")
 INSURANCE = f.Field("insurance-number", "mã thẻ BHYT", "health-insurance number")
 PHONE = f.Field("phone", "số điện thoại", "phone number")
 
-_ID_PLAIN = re.compile(r"\d{9}|\d{12}|[A-Z]\d{7,8}|[A-Z]{2}\d{7}")    # CCCD, old ID card, passport
+# Chip ID card, old ID card, passport.
+_ID_PLAIN = re.compile(r"\d{9}|\d{12}|[A-Z]\d{7,8}|[A-Z]{2}\d{7}", re.ASCII)
 _ID_MASKED = re.compile(r"\*+[0-9A-Z]*")
-_BIRTH = re.compile(r"(\d{4}|\*{4})-(\d{2}|\*{2})-(\d{2}|\*{2})")
-_BIRTH_START = re.compile(r"[\d*]{4}-")
+_BIRTH = re.compile(r"(\d{4}|\*{4})-(\d{2}|\*{2})-(\d{2}|\*{2})", re.ASCII)
+_BIRTH_START = re.compile(r"[\d*]{4}-", re.ASCII)
 _ASCII_CAPITALS = re.compile(r"[A-Z]+(?: [A-Z]+)*")
 _GENDERS = {"": f.Gender.UNKNOWN, "0": f.Gender.UNKNOWN, "1": f.Gender.MALE, "2": f.Gender.FEMALE}
 
 NOTE_ID_MASKED = Reason("vnqr.id-masked", "Số giấy tờ trong mã bị che", "ID number is masked")
 NOTE_BIRTH_MASKED = Reason("vnqr.birth-date-masked", "Ngày sinh trong mã bị che", "Birth date is masked")
 NOTE_DECLARED_BY_OTHER = Reason("vnqr.declared-by-other", "Mã do người khác khai hộ", "Declared by someone else")
+# The code writes names without accents; accents mean an input method rewrote a scanner's keystrokes.
+# The person is still keyed by QID, so the scan stands, but the guard should switch the input method off.
+NOTE_NAME_ACCENTS = Reason(
+    "vnqr.name-has-accents",
+    "Tên trong mã có dấu — bộ gõ tiếng Việt (Telex/VNI) trên máy có thể đang bật; hãy tắt bộ gõ",
+    "The name has accents this code never carries — a Vietnamese input method (Telex/VNI) may be on; "
+    "switch it off",
+)
 
 
 class VnQrParser:
@@ -45,7 +53,8 @@ class VnQrParser:
     def claims(self, text: str) -> bool:
         split = f.split_fields(text)
         if split is None:
-            return False
+            # Only the first, masked field survived (a cut-off read of the apps' default view).
+            return bool(_ID_MASKED.fullmatch(text)) and text.startswith("******")
         parts = split.fields
         if parts[0].startswith("*") or (len(parts) > 2 and _BIRTH_START.match(parts[2])):
             return True
@@ -58,10 +67,7 @@ class VnQrParser:
         shaped = f.check_shape(KIND, text, 6)
         if isinstance(shaped, Refusal):
             return shaped
-        try:
-            return _credential(shaped, text, context.now.date())
-        except f.FieldError as error:
-            return f.field_refusal(KIND, error, text)
+        return f.build(KIND, _credential, shaped, text, context.now.date())
 
 
 def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
@@ -83,29 +89,24 @@ def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
         notes.append(NOTE_BIRTH_MASKED)
     if declared_by_other:
         notes.append(NOTE_DECLARED_BY_OTHER)
-    return Credential(
-        format=KIND.format,
-        person_key=f"qid:{qid}",
-        display_name=mask_name(name),
-        fields={
-            "id_number": id_number,
-            "id_number_masked": id_masked,
-            "name": name,
-            "birth_date": birth_date,
-            "birth_year": birth_year,
-            "birth_date_masked": birth_masked,
-            "declared_by_other": declared_by_other,
-            "qid": qid,
-            "declarer_qid": declarer_qid,
-            "gender": gender,
-            "insurance_number": f.insurance_number(INSURANCE, ext[2]) if ext[2].strip() else None,
-            "phone": f.phone_number(PHONE, ext[3]) if ext[3].strip() else None,
-            "signature": ext[4].strip() or None,
-            "extra": tuple(ext[5:]) + parts[6:],
-        },
-        raw=raw,
-        notes=tuple(notes),
-    )
+    if f.has_accented_letters(name):
+        notes.append(NOTE_NAME_ACCENTS)
+    values = {
+        "id_number": id_number,
+        "id_number_masked": id_masked,
+        "birth_date": birth_date,
+        "birth_year": birth_year,
+        "birth_date_masked": birth_masked,
+        "declared_by_other": declared_by_other,
+        "qid": qid,
+        "declarer_qid": declarer_qid,
+        "gender": gender,
+        "insurance_number": f.insurance_number(INSURANCE, ext[2]) if ext[2].strip() else None,
+        "phone": f.phone_number(PHONE, ext[3]) if ext[3].strip() else None,
+        "signature": ext[4].strip() or None,
+        "extra": tuple(ext[5:]) + parts[6:],
+    }
+    return f.personal_credential(KIND, f"qid:{qid}", name, values, raw, notes)
 
 
 def _id_number(value: str) -> tuple[str, bool]:

@@ -1,19 +1,22 @@
 """QR codes in a frame → their texts: zxing-cpp on every frame, a second look only where it pays.
 
-Measured on the 179 photographed codes of the qr-photos dataset and on synthetic door frames
-(`python bench/decode.py --dataset ../shared/datasets/qr-photos`):
+Measured with `python bench/decode.py --dataset ../shared/datasets/qr-photos` (179 photographed codes,
+and synthetic 720p/1080p door frames with and without a code):
 
 - zxing-cpp alone (QR only, plain text) reads 92.7%. It misses codes in two ways: it finds nothing at
-  all (fine print on a textured surface, a photo smaller than zxing's own down-scaling threshold), or it
+  all (a code printed on a textured surface, a photo below zxing's own down-scaling threshold), or it
   finds a symbol whose error correction fails (crumpled, curved, printed on cloth).
-- Nothing found → one more zxing pass on a half-size copy, with each binarizer. The copy has a quarter of
-  the pixels and holds no finder patterns on an empty scene, so it costs a few percent of the first pass;
-  it reads what only a coarser look resolves.
+- Most door frames hold no code, so the first pass skips zxing's inverted-image pass, which doubles the
+  cost of an empty frame. Light-on-dark codes are looked for in the half-size look instead, where they
+  read as well except for small, blurred ones (4 px modules and more blur than a focused webcam gives).
+- Nothing decoded → zxing on a half-size copy, local binarizer (normal and inverted) then the global
+  one. A quarter of the pixels: with the pass above, an empty frame costs about what raw zxing-cpp does.
 - A symbol found but not decoded (zxing reports its corners with an error) → that region, straightened
-  to a square, read again with the global-histogram binarizer and the local one; then OpenCV's decoder for
-  curved codes on the region. These run only with such evidence, never on an empty frame.
-- pyzbar, an inverted image and up-scaling whole frames were measured too and add nothing on top of
-  these (the bench prints what pyzbar would add when libzbar is installed), so they are not used.
+  to a square, read with each binarizer; then OpenCV's decoder for curved codes on the largest such
+  region (milliseconds: only with that evidence, never on an empty frame). Long thin quadrilaterals,
+  zxing's guesses on a blurred moving code, are not looked at.
+- pyzbar, inverting or up-scaling whole frames add nothing on top of these on the dataset (the bench
+  prints what pyzbar would add when libzbar is installed), so the decoder does not use them.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ import zxingcpp
 
 QR = zxingcpp.BarcodeFormat.QRCode
 PLAIN = zxingcpp.TextMode.Plain     # the text as encoded; HRI mode would write control characters as <GS>
-BINARIZERS = (zxingcpp.Binarizer.LocalAverage, zxingcpp.Binarizer.GlobalHistogram)
+BINARIZERS = (zxingcpp.Binarizer.GlobalHistogram, zxingcpp.Binarizer.LocalAverage)
 SMALLEST_HALF_LOOK = 160            # below this many pixels a side a half-size copy is too coarse to help
 REGION_SIDE = 160                   # a failed symbol is straightened to a square this big ...
 REGION_BORDER = 16                  # ... with this quiet zone around it
+REGION_GROWTH = 1.2                 # zxing's corners, pushed this much outward from the centre
 MOST_REGIONS = 2                    # failed symbols looked at again per frame (bounds the cost)
+MOST_STRETCH = 1.5                  # longest over shortest side of a failed symbol worth looking at
 
 Corners = tuple[tuple[float, float], ...]
 
@@ -49,24 +54,27 @@ class Decoder:
     """Reads QR codes from BGR or grayscale frames. Not thread-safe: one per capture loop."""
 
     def __init__(self, second_looks: bool = True) -> None:
+        """`second_looks=False` keeps to the first pass (to measure what the others add)."""
         self.second_looks = second_looks
         self._curved = cv2.QRCodeDetector()
 
     def decode(self, image: np.ndarray) -> list[Decoded]:
         gray = grayscale(image)
-        found = zxingcpp.read_barcodes(gray, formats=QR, text_mode=PLAIN, return_errors=True)
+        found = zxingcpp.read_barcodes(gray, formats=QR, text_mode=PLAIN, try_invert=False, return_errors=True)
         decoded = [Decoded(code.text, _corners(code.position)) for code in found if code.valid]
         if decoded or not self.second_looks:
             return _unique(decoded)
-        failed = sorted((_corners(code.position) for code in found if not code.valid), key=_area, reverse=True)
-        return _unique(self._read_failed_regions(gray, failed) or _half_size_look(gray))
+        failed = [_corners(code.position) for code in found if not code.valid]
+        symbols = sorted(filter(_plausible_symbol, failed), key=_area, reverse=True)[:MOST_REGIONS]
+        return _unique(self._read_failed_symbols(gray, symbols) or _half_size_look(gray))
 
-    def _read_failed_regions(self, gray: np.ndarray, regions: list[Corners]) -> list[Decoded]:
-        for corners in regions[:MOST_REGIONS]:
-            found = _straightened_look(gray, corners) or self._curved_look(gray, corners)
+    def _read_failed_symbols(self, gray: np.ndarray, symbols: list[Corners]) -> list[Decoded]:
+        """Cheap looks at each symbol first, the costly curved look only at the largest."""
+        for corners in symbols:
+            found = _straightened_look(gray, corners)
             if found:
                 return found
-        return []
+        return self._curved_look(gray, symbols[0]) if symbols else []
 
     def _curved_look(self, gray: np.ndarray, corners: Corners) -> list[Decoded]:
         """OpenCV's decoder for codes on curved surfaces (cloth, bottles), on the region only: it costs
@@ -96,10 +104,10 @@ def _half_size_look(gray: np.ndarray) -> list[Decoded]:
     if min(gray.shape) < SMALLEST_HALF_LOOK:
         return []
     half = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    for binarizer in BINARIZERS:
-        # Inverted codes were looked for at full size already.
+    for binarizer, inverted_too in ((zxingcpp.Binarizer.LocalAverage, True),
+                                    (zxingcpp.Binarizer.GlobalHistogram, False)):
         found = zxingcpp.read_barcodes(half, formats=QR, text_mode=PLAIN, binarizer=binarizer,
-                                       try_downscale=False, try_invert=False)
+                                       try_downscale=False, try_invert=inverted_too)
         if found:
             return [Decoded(code.text, _scaled(_corners(code.position), 2.0), "half-size") for code in found]
     return []
@@ -110,13 +118,13 @@ def _straightened_look(gray: np.ndarray, corners: Corners) -> list[Decoded]:
     the finder patterns' outer edges, which a bent code pushes inward), and read with each binarizer."""
     quad = np.array(corners, dtype=np.float32)
     centre = quad.mean(axis=0)
-    quad = centre + (quad - centre) * 1.2
+    quad = centre + (quad - centre) * REGION_GROWTH
     b, s = REGION_BORDER, REGION_SIDE
     square = np.array([[b, b], [b + s, b], [b + s, b + s], [b, b + s]], dtype=np.float32)
     warp = cv2.getPerspectiveTransform(quad, square)
     region = cv2.warpPerspective(gray, warp, (s + 2 * b, s + 2 * b), flags=cv2.INTER_LINEAR,
                                  borderMode=cv2.BORDER_REPLICATE)
-    for binarizer in reversed(BINARIZERS):
+    for binarizer in BINARIZERS:
         found = zxingcpp.read_barcodes(region, formats=QR, text_mode=PLAIN, binarizer=binarizer,
                                        try_downscale=False)
         if found:
@@ -131,6 +139,14 @@ def _corners(position: zxingcpp.Position) -> Corners:
 
 def _scaled(corners: Corners, factor: float) -> Corners:
     return tuple((x * factor, y * factor) for x, y in corners)
+
+
+def _plausible_symbol(corners: Corners) -> bool:
+    """A QR symbol held up to a camera is seen nearly square; zxing's failed guesses that join finder
+    patterns of a blurred code into a long quadrilateral are not worth a second look."""
+    points = np.array(corners)
+    sides = np.linalg.norm(points - np.roll(points, -1, axis=0), axis=1)
+    return sides.min() > 0 and sides.max() / sides.min() <= MOST_STRETCH
 
 
 def _area(corners: Corners) -> float:

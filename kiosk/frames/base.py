@@ -12,6 +12,7 @@ and when a camera has nothing to give right now (disconnected, waiting to reopen
         ...
 
 `read()` never blocks for long: at most about one frame period, or one reopening step of a camera.
+Call `read()` and `close()` from one thread (the capture loop's): OpenCV devices are not thread-safe.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from typing import Callable
 
 import numpy as np
 
+from kiosk.errors import KioskError
 from kiosk.reasons import Reason
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
 
-class FrameSourceError(Exception):
+class FrameSourceError(KioskError):
     """A frame source that cannot be opened for a reason the user can fix (bad spec, missing file...)."""
 
 

@@ -105,14 +105,13 @@ class CameraSource(FrameSource):
         self.backoff_max = backoff_max
         self._open_device = opener or opencv_opener(backend)
         self._capture: Capture | None = None
-        self._closed = False
         self._backoff = backoff_initial
         self._reopen_at = clock()
         self._last_fresh = 0.0
         self._previous: np.ndarray | None = None
 
     def read(self) -> Frame | None:
-        if self._closed:
+        if self.status is SourceStatus.ENDED:
             return None
         if self._capture is None:
             self._try_open()
@@ -131,10 +130,6 @@ class CameraSource(FrameSource):
             return self._frame(image)   # the same picture again: harmless until the watchdog decides
         self._sleep(FAILED_READ_PAUSE)
         return None
-
-    def close(self) -> None:
-        self._closed = True
-        super().close()
 
     def _try_open(self) -> None:
         wait = self._reopen_at - self._clock()

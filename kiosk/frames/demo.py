@@ -4,7 +4,7 @@ For rehearsing without a webcam and for the pipeline benchmark. 1280x720 at 15 f
 the same pictures for the same seed. Each visit: the phone comes up (motion blur), is held for about
 1.5 s (tilted, slightly out of focus, sometimes with glare), goes down; then the scene is empty for a
 moment. All codes are rendered once at start; a frame only composes (one perspective warp of the
-phone, blur and noise on its region), a few milliseconds.
+phone, blur on its region, sensor noise over the frame), a few milliseconds.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ import numpy as np
 import qrcode
 
 from kiosk.credentials.examples import SAMPLE_PAYLOADS
-from kiosk.frames.base import Clock, Frame, FrameSource, Pacer, Sleep
+from kiosk.frames.base import Clock, Frame, FrameSource, Pacer, Sleep, SourceStatus
 
 SIZE = (1280, 720)
 FPS = 15.0
 MODULE_PIXELS = 5          # a phone screen's code, before the visitor's distance scales it
 COMING, HOLDING, GOING, EMPTY = 5, 24, 5, 12      # frames of each phase of a visit
 VISIT = COMING + HOLDING + GOING + EMPTY
-NOISE_VARIANTS = 4
+NOISE_MARGIN = 64         # the sensor-noise pattern is shifted by up to this much from frame to frame
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,11 @@ class DemoSource(FrameSource):
         self.texts = texts or tuple(sample.text for sample in SAMPLE_PAYLOADS)
         self._pacer = Pacer(FPS, realtime, clock, sleep)
         rng = np.random.default_rng(seed)
-        scene = _scene(rng)
-        self._backgrounds = [_with_noise(scene, rng) for _ in range(NOISE_VARIANTS)]
-        self._noise = np.abs(rng.normal(0, 5, (SIZE[1] + 64, SIZE[0] + 64, 3))).astype(np.uint8)
+        self._scene = _scene(rng)
+        noise = rng.normal(0, 4, (SIZE[1] + NOISE_MARGIN, SIZE[0] + NOISE_MARGIN, 3))
+        self._brighter = np.clip(noise, 0, 255).astype(np.uint8)      # cv2.add saturates: two tiles for
+        self._darker = np.clip(-noise, 0, 255).astype(np.uint8)       # noise around zero
         self._phones = {text: _phone(text) for text in self.texts}
-        self._closed = False
 
     @property
     def frames_per_round(self) -> int:
@@ -68,29 +68,27 @@ class DemoSource(FrameSource):
         return self._visit(number).text if step < COMING + HOLDING + GOING else None
 
     def read(self) -> Frame | None:
-        if self._closed:
+        if self.status is SourceStatus.ENDED:
             return None
         self._pacer.wait()
         return self._frame(self.render(self._index))
 
     def render(self, index: int) -> np.ndarray:
         number, step = divmod(index, VISIT)
-        image = self._backgrounds[index % NOISE_VARIANTS].copy()
-        if step >= COMING + HOLDING + GOING:
-            return image
-        visit = self._visit(number)
-        if step < COMING:
-            lift, blur = (COMING - step) / COMING, 2.5        # coming up from below, moving fast
-        elif step < COMING + HOLDING:
-            lift, blur = 0.0, visit.focus_blur
-        else:
-            lift, blur = (step - COMING - HOLDING + 1) / GOING, 2.5
-        self._draw_phone(image, visit, lift, blur, index)
+        image = self._scene.copy()
+        if step < COMING + HOLDING + GOING:
+            visit = self._visit(number)
+            if step < COMING:
+                lift, blur = (COMING - step) / COMING, 2.5        # coming up from below, moving fast
+            elif step < COMING + HOLDING:
+                lift, blur = 0.0, visit.focus_blur
+            else:
+                lift, blur = (step - COMING - HOLDING + 1) / GOING, 2.5
+            self._draw_phone(image, visit, lift, blur)
+        dx, dy = (index * 7919) % NOISE_MARGIN, (index * 104729) % NOISE_MARGIN
+        cv2.add(image, self._brighter[dy:dy + SIZE[1], dx:dx + SIZE[0]], dst=image)
+        cv2.subtract(image, self._darker[dy:dy + SIZE[1], dx:dx + SIZE[0]], dst=image)
         return image
-
-    def close(self) -> None:
-        self._closed = True
-        super().close()
 
     def _visit(self, number: int) -> Visit:
         """The visitor of slot `number`; each round shows every text once, in an order of its own."""
@@ -110,7 +108,7 @@ class DemoSource(FrameSource):
             glare=glare,
         )
 
-    def _draw_phone(self, image: np.ndarray, visit: Visit, lift: float, blur: float, index: int) -> None:
+    def _draw_phone(self, image: np.ndarray, visit: Visit, lift: float, blur: float) -> None:
         phone = self._phones[visit.text]
         height, width = phone.shape[:2]
         scale = visit.side / width
@@ -133,8 +131,6 @@ class DemoSource(FrameSource):
             _add_glare(region, corners - (x0, y0), visit.glare)
         if blur > 0.3:
             cv2.GaussianBlur(region, (0, 0), blur, dst=region)
-        shift = (index * 7919) % 64
-        cv2.add(region, self._noise[shift:shift + y1 - y0, shift:shift + x1 - x0], dst=region)
 
 
 def code_picture(data: str | bytes, module_pixels: int = MODULE_PIXELS, border: int = 4) -> np.ndarray:
@@ -180,11 +176,6 @@ def _scene(rng: np.random.Generator) -> np.ndarray:
     wood = np.clip(desk + grain, 0, 255).astype(np.uint8)
     scene[560:] = cv2.merge([(wood * 0.6).astype(np.uint8), (wood * 0.8).astype(np.uint8), wood])
     return scene
-
-
-def _with_noise(scene: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    noise = rng.normal(0, 3, scene.shape).astype(np.float32)
-    return np.clip(scene.astype(np.float32) + noise, 0, 255).astype(np.uint8)
 
 
 def _add_glare(region: np.ndarray, corners: np.ndarray, glare: tuple[float, float, float]) -> None:

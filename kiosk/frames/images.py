@@ -36,7 +36,9 @@ def image_files(folder: Path) -> list[Path]:
 
 
 class ImageSource(FrameSource):
-    """Shows each image `repeat` times, then ENDS. Images are decoded one at a time, when reached."""
+    """Shows each image `repeat` times, then ENDS. Images are decoded one at a time, when reached: the
+    first at opening, so a bad first file fails `open_source`; a bad later one raises FrameSourceError
+    (naming the file) from `read()`."""
 
     def __init__(self, paths: list[Path], repeat: int = DEFAULT_REPEAT, realtime: bool = False,
                  fps: float = DEFAULT_FPS, clock: Clock = time.monotonic, sleep: Sleep = time.sleep) -> None:
