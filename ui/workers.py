@@ -12,13 +12,12 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
-from kiosk.credentials.base import Credential
 from kiosk.door_screen import CameraState, SyncState
 from kiosk.entry import Source
 from kiosk.errors import KioskError
@@ -27,6 +26,9 @@ from kiosk.frames import SourceStatus
 from kiosk.pipeline import CameraChanged, LoopEvent, Preview, Scanned
 from kiosk.retention import purge_expired
 from kiosk.station import ScanResult, Station
+
+if TYPE_CHECKING:
+    from ui.dialogs.manual_entry import ManualVisitor
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +136,8 @@ class DoorWorker(QObject):
         self._report(self.station.check_text(text, source))
 
     @Slot(object)
-    def check_manual(self, credential: Credential) -> None:
-        self._report(self.station.check_credential(credential, Source.MANUAL))
+    def check_manual(self, visitor: ManualVisitor) -> None:
+        self._report(self.station.check_manual(visitor.name, visitor.phone, visitor.id_number, visitor.note))
 
     @Slot()
     def refresh(self) -> None:

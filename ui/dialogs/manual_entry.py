@@ -1,16 +1,32 @@
 """Manual entry for visitors without a code: name, phone, optional ID number, note. The fields are checked
-by `kiosk.manual_entry`; the credential then goes through the same policy as a scan."""
+by `kiosk.credentials.manual` before anything is sent, so a typo is corrected here instead of being logged
+as a refusal; the station then applies the same policy as to a scan."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
 
-from kiosk.manual_entry import ManualEntryError, manual_credential
+from kiosk.credentials.base import Refusal
+from kiosk.credentials.manual import manual_credential
+
+
+# Which field a refusal of the manual format is about.
+_FIELDS = {"manual.no-name": "name", "manual.bad-phone": "phone", "manual.bad-id": "id_number"}
+
+
+@dataclass(frozen=True)
+class ManualVisitor:
+    name: str
+    phone: str
+    id_number: str
+    note: str
 
 
 class ManualEntryDialog(QDialog):
-    """Emits `submitted(Credential)` and closes when the fields are acceptable."""
+    """Emits `submitted(ManualVisitor)` and closes when the fields are acceptable."""
 
     submitted = Signal(object)
 
@@ -46,12 +62,11 @@ class ManualEntryDialog(QDialog):
         super().changeEvent(event)
 
     def submit(self) -> None:
-        try:
-            credential = manual_credential(self.name.text(), self.phone.text(), self.id_number.text(),
-                                           self.note.text())
-        except ManualEntryError as error:
-            self.error.setText(error.reason.text(self._language))
-            getattr(self, error.field).setFocus()
+        visitor = ManualVisitor(self.name.text(), self.phone.text(), self.id_number.text(), self.note.text())
+        checked = manual_credential(visitor.name, visitor.phone, visitor.id_number, visitor.note)
+        if isinstance(checked, Refusal):
+            self.error.setText(checked.reason.text(self._language))
+            getattr(self, _FIELDS.get(checked.reason.code, "name")).setFocus()
             return
-        self.submitted.emit(credential)
+        self.submitted.emit(visitor)
         self.accept()
