@@ -21,6 +21,17 @@ def _scaled(widget: QWidget, pixels: int, bold: bool = False) -> None:
     widget.setFont(font)
 
 
+def _line_up(bar: QWidget, left: tuple[QWidget, ...], right: tuple[QWidget, ...], margin: int) -> None:
+    layout = QHBoxLayout(bar)
+    layout.setContentsMargins(16, margin, 16, margin)
+    layout.setSpacing(28)
+    for widget in left:
+        layout.addWidget(widget)
+    layout.addStretch(1)
+    for widget in right:
+        layout.addWidget(widget)
+
+
 def _restyle(widgets: tuple[QWidget, ...], pixels: int, bold: bool) -> None:
     """Apply the style sheet again after a property it selects on changed; re-polishing resets the
     font, so the size is set again too."""
@@ -45,15 +56,7 @@ class TopBar(QFrame):
         self.today = QLabel(objectName="today")
         self.clock = QLabel(objectName="clock")
         self._pixels = 24
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(16, 8, 16, 8)
-        layout.setSpacing(28)
-        layout.addWidget(self.station)
-        layout.addWidget(self.mode)
-        layout.addStretch(1)
-        layout.addWidget(self.inside)
-        layout.addWidget(self.today)
-        layout.addWidget(self.clock)
+        _line_up(self, (self.station, self.mode), (self.inside, self.today, self.clock), margin=8)
 
     def show_status(self, status: StatusView, entry_mode: bool) -> None:
         self.station.setText(status.station)
@@ -93,15 +96,8 @@ class BottomBar(QFrame):
                                (self.admin_button, self.admin)):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(signal)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(16, 6, 16, 6)
-        layout.setSpacing(28)
-        layout.addWidget(self.camera)
-        layout.addWidget(self.sync)
-        layout.addStretch(1)
-        layout.addWidget(self.manual_button)
-        layout.addWidget(self.language_button)
-        layout.addWidget(self.admin_button)
+        _line_up(self, (self.camera, self.sync), (self.manual_button, self.language_button, self.admin_button),
+                 margin=6)
         self.retranslate()
 
     def retranslate(self) -> None:
