@@ -243,8 +243,9 @@ class DoorScreen:
         if sync.kind is SyncKind.NOT_CONFIGURED:
             text = _text("sync_off", "Chưa cài máy chủ", "No server configured")
         elif sync.kind is SyncKind.OFFLINE:
+            entries = "entry" if sync.waiting == 1 else "entries"
             text = _text("sync_offline", f"Ngoại tuyến — {sync.waiting} lượt đang chờ gửi",
-                         f"offline — {sync.waiting} entries waiting")
+                         f"offline — {sync.waiting} {entries} waiting")
         elif sync.last_sync is None:
             text = _text("sync_online", "Trực tuyến", "online")
         else:

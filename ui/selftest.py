@@ -99,20 +99,20 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
-def selftest_settings() -> Settings:
+def selftest_settings(language: str = "vi") -> Settings:
     return Settings(
         station_name="Cổng tự kiểm tra", location="Self-test", camera="selftest-clip",
         reset_seconds=1.2, admin_pin_hash=hash_pin(f"{secrets.randbelow(10**8):08d}"),
-        watch_list=(f"qid:{BINH.qid}",), watch_action="warn", sound=True, language="vi",
+        watch_list=(f"qid:{BINH.qid}",), watch_action="warn", sound=True, language=language,
     )
 
 
-def run_selftest(out: Path, timeout: float = 60.0) -> SelftestReport:
+def run_selftest(out: Path, timeout: float = 60.0, language: str = "vi") -> SelftestReport:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kiosk-selftest-") as work:
         work_dir = Path(work)
         settings_file = work_dir / "settings.toml"
-        settings = selftest_settings()
+        settings = selftest_settings(language)
         save_settings(settings, settings_file)
         clip = make_clip(work_dir / "selftest.mp4")
         with Store.open(work_dir / "entries.sqlite3") as store:

@@ -17,13 +17,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("selftest", help="check the whole door on this PC, with screenshots")
     parser.add_argument("--out", required=True, type=Path, help="folder for the screenshots (PNG)")
     parser.add_argument("--timeout", type=float, default=60.0, help="give up after this many seconds")
+    parser.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the screen")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ui.selftest import EXPECTED, run_selftest
 
-    report = run_selftest(args.out, timeout=args.timeout)
+    report = run_selftest(args.out, timeout=args.timeout, language=args.lang)
     for name in EXPECTED:
         shot = report.shots.get(name)
         print(f"{'ok     ' if shot else 'MISSING'} {name:<20} {shot or ''}")
