@@ -128,6 +128,7 @@ class _Shown:
     name: str
     at: datetime | None
     until: float
+    notice: Reason | None = None
 
 
 def local_time(moment: datetime) -> datetime:
@@ -174,8 +175,12 @@ class DoorScreen:
             look, word = REFUSE, WORD_REFUSE
             if not reasons and result.refusal is not None:
                 reasons = (result.refusal.reason,)
+        notice = None
+        if result.store_problem:
+            notice = _text("not_saved", f"Chưa ghi được vào ổ đĩa, đang giữ trong bộ nhớ: {result.store_problem}",
+                           f"Not written to disk yet, kept in memory: {result.store_problem}")
         self._shown = _Shown(look, word, reasons, result.display_name, result.scanned_at,
-                             now + self.reset_seconds)
+                             now + self.reset_seconds, notice)
         return look
 
     def show_problem(self, reason: Reason, now: float) -> Look:
@@ -213,7 +218,8 @@ class DoorScreen:
         if shown is not None:
             time = self._to_local(shown.at).strftime("%H:%M:%S") if shown.at else ""
             reason = " · ".join(r.text(lang) for r in shown.reasons[:2])
-            return DoorView(state, shown.look, shown.word.text(lang), reason, shown.name, time)
+            notice = shown.notice.text(lang) if shown.notice else ""
+            return DoorView(state, shown.look, shown.word.text(lang), reason, shown.name, time, notice)
         if state is ScreenState.CAMERA_DISCONNECTED:
             return DoorView(state, CAMERA_OFF, WORD_CAMERA_OFF.text(lang), HINT_CAMERA_OFF.text(lang),
                             notice=self._sync_text() if self.sync.kind is SyncKind.OFFLINE else "")

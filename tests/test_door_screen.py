@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -142,3 +143,12 @@ def test_status_line_shows_counts_capacity_and_sync() -> None:
 @pytest.mark.parametrize("look", LOOKS, ids=lambda look: look.name)
 def test_every_look_has_at_least_7_to_1_contrast(look) -> None:
     assert contrast_ratio(look.foreground, look.background) >= 7.0
+
+
+def test_an_entry_the_disk_refused_is_shown_as_not_saved_yet(station) -> None:
+    station, _ = station
+    result = dataclasses.replace(station.check_text(vnqr_payload(AN)), store_problem="The disk is full.")
+    door = screen()
+    door.show_result(result, now=0.0)
+    assert door.view().notice == "Chưa ghi được vào ổ đĩa, đang giữ trong bộ nhớ: The disk is full."
+    assert door.view().look is ADMIT

@@ -26,12 +26,13 @@ def open_kiosk(qtbot, tmp_path, blank_clip):
     opened = []
 
     def opener(settings: Settings | None = None, camera: Path | None = None, realtime: bool = True,
-               store: Store | None = None):
+               store: Store | None = None, kiosk_mode: bool = False):
         settings = settings or door_settings()
         store = store or Store.open(tmp_path / "entries.sqlite3")
         loop = camera_loop(settings, str(camera or blank_clip), realtime=realtime)
-        window = open_window(settings, store, loop, tmp_path / "settings.toml", kiosk_mode=False)
-        window.resize(1280, 800)
+        window = open_window(settings, store, loop, tmp_path / "settings.toml", kiosk_mode=kiosk_mode)
+        if not kiosk_mode:
+            window.resize(1280, 800)
         opened.append((window, store))
         return window
 

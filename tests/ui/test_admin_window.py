@@ -154,3 +154,15 @@ def test_selftest_shows_every_state_and_saves_screenshots(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(path.stem for path in tmp_path.glob("*.png")) == sorted(EXPECTED)
     assert all(path.stat().st_size > 5000 for path in tmp_path.glob("*.png"))
+
+
+def test_closing_the_kiosk_asks_for_the_pin_instead(qtbot, open_kiosk):
+    window = open_kiosk(kiosk_mode=True)
+    assert window.isFullScreen()
+    window.close()  # Alt+F4
+    assert window.isVisible()
+    assert isinstance(window.dialog, PinDialog)
+    enter_pin(window.dialog, PIN)
+    qtbot.waitUntil(lambda: isinstance(window.dialog, AdminDialog))
+    window.dialog.leave.click()
+    assert not window.isFullScreen()
