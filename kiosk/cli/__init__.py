@@ -9,10 +9,10 @@ import argparse
 import logging
 import sys
 
-from kiosk.cli import export, inspect, log, purge, run, scan
+from kiosk.cli import export, inspect, log, purge, run, scan, trust
 from kiosk.errors import KioskError
 
-COMMANDS = (run, scan, inspect, log, export, purge)
+COMMANDS = (run, scan, inspect, log, export, purge, trust)
 
 EXIT_USER_ERROR = 2
 
