@@ -12,15 +12,17 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Sequence
+from typing import Callable
 
 from kiosk import credentials
 from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.credentials.manual import manual_credential
 from kiosk.entry import Direction, Entry, Source, new_entry_id
-from kiosk.policy import CredentialCheck, DoorState, Policy
+from kiosk.health_rules import credential_check
+from kiosk.policy import DoorState, Policy
 from kiosk.retention import purge_expired
 from kiosk.settings import Settings
+from kiosk.station_config import StationConfig
 from kiosk.store import Store, StoreError
 from kiosk.verdict import Verdict
 
@@ -54,18 +56,27 @@ class ScanResult:
 
 class Station:
     def __init__(self, settings: Settings, store: Store, clock: Callable[[], datetime] = utc_now,
-                 parse_context: Callable[[], ParseContext] | None = None,
-                 checks: Sequence[CredentialCheck] = ()) -> None:
-        self.settings = settings
+                 config: StationConfig | None = None) -> None:
+        """`settings` are the station's own; `config` is what the server pushed (see `reconfigure`)."""
         self.store = store
         self.direction = Direction.IN
         self._clock = clock
-        self._parse_context = parse_context or (lambda: ParseContext(now=self._clock()))
-        self._policy = Policy(settings, checks)
+        self._local_settings = settings
         # Entries the disk refused (full, read-only): kept in memory and written first on the next scan.
         self._unsaved: list[Entry] = []
         self._lock = threading.Lock()
         self._next_purge = 0.0
+        self.reconfigure(config or StationConfig())
+
+    def reconfigure(self, config: StationConfig, settings: Settings | None = None) -> None:
+        """Apply a new server config (or new local settings) between two scans."""
+        with self._lock:
+            if settings is not None:
+                self._local_settings = settings
+            self.config = config
+            self.settings = config.settings_for(self._local_settings)
+            self._policy = Policy(self.settings, checks=[credential_check(config.health_rules)],
+                                  watch=config.watch)
 
     def set_direction(self, direction: Direction) -> None:
         self.direction = direction
@@ -75,7 +86,8 @@ class Station:
         return self.direction
 
     def check_text(self, text: str, source: Source = Source.CAMERA) -> ScanResult:
-        return self._check(credentials.parse(text, self._parse_context()), source)
+        context = ParseContext(now=self._clock(), trust=self.config.trust)
+        return self._check(credentials.parse(text, context), source)
 
     def check_manual(self, name: str, phone: str, id_number: str = "", note: str = "") -> ScanResult:
         """A visitor without a code: same policy, logged with source "manual"."""

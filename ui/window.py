@@ -23,6 +23,7 @@ from kiosk.errors import KioskError
 from kiosk.scanner_input import mangled_reason
 from kiosk.settings import Settings, save_settings
 from kiosk.station import Counts, ScanResult, Station
+from kiosk.station_config import load_station_config
 from kiosk.store import Store
 from ui.camera_loop import camera_loop
 from ui.dialogs.admin_dialog import AdminDialog
@@ -50,7 +51,7 @@ class KioskWindow(QMainWindow):
     _check_text = Signal(str, object)
     _check_manual = Signal(object)
     _refresh = Signal()
-    _use_station = Signal(object, object)
+    _reconfigure = Signal(object, object)
 
     def __init__(self, settings: Settings, store: Store, make_loop: LoopFactory, languages: Languages,
                  settings_file: Path | None = None, kiosk_mode: bool = True,
@@ -67,7 +68,7 @@ class KioskWindow(QMainWindow):
         self.pin_lock = PinLock(settings.admin_pin_hash)
         self.door = DoorScreen(settings.reset_seconds, settings.language, _station_label(settings))
         self.sounds = Sounds(settings.sound, self)
-        self.station = Station(settings, store)
+        self.station = Station(settings, store, config=load_station_config(store))
         self.dialog: QDialog | None = None  # the open dialog, if any (tests and the self-test look at it)
 
         self.top = TopBar()
@@ -109,7 +110,7 @@ class KioskWindow(QMainWindow):
         self._check_text.connect(self.door_worker.check_text)
         self._check_manual.connect(self.door_worker.check_manual)
         self._refresh.connect(self.door_worker.refresh)
-        self._use_station.connect(self.door_worker.use_station)
+        self._reconfigure.connect(self.door_worker.reconfigure)
         self.door_thread = start_in_thread(self.door_worker, "door")
 
         self.camera_worker: CameraWorker | None = None
@@ -235,10 +236,8 @@ class KioskWindow(QMainWindow):
         self.sounds.enabled = settings.sound
         self.door.reset_seconds = settings.reset_seconds
         self.door.station = _station_label(settings)
-        direction = self.station.direction
-        self.station = Station(settings, self.store)
-        self.station.set_direction(direction)
-        self._use_station.emit(self.station, self._sync_link(settings).state)
+        # On the door thread: the station's lock may be held by a scan waiting for a busy disk.
+        self._reconfigure.emit(settings, self._sync_link(settings).state)
         if settings.language != self._languages.current:
             self.set_language(settings.language)
         if camera_changed:

@@ -25,6 +25,7 @@ from kiosk.export import export_csv
 from kiosk.frames import SourceStatus
 from kiosk.pipeline import CameraChanged, LoopEvent, Preview, Scanned
 from kiosk.retention import purge_expired
+from kiosk.settings import Settings
 from kiosk.station import ScanResult, Station
 
 if TYPE_CHECKING:
@@ -126,8 +127,9 @@ class DoorWorker(QObject):
         self._sync_state = sync_state
 
     @Slot(object, object)
-    def use_station(self, station: Station, sync_state: Callable[[int], SyncState]) -> None:
-        self.station = station
+    def reconfigure(self, settings: Settings, sync_state: Callable[[int], SyncState]) -> None:
+        """New local settings (the server's overrides still apply on top)."""
+        self.station.reconfigure(self.station.config, settings)
         self._sync_state = sync_state
         self.refresh()
 

@@ -12,6 +12,7 @@ from kiosk.frames import open_source
 from kiosk.pipeline import CameraChanged, ScanLoop, Scanned
 from kiosk.policy import local_time
 from kiosk.station import ScanResult, Station
+from kiosk.station_config import load_station_config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with open_store(settings) as store:
-        station = Station(settings, store)
+        station = Station(settings, store, config=load_station_config(store))
         print(f"kiosk: reading {settings.camera}; press Ctrl+C to stop.", file=sys.stderr, flush=True)
         try:
             for event in ScanLoop(source, station).run(stop, max_frames=args.frames):
