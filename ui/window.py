@@ -23,7 +23,6 @@ from kiosk.errors import KioskError
 from kiosk.scanner_input import mangled_reason
 from kiosk.settings import Settings, save_settings
 from kiosk.station import Counts, ScanResult, Station
-from kiosk.station_config import load_station_config
 from kiosk.store import Store
 from ui.camera_loop import camera_loop
 from ui.dialogs.admin_dialog import AdminDialog
@@ -68,7 +67,8 @@ class KioskWindow(QMainWindow):
         self.pin_lock = PinLock(settings.admin_pin_hash)
         self.door = DoorScreen(settings.reset_seconds, settings.language, _station_label(settings))
         self.sounds = Sounds(settings.sound, self)
-        self.station = Station(settings, store, config=load_station_config(store))
+        # The server's config for this station is read from the store on the door thread, at its start.
+        self.station = Station(settings, store)
         self.dialog: QDialog | None = None  # the open dialog, if any (tests and the self-test look at it)
 
         self.top = TopBar()
@@ -111,7 +111,7 @@ class KioskWindow(QMainWindow):
         self._check_manual.connect(self.door_worker.check_manual)
         self._refresh.connect(self.door_worker.refresh)
         self._reconfigure.connect(self.door_worker.reconfigure)
-        self.door_thread = start_in_thread(self.door_worker, "door")
+        self.door_thread = start_in_thread(self.door_worker, "door", run=self.door_worker.start_up)
 
         self.camera_worker: CameraWorker | None = None
         self.camera_thread = None
@@ -120,7 +120,6 @@ class KioskWindow(QMainWindow):
         self.top.tick(datetime.now())
         self._clock_timer.start()
         self._refresh_timer.start()
-        self._refresh.emit()
         self.start_camera()
 
     # --- camera ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from kiosk.pipeline import CameraChanged, LoopEvent, Preview, Scanned
 from kiosk.retention import purge_expired
 from kiosk.settings import Settings
 from kiosk.station import ScanResult, Station
+from kiosk.station_config import load_station_config
 
 if TYPE_CHECKING:
     from ui.dialogs.manual_entry import ManualVisitor
@@ -125,6 +126,12 @@ class DoorWorker(QObject):
         super().__init__()
         self.station = station
         self._sync_state = sync_state
+
+    @Slot()
+    def start_up(self) -> None:
+        """First job on the door thread: what the server last pushed, then the counts and sync state."""
+        self.station.reconfigure(load_station_config(self.station.store))
+        self.refresh()
 
     @Slot(object, object)
     def reconfigure(self, settings: Settings, sync_state: Callable[[int], SyncState]) -> None:
