@@ -48,7 +48,8 @@ class VisitorsSource(FrameSource):
         super().__init__()
         self._pacer = Pacer(FPS, True, time.monotonic, time.sleep)
         self._empty = frame_showing(None, SIZE)
-        self._codes = [frame_showing(text, SIZE) for text in texts]
+        self._showing: tuple[int, object] = (-1, None)  # one visitor's picture at a time: the bench's own
+                                                        # memory must not count as the kiosk's
         self._texts = texts
         self._per_visit = round((EMPTY_SECONDS + CODE_SECONDS) * FPS)
         self._empty_frames = round(EMPTY_SECONDS * FPS)
@@ -61,7 +62,9 @@ class VisitorsSource(FrameSource):
         visit, step = divmod(self._index, self._per_visit)
         if visit >= len(self._texts) or step < self._empty_frames:
             return self._frame(self._empty)
-        frame = self._frame(self._codes[visit])
+        if self._showing[0] != visit:
+            self._showing = (visit, frame_showing(self._texts[visit], SIZE))
+        frame = self._frame(self._showing[1])
         self.first_seen.setdefault(self._texts[visit], frame.captured_at)
         return frame
 
