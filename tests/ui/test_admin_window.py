@@ -1,8 +1,10 @@
 """Behind the admin PIN, languages, first start, and the self-test, on the real window."""
 
 import csv
+import os
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -10,9 +12,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from kiosk.admin_pin import PinLock, verify_pin
+from kiosk.door_screen import CameraState
 from kiosk.credentials.examples import AN, SAMPLE_PAYLOADS, vnqr_payload
 from kiosk.settings import Settings, load_settings
-from tests.ui.kiosk_fixtures import PIN, PIN_HASH
+from kiosk.station import Station
+from kiosk.store import Store
+from tests.ui.kiosk_fixtures import PIN, PIN_HASH, door_settings
 from ui.dialogs.admin_dialog import AdminDialog
 from ui.dialogs.pin_dialog import PinDialog
 from ui.dialogs.setup_dialog import SetupDialog
@@ -150,7 +155,7 @@ def test_first_start_asks_for_name_pin_and_camera(qtbot):
 def test_selftest_shows_every_state_and_saves_screenshots(tmp_path):
     done = subprocess.run([sys.executable, "-m", "kiosk", "selftest", "--out", str(tmp_path)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120,
-                          env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 0, done.stdout + done.stderr
     assert sorted(path.stem for path in tmp_path.glob("*.png")) == sorted(EXPECTED)
     assert all(path.stat().st_size > 5000 for path in tmp_path.glob("*.png"))
@@ -166,3 +171,17 @@ def test_closing_the_kiosk_asks_for_the_pin_instead(qtbot, open_kiosk):
     qtbot.waitUntil(lambda: isinstance(window.dialog, AdminDialog))
     window.dialog.leave.click()
     assert not window.isFullScreen()
+
+
+def test_purge_deletes_entries_older_than_the_retention(qtbot, open_kiosk, tmp_path):
+    store = Store.open(tmp_path / "entries.sqlite3")
+    window = open_kiosk(store=store)
+    qtbot.waitUntil(lambda: window.door.camera is CameraState.RUNNING, timeout=5000)  # its hourly purge ran
+    month_ago = datetime.now(timezone.utc) - timedelta(days=40)
+    Station(door_settings(), store, clock=lambda: month_ago).check_text(vnqr_payload(AN))
+    admin = unlock_admin(qtbot, window)
+    with qtbot.waitSignal(window.door_worker.purged, timeout=5000) as purged:
+        admin.purge.click()
+    assert purged.args == [1]
+    assert store.entries() == []
+    assert "1" in admin.data_message.text()
