@@ -184,4 +184,4 @@ def test_purge_deletes_entries_older_than_the_retention(qtbot, open_kiosk, tmp_p
         admin.purge.click()
     assert purged.args == [1]
     assert store.entries() == []
-    assert "1" in admin.data_message.text()
+    qtbot.waitUntil(lambda: "1" in admin.data_message.text())
