@@ -123,26 +123,39 @@
 <context>
     <name>BottomBar</name>
     <message>
-        <location filename="../../ui/status_bars.py" line="95"/>
+        <location filename="../../ui/status_bars.py" line="104"/>
         <source>Manual entry (F3)</source>
         <translation>Nhập tay (F3)</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bars.py" line="98"/>
+        <location filename="../../ui/status_bars.py" line="107"/>
         <source>Tiếng Việt (F4)</source>
         <translation>English (F4)</translation>
     </message>
     <message>
-        <location filename="../../ui/status_bars.py" line="99"/>
+        <location filename="../../ui/status_bars.py" line="108"/>
         <source>Admin (F10)</source>
         <translation>Quản trị (F10)</translation>
     </message>
 </context>
 <context>
+    <name>Buttons</name>
+    <message>
+        <location filename="../../ui/dialogs/buttons.py" line="14"/>
+        <source>OK</source>
+        <translation>Đồng ý</translation>
+    </message>
+    <message>
+        <location filename="../../ui/dialogs/buttons.py" line="15"/>
+        <source>Cancel</source>
+        <translation>Huỷ</translation>
+    </message>
+</context>
+<context>
     <name>KioskWindow</name>
     <message>
-        <location filename="../../ui/window.py" line="116"/>
-        <location filename="../../ui/window.py" line="295"/>
+        <location filename="../../ui/window.py" line="118"/>
+        <location filename="../../ui/window.py" line="310"/>
         <source>QR check-in</source>
         <translation>Kiểm soát ra vào bằng mã QR</translation>
     </message>
@@ -150,27 +163,27 @@
 <context>
     <name>ManualEntryDialog</name>
     <message>
-        <location filename="../../ui/dialogs/manual_entry.py" line="38"/>
+        <location filename="../../ui/dialogs/manual_entry.py" line="56"/>
         <source>Manual entry</source>
         <translation>Nhập tay</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/manual_entry.py" line="39"/>
+        <location filename="../../ui/dialogs/manual_entry.py" line="57"/>
         <source>Full name</source>
         <translation>Họ và tên</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/manual_entry.py" line="39"/>
+        <location filename="../../ui/dialogs/manual_entry.py" line="57"/>
         <source>Phone</source>
         <translation>Số điện thoại</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/manual_entry.py" line="39"/>
+        <location filename="../../ui/dialogs/manual_entry.py" line="57"/>
         <source>ID number (optional)</source>
         <translation>Số giấy tờ (không bắt buộc)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/manual_entry.py" line="39"/>
+        <location filename="../../ui/dialogs/manual_entry.py" line="57"/>
         <source>Note</source>
         <translation>Ghi chú</translation>
     </message>
@@ -178,24 +191,24 @@
 <context>
     <name>PinDialog</name>
     <message>
-        <location filename="../../ui/dialogs/pin_dialog.py" line="34"/>
+        <location filename="../../ui/dialogs/pin_dialog.py" line="36"/>
         <source>Admin PIN</source>
         <translation>Mã PIN quản trị</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/pin_dialog.py" line="35"/>
+        <location filename="../../ui/dialogs/pin_dialog.py" line="37"/>
         <source>Enter the admin PIN</source>
         <translation>Nhập mã PIN quản trị</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/dialogs/pin_dialog.py" line="50"/>
+        <location filename="../../ui/dialogs/pin_dialog.py" line="52"/>
         <source>Wrong PIN. %n tries left.</source>
         <translation>
             <numerusform>Sai mã PIN. Còn %n lần thử.</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/dialogs/pin_dialog.py" line="58"/>
+        <location filename="../../ui/dialogs/pin_dialog.py" line="60"/>
         <source>Too many wrong tries. Locked for %n seconds.</source>
         <translation>
             <numerusform>Sai quá nhiều lần. Tạm khoá %n giây.</numerusform>
@@ -205,77 +218,77 @@
 <context>
     <name>SettingsForm</name>
     <message>
-        <location filename="../../ui/dialogs/settings_form.py" line="87"/>
+        <location filename="../../ui/dialogs/settings_form.py" line="88"/>
         <source>Station name</source>
         <translation>Tên điểm kiểm soát</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_form.py" line="87"/>
+        <location filename="../../ui/dialogs/settings_form.py" line="88"/>
         <source>Location</source>
         <translation>Địa điểm</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_form.py" line="87"/>
+        <location filename="../../ui/dialogs/settings_form.py" line="88"/>
         <source>Camera</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_form.py" line="87"/>
+        <location filename="../../ui/dialogs/settings_form.py" line="88"/>
         <source>Camera backend</source>
         <translation>Trình điều khiển camera</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_form.py" line="88"/>
+        <location filename="../../ui/dialogs/settings_form.py" line="89"/>
         <source>Server URL</source>
         <translation>Địa chỉ máy chủ</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_form.py" line="88"/>
+        <location filename="../../ui/dialogs/settings_form.py" line="89"/>
         <source>Station token</source>
         <translation>Mã truy cập của điểm</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_form.py" line="88"/>
+        <location filename="../../ui/dialogs/settings_form.py" line="89"/>
         <source>Same person again within (minutes)</source>
         <translation>Bỏ qua người đã quét trong vòng (phút)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_form.py" line="89"/>
+        <location filename="../../ui/dialogs/settings_form.py" line="90"/>
         <source>Back to ready after (seconds)</source>
         <translation>Trở về màn hình chờ sau (giây)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_form.py" line="89"/>
+        <location filename="../../ui/dialogs/settings_form.py" line="90"/>
         <source>Keep entries for (days)</source>
         <translation>Giữ dữ liệu trong (ngày)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_form.py" line="90"/>
+        <location filename="../../ui/dialogs/settings_form.py" line="91"/>
         <source>Capacity (0 = no limit)</source>
         <translation>Sức chứa (0 = không giới hạn)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_form.py" line="90"/>
+        <location filename="../../ui/dialogs/settings_form.py" line="91"/>
         <source>Sound</source>
         <translation>Âm thanh</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_form.py" line="90"/>
+        <location filename="../../ui/dialogs/settings_form.py" line="91"/>
         <source>Language</source>
         <translation>Ngôn ngữ</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_form.py" line="91"/>
+        <location filename="../../ui/dialogs/settings_form.py" line="92"/>
         <source>New admin PIN (leave empty to keep)</source>
         <translation>Mã PIN mới (để trống nếu giữ nguyên)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_form.py" line="91"/>
+        <location filename="../../ui/dialogs/settings_form.py" line="92"/>
         <source>New admin PIN again</source>
         <translation>Nhập lại mã PIN mới</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/settings_form.py" line="95"/>
+        <location filename="../../ui/dialogs/settings_form.py" line="96"/>
         <source>no limit</source>
         <translation>không giới hạn</translation>
     </message>
@@ -283,32 +296,32 @@
 <context>
     <name>SetupDialog</name>
     <message>
-        <location filename="../../ui/dialogs/setup_dialog.py" line="40"/>
+        <location filename="../../ui/dialogs/setup_dialog.py" line="42"/>
         <source>Set up this station</source>
         <translation>Cài đặt điểm kiểm soát</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/setup_dialog.py" line="41"/>
+        <location filename="../../ui/dialogs/setup_dialog.py" line="43"/>
         <source>Three things before the first visitor: a name for this station, an admin PIN, and the camera.</source>
         <translation>Ba việc trước khi đón khách đầu tiên: đặt tên điểm kiểm soát, chọn mã PIN quản trị và chọn camera.</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/setup_dialog.py" line="43"/>
+        <location filename="../../ui/dialogs/setup_dialog.py" line="45"/>
         <source>Station name</source>
         <translation>Tên điểm kiểm soát</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/setup_dialog.py" line="43"/>
+        <location filename="../../ui/dialogs/setup_dialog.py" line="45"/>
         <source>Admin PIN (4–12 digits)</source>
         <translation>Mã PIN quản trị (4–12 chữ số)</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/setup_dialog.py" line="43"/>
+        <location filename="../../ui/dialogs/setup_dialog.py" line="45"/>
         <source>Admin PIN again</source>
         <translation>Nhập lại mã PIN</translation>
     </message>
     <message>
-        <location filename="../../ui/dialogs/setup_dialog.py" line="44"/>
+        <location filename="../../ui/dialogs/setup_dialog.py" line="46"/>
         <source>Camera</source>
         <translation>Camera</translation>
     </message>

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 
 from kiosk.credentials.base import Refusal
 from kiosk.credentials.manual import manual_credential
+from ui.dialogs.buttons import name_buttons
 
 
 # Which field a refusal of the manual format is about.
@@ -51,6 +52,7 @@ class ManualEntryDialog(QDialog):
         self.retranslate()
 
     def retranslate(self) -> None:
+        name_buttons(self.buttons)
         self.setWindowTitle(self.tr("Manual entry"))
         labels = (self.tr("Full name"), self.tr("Phone"), self.tr("ID number (optional)"), self.tr("Note"))
         for row, text in enumerate(labels):

@@ -7,6 +7,7 @@ from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from kiosk.admin_pin import PIN_MAX_LENGTH, PinLock
+from ui.dialogs.buttons import name_buttons
 
 
 class PinDialog(QDialog):
@@ -31,6 +32,7 @@ class PinDialog(QDialog):
         self._show_lock()
 
     def retranslate(self) -> None:
+        name_buttons(self.buttons)
         self.setWindowTitle(self.tr("Admin PIN"))
         self.prompt.setText(self.tr("Enter the admin PIN"))
 

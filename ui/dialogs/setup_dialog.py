@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 from kiosk.admin_pin import PinError
 from kiosk.reasons import Reason
 from kiosk.settings import Settings
+from ui.dialogs.buttons import name_buttons
 from ui.dialogs.settings_form import PinFields, camera_box
 
 NAME_MISSING = Reason("setup_name", "Đặt tên cho điểm kiểm soát, ví dụ: Cổng A",
@@ -26,17 +27,18 @@ class SetupDialog(QDialog):
         self.camera = camera_box(settings.camera)
         self.error = QLabel(objectName="dialogError")
         self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
-        buttons.accepted.connect(self.finish)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        self.buttons.accepted.connect(self.finish)
         self.form = QFormLayout(self)
         self.form.addRow(self.intro)
         for field in (self.station, self.pins.pin, self.pins.repeat, self.camera):
             self.form.addRow(QLabel(), field)
         self.form.addRow(self.error)
-        self.form.addRow(buttons)
+        self.form.addRow(self.buttons)
         self.retranslate()
 
     def retranslate(self) -> None:
+        name_buttons(self.buttons)
         self.setWindowTitle(self.tr("Set up this station"))
         self.intro.setText(self.tr("Three things before the first visitor: a name for this station, "
                                    "an admin PIN, and the camera."))
