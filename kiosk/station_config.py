@@ -14,6 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from kiosk.credentials.signed_examples import demo_trust
 from kiosk.errors import KioskError
 from kiosk.health_rules import HealthRules
 from kiosk.settings import Settings, checked_value
@@ -70,8 +71,11 @@ class StationConfig:
         return StationConfig(self.settings_overrides, self.watch, self.trust.merged(extra), self.health_rules)
 
 
-def load_station_config(store: Store) -> StationConfig:
-    """The last config the server sent plus imported certificates; what cannot be read is logged and left out."""
+def load_station_config(store: Store, settings: Settings | None = None) -> StationConfig:
+    """The last config the server sent plus imported certificates; what cannot be read is logged and left out.
+
+    A station on the demo camera also trusts the demo's made-up signing keys, so its signed samples verify.
+    """
     config = StationConfig()
     pushed = store.get_meta(META_SERVER_CONFIG)
     if pushed:
@@ -79,6 +83,8 @@ def load_station_config(store: Store) -> StationConfig:
             config = StationConfig.from_document(json.loads(pushed))
         except (KioskError, ValueError) as error:
             log.error("ignoring the stored station config: %s", error)
+    if settings is not None and settings.camera.strip().lower() == "demo":
+        config = config.with_trust(demo_trust())
     imported = store.get_meta(META_IMPORTED_TRUST)
     if imported:
         try:

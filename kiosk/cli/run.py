@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with open_store(settings) as store:
-        station = Station(settings, store, config=load_station_config(store))
+        station = Station(settings, store, config=load_station_config(store, settings))
         print(f"kiosk: reading {settings.camera}; press Ctrl+C to stop.", file=sys.stderr, flush=True)
         try:
             for event in ScanLoop(source, station).run(stop, max_frames=args.frames):

@@ -1,5 +1,7 @@
 """A synthetic camera: made-up visitors hold up phones showing sample codes of every format.
 
+The signed samples verify only against `signed_examples.demo_trust()`, which a demo station trusts.
+
 For rehearsing without a webcam and for the pipeline benchmark. 1280x720 at 15 frames per second,
 the same pictures for the same seed. Each visit: the phone comes up (motion blur), is held for about
 1.5 s (tilted, slightly out of focus, sometimes with glare), goes down; then the scene is empty for a
@@ -17,6 +19,7 @@ import numpy as np
 import qrcode
 
 from kiosk.credentials.examples import SAMPLE_PAYLOADS
+from kiosk.credentials.signed_examples import signed_samples
 from kiosk.frames.base import Clock, Frame, FrameSource, Pacer, Sleep, SourceStatus
 
 SIZE = (1280, 720)
@@ -48,7 +51,7 @@ class DemoSource(FrameSource):
                  clock: Clock = time.monotonic, sleep: Sleep = time.sleep) -> None:
         super().__init__(clock, sleep)
         self.seed = seed
-        self.texts = texts or tuple(sample.text for sample in SAMPLE_PAYLOADS)
+        self.texts = texts or tuple(sample.text for sample in SAMPLE_PAYLOADS + signed_samples())
         self._pacer = Pacer(FPS, realtime, clock, sleep)
         rng = np.random.default_rng(seed)
         self._scene = _scene(rng)
