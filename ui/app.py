@@ -94,27 +94,24 @@ def first_start(settings: Settings, settings_file: Path | None) -> Settings | No
 def run_window(settings: Settings, args: argparse.Namespace) -> int:
     """`kiosk run` with a window: the door screen, full-screen, until closed from the admin screen.
 
-    `settings` carry this run's `--source` and `--db`; what the window saves (language, the admin's
-    changes) goes into the settings file without them.
+    `settings` carry this run's `--source` and `--db`; the window writes only what the guard or the admin
+    changes (language, settings) into the settings file, so these stay out of it.
     """
     app = application()
     settings_file = Path(args.config) if getattr(args, "config", None) else None
     try:
-        stored = load_settings(settings_file)
-        if not stored.configured:
-            configured = first_start(stored, settings_file)
-            if configured is None:
+        if not settings.configured:
+            chosen = first_start(load_settings(settings_file), settings_file)
+            if chosen is None:
                 return 1
-            stored = configured
-            settings = settings.replace(station_name=stored.station_name,
-                                        admin_pin_hash=stored.admin_pin_hash,
-                                        camera=settings.camera if args.source else stored.camera)
+            settings = settings.replace(station_name=chosen.station_name, admin_pin_hash=chosen.admin_pin_hash,
+                                        camera=settings.camera if args.source else chosen.camera)
         store = Store.open(database_path(settings))
     except KioskError as error:
         QMessageBox.critical(None, APP_NAME, str(error))
         return 2
     try:
-        window = open_window(stored, store, camera_loop(settings), settings_file, kiosk_mode=True)
+        window = open_window(settings, store, camera_loop(settings), settings_file, kiosk_mode=True)
         app.exec()
         window.shutdown()
     finally:

@@ -6,6 +6,7 @@ F4 language, F10 or Esc admin (behind the PIN; leaving full-screen kiosk mode is
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from datetime import datetime
@@ -21,7 +22,7 @@ from kiosk.door_screen import CameraState, DoorScreen, DoorView, SyncState
 from kiosk.entry import Direction, Source
 from kiosk.errors import KioskError
 from kiosk.scanner_input import mangled_reason
-from kiosk.settings import Settings, save_settings
+from kiosk.settings import Settings, load_settings, save_settings
 from kiosk.station import Counts, ScanResult, Station
 from kiosk.store import Store
 from ui.camera_loop import camera_loop
@@ -299,9 +300,13 @@ class KioskWindow(QMainWindow):
             self.dialog = None
 
     def _save(self, settings: Settings) -> None:
+        """Keep `settings` and write what changed into the settings file. Only the changes: this run's
+        own overrides (`kiosk run --source ... --db ...`) stay out of the file."""
+        changed = {field.name: getattr(settings, field.name) for field in dataclasses.fields(Settings)
+                   if getattr(settings, field.name) != getattr(self.settings, field.name)}
         self.settings = settings
         try:
-            save_settings(settings, self._settings_file)
+            save_settings(load_settings(self._settings_file).replace(**changed), self._settings_file)
         except (KioskError, OSError) as error:  # the door keeps working with the settings in memory
             log.error("settings not saved: %s", error)
 

@@ -130,7 +130,7 @@ class DoorWorker(QObject):
     @Slot()
     def start_up(self) -> None:
         """First job on the door thread: what the server last pushed, then the counts and sync state."""
-        self.station.reconfigure(load_station_config(self.station.store))
+        self.station.reconfigure(load_station_config(self.station.store, self.station.settings))
         self.refresh()
 
     @Slot(object, object)
