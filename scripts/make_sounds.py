@@ -1,6 +1,7 @@
 """Write the door's verdict sounds (resources/sounds/*.wav): one distinct, short pattern per verdict.
 
-Run: python scripts/make_sounds.py  (the WAV files are small and kept in the repository).
+Run: python scripts/make_sounds.py [FOLDER]  (default resources/sounds; the WAV files are small and kept
+in the repository).
 Admit: two rising notes. Warn: two equal middle notes. Refuse: a long low buzz. Already checked in:
 three short high blips. Distinct in rhythm as well as pitch, so they are told apart in a noisy hall.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import math
 import struct
+import sys
 import wave
 from pathlib import Path
 
@@ -39,11 +41,11 @@ def samples(freq: float, seconds: float, shape: str) -> list[int]:
     return out
 
 
-def write(name: str, pattern: list[tuple[float, float, str]]) -> Path:
+def write(name: str, pattern: list[tuple[float, float, str]], out: Path = OUT) -> Path:
     data: list[int] = []
     for freq, seconds, shape in pattern:
         data.extend(samples(freq, seconds, shape))
-    path = OUT / f"{name}.wav"
+    path = out / f"{name}.wav"
     with wave.open(str(path), "wb") as wav:
         wav.setnchannels(1)
         wav.setsampwidth(2)
@@ -52,11 +54,11 @@ def write(name: str, pattern: list[tuple[float, float, str]]) -> Path:
     return path
 
 
-def main() -> None:
-    OUT.mkdir(parents=True, exist_ok=True)
+def main(out: Path = OUT) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     for name, pattern in PATTERNS.items():
-        print(write(name, pattern))
+        print(write(name, pattern, out))
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)
