@@ -37,6 +37,7 @@ class CameraState(str, Enum):
 
 class SyncKind(str, Enum):
     NOT_CONFIGURED = "not_configured"
+    CONNECTING = "connecting"  # configured, no answer from the server yet
     ONLINE = "online"
     OFFLINE = "offline"
 
@@ -248,6 +249,8 @@ class DoorScreen:
         sync = self.sync
         if sync.kind is SyncKind.NOT_CONFIGURED:
             text = _text("sync_off", "Chưa cài máy chủ", "No server configured")
+        elif sync.kind is SyncKind.CONNECTING:
+            text = _text("sync_connecting", "Đang kết nối máy chủ…", "Connecting to the server…")
         elif sync.kind is SyncKind.OFFLINE:
             entries = "entry" if sync.waiting == 1 else "entries"
             text = _text("sync_offline", f"Ngoại tuyến — {sync.waiting} lượt đang chờ gửi",

@@ -136,6 +136,8 @@ def test_status_line_shows_counts_capacity_and_sync() -> None:
     assert status.inside == "Đang ở trong: 200/200" and status.full
     assert status.today == "Hôm nay: 345" and status.station == "Cổng A"
     assert status.sync == "Chưa cài máy chủ" and status.sync_ok
+    door.sync = SyncState(SyncKind.CONNECTING)
+    assert door.status().sync == "Đang kết nối máy chủ…"
     door.sync = SyncState(SyncKind.ONLINE, last_sync=T0)
     assert door.status().sync == "Trực tuyến — đồng bộ lúc 08:15"
 

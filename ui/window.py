@@ -11,7 +11,6 @@ import logging
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QImage, QKeySequence, QResizeEvent, QShortcut
@@ -54,8 +53,7 @@ class KioskWindow(QMainWindow):
     _reconfigure = Signal(object, object)
 
     def __init__(self, settings: Settings, store: Store, make_loop: LoopFactory, languages: Languages,
-                 settings_file: Path | None = None, kiosk_mode: bool = True,
-                 sync_link: Callable[[Settings], SyncLink] = SyncLink) -> None:
+                 settings_file: Path | None = None, kiosk_mode: bool = True) -> None:
         super().__init__()
         self.settings = settings
         self.store = store
@@ -63,7 +61,6 @@ class KioskWindow(QMainWindow):
         self._languages = languages
         self._settings_file = settings_file
         self._kiosk_mode = kiosk_mode
-        self._sync_link = sync_link
         self._closing = False
         self.pin_lock = PinLock(settings.admin_pin_hash)
         self.door = DoorScreen(settings.reset_seconds, settings.language, _station_label(settings))
@@ -104,7 +101,9 @@ class KioskWindow(QMainWindow):
         self._refresh_timer = QTimer(self, interval=REFRESH_MS)
         self._refresh_timer.timeout.connect(self._refresh)
 
-        self.door_worker = DoorWorker(self.station, self._sync_link(settings).state)
+        # A change of the server's reachability is shown at once, not at the next refresh.
+        self.sync_link = SyncLink(settings, on_change=self._refresh.emit)
+        self.door_worker = DoorWorker(self.station, self.sync_link.state)
         self.door_worker.result.connect(self.show_result)
         self.door_worker.counts.connect(self.show_counts)
         self.door_worker.sync.connect(self.show_sync)
@@ -237,7 +236,9 @@ class KioskWindow(QMainWindow):
         self.door.reset_seconds = settings.reset_seconds
         self.door.station = _station_label(settings)
         # On the door thread: the station's lock may be held by a scan waiting for a busy disk.
-        self._reconfigure.emit(settings, self._sync_link(settings).state)
+        self.sync_link.close()
+        self.sync_link = SyncLink(settings, on_change=self._refresh.emit)
+        self._reconfigure.emit(settings, self.sync_link.state)
         if settings.language != self._languages.current:
             self.set_language(settings.language)
         if camera_changed:
@@ -338,6 +339,7 @@ class KioskWindow(QMainWindow):
         for timer in (self._reset_timer, self._clock_timer, self._refresh_timer):
             timer.stop()
         self.stop_camera()
+        self.sync_link.close()
         self.door_thread.quit()
         self.door_thread.wait(5000)
 
