@@ -51,11 +51,12 @@ class SelftestReport:
 
 
 def clip_script() -> list[tuple[str | None, float]]:
-    """(text shown or None for an empty scene, seconds). The first code comes back after more than the
-    repeat filter's memory (1.5 s), so it is read again and the station calls it a repeat."""
+    """(text shown or None for an empty scene, seconds). The empty start leaves time for the ready and the
+    offline screens; the first code comes back after more than the repeat filter's memory (1.5 s), so it
+    is read again and the station calls it a repeat."""
     url = next(sample.text for sample in SAMPLE_PAYLOADS if sample.format == "url")
     first = vnqr_payload(AN)
-    return [(None, 1.5), (first, 0.6), (None, 0.4), (vnqr_payload(BINH), 0.6), (None, 0.4), (url, 0.6),
+    return [(None, 2.5), (first, 0.6), (None, 0.4), (vnqr_payload(BINH), 0.6), (None, 0.4), (url, 0.6),
             (None, 0.4), (first, 0.6), (None, 0.3)]
 
 
