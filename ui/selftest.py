@@ -76,9 +76,11 @@ def make_clip(path: Path, script: list[tuple[str | None, float]] | None = None) 
 
 
 def frame_showing(text: str | None, size: tuple[int, int] = CLIP_SIZE) -> np.ndarray:
-    """A camera picture: an even grey scene, with `text` as a large QR code in the middle if given."""
+    """A camera picture: a lit wall above a desk, with `text` as a large QR code in the middle if given."""
     width, height = size
-    frame = np.full((height, width, 3), (120, 110, 100), dtype=np.uint8)
+    wall = np.linspace(200, 140, height, dtype=np.float32)[:, None, None] * np.ones((1, width, 3), np.float32)
+    frame = (wall * np.array([0.92, 0.97, 1.0], np.float32)).astype(np.uint8)
+    frame[int(height * 0.8):] = (40, 70, 100)  # the desk, in BGR
     if text is None:
         return frame
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
