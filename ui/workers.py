@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PREVIEW_WIDTH = 480  # pixels: the preview is a hint for aiming, not a picture to study
+PREVIEW_WIDTH = 480  # pixels (the scan loop scales down to it): a hint for aiming, not a picture to study
 
 
 # Makes the event stream of one camera session for a station; stops soon after `stop` is set.
@@ -48,14 +48,13 @@ _CAMERA_STATES = {
 }
 
 
-def preview_image(image: np.ndarray, width: int = PREVIEW_WIDTH) -> QImage:
-    """A small RGB QImage owning its pixels (safe to hand to the GUI thread)."""
-    step = max(1, image.shape[1] // width)
-    small = np.ascontiguousarray(image[::step, ::step])
-    height, w = small.shape[:2]
-    if small.ndim == 2:
-        return QImage(small.data, w, height, w, QImage.Format.Format_Grayscale8).copy()
-    return QImage(small.data, w, height, 3 * w, QImage.Format.Format_BGR888).copy()
+def preview_image(image: np.ndarray) -> QImage:
+    """The (already down-scaled) BGR or grey frame as a QImage owning its pixels, safe to hand to the GUI."""
+    pixels = np.ascontiguousarray(image)
+    height, width = pixels.shape[:2]
+    if pixels.ndim == 2:
+        return QImage(pixels.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
+    return QImage(pixels.data, width, height, 3 * width, QImage.Format.Format_BGR888).copy()
 
 
 class CameraWorker(QObject):
@@ -150,12 +149,18 @@ class DoorWorker(QObject):
 
     @Slot()
     def refresh(self) -> None:
-        self.counts.emit(self.station.counts())
-        self.sync.emit(self._sync_state(self.station.store.pending_count()))
+        try:
+            self.counts.emit(self.station.counts())
+            self.sync.emit(self._sync_state(self.station.store.pending_count()))
+        except KioskError as error:  # the status line keeps its last numbers; scanning goes on
+            log.error("counts not refreshed: %s", error)
 
     @Slot(object)
     def load_entries(self, query: LogQuery) -> None:
-        self.entries.emit(self.station.store.entries(search=query.search or None, limit=query.limit))
+        try:
+            self.entries.emit(self.station.store.entries(search=query.search or None, limit=query.limit))
+        except KioskError as error:
+            self.failed.emit(str(error))
 
     @Slot(str, str)
     def export(self, path: str, who: str) -> None:
@@ -168,13 +173,17 @@ class DoorWorker(QObject):
 
     @Slot(int)
     def purge(self, retention_days: int) -> None:
-        removed = purge_expired(self.station.store, retention_days)
+        try:
+            removed = purge_expired(self.station.store, retention_days)
+        except KioskError as error:
+            self.failed.emit(str(error))
+            return
         self.purged.emit(removed)
         self.refresh()
 
     def _report(self, result: ScanResult) -> None:
         self.result.emit(result)
-        self.counts.emit(self.station.counts())
+        self.refresh()
 
 
 def start_in_thread(worker: QObject, name: str, run: Callable[[], None] | None = None) -> QThread:
