@@ -7,7 +7,7 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit
+from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
 
 from kiosk.scanner_input import ScanBuffer, ScannerTiming
 
@@ -17,15 +17,17 @@ _ENDS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab)
 class ScannerFilter(QObject):
     """Emits `scanned(text)` for each complete scan.
 
-    Keys typed into a text field still reach it (a person may be typing a name); when a burst there turns
-    out to be a scan, the scanned text is taken back out of the field and its Enter is swallowed, so that a
-    scan never presses the focused button or submits a half-filled form.
+    On the door screen itself (`door`) nothing takes text, so its keys are swallowed. In a dialog keys
+    still reach the focused field (a person may be typing a name); when a burst there turns out to be a
+    scan, the scanned text is taken back out of the field and its Enter is swallowed, so that a scan never
+    presses the focused button or submits a half-filled form.
     """
 
     scanned = Signal(str)
 
-    def __init__(self, timing: ScannerTiming = ScannerTiming(), parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, door: QWidget, timing: ScannerTiming = ScannerTiming()) -> None:
+        super().__init__(door)
+        self._door = door
         self._buffer = ScanBuffer(timing)
         self._clock = time.monotonic
         self._pause = QTimer(self, singleShot=True, interval=int(timing.end_pause * 1000) + 10)
@@ -53,8 +55,8 @@ class ScannerFilter(QObject):
             if finished is not None:
                 self._deliver(finished)
             self._pause.start()
-            # In the door screen nothing takes text: swallow the keys so they press no button.
-            return not _is_text_field(QApplication.focusWidget())
+            focus = QApplication.focusWidget()
+            return focus is None or focus.window() is self._door
         return False
 
     def _poll(self) -> None:
@@ -74,10 +76,6 @@ def _first_receiver(watched: QObject) -> bool:
         return False
     focus = QApplication.focusWidget()
     return watched is focus if focus is not None else watched.isWindow()
-
-
-def _is_text_field(widget: object) -> bool:
-    return isinstance(widget, (QLineEdit, QPlainTextEdit, QTextEdit))
 
 
 def _take_back(widget: object, text: str) -> None:

@@ -90,7 +90,7 @@ class KioskWindow(QMainWindow):
                           (Qt.Key.Key_Escape, self.open_admin)):
             QShortcut(QKeySequence(key), self, activated=slot)
 
-        self.scanner = ScannerFilter(parent=self)
+        self.scanner = ScannerFilter(self)
         self.scanner.scanned.connect(self.handle_scanner_text)
         QApplication.instance().installEventFilter(self.scanner)
 

@@ -127,3 +127,18 @@ def test_the_status_line_shows_counts_capacity_and_station(qtbot, open_kiosk):
     assert window.top.station.text() == "Cổng A — Sảnh chính"
     assert window.bottom.sync.text() == "Chưa cài máy chủ"
     qtbot.waitUntil(lambda: window.bottom.camera.text() == "Camera: đang chạy", timeout=5000)
+
+
+def test_digits_typed_by_the_admin_reach_a_number_field(qtbot, open_kiosk):
+    window = open_kiosk()
+    window.open_admin()
+    window.dialog.pin.setText("2468")
+    window.dialog.try_pin()
+    qtbot.waitUntil(lambda: window.dialog is not None and hasattr(window.dialog, "form"))
+    capacity = window.dialog.form.capacity
+    window.dialog.activateWindow()
+    capacity.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is capacity)
+    capacity.selectAll()
+    QTest.keyClicks(capacity, "75", Qt.KeyboardModifier.NoModifier, 120)
+    assert capacity.value() == 75
