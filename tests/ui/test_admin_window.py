@@ -185,3 +185,11 @@ def test_purge_deletes_entries_older_than_the_retention(qtbot, open_kiosk, tmp_p
     assert purged.args == [1]
     assert store.entries() == []
     qtbot.waitUntil(lambda: "1" in admin.data_message.text())
+
+
+def test_selftest_fails_when_a_state_never_appears(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "kiosk", "selftest", "--out", str(tmp_path), "--timeout", "1"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert done.returncode == 1
+    assert "MISSING camera-disconnected" in done.stdout and "selftest failed" in done.stdout
