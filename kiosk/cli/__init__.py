@@ -1,0 +1,43 @@
+"""The `kiosk` command line. Each command is a module with `register(subparsers)`.
+
+Automation depends on the commands' names, options and JSON output: change them only on purpose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from kiosk.cli import export, inspect, log, purge
+from kiosk.errors import KioskError
+
+COMMANDS = (inspect, log, export, purge)
+
+EXIT_USER_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="QR check-in kiosk")
+    parser.add_argument("--config", help="settings file (default: the platform's config folder)")
+    parser.add_argument("--db", help="entries database (default: from the settings)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.handler(args) or 0
+    except KioskError as error:
+        print(f"kiosk: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,8 @@
+"""The base of every error a person can fix (a bad setting, a full disk, a missing file).
+
+Such errors reach the user as one plain sentence; any other exception is a bug.
+"""
+
+
+class KioskError(Exception):
+    """Something the user can fix; `str(error)` says what and how."""

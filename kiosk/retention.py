@@ -1,0 +1,13 @@
+"""Personal data is kept only as long as the retention setting says (BRIEF §7: 28 days by default)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from kiosk.store import Store
+
+
+def purge_expired(store: Store, retention_days: int, now: datetime | None = None) -> int:
+    """Delete entries scanned more than `retention_days` ago; returns how many went."""
+    now = now or datetime.now(timezone.utc)
+    return store.purge(older_than=now - timedelta(days=retention_days))

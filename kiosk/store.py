@@ -1,0 +1,337 @@
+"""The station's durable log of entries: one SQLite file, WAL journal, versioned schema.
+
+An entry is on disk when `add` returns (WAL with synchronous=FULL: it survives `kill -9` and a power cut).
+Errors the station's environment causes (disk full, read-only folder, corrupt file, database busy) are
+raised as `StoreError` with a plain message; anything else is a bug and propagates as is.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+import sqlite_utils
+
+from kiosk.entry import Direction, Entry, format_utc, parse_utc
+from kiosk.errors import KioskError
+from kiosk.reasons import Reason
+
+SCHEMA_VERSION = 1
+
+
+class StoreError(KioskError):
+    """The database cannot be used right now for a reason the user can fix; the message says which."""
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    inside: int
+    today: int
+
+
+@dataclass(frozen=True)
+class RejectedEntry:
+    entry: Entry
+    reason: str
+    rejected_at: datetime
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    exported_at: datetime
+    path: str
+    count: int
+    who: str
+
+
+def _create_v1(db: sqlite_utils.Database) -> None:
+    db["entries"].create(
+        {
+            "id": str, "scanned_at": str, "station": str, "direction": str, "source": str, "format": str,
+            "person_key": str, "display_name": str, "fields": str, "verdict": str, "reasons": str,
+            "sync_state": str, "synced_at": str,
+        },
+        pk="id",
+        not_null={"scanned_at", "station", "direction", "source", "format", "person_key", "verdict",
+                  "sync_state"},
+        defaults={"sync_state": "pending"},
+    )
+    db["entries"].create_index(["person_key", "scanned_at"])
+    db["entries"].create_index(["sync_state", "scanned_at"])
+    db["entries"].create_index(["scanned_at"])
+    db["rejected"].create({"entry_id": str, "reason": str, "rejected_at": str}, pk="entry_id",
+                          foreign_keys=[("entry_id", "entries", "id")])
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["exports"].create({"id": int, "exported_at": str, "path": str, "count": int, "who": str}, pk="id")
+
+
+# MIGRATIONS[n] brings a database from user_version n to n + 1.
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_create_v1,)
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+def _user_error(error: sqlite3.Error, path: Path) -> StoreError:
+    """Translate the errors that the machine causes into messages a person can act on."""
+    text = str(error).lower()
+    if "full" in text:
+        return StoreError(f"The disk holding {path} is full: free some space; nothing stored was lost.")
+    if "readonly" in text or "read-only" in text:
+        return StoreError(f"{path} cannot be written (read-only file or folder): check its permissions.")
+    if "unable to open" in text:
+        return StoreError(f"Cannot open the database {path}: check that the folder exists and is writable.")
+    if "locked" in text or "busy" in text:
+        return StoreError(f"The database {path} is busy in another program; try again in a moment.")
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return StoreError(f"{path} is damaged or is not a kiosk database: restore it from a backup or move it "
+                          "aside to start a new one.")
+    return StoreError(f"Database error in {path}: {error}")
+
+
+class Store:
+    """Thread-safe: the door thread and the sync thread share one connection behind one lock."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+        self._connection = connection
+        self._db = sqlite_utils.Database(connection)
+        self._lock = threading.RLock()
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path) -> "Store":
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"Cannot create the folder {path.parent}: {error.strerror}.") from None
+        try:
+            connection = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
+            connection.execute("PRAGMA journal_mode=WAL")
+            # FULL: a committed entry also survives a power cut, not only a killed process.
+            connection.execute("PRAGMA synchronous=FULL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            store = cls(connection, path)
+            store._migrate()
+        except sqlite3.Error as error:
+            raise _user_error(error, path) from None
+        return store
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        version = self._connection.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} was made by a newer version of the kiosk (schema {version}); "
+                             "update the kiosk software.")
+        for step in range(version, SCHEMA_VERSION):
+            with self._transaction():
+                MIGRATIONS[step](self._db)
+                self._connection.execute(f"PRAGMA user_version={step + 1}")
+
+    def _transaction(self) -> "_Transaction":
+        return _Transaction(self._connection)
+
+    def _run(self, work: Callable[[], Any]) -> Any:
+        with self._lock:
+            try:
+                return work()
+            except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
+                raise  # bugs, not the machine's fault
+            except sqlite3.Error as error:
+                raise _user_error(error, self.path) from None
+
+    # --- entries -------------------------------------------------------------------------------
+
+    def add(self, entry: Entry) -> None:
+        def insert() -> None:
+            with self._transaction():
+                self._db["entries"].insert(_row(entry))
+        self._run(insert)
+
+    def get(self, entry_id: str) -> Entry | None:
+        rows = self._query("SELECT * FROM entries WHERE id = ?", [entry_id])
+        return rows[0] if rows else None
+
+    def last_entry_for(self, person_key: str, since: datetime, direction: Direction | None = None) -> Entry | None:
+        """The person's latest entry that was not refused, since the given time."""
+        sql = "SELECT * FROM entries WHERE person_key = ? AND scanned_at >= ? AND verdict != 'refuse'"
+        params: list[Any] = [person_key, format_utc(since)]
+        if direction is not None:
+            sql += " AND direction = ?"
+            params.append(direction.value)
+        rows = self._query(sql + " ORDER BY scanned_at DESC LIMIT 1", params)
+        return rows[0] if rows else None
+
+    def entries(self, since: datetime | None = None, until: datetime | None = None,
+                search: str | None = None, limit: int | None = None) -> list[Entry]:
+        """Newest first. `search` matches the masked name, person key, format or station."""
+        sql, params = "SELECT * FROM entries WHERE 1=1", []
+        if since is not None:
+            sql += " AND scanned_at >= ?"
+            params.append(format_utc(since))
+        if until is not None:
+            sql += " AND scanned_at < ?"
+            params.append(format_utc(until))
+        if search:
+            sql += " AND (display_name LIKE ? OR person_key LIKE ? OR format LIKE ? OR station LIKE ?)"
+            params += [f"%{search}%"] * 4
+        sql += " ORDER BY scanned_at DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return self._query(sql, params)
+
+    def iter_entries(self, since: datetime | None = None) -> Iterator[Entry]:
+        """Oldest first, without holding every entry in memory (for exports)."""
+        offset = 0
+        while True:
+            sql = "SELECT * FROM entries WHERE scanned_at >= ? ORDER BY scanned_at, id LIMIT 1000 OFFSET ?"
+            batch = self._query(sql, [format_utc(since) if since else "", offset])
+            yield from batch
+            if len(batch) < 1000:
+                return
+            offset += len(batch)
+
+    def counts(self, day_start: datetime) -> DayCounts:
+        """People inside now (their latest admitted entry today is an entry) and checked in today."""
+        since = format_utc(day_start)
+        sql = """
+            WITH today AS (
+                SELECT person_key, direction, scanned_at FROM entries
+                WHERE scanned_at >= ? AND verdict != 'refuse'
+            ), latest AS (
+                SELECT person_key, direction, MAX(scanned_at) FROM today GROUP BY person_key
+            )
+            SELECT (SELECT COUNT(*) FROM latest WHERE direction = 'in'),
+                   (SELECT COUNT(DISTINCT person_key) FROM today WHERE direction = 'in')
+        """
+        inside, today = self._run(lambda: self._connection.execute(sql, [since]).fetchone())
+        return DayCounts(inside=inside, today=today)
+
+    def purge(self, older_than: datetime) -> int:
+        """Delete entries scanned before the cut-off (the retention period), with their rejections."""
+        cutoff = format_utc(older_than)
+
+        def delete() -> int:
+            with self._transaction():
+                self._connection.execute(
+                    "DELETE FROM rejected WHERE entry_id IN (SELECT id FROM entries WHERE scanned_at < ?)",
+                    [cutoff])
+                return self._connection.execute("DELETE FROM entries WHERE scanned_at < ?", [cutoff]).rowcount
+        removed = self._run(delete)
+        if removed:
+            self._run(lambda: self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
+        return removed
+
+    # --- sync queue ----------------------------------------------------------------------------
+
+    def pending(self, limit: int) -> list[Entry]:
+        sql = "SELECT * FROM entries WHERE sync_state = 'pending' ORDER BY scanned_at, id LIMIT ?"
+        return self._query(sql, [limit])
+
+    def pending_count(self) -> int:
+        return self._run(lambda: self._connection.execute(
+            "SELECT COUNT(*) FROM entries WHERE sync_state = 'pending'").fetchone()[0])
+
+    def mark_synced(self, ids: Iterable[str]) -> None:
+        now = format_utc(datetime.now(timezone.utc))
+        rows = [(now, entry_id) for entry_id in ids]
+
+        def update() -> None:
+            with self._transaction():
+                self._connection.executemany(
+                    "UPDATE entries SET sync_state = 'synced', synced_at = ? WHERE id = ?", rows)
+        self._run(update)
+
+    def mark_rejected(self, entry_id: str, reason: str) -> None:
+        """The server refused the entry for good: it leaves the queue and is kept, with why, for the admin."""
+        now = format_utc(datetime.now(timezone.utc))
+
+        def update() -> None:
+            with self._transaction():
+                self._connection.execute("UPDATE entries SET sync_state = 'rejected' WHERE id = ?", [entry_id])
+                self._connection.execute(
+                    "INSERT OR REPLACE INTO rejected (entry_id, reason, rejected_at) VALUES (?, ?, ?)",
+                    [entry_id, reason, now])
+        self._run(update)
+
+    def rejected(self) -> list[RejectedEntry]:
+        def read() -> list[RejectedEntry]:
+            cursor = self._connection.execute(
+                "SELECT e.*, r.reason AS rejection, r.rejected_at FROM rejected r "
+                "JOIN entries e ON e.id = r.entry_id ORDER BY r.rejected_at")
+            names = [d[0] for d in cursor.description]
+            records = [dict(zip(names, row)) for row in cursor.fetchall()]
+            return [RejectedEntry(_entry(r), r["rejection"], parse_utc(r["rejected_at"])) for r in records]
+        return self._run(read)
+
+    # --- small key/value state and the export audit ----------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self._run(lambda: self._connection.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone())
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        def write() -> None:
+            with self._transaction():
+                self._connection.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", [key, value])
+        self._run(write)
+
+    def record_export(self, path: str, count: int, who: str) -> None:
+        def write() -> None:
+            with self._transaction():
+                self._db["exports"].insert({"exported_at": format_utc(datetime.now(timezone.utc)),
+                                            "path": path, "count": count, "who": who})
+        self._run(write)
+
+    def exports(self) -> list[ExportRecord]:
+        rows = self._run(lambda: self._connection.execute(
+            "SELECT exported_at, path, count, who FROM exports ORDER BY id").fetchall())
+        return [ExportRecord(parse_utc(at), path, count, who) for at, path, count, who in rows]
+
+    def _query(self, sql: str, params: list[Any]) -> list[Entry]:
+        def read() -> list[Entry]:
+            cursor = self._connection.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [_entry(dict(zip(names, row))) for row in cursor.fetchall()]
+        return self._run(read)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE … COMMIT, so that concurrent writers queue instead of failing half-way."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def __enter__(self) -> None:
+        self._connection.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self._connection.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _row(entry: Entry) -> dict[str, Any]:
+    data = entry.to_json()
+    data["fields"] = json.dumps(data["fields"], ensure_ascii=False, sort_keys=True)
+    data["reasons"] = json.dumps(data["reasons"], ensure_ascii=False)
+    data["sync_state"] = "pending"
+    return data
+
+
+def _entry(row: dict[str, Any]) -> Entry:
+    data = dict(row)
+    data["fields"] = json.loads(data["fields"] or "{}")
+    data["reasons"] = [Reason.from_json(r).to_json() for r in json.loads(data["reasons"] or "[]")]
+    return Entry.from_json(data)

@@ -1,0 +1,153 @@
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from datetime import timedelta
+
+import pytest
+
+from factories import T0, make_entry
+from kiosk.entry import Direction
+from kiosk.store import SCHEMA_VERSION, Store, StoreError
+from kiosk.verdict import Outcome
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "entries.sqlite3") as opened:
+        yield opened
+
+
+def test_an_entry_reads_back_exactly_as_it_was_stored(store):
+    entry = make_entry()
+    store.add(entry)
+    assert store.get(entry.id) == entry
+    assert store.entries() == [entry]
+
+
+def test_new_database_is_wal_with_the_current_schema(tmp_path):
+    Store.open(tmp_path / "e.db").close()
+    connection = sqlite3.connect(tmp_path / "e.db")
+    assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_database_from_a_newer_kiosk_is_not_touched(tmp_path):
+    path = tmp_path / "e.db"
+    sqlite3.connect(path).execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer version"):
+        Store.open(path)
+
+
+def test_the_same_entry_id_is_never_stored_twice(store):
+    entry = make_entry()
+    store.add(entry)
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add(entry)
+    assert len(store.entries()) == 1
+
+
+def test_an_entry_survives_kill_9_once_add_returned(tmp_path):
+    """A child process adds entries and reports each one after `add` returns; we kill it mid-stream."""
+    path = tmp_path / "e.db"
+    child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys
+        sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}]
+        from factories import make_entry
+        from kiosk.store import Store
+        store = Store.open({str(path)!r})
+        n = 0
+        while True:
+            entry = make_entry(n)
+            store.add(entry)
+            print(entry.id, flush=True)
+            n += 1
+    """)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    reported = [child.stdout.readline().strip() for _ in range(200)]
+    child.kill()
+    child.wait()
+    with Store.open(path) as reopened:
+        stored = {entry.id for entry in reopened.entries()}
+    assert set(reported) <= stored
+
+
+def test_a_full_database_says_so_and_keeps_what_was_stored(tmp_path):
+    path = tmp_path / "e.db"
+    with Store.open(path) as store:
+        first = make_entry(0)
+        store.add(first)
+        pages = store._connection.execute("PRAGMA page_count").fetchone()[0]
+        store._connection.execute(f"PRAGMA max_page_count={pages}")  # the disk is now "full"
+        with pytest.raises(StoreError, match="full"):
+            for n in range(1, 500):
+                store.add(make_entry(n))
+    with Store.open(path) as reopened:
+        assert reopened.get(first.id) == first
+
+
+def test_a_damaged_file_gives_a_plain_message(tmp_path):
+    path = tmp_path / "e.db"
+    path.write_bytes(b"this is not a database at all " * 100)
+    with pytest.raises(StoreError, match="damaged or is not a kiosk database"):
+        Store.open(path)
+
+
+def test_an_impossible_folder_gives_a_plain_message(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="Cannot create the folder"):
+        Store.open(blocker / "e.db")
+
+
+def test_last_entry_looks_only_at_the_window_and_direction(store):
+    store.add(make_entry(at=T0, person="qid:1"))
+    store.add(make_entry(at=T0 + timedelta(minutes=5), person="qid:1", direction=Direction.OUT))
+    store.add(make_entry(at=T0 + timedelta(minutes=6), person="qid:1", verdict=Outcome.REFUSE))
+    found = store.last_entry_for("qid:1", since=T0 - timedelta(minutes=1), direction=Direction.IN)
+    assert found is not None and found.scanned_at == T0
+    assert store.last_entry_for("qid:1", since=T0 + timedelta(seconds=1), direction=Direction.IN) is None
+
+
+def test_counts_people_inside_and_checked_in_today(store):
+    store.add(make_entry(at=T0, person="qid:1"))
+    store.add(make_entry(at=T0 + timedelta(minutes=1), person="qid:2"))
+    store.add(make_entry(at=T0 + timedelta(minutes=2), person="qid:1", direction=Direction.OUT))
+    store.add(make_entry(at=T0 + timedelta(minutes=3), person="qid:3", verdict=Outcome.REFUSE))
+    store.add(make_entry(at=T0 - timedelta(days=1), person="qid:4"))
+    counts = store.counts(day_start=T0 - timedelta(hours=1))
+    assert (counts.inside, counts.today) == (1, 2)
+
+
+def test_the_sync_queue_keeps_order_and_moves_refusals_aside(store):
+    entries = [make_entry(n) for n in range(5)]
+    for entry in reversed(entries):
+        store.add(entry)
+    assert [e.id for e in store.pending(3)] == [e.id for e in entries[:3]]
+    store.mark_synced([entries[0].id, entries[1].id])
+    store.mark_rejected(entries[2].id, "403: another station's entry")
+    assert store.pending_count() == 2
+    assert [e.id for e in store.pending(10)] == [e.id for e in entries[3:]]
+    [rejected] = store.rejected()
+    assert rejected.entry == entries[2] and rejected.reason == "403: another station's entry"
+    assert len(store.entries()) == 5  # nothing left the local log
+
+
+def test_purge_deletes_only_what_is_older_than_retention(store):
+    old, recent = make_entry(at=T0 - timedelta(days=29)), make_entry(at=T0 - timedelta(days=27))
+    store.add(old)
+    store.add(recent)
+    store.mark_rejected(old.id, "bad")
+    assert store.purge(older_than=T0 - timedelta(days=28)) == 1
+    assert store.entries() == [recent]
+    assert store.rejected() == []
+
+
+def test_meta_and_export_audit(store):
+    store.set_meta("etag", '"abc"')
+    store.set_meta("etag", '"def"')
+    assert store.get_meta("etag") == '"def"' and store.get_meta("missing") is None
+    store.record_export("/tmp/out.csv", 12, "admin")
+    [record] = store.exports()
+    assert (record.path, record.count, record.who) == ("/tmp/out.csv", 12, "admin")
