@@ -101,7 +101,7 @@ async def post_entries(request: Request, station: StationRecord = Depends(authen
     for item in items:
         try:
             entry = parse_entry(item)
-            answers.append((str(entry.id), entry, None))
+            answers.append((claimed_id(item), entry, None))
         except InvalidEntry as problem:
             answers.append((claimed_id(item), None, str(problem)))
     valid = [entry for _, entry, _ in answers if entry is not None]

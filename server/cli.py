@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL: one per core)")
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM), e.g. without a proxy in front")
+    serve.add_argument("--tls-key", help="the certificate's private key (PEM)")
     serve.set_defaults(run=_serve)
 
     station = commands.add_parser("station", help="add, list or revoke stations").add_subparsers(title="station")
@@ -89,7 +91,8 @@ def _serve(_engine, url: str, args: argparse.Namespace) -> int:  # type: ignore[
     configure_logging(args.log_level)
     os.environ[DATABASE_ENV] = url  # the worker processes build their app from it
     uvicorn.run("server.app:app_from_environment", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_config=None, access_log=False, log_level=args.log_level)
+                workers=args.workers, log_config=None, access_log=False, log_level=args.log_level,
+                ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
     return 0
 
 

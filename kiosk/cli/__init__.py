@@ -9,10 +9,10 @@ import argparse
 import logging
 import sys
 
-from kiosk.cli import export, inspect, log, purge
+from kiosk.cli import export, inspect, log, purge, sync
 from kiosk.errors import KioskError
 
-COMMANDS = (inspect, log, export, purge)
+COMMANDS = (inspect, log, export, purge, sync)
 
 EXIT_USER_ERROR = 2
 

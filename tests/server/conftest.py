@@ -25,8 +25,12 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from factories import make_entry
+from kiosk.settings import Settings, save_settings
+from kiosk.store import Store
 from server.database import make_engine, migrate
 from server.stations import add_station
+from server.tables import entries, stations
 
 REPO = Path(__file__).resolve().parents[2]
 POSTGRES_MODE = os.environ.get("KIOSK_TEST_POSTGRES", "auto")
@@ -99,36 +103,45 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.fixture
+def dead_server_url() -> str:
+    """An address where nothing listens."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
 class ServerProcess:
     """`python -m server serve` as a child process; start() returns once /healthz answers."""
 
-    def __init__(self, database_url: str, log_path: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, database_url: str, log_path: Path, env: dict[str, str] | None = None,
+                 tls: tuple[Path, Path] | None = None) -> None:
         self.database_url = database_url
         self.log_path = log_path
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.tls = tls
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.env = {**os.environ, **(env or {})}
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "ServerProcess":
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "server", "--db", self.database_url, "serve", "--port", str(self.port)],
-            cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=self.env,
-        )
-        log.close()
+        command = [sys.executable, "-m", "server", "--db", self.database_url, "serve", "--port", str(self.port)]
+        if self.tls:
+            command += ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=self.env)
         self._wait_until_healthy()
         return self
 
     def _wait_until_healthy(self, seconds: float = 60) -> None:
         # Nothing to wait on but the socket: poll /healthz until the deadline.
         session = requests.Session()
+        # The readiness probe trusts the test certificate; the kiosk under test is not told to.
+        trusted = str(self.tls[0]) if self.tls else True
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"server exited ({self.process.returncode}):\n{self.log_path.read_text()}")
             try:
-                if session.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                if session.get(f"{self.url}/healthz", timeout=1, verify=trusted).status_code == 200:
                     return
             except requests.ConnectionError:
                 pass
@@ -154,8 +167,8 @@ class ServerProcess:
 def start_server(database_url: str, tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     started: list[ServerProcess] = []
 
-    def start(env: dict[str, str] | None = None) -> ServerProcess:
-        server = ServerProcess(database_url, tmp_path / f"server-{len(started)}.log", env).start()
+    def start(env: dict[str, str] | None = None, tls: tuple[Path, Path] | None = None) -> ServerProcess:
+        server = ServerProcess(database_url, tmp_path / f"server-{len(started)}.log", env, tls).start()
         started.append(server)
         return server
 
@@ -170,3 +183,92 @@ def server(database_url: str, engine: sa.Engine, tmp_path_factory: pytest.TempPa
     process = ServerProcess(database_url, tmp_path_factory.mktemp("log") / "server.log").start()
     yield process
     process.stop()
+
+
+@pytest.fixture
+def fault_proxy() -> Iterator[Callable[[str], "FaultProxy"]]:
+    from fault_proxy import FaultProxy
+
+    proxies: list[FaultProxy] = []
+
+    def make(upstream: str) -> FaultProxy:
+        proxies.append(FaultProxy(upstream).start())
+        return proxies[-1]
+
+    yield make
+    for proxy in proxies:
+        proxy.close()
+
+
+@dataclass
+class Kiosk:
+    """A station's store and settings on disk, as `python -m kiosk --config ...` would find them."""
+
+    station: StationLogin
+    settings: Settings
+    config_path: Path
+    store: Store
+
+    def point_at(self, url: str) -> None:
+        self.settings = self.settings.replace(server_url=url)
+        save_settings(self.settings, self.config_path)
+
+    def all_ids(self) -> set[str]:
+        return {entry.id for entry in self.store.entries()}
+
+
+@pytest.fixture
+def make_kiosk(tmp_path: Path, new_station: Callable[..., StationLogin]) -> Iterator[Callable[..., Kiosk]]:
+    kiosks: list[Kiosk] = []
+
+    def make(server_url: str, entries: int = 0, station: StationLogin | None = None) -> Kiosk:
+        station = station or new_station()
+        folder = tmp_path / f"kiosk-{len(kiosks)}"
+        settings = Settings(station_name=station.name, server_url=server_url, server_token=station.token,
+                            database=str(folder / "entries.sqlite3"))
+        save_settings(settings, folder / "settings.toml")
+        kiosk = Kiosk(station, settings, folder / "settings.toml", Store.open(folder / "entries.sqlite3"))
+        kiosk.store.add_many(make_entry(n, station=station.name) for n in range(entries))
+        kiosks.append(kiosk)
+        return kiosk
+
+    yield make
+    for kiosk in kiosks:
+        kiosk.store.close()
+
+
+@pytest.fixture
+def server_ids(engine: sa.Engine) -> Callable[[str], list[str]]:
+    """Every entry id the server holds for a station, repeats included (so a double would show)."""
+
+    def ids(station_name: str) -> list[str]:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(entries.c.id).join(stations, stations.c.id == entries.c.station_id)
+                .where(stations.c.name == station_name)
+            )
+            return sorted(str(row.id) for row in rows)
+
+    return ids
+
+
+@pytest.fixture
+def assert_exactly_once(server_ids: Callable[[str], list[str]]) -> Callable[[Kiosk], None]:
+    def check(kiosk: Kiosk) -> None:
+        held = server_ids(kiosk.station.name)
+        assert len(held) == len(set(held)), "the server holds an entry twice"
+        assert set(held) == kiosk.all_ids(), "the server's entries differ from the kiosk's"
+        assert kiosk.store.pending_count() == 0
+
+    return check
+
+
+def run_kiosk(kiosk: Kiosk, *args: str, **popen: object) -> subprocess.CompletedProcess:
+    """`python -m kiosk --config ... <args>` in the repository, as a real separate process."""
+    return subprocess.run([sys.executable, "-m", "kiosk", "--config", str(kiosk.config_path), *args],
+                          cwd=REPO, capture_output=True, text=True, timeout=120, **popen)
+
+
+@pytest.fixture
+def kiosk_command() -> Callable[..., subprocess.CompletedProcess]:
+    return run_kiosk
