@@ -18,7 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import psycopg
 import pytest
@@ -221,9 +221,10 @@ class Kiosk:
 def make_kiosk(tmp_path: Path, new_station: Callable[..., StationLogin]) -> Iterator[Callable[..., Kiosk]]:
     kiosks: list[Kiosk] = []
 
-    def make(server_url: str, entries: int = 0, station: StationLogin | None = None) -> Kiosk:
+    def make(server_url: str, entries: int = 0, station: StationLogin | None = None,
+             folder: Path | None = None) -> Kiosk:
         station = station or new_station()
-        folder = tmp_path / f"kiosk-{len(kiosks)}"
+        folder = folder or tmp_path / f"kiosk-{len(kiosks)}"
         settings = Settings(station_name=station.name, server_url=server_url, server_token=station.token,
                             database=str(folder / "entries.sqlite3"))
         save_settings(settings, folder / "settings.toml")
@@ -234,7 +235,39 @@ def make_kiosk(tmp_path: Path, new_station: Callable[..., StationLogin]) -> Iter
 
     yield make
     for kiosk in kiosks:
-        kiosk.store.close()
+        kiosk.store.close()  # closing twice is harmless
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB tmpfs, so that a kiosk's disk can really fill up (ENOSPC). Needs the right to mount (root)."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs to fill up (needs root): {mounted.stderr.strip()}")
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], check=True)
+
+
+def fill_disk(folder: Path, leave_free: int) -> Path:
+    """Fill the file system holding `folder`, then give back `leave_free` bytes; returns the filler file."""
+    filler = folder / "filler"
+    with open(filler, "wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError:
+            pass
+    os.truncate(filler, max(0, filler.stat().st_size - leave_free))
+    return filler
+
+
+@pytest.fixture
+def disk_filler() -> Callable[[Path, int], Path]:
+    return fill_disk
 
 
 @pytest.fixture
@@ -263,12 +296,33 @@ def assert_exactly_once(server_ids: Callable[[str], list[str]]) -> Callable[[Kio
     return check
 
 
-def run_kiosk(kiosk: Kiosk, *args: str, **popen: object) -> subprocess.CompletedProcess:
-    """`python -m kiosk --config ... <args>` in the repository, as a real separate process."""
-    return subprocess.run([sys.executable, "-m", "kiosk", "--config", str(kiosk.config_path), *args],
-                          cwd=REPO, capture_output=True, text=True, timeout=120, **popen)
+def kiosk_argv(kiosk: Kiosk, *args: str) -> list[str]:
+    return [sys.executable, "-m", "kiosk", "--config", str(kiosk.config_path), *args]
 
 
 @pytest.fixture
 def kiosk_command() -> Callable[..., subprocess.CompletedProcess]:
-    return run_kiosk
+    """Run `python -m kiosk --config ... <args>` in the repository as a separate process, to its end."""
+
+    def run(kiosk: Kiosk, *args: str, **popen: Any) -> subprocess.CompletedProcess:
+        return subprocess.run(kiosk_argv(kiosk, *args), cwd=REPO, capture_output=True, text=True, timeout=120,
+                              **popen)
+
+    return run
+
+
+@pytest.fixture
+def start_kiosk() -> Iterator[Callable[..., subprocess.Popen]]:
+    """Start `python -m kiosk --config ... <args>` and return at once; killed at the end if still running."""
+    started: list[subprocess.Popen] = []
+
+    def start(kiosk: Kiosk, *args: str) -> subprocess.Popen:
+        started.append(subprocess.Popen(kiosk_argv(kiosk, *args), cwd=REPO, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True))
+        return started[-1]
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()

@@ -4,6 +4,7 @@ Faults are queued with `plan(...)` and applied to the next entry uploads in orde
 health checks pass through untouched.
   "drop"     forward, let the server commit, then close the connection without an answer
   "500"      answer 500 without forwarding
+  "429"      answer 429 with Retry-After: 7 without forwarding
   "slow"     forward, then hold the answer longer than the kiosk waits (the server has committed)
   "kill"     forward, then call `on_kill` (the test kills the server) before the answer comes back
 """
@@ -26,7 +27,7 @@ class FaultProxy:
         self.on_kill = lambda: None
         self.uploads = 0  # entry uploads seen, faulty or not
         self.applied: list[str] = []
-        self._faults: list[str] = []
+        self._faults: list[str | None] = []
         self._lock = threading.Lock()
         self._release = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -43,7 +44,8 @@ class FaultProxy:
         self._server.shutdown()
         self._server.server_close()
 
-    def plan(self, *faults: str) -> None:
+    def plan(self, *faults: str | None) -> None:
+        """The next uploads' faults in order; None lets one through untouched."""
         with self._lock:
             self._faults.extend(faults)
 
@@ -87,8 +89,9 @@ def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
         def _relay(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             fault = proxy.next_fault(self.path)
-            if fault == "500":
-                self._answer(500, [("Content-Type", "application/json")], b'{"error": {"code": "test"}}')
+            if fault in ("500", "429"):
+                retry = [("Retry-After", "7")] if fault == "429" else []
+                self._answer(int(fault), [("Content-Type", "application/json"), *retry], b'{"error": {}}')
                 return
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             try:
