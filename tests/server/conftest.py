@@ -11,10 +11,8 @@ module gets a schema of its own there, dropped afterwards.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +20,6 @@ from typing import Any, Callable, Iterator
 
 import psycopg
 import pytest
-import requests
 import sqlalchemy as sa
 
 from factories import make_entry
@@ -32,7 +29,9 @@ from server.database import make_engine, migrate
 from server.stations import add_station
 from server.tables import entries, stations
 
-REPO = Path(__file__).resolve().parents[2]
+from fault_proxy import FaultProxy
+from processes import REPO, ServerProcess, free_port, postgres_schema
+
 POSTGRES_MODE = os.environ.get("KIOSK_TEST_POSTGRES", "auto")
 POSTGRES_URL = os.environ.get("KIOSK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -59,13 +58,8 @@ def postgres_schema_url() -> Iterator[str]:
         pytest.fail(f"{problem} (KIOSK_TEST_POSTGRES=required)")
     if problem:
         pytest.skip(f"{problem} (set KIOSK_TEST_POSTGRES=required to make this a failure)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-    with psycopg.connect(POSTGRES_URL, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with postgres_schema(POSTGRES_URL) as url:
+        yield url
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -97,70 +91,10 @@ def new_station(engine: sa.Engine) -> Callable[..., StationLogin]:
     return make
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def dead_server_url() -> str:
     """An address where nothing listens."""
     return f"http://127.0.0.1:{free_port()}"
-
-
-class ServerProcess:
-    """`python -m server serve` as a child process; start() returns once /healthz answers."""
-
-    def __init__(self, database_url: str, log_path: Path, env: dict[str, str] | None = None,
-                 tls: tuple[Path, Path] | None = None) -> None:
-        self.database_url = database_url
-        self.log_path = log_path
-        self.port = free_port()
-        self.tls = tls
-        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
-        self.env = {**os.environ, **(env or {})}
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> "ServerProcess":
-        command = [sys.executable, "-m", "server", "--db", self.database_url, "serve", "--port", str(self.port)]
-        if self.tls:
-            command += ["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])]
-        with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=self.env)
-        self._wait_until_healthy()
-        return self
-
-    def _wait_until_healthy(self, seconds: float = 60) -> None:
-        # Nothing to wait on but the socket: poll /healthz until the deadline.
-        session = requests.Session()
-        # The readiness probe trusts the test certificate; the kiosk under test is not told to.
-        trusted = str(self.tls[0]) if self.tls else True
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"server exited ({self.process.returncode}):\n{self.log_path.read_text()}")
-            try:
-                if session.get(f"{self.url}/healthz", timeout=1, verify=trusted).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError(f"server did not become healthy:\n{self.log_path.read_text()}")
-
-    def kill(self) -> None:
-        """SIGKILL: no chance to finish anything in flight."""
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
 
 
 @pytest.fixture
@@ -186,9 +120,7 @@ def server(database_url: str, engine: sa.Engine, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture
-def fault_proxy() -> Iterator[Callable[[str], "FaultProxy"]]:
-    from fault_proxy import FaultProxy
-
+def fault_proxy() -> Iterator[Callable[[str], FaultProxy]]:
     proxies: list[FaultProxy] = []
 
     def make(upstream: str) -> FaultProxy:

@@ -15,7 +15,8 @@ from server.admins import add_admin
 from server.tables import stations
 from server.tokens import token_hash
 
-REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
+from processes import REPO
+
 PASSWORD = "mật-khẩu-dài-1"
 
 
