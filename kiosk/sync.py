@@ -20,6 +20,7 @@ import json
 import logging
 import random
 import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
@@ -169,33 +170,55 @@ class SyncClient:
     # --- upload ------------------------------------------------------------------------------------
 
     def _upload(self, counts: dict[str, int]) -> None:
-        size = self.batch_size
-        while True:
-            batch = self.store.pending(size)
-            if not batch:
-                return
-            answer = self._post(batch)
-            if answer.status_code == 200:
-                self._settle(batch, answer.json()["results"], counts)
-                size = self.batch_size
-                if len(batch) < size:
-                    return  # the queue was drained; entries scanned meanwhile wait for the next round
-            elif answer.status_code == 403 and _error(answer).get("entries"):
-                self._reject_foreign(batch, _error(answer), counts)
-            elif answer.status_code in (413, 422) and len(batch) > 1:
-                size = max(1, len(batch) // 2)  # find the entry at fault
-            elif answer.status_code in (413, 422):
-                self._reject(batch[0], _error(answer).get("message") or f"HTTP {answer.status_code}", counts)
-            else:
-                raise _RoundStopped(_refusal_in_words(answer), _retry_after(answer))
+        """Send batch after batch; the next one is read and compressed while the last is on the wire.
 
-    def _post(self, batch: list[Entry]) -> requests.Response:
+        Only what the server confirmed is marked, so a batch read twice or left out by this overlap is
+        harmless: the server answers "duplicate" for the one, the next round sends the other.
+        """
+        size = self.batch_size
+        sending: tuple[list[Entry], Future[requests.Response]] | None = None
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-upload") as network:
+            while True:
+                drained = sending is not None and len(sending[0]) < size
+                batch = [] if drained else self._next_batch(size, sending[0] if sending else [])
+                upload = self._upload_request(batch) if batch else None
+                if sending is not None:
+                    next_size = self._handle_answer(sending[0], sending[1].result(), counts, size)
+                    sending = None
+                    if next_size != size:
+                        size = next_size  # the batch read meanwhile has the wrong size: read again
+                        continue
+                if upload is None:
+                    return  # drained; entries scanned meanwhile wait for the next round
+                sending = (batch, network.submit(self._request, "POST", "/api/v1/entries", **upload))
+
+    def _next_batch(self, size: int, in_flight: list[Entry]) -> list[Entry]:
+        skip = {entry.id for entry in in_flight}
+        return [entry for entry in self.store.pending(size + len(skip)) if entry.id not in skip][:size]
+
+    def _upload_request(self, batch: list[Entry]) -> dict[str, Any]:
         body = gzip.compress(
             json.dumps({"entries": [entry.to_json() for entry in batch]}, ensure_ascii=False).encode("utf-8"),
             compresslevel=5,
         )
         headers = self._headers() | {"Content-Type": "application/json", "Content-Encoding": "gzip"}
-        return self._request("POST", "/api/v1/entries", data=body, headers=headers)
+        return {"data": body, "headers": headers}
+
+    def _handle_answer(self, batch: list[Entry], answer: requests.Response, counts: dict[str, int],
+                       size: int) -> int:
+        """Settle a batch by the server's answer; returns the size for the next batch."""
+        if answer.status_code == 200:
+            self._settle(batch, answer.json()["results"], counts)
+            return self.batch_size
+        if answer.status_code == 403 and _error(answer).get("entries"):
+            self._reject_foreign(batch, _error(answer), counts)
+            return size
+        if answer.status_code in (413, 422) and len(batch) > 1:
+            return max(1, len(batch) // 2)  # halve until the entry at fault is alone
+        if answer.status_code in (413, 422):
+            self._reject(batch[0], _error(answer).get("message") or f"HTTP {answer.status_code}", counts)
+            return self.batch_size
+        raise _RoundStopped(_refusal_in_words(answer), _retry_after(answer))
 
     def _settle(self, batch: list[Entry], results: list[dict[str, Any]], counts: dict[str, int]) -> None:
         by_id = {result.get("id"): result for result in results}

@@ -40,24 +40,29 @@ class Contact:
 def store_batch(
     engine: Engine, station: StationRecord, batch: list[WireEntry], contact: Contact
 ) -> dict[uuid.UUID, Status]:
-    """Insert the batch's new entries; return accepted/duplicate for each id in it (repeats included)."""
+    """Insert the batch's new entries; return accepted/duplicate/rejected for each id in it.
+
+    Ids already present are looked up first and left out of the insert, which the driver can then send as
+    one prepared statement many times (much faster on PostgreSQL than one huge INSERT ... RETURNING). The
+    insert still ignores conflicts: if the same entry arrives through two connections at the same moment,
+    the database keeps one copy and both answers say "accepted", which is true for each kiosk.
+    """
     unique = {entry.id: entry for entry in batch}
-    rows = [_row(entry, station, contact.received_at) for entry in unique.values()]
     with writing(engine) as conn:
-        inserted: set[uuid.UUID] = set()
+        holders = _stations_holding(conn, list(unique))
+        rows = [_row(entry, station, contact.received_at) for entry in unique.values() if entry.id not in holders]
         if rows:
-            statement = _insert_ignoring_repeats(conn.dialect.name).returning(entries.c.id)
-            inserted = set(conn.execute(statement, rows).scalars())
+            conn.execute(_insert_ignoring_repeats(conn.dialect.name), rows)
         record_contact(conn, station.id, contact.received_at, contact.reported_queue, contact.clock_offset_seconds)
-        foreign = _held_by_other_stations(conn, set(unique) - inserted, station.id)
     statuses = {}
     for entry_id in unique:
-        if entry_id in inserted:
+        if entry_id not in holders:
             statuses[entry_id] = Status.ACCEPTED
-        elif entry_id in foreign:
-            statuses[entry_id] = Status.REJECTED
-        else:
+        elif holders[entry_id] == station.id:
             statuses[entry_id] = Status.DUPLICATE
+        else:
+            # Another station's entry has this id: a collision the kiosk must hear about, not a repeat.
+            statuses[entry_id] = Status.REJECTED
     return statuses
 
 
@@ -66,12 +71,12 @@ def _insert_ignoring_repeats(dialect: str) -> sa.Insert:
     return insert(entries).on_conflict_do_nothing(index_elements=[entries.c.id])
 
 
-def _held_by_other_stations(conn: sa.Connection, ids: set[uuid.UUID], station_id: int) -> set[uuid.UUID]:
-    """Ids that already exist under another station: a collision the kiosk must hear about, not a repeat."""
+def _stations_holding(conn: sa.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """For the ids already stored: which station each belongs to."""
     if not ids:
-        return set()
-    query = sa.select(entries.c.id).where(entries.c.id.in_(ids), entries.c.station_id != station_id)
-    return set(conn.execute(query).scalars())
+        return {}
+    query = sa.select(entries.c.id, entries.c.station_id).where(entries.c.id.in_(ids))
+    return {row.id: row.station_id for row in conn.execute(query)}
 
 
 def _row(entry: WireEntry, station: StationRecord, received_at: datetime) -> dict:
