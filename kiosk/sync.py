@@ -35,6 +35,7 @@ from kiosk.store import Store, StoreError
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+WINDOW_BATCHES = 4  # batches read from the queue at once, then sent one after another
 TIMEOUT = (5.0, 30.0)  # seconds to connect, seconds to wait for the answer
 META_LAST_SYNC = "sync.last_success"
 META_CONFIG = "sync.server_config"
@@ -170,31 +171,34 @@ class SyncClient:
     # --- upload ------------------------------------------------------------------------------------
 
     def _upload(self, counts: dict[str, int]) -> None:
-        """Send batch after batch; the next one is read and compressed while the last is on the wire.
-
-        Only what the server confirmed is marked, so a batch read twice or left out by this overlap is
-        harmless: the server answers "duplicate" for the one, the next round sends the other.
-        """
         size = self.batch_size
-        sending: tuple[list[Entry], Future[requests.Response]] | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-upload") as network:
             while True:
-                drained = sending is not None and len(sending[0]) < size
-                batch = [] if drained else self._next_batch(size, sending[0] if sending else [])
-                upload = self._upload_request(batch) if batch else None
-                if sending is not None:
-                    next_size = self._handle_answer(sending[0], sending[1].result(), counts, size)
-                    sending = None
-                    if next_size != size:
-                        size = next_size  # the batch read meanwhile has the wrong size: read again
-                        continue
-                if upload is None:
+                window = self.store.pending(size * WINDOW_BATCHES)
+                if not window:
+                    return
+                next_size = self._send_window(network, window, size, counts)
+                if next_size == size and len(window) < size * WINDOW_BATCHES:
                     return  # drained; entries scanned meanwhile wait for the next round
-                sending = (batch, network.submit(self._request, "POST", "/api/v1/entries", **upload))
+                size = next_size
 
-    def _next_batch(self, size: int, in_flight: list[Entry]) -> list[Entry]:
-        skip = {entry.id for entry in in_flight}
-        return [entry for entry in self.store.pending(size + len(skip)) if entry.id not in skip][:size]
+    def _send_window(self, network: ThreadPoolExecutor, window: list[Entry], size: int,
+                     counts: dict[str, int]) -> int:
+        """Send a window of the queue batch by batch, compressing the next batch while the last one is on
+        the wire. Returns the batch size for what follows (smaller while looking for an entry the server
+        cannot take, which cuts the window short)."""
+        batches: list[list[Entry] | None] = [window[i:i + size] for i in range(0, len(window), size)]
+        sending: tuple[list[Entry], Future[requests.Response]] | None = None
+        for batch in batches + [None]:
+            upload = self._upload_request(batch) if batch else None
+            if sending is not None:
+                next_size = self._handle_answer(sending[0], sending[1].result(), counts, size)
+                if next_size != size:
+                    return next_size
+            if batch is None:
+                return size
+            sending = (batch, network.submit(self._request, "POST", "/api/v1/entries", **upload))
+        return size
 
     def _upload_request(self, batch: list[Entry]) -> dict[str, Any]:
         body = gzip.compress(

@@ -64,6 +64,19 @@ def test_entries_refused_for_good_move_to_the_rejected_table_with_the_reason(ser
     assert set(server_ids(kiosk.station.name)) == kiosk.all_ids() - {nameless.id, foreign.id}
 
 
+def test_an_entry_too_large_for_any_batch_is_found_and_rejected_alone(server, make_kiosk, server_ids):
+    kiosk = make_kiosk(server.url, entries=9)
+    giant = replace(make_entry(50, station=kiosk.station.name), fields={"photo": "x" * (5 * 1024 * 1024)})
+    kiosk.store.add(giant)
+
+    report = SyncClient(kiosk.store, kiosk.settings, batch_size=4).run_once()
+
+    assert report.ok and report.accepted == 9 and report.rejected == 1
+    assert [item.entry.id for item in kiosk.store.rejected()] == [giant.id]
+    assert "larger than" in kiosk.store.rejected()[0].reason
+    assert set(server_ids(kiosk.station.name)) == kiosk.all_ids() - {giant.id}
+
+
 def test_a_revoked_token_keeps_every_entry_queued_and_says_so(server, engine, make_kiosk):
     kiosk = make_kiosk(server.url, entries=5)
     revoke_station(engine, kiosk.station.name)
