@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.entry import Direction, Entry
@@ -37,9 +37,12 @@ def local_time(moment: datetime) -> str:
 
 
 class Policy:
-    def __init__(self, settings: Settings, checks: Sequence[CredentialCheck] = ()) -> None:
+    def __init__(self, settings: Settings, checks: Sequence[CredentialCheck] = (),
+                 watch: Mapping[str, Outcome] | None = None) -> None:
+        """`watch` adds person keys or ID numbers (casefolded) with their own action to the settings' list."""
         self._settings = settings
-        self._watch = {item.casefold() for item in settings.watch_list}
+        local_action = Outcome(settings.watch_action)
+        self._watch = {item.casefold(): local_action for item in settings.watch_list} | dict(watch or {})
         self._checks = tuple(checks)
 
     def decide(self, scanned: Credential | Refusal, door: DoorState) -> Verdict:
@@ -48,8 +51,9 @@ class Policy:
         if door.previous is not None:
             return Verdict(Outcome.WARN, (self._repeat_reason(door),), repeat=True)
         findings: list[tuple[Outcome, tuple[Reason, ...]]] = []
-        if self._on_watch_list(scanned):
-            findings.append((Outcome(self._settings.watch_action), (_WATCH_LIST,)))
+        listed = self._watch_action(scanned)
+        if listed is not None:
+            findings.append((listed, (_WATCH_LIST,)))
         capacity = self._settings.capacity
         if capacity is not None and door.direction is Direction.IN and door.inside >= capacity:
             findings.append((Outcome.REFUSE, (_full(door.inside, capacity),)))
@@ -59,14 +63,15 @@ class Policy:
                 findings.append(finding)
         return _combine(findings, scanned.notes)
 
-    def _on_watch_list(self, credential: Credential) -> bool:
+    def _watch_action(self, credential: Credential) -> Outcome | None:
         if not self._watch:
-            return False
-        keys = {credential.person_key.casefold()}
+            return None
+        keys = [credential.person_key.casefold()]
         id_number = credential.fields.get("id_number")
         if isinstance(id_number, str) and "*" not in id_number:
-            keys.add(id_number.casefold())
-        return not keys.isdisjoint(self._watch)
+            keys.append(id_number.casefold())
+        actions = [self._watch[key] for key in keys if key in self._watch]
+        return max(actions, key=_SEVERITY.__getitem__) if actions else None
 
     @staticmethod
     def _repeat_reason(door: DoorState) -> Reason:

@@ -123,13 +123,13 @@ def _from_mapping(data: dict[str, Any], path: Path, text: str) -> Settings:
         if key not in known:
             raise SettingsError(f"{where}: unknown setting {key!r}")
         try:
-            values[key] = _checked(key, value)
+            values[key] = checked_value(key, value)
         except ValueError as problem:
             raise SettingsError(f"{where}: {key} = {value!r}: {problem}") from None
     return Settings(**values)
 
 
-def _checked(key: str, value: Any) -> Any:
+def checked_value(key: str, value: Any) -> Any:
     """Validate one value; ValueError says what would be right."""
     if key in ("station_name", "location", "camera", "server_url", "server_token", "admin_pin_hash",
                "database"):

@@ -7,20 +7,28 @@ so every behaviour of the door is tested without Qt.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Sequence
+from typing import Callable
 
 from kiosk import credentials
 from kiosk.credentials.base import Credential, ParseContext, Refusal
+from kiosk.credentials.manual import manual_credential
 from kiosk.entry import Direction, Entry, Source, new_entry_id
-from kiosk.policy import CredentialCheck, DoorState, Policy
+from kiosk.health_rules import credential_check
+from kiosk.policy import DoorState, Policy
+from kiosk.retention import purge_expired
 from kiosk.settings import Settings
+from kiosk.station_config import StationConfig
 from kiosk.store import Store, StoreError
 from kiosk.verdict import Verdict
 
 log = logging.getLogger(__name__)
+
+PURGE_INTERVAL_SECONDS = 3600.0
 
 
 def utc_now() -> datetime:
@@ -48,17 +56,27 @@ class ScanResult:
 
 class Station:
     def __init__(self, settings: Settings, store: Store, clock: Callable[[], datetime] = utc_now,
-                 parse_context: Callable[[], ParseContext] | None = None,
-                 checks: Sequence[CredentialCheck] = ()) -> None:
-        self.settings = settings
+                 config: StationConfig | None = None) -> None:
+        """`settings` are the station's own; `config` is what the server pushed (see `reconfigure`)."""
         self.store = store
         self.direction = Direction.IN
         self._clock = clock
-        self._parse_context = parse_context or (lambda: ParseContext(now=self._clock()))
-        self._policy = Policy(settings, checks)
+        self._local_settings = settings
         # Entries the disk refused (full, read-only): kept in memory and written first on the next scan.
         self._unsaved: list[Entry] = []
         self._lock = threading.Lock()
+        self._next_purge = 0.0
+        self.reconfigure(config or StationConfig())
+
+    def reconfigure(self, config: StationConfig, settings: Settings | None = None) -> None:
+        """Apply a new server config (or new local settings) between two scans."""
+        with self._lock:
+            if settings is not None:
+                self._local_settings = settings
+            self.config = config
+            self.settings = config.settings_for(self._local_settings)
+            self._policy = Policy(self.settings, checks=[credential_check(config.health_rules)],
+                                  watch=config.watch)
 
     def set_direction(self, direction: Direction) -> None:
         self.direction = direction
@@ -68,16 +86,29 @@ class Station:
         return self.direction
 
     def check_text(self, text: str, source: Source = Source.CAMERA) -> ScanResult:
-        return self._check(credentials.parse(text, self._parse_context()), source)
+        context = ParseContext(now=self._clock(), trust=self.config.trust)
+        return self._check(credentials.parse(text, context), source)
 
-    def check_credential(self, credential: Credential, source: Source) -> ScanResult:
-        """For credentials that do not come from a code (manual entry)."""
-        return self._check(credential, source)
+    def check_manual(self, name: str, phone: str, id_number: str = "", note: str = "") -> ScanResult:
+        """A visitor without a code: same policy, logged with source "manual"."""
+        return self._check(manual_credential(name, phone, id_number, note), Source.MANUAL)
 
     def counts(self) -> Counts:
         local_midnight = self._clock().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
         counted = self.store.counts(local_midnight)
         return Counts(inside=counted.inside, today=counted.today, capacity=self.settings.capacity)
+
+    def purge_expired_if_due(self) -> int:
+        """Apply the retention period at most once an hour; cheap to call on every frame."""
+        now = time.monotonic()
+        if now < self._next_purge:
+            return 0
+        self._next_purge = now + PURGE_INTERVAL_SECONDS
+        try:
+            return purge_expired(self.store, self.settings.retention_days, self._clock())
+        except StoreError as error:
+            log.error("retention purge failed: %s", error)
+            return 0
 
     def unsaved_count(self) -> int:
         return len(self._unsaved)
@@ -99,7 +130,7 @@ class Station:
                 return ScanResult(verdict, credential, refusal, None, now, display_name,
                                   first_seen_at=previous.scanned_at if previous else None)
             entry = Entry(
-                id=new_entry_id(), scanned_at=now, station=self.settings.station_name,
+                id=new_entry_id(), scanned_at=now, station=self.settings.station_name or socket.gethostname(),
                 direction=self.direction, source=source, format=scanned.format,
                 person_key=credential.person_key if credential else "",
                 display_name=display_name, fields=credential.fields if credential else {},

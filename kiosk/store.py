@@ -329,7 +329,13 @@ class _Transaction:
         self._connection.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        self._connection.execute("ROLLBACK" if exc_type else "COMMIT")
+        try:
+            if exc_type is None:
+                self._connection.execute("COMMIT")
+        finally:
+            # After a failed statement or COMMIT; SQLite may already have rolled back (disk full).
+            if self._connection.in_transaction:
+                self._connection.execute("ROLLBACK")
 
 
 def _row(entry: Entry) -> dict[str, Any]:

@@ -9,22 +9,23 @@ import argparse
 import logging
 import sys
 
-from kiosk.cli import export, inspect, log, purge, sync
+from kiosk.cli import export, inspect, log, purge, run, scan, sync, trust
 from kiosk.errors import KioskError
 
-COMMANDS = (inspect, log, export, purge, sync)
+COMMANDS = (run, scan, inspect, log, export, purge, trust, sync)
 
 EXIT_USER_ERROR = 2
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kiosk", description="QR check-in kiosk")
-    parser.add_argument("--config", help="settings file (default: the platform's config folder)")
-    parser.add_argument("--db", help="entries database (default: from the settings)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(subparsers)
+    for subparser in subparsers.choices.values():  # options every command takes, after its name
+        subparser.add_argument("--config", help="settings file (default: the platform's config folder)")
+        subparser.add_argument("--db", help="entries database (default: from the settings)")
+        subparser.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
     return parser
 
 

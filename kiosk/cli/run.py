@@ -1,0 +1,64 @@
+"""`kiosk run`: the kiosk. `--headless` runs the whole pipeline without a window, one line per check-in."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from kiosk.cli.environment import open_store, settings_from
+from kiosk.frames import open_source
+from kiosk.pipeline import CameraChanged, ScanLoop, Scanned
+from kiosk.policy import local_time
+from kiosk.station import ScanResult, Station
+from kiosk.station_config import load_station_config
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("run", help="run the kiosk")
+    parser.add_argument("--source", help="camera:N, a video file, a folder of images or demo "
+                                         "(default: the camera setting)")
+    parser.add_argument("--headless", action="store_true", help="no window: print one line per check-in")
+    parser.add_argument("--frames", type=int, help="stop after this many frames (headless)")
+    parser.add_argument("--lang", choices=("vi", "en"), help="language of the printed reasons")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    if args.source:
+        settings = settings.replace(camera=args.source)
+    if not args.headless:
+        from ui.app import run_window  # Qt is imported only when a window is wanted
+        return run_window(settings, args)
+    lang = args.lang or settings.language
+    # Files and folders play at their frame rate, like a camera, so a code stays in view as long as it would.
+    source = open_source(settings.camera, backend=settings.camera_backend,
+                         watchdog_seconds=settings.camera_watchdog_seconds, realtime=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with open_store(settings) as store:
+        station = Station(settings, store, config=load_station_config(store, settings))
+        print(f"kiosk: reading {settings.camera}; press Ctrl+C to stop.", file=sys.stderr, flush=True)
+        try:
+            for event in ScanLoop(source, station).run(stop, max_frames=args.frames):
+                if isinstance(event, Scanned):
+                    print(describe(event.result, lang), flush=True)
+                elif isinstance(event, CameraChanged):
+                    print(f"kiosk: {event.reason.text(lang)}", file=sys.stderr, flush=True)
+        except KeyboardInterrupt:
+            stop.set()
+    return 0
+
+
+def describe(result: ScanResult, lang: str) -> str:
+    """One line a person can read in a terminal log."""
+    reasons = "; ".join(reason.text(lang) for reason in result.verdict.reasons)
+    direction = result.entry.direction.value if result.entry else "-"
+    fmt = (result.credential or result.refusal).format if (result.credential or result.refusal) else "-"
+    line = (f"{local_time(result.scanned_at)}  {result.verdict.outcome.value.upper():<6} {direction:<3} "
+            f"{fmt:<10} {result.display_name or '-':<22} {reasons}")
+    if result.store_problem:
+        line += f"  [NOT SAVED: {result.store_problem}]"
+    return line

@@ -1,0 +1,76 @@
+"""Reading a scanned text as a personal credential: one module per format, tried in registry order.
+
+`parse(text)` never raises: it returns a `Credential` or a `Refusal` that says specifically what the text
+is. Adding a format means one new module exposing `PARSER` and one line in `REGISTRY` (the most specific
+formats first: a format's `claims` only has to beat the formats after it).
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+import unicodedata
+
+from kiosk.credentials import bhyt, cccd, dcc, hd1, other, vnqr
+from kiosk.credentials.base import Credential, ParseContext, Parser, Refusal
+from kiosk.reasons import Reason
+
+__all__ = ["REGISTRY", "parse", "clean", "Credential", "Refusal", "ParseContext", "Parser"]
+
+log = logging.getLogger(__name__)
+
+REGISTRY: tuple[Parser, ...] = (
+    dcc.PARSER,     # `HC1:` prefix
+    hd1.PARSER,     # `HD1:` prefix
+    bhyt.PARSER,    # ends with `$` / starts with a card code: checked before the other `|` formats
+    vnqr.PARSER,
+    cccd.PARSER,
+)
+
+# Scanners end a read with CR/LF; some prepend a byte-order mark.
+_STRIPPED = " \t\r\n\ufeff"
+
+
+def clean(text: str) -> str:
+    """The text as the parsers see it: surrounding whitespace, line ends and a byte-order mark removed,
+    composed to NFC (names arrive decomposed from some cards and phones)."""
+    return unicodedata.normalize("NFC", text.strip(_STRIPPED))
+
+
+def parse(text: str, context: ParseContext | None = None) -> Credential | Refusal:
+    """The credential in `text`, or a refusal naming what the text is and what is wrong with it."""
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8", errors="replace")
+    text = clean(str(text))
+    context = context or ParseContext()
+    if not text:
+        return other.classify(text)
+    hidden = other.invisible_characters(text)
+    hidden_set = set(hidden)
+    visible = "".join(ch for ch in text if ch not in hidden_set) if hidden else text
+    for parser in REGISTRY:
+        try:
+            if not parser.claims(visible):
+                continue
+            if hidden:
+                return other.hidden_characters(text, parser.format, hidden)
+            return parser.parse(text, context)
+        except Exception as error:  # a parser bug must not stop the door
+            return _parser_failed(parser.format, text, error)
+    return other.classify(text)
+
+
+def _parser_failed(format: str, text: str, error: Exception) -> Refusal:
+    # Exception messages can quote the payload: log only the type and where it happened.
+    where = "".join(traceback.format_tb(error.__traceback__))
+    log.error("The %s parser failed with %s:\n%s", format, type(error).__name__, where)
+    return Refusal(
+        format=format,
+        reason=Reason(
+            "other.parser-error",
+            "Máy không đọc được mã này do lỗi phần mềm (đã ghi lại). Hãy nhập tay và báo cho quản trị viên.",
+            "This station could not read the code because of a software fault (logged). Use manual entry "
+            "and tell the administrator.",
+        ),
+        raw=text,
+    )

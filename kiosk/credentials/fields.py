@@ -1,0 +1,298 @@
+"""What the `|`-separated personal formats share: splitting, field checks and specific refusals.
+
+Every refusal built here names the format the text looks like and the field that is wrong, in Vietnamese
+and English, and tells the guard what to do. Values of personal fields are never quoted in a reason
+(reasons are stored and synced), only what is wrong with them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import Enum
+from typing import Any, Callable, Iterable
+
+from kiosk.credentials.base import Credential, Refusal
+from kiosk.credentials.masking import mask_name
+from kiosk.reasons import Reason
+
+# Personal codes are a few hundred characters; anything far longer is not one of them.
+MAX_PERSONAL_LENGTH = 2000
+EARLIEST_BIRTH_YEAR = 1900
+
+RESCAN_VI = "Hãy quét lại; nếu vẫn lỗi, hãy nhập tay."
+RESCAN_EN = "Scan again; if it fails again, use manual entry."
+
+_SEPARATOR_NAMES = {";": ("dấu chấm phẩy (;)", "semicolons (;)"), "\t": ("dấu tab", "tabs")}
+_NAME_PUNCTUATION = frozenset(" '-.")
+
+
+class Gender(str, Enum):
+    MALE = "male"
+    FEMALE = "female"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A personal format as the guard should hear it named, and its reason-code prefix."""
+
+    format: str     # Credential/Refusal format, e.g. "cccd"
+    prefix: str     # reason-code prefix, e.g. "cccd"
+    vi: str         # e.g. "mã QR trên thẻ căn cước (CCCD)"
+    en: str         # e.g. "chip ID card QR code"
+
+
+@dataclass(frozen=True)
+class Field:
+    slug: str       # used in reason codes: "<prefix>.bad-<slug>", "<prefix>.missing-<slug>"
+    vi: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one field, in both languages (no personal values)."""
+
+    vi: str
+    en: str
+
+
+class FieldError(Exception):
+    """A field of a personal payload is malformed; carries the field and the problem."""
+
+    def __init__(self, field: Field, problem: Problem) -> None:
+        super().__init__(field.slug)
+        self.field = field
+        self.problem = problem
+
+
+MISSING = Problem("trống", "empty")
+
+
+# Keyboard-wedge scanners type the code; a Vietnamese input method on the PC turns "aa" into "â" (Telex)
+# or "a1" into "á" (VNI). Accented letters where a format allows only ASCII are the tell-tale sign.
+INPUT_METHOD = Problem(
+    "có chữ có dấu do bộ gõ tiếng Việt (Telex/VNI) trên máy tạo ra — hãy tắt bộ gõ tiếng Việt",
+    "it has accented letters that a Vietnamese input method (Telex/VNI) on this PC produced — switch the "
+    "input method off",
+)
+
+
+def has_accented_letters(value: str) -> bool:
+    return any(not ch.isascii() and ch.isalpha() for ch in value)
+
+
+@dataclass(frozen=True)
+class Split:
+    fields: tuple[str, ...]
+    separator: str
+
+
+def split_fields(text: str) -> Split | None:
+    """Split on `|`, or on the separators scanners and hand-made codes wrongly use instead."""
+    if "|" in text:
+        return Split(tuple(text.split("|")), "|")
+    for separator in (";", "\t"):
+        if text.count(separator) >= 2:
+            return Split(tuple(text.split(separator)), separator)
+    return None
+
+
+def refusal(kind: Kind, code: str, vi: str, en: str, raw: str) -> Refusal:
+    return Refusal(format=kind.format, reason=Reason(f"{kind.prefix}.{code}", vi, en), raw=raw)
+
+
+def field_refusal(kind: Kind, error: FieldError, raw: str) -> Refusal:
+    """The refusal naming the wrong (or missing) field."""
+    field, problem = error.field, error.problem
+    if problem is MISSING:
+        return refusal(
+            kind,
+            f"missing-{field.slug}",
+            f"Đây là {kind.vi} nhưng thiếu {field.vi}. {RESCAN_VI}",
+            f"This is a {kind.en}, but its {field.en} is missing. {RESCAN_EN}",
+            raw,
+        )
+    return refusal(
+        kind,
+        f"bad-{field.slug}",
+        f"Đây là {kind.vi} nhưng {field.vi} không hợp lệ: {problem.vi}. {RESCAN_VI}",
+        f"This is a {kind.en}, but its {field.en} is wrong: {problem.en}. {RESCAN_EN}",
+        raw,
+    )
+
+
+def personal_credential(kind: Kind, person_key: str, name: str, values: dict[str, Any], raw: str,
+                        notes: Iterable[Reason] = ()) -> Credential:
+    """A credential whose display name is always the masked `name`; `name` itself is kept in the fields."""
+    return Credential(format=kind.format, person_key=person_key, display_name=mask_name(name),
+                      fields={"name": name, **values}, raw=raw, notes=tuple(notes))
+
+
+def build(kind: Kind, make: Callable[[tuple[str, ...], str, date], Credential], parts: tuple[str, ...],
+          raw: str, today: date) -> Credential | Refusal:
+    """`make(parts, raw, today)`, or the refusal naming the field it found wrong."""
+    try:
+        return make(parts, raw, today)
+    except FieldError as error:
+        return field_refusal(kind, error, raw)
+
+
+def check_shape(kind: Kind, text: str, min_fields: int) -> tuple[str, ...] | Refusal:
+    """The fields of `text` (at least `min_fields`), or a refusal saying why the payload's shape is wrong."""
+    if len(text) > MAX_PERSONAL_LENGTH:
+        return refusal(
+            kind, "too-long",
+            f"Đây trông như {kind.vi} nhưng dài bất thường ({len(text)} ký tự) — không phải mã thật. {RESCAN_VI}",
+            f"This looks like a {kind.en} but is far too long ({len(text)} characters) — not a genuine code. "
+            f"{RESCAN_EN}",
+            text,
+        )
+    split = split_fields(text)
+    if split is None:
+        return too_few_fields(kind, 1, min_fields, text)
+    if split.separator != "|":
+        sep_vi, sep_en = _SEPARATOR_NAMES[split.separator]
+        return refusal(
+            kind, "wrong-separator",
+            f"Đây trông như {kind.vi} nhưng các trường được ngăn bằng {sep_vi} thay vì dấu gạch đứng (|) — "
+            f"máy quét hoặc bàn phím đã đổi ký tự. Hãy kiểm tra cài đặt máy quét rồi quét lại.",
+            f"This looks like a {kind.en} but its fields are separated by {sep_en} instead of '|' — the scanner "
+            f"or keyboard layout changed the character. Check the scanner settings and scan again.",
+            text,
+        )
+    if len(split.fields) < min_fields:
+        return too_few_fields(kind, len(split.fields), min_fields, text)
+    return split.fields
+
+
+def too_few_fields(kind: Kind, found: int, expected: int, raw: str) -> Refusal:
+    return refusal(
+        kind, "too-few-fields",
+        f"Đây trông như {kind.vi} nhưng chỉ có {found} trường thay vì ít nhất {expected} — mã bị cắt hoặc "
+        f"đọc thiếu. {RESCAN_VI}",
+        f"This looks like a {kind.en} but has only {found} field(s) instead of at least {expected} — the code "
+        f"was cut off or misread. {RESCAN_EN}",
+        raw,
+    )
+
+
+def required(field: Field, value: str) -> str:
+    """`value` stripped; an empty field raises the MISSING problem, reported as "<prefix>.missing-<slug>"."""
+    value = value.strip()
+    if not value:
+        raise FieldError(field, MISSING)
+    return value
+
+
+def person_name(field: Field, value: str) -> str:
+    """A person's name in NFC with single spaces: letters, spaces and the odd apostrophe or hyphen."""
+    name = " ".join(unicodedata.normalize("NFC", required(field, value)).split())
+    if len(name) > 100:
+        raise FieldError(field, Problem("dài quá 100 ký tự", "longer than 100 characters"))
+    if any(ch.isdigit() for ch in name):
+        raise FieldError(field, Problem("có chữ số", "it contains digits"))
+    if not all(ch.isalpha() or ch in _NAME_PUNCTUATION or unicodedata.combining(ch) for ch in name):
+        raise FieldError(field, Problem("có ký tự không phải chữ cái", "it contains characters that are not letters"))
+    if not any(ch.isalpha() for ch in name):
+        raise FieldError(field, Problem("không có chữ cái nào", "it has no letters"))
+    return name
+
+
+_DATE_PATTERNS = {
+    "DDMMYYYY": (re.compile(r"(\d{2})(\d{2})(\d{4})", re.ASCII), ("d", "m", "y")),
+    "dd/MM/yyyy": (re.compile(r"(\d{2})/(\d{2})/(\d{4})", re.ASCII), ("d", "m", "y")),
+    "YYYY-MM-DD": (re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII), ("y", "m", "d")),
+}
+
+
+def real_date(field: Field, value: str, layout: str) -> date:
+    """A date written as `layout` (a key of _DATE_PATTERNS) that exists on the calendar."""
+    pattern, order = _DATE_PATTERNS[layout]
+    match = pattern.fullmatch(required(field, value))
+    if match is None:
+        raise FieldError(field, Problem(f"không đúng dạng {layout}", f"not in the form {layout}"))
+    parts = dict(zip(order, (int(group) for group in match.groups())))
+    try:
+        return date(parts["y"], parts["m"], parts["d"])
+    except ValueError:
+        raise FieldError(field, Problem("ngày không có thật trên lịch", "no such day on the calendar")) from None
+
+
+def plausible_past(field: Field, value: date, today: date, not_before: date | None = None) -> date:
+    """`value` if it lies between `not_before` (default 1/1/1900) and today (one day of slack for time zones)."""
+    earliest = not_before or date(EARLIEST_BIRTH_YEAR, 1, 1)
+    if value > today + timedelta(days=1):
+        raise FieldError(field, Problem("là một ngày trong tương lai", "it lies in the future"))
+    if value < earliest:
+        if not_before is None:
+            raise FieldError(field, Problem("trước năm 1900", "it is before 1900"))
+        raise FieldError(field, Problem("sớm hơn ngày sinh", "it is earlier than the birth date"))
+    return value
+
+
+def plausible_year(field: Field, year: int, today: date) -> int:
+    if year > today.year:
+        raise FieldError(field, Problem("năm sinh ở tương lai", "the year lies in the future"))
+    if year < EARLIEST_BIRTH_YEAR:
+        raise FieldError(field, Problem("trước năm 1900", "it is before 1900"))
+    return year
+
+
+def digits(field: Field, value: str, counts: tuple[int, ...]) -> str:
+    """`value` if it is all ASCII digits and has one of the allowed lengths."""
+    value = required(field, value)
+    wanted_vi = " hoặc ".join(str(n) for n in counts)
+    wanted_en = " or ".join(str(n) for n in counts)
+    if not (value.isascii() and value.isdigit()):
+        raise FieldError(field, Problem(f"phải gồm {wanted_vi} chữ số, có ký tự khác số",
+                                        f"it must be {wanted_en} digits and has other characters"))
+    if len(value) not in counts:
+        raise FieldError(field, Problem(f"phải có {wanted_vi} chữ số, có {len(value)}",
+                                        f"it must have {wanted_en} digits, it has {len(value)}"))
+    return value
+
+
+def digit_run(field: Field, value: str, shortest: int, longest: int) -> str:
+    """`value` if it is all ASCII digits with a length in [shortest, longest]."""
+    value = required(field, value)
+    if not (value.isascii() and value.isdigit()) or not shortest <= len(value) <= longest:
+        raise FieldError(field, Problem(f"phải gồm {shortest}–{longest} chữ số",
+                                        f"it must be {shortest}–{longest} digits"))
+    return value
+
+
+_INSURANCE_CODE = re.compile(r"[A-Z]{2}\d{13}", re.ASCII)
+
+
+def insurance_layout(value: str) -> str | None:
+    """"old" for a 15-character card code (2 letters + 13 digits), "new" for a 10-digit number, else None."""
+    if _INSURANCE_CODE.fullmatch(value):
+        return "old"
+    if len(value) == 10 and value.isascii() and value.isdigit():
+        return "new"
+    return None
+
+
+def insurance_number(field: Field, value: str) -> str:
+    value = required(field, value)
+    if insurance_layout(value) is None:
+        raise FieldError(field, Problem("phải là mã thẻ 15 ký tự (ví dụ HS4…) hoặc mã số BHXH 10 chữ số",
+                                        "it must be a 15-character card code (e.g. HS4…) or a 10-digit "
+                                        "social-insurance number"))
+    return value
+
+
+_PHONE = re.compile(r"(?:0|\+?84)\d{9,10}", re.ASCII)
+
+
+def phone_number(field: Field, value: str) -> str:
+    """A Vietnamese phone number, kept as written (leading 0 or +84)."""
+    value = required(field, value).replace(" ", "")
+    if not _PHONE.fullmatch(value):
+        raise FieldError(field, Problem("phải là 10–11 chữ số bắt đầu bằng 0 hoặc +84",
+                                        "it must be 10–11 digits starting with 0 or +84"))
+    return value

@@ -1,0 +1,35 @@
+"""A visitor without a code, typed in by the guard: name, phone, optional ID number and a note.
+
+Not in the registry (nothing scans to it). The person key matches the chip ID card's when a 12-digit ID
+number is given, so the same person later scanning their card is recognised as already checked in.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from kiosk.credentials.base import Credential, Refusal
+from kiosk.credentials.masking import mask_name
+from kiosk.reasons import Reason
+
+FORMAT = "manual"
+_PHONE = re.compile(r"^\+?\d{9,12}$")
+
+
+def manual_credential(name: str, phone: str, id_number: str = "", note: str = "") -> Credential | Refusal:
+    name = " ".join(unicodedata.normalize("NFC", name).split())
+    phone = re.sub(r"[\s.\-()]", "", phone)
+    id_number = id_number.strip()
+    raw = f"{name}|{phone}|{id_number}"
+    if not name:
+        return Refusal(FORMAT, Reason("manual.no-name", "Chưa nhập họ tên", "Enter the visitor's name"), raw)
+    if not _PHONE.match(phone):
+        return Refusal(FORMAT, Reason("manual.bad-phone", "Số điện thoại phải có 9–12 chữ số",
+                                      "The phone number needs 9 to 12 digits"), raw)
+    if id_number and not (id_number.isdigit() and len(id_number) in (9, 12)):
+        return Refusal(FORMAT, Reason("manual.bad-id", "Số giấy tờ phải có 9 hoặc 12 chữ số",
+                                      "The ID number needs 9 or 12 digits"), raw)
+    person_key = f"cccd:{id_number}" if len(id_number) == 12 else f"phone:{phone}"
+    fields = {"name": name, "phone": phone, "id_number": id_number, "note": note.strip()}
+    return Credential(FORMAT, person_key, mask_name(name), fields, raw)

@@ -1,0 +1,122 @@
+"""What the two signed formats (EU `HC1:` and our `HD1:`) share: the stages of the chain and their words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping, Protocol, Sequence, TypeVar
+
+from kiosk import base45, cose
+from kiosk.reasons import Reason
+
+SIGNATURE_VALID = "valid"
+SIGNATURE_INVALID = "invalid"
+SIGNATURE_UNKNOWN = "unknown-signer"
+SIGNATURE_UNSIGNED = "unsigned"
+
+STAGE_WORDS = {
+    "prefix": ("không có tiền tố đúng", "it does not start with the right prefix"),
+    "base45": ("chuỗi Base45 bị hỏng hoặc bị cắt", "the Base45 text is damaged or cut off"),
+    "zlib": ("dữ liệu nén bị hỏng hoặc quá lớn", "the compressed data is damaged or too large"),
+    "cose": ("phần chữ ký bị hỏng", "the signature envelope is damaged"),
+    "cbor": ("dữ liệu bên trong bị hỏng", "the data inside is damaged"),
+    "schema": ("nội dung không đầy đủ", "the content is incomplete"),
+}
+
+
+@dataclass(frozen=True)
+class SignedCheck:
+    """What every signed code's check learns. `stage` names the failed stage; None when it decoded."""
+
+    stage: str | None = None
+    error: str = ""
+    signature: str = SIGNATURE_UNSIGNED
+    issuer: str = ""
+    issued_at: datetime | None = None
+    expires_at: datetime | None = None
+    expired: bool = False
+    not_yet_valid: bool = False
+    type_allowed: bool = True
+
+    def inspect_json(self) -> dict[str, Any]:
+        """The keys `kiosk inspect --json` adds; automation depends on these names."""
+        return {
+            "signature": self.signature,
+            "expired": self.expired,
+            "not_yet_valid": self.not_yet_valid,
+            "type_allowed": self.type_allowed,
+            "stage": self.stage,
+        }
+
+
+class KeyHolder(Protocol):
+    @property
+    def public_key(self) -> cose.PublicKey: ...
+
+
+K = TypeVar("K", bound=KeyHolder)
+
+
+class Malformed(Exception):
+    """A stage of the chain failed; `stage` is one of STAGE_WORDS."""
+
+    def __init__(self, stage: str, message: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+
+
+def malformed_reason(code_prefix: str, stage: str, what_vi: str, what_en: str) -> Reason:
+    vi, en = STAGE_WORDS[stage]
+    return Reason(f"{code_prefix}.malformed.{stage}",
+                  f"{what_vi} bị hỏng: {vi} — đề nghị xuất trình mã gốc",
+                  f"{what_en} is damaged: {en} — ask for the original code")
+
+
+def unprefix(text: str, prefix: str) -> bytes:
+    text = text.strip()
+    if not text.startswith(prefix):
+        raise Malformed("prefix", f"the text does not start with {prefix}")
+    try:
+        return base45.decode(text[len(prefix):])
+    except base45.Base45Error as error:
+        raise Malformed("base45", str(error)) from None
+
+
+def parse_cose(data: bytes) -> cose.Sign1:
+    try:
+        return cose.parse_sign1(data)
+    except cose.CoseError as error:
+        raise Malformed("cose", str(error)) from None
+
+
+def claims_of(message: cose.Sign1) -> Mapping[Any, Any]:
+    try:
+        claims = cose.decode_cbor(message.payload)
+    except cose.CoseError as error:
+        raise Malformed("cbor", str(error)) from None
+    if not isinstance(claims, Mapping):
+        raise Malformed("cbor", "the claims are not a CBOR map")
+    return claims
+
+
+def claim_time(claims: Mapping[Any, Any], key: Any) -> datetime | None:
+    """A CWT NumericDate claim as an aware UTC datetime; absent → None; anything else is malformed."""
+    value = claims.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Malformed("schema", f"claim {key} is not a time")
+    try:
+        return datetime.fromtimestamp(value, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        raise Malformed("schema", f"claim {key} is out of range") from None
+
+
+def verify_with(message: cose.Sign1, candidates: Sequence[K]) -> tuple[str, K | None]:
+    """Try every key that carries the message's kid (8-byte kids collide); the first that verifies wins."""
+    if not candidates:
+        return SIGNATURE_UNKNOWN, None
+    for candidate in candidates:
+        if cose.verify(message, candidate.public_key):
+            return SIGNATURE_VALID, candidate
+    return SIGNATURE_INVALID, None

@@ -1,0 +1,145 @@
+"""Vietnam's national personal QR code, version 1.1 (Decision 1405/QĐ-BTTTT).
+
+`SoGiayTo|HoTen|NgaySinh|LoaiDinhDanh|QID|EXT`, EXT being `declarerQID<gender<insurance<phone<signature`.
+The apps show a masked variant by default (first six ID characters and day/month of birth as `*`), so the
+person is keyed by QID, which both variants carry.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from kiosk.credentials import fields as f
+from kiosk.credentials.base import Credential, ParseContext, Refusal
+from kiosk.reasons import Reason
+
+KIND = f.Kind("vn-qr", "vnqr", "mã QR cá nhân (VNeID, PC-Covid)", "national personal QR code (VNeID, PC-Covid)")
+
+ID_NUMBER = f.Field("id-number", "số giấy tờ", "ID number")
+NAME = f.Field("name", "họ tên", "name")
+BIRTH_DATE = f.Field("birth-date", "ngày sinh", "birth date")
+DECLARATION_TYPE = f.Field("declaration-type", "loại định danh (0 hoặc 1)", "declaration type (0 or 1)")
+QID = f.Field("qid", "mã QID", "QID")
+DECLARER_QID = f.Field("declarer-qid", "mã QID của người khai hộ", "declarer's QID")
+GENDER = f.Field("gender", "giới tính", "gender")
+INSURANCE = f.Field("insurance-number", "mã thẻ BHYT", "health-insurance number")
+PHONE = f.Field("phone", "số điện thoại", "phone number")
+
+# Chip ID card, old ID card, passport.
+_ID_PLAIN = re.compile(r"\d{9}|\d{12}|[A-Z]\d{7,8}|[A-Z]{2}\d{7}", re.ASCII)
+_ID_MASKED = re.compile(r"\*+[0-9A-Z]*")
+_BIRTH = re.compile(r"(\d{4}|\*{4})-(\d{2}|\*{2})-(\d{2}|\*{2})", re.ASCII)
+_BIRTH_START = re.compile(r"[\d*]{4}-", re.ASCII)
+_ASCII_CAPITALS = re.compile(r"[A-Z]+(?: [A-Z]+)*")
+_GENDERS = {"": f.Gender.UNKNOWN, "0": f.Gender.UNKNOWN, "1": f.Gender.MALE, "2": f.Gender.FEMALE}
+
+NOTE_ID_MASKED = Reason("vnqr.id-masked", "Số giấy tờ trong mã bị che", "ID number is masked")
+NOTE_BIRTH_MASKED = Reason("vnqr.birth-date-masked", "Ngày sinh trong mã bị che", "Birth date is masked")
+NOTE_DECLARED_BY_OTHER = Reason("vnqr.declared-by-other", "Mã do người khác khai hộ", "Declared by someone else")
+# The code writes names without accents; accents mean an input method rewrote a scanner's keystrokes.
+# The person is still keyed by QID, so the scan stands, but the guard should switch the input method off.
+NOTE_NAME_ACCENTS = Reason(
+    "vnqr.name-has-accents",
+    "Tên trong mã có dấu — bộ gõ tiếng Việt (Telex/VNI) trên máy có thể đang bật; hãy tắt bộ gõ",
+    "The name has accents this code never carries — a Vietnamese input method (Telex/VNI) may be on; "
+    "switch it off",
+)
+
+
+class VnQrParser:
+    format = KIND.format
+
+    def claims(self, text: str) -> bool:
+        split = f.split_fields(text)
+        if split is None:
+            # Only the first, masked field survived (a cut-off read of the apps' default view).
+            return bool(_ID_MASKED.fullmatch(text)) and text.startswith("******")
+        parts = split.fields
+        if parts[0].startswith("*") or (len(parts) > 2 and _BIRTH_START.match(parts[2])):
+            return True
+        if len(parts) in (5, 6) and parts[3] in ("0", "1"):
+            return True
+        # A cut-off code: an ID-like first field followed by a name in capitals without diacritics.
+        return len(parts) <= 3 and parts[0].isdigit() and bool(_ASCII_CAPITALS.fullmatch(parts[1]))
+
+    def parse(self, text: str, context: ParseContext) -> Credential | Refusal:
+        shaped = f.check_shape(KIND, text, 6)
+        if isinstance(shaped, Refusal):
+            return shaped
+        return f.build(KIND, _credential, shaped, text, context.now.date())
+
+
+def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
+    id_number, id_masked = _id_number(parts[0])
+    name = f.person_name(NAME, parts[1])
+    birth_date, birth_year, birth_masked = _birth(parts[2], today)
+    declared_by_other = _declaration_type(parts[3])
+    qid = f.digit_run(QID, parts[4], 9, 20)
+    ext = parts[5].split("<")
+    ext += [""] * (5 - len(ext))
+    declarer_qid = f.digit_run(DECLARER_QID, ext[0], 9, 20) if ext[0].strip() else None
+    gender = _GENDERS.get(ext[1].strip())
+    if gender is None:
+        raise f.FieldError(GENDER, f.Problem("phải là 0, 1 hoặc 2", "it must be 0, 1 or 2"))
+    notes = []
+    if id_masked:
+        notes.append(NOTE_ID_MASKED)
+    if birth_masked:
+        notes.append(NOTE_BIRTH_MASKED)
+    if declared_by_other:
+        notes.append(NOTE_DECLARED_BY_OTHER)
+    if f.has_accented_letters(name):
+        notes.append(NOTE_NAME_ACCENTS)
+    values = {
+        "id_number": id_number,
+        "id_number_masked": id_masked,
+        "birth_date": birth_date,
+        "birth_year": birth_year,
+        "birth_date_masked": birth_masked,
+        "declared_by_other": declared_by_other,
+        "qid": qid,
+        "declarer_qid": declarer_qid,
+        "gender": gender,
+        "insurance_number": f.insurance_number(INSURANCE, ext[2]) if ext[2].strip() else None,
+        "phone": f.phone_number(PHONE, ext[3]) if ext[3].strip() else None,
+        "signature": ext[4].strip() or None,
+        "extra": tuple(ext[5:]) + parts[6:],
+    }
+    return f.personal_credential(KIND, f"qid:{qid}", name, values, raw, notes)
+
+
+def _id_number(value: str) -> tuple[str, bool]:
+    value = f.required(ID_NUMBER, value)
+    if _ID_PLAIN.fullmatch(value):
+        return value, False
+    if _ID_MASKED.fullmatch(value) and len(value) in (8, 9, 12):
+        return value, True
+    raise f.FieldError(ID_NUMBER, f.Problem(
+        "phải có 12 chữ số (CCCD) hoặc 9 chữ số (CMND cũ), có thể che bằng dấu *",
+        "it must be 12 digits (chip ID card) or 9 digits (old ID card), optionally masked with *",
+    ))
+
+
+def _birth(value: str, today: date) -> tuple[date | None, int | None, bool]:
+    """(birth date, birth year, masked?) from `YYYY-MM-DD`, where the apps may mask parts with `*`."""
+    value = f.required(BIRTH_DATE, value)
+    match = _BIRTH.fullmatch(value)
+    if match is None:
+        raise f.FieldError(BIRTH_DATE, f.Problem("không đúng dạng YYYY-MM-DD", "not in the form YYYY-MM-DD"))
+    if "*" not in value:
+        born = f.plausible_past(BIRTH_DATE, f.real_date(BIRTH_DATE, value, "YYYY-MM-DD"), today)
+        return born, born.year, False
+    year = match.group(1)
+    return None, (f.plausible_year(BIRTH_DATE, int(year), today) if year.isdigit() else None), True
+
+
+def _declaration_type(value: str) -> bool:
+    value = f.required(DECLARATION_TYPE, value)
+    if value not in ("0", "1"):
+        raise f.FieldError(DECLARATION_TYPE, f.Problem("phải là 0 (tự khai) hoặc 1 (khai hộ)",
+                                                       "it must be 0 (self) or 1 (declared by someone else)"))
+    return value == "1"
+
+
+PARSER = VnQrParser()

@@ -1,0 +1,164 @@
+"""QR codes in a frame → their texts: zxing-cpp on every frame, a second look only where it pays.
+
+Measured with `python bench/decode.py --dataset ../shared/datasets/qr-photos` (179 photographed codes,
+and synthetic 720p/1080p door frames with and without a code):
+
+- zxing-cpp alone (QR only, plain text) reads 92.7%. It misses codes in two ways: it finds nothing at
+  all (a code printed on a textured surface, a photo below zxing's own down-scaling threshold), or it
+  finds a symbol whose error correction fails (crumpled, curved, printed on cloth).
+- Most door frames hold no code, so the first pass skips zxing's inverted-image pass, which doubles the
+  cost of an empty frame. Light-on-dark codes are looked for in the half-size look instead, where they
+  read as well except for small, blurred ones (4 px modules and more blur than a focused webcam gives).
+- Nothing decoded → zxing on a half-size copy, local binarizer (normal and inverted) then the global
+  one. A quarter of the pixels: with the pass above, an empty frame costs about what raw zxing-cpp does.
+- A symbol found but not decoded (zxing reports its corners with an error) → that region, straightened
+  to a square, read with each binarizer; then OpenCV's decoder for curved codes on the largest such
+  region (milliseconds: only with that evidence, never on an empty frame). Long thin quadrilaterals,
+  zxing's guesses on a blurred moving code, are not looked at.
+- pyzbar, inverting or up-scaling whole frames add nothing on top of these on the dataset (the bench
+  prints what pyzbar would add when libzbar is installed), so the decoder does not use them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import zxingcpp
+
+QR = zxingcpp.BarcodeFormat.QRCode
+PLAIN = zxingcpp.TextMode.Plain     # the text as encoded; HRI mode would write control characters as <GS>
+BINARIZERS = (zxingcpp.Binarizer.GlobalHistogram, zxingcpp.Binarizer.LocalAverage)
+SMALLEST_HALF_LOOK = 160            # below this many pixels a side a half-size copy is too coarse to help
+REGION_SIDE = 160                   # a failed symbol is straightened to a square this big ...
+REGION_BORDER = 16                  # ... with this quiet zone around it
+REGION_GROWTH = 1.2                 # zxing's corners, pushed this much outward from the centre
+MOST_REGIONS = 2                    # failed symbols looked at again per frame (bounds the cost)
+MOST_STRETCH = 1.5                  # longest over shortest side of a failed symbol worth looking at
+
+Corners = tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A code read from a frame: its text and where it is (corners: top-left, top-right, bottom-right,
+    bottom-left, in the frame's pixels). `attempt` names the look that read it: "zxing" for the first."""
+
+    text: str
+    corners: Corners = ()
+    attempt: str = "zxing"
+
+
+class Decoder:
+    """Reads QR codes from BGR or grayscale frames. Not thread-safe: one per capture loop."""
+
+    def __init__(self, second_looks: bool = True) -> None:
+        """`second_looks=False` keeps to the first pass (to measure what the others add)."""
+        self.second_looks = second_looks
+        self._curved = cv2.QRCodeDetector()
+
+    def decode(self, image: np.ndarray) -> list[Decoded]:
+        gray = grayscale(image)
+        found = zxingcpp.read_barcodes(gray, formats=QR, text_mode=PLAIN, try_invert=False, return_errors=True)
+        decoded = [Decoded(code.text, _corners(code.position)) for code in found if code.valid]
+        if decoded or not self.second_looks:
+            return _unique(decoded)
+        failed = [_corners(code.position) for code in found if not code.valid]
+        symbols = sorted(filter(_plausible_symbol, failed), key=_area, reverse=True)[:MOST_REGIONS]
+        return _unique(self._read_failed_symbols(gray, symbols) or _half_size_look(gray))
+
+    def _read_failed_symbols(self, gray: np.ndarray, symbols: list[Corners]) -> list[Decoded]:
+        """Cheap looks at each symbol first, the costly curved look only at the largest."""
+        for corners in symbols:
+            found = _straightened_look(gray, corners)
+            if found:
+                return found
+        return self._curved_look(gray, symbols[0]) if symbols else []
+
+    def _curved_look(self, gray: np.ndarray, corners: Corners) -> list[Decoded]:
+        """OpenCV's decoder for codes on curved surfaces (cloth, bottles), on the region only: it costs
+        milliseconds even there, but reads symbols whose modules no straight grid fits."""
+        points = np.array(corners, dtype=np.float32)
+        low, high = points.min(axis=0), points.max(axis=0)
+        margin = (high - low) * 0.5
+        x0, y0 = np.maximum(low - margin, 0).astype(int)
+        x1, y1 = np.minimum(high + margin, (gray.shape[1], gray.shape[0])).astype(int)
+        try:
+            text, _, _ = self._curved.detectAndDecodeCurved(gray[y0:y1, x0:x1])
+        except cv2.error:
+            return []                # OpenCV raises on some degenerate detections: nothing read
+        return [Decoded(text, corners, "curved")] if text else []
+
+
+def grayscale(image: np.ndarray) -> np.ndarray:
+    """The frame as one 8-bit channel (a view of it when it already is one)."""
+    if image.ndim == 2:
+        return image
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2GRAY)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def _half_size_look(gray: np.ndarray) -> list[Decoded]:
+    if min(gray.shape) < SMALLEST_HALF_LOOK:
+        return []
+    half = cv2.resize(gray, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    for binarizer, inverted_too in ((zxingcpp.Binarizer.LocalAverage, True),
+                                    (zxingcpp.Binarizer.GlobalHistogram, False)):
+        found = zxingcpp.read_barcodes(half, formats=QR, text_mode=PLAIN, binarizer=binarizer,
+                                       try_downscale=False, try_invert=inverted_too)
+        if found:
+            return [Decoded(code.text, _scaled(_corners(code.position), 2.0), "half-size") for code in found]
+    return []
+
+
+def _straightened_look(gray: np.ndarray, corners: Corners) -> list[Decoded]:
+    """The failed symbol warped to an upright square, a little larger than zxing's corners (they sit on
+    the finder patterns' outer edges, which a bent code pushes inward), and read with each binarizer."""
+    quad = np.array(corners, dtype=np.float32)
+    centre = quad.mean(axis=0)
+    quad = centre + (quad - centre) * REGION_GROWTH
+    b, s = REGION_BORDER, REGION_SIDE
+    square = np.array([[b, b], [b + s, b], [b + s, b + s], [b, b + s]], dtype=np.float32)
+    warp = cv2.getPerspectiveTransform(quad, square)
+    region = cv2.warpPerspective(gray, warp, (s + 2 * b, s + 2 * b), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_REPLICATE)
+    for binarizer in BINARIZERS:
+        found = zxingcpp.read_barcodes(region, formats=QR, text_mode=PLAIN, binarizer=binarizer,
+                                       try_downscale=False)
+        if found:
+            return [Decoded(code.text, corners, "straightened") for code in found]
+    return []
+
+
+def _corners(position: zxingcpp.Position) -> Corners:
+    return tuple((float(p.x), float(p.y)) for p in
+                 (position.top_left, position.top_right, position.bottom_right, position.bottom_left))
+
+
+def _scaled(corners: Corners, factor: float) -> Corners:
+    return tuple((x * factor, y * factor) for x, y in corners)
+
+
+def _plausible_symbol(corners: Corners) -> bool:
+    """A QR symbol held up to a camera is seen nearly square; zxing's failed guesses that join finder
+    patterns of a blurred code into a long quadrilateral are not worth a second look."""
+    points = np.array(corners)
+    sides = np.linalg.norm(points - np.roll(points, -1, axis=0), axis=1)
+    return sides.min() > 0 and sides.max() / sides.min() <= MOST_STRETCH
+
+
+def _area(corners: Corners) -> float:
+    return abs(float(cv2.contourArea(np.array(corners, dtype=np.float32))))
+
+
+def _unique(decoded: list[Decoded]) -> list[Decoded]:
+    """One reading per text: zxing may report a symbol twice (e.g. from two pyramid levels)."""
+    seen: set[str] = set()
+    unique = []
+    for item in decoded:
+        if item.text not in seen:
+            seen.add(item.text)
+            unique.append(item)
+    return unique

@@ -1,0 +1,99 @@
+"""The scanning loop: frames → decoder → one reading per visit → station → entry.
+
+It runs on one thread (the command line's, or the window's worker) and yields what happened, so the
+caller decides how to show it. It stops within one frame once `stop` is set.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Iterator, Union
+
+import cv2
+import numpy as np
+
+from kiosk.decoding import Decoder, RepeatFilter
+from kiosk.entry import Source
+from kiosk.frames import FrameSource, SourceStatus
+from kiosk.reasons import Reason
+from kiosk.station import ScanResult, Station
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """A code came into view and the station decided. Times are time.monotonic() seconds."""
+
+    result: ScanResult
+    frame_captured_at: float
+    decided_at: float
+
+
+@dataclass(frozen=True)
+class CameraChanged:
+    status: SourceStatus
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A down-scaled copy of a frame for the window (BGR); dropping some is fine."""
+
+    image: np.ndarray
+    index: int
+
+
+LoopEvent = Union[Scanned, CameraChanged, Preview]
+
+
+class ScanLoop:
+    def __init__(self, source: FrameSource, station: Station, decoder: Decoder | None = None,
+                 repeats: RepeatFilter | None = None, preview_width: int | None = None,
+                 preview_interval: float = 0.1) -> None:
+        self.source = source
+        self.station = station
+        self.decoder = decoder or Decoder()
+        self.repeats = repeats or RepeatFilter()
+        self._preview_width = preview_width
+        self._preview_interval = preview_interval
+        self._status_changes: list[CameraChanged] = []
+
+    def run(self, stop: threading.Event, max_frames: int | None = None) -> Iterator[LoopEvent]:
+        """Yield events until `stop` is set, the source ends, or `max_frames` frames were read."""
+        self.source.on_status = lambda status, reason: self._status_changes.append(CameraChanged(status, reason))
+        next_preview = 0.0
+        frames = 0
+        try:
+            while not stop.is_set() and (max_frames is None or frames < max_frames):
+                frame = self.source.read()
+                yield from self._drain_status_changes()
+                self.station.purge_expired_if_due()
+                if frame is None:
+                    if self.source.status is SourceStatus.ENDED:
+                        break
+                    continue
+                frames += 1
+                for reading in self.repeats.new_readings(self.decoder.decode(frame.image), frame.captured_at):
+                    result = self.station.check_text(reading.text, Source.CAMERA)
+                    yield Scanned(result, frame.captured_at, time.monotonic())
+                if self._preview_width and frame.captured_at >= next_preview:
+                    next_preview = frame.captured_at + self._preview_interval
+                    yield Preview(_downscaled(frame.image, self._preview_width), frame.index)
+        finally:
+            self.source.close()
+        yield from self._drain_status_changes()
+
+    def _drain_status_changes(self) -> Iterator[CameraChanged]:
+        while self._status_changes:
+            change = self._status_changes.pop(0)
+            if change.status is SourceStatus.LIVE:
+                self.repeats.forget()  # a reopened camera starts a new visit for whatever is in view
+            yield change
+
+
+def _downscaled(image: np.ndarray, width: int) -> np.ndarray:
+    height, current = image.shape[:2]
+    if current <= width:
+        return image.copy()
+    return cv2.resize(image, (width, round(height * width / current)), interpolation=cv2.INTER_AREA)

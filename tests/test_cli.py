@@ -1,0 +1,139 @@
+"""The command line as automation and administrators use it: real processes, real files, real pixels."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import qrcode
+from hypothesis import HealthCheck, assume, given, settings, strategies as st
+
+from kiosk.cli import main
+from kiosk.credentials.examples import SAMPLE_PAYLOADS
+
+ROOT = Path(__file__).resolve().parent.parent
+VISITOR = "001099012345|NGUYEN VAN AN|1990-01-31|0|162900000000000001|<1<HS4010000000001<0912345678"
+CCCD = "001090012345|012345678|Nguyễn Văn An|31011990|Nam|Phường Láng Hạ, Quận Đống Đa, Hà Nội|15042021"
+
+
+def kiosk(*args, stdin=None, env_dir=None):
+    env = {"PATH": "/usr/bin:/bin", "KIOSK_CONFIG_DIR": str(env_dir / "config"),
+           "KIOSK_DATA_DIR": str(env_dir / "data"), "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "kiosk", *args], input=stdin, capture_output=True,
+                          text=True, cwd=ROOT, env=env, timeout=120)
+
+
+def qr_image(text: str, size: int = 480) -> np.ndarray:
+    picture = np.array(qrcode.make(text, box_size=8, border=4).convert("L"))
+    picture = cv2.resize(picture, (size, size), interpolation=cv2.INTER_NEAREST)
+    canvas = np.full((720, 1280), 200, np.uint8)
+    canvas[120:120 + size, 400:400 + size] = picture
+    return cv2.cvtColor(canvas, cv2.COLOR_GRAY2BGR)
+
+
+def test_inspect_json_for_a_national_personal_code(tmp_path):
+    done = kiosk("inspect", VISITOR, "--json", env_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert set(result) >= {"format", "valid", "person_key", "display_name", "fields", "reasons"}
+    assert (result["format"], result["valid"], result["person_key"]) == ("vn-qr", True, "qid:162900000000000001")
+    assert "VAN AN" not in result["display_name"]
+
+
+def test_inspect_reads_stdin_and_explains_a_refusal(tmp_path):
+    done = kiosk("inspect", "-", "--json", "--lang", "en", stdin="https://example.org/menu\n", env_dir=tmp_path)
+    result = json.loads(done.stdout)
+    assert result["valid"] is False and result["format"] == "url"
+    assert "example.org" in result["reasons"][0]
+
+
+def test_scan_reports_each_code_in_images_and_videos(tmp_path):
+    photo = tmp_path / "visitor.png"
+    cv2.imwrite(str(photo), qr_image(VISITOR))
+    empty = tmp_path / "empty.png"
+    cv2.imwrite(str(empty), np.full((720, 1280, 3), 180, np.uint8))
+    video = tmp_path / "door.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 15, (1280, 720))
+    for text in (CCCD, "https://example.org"):
+        for _ in range(10):
+            writer.write(qr_image(text))
+        for _ in range(5):
+            writer.write(np.full((720, 1280, 3), 180, np.uint8))
+    writer.release()
+    done = kiosk("scan", str(photo), str(empty), str(video), "--json", env_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(line["file"], line["format"], line["verdict"]) for line in lines] == [
+        (str(photo), "vn-qr", "admit"), (str(empty), None, None),
+        (str(video), "cccd", "admit"), (str(video), "url", "refuse")]
+    assert lines[0]["text"] == VISITOR and lines[1]["text"] is None
+    assert set(lines[0]) >= {"file", "text", "format", "person_key", "display_name", "verdict", "reasons"}
+
+
+def test_scan_of_a_missing_or_broken_file_exits_2_and_still_reports_the_others(tmp_path):
+    photo = tmp_path / "visitor.png"
+    cv2.imwrite(str(photo), qr_image(VISITOR))
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG this is not really an image")
+    done = kiosk("scan", str(tmp_path / "missing.png"), str(broken), str(photo), "--json", env_dir=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "missing.png" in done.stderr and "broken.png" in done.stderr
+    assert [json.loads(line)["format"] for line in done.stdout.splitlines()] == ["vn-qr"]
+
+
+def test_a_corrupt_settings_file_is_named_with_its_line(tmp_path):
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "settings.toml").write_text('station_name = "Gate"\ndedup_minutes = "ten"\n', encoding="utf-8")
+    done = kiosk("log", env_dir=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "line 2" in done.stderr and "dedup_minutes" in done.stderr
+
+
+def test_headless_run_logs_each_visitor_once_then_export_and_purge(tmp_path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for n, text in enumerate([VISITOR, CCCD, None, VISITOR]):  # each image is in view for one second
+        cv2.imwrite(str(folder / f"{n:02}.png"), qr_image(text) if text else np.full((720, 1280, 3), 90, np.uint8))
+    done = kiosk("run", "--source", str(folder), "--headless", env_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 3 and "ADMIT" in lines[0] and "ADMIT" in lines[1]
+    assert "WARN" in lines[2]  # the first visitor again: already checked in, not logged twice
+    logged = kiosk("log", "--json", env_dir=tmp_path)
+    assert sorted(json.loads(line)["format"] for line in logged.stdout.splitlines()) == ["cccd", "vn-qr"]
+    assert "0912345678" not in logged.stdout
+    out = tmp_path / "export.csv"
+    exported = kiosk("export", "--csv", str(out), env_dir=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert len(rows) == 2 and {row["format"] for row in rows} == {"cccd", "vn-qr"}
+    assert "2 entries" in exported.stdout
+    purged = kiosk("purge", "--days", "0", env_dir=tmp_path)
+    assert purged.returncode == 0 and "Deleted 2 entries" in purged.stdout
+
+
+def test_running_an_unknown_source_says_what_is_allowed(tmp_path):
+    done = kiosk("run", "--source", "camera:", "--headless", env_dir=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and "camera:0" in done.stderr
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.one_of(
+    st.text(max_size=300),
+    st.binary(max_size=300).map(lambda raw: raw.decode("latin-1")),
+    st.sampled_from([s.text for s in SAMPLE_PAYLOADS]).flatmap(
+        lambda good: st.integers(0, len(good)).map(lambda cut: good[:cut])),
+    st.sampled_from([s.text for s in SAMPLE_PAYLOADS]).map(lambda good: good.replace("|", ";")),
+    st.just("\u202e" + VISITOR), st.just(VISITOR + "\x00"), st.just("A" * 4096),
+))
+def test_inspect_never_fails_whatever_is_typed(capsys, text):
+    assume(text != "-")  # that one means "read standard input"
+    assert main(["inspect", "--json", "--", text]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["valid"] or (result["reasons"] and result["reason_codes"][0])

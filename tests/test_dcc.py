@@ -1,0 +1,344 @@
+"""EU DCC (HC1:) verification with certificates and keys made here: good codes admitted, forgeries refused."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+from datetime import datetime, timedelta, timezone
+
+import cbor2
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+import qrcode
+import zxingcpp
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
+
+from kiosk import base45, cose, credentials
+from kiosk.credentials import dcc
+from kiosk.credentials.base import Credential, ParseContext, Refusal
+from kiosk.health_rules import HealthRules, evaluate
+from kiosk.trust import TrustError, TrustList, load_trust_file, signer_from_der
+from kiosk.verdict import Outcome
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = datetime(2021, 6, 1, 12, 0, tzinfo=timezone.utc)
+OID_TEST, OID_VACCINATION = "1.3.6.1.4.1.1847.2021.1.1", "1.3.6.1.4.1.1847.2021.1.2"
+
+
+def make_signer(kind: str = "ec", eku: tuple[str, ...] = ()):
+    key = ec.generate_private_key(ec.SECP256R1()) if kind == "ec" else rsa.generate_private_key(65537, 2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test DSC"),
+                      x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")])
+    builder = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+               .serial_number(x509.random_serial_number())
+               .not_valid_before(NOW - timedelta(days=365)).not_valid_after(NOW + timedelta(days=365)))
+    if eku:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([x509.ObjectIdentifier(oid) for oid in eku]), critical=False)
+    return key, builder.sign(key, hashes.SHA256()).public_bytes(Encoding.DER)
+
+
+def vaccination(dose: int = 2, of: int = 2, on: str = "2021-05-01") -> dict:
+    return {"ver": "1.3.0", "nam": {"fn": "Nguyễn", "fnt": "NGUYEN", "gn": "Văn An", "gnt": "VAN<AN"},
+            "dob": "1990-01-31",
+            "v": [{"tg": "840539006", "vp": "J07BX03", "mp": "EU/1/20/1528", "ma": "ORG-100030215",
+                   "dn": dose, "sd": of, "dt": on, "co": "VN", "is": "Ministry of Health",
+                   "ci": "URN:UVCI:01:VN:TEST0001"}]}
+
+
+def claims(certificate: dict, issued: datetime = NOW - timedelta(days=1),
+           expires: datetime = NOW + timedelta(days=300)) -> bytes:
+    return cbor2.dumps({1: "VN", 6: int(issued.timestamp()), 4: int(expires.timestamp()),
+                        -260: {1: certificate}})
+
+
+def hc1(cose_bytes: bytes, compress: bool = True) -> str:
+    return dcc.PREFIX + base45.encode(zlib.compress(cose_bytes, 9) if compress else cose_bytes)
+
+
+def signed(key, der: bytes, certificate: dict | None = None, **times) -> str:
+    return hc1(cose.sign(claims(certificate or vaccination(), **times), key, dcc_kid(der)))
+
+
+def dcc_kid(der: bytes) -> bytes:
+    return signer_from_der(der).kid
+
+
+def sign_with_headers(payload: bytes, key: ec.EllipticCurvePrivateKey, protected: dict, unprotected: dict) -> bytes:
+    """An ES256 COSE_Sign1 with the headers laid out by hand (the kid where a test wants it)."""
+    protected_bytes = cbor2.dumps(protected)
+    tbs = cose.Sign1(protected_bytes, protected, unprotected, payload, b"").to_be_signed()
+    r, s = decode_dss_signature(key.sign(tbs, ec.ECDSA(hashes.SHA256())))
+    signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    return cbor2.dumps(cbor2.CBORTag(18, [protected_bytes, unprotected, payload, signature]))
+
+
+def parse(text: str, trust: TrustList, now: datetime = NOW) -> Credential | Refusal:
+    return dcc.PARSER.parse(text, ParseContext(now=now, trust=trust))
+
+
+@pytest.fixture(scope="module")
+def ec_signer():
+    return make_signer("ec")
+
+
+@pytest.fixture(scope="module")
+def trust(ec_signer):
+    return TrustList(signers=(signer_from_der(ec_signer[1], "VN"),))
+
+
+def test_valid_es256_certificate_is_admitted_with_masked_name(ec_signer, trust):
+    credential = parse(signed(*ec_signer), trust)
+    assert isinstance(credential, Credential)
+    assert credential.fields["signature"] == "valid"
+    assert credential.fields["certificate_type"] == "vaccination"
+    assert credential.fields["signer_country"] == "VN"
+    assert credential.display_name == "Nguyễn V. A."
+    assert evaluate(credential, HealthRules(), NOW) == (Outcome.ADMIT, ())
+
+
+def test_registry_hands_hc1_codes_to_this_parser(ec_signer, trust):
+    assert credentials.parse(" " + signed(*ec_signer) + "\r\n", ParseContext(now=NOW, trust=trust)).format == "dcc"
+
+
+def test_valid_ps256_certificate_verifies():
+    key, der = make_signer("rsa")
+    result = dcc.check(signed(key, der), TrustList(signers=(signer_from_der(der),)), NOW)
+    assert (result.stage, result.signature) == (None, "valid")
+
+
+def test_uncompressed_payload_is_accepted_and_reported(ec_signer, trust):
+    key, der = ec_signer
+    result = dcc.check(hc1(cose.sign(claims(vaccination()), key, dcc_kid(der)), compress=False), trust, NOW)
+    assert (result.signature, result.compressed) == ("valid", False)
+
+
+def test_code_read_from_a_qr_image_verifies(ec_signer, trust):
+    text = signed(*ec_signer)
+    image = qrcode.make(text, error_correction=qrcode.constants.ERROR_CORRECT_Q).get_image()
+    [read] = zxingcpp.read_barcodes(image)
+    assert dcc.check(read.text, trust, NOW).signature == "valid"
+
+
+@pytest.mark.parametrize("protected_kid, unprotected_kid, expected", [
+    (None, "right", "valid"),
+    ("right", "wrong", "valid"),
+    ("wrong", "right", "unknown-signer"),  # the protected header wins
+    (None, "wrong", "unknown-signer"),
+])
+def test_kid_locations(ec_signer, trust, protected_kid, unprotected_kid, expected):
+    key, der = ec_signer
+    kids = {"right": dcc_kid(der), "wrong": b"\x00" * 8}
+    protected = {1: cose.ES256} | ({4: kids[protected_kid]} if protected_kid else {})
+    unprotected = {4: kids[unprotected_kid]} if unprotected_kid else {}
+    text = hc1(sign_with_headers(claims(vaccination()), key, protected, unprotected))
+    assert dcc.check(text, trust, NOW).signature == expected
+
+
+def test_colliding_kids_are_all_tried(ec_signer):
+    key, der = ec_signer
+    other_key, other_der = make_signer("ec")
+    impostor = signer_from_der(other_der)
+    genuine = signer_from_der(der)
+    collided = type(impostor)(genuine.kid, "XX", impostor.public_key, other_der, None)
+    result = dcc.check(signed(key, der), TrustList(signers=(collided, genuine)), NOW)
+    assert result.signature == "valid"
+
+
+def test_expired_and_not_yet_valid_against_the_given_clock(ec_signer, trust):
+    text = signed(*ec_signer, issued=NOW - timedelta(days=10), expires=NOW - timedelta(days=1))
+    credential = parse(text, trust)
+    assert credential.fields["expired"] is True
+    outcome, reasons = evaluate(credential, HealthRules(), NOW)
+    assert outcome is Outcome.WARN and reasons[0].code == "health.certificate_expired"
+    assert parse(text, trust, NOW - timedelta(days=5)).fields["expired"] is False
+    future = parse(signed(*ec_signer, issued=NOW + timedelta(hours=1)), trust)
+    assert future.fields["not_yet_valid"] is True
+
+
+def test_signer_limited_to_tests_cannot_sign_vaccinations():
+    key, der = make_signer("ec", eku=(OID_TEST,))
+    refusal = parse(signed(key, der), TrustList(signers=(signer_from_der(der),)))
+    assert isinstance(refusal, Refusal) and refusal.reason.code == "dcc.type_not_allowed"
+    assert dcc.check(signed(key, der), TrustList(signers=(signer_from_der(der),)), NOW).type_allowed is False
+    key, der = make_signer("ec", eku=(OID_VACCINATION, "1.3.6.1.5.5.7.3.4"))
+    assert isinstance(parse(signed(key, der), TrustList(signers=(signer_from_der(der),))), Credential)
+
+
+def test_key_usage_read_by_der_walk_matches_cryptography():
+    from kiosk.trust import _extended_key_usage_from_der
+    _, der = make_signer("ec", eku=(OID_TEST, "1.3.6.1.4.1.0.1847.2021.1.3"))
+    assert _extended_key_usage_from_der(der) == [OID_TEST, "1.3.6.1.4.1.0.1847.2021.1.3"]
+    assert signer_from_der(der).allowed_types == frozenset({"t", "r"})
+
+
+def test_unknown_signer_parses_and_warns_by_default(ec_signer):
+    credential = parse(signed(*ec_signer), TrustList())
+    assert credential.fields["signature"] == "unknown-signer"
+    outcome, reasons = evaluate(credential, HealthRules(), NOW)
+    assert outcome is Outcome.WARN and [r.code for r in reasons] == ["health.unknown_signer"]
+    strict = HealthRules(unknown_signer=Outcome.REFUSE)
+    assert evaluate(credential, strict, NOW)[0] is Outcome.REFUSE
+
+
+# --- forgeries and hostile input: each refused with its own reason, nothing raises -------------------
+
+def test_resigned_with_a_foreign_key_under_a_trusted_kid_is_refused(ec_signer, trust):
+    _, der = ec_signer
+    foreign = ec.generate_private_key(ec.SECP256R1())
+    refusal = parse(hc1(cose.sign(claims(vaccination()), foreign, dcc_kid(der))), trust)
+    assert isinstance(refusal, Refusal) and refusal.reason.code == "dcc.bad_signature"
+
+
+def test_edited_claims_under_a_valid_signature_are_refused(ec_signer, trust):
+    key, der = ec_signer
+    original = cose.parse_sign1(cose.sign(claims(vaccination(dose=1)), key, dcc_kid(der)))
+    edited = claims(vaccination(dose=2))
+    forged = cbor2.dumps(cbor2.CBORTag(18, [original.protected_bytes, {}, edited, original.signature]))
+    refusal = parse(hc1(forged), trust)
+    assert isinstance(refusal, Refusal) and refusal.reason.code == "dcc.bad_signature"
+
+
+def test_truncated_base45_is_refused_as_damaged(ec_signer, trust):
+    text = signed(*ec_signer)
+    for cut in (1, 2, len(text) // 2):
+        refusal = parse(text[:-cut], trust)
+        assert isinstance(refusal, Refusal) and refusal.reason.code.startswith("dcc.malformed.")
+    assert parse(text[:-1], trust).reason.code == "dcc.malformed.base45"
+
+
+def test_zlib_bomb_is_capped(trust):
+    bomb = zlib.compress(b"\x00" * (50 * 1024 * 1024), 9)
+    result = dcc.check(dcc.PREFIX + base45.encode(bomb), trust, NOW)
+    assert result.stage == "zlib" and "more than" in result.error
+
+
+def test_deeply_nested_cbor_is_refused(ec_signer, trust):
+    key, der = ec_signer
+    nested = b"\x81" * 5000 + b"\x00"
+    result = dcc.check(hc1(cose.sign(nested, key, dcc_kid(der))), trust, NOW)
+    assert result.stage == "cbor" and result.signature == "valid"
+
+
+def test_huge_kid_is_refused(ec_signer, trust):
+    key, _ = ec_signer
+    refusal = parse(hc1(cose.sign(claims(vaccination()), key, b"K" * 2000)), trust)
+    assert refusal.reason.code == "dcc.malformed.cose"
+
+
+def test_trailing_bytes_after_the_cose_item_are_refused(ec_signer, trust):
+    key, der = ec_signer
+    result = dcc.check(hc1(cose.sign(claims(vaccination()), key, dcc_kid(der)) + b"\x00"), trust, NOW)
+    assert result.stage == "cose" and "garbage" in result.error
+
+
+def test_certificate_with_two_types_fails_the_schema_stage(ec_signer, trust):
+    both = vaccination() | {"t": [{"tr": "260415000"}]}
+    result = dcc.check(signed(*ec_signer, certificate=both), trust, NOW)
+    assert (result.stage, result.signature) == ("schema", "valid")
+
+
+@pytest.mark.parametrize("text", ["", "HC1:", "HC1:%%%", "HC1:" + "A" * 9999, "HC2:6BF", "hc1:abc"])
+def test_garbage_never_raises(text, trust):
+    result = dcc.check(text, trust, NOW)
+    assert result.stage is not None
+
+
+# --- trust material ------------------------------------------------------------------------------
+
+def test_trust_import_file_computes_the_kid(tmp_path, ec_signer):
+    key, der = ec_signer
+    path = tmp_path / "trust.json"
+    path.write_text(json.dumps([{"certificate": base64.b64encode(der).decode(), "country": "VN"}]))
+    trust = load_trust_file(path)
+    assert trust.signers[0].kid == dcc_kid(der) and trust.signers[0].country == "VN"
+    assert dcc.check(signed(key, der), trust, NOW).signature == "valid"
+
+
+@pytest.mark.parametrize("content, words", [
+    ("{not json", "not JSON"),
+    ('[{"country": "VN"}]', "entry 1"),
+    ('[{"certificate": "!!!"}]', "not base64"),
+    ('[{"certificate": "AAAA"}]', "not an X.509 certificate"),
+])
+def test_bad_trust_file_gives_a_plain_message(tmp_path, content, words):
+    path = tmp_path / "trust.json"
+    path.write_text(content)
+    with pytest.raises(TrustError, match=words):
+        load_trust_file(path)
+
+
+def test_station_config_fragment_carries_dcc_signers(ec_signer):
+    key, der = ec_signer
+    fragment = {"dcc_trust": [{"certificate": base64.b64encode(der).decode(), "country": "VN"}]}
+    trust = TrustList.from_station_config(json.loads(json.dumps(fragment)))
+    assert dcc.check(signed(key, der), trust, NOW).signature == "valid"
+
+
+def test_inspect_json_keys(ec_signer, trust):
+    assert dcc.check(signed(*ec_signer), trust, NOW).inspect_json() == {
+        "signature": "valid", "expired": False, "not_yet_valid": False, "type_allowed": True, "stage": None}
+    assert dcc.check("HC1:A", trust, NOW).inspect_json()["stage"] == "base45"
+
+
+
+def test_kiosk_inspect_reports_the_signature_against_a_trust_file(tmp_path, ec_signer):
+    key, der = ec_signer
+    trust_file = tmp_path / "trust.json"
+    trust_file.write_text(json.dumps([{"certificate": base64.b64encode(der).decode()}]))
+    text = signed(key, der, expires=NOW + timedelta(days=1))
+
+    def inspect(*extra: str) -> dict:
+        done = subprocess.run([sys.executable, "-m", "kiosk", "inspect", text, "--json", *extra],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    result = inspect("--trust", str(trust_file), "--at", "2021-06-01T12:00:00Z")
+    assert (result["format"], result["signature"], result["expired"], result["stage"]) == ("dcc", "valid", False, None)
+    assert inspect("--trust", str(trust_file), "--at", "2021-06-03T12:00:00Z")["expired"] is True
+    assert inspect()["signature"] == "unknown-signer"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(position=st.integers(min_value=0), replacement=st.sampled_from(base45.ALPHABET), cut=st.integers(0, 40))
+def test_any_edit_of_a_genuine_code_is_refused_or_flagged_never_raises(ec_signer, trust, position, replacement, cut):
+    text = signed(*ec_signer)
+    index = len(dcc.PREFIX) + position % (len(text) - len(dcc.PREFIX))
+    edited = (text[:index] + replacement + text[index + 1:])[:len(text) - cut]
+    result = dcc.check(edited, trust, NOW)
+    if edited != text:
+        assert result.stage is not None or result.signature == "invalid"
+
+
+@settings(max_examples=150, deadline=None)
+@given(payload=st.binary(max_size=400))
+def test_random_payloads_never_raise(payload):
+    for prefix in (dcc.PREFIX, "HD1:"):
+        text = prefix + base45.encode(payload)
+        assert credentials.parse(text, ParseContext(now=NOW, trust=TrustList())).format in ("dcc", "hd1")
+
+
+def test_garbage_after_the_compressed_data_is_refused(ec_signer, trust):
+    key, der = ec_signer
+    packed = zlib.compress(cose.sign(claims(vaccination()), key, dcc_kid(der))) + b"\x00\x01"
+    assert dcc.check(dcc.PREFIX + base45.encode(packed), trust, NOW).stage == "zlib"
+
+
+def test_signed_positive_test_certificate_is_refused_by_the_rules(ec_signer, trust):
+    positive = {key: value for key, value in vaccination().items() if key != "v"} | {"t": [{
+        "tg": "840539006", "tt": "LP6464-4", "sc": "2021-06-01T08:00:00Z", "tr": "260373001",
+        "tc": "Test centre", "co": "VN", "is": "Ministry of Health", "ci": "URN:UVCI:01:VN:TEST0002"}]}
+    credential = parse(signed(*ec_signer, certificate=positive), trust)
+    outcome, reasons = evaluate(credential, HealthRules(), NOW)
+    assert outcome is Outcome.REFUSE and reasons[0].code == "health.test_positive"

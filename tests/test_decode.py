@@ -1,0 +1,90 @@
+"""Reading QR codes from pixels: plain frames, hard ones that need a second look, texts in any encoding."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from kiosk.decoding import Decoder
+from kiosk.frames.demo import code_picture
+
+CCCD = "001090012345|012345678|Nguyễn Văn An|31011990|Nam|Phường Láng Hạ, Quận Đống Đa, Hà Nội|15042021"
+VNQR = "001099012345|NGUYEN VAN AN|1990-01-31|0|162900000000000001|<1<HS4010000000001<0912345678"
+
+
+def frame_with(*pictures: np.ndarray, size=(720, 1280)) -> np.ndarray:
+    """A grey-brown 720p scene with the pictures side by side near its middle, as BGR."""
+    rng = np.random.default_rng(5)
+    frame = np.clip(rng.normal(120, 12, size), 0, 255).astype(np.uint8)
+    x = 200
+    for picture in pictures:
+        h, w = picture.shape
+        frame[150:150 + h, x:x + w] = picture
+        x += w + 80
+    return cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+
+
+def test_a_code_in_a_camera_frame_is_read_with_where_it_is():
+    picture = code_picture(CCCD, module_pixels=6)
+    [decoded] = Decoder().decode(frame_with(picture))
+    assert decoded.text == CCCD
+    assert decoded.attempt == "zxing"
+    xs, ys = zip(*decoded.corners)
+    assert 200 <= min(xs) and max(xs) <= 200 + picture.shape[1]
+    assert 150 <= min(ys) and max(ys) <= 150 + picture.shape[0]
+
+
+def test_grayscale_frames_are_read_as_they_are():
+    gray = cv2.cvtColor(frame_with(code_picture(VNQR, module_pixels=5)), cv2.COLOR_BGR2GRAY)
+    assert [d.text for d in Decoder().decode(gray)] == [VNQR]
+
+
+def test_an_empty_frame_reads_nothing():
+    assert Decoder().decode(frame_with()) == []
+
+
+def test_two_visitors_in_view_are_both_read_and_one_code_twice_is_read_once():
+    both = Decoder().decode(frame_with(code_picture(CCCD, 5), code_picture(VNQR, 5)))
+    assert sorted(d.text for d in both) == sorted([CCCD, VNQR])
+    twice = Decoder().decode(frame_with(code_picture(VNQR, 5), code_picture(VNQR, 5)))
+    assert [d.text for d in twice] == [VNQR]
+
+
+@pytest.mark.parametrize("data, text", [
+    ("Chào mừng quý khách".encode("utf-8"), "Chào mừng quý khách"),
+    ("Café crème".encode("latin-1"), "Café crème"),            # not UTF-8: zxing-cpp's reading is kept
+    ("テスト東京".encode("shift_jis"), "テスト東京"),
+    (b"GS1\x1dseparated", "GS1\x1dseparated"),                    # control characters are not escaped
+])
+def test_texts_in_any_encoding_come_out_as_their_characters(data, text):
+    [decoded] = Decoder().decode(code_picture(data, module_pixels=4))
+    assert decoded.text == text
+
+
+def test_a_grainy_print_is_read_by_the_half_size_look():
+    rng = np.random.default_rng(0)
+    picture = code_picture(CCCD, module_pixels=6).astype(int)
+    grain = rng.integers(0, 256, picture.shape) - 128
+    grainy = np.clip(picture + grain * 160 // 128, 0, 255).astype(np.uint8)
+    assert Decoder(second_looks=False).decode(grainy) == []
+    [decoded] = Decoder().decode(grainy)
+    assert (decoded.text, decoded.attempt) == (CCCD, "half-size")
+
+
+def test_a_code_on_a_wavy_surface_is_read_by_the_curved_look():
+    picture = cv2.copyMakeBorder(code_picture(CCCD, module_pixels=6), 40, 40, 40, 40,
+                                 cv2.BORDER_CONSTANT, value=245)
+    height, width = picture.shape
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    wave = (ys + 16 * np.sin(xs / width * 2 * np.pi)).astype(np.float32)
+    wavy = cv2.remap(picture, xs, wave, cv2.INTER_LINEAR, borderValue=245)
+    assert Decoder(second_looks=False).decode(wavy) == []
+    [decoded] = Decoder().decode(wavy)
+    assert (decoded.text, decoded.attempt) == (CCCD, "curved")
+
+
+def test_a_light_on_dark_code_is_read():
+    inverted = 255 - code_picture(VNQR, module_pixels=5)
+    [decoded] = Decoder().decode(frame_with(inverted))
+    assert decoded.text == VNQR

@@ -1,0 +1,139 @@
+"""The door's behaviour end to end below the window: text in, verdict out, entry on disk."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from kiosk.credentials.examples import SAMPLE_PAYLOADS
+from kiosk.entry import Direction, Source
+from kiosk.settings import Settings
+from kiosk.station import Station
+from kiosk.store import Store
+from kiosk.verdict import Outcome
+
+VISITOR = "001099012345|NGUYEN VAN AN|1990-01-31|0|162900000000000001|<1<HS4010000000001<0912345678"
+MASKED = "******012345|NGUYEN VAN AN|****-**-31|0|162900000000000001|<1<HS4010000000001<0912345678"
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime(2026, 3, 2, 1, 15, tzinfo=timezone.utc)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta):
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "entries.sqlite3") as opened:
+        yield opened
+
+
+def station_with(store, clock, **settings):
+    return Station(Settings(station_name="Cổng A", **settings), store, clock=clock)
+
+
+def test_a_visitor_is_admitted_and_logged_once(store, clock):
+    station = station_with(store, clock)
+    result = station.check_text(VISITOR)
+    assert result.verdict.outcome is Outcome.ADMIT
+    assert result.display_name and "VAN AN" not in result.display_name
+    [entry] = store.entries()
+    assert entry == result.entry
+    assert (entry.station, entry.direction, entry.source, entry.person_key) == \
+        ("Cổng A", Direction.IN, Source.CAMERA, "qid:162900000000000001")
+    assert entry.scanned_at == clock.now
+
+
+def test_the_masked_code_of_the_same_person_is_a_repeat_within_the_window(store, clock):
+    station = station_with(store, clock, dedup_minutes=30)
+    first = station.check_text(VISITOR)
+    clock.advance(minutes=10)
+    again = station.check_text(MASKED, Source.SCANNER)
+    assert again.verdict.outcome is Outcome.WARN and again.verdict.repeat
+    assert again.entry is None and again.first_seen_at == first.scanned_at
+    assert len(store.entries()) == 1
+    clock.advance(minutes=21)
+    assert station.check_text(VISITOR).entry is not None
+    assert len(store.entries()) == 2
+
+
+def test_exit_after_entry_is_logged_and_updates_who_is_inside(store, clock):
+    station = station_with(store, clock)
+    station.check_text(VISITOR)
+    assert station.counts().inside == 1
+    station.toggle_direction()
+    clock.advance(minutes=1)
+    result = station.check_text(VISITOR)
+    assert result.verdict.outcome is Outcome.ADMIT and result.entry.direction is Direction.OUT
+    counts = station.counts()
+    assert (counts.inside, counts.today) == (0, 1)
+
+
+def test_a_non_personal_code_is_refused_and_logged_without_personal_data(store, clock):
+    result = station_with(store, clock).check_text("https://example.org/menu")
+    assert result.verdict.outcome is Outcome.REFUSE
+    assert "example.org" in result.verdict.reasons[0].en
+    [entry] = store.entries()
+    assert entry.verdict is Outcome.REFUSE and entry.person_key == "" and dict(entry.fields) == {}
+
+
+def test_capacity_turns_people_away_once_full(store, clock):
+    station = station_with(store, clock, capacity=1)
+    assert station.check_text(VISITOR).verdict.outcome is Outcome.ADMIT
+    other = VISITOR.replace("162900000000000001", "162900000000000002").replace("NGUYEN VAN AN", "TRAN THI BINH")
+    full = station.check_text(other)
+    assert full.verdict.outcome is Outcome.REFUSE and full.verdict.reasons[0].code == "policy.capacity"
+
+
+def test_every_sample_format_reaches_the_expected_verdict(store, clock):
+    station = station_with(store, clock)
+    for sample in SAMPLE_PAYLOADS:
+        result = station.check_text(sample.text)
+        expected = Outcome.ADMIT if sample.personal else Outcome.REFUSE
+        assert result.verdict.outcome is expected, sample.label
+        assert (result.credential or result.refusal).format == sample.format, sample.label
+        clock.advance(seconds=5)
+    assert len(store.entries()) == len(SAMPLE_PAYLOADS)
+
+
+def test_manual_entry_uses_the_same_policy_and_is_marked_manual(store, clock):
+    station = station_with(store, clock)
+    result = station.check_manual("Trần Thị Bình", "0987 654 321", "079190012345", "khách giao hàng")
+    assert result.verdict.outcome is Outcome.ADMIT
+    assert result.entry.source is Source.MANUAL and result.display_name == "Trần T. B."
+    clock.advance(minutes=2)
+    card = "079190012345||Trần Thị Bình|02021990|Nữ|Phường 1, Quận 3, TP Hồ Chí Minh|15042021"
+    assert station.check_text(card).verdict.repeat
+    bad = station.check_manual("Trần Thị Bình", "12")
+    assert bad.verdict.outcome is Outcome.REFUSE and bad.verdict.reasons[0].code == "manual.bad-phone"
+
+
+def test_an_entry_the_disk_refuses_is_kept_and_written_when_space_returns(store, clock):
+    station = station_with(store, clock)
+    station.check_text(VISITOR)
+    pages = store._connection.execute("PRAGMA page_count").fetchone()[0]
+    store._connection.execute(f"PRAGMA max_page_count={pages}")
+    results = []
+    for n in range(2, 200):
+        clock.advance(seconds=1)
+        results.append(station.check_text(VISITOR.replace("162900000000000001", f"1629{n:014d}")))
+        if results[-1].store_problem:
+            break
+    failed = results[-1]
+    assert failed.store_problem and "full" in failed.store_problem
+    assert failed.verdict.outcome is Outcome.ADMIT  # the door still answers
+    assert station.unsaved_count() == 1
+    store._connection.execute("PRAGMA max_page_count=1073741823")
+    clock.advance(seconds=1)
+    station.check_text("https://example.org")
+    assert station.unsaved_count() == 0
+    assert store.get(failed.entry.id) == failed.entry
