@@ -30,6 +30,7 @@ import requests
 
 from kiosk.entry import Entry, format_utc
 from kiosk.settings import Settings
+from kiosk.station_config import META_SERVER_CONFIG, META_SERVER_CONFIG_ETAG
 from kiosk.store import Store, StoreError
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,6 @@ BATCH_SIZE = 500
 WINDOW_BATCHES = 4  # batches read from the queue at once, then sent one after another
 TIMEOUT = (5.0, 30.0)  # seconds to connect, seconds to wait for the answer
 META_LAST_SYNC = "sync.last_success"
-META_CONFIG = "sync.server_config"
-META_CONFIG_ETAG = "sync.server_config_etag"
 RETRYABLE_STATUS = frozenset({408, 429}) | frozenset(range(500, 600))
 
 
@@ -253,7 +252,7 @@ class SyncClient:
     # --- download ----------------------------------------------------------------------------------
 
     def _download_config(self) -> bool:
-        etag = self.store.get_meta(META_CONFIG_ETAG)
+        etag = self.store.get_meta(META_SERVER_CONFIG_ETAG)
         headers = self._headers() | ({"If-None-Match": etag} if etag else {})
         answer = self._request("GET", "/api/v1/station/config", headers=headers)
         if answer.status_code == 304:
@@ -261,8 +260,8 @@ class SyncClient:
         if answer.status_code != 200:
             raise _RoundStopped(_refusal_in_words(answer), _retry_after(answer))
         document = answer.json()
-        self.store.set_meta(META_CONFIG, json.dumps(document, ensure_ascii=False))
-        self.store.set_meta(META_CONFIG_ETAG, answer.headers.get("ETag", ""))
+        self.store.set_meta(META_SERVER_CONFIG, json.dumps(document, ensure_ascii=False))
+        self.store.set_meta(META_SERVER_CONFIG_ETAG, answer.headers.get("ETag", ""))
         if self.on_config:
             self.on_config(document)
         return True

@@ -18,22 +18,16 @@ from typing import Any, Callable, Mapping
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from kiosk.settings import checked_value
 from server.database import writing
 from server.stations import AdminRequestError, StationRecord, utc_now
 from server.tables import station_settings, stations, watch_list
 
 ConfigContributor = Callable[[Connection, StationRecord], Any]
 
-# Settings the server may push, with the type a kiosk expects (capacity may also be null).
-PUSHED_SETTINGS: Mapping[str, type] = {
-    "dedup_minutes": int,
-    "reset_seconds": float,
-    "retention_days": int,
-    "capacity": int,
-    "sound": bool,
-    "language": str,
-    "watch_action": str,
-}
+# Settings the server may push; the station's own (name, camera, server, PIN) stay the station's.
+PUSHED_SETTINGS = ("dedup_minutes", "reset_seconds", "retention_days", "capacity", "sound", "language",
+                   "watch_action")
 WATCH_ACTIONS = ("warn", "refuse")
 
 
@@ -83,11 +77,13 @@ class StationConfigBuilder:
 
 def set_setting(engine: Engine, key: str, value: Any, station_name: str | None = None) -> None:
     """Push a setting to one station or (station_name None) to all; None as value removes it."""
-    expected = PUSHED_SETTINGS.get(key)
-    if expected is None:
+    if key not in PUSHED_SETTINGS:
         raise AdminRequestError(f"{key!r} cannot be set from the server; choose from {', '.join(PUSHED_SETTINGS)}.")
-    if value is not None and not _fits(value, expected):
-        raise AdminRequestError(f"{key} expects a {expected.__name__}, not {value!r}.")
+    if value is not None:
+        try:
+            checked_value(key, value)  # the kiosk's own check, so a pushed value is one the kiosk accepts
+        except ValueError as problem:
+            raise AdminRequestError(f"{key} = {value!r}: {problem}.") from None
     with writing(engine) as conn:
         station_id = _station_id(conn, station_name) if station_name else None
         conn.execute(
@@ -99,14 +95,6 @@ def set_setting(engine: Engine, key: str, value: Any, station_name: str | None =
         )
         if value is not None:
             conn.execute(station_settings.insert().values(station_id=station_id, key=key, value=value))
-
-
-def _fits(value: Any, expected: type) -> bool:
-    if expected is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if expected is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(value, expected)
 
 
 def _station_id(conn: Connection, name: str) -> int:

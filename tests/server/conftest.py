@@ -134,7 +134,7 @@ def fault_proxy() -> Iterator[Callable[[str], FaultProxy]]:
 
 @dataclass
 class Kiosk:
-    """A station's store and settings on disk, as `python -m kiosk --config ...` would find them."""
+    """A station's store and settings on disk, as `python -m kiosk COMMAND --config ...` would find them."""
 
     station: StationLogin
     settings: Settings
@@ -228,13 +228,13 @@ def assert_exactly_once(server_ids: Callable[[str], list[str]]) -> Callable[[Kio
     return check
 
 
-def kiosk_argv(kiosk: Kiosk, *args: str) -> list[str]:
-    return [sys.executable, "-m", "kiosk", "--config", str(kiosk.config_path), *args]
+def kiosk_argv(kiosk: Kiosk, command: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", "kiosk", command, "--config", str(kiosk.config_path), *args]
 
 
 @pytest.fixture
 def kiosk_command() -> Callable[..., subprocess.CompletedProcess]:
-    """Run `python -m kiosk --config ... <args>` in the repository as a separate process, to its end."""
+    """Run `python -m kiosk COMMAND --config ... <args>` in the repository as a separate process, to its end."""
 
     def run(kiosk: Kiosk, *args: str, **popen: Any) -> subprocess.CompletedProcess:
         return subprocess.run(kiosk_argv(kiosk, *args), cwd=REPO, capture_output=True, text=True, timeout=120,
@@ -245,7 +245,7 @@ def kiosk_command() -> Callable[..., subprocess.CompletedProcess]:
 
 @pytest.fixture
 def start_kiosk() -> Iterator[Callable[..., subprocess.Popen]]:
-    """Start `python -m kiosk --config ... <args>` and return at once; killed at the end if still running."""
+    """Start `python -m kiosk COMMAND --config ... <args>` and return at once; killed at the end if still running."""
     started: list[subprocess.Popen] = []
 
     def start(kiosk: Kiosk, *args: str) -> subprocess.Popen:
