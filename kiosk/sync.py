@@ -22,7 +22,7 @@ import random
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from enum import Enum
 from typing import Any, Callable
 
@@ -83,7 +83,7 @@ class SyncStatus:
     last_sync: datetime | None
     last_error: str | None
 
-    def text(self, lang: str = "vi", zone: Any = None) -> str:
+    def text(self, lang: str = "vi", zone: tzinfo | None = None) -> str:
         """'online', 'offline — 37 waiting — last sync 08:12' (or the same in Vietnamese)."""
         vi = lang != "en"
         vi_head, en_head = _HEADS[self.state]

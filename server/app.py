@@ -27,7 +27,7 @@ def create_app(
     *,
     limits: Limits = Limits(),
     routers: Sequence[APIRouter] = (),
-    config_contributors: Mapping[str, ConfigContributor] = {},
+    config_contributors: Mapping[str, ConfigContributor] | None = None,
     zone: ZoneInfo | None = None,
 ) -> FastAPI:
     """The server on an engine whose schema is migrated (see server.database.migrate)."""
@@ -35,7 +35,7 @@ def create_app(
     app.state.engine = engine
     app.state.limits = limits
     app.state.zone = zone or ZoneInfo(os.environ.get(TIMEZONE_ENV, DEFAULT_TIMEZONE))
-    app.state.config_builder = StationConfigBuilder({**DEFAULT_CONTRIBUTORS, **config_contributors})
+    app.state.config_builder = StationConfigBuilder({**DEFAULT_CONTRIBUTORS, **(config_contributors or {})})
     install_error_handlers(app)
     install_request_log(app)
     for router in (api.router, api.health_router, dashboard.router, *routers):

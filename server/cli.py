@@ -9,6 +9,7 @@ import os
 import sys
 from typing import Sequence
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from server.access_log import configure_logging
@@ -85,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _serve(_engine, url: str, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _serve(_engine: Engine, url: str, args: argparse.Namespace) -> int:
     import uvicorn
 
     configure_logging(args.log_level)
@@ -96,14 +97,14 @@ def _serve(_engine, url: str, args: argparse.Namespace) -> int:  # type: ignore[
     return 0
 
 
-def _station_add(engine, _url: str, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _station_add(engine: Engine, _url: str, args: argparse.Namespace) -> int:
     station, token = add_station(engine, args.name, args.location)
     print(f"Station {station.name!r} added. Its token (shown only now, store it in the kiosk's settings):")
     print(token)
     return 0
 
 
-def _station_list(engine, _url: str, _args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _station_list(engine: Engine, _url: str, _args: argparse.Namespace) -> int:
     with engine.connect() as conn:
         for s in list_stations(conn):
             state = "revoked" if s.revoked else "active"
@@ -112,20 +113,20 @@ def _station_list(engine, _url: str, _args: argparse.Namespace) -> int:  # type:
     return 0
 
 
-def _station_revoke(engine, _url: str, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _station_revoke(engine: Engine, _url: str, args: argparse.Namespace) -> int:
     revoke_station(engine, args.name)
     print(f"Station {args.name!r} revoked.")
     return 0
 
 
-def _admin_add(engine, _url: str, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _admin_add(engine: Engine, _url: str, args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
     add_admin(engine, args.username, password)
     print(f"Administrator {args.username!r} can log in to the dashboard.")
     return 0
 
 
-def _setting(engine, _url: str, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _setting(engine: Engine, _url: str, args: argparse.Namespace) -> int:
     try:
         value = json.loads(args.value)
     except json.JSONDecodeError:
@@ -135,13 +136,13 @@ def _setting(engine, _url: str, args: argparse.Namespace) -> int:  # type: ignor
     return 0
 
 
-def _watch_add(engine, _url: str, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _watch_add(engine: Engine, _url: str, args: argparse.Namespace) -> int:
     watch(engine, args.person_key, args.action, args.note)
     print("Added to the watch list.")
     return 0
 
 
-def _watch_remove(engine, _url: str, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def _watch_remove(engine: Engine, _url: str, args: argparse.Namespace) -> int:
     unwatch(engine, args.person_key)
     print("Removed from the watch list.")
     return 0

@@ -2,7 +2,8 @@
 
 The same SQLAlchemy Core code runs on both. SQLite (the embedded default) gets WAL, full fsync on commit
 (an entry the server confirmed must survive a power cut) and `BEGIN IMMEDIATE` for writing transactions,
-so two writers queue on the busy timeout instead of failing with "database is locked".
+so two writers queue on the busy timeout instead of failing with "database is locked". Engines hide
+statement parameters in error messages, which would otherwise carry personal data into the logs.
 """
 
 from __future__ import annotations
@@ -45,11 +46,11 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(normalise_url(url))
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
-    return sa.create_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return sa.create_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
 
 
 def _sqlite_engine(url: sa.URL) -> Engine:
-    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
 
     @sa.event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
