@@ -331,15 +331,20 @@ class Backoff:
 
 
 class SyncWorker:
-    """Runs sync rounds on a background thread: after `wake()` (a new entry), or every `interval` seconds.
+    """Runs sync rounds on a background thread: after `wake()` (call it when an entry is stored), or every
+    `interval` seconds.
 
-    After a failed round it waits out the back-off even if woken, so a kiosk whose server is down does not
-    hammer it with every scan. `status()` is cheap and safe to call from the window's thread.
+    After a round it lets `min_gap` seconds pass before the next one even if woken, so a morning rush of
+    scans goes up as a few batches rather than a request per scan. After a failed round it waits out the
+    back-off even if woken, so a kiosk whose server is down does not hammer it with every scan. `status()`
+    is cheap and safe to call from the window's thread.
     """
 
-    def __init__(self, client: SyncClient, interval: float = 60.0, backoff: Backoff = Backoff()) -> None:
+    def __init__(self, client: SyncClient, interval: float = 60.0, min_gap: float = 10.0,
+                 backoff: Backoff = Backoff()) -> None:
         self.client = client
         self.interval = interval
+        self.min_gap = min_gap
         self.backoff = backoff
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -382,7 +387,8 @@ class SyncWorker:
             report = self.client.run_once()
             self._record(report)
             if report.ok:
-                self._wake.wait(self.interval)
+                self._stop.wait(self.min_gap)
+                self._wake.wait(max(0.0, self.interval - self.min_gap))
             else:
                 self._stop.wait(self.backoff.delay(self._failures, report.retry_after))
 

@@ -7,6 +7,7 @@ health checks pass through untouched.
   "429"      answer 429 with Retry-After: 7 without forwarding
   "slow"     forward, then hold the answer longer than the kiosk waits (the server has committed)
   "kill"     forward, then call `on_kill` (the test kills the server) before the answer comes back
+  "hold"     forward, set `holding`, and keep the answer until `release()`
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class FaultProxy:
         self._faults: list[str | None] = []
         self._lock = threading.Lock()
         self._release = threading.Event()
+        self.holding = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -43,6 +45,9 @@ class FaultProxy:
         self._release.set()
         self._server.shutdown()
         self._server.server_close()
+
+    def release(self) -> None:
+        self._release.set()
 
     def plan(self, *faults: str | None) -> None:
         """The next uploads' faults in order; None lets one through untouched."""
@@ -104,6 +109,9 @@ def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                 return
             if fault == "slow":
                 proxy._release.wait(proxy.slow_seconds)
+            if fault == "hold":
+                proxy.holding.set()
+                proxy._release.wait(60)
             self._answer(status, answer_headers, answer)
 
         def _answer(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:

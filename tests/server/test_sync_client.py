@@ -112,7 +112,7 @@ def test_clock_skew_is_recorded_never_corrected(server, engine, make_kiosk, serv
 
 def test_the_worker_syncs_in_the_background_and_reports_its_status(server, make_kiosk, assert_exactly_once):
     kiosk = make_kiosk(server.url, entries=0)
-    worker = SyncWorker(SyncClient(kiosk.store, kiosk.settings), interval=3600)
+    worker = SyncWorker(SyncClient(kiosk.store, kiosk.settings), interval=3600, min_gap=0)
     assert worker.status().state is SyncState.NEVER
     worker.start()
     try:

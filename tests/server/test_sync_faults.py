@@ -5,6 +5,8 @@ After each fault the server holds exactly the kiosk's entries, each once, and th
 
 from __future__ import annotations
 
+import threading
+
 from factories import make_entry
 from kiosk.store import Store
 from kiosk.sync import SyncClient
@@ -61,6 +63,26 @@ def test_500s_429s_and_slow_answers_keep_entries_until_confirmed(server, fault_p
     assert all(r.rejected == 0 for r in rounds) and kiosk.store.rejected() == []
     assert finished.duplicate == BATCH  # the slow answer's batch had been stored: not stored again
     assert failed[-1].accepted == BATCH
+    assert_exactly_once(kiosk)
+
+
+def test_the_door_keeps_writing_while_a_batch_is_on_the_wire(server, fault_proxy, make_kiosk,
+                                                             assert_exactly_once):
+    proxy = fault_proxy(server.url)
+    kiosk = make_kiosk(proxy.url, entries=10)
+    proxy.plan("hold")
+    round_in_progress = threading.Thread(target=SyncClient(kiosk.store, kiosk.settings).run_once)
+    round_in_progress.start()
+    assert proxy.holding.wait(30), "the batch never reached the server"
+
+    kiosk.store.add(make_entry(11, station=kiosk.station.name))  # a scan at the door meanwhile
+    waiting_during_upload = kiosk.store.pending_count()
+    still_on_the_wire = round_in_progress.is_alive()
+    proxy.release()
+    round_in_progress.join(30)
+    SyncClient(kiosk.store, kiosk.settings).run_once()
+
+    assert still_on_the_wire and waiting_during_upload == 11
     assert_exactly_once(kiosk)
 
 
