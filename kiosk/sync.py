@@ -211,7 +211,7 @@ class SyncClient:
                        size: int) -> int:
         """Settle a batch by the server's answer; returns the size for the next batch."""
         if answer.status_code == 200:
-            self._settle(batch, answer.json()["results"], counts)
+            self._settle(batch, _results(answer), counts)
             return self.batch_size
         if answer.status_code == 403 and _error(answer).get("entries"):
             self._reject_foreign(batch, _error(answer), counts)
@@ -259,7 +259,7 @@ class SyncClient:
             return False
         if answer.status_code != 200:
             raise _RoundStopped(_refusal_in_words(answer), _retry_after(answer))
-        document = answer.json()
+        document = _json_object(answer)
         self.store.set_meta(META_SERVER_CONFIG, json.dumps(document, ensure_ascii=False))
         self.store.set_meta(META_SERVER_CONFIG_ETAG, answer.headers.get("ETag", ""))
         if self.on_config:
@@ -289,6 +289,26 @@ class SyncClient:
             raise _RoundStopped(f"Cannot reach the server at {self.settings.server_url}.") from None
         except requests.exceptions.RequestException as problem:
             raise _RoundStopped(f"Cannot talk to the server: {problem}") from None
+
+
+def _json_object(answer: requests.Response) -> dict[str, Any]:
+    """The answer's JSON object; anything else (a captive portal's login page, a proxy's error page) stops
+    the round with the entries kept."""
+    try:
+        document = answer.json()
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        raise _RoundStopped(f"The answer from {answer.url} is not from a check-in server (a network login "
+                            "page or a proxy in the way?); the entries stay queued.")
+    return document
+
+
+def _results(answer: requests.Response) -> list[dict[str, Any]]:
+    results = _json_object(answer).get("results")
+    if not isinstance(results, list) or not all(isinstance(result, dict) for result in results):
+        raise _RoundStopped("The server's answer has no per-entry results; the entries stay queued.")
+    return results
 
 
 def _error(answer: requests.Response) -> dict[str, Any]:
@@ -384,7 +404,11 @@ class SyncWorker:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()  # a wake-up during the round asks for another round right after it
-            report = self.client.run_once()
+            try:
+                report = self.client.run_once()
+            except Exception as bug:  # noqa: BLE001 - a bug must not end syncing for good; it is logged in full
+                log.exception("sync round failed")
+                report = SyncReport(error=f"Sync failed unexpectedly ({type(bug).__name__}); it will be retried.")
             self._record(report)
             if report.ok:
                 self._stop.wait(self.min_gap)

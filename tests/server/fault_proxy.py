@@ -7,6 +7,7 @@ health checks pass through untouched.
   "429"      answer 429 with Retry-After: 7 without forwarding
   "slow"     forward, then hold the answer longer than the kiosk waits (the server has committed)
   "kill"     forward, then call `on_kill` (the test kills the server) before the answer comes back
+  "portal"   answer 200 with an HTML login page without forwarding, as a captive portal does
   "hold"     forward, set `holding`, and keep the answer until `release()`
 """
 
@@ -94,6 +95,9 @@ def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
         def _relay(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             fault = proxy.next_fault(self.path)
+            if fault == "portal":
+                self._answer(200, [("Content-Type", "text/html")], b"<html><form>Wi-Fi login</form></html>")
+                return
             if fault in ("500", "429"):
                 retry = [("Retry-After", "7")] if fault == "429" else []
                 self._answer(int(fault), [("Content-Type", "application/json"), *retry], b'{"error": {}}')

@@ -66,6 +66,22 @@ def test_500s_429s_and_slow_answers_keep_entries_until_confirmed(server, fault_p
     assert_exactly_once(kiosk)
 
 
+def test_a_network_login_page_answering_in_the_servers_place_loses_nothing(server, fault_proxy, make_kiosk,
+                                                                           assert_exactly_once):
+    proxy = fault_proxy(server.url)
+    kiosk = make_kiosk(proxy.url, entries=BATCH)
+    client = SyncClient(kiosk.store, kiosk.settings, batch_size=BATCH)
+    proxy.plan("portal")
+
+    intercepted = client.run_once()
+    through = client.run_once()
+
+    assert not intercepted.ok and "not from a check-in server" in intercepted.error
+    assert intercepted.waiting == BATCH and kiosk.store.rejected() == []
+    assert through.ok and through.accepted == BATCH
+    assert_exactly_once(kiosk)
+
+
 def test_the_door_keeps_writing_while_a_batch_is_on_the_wire(server, fault_proxy, make_kiosk,
                                                              assert_exactly_once):
     proxy = fault_proxy(server.url)
