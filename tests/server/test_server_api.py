@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
+import sys
 import uuid
 from datetime import datetime, timezone
 
@@ -185,3 +187,25 @@ def test_logs_are_json_lines_without_personal_data(server, new_station):
     text = server.log_path.read_text()
     for personal in ("NGUYEN", "0912345678", entry.person_key, "1990-01-31", str(uuid.UUID(entry.id))):
         assert personal not in text
+
+
+@pytest.mark.filterwarnings("ignore:Using .httpx. with .starlette.testclient.")
+def test_an_unreachable_database_answers_503_in_json_and_the_command_line_says_so(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from processes import REPO, free_port
+    from server.app import create_app
+    from server.database import make_engine
+
+    gone = f"postgresql://postgres@127.0.0.1:{free_port()}/test"
+    with TestClient(create_app(make_engine(gone)), raise_server_exceptions=False) as client:
+        upload = client.post("/api/v1/entries", json={"entries": []}, headers={"Authorization": "Bearer kst_x"})
+        health = client.get("/healthz")
+    serve = subprocess.run([sys.executable, "-m", "server", "--db", gone, "serve"], cwd=REPO,
+                           capture_output=True, text=True, timeout=60)
+
+    assert upload.status_code == 503 and upload.json()["error"]["code"] == "database_unavailable"
+    assert upload.headers["Retry-After"] == "5"
+    assert health.status_code == 503
+    assert serve.returncode == 1 and serve.stderr.startswith("kiosk-server: cannot use the database")
+    assert "Traceback" not in serve.stderr
