@@ -214,7 +214,10 @@ class SyncClient:
             self._settle(batch, _results(answer), counts)
             return self.batch_size
         if answer.status_code == 403 and _error(answer).get("entries"):
-            self._reject_foreign(batch, _error(answer), counts)
+            rest = self._reject_foreign(batch, _error(answer), counts)
+            if rest:  # nothing of the batch was stored: send the station's own entries again, now
+                upload = self._upload_request(rest)
+                return self._handle_answer(rest, self._request("POST", "/api/v1/entries", **upload), counts, size)
             return size
         if answer.status_code in (413, 422) and len(batch) > 1:
             return max(1, len(batch) // 2)  # halve until the entry at fault is alone
@@ -237,12 +240,15 @@ class SyncClient:
         if not confirmed and not any(by_id.get(e.id, {}).get("status") == "rejected" for e in batch):
             raise _RoundStopped("The server's answer did not mention the entries sent; they stay queued.")
 
-    def _reject_foreign(self, batch: list[Entry], error: dict[str, Any], counts: dict[str, int]) -> None:
-        foreign = [entry for entry in batch if entry.id in set(error["entries"])]
+    def _reject_foreign(self, batch: list[Entry], error: dict[str, Any], counts: dict[str, int]) -> list[Entry]:
+        """Reject the entries the server says are another station's; returns the rest of the batch."""
+        named = set(error["entries"])
+        foreign = [entry for entry in batch if entry.id in named]
         if not foreign:
             raise _RoundStopped(f"The server refused the batch: {error.get('message', 'HTTP 403')}")
         for entry in foreign:
             self._reject(entry, f"belongs to another station: {error.get('message', '')}", counts)
+        return [entry for entry in batch if entry.id not in named]
 
     def _reject(self, entry: Entry, reason: str, counts: dict[str, int]) -> None:
         log.warning("entry %s refused by the server: %s", entry.id, reason)

@@ -55,9 +55,11 @@ def test_entries_refused_for_good_move_to_the_rejected_table_with_the_reason(ser
     foreign = make_entry(11, station="Cổng của trạm khác")
     kiosk.store.add_many([nameless, foreign])
 
+    kiosk.store.add(make_entry(12, station=kiosk.station.name))  # shares a batch with the foreign one
+
     report = SyncClient(kiosk.store, kiosk.settings, batch_size=2).run_once()
 
-    assert report.ok and report.accepted == 3 and report.rejected == 2 and report.waiting == 0
+    assert report.ok and report.accepted == 4 and report.rejected == 2 and report.waiting == 0
     reasons = {item.entry.id: item.reason for item in kiosk.store.rejected()}
     assert "person_key" in reasons[nameless.id]
     assert "another station" in reasons[foreign.id]
