@@ -1,9 +1,10 @@
-"""The application factory. Other packages extend the server by passing routers and config contributors."""
+"""The application factory. Other packages extend the server with routers (their own endpoints) and config
+contributors (their parts of the document each kiosk downloads), passed to `create_app`."""
 
 from __future__ import annotations
 
 import os
-from typing import Mapping, Sequence
+from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI
@@ -27,7 +28,7 @@ def create_app(
     *,
     limits: Limits = Limits(),
     routers: Sequence[APIRouter] = (),
-    config_contributors: Mapping[str, ConfigContributor] | None = None,
+    config_contributors: Sequence[ConfigContributor] = (),
     zone: ZoneInfo | None = None,
 ) -> FastAPI:
     """The server on an engine whose schema is migrated (see server.database.migrate)."""
@@ -35,7 +36,7 @@ def create_app(
     app.state.engine = engine
     app.state.limits = limits
     app.state.zone = zone or ZoneInfo(os.environ.get(TIMEZONE_ENV, DEFAULT_TIMEZONE))
-    app.state.config_builder = StationConfigBuilder({**DEFAULT_CONTRIBUTORS, **(config_contributors or {})})
+    app.state.config_builder = StationConfigBuilder([*DEFAULT_CONTRIBUTORS, *config_contributors])
     install_error_handlers(app)
     install_request_log(app)
     for router in (api.router, api.health_router, dashboard.router, *routers):

@@ -1,9 +1,9 @@
 """What a kiosk downloads: its settings, the watch list and (from other packages) key material.
 
-The document is assembled from named contributors, each a function of (connection, station) returning a
-JSON value, so another package adds its part (e.g. a key set) without touching this module:
+The document is assembled from contributors, each a function of (connection, station) returning some of
+the document's top-level parts, so another package adds its parts without touching this module:
 
-    create_app(url, config_contributors={"declaration_keys": key_set_for})
+    create_app(engine, config_contributors=[lambda conn, station: fragment(station=station.name)])
 
 Its ETag is a hash of the canonical JSON, so any change anywhere in it changes the tag.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -23,7 +23,7 @@ from server.database import writing
 from server.stations import AdminRequestError, StationRecord, utc_now
 from server.tables import station_settings, stations, watch_list
 
-ConfigContributor = Callable[[Connection, StationRecord], Any]
+ConfigContributor = Callable[[Connection, StationRecord], Mapping[str, Any]]
 
 # Settings the server may push; the station's own (name, camera, server, PIN) stay the station's.
 PUSHED_SETTINGS = ("dedup_minutes", "reset_seconds", "retention_days", "capacity", "sound", "language",
@@ -37,40 +37,41 @@ class ConfigDocument:
     etag: str
 
 
-def station_identity(_conn: Connection, station: StationRecord) -> dict[str, str]:
-    return {"name": station.name, "location": station.location}
+def station_identity(_conn: Connection, station: StationRecord) -> dict[str, Any]:
+    return {"station": {"name": station.name, "location": station.location}}
 
 
 def settings_for(conn: Connection, station: StationRecord) -> dict[str, Any]:
-    """Defaults for every station, overridden by the station's own rows."""
+    """Settings: defaults for every station, overridden by the station's own rows."""
     rows = conn.execute(
         sa.select(station_settings.c.station_id, station_settings.c.key, station_settings.c.value)
         .where(sa.or_(station_settings.c.station_id.is_(None), station_settings.c.station_id == station.id))
         .order_by(station_settings.c.station_id.is_not(None), station_settings.c.key)
     )
-    return {row.key: row.value for row in rows}
+    return {"settings": {row.key: row.value for row in rows}}
 
 
-def watch_list_for(conn: Connection, _station: StationRecord) -> list[dict[str, str]]:
+def watch_list_for(conn: Connection, _station: StationRecord) -> dict[str, Any]:
     rows = conn.execute(
         sa.select(watch_list.c.person_key, watch_list.c.action, watch_list.c.note).order_by(watch_list.c.person_key)
     )
-    return [{"person_key": r.person_key, "action": r.action, "note": r.note} for r in rows]
+    return {"watch_list": [{"person_key": r.person_key, "action": r.action, "note": r.note} for r in rows]}
 
 
-DEFAULT_CONTRIBUTORS: Mapping[str, ConfigContributor] = {
-    "station": station_identity,
-    "settings": settings_for,
-    "watch_list": watch_list_for,
-}
+DEFAULT_CONTRIBUTORS: tuple[ConfigContributor, ...] = (station_identity, settings_for, watch_list_for)
 
 
 class StationConfigBuilder:
-    def __init__(self, contributors: Mapping[str, ConfigContributor]) -> None:
-        self.contributors = dict(contributors)
+    def __init__(self, contributors: Sequence[ConfigContributor]) -> None:
+        self.contributors = tuple(contributors)
 
     def build(self, conn: Connection, station: StationRecord) -> ConfigDocument:
-        document = {"version": 1} | {name: part(conn, station) for name, part in self.contributors.items()}
+        document: dict[str, Any] = {"version": 1}
+        for contributor in self.contributors:
+            for name, part in contributor(conn, station).items():
+                if name in document:
+                    raise ValueError(f"two contributors to the station config both give {name!r}")
+                document[name] = part
         body = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
         return ConfigDocument(body=body, etag='"' + hashlib.sha256(body).hexdigest()[:32] + '"')
 

@@ -209,3 +209,16 @@ def test_an_unreachable_database_answers_503_in_json_and_the_command_line_says_s
     assert health.status_code == 503
     assert serve.returncode == 1 and serve.stderr.startswith("kiosk-server: cannot use the database")
     assert "Traceback" not in serve.stderr
+
+
+def test_other_packages_add_parts_to_the_station_config(engine, new_station):
+    from server.app import create_app
+    from server.stations import station_for_token
+
+    station = new_station()
+    app = create_app(engine, config_contributors=[lambda conn, s: {"declaration_keys": [{"kid": s.name}]}])
+    with engine.connect() as conn:
+        document = json.loads(app.state.config_builder.build(conn, station_for_token(conn, station.token)).body)
+
+    assert document["declaration_keys"] == [{"kid": station.name}]
+    assert {"station", "settings", "watch_list"} <= set(document)
