@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+import signal
 from dataclasses import replace
 
 import pytest
@@ -217,3 +218,17 @@ def _self_signed_certificate(folder) -> tuple:
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return cert_path, key_path
+
+
+def test_kiosk_sync_without_once_keeps_syncing_until_interrupted(server, make_kiosk, start_kiosk,
+                                                                  assert_exactly_once):
+    kiosk = make_kiosk(server.url, entries=25)
+    syncing = start_kiosk(kiosk, "sync", "--interval", "3600")
+
+    first_status = syncing.stdout.readline()  # printed when the first round is over
+    syncing.send_signal(signal.SIGINT)
+    syncing.communicate(timeout=30)
+
+    assert first_status.strip() == "trực tuyến"
+    assert syncing.returncode == 0
+    assert_exactly_once(kiosk)
