@@ -253,8 +253,12 @@ class DoorScreen:
             text = _text("sync_connecting", "Đang kết nối máy chủ…", "Connecting to the server…")
         elif sync.kind is SyncKind.OFFLINE:
             entries = "entry" if sync.waiting == 1 else "entries"
-            text = _text("sync_offline", f"Ngoại tuyến — {sync.waiting} lượt đang chờ gửi",
-                         f"offline — {sync.waiting} {entries} waiting")
+            vi = f"Ngoại tuyến — {sync.waiting} lượt đang chờ gửi"
+            en = f"offline — {sync.waiting} {entries} waiting"
+            if sync.last_sync is not None:
+                hhmm = self._to_local(sync.last_sync).strftime("%H:%M")
+                vi, en = f"{vi} — đồng bộ lần cuối {hhmm}", f"{en} — last sync {hhmm}"
+            text = _text("sync_offline", vi, en)
         elif sync.last_sync is None:
             text = _text("sync_online", "Trực tuyến", "online")
         else:

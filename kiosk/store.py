@@ -160,6 +160,16 @@ class Store:
                 self._db["entries"].insert(_row(entry))
         self._run(insert)
 
+    def add_many(self, entries: Iterable[Entry]) -> int:
+        """Add entries in one transaction, all or none (imports, and filling queues in tests and benchmarks)."""
+        rows = [_row(entry) for entry in entries]
+
+        def insert() -> None:
+            with self._transaction():
+                self._db["entries"].insert_all(rows)
+        self._run(insert)
+        return len(rows)
+
     def get(self, entry_id: str) -> Entry | None:
         rows = self._query("SELECT * FROM entries WHERE id = ?", [entry_id])
         return rows[0] if rows else None

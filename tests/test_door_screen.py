@@ -140,6 +140,9 @@ def test_status_line_shows_counts_capacity_and_sync() -> None:
     assert door.status().sync == "Đang kết nối máy chủ…"
     door.sync = SyncState(SyncKind.ONLINE, last_sync=T0)
     assert door.status().sync == "Trực tuyến — đồng bộ lúc 08:15"
+    door.sync = SyncState(SyncKind.OFFLINE, waiting=1, last_sync=T0)
+    door.language = "en"
+    assert door.status().sync == "offline — 1 entry waiting — last sync 08:15" and not door.status().sync_ok
 
 
 @pytest.mark.parametrize("look", LOOKS, ids=lambda look: look.name)

@@ -136,7 +136,8 @@ def _watch(out: Path, settings: Settings, store: Store, settings_file: Path, cli
         window.grab().save(str(shots[name]))
         if name == "ready":
             # Now make the server unreachable: the next screen is the offline notice.
-            window.apply_settings(window.settings.replace(server_url=f"http://127.0.0.1:{closed_port()}"))
+            window.apply_settings(window.settings.replace(server_url=f"http://127.0.0.1:{closed_port()}",
+                                                          server_token="selftest"))
         if set(EXPECTED) <= set(shots):
             QTimer.singleShot(0, app.quit)
 

@@ -1,67 +1,63 @@
-"""What the status line says about the central server, whatever does the syncing.
+"""The window's link to the central server: runs `kiosk.sync.SyncWorker` on its own thread and turns its
+status into what the status line shows.
 
-With no server URL the answer is "not configured". Otherwise a thread of its own checks every
-`probe_seconds` whether the server accepts a connection, so that a slow network never holds up the
-door's thread; `state()` only reads the last answer. The number of entries waiting comes from the store.
+Nothing here blocks: rounds run on the worker's thread, `wake()` only sets an event, `close()` does not
+wait for a request on the wire (the worker's thread is a daemon; what it had not sent stays queued).
+`state()` reads the store (entries waiting, last sync), so the window calls it on its door thread.
 """
 
 from __future__ import annotations
 
-import socket
 import threading
-from datetime import datetime, timezone
 from typing import Callable
-from urllib.parse import urlsplit
 
 from kiosk.door_screen import SyncKind, SyncState
 from kiosk.settings import Settings
+from kiosk.store import Store
+from kiosk.sync import SyncClient, SyncWorker
+from kiosk.sync import SyncState as RoundState
+
+_KINDS = {
+    RoundState.UNCONFIGURED: SyncKind.NOT_CONFIGURED,
+    RoundState.NEVER: SyncKind.CONNECTING,
+    RoundState.ONLINE: SyncKind.ONLINE,
+    RoundState.OFFLINE: SyncKind.OFFLINE,
+}
 
 
 class SyncLink:
-    """`on_change` is called (from the link's thread) whenever the answer changes."""
+    """`on_round` is called after every sync round and `on_config` when the server sent a new station
+    config; both from the sync thread, so they should only post to the window (emit a signal)."""
 
-    def __init__(self, settings: Settings, on_change: Callable[[], None] = lambda: None,
-                 probe_seconds: float = 10.0, timeout: float = 3.0) -> None:
-        self._url = settings.server_url.strip()
-        self._on_change = on_change
-        self._probe_seconds = probe_seconds
-        self._timeout = timeout
-        self._lock = threading.Lock()
-        self._kind = SyncKind.CONNECTING if self._url else SyncKind.NOT_CONFIGURED
-        self._last_seen: datetime | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        if self._url:
-            self._thread = threading.Thread(target=self._watch, name="sync-link", daemon=True)
-            self._thread.start()
+    def __init__(self, settings: Settings, store: Store, on_round: Callable[[], None],
+                 on_config: Callable[[], None]) -> None:
+        client = SyncClient(store, settings, on_config=lambda _document: on_config())
+        self._worker = SyncWorker(client)
+        self._on_round = on_round
+        self._closed = threading.Event()
+        if client.configured:
+            self._worker.start()
+            threading.Thread(target=self._announce_rounds, name="sync-rounds", daemon=True).start()
 
-    def state(self, pending: int) -> SyncState:
-        """Cheap: safe to call from any thread, at any rate."""
-        with self._lock:
-            return SyncState(self._kind, waiting=pending, last_sync=self._last_seen)
+    def state(self) -> SyncState:
+        status = self._worker.status()
+        return SyncState(_KINDS[status.state], waiting=status.waiting, last_sync=status.last_sync)
+
+    def wake(self) -> None:
+        """A new entry is waiting: sync soon (the worker spaces its rounds out itself)."""
+        self._worker.wake()
 
     def close(self) -> None:
-        self._stop.set()
+        self._closed.set()
+        self._worker.stop(timeout=0)
 
-    def _watch(self) -> None:
-        while not self._stop.is_set():
-            reachable = self._probe()
-            kind = SyncKind.ONLINE if reachable else SyncKind.OFFLINE
-            with self._lock:
-                changed, self._kind = kind is not self._kind, kind
-                if reachable:
-                    self._last_seen = datetime.now(timezone.utc)
-            if changed:
-                self._on_change()
-            self._stop.wait(self._probe_seconds)
-
-    def _probe(self) -> bool:
-        parts = urlsplit(self._url)
-        if not parts.hostname:
-            return False
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-            with socket.create_connection((parts.hostname, port), timeout=self._timeout):
-                return True
-        except (OSError, ValueError):  # ValueError: a port out of range in the URL
-            return False
+    def _announce_rounds(self) -> None:
+        seen = 0
+        while not self._closed.is_set():
+            with self._worker.round_done:
+                self._worker.round_done.wait_for(lambda: self._worker.rounds > seen or self._closed.is_set(),
+                                                 timeout=1.0)
+                rounds = self._worker.rounds
+            if rounds > seen and not self._closed.is_set():
+                seen = rounds
+                self._on_round()

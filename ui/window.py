@@ -51,6 +51,7 @@ class KioskWindow(QMainWindow):
     _check_manual = Signal(object)
     _refresh = Signal()
     _reconfigure = Signal(object, object)
+    _load_config = Signal()
 
     def __init__(self, settings: Settings, store: Store, make_loop: LoopFactory, languages: Languages,
                  settings_file: Path | None = None, kiosk_mode: bool = True) -> None:
@@ -101,8 +102,7 @@ class KioskWindow(QMainWindow):
         self._refresh_timer = QTimer(self, interval=REFRESH_MS)
         self._refresh_timer.timeout.connect(self._refresh)
 
-        # A change of the server's reachability is shown at once, not at the next refresh.
-        self.sync_link = SyncLink(settings, on_change=self._refresh.emit)
+        self.sync_link = self._link(settings)
         self.door_worker = DoorWorker(self.station, self.sync_link.state)
         self.door_worker.result.connect(self.show_result)
         self.door_worker.counts.connect(self.show_counts)
@@ -111,7 +111,8 @@ class KioskWindow(QMainWindow):
         self._check_manual.connect(self.door_worker.check_manual)
         self._refresh.connect(self.door_worker.refresh)
         self._reconfigure.connect(self.door_worker.reconfigure)
-        self.door_thread = start_in_thread(self.door_worker, "door", run=self.door_worker.start_up)
+        self._load_config.connect(self.door_worker.load_config)
+        self.door_thread = start_in_thread(self.door_worker, "door", run=self.door_worker.load_config)
 
         self.camera_worker: CameraWorker | None = None
         self.camera_thread = None
@@ -150,6 +151,8 @@ class KioskWindow(QMainWindow):
         self.sounds.play(look.sound)
         self._render()
         self._arm_reset()
+        if result.entry is not None:
+            self.sync_link.wake()
         self._refresh.emit()  # camera scans do not pass the door thread: ask it for the new counts
         self.verdict_shown.emit(result)
 
@@ -237,7 +240,7 @@ class KioskWindow(QMainWindow):
         self.door.station = _station_label(settings)
         # On the door thread: the station's lock may be held by a scan waiting for a busy disk.
         self.sync_link.close()
-        self.sync_link = SyncLink(settings, on_change=self._refresh.emit)
+        self.sync_link = self._link(settings)
         self._reconfigure.emit(settings, self.sync_link.state)
         if settings.language != self._languages.current:
             self.set_language(settings.language)
@@ -246,6 +249,11 @@ class KioskWindow(QMainWindow):
             self.stop_camera()
             self.start_camera()
         self._render()
+
+    def _link(self, settings: Settings) -> SyncLink:
+        # Both callbacks come from the sync thread: they only post to the door thread. A finished round
+        # is shown at once, not at the next refresh.
+        return SyncLink(settings, self.store, on_round=self._refresh.emit, on_config=self._load_config.emit)
 
     def leave_kiosk_mode(self) -> None:
         self._kiosk_mode = False

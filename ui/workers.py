@@ -121,19 +121,22 @@ class DoorWorker(QObject):
     purged = Signal(int)
     failed = Signal(str)
 
-    def __init__(self, station: Station, sync_state: Callable[[int], SyncState]) -> None:
+    def __init__(self, station: Station, sync_state: Callable[[], SyncState]) -> None:
         super().__init__()
         self.station = station
         self._sync_state = sync_state
 
     @Slot()
-    def start_up(self) -> None:
-        """First job on the door thread: what the server last pushed, then the counts and sync state."""
-        self.station.reconfigure(load_station_config(self.station.store, self.station.settings))
+    def load_config(self) -> None:
+        """What the server pushed last (read at start and after each new push), then counts and sync state."""
+        try:
+            self.station.reconfigure(load_station_config(self.station.store, self.station.settings))
+        except KioskError as error:
+            log.error("station config not read: %s", error)
         self.refresh()
 
     @Slot(object, object)
-    def reconfigure(self, settings: Settings, sync_state: Callable[[int], SyncState]) -> None:
+    def reconfigure(self, settings: Settings, sync_state: Callable[[], SyncState]) -> None:
         """New local settings (the server's overrides still apply on top)."""
         self.station.reconfigure(self.station.config, settings)
         self._sync_state = sync_state
@@ -151,7 +154,7 @@ class DoorWorker(QObject):
     def refresh(self) -> None:
         try:
             self.counts.emit(self.station.counts())
-            self.sync.emit(self._sync_state(self.station.store.pending_count()))
+            self.sync.emit(self._sync_state())
         except KioskError as error:  # the status line keeps its last numbers; scanning goes on
             log.error("counts not refreshed: %s", error)
 

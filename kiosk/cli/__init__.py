@@ -9,10 +9,10 @@ import argparse
 import logging
 import sys
 
-from kiosk.cli import export, inspect, log, purge, run, scan, selftest, trust
+from kiosk.cli import export, inspect, log, purge, run, scan, selftest, sync, trust
 from kiosk.errors import KioskError
 
-COMMANDS = (run, scan, inspect, log, export, purge, trust, selftest)
+COMMANDS = (run, scan, inspect, log, export, purge, trust, sync, selftest)
 
 EXIT_USER_ERROR = 2
 

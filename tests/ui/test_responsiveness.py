@@ -38,7 +38,7 @@ def hold_busy(store: Store, release: threading.Event) -> threading.Thread:
 def test_the_gui_thread_keeps_ticking_while_the_store_and_sync_are_busy(qtbot, tmp_path, open_kiosk):
     store = WatchedStore.open(tmp_path / "entries.sqlite3")
     store.threads = set()
-    settings = door_settings(server_url=f"http://127.0.0.1:{closed_port()}")
+    settings = door_settings(server_url=f"http://127.0.0.1:{closed_port()}", server_token="door-a")
     window = open_kiosk(settings, store=store)
     qtbot.waitUntil(lambda: window.bottom.sync.text().startswith("Ngoại tuyến"), timeout=5000)
 

@@ -1,0 +1,91 @@
+"""Many stations posting at once: entries stored per second and the p99 request time.
+
+    python bench/ingest.py [--stations 50] [--batches 4] [--batch 500] [--workers 2]
+                           [--backend sqlite|postgres|both] [--postgres postgresql://...]
+
+Each simulated station is a thread with its own token and connection, posting its batches (gzip JSON,
+built before the clock starts) one after another, as a kiosk catching up after an outage would. The server
+runs as separate processes (`serve --workers N`) on 127.0.0.1, sharing the machine with this client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from sync import DEFAULT_POSTGRES, count_entries, running_server  # bench/sync.py, next to this file
+
+from factories import make_entry  # noqa: E402  (put on the path by bench/sync.py)
+from server.stations import add_station  # noqa: E402
+
+
+def build_uploads(engine, stations: int, batches: int, batch: int) -> list[tuple[str, list[bytes]]]:
+    uploads = []
+    for s in range(stations):
+        station, token = add_station(engine, f"Trạm {s:03d}", f"Địa điểm {s % 10}")
+        bodies = []
+        for b in range(batches):
+            items = [make_entry(n, station=station.name).to_json() for n in range(b * batch, (b + 1) * batch)]
+            bodies.append(gzip.compress(json.dumps({"entries": items}).encode(), compresslevel=5))
+        uploads.append((token, bodies))
+    return uploads
+
+
+def post_all(url: str, token: str, bodies: list[bytes], latencies: list[float], failures: list[str]) -> None:
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "Content-Encoding": "gzip"}
+    for body in bodies:
+        started = time.perf_counter()
+        answer = session.post(f"{url}/api/v1/entries", data=body, headers=headers, timeout=120)
+        latencies.append(time.perf_counter() - started)
+        if answer.status_code != 200 or answer.json()["accepted"] == 0:
+            failures.append(f"HTTP {answer.status_code}: {answer.text[:200]}")
+
+
+def run(backend: str, args: argparse.Namespace) -> None:
+    total = args.stations * args.batches * args.batch
+    with tempfile.TemporaryDirectory() as name:
+        with running_server(backend, Path(name), args.postgres, workers=args.workers) as (url, engine):
+            uploads = build_uploads(engine, args.stations, args.batches, args.batch)
+            latencies: list[float] = []
+            failures: list[str] = []
+            threads = [threading.Thread(target=post_all, args=(url, token, bodies, latencies, failures))
+                       for token, bodies in uploads]
+            started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - started
+            stored = count_entries(engine)
+    if failures or stored != total:
+        raise SystemExit(f"{backend}: {len(failures)} failed requests ({failures[:1]}); stored {stored}/{total}")
+    latencies.sort()
+    p50, p99 = latencies[len(latencies) // 2], latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    print(f"{backend:<9} {args.stations} stations, {total} entries in {elapsed:6.2f} s = "
+          f"{total / elapsed:8.0f} entries/s; request p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms "
+          f"({len(latencies)} requests of {args.batch}, {args.workers} server processes)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stations", type=int, default=50)
+    parser.add_argument("--batches", type=int, default=4, help="batches per station")
+    parser.add_argument("--batch", type=int, default=500, help="entries per batch")
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
+    parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    args = parser.parse_args()
+    for backend in ("sqlite", "postgres") if args.backend == "both" else (args.backend,):
+        run(backend, args)
+
+
+if __name__ == "__main__":
+    main()

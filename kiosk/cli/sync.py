@@ -1,0 +1,78 @@
+"""`kiosk sync`: send waiting entries to the server and fetch its settings, from the command line.
+
+`--once` runs one round and says what it did; without it the command keeps syncing in the foreground
+(for a kiosk run headless), one status line per round, until interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from kiosk.cli.environment import open_store, settings_from
+from kiosk.sync import TIMEOUT, SyncClient, SyncReport, SyncWorker
+
+EXIT_SYNC_FAILED = 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("sync", help="send waiting entries to the server and fetch its settings")
+    parser.add_argument("--once", action="store_true", help="run one round now and say what it did")
+    parser.add_argument("--interval", type=float, default=60.0, help="seconds between rounds (default 60)")
+    parser.add_argument("--rejected", action="store_true", help="list the entries the server refused, and why")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    with open_store(settings) as store:
+        if args.rejected:
+            for item in store.rejected():
+                print(f"{item.entry.scanned_at:%Y-%m-%d %H:%M} {item.entry.display_name or '-':<24} {item.reason}")
+            return 0
+        if not args.once:
+            return _keep_syncing(SyncWorker(SyncClient(store, settings), interval=args.interval, min_gap=0),
+                                 settings.language)
+        report = SyncClient(store, settings).run_once()
+    print(json.dumps(_as_json(report), ensure_ascii=False) if args.json else _in_words(report))
+    return 0 if report.ok else EXIT_SYNC_FAILED
+
+
+def _keep_syncing(worker: SyncWorker, lang: str) -> int:
+    worker.start()
+    rounds = 0
+    try:
+        while True:
+            with worker.round_done:
+                worker.round_done.wait_for(lambda: worker.rounds > rounds)
+                rounds = worker.rounds
+            status = worker.status()
+            print(status.text(lang) + (f" ({status.last_error})" if status.last_error else ""), flush=True)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        worker.stop(timeout=TIMEOUT[1])
+
+
+def _as_json(report: SyncReport) -> dict[str, object]:
+    return {"ok": report.ok, "accepted": report.accepted, "duplicate": report.duplicate,
+            "rejected": report.rejected, "waiting": report.waiting, "config_changed": report.config_changed,
+            "error": report.error}
+
+
+def _in_words(report: SyncReport) -> str:
+    lines = []
+    if report.sent:
+        lines.append(f"Sent {report.sent} entries: {report.accepted} new on the server, "
+                     f"{report.duplicate} already there, {report.rejected} refused.")
+    elif report.ok:
+        lines.append("Nothing to send.")
+    if report.rejected:
+        lines.append("Refused entries are kept on this kiosk: see `kiosk sync --rejected`.")
+    if report.ok:
+        lines.append("Settings from the server: " + ("updated." if report.config_changed else "unchanged."))
+    else:
+        lines.append(f"Sync stopped: {report.error}")
+    lines.append(f"{report.waiting} entries waiting; nothing was lost.")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""The central server: receives the kiosks' entries, hands them their configuration, shows a dashboard."""

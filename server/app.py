@@ -1,0 +1,54 @@
+"""The application factory. Other packages extend the server with routers (their own endpoints) and config
+contributors (their parts of the document each kiosk downloads), passed to `create_app`."""
+
+from __future__ import annotations
+
+import os
+from typing import Sequence
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import RedirectResponse
+from sqlalchemy.engine import Engine
+
+import server
+from server import api, dashboard
+from server.access_log import install_request_log
+from server.database import default_database_url, make_engine
+from server.errors import install_error_handlers
+from server.station_config import DEFAULT_CONTRIBUTORS, ConfigContributor, StationConfigBuilder
+from server.upload import Limits
+
+TIMEZONE_ENV = "KIOSK_SERVER_TIMEZONE"
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def create_app(
+    engine: Engine,
+    *,
+    limits: Limits = Limits(),
+    routers: Sequence[APIRouter] = (),
+    config_contributors: Sequence[ConfigContributor] = (),
+    zone: ZoneInfo | None = None,
+) -> FastAPI:
+    """The server on an engine whose schema is migrated (see server.database.migrate)."""
+    app = FastAPI(title="QR check-in kiosk server", version="1", description=server.__doc__)
+    app.state.engine = engine
+    app.state.limits = limits
+    app.state.zone = zone or ZoneInfo(os.environ.get(TIMEZONE_ENV, DEFAULT_TIMEZONE))
+    app.state.config_builder = StationConfigBuilder([*DEFAULT_CONTRIBUTORS, *config_contributors])
+    install_error_handlers(app)
+    install_request_log(app)
+    for router in (api.router, api.health_router, dashboard.router, *routers):
+        app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def _home() -> RedirectResponse:
+        return RedirectResponse("/dashboard/")
+
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Entry point for `uvicorn --factory` worker processes: the database comes from KIOSK_SERVER_DB."""
+    return create_app(make_engine(default_database_url()))

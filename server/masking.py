@@ -1,0 +1,24 @@
+"""Personal data as the dashboard shows it: enough to tell entries apart, not enough to identify anyone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MASK = "•"
+
+
+def mask_text(text: str, keep_end: int = 3) -> str:
+    """'001099012345' → '•••••••••345'; short texts are hidden entirely."""
+    if len(text) <= keep_end * 2:
+        return MASK * len(text)
+    return MASK * (len(text) - keep_end) + text[-keep_end:]
+
+
+def mask_person_key(key: str) -> str:
+    """Keep the key's kind ('qid:', 'cccd:') readable, mask the number."""
+    kind, separator, value = key.partition(":")
+    return f"{kind}:{mask_text(value, 4)}" if separator else mask_text(key, 4)
+
+
+def mask_fields(fields: dict[str, Any]) -> dict[str, str]:
+    return {name: mask_text(str(value)) for name, value in fields.items()}

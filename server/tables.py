@@ -1,0 +1,86 @@
+"""The server's tables (SQLAlchemy Core). The migrations in server/migrations create them."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData()
+
+JsonValue = sa.JSON().with_variant(JSONB(), "postgresql")
+Moment = sa.DateTime(timezone=True)
+
+stations = sa.Table(
+    "stations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("location", sa.String(200), nullable=False, server_default=""),
+    # sha256 of the bearer token: the token itself is shown once and never stored.
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", Moment, nullable=False),
+    sa.Column("revoked_at", Moment),
+    sa.Column("last_contact_at", Moment),
+    # What the kiosk said at its last contact: entries still waiting, and its clock minus ours.
+    sa.Column("reported_queue", sa.Integer),
+    sa.Column("clock_offset_seconds", sa.Float),
+)
+
+entries = sa.Table(
+    "entries",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("station_id", sa.Integer, sa.ForeignKey("stations.id"), nullable=False),
+    # The kiosk's clock at the scan, never corrected; the server's clock on arrival, separately.
+    sa.Column("scanned_at", Moment, nullable=False),
+    sa.Column("received_at", Moment, nullable=False),
+    sa.Column("location", sa.String(200), nullable=False),
+    sa.Column("direction", sa.String(8), nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("format", sa.String(64), nullable=False),
+    sa.Column("person_key", sa.String(256), nullable=False),
+    sa.Column("display_name", sa.String(256), nullable=False),
+    sa.Column("fields", JsonValue, nullable=False),
+    sa.Column("verdict", sa.String(8), nullable=False),
+    sa.Column("reasons", JsonValue, nullable=False),
+    sa.Index("ix_entries_scanned_at", "scanned_at"),
+    sa.Index("ix_entries_station_scanned", "station_id", "scanned_at"),
+    sa.Index("ix_entries_person_key", "person_key"),
+)
+
+admins = sa.Table(
+    "admins",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(100), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("created_at", Moment, nullable=False),
+)
+
+sessions = sa.Table(
+    "admin_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("admin_id", sa.Integer, sa.ForeignKey("admins.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("expires_at", Moment, nullable=False),
+)
+
+# Settings pushed to kiosks: station_id NULL is the default for every station, a row with a station wins.
+station_settings = sa.Table(
+    "station_settings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("station_id", sa.Integer, sa.ForeignKey("stations.id", ondelete="CASCADE")),
+    sa.Column("key", sa.String(100), nullable=False),
+    sa.Column("value", JsonValue, nullable=False),
+    sa.UniqueConstraint("station_id", "key", name="uq_station_settings_station_key"),
+)
+
+watch_list = sa.Table(
+    "watch_list",
+    metadata,
+    sa.Column("person_key", sa.String(256), primary_key=True),
+    sa.Column("action", sa.String(8), nullable=False),
+    sa.Column("note", sa.String(500), nullable=False, server_default=""),
+    sa.Column("added_at", Moment, nullable=False),
+)
