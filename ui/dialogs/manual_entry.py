@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 from kiosk.credentials.base import Refusal
 from kiosk.credentials.manual import manual_credential
 from ui.dialogs.buttons import name_buttons
+from ui.dialogs.form_rows import FormRows
 
 
 # Which field a refusal of the manual format is about.
@@ -44,19 +45,16 @@ class ManualEntryDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
-        self.form = QFormLayout(self)
-        for field in (self.name, self.phone, self.id_number, self.note):
-            self.form.addRow(QLabel(), field)
-        self.form.addRow(self.error)
-        self.form.addRow(self.buttons)
+        form = QFormLayout(self)
+        self.rows = FormRows(form, (self.name, self.phone, self.id_number, self.note))
+        form.addRow(self.error)
+        form.addRow(self.buttons)
         self.retranslate()
 
     def retranslate(self) -> None:
         name_buttons(self.buttons)
         self.setWindowTitle(self.tr("Manual entry"))
-        labels = (self.tr("Full name"), self.tr("Phone"), self.tr("ID number (optional)"), self.tr("Note"))
-        for row, text in enumerate(labels):
-            self.form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget().setText(text)
+        self.rows.name(self.tr("Full name"), self.tr("Phone"), self.tr("ID number (optional)"), self.tr("Note"))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.LanguageChange:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
-    QLabel,
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
@@ -17,6 +16,7 @@ from PySide6.QtWidgets import (
 from kiosk.admin_pin import PinError, check_new_pin, hash_pin
 from kiosk.reasons import Reason
 from kiosk.settings import CAMERA_BACKENDS, LANGUAGES, Settings
+from ui.dialogs.form_rows import FormRows
 
 CAMERA_CHOICES = ("camera:0", "camera:1", "camera:2", "demo")
 
@@ -76,23 +76,20 @@ class SettingsForm(QWidget):
         self.language.addItems(LANGUAGES)
         self.language.setCurrentText(settings.language)
         self.pins = PinFields()
-        self.form = QFormLayout(self)
-        for field in (self.station, self.location, self.camera, self.backend, self.server_url,
-                      self.server_token, self.dedup, self.reset, self.retention, self.capacity, self.sound,
-                      self.language, self.pins.pin, self.pins.repeat):
-            self.form.addRow(QLabel(), field)
+        self.rows = FormRows(QFormLayout(self), (
+            self.station, self.location, self.camera, self.backend, self.server_url, self.server_token,
+            self.dedup, self.reset, self.retention, self.capacity, self.sound, self.language, self.pins.pin,
+            self.pins.repeat))
         self.retranslate()
 
     def retranslate(self) -> None:
-        labels = (
+        self.rows.name(
             self.tr("Station name"), self.tr("Location"), self.tr("Camera"), self.tr("Camera backend"),
             self.tr("Server URL"), self.tr("Station token"), self.tr("Same person again within (minutes)"),
             self.tr("Back to ready after (seconds)"), self.tr("Keep entries for (days)"),
             self.tr("Capacity (0 = no limit)"), self.tr("Sound"), self.tr("Language"),
             self.tr("New admin PIN (leave empty to keep)"), self.tr("New admin PIN again"),
         )
-        for row, text in enumerate(labels):
-            self.form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget().setText(text)
         self.capacity.setSpecialValueText(self.tr("no limit"))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)

@@ -9,6 +9,7 @@ from kiosk.admin_pin import PinError
 from kiosk.reasons import Reason
 from kiosk.settings import Settings
 from ui.dialogs.buttons import name_buttons
+from ui.dialogs.form_rows import FormRows
 from ui.dialogs.settings_form import PinFields, camera_box
 
 NAME_MISSING = Reason("setup_name", "Đặt tên cho điểm kiểm soát, ví dụ: Cổng A",
@@ -29,12 +30,11 @@ class SetupDialog(QDialog):
         self.error.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.buttons.accepted.connect(self.finish)
-        self.form = QFormLayout(self)
-        self.form.addRow(self.intro)
-        for field in (self.station, self.pins.pin, self.pins.repeat, self.camera):
-            self.form.addRow(QLabel(), field)
-        self.form.addRow(self.error)
-        self.form.addRow(self.buttons)
+        form = QFormLayout(self)
+        form.addRow(self.intro)
+        self.rows = FormRows(form, (self.station, self.pins.pin, self.pins.repeat, self.camera))
+        form.addRow(self.error)
+        form.addRow(self.buttons)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -42,10 +42,8 @@ class SetupDialog(QDialog):
         self.setWindowTitle(self.tr("Set up this station"))
         self.intro.setText(self.tr("Three things before the first visitor: a name for this station, "
                                    "an admin PIN, and the camera."))
-        labels = (self.tr("Station name"), self.tr("Admin PIN (4–12 digits)"), self.tr("Admin PIN again"),
-                  self.tr("Camera"))
-        for row, text in enumerate(labels, start=1):
-            self.form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget().setText(text)
+        self.rows.name(self.tr("Station name"), self.tr("Admin PIN (4–12 digits)"), self.tr("Admin PIN again"),
+                       self.tr("Camera"))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.LanguageChange:
