@@ -86,8 +86,12 @@ class Station:
         return self.direction
 
     def check_text(self, text: str, source: Source = Source.CAMERA) -> ScanResult:
-        context = ParseContext(now=self._clock(), trust=self.config.trust)
-        return self._check(credentials.parse(text, context), source)
+        return self._check(credentials.parse(text, self._parse_context()), source)
+
+    def assess(self, text: str) -> tuple[Credential | Refusal, Verdict]:
+        """What the door would decide for a first visit, logging nothing (for checking photos and files)."""
+        scanned = credentials.parse(text, self._parse_context())
+        return scanned, self._policy.decide(scanned, DoorState(self.direction, self._clock(), inside=0))
 
     def check_manual(self, name: str, phone: str, id_number: str = "", note: str = "") -> ScanResult:
         """A visitor without a code: same policy, logged with source "manual"."""
@@ -112,6 +116,9 @@ class Station:
 
     def unsaved_count(self) -> int:
         return len(self._unsaved)
+
+    def _parse_context(self) -> ParseContext:
+        return ParseContext(now=self._clock(), trust=self.config.trust)
 
     def _check(self, scanned: Credential | Refusal, source: Source) -> ScanResult:
         # One scan at a time: the camera and a handheld scanner must not both admit the same person.

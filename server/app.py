@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.engine import Engine
 
 import server
-from server import api, dashboard
+from server import api, dashboard, declarations
 from server.access_log import install_request_log
 from server.database import default_database_url, make_engine
 from server.errors import install_error_handlers
@@ -50,5 +50,10 @@ def create_app(
 
 
 def app_from_environment() -> FastAPI:
-    """Entry point for `uvicorn --factory` worker processes: the database comes from KIOSK_SERVER_DB."""
-    return create_app(make_engine(default_database_url()))
+    """Entry point for `uvicorn --factory` worker processes: the database comes from KIOSK_SERVER_DB, the
+    declaration keyring and health rules from KIOSK_SERVER_DATA_DIR."""
+    service = declarations.DeclarationService()
+    app = create_app(make_engine(default_database_url()), routers=[declarations.router],
+                     config_contributors=[lambda _conn, station: service.station_config_fragment(station.name)])
+    app.state.declarations = service
+    return app

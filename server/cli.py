@@ -12,6 +12,7 @@ from typing import Sequence
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
+from server import declarations
 from server.access_log import configure_logging
 from server.admins import add_admin
 from server.database import DATABASE_ENV, default_database_url, make_engine, migrate, normalise_url
@@ -83,6 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     watch_remove = watch_cmd.add_parser("remove")
     watch_remove.add_argument("person_key")
     watch_remove.set_defaults(run=_watch_remove)
+
+    declarations.register(commands)  # issue, declaration-key-rotate, declaration-revoke, dcc-trust-import
     return parser
 
 

@@ -1,9 +1,14 @@
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Server processes started by tests (some for a whole module) keep their keyring here, never in the
+# user's data folder.
+os.environ["KIOSK_SERVER_DATA_DIR"] = tempfile.mkdtemp(prefix="kiosk-server-data-")
 
 
 @pytest.fixture(autouse=True)

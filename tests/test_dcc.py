@@ -214,7 +214,9 @@ def test_truncated_base45_is_refused_as_damaged(ec_signer, trust):
     for cut in (1, 2, len(text) // 2):
         refusal = parse(text[:-cut], trust)
         assert isinstance(refusal, Refusal) and refusal.reason.code.startswith("dcc.malformed.")
-    assert parse(text[:-1], trust).reason.code == "dcc.malformed.base45"
+    # Base45 never leaves a single character over: such a cut is a Base45 error whatever the signature.
+    impossible = next(cut for cut in (1, 2, 3) if (len(text) - len(dcc.PREFIX) - cut) % 3 == 1)
+    assert parse(text[:-impossible], trust).reason.code == "dcc.malformed.base45"
 
 
 def test_zlib_bomb_is_capped(trust):

@@ -1,6 +1,7 @@
 """`kiosk scan PATH...`: decode image or video files and say what the kiosk would decide.
 
-Nothing is logged: this is for checking photos and recordings, and for automation.
+Nothing is logged: this is for checking photos and recordings, and for automation. The verdict is the
+station's for a first visit, with its settings, watch list, trust list and health rules.
 """
 
 from __future__ import annotations
@@ -8,18 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from kiosk import credentials
-from kiosk.cli.environment import settings_from
+from kiosk.cli.environment import open_store, settings_from
 from kiosk.credentials.base import Credential
 from kiosk.decoding import Decoder
-from kiosk.entry import Direction
 from kiosk.errors import KioskError
 from kiosk.frames import open_source
-from kiosk.policy import DoorState, Policy
+from kiosk.station import Station
+from kiosk.station_config import load_station_config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,7 +30,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    policy = Policy(settings_from(args))
+    settings = settings_from(args)
+    with open_store(settings) as store:  # read only for the station's config and trust list
+        return scan_files(args, Station(settings, store, config=load_station_config(store, settings)))
+
+
+def scan_files(args: argparse.Namespace, station: Station) -> int:
     decoder = Decoder()
     unreadable = 0
     for path in args.paths:
@@ -42,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             unreadable += 1
             continue
         for text in texts or [None]:
-            report = describe(path, text, policy, args.lang)
+            report = describe(path, text, station, args.lang)
             print(json.dumps(report, ensure_ascii=False) if args.json else _line(report), flush=True)
     if unreadable:
         print(f"kiosk: {unreadable} of {len(args.paths)} files could not be read.", file=sys.stderr)
@@ -63,12 +67,11 @@ def codes_in(path: Path, decoder: Decoder) -> Iterator[str]:
                     yield decoded.text
 
 
-def describe(path: str, text: str | None, policy: Policy, lang: str) -> dict:
+def describe(path: str, text: str | None, station: Station, lang: str) -> dict:
     if text is None:
         return {"file": path, "text": None, "format": None, "person_key": None, "display_name": None,
                 "verdict": None, "reasons": []}
-    parsed = credentials.parse(text)
-    verdict = policy.decide(parsed, DoorState(Direction.IN, datetime.now(timezone.utc), inside=0))
+    parsed, verdict = station.assess(text)
     is_credential = isinstance(parsed, Credential)
     return {"file": path, "text": text, "format": parsed.format,
             "person_key": parsed.person_key if is_credential else None,

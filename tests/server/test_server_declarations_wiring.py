@@ -1,0 +1,31 @@
+"""The served application carries the declaration page, and kiosks receive the keys to verify what it issues."""
+
+import os
+from pathlib import Path
+
+import requests
+
+from kiosk.credentials import parse
+from kiosk.credentials.base import Credential, ParseContext
+from kiosk.station_config import StationConfig
+from server.declarations import DeclarationService
+
+
+def test_a_declaration_issued_for_the_server_verifies_with_the_config_a_kiosk_downloads(server, new_station):
+    # The reception desk's `kiosk-server issue` uses the same keyring as the running server.
+    issued = DeclarationService(Path(os.environ["KIOSK_SERVER_DATA_DIR"])).issue(
+        "Phạm Minh Đức", "0900000000", "001200012345", {"sym": "no", "con": "no", "pos": "no"})
+    station = new_station()
+    answer = requests.get(f"{server.url}/api/v1/station/config",
+                          headers={"Authorization": f"Bearer {station.token}"}, timeout=30)
+    assert answer.status_code == 200
+    document = answer.json()
+    assert document["declaration_keys"] and "health_rules" in document
+    credential = parse(issued.text, ParseContext(trust=StationConfig.from_document(document).trust))
+    assert isinstance(credential, Credential) and credential.fields["signature"] == "valid"
+
+
+def test_the_public_declaration_page_is_served_in_both_languages(server):
+    for lang in ("vi", "en"):
+        page = requests.get(f"{server.url}/declare", params={"lang": lang}, timeout=30)
+        assert page.status_code == 200 and "<form" in page.text
