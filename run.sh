@@ -43,7 +43,7 @@ install_python_packages() {
     "$VENV/bin/python" -m pip install -q -e ".[dev]"
     touch "$stamp"
   fi
-  "$VENV/bin/python" scripts/build_resources.py
+  "$VENV/bin/python" scripts/build_translations.py >/dev/null
 }
 
 install_system_packages
