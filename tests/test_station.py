@@ -1,5 +1,6 @@
 """The door's behaviour end to end below the window: text in, verdict out, entry on disk."""
 
+import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -8,7 +9,7 @@ from kiosk.credentials.examples import SAMPLE_PAYLOADS
 from kiosk.entry import Direction, Source
 from kiosk.settings import Settings
 from kiosk.station import Station
-from kiosk.store import Store
+from kiosk.store import Store, StoreError
 from kiosk.verdict import Outcome
 
 VISITOR = "001099012345|NGUYEN VAN AN|1990-01-31|0|162900000000000001|<1<HS4010000000001<0912345678"
@@ -137,3 +138,40 @@ def test_an_entry_the_disk_refuses_is_kept_and_written_when_space_returns(store,
     station.check_text("https://example.org")
     assert station.unsaved_count() == 0
     assert store.get(failed.entry.id) == failed.entry
+
+
+def test_a_really_full_disk_keeps_the_entry_in_memory_until_space_returns(small_disk, disk_filler, clock):
+    """ENOSPC from a real file system, not a simulated limit: the door answers, nothing is lost."""
+    with Store.open(small_disk / "entries.sqlite3") as store:
+        station = station_with(store, clock)
+        first = station.check_text(VISITOR)
+        filler = disk_filler(small_disk, 0)
+        results = []
+        for n in range(2, 400):
+            clock.advance(seconds=1)
+            results.append(station.check_text(VISITOR.replace("162900000000000001", f"1629{n:014d}")))
+            if results[-1].store_problem:
+                break
+        assert "full" in results[-1].store_problem
+        assert results[-1].verdict.outcome is Outcome.ADMIT and station.unsaved_count() == 1
+        filler.unlink()
+        clock.advance(seconds=1)
+        station.check_text("https://example.org")
+        assert station.unsaved_count() == 0
+        stored = {entry.id for entry in store.entries()}
+        assert {first.entry.id} | {result.entry.id for result in results} <= stored
+
+
+def test_a_read_only_disk_says_so_and_what_was_stored_stays_readable(small_disk, clock):
+    import subprocess
+
+    path = small_disk / "entries.sqlite3"
+    with Store.open(path) as store:
+        stored = station_with(store, clock).check_text(VISITOR).entry
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    with pytest.raises(StoreError) as error:
+        with Store.open(path) as store:
+            store.add(stored.__class__(**{**stored.__dict__, "id": "9f1c0c53-7d0e-4a55-9c4e-6d8f5a0b1c2d"}))
+    assert str(path) in str(error.value) and ("read-only" in str(error.value) or "writable" in str(error.value))
+    connection = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
+    assert connection.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 1

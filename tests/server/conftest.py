@@ -171,38 +171,6 @@ def make_kiosk(tmp_path: Path, new_station: Callable[..., StationLogin]) -> Iter
 
 
 @pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MiB tmpfs, so that a kiosk's disk can really fill up (ENOSPC). Needs the right to mount (root)."""
-    mount_point = tmp_path / "small-disk"
-    mount_point.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs to fill up (needs root): {mounted.stderr.strip()}")
-    yield mount_point
-    subprocess.run(["umount", "-l", str(mount_point)], check=True)
-
-
-def fill_disk(folder: Path, leave_free: int) -> Path:
-    """Fill the file system holding `folder`, then give back `leave_free` bytes; returns the filler file."""
-    filler = folder / "filler"
-    with open(filler, "wb") as out:
-        try:
-            while True:
-                out.write(b"\0" * 65536)
-                out.flush()
-        except OSError:
-            pass
-    os.truncate(filler, max(0, filler.stat().st_size - leave_free))
-    return filler
-
-
-@pytest.fixture
-def disk_filler() -> Callable[[Path, int], Path]:
-    return fill_disk
-
-
-@pytest.fixture
 def server_ids(engine: sa.Engine) -> Callable[[str], list[str]]:
     """Every entry id the server holds for a station, repeats included (so a double would show)."""
 
