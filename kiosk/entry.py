@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from kiosk.reasons import Reason
 from kiosk.verdict import Outcome
@@ -40,11 +41,16 @@ def parse_utc(text: str) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
+_PLAIN_JSON = (str, int, float, bool)
+
+
 def json_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Credential fields as JSON values: dates become ISO strings, enums their values."""
     out: dict[str, Any] = {}
     for key, value in fields.items():
-        if isinstance(value, (datetime, date)):
+        if value is None or type(value) in _PLAIN_JSON:
+            out[key] = value
+        elif isinstance(value, (datetime, date)):
             out[key] = value.isoformat()
         elif isinstance(value, Enum):
             out[key] = value.value
