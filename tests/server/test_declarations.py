@@ -195,17 +195,17 @@ def site(tmp_path):
 
 def test_page_speaks_vietnamese_first_and_english_on_request(site):
     url, _ = site
-    page = httpx.get(f"{url}/declare")
+    page = httpx.get(f"{url}/declare", timeout=60)
     assert page.status_code == 200
     assert 'name="viewport"' in page.text and "Khai báo y tế" in page.text and "sốt" in page.text
-    assert "Health declaration" in httpx.get(f"{url}/declare?lang=en").text
+    assert "Health declaration" in httpx.get(f"{url}/declare?lang=en", timeout=60).text
 
 
 def test_visitor_gets_a_qr_that_the_kiosk_admits(site):
     url, service = site
     form = {"name": "Phạm Thị Dung", "phone": "0934567890", "id_number": "001199011111",
             "answer_sym": "no", "answer_con": "no", "answer_pos": "no"}
-    page = httpx.post(f"{url}/declare?lang=en", data=form)
+    page = httpx.post(f"{url}/declare?lang=en", data=form, timeout=60)
     assert page.status_code == 200
     png = base64.b64decode(page.text.split('src="data:image/png;base64,')[1].split('"')[0])
     svg = base64.b64decode(page.text.split('href="data:image/svg+xml;base64,')[1].split('"')[0])
@@ -216,7 +216,8 @@ def test_visitor_gets_a_qr_that_the_kiosk_admits(site):
 
 def test_mistakes_are_shown_next_to_the_field_and_the_input_is_kept(site):
     url, _ = site
-    page = httpx.post(f"{url}/declare", data={"name": "Phạm Thị Dung", "phone": "12", "id_number": "001199011111"})
+    page = httpx.post(f"{url}/declare", data={"name": "Phạm Thị Dung", "phone": "12", "id_number": "001199011111"},
+                      timeout=60)
     assert page.status_code == 422
     assert "Số điện thoại gồm 10 chữ số" in page.text and 'value="Phạm Thị Dung"' in page.text
     assert "Chọn Có hoặc Không" in page.text
