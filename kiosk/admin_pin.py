@@ -49,6 +49,20 @@ def check_new_pin(pin: str) -> None:
         raise PinError(PIN_NOT_DIGITS)
 
 
+PINS_DIFFER = Reason("pin_mismatch", "Hai lần nhập mã PIN không giống nhau", "The two PINs differ")
+
+
+def new_pin_hash(pin: str, repeat: str, required: bool) -> str | None:
+    """The hash to store for a PIN typed twice; None when both are empty and a PIN is not required
+    (keep the old one). Raises PinError when the PIN is not usable or the two differ."""
+    if not pin and not repeat and not required:
+        return None
+    check_new_pin(pin)
+    if pin != repeat:
+        raise PinError(PINS_DIFFER)
+    return hash_pin(pin)
+
+
 def hash_pin(pin: str) -> str:
     """A new salted hash of `pin`, ready to store in the settings."""
     check_new_pin(pin)

@@ -14,6 +14,9 @@ from enum import Enum
 from typing import TYPE_CHECKING, Callable
 
 from kiosk.reasons import Reason
+from kiosk.settings import Settings
+from kiosk.sync import SyncState as RoundState
+from kiosk.sync import SyncStatus
 from kiosk.verdict import Outcome
 
 from kiosk.station import Counts
@@ -47,6 +50,24 @@ class SyncState:
     kind: SyncKind = SyncKind.NOT_CONFIGURED
     waiting: int = 0
     last_sync: datetime | None = None
+
+    @classmethod
+    def from_status(cls, status: SyncStatus) -> "SyncState":
+        """What the screen shows of the sync worker's status."""
+        return cls(_SYNC_KINDS[status.state], waiting=status.waiting, last_sync=status.last_sync)
+
+
+_SYNC_KINDS = {
+    RoundState.UNCONFIGURED: SyncKind.NOT_CONFIGURED,
+    RoundState.NEVER: SyncKind.CONNECTING,
+    RoundState.ONLINE: SyncKind.ONLINE,
+    RoundState.OFFLINE: SyncKind.OFFLINE,
+}
+
+
+def station_label(settings: Settings) -> str:
+    """The station's name and location as the top bar shows them."""
+    return " — ".join(part for part in (settings.station_name, settings.location) if part)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,6 @@ class Preview:
     """A down-scaled copy of a frame for the window (BGR); dropping some is fine."""
 
     image: np.ndarray
-    index: int
 
 
 LoopEvent = Union[Scanned, CameraChanged, Preview]
@@ -79,7 +78,7 @@ class ScanLoop:
                     yield Scanned(result, frame.captured_at, time.monotonic())
                 if self._preview_width and frame.captured_at >= next_preview:
                     next_preview = frame.captured_at + self._preview_interval
-                    yield Preview(_downscaled(frame.image, self._preview_width), frame.index)
+                    yield Preview(_downscaled(frame.image, self._preview_width))
         finally:
             self.source.close()
         yield from self._drain_status_changes()
@@ -95,5 +94,5 @@ class ScanLoop:
 def _downscaled(image: np.ndarray, width: int) -> np.ndarray:
     height, current = image.shape[:2]
     if current <= width:
-        return image.copy()
+        return image
     return cv2.resize(image, (width, round(height * width / current)), interpolation=cv2.INTER_AREA)

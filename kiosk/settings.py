@@ -19,10 +19,10 @@ from typing import Any
 import platformdirs
 
 from kiosk.errors import KioskError
+from kiosk.reasons import LANGUAGES
 
 APP_NAME = "qr-checkin-kiosk"
 CAMERA_BACKENDS = ("auto", "v4l2", "dshow", "msmf", "any")
-LANGUAGES = ("vi", "en")
 WATCH_ACTIONS = ("warn", "refuse")
 
 
@@ -57,6 +57,11 @@ class Settings:
     def configured(self) -> bool:
         """First start is over once a station name and an admin PIN were chosen."""
         return bool(self.station_name and self.admin_pin_hash)
+
+
+def chosen_camera(text: str) -> str:
+    """What a camera field typed by a person means: empty is the demo camera."""
+    return text.strip() or "demo"
 
 
 def config_dir() -> Path:
@@ -105,6 +110,14 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def save_changes(before: Settings, after: Settings, path: Path | None = None) -> None:
+    """Write into the settings file only what changed from `before` to `after`, so that overrides of one
+    run (`kiosk run --source ... --db ...`) stay out of the file."""
+    changed = {f.name: getattr(after, f.name) for f in dataclasses.fields(Settings)
+               if getattr(after, f.name) != getattr(before, f.name)}
+    save_settings(load_settings(path).replace(**changed), path)
 
 
 def _line_of(text: str, key: str) -> int | None:

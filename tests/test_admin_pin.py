@@ -67,3 +67,25 @@ def test_a_new_pin_clears_the_lock(stored: str) -> None:
         lock.attempt("0000")
     lock.set_hash(hash_pin("1357"))
     assert lock.attempt("1357").accepted
+
+
+def test_a_new_pin_typed_twice_is_hashed_and_empty_fields_keep_the_old_one():
+    from kiosk.admin_pin import PINS_DIFFER, new_pin_hash
+
+    assert new_pin_hash("", "", required=False) is None
+    assert verify_pin("2468", new_pin_hash("2468", "2468", required=False))
+    with pytest.raises(PinError) as differ:
+        new_pin_hash("2468", "2469", required=False)
+    assert differ.value.reason == PINS_DIFFER
+    with pytest.raises(PinError):
+        new_pin_hash("", "", required=True)
+
+
+def test_first_start_needs_a_name_and_a_pin_and_an_empty_camera_means_the_demo():
+    from kiosk.first_start import SetupError, first_start_settings
+    from kiosk.settings import Settings
+
+    chosen = first_start_settings(Settings(camera="camera:0"), "  Cổng A ", "2468", "2468", "  ")
+    assert (chosen.station_name, chosen.camera) == ("Cổng A", "demo") and verify_pin("2468", chosen.admin_pin_hash)
+    with pytest.raises(SetupError, match="Name this station"):
+        first_start_settings(Settings(), " ", "12", "12", "demo")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Iterator
 
-from kiosk.frames import FrameSourceError, SourceStatus, open_source
+from kiosk.frames import FrameSourceError, SourceStatus, open_camera
 from kiosk.pipeline import CameraChanged, LoopEvent, ScanLoop
 from kiosk.reasons import Reason
 from kiosk.settings import Settings
@@ -17,12 +17,12 @@ from ui.workers import PREVIEW_WIDTH, LoopFactory
 def camera_loop(settings: Settings, spec: str | None = None, realtime: bool = True) -> LoopFactory:
     """The loop factory for the camera named by `spec` (default: the settings' camera). Files and folders
     play at their frame rate unless `realtime` is False."""
-    spec = spec or settings.camera
+    if spec:
+        settings = settings.replace(camera=spec)
 
     def events(station: Station, stop: threading.Event) -> Iterator[LoopEvent]:
         try:
-            source = open_source(spec, backend=settings.camera_backend,
-                                 watchdog_seconds=settings.camera_watchdog_seconds, realtime=realtime)
+            source = open_camera(settings, realtime)
         except FrameSourceError as error:
             yield CameraChanged(SourceStatus.DISCONNECTED, Reason("camera-open", str(error), str(error)))
             return

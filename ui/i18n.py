@@ -16,11 +16,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QTranslator
 
+from kiosk.reasons import LANGUAGES
 from ui.resource_paths import translations_dir
 
 log = logging.getLogger(__name__)
 
-LANGUAGES = ("vi", "en")
 CATALOGUE = "kiosk"
 
 

@@ -11,18 +11,10 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from kiosk.door_screen import SyncKind, SyncState
+from kiosk.door_screen import SyncState
 from kiosk.settings import Settings
 from kiosk.store import Store
 from kiosk.sync import SyncClient, SyncWorker
-from kiosk.sync import SyncState as RoundState
-
-_KINDS = {
-    RoundState.UNCONFIGURED: SyncKind.NOT_CONFIGURED,
-    RoundState.NEVER: SyncKind.CONNECTING,
-    RoundState.ONLINE: SyncKind.ONLINE,
-    RoundState.OFFLINE: SyncKind.OFFLINE,
-}
 
 
 class SyncLink:
@@ -40,8 +32,7 @@ class SyncLink:
             threading.Thread(target=self._announce_rounds, name="sync-rounds", daemon=True).start()
 
     def state(self) -> SyncState:
-        status = self._worker.status()
-        return SyncState(_KINDS[status.state], waiting=status.waiting, last_sync=status.last_sync)
+        return SyncState.from_status(self._worker.status())
 
     def wake(self) -> None:
         """A new entry is waiting: sync soon (the worker spaces its rounds out itself)."""

@@ -6,7 +6,6 @@ F4 language, F10 or Esc admin (behind the PIN; leaving full-screen kiosk mode is
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from datetime import datetime
@@ -17,11 +16,11 @@ from PySide6.QtGui import QCloseEvent, QImage, QKeySequence, QResizeEvent, QShor
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QVBoxLayout, QWidget
 
 from kiosk.admin_pin import PinLock
-from kiosk.door_screen import CameraState, DoorScreen, DoorView, SyncState
+from kiosk.door_screen import CameraState, DoorScreen, DoorView, SyncState, station_label
 from kiosk.entry import Direction, Source
 from kiosk.errors import KioskError
 from kiosk.scanner_input import mangled_reason
-from kiosk.settings import Settings, load_settings, save_settings
+from kiosk.settings import Settings, save_changes
 from kiosk.station import Counts, ScanResult, Station
 from kiosk.store import Store
 from ui.camera_loop import camera_loop
@@ -64,7 +63,7 @@ class KioskWindow(QMainWindow):
         self._kiosk_mode = kiosk_mode
         self._closing = False
         self.pin_lock = PinLock(settings.admin_pin_hash)
-        self.door = DoorScreen(settings.reset_seconds, settings.language, _station_label(settings))
+        self.door = DoorScreen(settings.reset_seconds, settings.language, station_label(settings))
         self.sounds = Sounds(settings.sound, self)
         # The server's config for this station is read from the store on the door thread, at its start.
         self.station = Station(settings, store)
@@ -153,7 +152,7 @@ class KioskWindow(QMainWindow):
         self._arm_reset()
         if result.entry is not None:
             self.sync_link.wake()
-        self._refresh.emit()  # camera scans do not pass the door thread: ask it for the new counts
+        self._refresh.emit()  # ask the door thread for the new counts
         self.verdict_shown.emit(result)
 
     def handle_scanner_text(self, text: str) -> None:
@@ -182,9 +181,6 @@ class KioskWindow(QMainWindow):
         self._render() if changed else self._render_status()
 
     def _show_preview(self, image: QImage) -> None:
-        if self.door.camera is not CameraState.RUNNING:
-            self.door.camera = CameraState.RUNNING
-            self._render()
         self.panel.show_preview(image)
         if self.camera_worker is not None:
             self.camera_worker.preview_in_flight.clear()
@@ -237,7 +233,7 @@ class KioskWindow(QMainWindow):
         self.pin_lock.set_hash(settings.admin_pin_hash)
         self.sounds.enabled = settings.sound
         self.door.reset_seconds = settings.reset_seconds
-        self.door.station = _station_label(settings)
+        self.door.station = station_label(settings)
         # On the door thread: the station's lock may be held by a scan waiting for a busy disk.
         self.sync_link.close()
         self.sync_link = self._link(settings)
@@ -309,13 +305,10 @@ class KioskWindow(QMainWindow):
             self.dialog = None
 
     def _save(self, settings: Settings) -> None:
-        """Keep `settings` and write what changed into the settings file. Only the changes: this run's
-        own overrides (`kiosk run --source ... --db ...`) stay out of the file."""
-        changed = {field.name: getattr(settings, field.name) for field in dataclasses.fields(Settings)
-                   if getattr(settings, field.name) != getattr(self.settings, field.name)}
-        self.settings = settings
+        """Keep `settings` and write what changed into the settings file."""
+        before, self.settings = self.settings, settings
         try:
-            save_settings(load_settings(self._settings_file).replace(**changed), self._settings_file)
+            save_changes(before, settings, self._settings_file)
         except (KioskError, OSError) as error:  # the door keeps working with the settings in memory
             log.error("settings not saved: %s", error)
 
@@ -351,6 +344,3 @@ class KioskWindow(QMainWindow):
         self.door_thread.quit()
         self.door_thread.wait(5000)
 
-
-def _station_label(settings: Settings) -> str:
-    return " — ".join(part for part in (settings.station_name, settings.location) if part)

@@ -26,7 +26,7 @@ from kiosk.frames import SourceStatus
 from kiosk.pipeline import CameraChanged, LoopEvent, Preview, Scanned
 from kiosk.retention import purge_expired
 from kiosk.settings import Settings
-from kiosk.station import ScanResult, Station
+from kiosk.station import Station
 from kiosk.station_config import load_station_config
 
 if TYPE_CHECKING:
@@ -144,11 +144,11 @@ class DoorWorker(QObject):
 
     @Slot(str, object)
     def check_text(self, text: str, source: Source) -> None:
-        self._report(self.station.check_text(text, source))
+        self.result.emit(self.station.check_text(text, source))  # the window asks for new counts
 
     @Slot(object)
     def check_manual(self, visitor: ManualVisitor) -> None:
-        self._report(self.station.check_manual(visitor.name, visitor.phone, visitor.id_number, visitor.note))
+        self.result.emit(self.station.check_manual(visitor.name, visitor.phone, visitor.id_number, visitor.note))
 
     @Slot()
     def refresh(self) -> None:
@@ -182,10 +182,6 @@ class DoorWorker(QObject):
             self.failed.emit(str(error))
             return
         self.purged.emit(removed)
-        self.refresh()
-
-    def _report(self, result: ScanResult) -> None:
-        self.result.emit(result)
         self.refresh()
 
 

@@ -13,6 +13,7 @@ from kiosk import credentials
 from kiosk.credentials import dcc, hd1
 from kiosk.credentials.base import Credential, ParseContext
 from kiosk.entry import json_fields
+from kiosk.reasons import LANGUAGES
 from kiosk.trust import TrustList, load_trust_file
 
 # The keys a plain (unsigned) format gets, so automation reads the same object for every code.
@@ -25,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("inspect", help="parse one payload (TEXT, or - for stdin)")
     parser.add_argument("text", metavar="TEXT", help="the QR text; - reads it from standard input")
     parser.add_argument("--json", action="store_true", help="one JSON object")
-    parser.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the reasons")
+    parser.add_argument("--lang", choices=LANGUAGES, default="vi", help="language of the reasons")
     parser.add_argument("--trust", type=Path, metavar="FILE",
                         help="signing certificates / key set to verify signed codes against (JSON)")
     parser.add_argument("--at", type=_moment, metavar="TIME",

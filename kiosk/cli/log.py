@@ -7,6 +7,7 @@ import json
 
 from kiosk.cli.environment import open_store, settings_from
 from kiosk.policy import local_time
+from kiosk.reasons import LANGUAGES
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -14,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--search", help="only entries whose masked name, person key or format contains this")
     parser.add_argument("--limit", type=int, default=50, help="how many entries (default 50)")
     parser.add_argument("--json", action="store_true", help="one JSON object per entry")
-    parser.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the reasons")
+    parser.add_argument("--lang", choices=LANGUAGES, default="vi", help="language of the reasons")
     parser.set_defaults(handler=run)
 
 

@@ -8,9 +8,10 @@ import sys
 import threading
 
 from kiosk.cli.environment import open_store, settings_from
-from kiosk.frames import open_source
+from kiosk.frames import open_camera
 from kiosk.pipeline import CameraChanged, ScanLoop, Scanned
 from kiosk.policy import local_time
+from kiosk.reasons import LANGUAGES
 from kiosk.station import ScanResult, Station
 from kiosk.station_config import load_station_config
 
@@ -21,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                          "(default: the camera setting)")
     parser.add_argument("--headless", action="store_true", help="no window: print one line per check-in")
     parser.add_argument("--frames", type=int, help="stop after this many frames (headless)")
-    parser.add_argument("--lang", choices=("vi", "en"), help="language of the printed reasons")
+    parser.add_argument("--lang", choices=LANGUAGES, help="language of the printed reasons")
     parser.set_defaults(handler=run)
 
 
@@ -33,9 +34,7 @@ def run(args: argparse.Namespace) -> int:
         from ui.app import run_window  # Qt is imported only when a window is wanted
         return run_window(settings, args)
     lang = args.lang or settings.language
-    # Files and folders play at their frame rate, like a camera, so a code stays in view as long as it would.
-    source = open_source(settings.camera, backend=settings.camera_backend,
-                         watchdog_seconds=settings.camera_watchdog_seconds, realtime=True)
+    source = open_camera(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with open_store(settings) as store:

@@ -17,6 +17,7 @@ from kiosk.credentials.base import Credential
 from kiosk.decoding import Decoder
 from kiosk.errors import KioskError
 from kiosk.frames import open_source
+from kiosk.reasons import LANGUAGES
 from kiosk.station import Station
 from kiosk.station_config import load_station_config
 
@@ -25,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("scan", help="decode image or video files (nothing is logged)")
     parser.add_argument("paths", nargs="+", metavar="PATH", help="image or video files")
     parser.add_argument("--json", action="store_true", help="one JSON object per line per code found")
-    parser.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the reasons")
+    parser.add_argument("--lang", choices=LANGUAGES, default="vi", help="language of the reasons")
     parser.set_defaults(handler=run)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from kiosk.reasons import LANGUAGES
+
 EXIT_FAILED = 1
 
 
@@ -17,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("selftest", help="check the whole door on this PC, with screenshots")
     parser.add_argument("--out", required=True, type=Path, help="folder for the screenshots (PNG)")
     parser.add_argument("--timeout", type=float, default=60.0, help="give up after this many seconds")
-    parser.add_argument("--lang", choices=("vi", "en"), default="vi", help="language of the screen")
+    parser.add_argument("--lang", choices=LANGUAGES, default="vi", help="language of the screen")
     parser.set_defaults(handler=run)
 
 

@@ -15,13 +15,21 @@ from kiosk.frames.camera import CameraSource
 from kiosk.frames.demo import DemoSource
 from kiosk.frames.images import DEFAULT_REPEAT, IMAGE_SUFFIXES, ImageSource
 from kiosk.frames.video import VideoFileSource
+from kiosk.settings import Settings
 
 __all__ = [
     "CameraSource", "DemoSource", "Frame", "FrameSource", "FrameSourceError", "ImageSource",
-    "STATUS_REASONS", "SourceStatus", "VideoFileSource", "open_source",
+    "STATUS_REASONS", "SourceStatus", "VideoFileSource", "open_camera", "open_source",
 ]
 
 SPEC_HELP = "use camera:0 (a camera number), demo, a video file, an image file or a folder of images"
+
+
+def open_camera(settings: Settings, realtime: bool = True) -> FrameSource:
+    """The source the settings name, with their backend and watchdog. Files and folders play at their
+    frame rate unless `realtime` is False, so a code stays in view as long as it would before a camera."""
+    return open_source(settings.camera, backend=settings.camera_backend,
+                       watchdog_seconds=settings.camera_watchdog_seconds, realtime=realtime)
 
 
 def open_source(spec: str, *, backend: str = "auto", watchdog_seconds: float = 3.0,

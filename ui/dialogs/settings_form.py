@@ -13,15 +13,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.admin_pin import PinError, check_new_pin, hash_pin
-from kiosk.reasons import Reason
-from kiosk.settings import CAMERA_BACKENDS, LANGUAGES, Settings
+from kiosk.admin_pin import new_pin_hash
+from kiosk.settings import CAMERA_BACKENDS, LANGUAGES, Settings, checked_value, chosen_camera
 from ui.dialogs.form_rows import FormRows
 
 CAMERA_CHOICES = ("camera:0", "camera:1", "camera:2", "demo")
-
-PINS_DIFFER = Reason("pin_mismatch", "Hai lần nhập mã PIN không giống nhau", "The two PINs differ")
-
 
 def camera_box(current: str) -> QComboBox:
     """Editable: a device, a video file, a folder of images, or the demo."""
@@ -40,13 +36,7 @@ class PinFields:
         self.repeat = QLineEdit(echoMode=QLineEdit.EchoMode.Password, objectName="newPinRepeat")
 
     def new_hash(self, required: bool) -> str | None:
-        pin, repeat = self.pin.text(), self.repeat.text()
-        if not pin and not repeat and not required:
-            return None
-        check_new_pin(pin)
-        if pin != repeat:
-            raise PinError(PINS_DIFFER)
-        return hash_pin(pin)
+        return new_pin_hash(self.pin.text(), self.repeat.text(), required)
 
 
 class SettingsForm(QWidget):
@@ -103,14 +93,14 @@ class SettingsForm(QWidget):
         return self._settings.replace(
             station_name=self.station.text().strip(),
             location=self.location.text().strip(),
-            camera=self.camera.currentText().strip() or "demo",
+            camera=chosen_camera(self.camera.currentText()),
             camera_backend=self.backend.currentText(),
             server_url=self.server_url.text().strip(),
             server_token=self.server_token.text().strip(),
             dedup_minutes=self.dedup.value(),
             reset_seconds=self.reset.value(),
             retention_days=self.retention.value(),
-            capacity=self.capacity.value() or None,
+            capacity=checked_value("capacity", self.capacity.value()),
             sound=self.sound.isChecked(),
             language=self.language.currentText(),
             admin_pin_hash=new_hash or self._settings.admin_pin_hash,

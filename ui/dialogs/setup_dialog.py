@@ -6,14 +6,11 @@ from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from kiosk.admin_pin import PinError
-from kiosk.reasons import Reason
+from kiosk.first_start import SetupError, first_start_settings
 from kiosk.settings import Settings
 from ui.dialogs.buttons import name_buttons
 from ui.dialogs.form_rows import FormRows
 from ui.dialogs.settings_form import PinFields, camera_box
-
-NAME_MISSING = Reason("setup_name", "Đặt tên cho điểm kiểm soát, ví dụ: Cổng A",
-                      "Name this station, e.g. Gate A")
 
 
 class SetupDialog(QDialog):
@@ -52,15 +49,11 @@ class SetupDialog(QDialog):
 
     def finish(self) -> None:
         language = self._settings.language
-        name = self.station.text().strip()
-        if not name:
-            self.error.setText(NAME_MISSING.text(language))
-            return
         try:
-            pin_hash = self.pins.new_hash(required=True)
-        except PinError as error:
+            self.result_settings = first_start_settings(
+                self._settings, self.station.text(), self.pins.pin.text(), self.pins.repeat.text(),
+                self.camera.currentText())
+        except (PinError, SetupError) as error:
             self.error.setText(error.reason.text(language))
             return
-        self.result_settings = self._settings.replace(
-            station_name=name, admin_pin_hash=pin_hash, camera=self.camera.currentText().strip() or "demo")
         self.accept()
