@@ -176,9 +176,10 @@ class KioskWindow(QMainWindow):
         self._render_status()
 
     def show_sync(self, state: SyncState) -> None:
-        changed = state.kind is not self.door.sync.kind
+        # The offline notice on the big screen carries the waiting count: redraw it when it changes.
+        before = self.door.view()
         self.door.sync = state
-        self._render() if changed else self._render_status()
+        self._render() if self.door.view() != before else self._render_status()
 
     def _show_preview(self, image: QImage) -> None:
         self.panel.show_preview(image)

@@ -142,3 +142,13 @@ def test_digits_typed_by_the_admin_reach_a_number_field(qtbot, open_kiosk):
     capacity.selectAll()
     QTest.keyClicks(capacity, "75", Qt.KeyboardModifier.NoModifier, 120)
     assert capacity.value() == 75
+
+
+def test_the_offline_notice_on_the_big_screen_follows_the_waiting_count(qtbot, open_kiosk):
+    from kiosk.door_screen import SyncKind, SyncState
+
+    window = open_kiosk()
+    window.show_sync(SyncState(SyncKind.OFFLINE, waiting=3))
+    assert "3 lượt đang chờ gửi" in window.panel.notice.text()
+    window.show_sync(SyncState(SyncKind.OFFLINE, waiting=4))
+    assert "4 lượt đang chờ gửi" in window.panel.notice.text()
