@@ -86,7 +86,8 @@ class CameraWorker(QObject):
                 self._forward(event)
         except Exception:  # a camera bug must not take the door down: show it as a lost camera
             log.exception("camera loop failed")
-        self.camera.emit(CameraState.DISCONNECTED)
+        if not self._stop.is_set():  # a camera stopped on purpose (a new one chosen) is not lost
+            self.camera.emit(CameraState.DISCONNECTED)
         self.finished.emit()
 
     def _forward(self, event: LoopEvent) -> None:

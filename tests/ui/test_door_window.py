@@ -152,3 +152,14 @@ def test_the_offline_notice_on_the_big_screen_follows_the_waiting_count(qtbot, o
     assert "3 lượt đang chờ gửi" in window.panel.notice.text()
     window.show_sync(SyncState(SyncKind.OFFLINE, waiting=4))
     assert "4 lượt đang chờ gửi" in window.panel.notice.text()
+
+
+def test_choosing_another_camera_does_not_flash_camera_lost(qtbot, open_kiosk):
+    window = open_kiosk()
+    qtbot.waitUntil(lambda: window.door.camera is CameraState.RUNNING, timeout=5000)
+    states = []
+    window.rendered.connect(lambda view: states.append(window.door.camera))
+    window.stop_camera()
+    window.start_camera()
+    qtbot.waitUntil(lambda: window.door.camera is CameraState.RUNNING, timeout=5000)
+    assert CameraState.DISCONNECTED not in states
