@@ -128,7 +128,10 @@ class Station:
             if isinstance(scanned, Credential):
                 window_start = now - timedelta(minutes=self.settings.dedup_minutes)
                 previous = self.store.last_entry_for(scanned.person_key, window_start, self.direction)
-            door = DoorState(direction=self.direction, now=now, inside=self.counts().inside, previous=previous)
+            # Counting who is inside costs a query over today's entries: only a capacity limit needs it.
+            counted = isinstance(scanned, Credential) and previous is None and self.settings.capacity is not None
+            inside = self.counts().inside if counted else 0
+            door = DoorState(direction=self.direction, now=now, inside=inside, previous=previous)
             verdict = self._policy.decide(scanned, door)
             credential = scanned if isinstance(scanned, Credential) else None
             refusal = scanned if isinstance(scanned, Refusal) else None

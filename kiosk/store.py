@@ -158,7 +158,7 @@ class Store:
     def add(self, entry: Entry) -> None:
         def insert() -> None:
             with self._transaction():
-                self._db["entries"].insert(_row(entry))
+                self._connection.execute(_INSERT_ENTRY, _row(entry))
         self._run(insert)
 
     def add_many(self, entries: Iterable[Entry]) -> int:
@@ -167,7 +167,7 @@ class Store:
 
         def insert() -> None:
             with self._transaction():
-                self._db["entries"].insert_all(rows)
+                self._connection.executemany(_INSERT_ENTRY, rows)
         self._run(insert)
         return len(rows)
 
@@ -205,15 +205,17 @@ class Store:
         return self._query(sql, params)
 
     def iter_entries(self, since: datetime | None = None) -> Iterator[Entry]:
-        """Oldest first, without holding every entry in memory (for exports)."""
-        offset = 0
+        """Oldest first, a page at a time (for exports). Pages continue after the last entry read, so a
+        purge running meanwhile cannot make the export skip any."""
+        after = (format_utc(since) if since else "", "")
         while True:
-            sql = "SELECT * FROM entries WHERE scanned_at >= ? ORDER BY scanned_at, id LIMIT 1000 OFFSET ?"
-            batch = self._query(sql, [format_utc(since) if since else "", offset])
+            sql = ("SELECT * FROM entries WHERE (scanned_at, id) > (?, ?) "
+                   "ORDER BY scanned_at, id LIMIT 1000")
+            batch = self._query(sql, list(after))
             yield from batch
             if len(batch) < 1000:
                 return
-            offset += len(batch)
+            after = (format_utc(batch[-1].scanned_at), batch[-1].id)
 
     def counts(self, day_start: datetime) -> DayCounts:
         """People inside now (their latest admitted entry today is an entry) and checked in today."""
@@ -337,6 +339,13 @@ class _Transaction:
             # After a failed statement or COMMIT; SQLite may already have rolled back (disk full).
             if self._connection.in_transaction:
                 self._connection.execute("ROLLBACK")
+
+
+_ENTRY_COLUMNS = ("id", "scanned_at", "station", "direction", "source", "format", "person_key", "display_name",
+                  "fields", "verdict", "reasons", "sync_state")
+# Plain SQL on the door's hot path: sqlite-utils' insert() looks the table up in sqlite_master each time.
+_INSERT_ENTRY = (f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) "
+                 f"VALUES ({', '.join(':' + column for column in _ENTRY_COLUMNS)})")
 
 
 def _row(entry: Entry) -> dict[str, Any]:
