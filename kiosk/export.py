@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import csv
-import os
 from datetime import datetime
 from pathlib import Path
 
+from kiosk.atomic_file import replacing
 from kiosk.errors import KioskError
 from kiosk.policy import local_time
 from kiosk.store import Store
@@ -21,10 +21,9 @@ class ExportError(KioskError):
 
 def export_csv(store: Store, path: Path, who: str, since: datetime | None = None) -> int:
     """Write the entries (oldest first) to `path` atomically; returns how many were written."""
-    temporary = path.with_name(f".{path.name}.partial")
     count = 0
     try:
-        with open(temporary, "w", newline="", encoding="utf-8-sig") as out:  # BOM: Excel reads UTF-8
+        with replacing(path, newline="", encoding="utf-8-sig") as out:  # BOM: Excel reads UTF-8
             writer = csv.writer(out)
             writer.writerow(COLUMNS)
             for entry in store.iter_entries(since):
@@ -37,9 +36,7 @@ def export_csv(store: Store, path: Path, who: str, since: datetime | None = None
                     "; ".join(reason.en for reason in entry.reasons),
                 ])
                 count += 1
-        os.replace(temporary, path)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
-        raise ExportError(f"Cannot write {path}: {error.strerror}.") from None
+        raise ExportError(f"Cannot write {path}: {error.strerror or error}.") from None
     store.record_export(str(path), count, who)
     return count

@@ -10,7 +10,6 @@ import dataclasses
 import math
 import os
 import re
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import platformdirs
 
+from kiosk.atomic_file import replacing
 from kiosk.errors import KioskError
 from kiosk.reasons import LANGUAGES
 
@@ -28,6 +28,10 @@ WATCH_ACTIONS = ("warn", "refuse")
 
 class SettingsError(KioskError):
     """The settings file cannot be used as it is; the message says where and why."""
+
+
+class SettingsSaveError(SettingsError, OSError):
+    """The settings could not be written (read-only folder, full disk)."""
 
 
 @dataclass(frozen=True)
@@ -98,18 +102,14 @@ def load_settings(path: Path | None = None) -> Settings:
 
 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write the settings file atomically; SettingsSaveError (also an OSError) when the disk refuses."""
     path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".toml")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
+        with replacing(path) as out:
             out.write(_to_toml(settings))
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    except OSError as error:
+        raise SettingsSaveError(f"{path}: cannot save the settings ({error.strerror or error}); "
+                                "the previous file is unchanged") from None
 
 
 def save_changes(before: Settings, after: Settings, path: Path | None = None) -> None:

@@ -24,6 +24,7 @@ import platformdirs
 import qrcode
 import qrcode.image.svg
 
+from kiosk.atomic_file import replacing
 from kiosk.credentials import hd1
 from kiosk.health_rules import HealthRules, HealthRulesError
 from kiosk.reasons import Reason
@@ -202,10 +203,8 @@ class DeclarationService:
     def import_dcc_trust(self, entries: Any) -> int:
         """Replace the EU signing certificates with a checked import list; returns how many."""
         signers = TrustList.from_import(entries, "import").signers
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        temporary = self.data_dir / (DCC_TRUST_FILE + ".new")
-        temporary.write_text(json.dumps(entries, indent=2), encoding="utf-8")
-        os.replace(temporary, self.data_dir / DCC_TRUST_FILE)
+        with replacing(self.data_dir / DCC_TRUST_FILE) as out:
+            json.dump(entries, out, indent=2)
         return len(signers)
 
     def station_config_fragment(self, station: str = "") -> dict[str, Any]:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
+from kiosk.atomic_file import replacing
 from kiosk.trust import DeclarationKey
 
 KID_BYTES = 8
@@ -112,18 +111,8 @@ def save_keyring(keyring: Keyring, path: Path) -> None:
         ],
     }
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".keyring-")
-        try:
-            os.fchmod(descriptor, 0o600)
-            with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
-                json.dump(data, stream, indent=2)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with replacing(path, mode=0o600) as stream:
+            json.dump(data, stream, indent=2)
     except OSError as error:
         raise KeyringError(f"cannot write the keyring {path}: {error.strerror}") from None
 
