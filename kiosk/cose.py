@@ -19,7 +19,6 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 ES256 = -7
 EDDSA = -8
 PS256 = -37
-ALGORITHM_NAMES = {ES256: "ES256", EDDSA: "EdDSA", PS256: "PS256"}
 
 HEADER_ALG = 1
 HEADER_KID = 4
@@ -36,22 +35,18 @@ PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519Pri
 
 
 class CoseError(ValueError):
-    """The bytes are not a well-formed COSE_Sign1 (stage "cose") or its CBOR is broken (stage "cbor")."""
-
-    def __init__(self, message: str, stage: str = "cose") -> None:
-        super().__init__(message)
-        self.stage = stage
+    """The bytes are not a well-formed COSE_Sign1, or its CBOR is broken."""
 
 
-def decode_cbor(data: bytes, stage: str = "cbor") -> Any:
+def decode_cbor(data: bytes) -> Any:
     """Decode exactly one CBOR item that fills the whole buffer (cbor2.loads ignores trailing bytes)."""
     stream = io.BytesIO(data)
     try:
         item = cbor2.CBORDecoder(stream, max_depth=MAX_CBOR_DEPTH).decode()
     except (cbor2.CBORDecodeError, RecursionError, ValueError, TypeError, OverflowError) as error:
-        raise CoseError(f"broken CBOR: {error}", stage) from None
+        raise CoseError(f"broken CBOR: {error}") from None
     if stream.tell() != len(data):
-        raise CoseError(f"{len(data) - stream.tell()} bytes of garbage after the CBOR item", stage)
+        raise CoseError(f"{len(data) - stream.tell()} bytes of garbage after the CBOR item")
     return item
 
 
@@ -79,7 +74,7 @@ class Sign1:
 
 def parse_sign1(data: bytes) -> Sign1:
     """Read a COSE_Sign1 (tag 18, optionally wrapped in CWT tag 61, or untagged)."""
-    item = decode_cbor(data, stage="cose")
+    item = decode_cbor(data)
     for expected in (TAG_CWT, TAG_SIGN1):
         if isinstance(item, cbor2.CBORTag) and item.tag == expected:
             item = item.value
@@ -90,7 +85,7 @@ def parse_sign1(data: bytes) -> Sign1:
     protected_bytes, unprotected, payload, signature = item
     if not isinstance(protected_bytes, bytes) or not isinstance(payload, bytes) or not isinstance(signature, bytes):
         raise CoseError("COSE_Sign1 parts have the wrong types")
-    protected = decode_cbor(protected_bytes, stage="cose") if protected_bytes else {}
+    protected = decode_cbor(protected_bytes) if protected_bytes else {}
     if not isinstance(protected, Mapping) or not isinstance(unprotected, Mapping):
         raise CoseError("COSE headers are not maps")
     for headers in (protected, unprotected):

@@ -30,6 +30,10 @@ def new_entry_id() -> str:
     return str(uuid.uuid4())
 
 
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def format_utc(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
@@ -46,23 +50,23 @@ _PLAIN_JSON = (str, int, float, bool)
 
 def json_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Credential fields as JSON values: dates become ISO strings, enums their values."""
-    out: dict[str, Any] = {}
-    for key, value in fields.items():
-        if value is None or type(value) in _PLAIN_JSON:
-            out[key] = value
-        elif isinstance(value, (datetime, date)):
-            out[key] = value.isoformat()
-        elif isinstance(value, Enum):
-            out[key] = value.value
-        elif isinstance(value, Mapping):
-            out[key] = json_fields(value)
-        elif isinstance(value, (list, tuple)):
-            out[key] = [json_fields({"v": v})["v"] for v in value]
-        elif isinstance(value, bytes):
-            out[key] = value.hex()
-        else:
-            out[key] = value
-    return out
+    return {key: _json_value(value) for key, value in fields.items()}
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or type(value) in _PLAIN_JSON:
+        return value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return json_fields(value)
+    if isinstance(value, (list, tuple)):
+        return [_json_value(item) for item in value]
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
 
 
 @dataclass(frozen=True)
@@ -96,26 +100,3 @@ class Entry:
             "verdict": self.verdict.value,
             "reasons": [reason.to_json() for reason in self.reasons],
         }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Entry":
-        """Rebuild an entry from its wire form; a ValueError names the field that is wrong."""
-        try:
-            entry_id = str(uuid.UUID(str(data["id"])))
-            return cls(
-                id=entry_id,
-                scanned_at=parse_utc(str(data["scanned_at"])),
-                station=str(data["station"]),
-                direction=Direction(data["direction"]),
-                source=Source(data["source"]),
-                format=str(data["format"]),
-                person_key=str(data["person_key"]),
-                display_name=str(data.get("display_name", "")),
-                fields=dict(data.get("fields") or {}),
-                verdict=Outcome(data["verdict"]),
-                reasons=tuple(Reason.from_json(r) for r in data.get("reasons") or ()),
-            )
-        except KeyError as missing:
-            raise ValueError(f"entry is missing the field {missing}") from None
-        except (TypeError, AttributeError) as wrong:
-            raise ValueError(f"entry has a field of the wrong type: {wrong}") from None

@@ -15,9 +15,7 @@ from kiosk.credentials.base import Credential
 from kiosk.errors import KioskError
 from kiosk.policy import CredentialCheck
 from kiosk.reasons import Reason
-from kiosk.verdict import Outcome
-
-_SEVERITY = {Outcome.ADMIT: 0, Outcome.WARN: 1, Outcome.REFUSE: 2}
+from kiosk.verdict import SEVERITY, Outcome
 
 
 class HealthRulesError(KioskError, ValueError):
@@ -121,7 +119,7 @@ def evaluate(credential: Credential, rules: HealthRules, now: datetime) -> tuple
     findings = [(outcome, reason) for outcome, reason in findings if outcome is not Outcome.ADMIT]
     if not findings:
         return Outcome.ADMIT, ()
-    worst = max((outcome for outcome, _ in findings), key=_SEVERITY.__getitem__)
+    worst = max((outcome for outcome, _ in findings), key=SEVERITY.__getitem__)
     return worst, tuple(reason for _, reason in findings)
 
 

@@ -13,12 +13,10 @@ from kiosk.credentials.base import Credential, Refusal
 from kiosk.entry import Direction, Entry
 from kiosk.reasons import Reason
 from kiosk.settings import Settings
-from kiosk.verdict import Outcome, Verdict
+from kiosk.verdict import SEVERITY, Outcome, Verdict
 
 # A check on the credential itself (e.g. the health rules for signed formats): None when it has nothing to say.
 CredentialCheck = Callable[[Credential, datetime], "tuple[Outcome, tuple[Reason, ...]] | None"]
-
-_SEVERITY = {Outcome.ADMIT: 0, Outcome.WARN: 1, Outcome.REFUSE: 2}
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,7 @@ class Policy:
         if isinstance(id_number, str) and "*" not in id_number:
             keys.append(id_number.casefold())
         actions = [self._watch[key] for key in keys if key in self._watch]
-        return max(actions, key=_SEVERITY.__getitem__) if actions else None
+        return max(actions, key=SEVERITY.__getitem__) if actions else None
 
     @staticmethod
     def _repeat_reason(door: DoorState) -> Reason:
@@ -94,7 +92,7 @@ def _full(inside: int, capacity: int) -> Reason:
 
 def _combine(findings: list[tuple[Outcome, tuple[Reason, ...]]], notes: tuple[Reason, ...]) -> Verdict:
     """The worst outcome wins; its reasons come first, then the lesser ones, then the credential's notes."""
-    ordered = sorted(findings, key=lambda finding: _SEVERITY[finding[0]], reverse=True)
+    ordered = sorted(findings, key=lambda finding: SEVERITY[finding[0]], reverse=True)
     outcome = ordered[0][0] if ordered else Outcome.ADMIT
     reasons = tuple(reason for _, found in ordered for reason in found) + notes
     return Verdict(outcome, reasons)

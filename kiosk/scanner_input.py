@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from kiosk.credentials.fields import without_diacritics
 from kiosk.reasons import Reason
 
 
@@ -105,7 +106,7 @@ def mangled_reason(text: str) -> Reason | None:
     an HC1:/HD1: payload, whose alphabet is ASCII.
     """
     text = unicodedata.normalize("NFC", text)
-    upper = _strip_marks(text).upper()
+    upper = without_diacritics(text).upper()
     if upper.startswith(_ASCII_ONLY_PREFIXES) and not text.isascii():
         return SCANNER_INPUT_METHOD
     words = [w for w in _WORD_SPLIT.split(text) if w]
@@ -134,6 +135,3 @@ def _is_vietnamese_letter(char: str) -> bool:
     return len(decomposed) > 1 and decomposed[0].isascii() and decomposed[0].isalpha()
 
 
-def _strip_marks(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -11,13 +11,13 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 from kiosk import credentials
 from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.credentials.manual import manual_credential
-from kiosk.entry import Direction, Entry, Source, new_entry_id
+from kiosk.entry import Direction, Entry, Source, new_entry_id, utc_now
 from kiosk.health_rules import credential_check
 from kiosk.policy import DoorState, Policy
 from kiosk.retention import purge_expired
@@ -30,9 +30,6 @@ log = logging.getLogger(__name__)
 
 PURGE_INTERVAL_SECONDS = 3600.0
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)

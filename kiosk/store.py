@@ -11,13 +11,13 @@ import json
 import sqlite3
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import sqlite_utils
 
-from kiosk.entry import Direction, Entry, Source, format_utc, parse_utc
+from kiosk.entry import Direction, Entry, Source, format_utc, parse_utc, utc_now
 from kiosk.errors import KioskError
 from kiosk.reasons import Reason
 from kiosk.verdict import Outcome
@@ -259,7 +259,7 @@ class Store:
             "SELECT COUNT(*) FROM entries WHERE sync_state = 'pending'").fetchone()[0])
 
     def mark_synced(self, ids: Iterable[str]) -> None:
-        now = format_utc(datetime.now(timezone.utc))
+        now = format_utc(utc_now())
         rows = [(now, entry_id) for entry_id in ids]
 
         def update() -> None:
@@ -270,7 +270,7 @@ class Store:
 
     def mark_rejected(self, entry_id: str, reason: str) -> None:
         """The server refused the entry for good: it leaves the queue and is kept, with why, for the admin."""
-        now = format_utc(datetime.now(timezone.utc))
+        now = format_utc(utc_now())
 
         def update() -> None:
             with self._transaction():
@@ -305,7 +305,7 @@ class Store:
     def record_export(self, path: str, count: int, who: str) -> None:
         def write() -> None:
             with self._transaction():
-                self._db["exports"].insert({"exported_at": format_utc(datetime.now(timezone.utc)),
+                self._db["exports"].insert({"exported_at": format_utc(utc_now()),
                                             "path": path, "count": count, "who": who})
         self._run(write)
 

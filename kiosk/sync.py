@@ -22,13 +22,13 @@ import random
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, tzinfo
 from enum import Enum
 from typing import Any, Callable
 
 import requests
 
-from kiosk.entry import Entry, format_utc
+from kiosk.entry import Entry, format_utc, utc_now
 from kiosk.settings import Settings
 from kiosk.station_config import META_SERVER_CONFIG, META_SERVER_CONFIG_ETAG
 from kiosk.store import Store, StoreError
@@ -41,9 +41,6 @@ TIMEOUT = (5.0, 30.0)  # seconds to connect, seconds to wait for the answer
 META_LAST_SYNC = "sync.last_success"
 RETRYABLE_STATUS = frozenset({408, 429}) | frozenset(range(500, 600))
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)

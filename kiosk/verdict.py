@@ -14,6 +14,10 @@ class Outcome(str, Enum):
     REFUSE = "refuse"
 
 
+# How serious an outcome is, to pick the worst of several findings.
+SEVERITY = {Outcome.ADMIT: 0, Outcome.WARN: 1, Outcome.REFUSE: 2}
+
+
 @dataclass(frozen=True)
 class Verdict:
     outcome: Outcome

@@ -8,9 +8,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from kiosk.entry import utc_now
 from server.database import writing
 from server.passwords import hash_password, verify_password
-from server.stations import AdminRequestError, as_utc, utc_now
+from server.stations import AdminRequestError, as_utc
 from server.tables import admins, sessions
 from server.tokens import token_hash
 

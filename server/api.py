@@ -11,10 +11,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from kiosk.entry import utc_now
 from server.database import writing
 from server.errors import ApiError
 from server.ingest import Contact, Status, store_batch
-from server.stations import StationRecord, record_contact, station_for_token, utc_now
+from server.stations import StationRecord, record_contact, station_for_token
 from server.upload import read_batch
 from server.wire import InvalidEntry, WireEntry, claimed_id, parse_entry
 

@@ -16,6 +16,7 @@ from server import declarations
 from server.access_log import configure_logging
 from server.admins import add_admin
 from server.database import DATABASE_ENV, default_database_url, make_engine, migrate, normalise_url
+from kiosk.settings import WATCH_ACTIONS
 from server.station_config import set_setting, unwatch, watch
 from server.stations import AdminRequestError, add_station, list_stations, revoke_station
 
@@ -78,7 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     watch_cmd = commands.add_parser("watch", help="the watch list kiosks download").add_subparsers(title="watch")
     watch_add = watch_cmd.add_parser("add")
     watch_add.add_argument("person_key")
-    watch_add.add_argument("--action", choices=("warn", "refuse"), default="warn")
+    watch_add.add_argument("--action", choices=WATCH_ACTIONS, default="warn")
     watch_add.add_argument("--note", default="")
     watch_add.set_defaults(run=_watch_add)
     watch_remove = watch_cmd.add_parser("remove")

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from kiosk.entry import utc_now
 from server.database import writing
 from server.tables import stations
 from server.tokens import new_token, token_hash
@@ -32,9 +33,6 @@ class StationRecord:
     def revoked(self) -> bool:
         return self.revoked_at is not None
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 import qrcode
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 

@@ -12,7 +12,7 @@ from typing import Any
 from kiosk import credentials
 from kiosk.credentials import dcc, hd1
 from kiosk.credentials.base import Credential, ParseContext
-from kiosk.entry import json_fields
+from kiosk.entry import json_fields, utc_now
 from kiosk.reasons import LANGUAGES
 from kiosk.trust import TrustList, load_trust_file
 
@@ -45,7 +45,7 @@ def _moment(text: str) -> datetime:
 def run(args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.text == "-" else args.text
     trust = load_trust_file(args.trust) if args.trust else TrustList()
-    context = ParseContext(now=args.at or datetime.now(timezone.utc), trust=trust)
+    context = ParseContext(now=args.at or utc_now(), trust=trust)
     result = describe(text, args.lang, context)
     if args.json:
         print(json.dumps(result, ensure_ascii=False))

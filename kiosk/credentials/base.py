@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Mapping, Protocol
 
+from kiosk.entry import utc_now
 from kiosk.reasons import Reason
 
 
@@ -43,7 +44,7 @@ class Refusal:
 class ParseContext:
     """What a parser may need besides the text: the clock, and key material for signed formats."""
 
-    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    now: datetime = field(default_factory=utc_now)
     trust: Any = None
 
 

@@ -10,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from kiosk.credentials.fields import without_diacritics
+
 
 @dataclass(frozen=True)
 class Person:
@@ -35,17 +37,12 @@ class Person:
     @property
     def ascii_name(self) -> str:
         """The name as the national QR code writes it: capitals without diacritics."""
-        return _strip_diacritics(self.full_name).upper()
+        return without_diacritics(self.full_name).upper()
 
     @property
     def social_insurance_number(self) -> str:
         """The 10-digit social-insurance number: the last ten characters of the card code."""
         return self.insurance_code[-10:]
-
-
-def _strip_diacritics(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 AN = Person(
@@ -74,9 +71,8 @@ CUONG = Person(
 
 PEOPLE = (AN, BINH, CUONG)
 
-_GENDER_VNQR = {"male": "1", "female": "2"}
+_GENDER_CODE = {"male": "1", "female": "2"}  # the national QR and the health-insurance card alike
 _GENDER_CCCD = {"male": "Nam", "female": "Nữ"}
-_GENDER_BHYT = {"male": "1", "female": "2"}
 
 
 def vnqr_payload(person: Person, masked: bool = False, declarer: Person | None = None) -> str:
@@ -89,7 +85,7 @@ def vnqr_payload(person: Person, masked: bool = False, declarer: Person | None =
     birth = f"{person.birth_date.year:04d}-**-**" if masked else person.birth_date.isoformat()
     declared_by_other = "1" if declarer is not None else "0"
     declarer_qid = declarer.qid if declarer is not None else ""
-    ext = "<".join((declarer_qid, _GENDER_VNQR[person.gender], person.insurance_code, person.phone))
+    ext = "<".join((declarer_qid, _GENDER_CODE[person.gender], person.insurance_code, person.phone))
     return "|".join((id_number, person.ascii_name, birth, declared_by_other, person.qid, ext))
 
 
@@ -121,7 +117,7 @@ def bhyt_payload(person: Person, layout: str = "old") -> str:
         code,
         person.full_name.encode("utf-8").hex(),
         person.birth_date.strftime("%d/%m/%Y"),
-        _GENDER_BHYT[person.gender],
+        _GENDER_CODE[person.gender],
         person.address.encode("utf-8").hex(),
         "01 - 001",                 # registered first-contact facility
         "01/01/2021",               # valid from

@@ -22,6 +22,7 @@ from cryptography.x509.oid import NameOID
 from kiosk import base45, cose
 from kiosk.credentials import dcc, hd1
 from kiosk.credentials.examples import AN, BINH, Person, SamplePayload
+from kiosk.entry import utc_now
 from kiosk.trust import DeclarationKey, TrustList, signer_from_der
 
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -73,7 +74,7 @@ def certificate_payload(person: Person, now: datetime) -> str:
 
 
 def signed_samples(now: datetime | None = None) -> tuple[SamplePayload, ...]:
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     return (
         SamplePayload("EU COVID certificate (demo signer)", certificate_payload(AN, now), "dcc", True),
         SamplePayload("health declaration (demo key)", declaration_payload(BINH, now), "hd1", True),

@@ -74,16 +74,11 @@ class FrameSource(ABC):
         self._clock = clock
         self._sleep = sleep
         self._status = SourceStatus.STARTING
-        self._status_reason = STATUS_REASONS[SourceStatus.STARTING]
         self._index = 0
 
     @property
     def status(self) -> SourceStatus:
         return self._status
-
-    @property
-    def status_reason(self) -> Reason:
-        return self._status_reason
 
     @abstractmethod
     def read(self) -> Frame | None:
@@ -99,9 +94,8 @@ class FrameSource(ABC):
         if status is self._status:
             return
         self._status = status
-        self._status_reason = reason or STATUS_REASONS[status]
         if self.on_status is not None:
-            self.on_status(status, self._status_reason)
+            self.on_status(status, reason or STATUS_REASONS[status])
 
     def _frame(self, image: np.ndarray) -> Frame:
         """Wrap a freshly read image; the first frame makes the source live."""
@@ -119,6 +113,9 @@ class FrameSource(ABC):
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+DEFAULT_FPS = 15.0  # webcams at a door, the demo, and recordings that do not say
 
 
 class Pacer:

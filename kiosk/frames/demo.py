@@ -20,10 +20,9 @@ import qrcode
 
 from kiosk.credentials.examples import SAMPLE_PAYLOADS
 from kiosk.credentials.signed_examples import signed_samples
-from kiosk.frames.base import Clock, Frame, FrameSource, Pacer, Sleep, SourceStatus
+from kiosk.frames.base import DEFAULT_FPS, Clock, Frame, FrameSource, Pacer, Sleep, SourceStatus
 
 SIZE = (1280, 720)
-FPS = 15.0
 MODULE_PIXELS = 5          # a phone screen's code, before the visitor's distance scales it
 COMING, HOLDING, GOING, EMPTY = 5, 24, 5, 12      # frames of each phase of a visit
 VISIT = COMING + HOLDING + GOING + EMPTY
@@ -52,7 +51,7 @@ class DemoSource(FrameSource):
         super().__init__(clock, sleep)
         self.seed = seed
         self.texts = texts or tuple(sample.text for sample in SAMPLE_PAYLOADS + signed_samples())
-        self._pacer = Pacer(FPS, realtime, clock, sleep)
+        self._pacer = Pacer(DEFAULT_FPS, realtime, clock, sleep)
         rng = np.random.default_rng(seed)
         self._scene = _scene(rng)
         noise = rng.normal(0, 4, (SIZE[1] + NOISE_MARGIN, SIZE[0] + NOISE_MARGIN, 3))

@@ -12,11 +12,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from kiosk.frames.base import Clock, Frame, FrameSource, FrameSourceError, Pacer, Sleep
+from kiosk.frames.base import DEFAULT_FPS, Clock, Frame, FrameSource, FrameSourceError, Pacer, Sleep
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm"})
 DEFAULT_REPEAT = 15
-DEFAULT_FPS = 15.0
 
 
 def read_image(path: Path) -> np.ndarray:

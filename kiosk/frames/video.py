@@ -7,9 +7,8 @@ from pathlib import Path
 
 import cv2
 
-from kiosk.frames.base import Clock, Frame, FrameSource, FrameSourceError, Pacer, Sleep
+from kiosk.frames.base import DEFAULT_FPS, Clock, Frame, FrameSource, FrameSourceError, Pacer, Sleep
 
-DEFAULT_FPS = 15.0
 
 
 class VideoFileSource(FrameSource):

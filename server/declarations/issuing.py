@@ -16,7 +16,7 @@ import secrets
 import threading
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -26,6 +26,7 @@ import qrcode.image.svg
 
 from kiosk.atomic_file import replacing
 from kiosk.credentials import hd1
+from kiosk.entry import utc_now
 from kiosk.health_rules import HealthRules, HealthRulesError
 from kiosk.reasons import Reason
 from kiosk.trust import TrustError, TrustList
@@ -37,9 +38,6 @@ RULES_FILE = "health_rules.json"
 DCC_TRUST_FILE = "dcc_trust.json"
 CTI_BYTES = 8
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def server_data_dir() -> Path:

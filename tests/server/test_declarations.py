@@ -211,6 +211,7 @@ def test_visitor_gets_a_qr_that_the_kiosk_admits(site):
     svg = base64.b64decode(page.text.split('href="data:image/svg+xml;base64,')[1].split('"')[0])
     assert svg.startswith(b"<")
     credential = kiosk_reads(qr_text(png), service, datetime.now(timezone.utc))
+    assert isinstance(credential, Credential), credential  # a refusal names its reason
     assert credential.display_name == "Phạm T. D." and credential.fields["signature"] == "valid"
 
 
