@@ -262,8 +262,8 @@ class SyncClient:
             return False
         if answer.status_code != 200:
             raise _RoundStopped(_refusal_in_words(answer), _retry_after(answer))
-        document = _json_object(answer)
-        self.store.set_meta(META_SERVER_CONFIG, json.dumps(document, ensure_ascii=False))
+        document = _json_object(answer)  # checked; the server's own text is what is kept
+        self.store.set_meta(META_SERVER_CONFIG, answer.content.decode("utf-8"))
         self.store.set_meta(META_SERVER_CONFIG_ETAG, answer.headers.get("ETag", ""))
         if self.on_config:
             self.on_config(document)

@@ -26,8 +26,8 @@ def add_admin(engine: Engine, username: str, password: str) -> None:
         raise AdminRequestError("The user name is empty.")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AdminRequestError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    hashed = hash_password(password)  # scrypt is slow on purpose: not inside the write lock
     with writing(engine) as conn:
-        hashed = hash_password(password)
         updated = conn.execute(admins.update().where(admins.c.username == username).values(password_hash=hashed))
         if updated.rowcount == 0:
             conn.execute(admins.insert().values(username=username, password_hash=hashed, created_at=utc_now()))
@@ -35,10 +35,12 @@ def add_admin(engine: Engine, username: str, password: str) -> None:
 
 def log_in(engine: Engine, username: str, password: str) -> str | None:
     """A new session token when the password is right, else None."""
-    with writing(engine) as conn:
+    with engine.connect() as conn:
         row = conn.execute(sa.select(admins.c.id, admins.c.password_hash).where(admins.c.username == username)).first()
-        if row is None or not verify_password(password, row.password_hash):
-            return None
+    # scrypt is slow on purpose: checked before taking the write lock that uploads need too.
+    if row is None or not verify_password(password, row.password_hash):
+        return None
+    with writing(engine) as conn:
         conn.execute(sessions.delete().where(sessions.c.expires_at < utc_now()))
         token = secrets.token_urlsafe(32)
         conn.execute(sessions.insert().values(token_hash=token_hash(token), admin_id=row.id,

@@ -138,8 +138,12 @@ def station_config(request: Request, station: StationRecord = Depends(authentica
                    if_none_match: str | None = Header(None)) -> Response:
     """Settings, watch list and key material for this station; send If-None-Match to skip an unchanged one."""
     contact = contact_from(request)
-    with writing(request.app.state.engine) as conn:
+    engine = request.app.state.engine
+    with writing(engine) as conn:
         record_contact(conn, station.id, contact.received_at, contact.reported_queue, contact.clock_offset_seconds)
+    # Built outside the write transaction: it reads files (keyring, trust list), and on SQLite the write
+    # lock would hold every upload back meanwhile.
+    with engine.connect() as conn:
         document = request.app.state.config_builder.build(conn, station)
     headers = {"ETag": document.etag, "Cache-Control": "no-cache"}
     if if_none_match and document.etag in [tag.strip() for tag in if_none_match.split(",")]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 MASK = "•"
 
 
@@ -19,6 +17,3 @@ def mask_person_key(key: str) -> str:
     kind, separator, value = key.partition(":")
     return f"{kind}:{mask_text(value, 4)}" if separator else mask_text(key, 4)
 
-
-def mask_fields(fields: dict[str, Any]) -> dict[str, str]:
-    return {name: mask_text(str(value)) for name, value in fields.items()}

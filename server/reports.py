@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from server.masking import mask_fields, mask_person_key
+from server.masking import mask_person_key
 from server.stations import as_utc
 from server.tables import entries, stations
 
@@ -35,7 +35,6 @@ class FoundEntry:
     format: str
     display_name: str
     person_key: str  # masked
-    fields: dict[str, str]  # masked
 
 
 def _local_day(dialect: str, column: sa.ColumnElement, zone: ZoneInfo) -> sa.ColumnElement:
@@ -67,7 +66,9 @@ def search_entries(conn: Connection, person_key: str = "", station: str = "", si
                    until: datetime | None = None, limit: int = 200) -> list[FoundEntry]:
     """Newest first. The person key must match exactly: the dashboard never offers browsing by name."""
     query = (
-        sa.select(entries, stations.c.name.label("station_name"))
+        sa.select(entries.c.id, entries.c.location, entries.c.scanned_at, entries.c.received_at,
+                  entries.c.direction, entries.c.verdict, entries.c.format, entries.c.display_name,
+                  entries.c.person_key, stations.c.name.label("station_name"))
         .join(stations, stations.c.id == entries.c.station_id)
         .order_by(entries.c.scanned_at.desc())
         .limit(limit)
@@ -84,7 +85,7 @@ def search_entries(conn: Connection, person_key: str = "", station: str = "", si
         FoundEntry(
             id=r.id, station=r.station_name, location=r.location, scanned_at=as_utc(r.scanned_at),
             received_at=as_utc(r.received_at), direction=r.direction, verdict=r.verdict, format=r.format,
-            display_name=r.display_name, person_key=mask_person_key(r.person_key), fields=mask_fields(r.fields),
+            display_name=r.display_name, person_key=mask_person_key(r.person_key),
         )
         for r in conn.execute(query)
     ]

@@ -88,6 +88,5 @@ async def declare(request: Request) -> Response:
         issued=issued,
         valid_until=issued.expires_at.astimezone(ZoneInfo(service.settings.time_zone)).strftime("%H:%M %d/%m/%Y"),
         png=base64.b64encode(issued.png()).decode("ascii"),
-        svg=issued.svg(),
         svg_b64=base64.b64encode(issued.svg().encode("utf-8")).decode("ascii"),
     )
