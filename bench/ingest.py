@@ -23,6 +23,7 @@ import requests
 from sync import DEFAULT_POSTGRES, count_entries, running_server  # bench/sync.py, next to this file
 
 from factories import make_entry  # noqa: E402  (put on the path by bench/sync.py)
+from percentiles import percentile  # noqa: E402
 from server.stations import add_station  # noqa: E402
 
 
@@ -68,7 +69,7 @@ def run(backend: str, args: argparse.Namespace) -> None:
     if failures or stored != total:
         raise SystemExit(f"{backend}: {len(failures)} failed requests ({failures[:1]}); stored {stored}/{total}")
     latencies.sort()
-    p50, p99 = latencies[len(latencies) // 2], latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
     print(f"{backend:<9} {args.stations} stations, {total} entries in {elapsed:6.2f} s = "
           f"{total / elapsed:8.0f} entries/s; request p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms "
           f"({len(latencies)} requests of {args.batch}, {args.workers} server processes)")

@@ -21,15 +21,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.frames import open_source  # noqa: E402
+from percentiles import percentile  # noqa: E402
 from kiosk.pipeline import ScanLoop, Scanned  # noqa: E402
 from kiosk.settings import Settings  # noqa: E402
 from kiosk.station import Station  # noqa: E402
 from kiosk.store import Store  # noqa: E402
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
 def main() -> None:

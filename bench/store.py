@@ -19,6 +19,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).
 
 from factories import make_entry  # noqa: E402
 from kiosk.store import Store  # noqa: E402
+from percentiles import percentile  # noqa: E402
 
 
 def main() -> None:
@@ -41,7 +42,7 @@ def main() -> None:
     latencies.sort()
     print(f"durable inserts      {args.entries / elapsed:10.0f} /s   ({args.entries} entries in {elapsed:.2f} s)")
     print(f"insert latency       median {statistics.median(latencies) * 1000:.2f} ms, "
-          f"p99 {latencies[int(len(latencies) * 0.99)] * 1000:.2f} ms")
+          f"p99 {percentile(latencies, 0.99) * 1000:.2f} ms")
     print(f"database size        {size / args.entries * 1_000_000 / 2**20:10.0f} MiB per million entries")
 
 

@@ -30,6 +30,7 @@ from kiosk.frames.base import Frame, FrameSource, Pacer, SourceStatus  # noqa: E
 from kiosk.pipeline import ScanLoop  # noqa: E402
 from kiosk.settings import Settings  # noqa: E402
 from kiosk.store import Store  # noqa: E402
+from percentiles import percentile  # noqa: E402
 from ui.app import application, open_window  # noqa: E402
 from ui.selftest import frame_showing  # noqa: E402
 from ui.workers import PREVIEW_WIDTH  # noqa: E402
@@ -100,11 +101,6 @@ def resident_mb() -> tuple[float, float]:
         key, _, value = line.partition(":")
         fields[key] = value.strip()
     return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:
