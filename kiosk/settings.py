@@ -24,6 +24,9 @@ from kiosk.reasons import LANGUAGES
 APP_NAME = "qr-checkin-kiosk"
 CAMERA_BACKENDS = ("auto", "v4l2", "dshow", "msmf", "any")
 WATCH_ACTIONS = ("warn", "refuse")
+# Settings the central server may push; the station's own (name, camera, server, PIN, database) stay its own.
+PUSHED_SETTINGS = ("dedup_minutes", "reset_seconds", "retention_days", "capacity", "sound", "language",
+                   "watch_action")
 
 
 class SettingsError(KioskError):

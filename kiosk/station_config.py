@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from kiosk.credentials.signed_examples import demo_trust
 from kiosk.errors import KioskError
 from kiosk.health_rules import HealthRules
-from kiosk.settings import Settings, checked_value
+from kiosk.settings import PUSHED_SETTINGS, Settings, checked_value
 from kiosk.store import Store
 from kiosk.trust import TrustList
 from kiosk.verdict import Outcome
@@ -50,6 +50,9 @@ class StationConfig:
             raise StationConfigError("the station config from the server is not a JSON object")
         overrides = {}
         for key, value in (document.get("settings") or {}).items():
+            if key not in PUSHED_SETTINGS:  # never the station's own server, token, PIN or database
+                log.warning("ignoring the pushed setting %r: the server may not set it", key)
+                continue
             try:
                 overrides[key] = checked_value(key, value)
             except ValueError as problem:

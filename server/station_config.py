@@ -19,17 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from kiosk.entry import utc_now
-from kiosk.settings import WATCH_ACTIONS, checked_value
+from kiosk.settings import PUSHED_SETTINGS, WATCH_ACTIONS, checked_value
 from server.database import writing
 from server.stations import AdminRequestError, StationRecord
 from server.tables import station_settings, stations, watch_list
 
 ConfigContributor = Callable[[Connection, StationRecord], Mapping[str, Any]]
-
-# Settings the server may push; the station's own (name, camera, server, PIN) stay the station's.
-PUSHED_SETTINGS = ("dedup_minutes", "reset_seconds", "retention_days", "capacity", "sound", "language",
-                   "watch_action")
-
 
 @dataclass(frozen=True)
 class ConfigDocument:

@@ -135,3 +135,13 @@ def test_trust_import_command_keeps_certificates_for_the_station(tmp_path, capsy
     assert "Imported 1 signing certificates (VN)." in capsys.readouterr().out
     with Store.open(db) as store:
         assert len(load_station_config(store).trust.signers) == 1
+
+
+def test_the_server_cannot_push_the_stations_own_server_token_pin_or_database(store):
+    document = server_document(settings={"dedup_minutes": 5, "server_url": "https://elsewhere.example",
+                                         "server_token": "t", "admin_pin_hash": "scrypt$1$1$1$x$y",
+                                         "database": "/tmp/other.sqlite3"})
+    station = station_from(store, document)
+    assert station.settings.dedup_minutes == 5
+    assert (station.settings.server_url, station.settings.server_token, station.settings.admin_pin_hash,
+            station.settings.database) == ("", "", "", "")
