@@ -6,3 +6,8 @@ Such errors reach the user as one plain sentence; any other exception is a bug.
 
 class KioskError(Exception):
     """Something the user can fix; `str(error)` says what and how."""
+
+
+def os_problem(error: OSError) -> str:
+    """The operating system's words for a failed file operation ("No space left on device")."""
+    return error.strerror or str(error)

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from kiosk.atomic_file import replacing
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, os_problem
 from kiosk.policy import local_time
 from kiosk.store import Store
 
@@ -37,6 +37,6 @@ def export_csv(store: Store, path: Path, who: str, since: datetime | None = None
                 ])
                 count += 1
     except OSError as error:
-        raise ExportError(f"Cannot write {path}: {error.strerror or error}.") from None
+        raise ExportError(f"Cannot write {path}: {os_problem(error)}.") from None
     store.record_export(str(path), count, who)
     return count

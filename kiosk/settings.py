@@ -18,7 +18,7 @@ from typing import Any
 import platformdirs
 
 from kiosk.atomic_file import replacing
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, os_problem
 from kiosk.reasons import LANGUAGES
 
 APP_NAME = "qr-checkin-kiosk"
@@ -111,7 +111,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
         with replacing(path) as out:
             out.write(_to_toml(settings))
     except OSError as error:
-        raise SettingsSaveError(f"{path}: cannot save the settings ({error.strerror or error}); "
+        raise SettingsSaveError(f"{path}: cannot save the settings ({os_problem(error)}); "
                                 "the previous file is unchanged") from None
 
 

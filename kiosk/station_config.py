@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from kiosk.credentials.signed_examples import demo_trust
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, os_problem
 from kiosk.health_rules import HealthRules
 from kiosk.settings import PUSHED_SETTINGS, Settings, checked_value
 from kiosk.store import Store
@@ -103,7 +103,7 @@ def import_trust_file(store: Store, path: Path) -> TrustList:
         text = Path(path).read_text(encoding="utf-8")
         trust = TrustList.from_import(json.loads(text), str(path))
     except OSError as error:
-        raise StationConfigError(f"cannot read {path}: {error.strerror}") from None
+        raise StationConfigError(f"cannot read {path}: {os_problem(error)}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise StationConfigError(f"{path} is not JSON: {error}") from None
     if not trust.signers:

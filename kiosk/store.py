@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 import sqlite_utils
 
 from kiosk.entry import Direction, Entry, Source, format_utc, parse_utc, utc_now
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, os_problem
 from kiosk.reasons import Reason
 from kiosk.verdict import Outcome
 
@@ -108,7 +108,7 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise StoreError(f"Cannot create the folder {path.parent}: {error.strerror}.") from None
+            raise StoreError(f"Cannot create the folder {path.parent}: {os_problem(error)}.") from None
         try:
             connection = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
             connection.execute("PRAGMA journal_mode=WAL")

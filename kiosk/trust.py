@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from kiosk.cose import PublicKey
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, os_problem
 
 # Extended key usage identifiers that restrict which certificate types a signing certificate may sign
 # (eu-dcc-hcert-spec A.4, plus the variant with an extra ".0" that several issuers put in real certificates).
@@ -142,7 +142,7 @@ def load_trust_file(path: Path) -> TrustList:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
-        raise TrustError(f"cannot read {path}: {error.strerror}") from None
+        raise TrustError(f"cannot read {path}: {os_problem(error)}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise TrustError(f"{path} is not JSON: {error}") from None
     if isinstance(data, dict):

@@ -10,8 +10,16 @@ from kiosk.retention import purge_expired
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("purge", help="delete entries older than the retention period")
-    parser.add_argument("--days", type=int, help="keep this many days instead of the retention setting")
+    parser.add_argument("--days", type=_days, help="keep this many days instead of the retention setting "
+                                                  "(0 deletes every entry)")
     parser.set_defaults(handler=run)
+
+
+def _days(text: str) -> int:
+    days = int(text)
+    if days < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return days
 
 
 def run(args: argparse.Namespace) -> int:

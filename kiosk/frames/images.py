@@ -12,6 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from kiosk.errors import os_problem
 from kiosk.frames.base import DEFAULT_FPS, Clock, Frame, FrameSource, FrameSourceError, Pacer, Sleep
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm"})
@@ -23,7 +24,7 @@ def read_image(path: Path) -> np.ndarray:
     try:
         data = np.fromfile(str(path), dtype=np.uint8)
     except OSError as exc:
-        raise FrameSourceError(f"Cannot read {path}: {exc.strerror or exc}") from exc
+        raise FrameSourceError(f"Cannot read {path}: {os_problem(exc)}") from exc
     image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
     if image is None:
         raise FrameSourceError(f"Cannot read {path} as an image (unknown or damaged format)")

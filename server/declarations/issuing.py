@@ -27,6 +27,7 @@ import qrcode.image.svg
 from kiosk.atomic_file import replacing
 from kiosk.credentials import hd1
 from kiosk.entry import utc_now
+from kiosk.errors import os_problem
 from kiosk.health_rules import HealthRules, HealthRulesError
 from kiosk.reasons import Reason
 from kiosk.trust import TrustError, TrustList
@@ -223,7 +224,7 @@ class DeclarationService:
         except FileNotFoundError:
             return default
         except OSError as error:
-            raise ConfigurationError(f"cannot read {path}: {error.strerror}") from None
+            raise ConfigurationError(f"cannot read {path}: {os_problem(error)}") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as error:
             raise ConfigurationError(f"{path} is not JSON: {error}") from None
 

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from kiosk.atomic_file import replacing
+from kiosk.errors import os_problem
 from kiosk.trust import DeclarationKey
 
 KID_BYTES = 8
@@ -96,7 +97,7 @@ def load_keyring(path: Path, now: datetime) -> Keyring:
             ),
         )
     except OSError as error:
-        raise KeyringError(f"cannot read the keyring {path}: {error.strerror}") from None
+        raise KeyringError(f"cannot read the keyring {path}: {os_problem(error)}") from None
     except (ValueError, KeyError, TypeError) as error:
         raise KeyringError(f"the keyring {path} is damaged ({error}); restore it from a backup") from None
 
@@ -114,7 +115,7 @@ def save_keyring(keyring: Keyring, path: Path) -> None:
         with replacing(path, mode=0o600) as stream:
             json.dump(data, stream, indent=2)
     except OSError as error:
-        raise KeyringError(f"cannot write the keyring {path}: {error.strerror}") from None
+        raise KeyringError(f"cannot write the keyring {path}: {os_problem(error)}") from None
 
 
 def _new_key(now: datetime) -> SigningKey:
