@@ -26,3 +26,13 @@ class Reason:
     @classmethod
     def from_json(cls, data: dict[str, str]) -> "Reason":
         return cls(code=str(data["code"]), vi=str(data.get("vi", "")), en=str(data.get("en", "")))
+
+
+# --- reading a code (kiosk/credentials): codes other parts may need to recognise ----------------------------
+
+# A parser raised: a bug in this station, never the visitor's fault. The door still answers (a refusal that
+# says so), the fault is logged without the payload, and no test may ever see this code.
+PARSER_FAULT = "other.parser-error"
+# "hidden-character.<field>": a value read or decoded from a code (a signed declaration's name, a card's
+# hex address, ...) holds a control, format or direction character, a lone surrogate or a noncharacter.
+HIDDEN_CHARACTER = "hidden-character"

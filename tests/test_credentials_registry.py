@@ -26,18 +26,18 @@ def test_byte_order_mark_and_scanner_line_end_are_removed_before_parsing():
     assert parse("\ufeff" + text + "\r\n") == parse(text)
 
 
-def test_right_to_left_mark_inside_a_card_is_refused_naming_it():
+def test_right_to_left_mark_inside_a_card_is_refused_naming_it_and_its_field():
     text = cccd_payload(AN).replace("|Nam|", "|Nam\u200f|")
     refusal = parse(text)
     assert isinstance(refusal, Refusal)
-    assert (refusal.format, refusal.reason.code) == ("cccd", "other.hidden-characters")
+    assert (refusal.format, refusal.reason.code) == ("cccd", "hidden-character.gender")
     assert "U+200F RIGHT-TO-LEFT MARK" in refusal.reason.en
     assert "ký tự ẩn" in refusal.reason.vi
 
 
 def test_nul_byte_inside_a_personal_code_is_refused():
     refusal = parse(vnqr_payload(AN).replace("|0|", "|0\x00|"))
-    assert (refusal.format, refusal.reason.code) == ("vn-qr", "other.hidden-characters")
+    assert (refusal.format, refusal.reason.code) == ("vn-qr", "hidden-character.declaration-type")
     assert "U+0000" in refusal.reason.en
 
 

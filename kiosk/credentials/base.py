@@ -18,6 +18,8 @@ class Credential:
     `person_key` is stable for one person across scans (it keys de-duplication and the watch list);
     `display_name` is already masked for the screen; `fields` holds typed values (str, int, date, ...)
     named in English snake_case; `notes` are things the policy should weigh (e.g. a masked ID number).
+    `decoded` holds what a code carried beyond `fields` (an EU certificate's whole content): it is checked
+    for hidden characters like every field, then never stored, synced, shown or printed.
     """
 
     format: str
@@ -26,9 +28,11 @@ class Credential:
     fields: Mapping[str, Any]
     raw: str
     notes: tuple[Reason, ...] = ()
+    decoded: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
+        object.__setattr__(self, "decoded", MappingProxyType(dict(self.decoded)))
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,11 @@ class ParseContext:
 
 
 class Parser(Protocol):
-    """One credential format. `claims` is a cheap look at the text; `parse` does the work."""
+    """One credential format. `claims` is a cheap look at the text; `parse` does the work.
+
+    A `|`-separated format may also have `layout`, its fields in order (`fields.Field`), so that a hidden
+    character in the raw text is reported with the field that holds it.
+    """
 
     format: str
 

@@ -26,6 +26,8 @@ ADDRESS = f.Field("address", "địa chỉ (mã hex)", "address (hexadecimal)")
 VALID_FROM = f.Field("valid-from", "ngày bắt đầu hiệu lực", "valid-from date")
 VALID_UNTIL = f.Field("valid-until", "ngày hết hạn", "expiry date")
 ISSUE_DATE = f.Field("issue-date", "ngày cấp", "issue date")
+FACILITY = f.Field("registered-facility", "nơi đăng ký khám", "registered facility")
+LAYOUT = (CARD_CODE, NAME, BIRTH_DATE, GENDER, ADDRESS, FACILITY, VALID_FROM, VALID_UNTIL, ISSUE_DATE)
 
 TERMINATOR = "$"
 _GENDERS = {"1": f.Gender.MALE, "2": f.Gender.FEMALE}
@@ -40,6 +42,7 @@ NOTE_NOT_YET_VALID = Reason("bhyt.not-yet-valid", "Thẻ BHYT chưa đến ngày
 
 class BhytParser:
     format = KIND.format
+    layout = LAYOUT
 
     def claims(self, text: str) -> bool:
         split = f.split_fields(text)
@@ -79,7 +82,7 @@ def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
     gender = _GENDERS.get(parts[3].strip())
     if gender is None:
         raise f.FieldError(GENDER, f.Problem("phải là 1 (nam) hoặc 2 (nữ)", "it must be 1 (male) or 2 (female)"))
-    address = " ".join(_hex_text(ADDRESS, parts[4]).split()) if parts[4].strip() else ""
+    address = f.spaced(_hex_text(ADDRESS, parts[4])) if parts[4].strip() else ""
     optional = list(parts[5:9]) + [""] * (4 - len(parts[5:9]))
     valid_from = _optional_date(VALID_FROM, optional[1])
     valid_until = _optional_date(VALID_UNTIL, optional[2])

@@ -24,6 +24,7 @@ BIRTH_DATE = f.Field("birth-date", "ngày sinh", "birth date")
 GENDER = f.Field("gender", "giới tính (Nam/Nữ)", "gender (Nam/Nữ)")
 ADDRESS = f.Field("address", "nơi thường trú", "address")
 ISSUE_DATE = f.Field("issue-date", "ngày cấp", "issue date")
+LAYOUT = (ID_NUMBER, OLD_ID_NUMBER, NAME, BIRTH_DATE, GENDER, ADDRESS, ISSUE_DATE)
 
 _GENDERS = {"nam": f.Gender.MALE, "nữ": f.Gender.FEMALE}
 _EIGHT_DIGITS = re.compile(r"\d{8}", re.ASCII)
@@ -39,6 +40,7 @@ NOTE_ID_MISMATCH = Reason(
 
 class CccdParser:
     format = KIND.format
+    layout = LAYOUT
 
     def claims(self, text: str) -> bool:
         split = f.split_fields(text)
@@ -72,7 +74,7 @@ def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
         "old_id_number": old_id_number,
         "birth_date": birth_date,
         "gender": gender,
-        "address": " ".join(parts[5].split()),
+        "address": f.spaced(parts[5]),
         "issue_date": issue_date,
         "extra": tuple(part.strip() for part in parts[7:]),
     }

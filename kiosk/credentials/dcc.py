@@ -22,6 +22,7 @@ from kiosk.credentials.signed import (
     SIGNATURE_UNSIGNED,
     Malformed,
     SignedCheck,
+    claim_text,
     claim_time,
     claims_of,
     malformed_reason,
@@ -66,6 +67,7 @@ def check(text: str, trust: TrustList | None, now: datetime) -> DccCheck:
         certificate_type, certificate = _certificate(claims)
         issued_at = claim_time(claims, CLAIM_ISSUED)
         expires_at = claim_time(claims, CLAIM_EXPIRES)
+        issuer = claim_text(claims, CLAIM_ISSUER)
     except Malformed as error:
         return DccCheck(stage=error.stage, error=str(error), compressed=compressed, signature=signature)
     return DccCheck(
@@ -74,7 +76,7 @@ def check(text: str, trust: TrustList | None, now: datetime) -> DccCheck:
         signer_country=signer.country if signer else "",
         certificate_type=certificate_type,
         certificate=MappingProxyType(dict(certificate)),
-        issuer=str(claims.get(CLAIM_ISSUER, "")),
+        issuer=issuer,
         issued_at=issued_at,
         expires_at=expires_at,
         expired=expires_at is not None and now > expires_at,
@@ -116,7 +118,19 @@ def _certificate(claims: Mapping[Any, Any]) -> tuple[str, Mapping[str, Any]]:
         raise Malformed("schema", f"{present[0]} must hold exactly one entry")
     if not isinstance(certificate.get("nam"), Mapping) or not isinstance(certificate.get("dob"), str):
         raise Malformed("schema", "name or date of birth missing")
+    _texts(certificate["nam"], ("fn", "fnt", "gn", "gnt"))
+    _texts(entries[0], _TEXT_ENTRY_KEYS)
     return present[0], certificate
+
+
+# Values the credential keeps as text or looks up: the schema makes them strings, anything else is refused.
+_TEXT_ENTRY_KEYS = ("co", "tr")
+
+
+def _texts(mapping: Mapping[Any, Any], keys: tuple[str, ...]) -> None:
+    wrong = [key for key in keys if key in mapping and not isinstance(mapping[key], str)]
+    if wrong:
+        raise Malformed("schema", f"{', '.join(wrong)} must be text")
 
 
 class DccParser:
@@ -152,8 +166,8 @@ _TYPE_WORDS = {"v": ("tiêm chủng", "vaccination"), "t": ("xét nghiệm", "te
 def _credential(text: str, result: DccCheck) -> Credential:
     certificate = result.certificate
     name = certificate["nam"]
-    family = str(name.get("fn") or name.get("fnt", "")).replace("<", " ")
-    given = str(name.get("gn") or name.get("gnt", "")).replace("<", " ")
+    family = (name.get("fn") or name.get("fnt", "")).replace("<", " ")
+    given = (name.get("gn") or name.get("gnt", "")).replace("<", " ")
     full_name = " ".join(part for part in (family, given) if part)
     standard = f"{name.get('fnt', '')}|{name.get('gnt', '')}|{certificate['dob']}"
     entry = certificate[result.certificate_type][0]
@@ -167,13 +181,13 @@ def _credential(text: str, result: DccCheck) -> Credential:
         "signer_country": result.signer_country,
         "issued_at": result.issued_at,
         "expires_at": result.expires_at,
-        "country": str(entry.get("co", "")),
+        "country": entry.get("co", ""),
         "birth_date": str(certificate["dob"]),
         **_entry_fields(result.certificate_type, entry),
     }
     # The certificate names no ID number; its standardised name and birth date identify the holder.
     person_key = "dcc:" + hashlib.sha256(standard.encode()).hexdigest()[:16]
-    return f.personal_credential(KIND, person_key, full_name, fields, text)
+    return f.personal_credential(KIND, person_key, full_name, fields, text, decoded={"certificate": certificate})
 
 
 def _entry_fields(kind: str, entry: Mapping[str, Any]) -> dict[str, Any]:

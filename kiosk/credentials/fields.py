@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.credentials.masking import mask_name
@@ -25,6 +25,8 @@ EARLIEST_BIRTH_YEAR = 1900
 RESCAN_VI = "Hãy quét lại; nếu vẫn lỗi, hãy nhập tay."
 RESCAN_EN = "Scan again; if it fails again, use manual entry."
 
+REPLACEMENT_CHARACTER = "\ufffd"
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _SEPARATOR_NAMES = {";": ("dấu chấm phẩy (;)", "semicolons (;)"), "\t": ("dấu tab", "tabs")}
 _NAME_PUNCTUATION = frozenset(" '-.")
 
@@ -70,6 +72,46 @@ class FieldError(Exception):
 
 
 MISSING = Problem("trống", "empty")
+
+# Fields past the end of a format's layout (new card generations add some; they are kept as `extra`).
+EXTRA = Field("extra", "trường bổ sung", "extra field")
+
+# How the guard hears the values a credential holds named, by their key in `Credential.fields` (and
+# `decoded`); a key not listed here is named as it is.
+CONTENT_FIELDS = {field.slug: field for field in (
+    Field("name", "họ tên", "name"),
+    Field("phone", "số điện thoại", "phone number"),
+    Field("id-number", "số giấy tờ", "ID number"),
+    Field("old-id-number", "số CMND cũ", "old ID number"),
+    Field("address", "địa chỉ", "address"),
+    Field("answers", "câu trả lời khai báo", "declaration answers"),
+    Field("issuer", "nơi cấp", "issuer"),
+    Field("issuer-country", "nước cấp", "issuing country"),
+    Field("country", "quốc gia", "country"),
+    Field("birth-date", "ngày sinh", "birth date"),
+    Field("certificate", "nội dung chứng nhận", "certificate content"),
+    Field("registered-facility", "nơi đăng ký khám", "registered facility"),
+    Field("signature", "chữ ký điện tử", "e-signature"),
+    Field("note", "ghi chú", "note"),
+    Field("person-key", "mã định danh người", "person key"),
+    Field("display-name", "tên hiển thị", "display name"),
+    EXTRA,
+)}
+
+
+def content_field(key: str) -> Field:
+    """The field holding `key`'s value of a credential, named for the guard."""
+    slug = key.replace("_", "-")
+    return CONTENT_FIELDS.get(slug) or Field(slug, f"trường {key}", f"field {key}")
+
+
+def field_at(layout: tuple[Field, ...], text: str, position: int) -> Field | None:
+    """The field of a `|`-separated `text` that holds the character at `position` (None: not `|`-separated
+    or no layout known)."""
+    if not layout or "|" not in text:
+        return None
+    index = text.count("|", 0, position)
+    return layout[index] if index < len(layout) else EXTRA
 
 
 # Keyboard-wedge scanners type the code; a Vietnamese input method on the PC turns "aa" into "â" (Telex)
@@ -132,10 +174,10 @@ def field_refusal(kind: Kind, error: FieldError, raw: str) -> Refusal:
 
 
 def personal_credential(kind: Kind, person_key: str, name: str, values: dict[str, Any], raw: str,
-                        notes: Iterable[Reason] = ()) -> Credential:
+                        notes: Iterable[Reason] = (), decoded: Mapping[str, Any] | None = None) -> Credential:
     """A credential whose display name is always the masked `name`; `name` itself is kept in the fields."""
     return Credential(format=kind.format, person_key=person_key, display_name=mask_name(name),
-                      fields={"name": name, **values}, raw=raw, notes=tuple(notes))
+                      fields={"name": name, **values}, raw=raw, notes=tuple(notes), decoded=decoded or {})
 
 
 def build(kind: Kind, make: Callable[[tuple[str, ...], str, date], Credential], parts: tuple[str, ...],
@@ -194,14 +236,31 @@ def required(field: Field, value: str) -> str:
     return value
 
 
+def is_hidden(ch: str) -> bool:
+    """A character no value of a personal code holds and a guard cannot see: controls (tab included),
+    format and direction marks (U+200B, U+FEFF, U+00AD, U+202E, ...), lone surrogates, noncharacters,
+    unassigned and private-use code points, line and paragraph separators, and U+FFFD. Validators here let
+    them through: `other.checked` refuses them once, with one reason naming the field."""
+    return ch == REPLACEMENT_CHARACTER or unicodedata.category(ch) in _HIDDEN_CATEGORIES
+
+
+def spaced(value: str) -> str:
+    """`value` with runs of spaces made one and none at the ends. Only the space: other whitespace (a tab,
+    a line break, U+2028) is hidden and left for the check to refuse, never silently cleaned away."""
+    return " ".join(part for part in value.split(" ") if part)
+
+
 def person_name(field: Field, value: str) -> str:
     """A person's name in NFC with single spaces: letters, spaces and the odd apostrophe or hyphen."""
-    name = " ".join(unicodedata.normalize("NFC", required(field, value)).split())
+    name = spaced(unicodedata.normalize("NFC", value))
+    if not name:
+        raise FieldError(field, MISSING)
     if len(name) > 100:
         raise FieldError(field, Problem("dài quá 100 ký tự", "longer than 100 characters"))
     if any(ch.isdigit() for ch in name):
         raise FieldError(field, Problem("có chữ số", "it contains digits"))
-    if not all(ch.isalpha() or ch in _NAME_PUNCTUATION or unicodedata.combining(ch) for ch in name):
+    if not all(ch.isalpha() or ch in _NAME_PUNCTUATION or unicodedata.combining(ch) or is_hidden(ch)
+               for ch in name):
         raise FieldError(field, Problem("có ký tự không phải chữ cái", "it contains characters that are not letters"))
     if not any(ch.isalpha() for ch in name):
         raise FieldError(field, Problem("không có chữ cái nào", "it has no letters"))

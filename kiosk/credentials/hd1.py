@@ -23,6 +23,7 @@ from kiosk.credentials.signed import (
     SIGNATURE_UNSIGNED,
     Malformed,
     SignedCheck,
+    claim_text,
     claim_time,
     claims_of,
     malformed_reason,
@@ -101,13 +102,14 @@ def check(text: str, trust: TrustList | None, now: datetime) -> Hd1Check:
         expires_at = claim_time(claims, CLAIM_EXPIRES)
         if issued_at is None or expires_at is None:
             raise Malformed("schema", "issue or expiry time missing")
+        issuer = claim_text(claims, CLAIM_ISSUER)
     except Malformed as error:
         return Hd1Check(stage=error.stage, error=str(error), signature=signature)
     return Hd1Check(
         signature=signature,
         declaration=declaration,
         cti=cti,
-        issuer=str(claims.get(CLAIM_ISSUER, "")),
+        issuer=issuer,
         issued_at=issued_at,
         expires_at=expires_at,
         expired=now > expires_at,

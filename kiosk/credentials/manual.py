@@ -11,6 +11,7 @@ import unicodedata
 
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.credentials.masking import mask_name
+from kiosk.credentials.other import checked
 from kiosk.reasons import Reason
 
 FORMAT = "manual"
@@ -32,4 +33,5 @@ def manual_credential(name: str, phone: str, id_number: str = "", note: str = ""
                                       "The ID number needs 9 or 12 digits"), raw)
     person_key = f"cccd:{id_number}" if len(id_number) == 12 else f"phone:{phone}"
     fields = {"name": name, "phone": phone, "id_number": id_number, "note": note.strip()}
-    return Credential(FORMAT, person_key, mask_name(name), fields, raw)
+    # A name pasted from a chat can carry a zero-width space or a direction mark like a forged code can.
+    return checked(Credential(FORMAT, person_key, mask_name(name), fields, raw))

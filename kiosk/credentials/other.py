@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from kiosk.credentials.base import Refusal
-from kiosk.reasons import Reason
+from kiosk.credentials.base import Credential, Refusal
+from kiosk.credentials.fields import REPLACEMENT_CHARACTER, Field, content_field, is_hidden
+from kiosk.reasons import HIDDEN_CHARACTER, Reason
 
 ASK_VI = "Hãy đề nghị khách mở mã QR cá nhân (VNeID, PC-Covid) hoặc đưa thẻ căn cước."
 ASK_EN = "Ask for the personal QR code (VNeID, PC-Covid) or the chip ID card."
@@ -37,9 +39,9 @@ _PLACE_WORDS = ("checkin", "check-in", "dia-diem", "diadiem", "safeentry", "venu
 _TOKEN = re.compile(r"[A-Za-z0-9_\-+/=]{12,}")
 _HOST_CHARACTERS = re.compile(r"[^a-z0-9.\-\[\]:]")
 _BOARDING_PASS = re.compile(r"M[1-9].{20}[ E][A-Z0-9 ]{7}[A-Z]{3}[A-Z]{3}", re.DOTALL)
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _TEXT_WHITESPACE = frozenset("\t\n\r")
-REPLACEMENT_CHARACTER = "\ufffd"
+_UNNAMED = {"Cc": "control character", "Cs": "lone surrogate", "Cn": "noncharacter or unassigned",
+            "Co": "private-use character"}
 
 
 def classify(text: str) -> Refusal:
@@ -97,26 +99,77 @@ def classify(text: str) -> Refusal:
 
 
 def invisible_characters(text: str) -> list[str]:
-    """Characters no genuine personal code holds and a guard cannot see: controls, direction marks, ..."""
-    return [ch for ch in text if ch == REPLACEMENT_CHARACTER
-            or (unicodedata.category(ch) in _INVISIBLE_CATEGORIES and ch != "\t")]
+    """The hidden characters of a raw scanned text. A tab is let through here: some scanners send it
+    instead of `|`, and the formats refuse that with its own reason (wrong separator)."""
+    return [ch for ch in text if ch != "\t" and is_hidden(ch)]
 
 
-def hidden_characters(text: str, format: str, found: list[str]) -> Refusal:
-    """Refusal for a text that looks like `format` but holds invisible characters (spoofing or a bad scan)."""
+def hidden_characters(text: str, format: str, found: Sequence[str], field: Field | None = None) -> Refusal:
+    """Refusal for a text (or a value decoded from it) of `format` that holds invisible characters: a forged
+    code or a bad read. With `field`, the reason names the field (code "hidden-character.<field>")."""
     first = found[0]
-    name_en = f"U+{ord(first):04X} {unicodedata.name(first, 'unnamed character')}"
+    name_en = f"U+{ord(first):04X} {_character_name(first)}"
     if first in "\r\n":
         what_vi, what_en = "dấu xuống dòng (có thể hai mã bị đọc liền nhau)", "a line break (two codes read as one?)"
     elif first == REPLACEMENT_CHARACTER:
         what_vi, what_en = "ký tự bị lỗi mã hóa", f"a garbled character ({name_en})"
     else:
         what_vi, what_en = f"ký tự ẩn {name_en}", f"an invisible character ({name_en})"
-    return _refuse(format, "other.hidden-characters", text,
-                   f"Mã này chứa {what_vi} mà mã cá nhân thật không có — có thể là mã giả hoặc máy quét đọc sai. "
-                   "Hãy quét lại; nếu vẫn lỗi, hãy kiểm tra mã hoặc nhập tay.",
-                   f"This code contains {what_en} that no genuine personal code has — a forged code or a bad "
-                   "read. Scan again; if it repeats, check the code or use manual entry.")
+    if field is None:
+        return _refuse(format, "other.hidden-characters", text,
+                       f"Mã này chứa {what_vi} mà mã cá nhân thật không có — có thể là mã giả hoặc máy quét đọc "
+                       "sai. Hãy quét lại; nếu vẫn lỗi, hãy kiểm tra mã hoặc nhập tay.",
+                       f"This code contains {what_en} that no genuine personal code has — a forged code or a bad "
+                       "read. Scan again; if it repeats, check the code or use manual entry.")
+    code = f"{HIDDEN_CHARACTER}.{field.slug}"
+    if format == "manual":
+        return _refuse(format, code, text,
+                       f"Trong {field.vi} vừa nhập có {what_vi} — hãy xóa ô đó và gõ lại (đừng dán).",
+                       f"The {field.en} typed in contains {what_en} — clear it and type it again (do not paste).")
+    return _refuse(format, code, text,
+                   f"Mã này có {what_vi} trong {field.vi}, điều mà mã thật không có — mã có thể là giả hoặc đã bị "
+                   "sửa. Đề nghị khách xuất trình mã khác hoặc nhập tay.",
+                   f"This code's {field.en} contains {what_en}, which no genuine code has — it may be forged or "
+                   "altered. Ask for another code or use manual entry.")
+
+
+def checked(result: Credential | Refusal) -> Credential | Refusal:
+    """`result`, or the refusal naming the first value of the credential that holds a hidden character.
+
+    Every format passes here (the registry's `parse`, manual entry): the person key, the display name and
+    every field, nested values and map keys included, whatever the format decoded them from (hex UTF-8,
+    CBOR). Such a value is refused, never cleaned: a signed value is exactly what the issuer signed, and a
+    cleaned copy would be a name nobody issued — two codes differing only in an invisible character would
+    become one person, or one person two (the watch list); EU DCC verifiers likewise refuse rather than
+    repair. The visitor's remedy is plain: a new code, or manual entry.
+    """
+    if isinstance(result, Refusal):
+        return result
+    # The fields first: the person key and display name are made from them, and the guard should hear the
+    # field the visitor can have corrected.
+    values = [*result.fields.items(), *result.decoded.items(),
+              ("person_key", result.person_key), ("display_name", result.display_name)]
+    for key, value in values:
+        first = _first_hidden(value)
+        if first is not None:
+            return hidden_characters(result.raw, result.format, [first], content_field(key))
+    return result
+
+
+def _first_hidden(value: Any) -> str | None:
+    """The first hidden character in a string, or anywhere in a map (keys too) or sequence of them."""
+    if isinstance(value, str):
+        return next((ch for ch in value if is_hidden(ch)), None)
+    if isinstance(value, Mapping):
+        value = [item for pair in value.items() for item in pair]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return next((ch for ch in map(_first_hidden, value) if ch is not None), None)
+    return None
+
+
+def _character_name(ch: str) -> str:
+    # Controls and surrogates have no Unicode name of their own.
+    return unicodedata.name(ch, "") or _UNNAMED.get(unicodedata.category(ch), "unnamed character")
 
 
 def _refuse(format: str, code: str, raw: str, vi: str, en: str) -> Refusal:

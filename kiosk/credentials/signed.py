@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping, Protocol, Sequence, TypeVar
 
+import cbor2
+
 from kiosk import base45, cose
 from kiosk.reasons import Reason
 
@@ -96,7 +98,26 @@ def claims_of(message: cose.Sign1) -> Mapping[Any, Any]:
         raise Malformed("cbor", str(error)) from None
     if not isinstance(claims, Mapping):
         raise Malformed("cbor", "the claims are not a CBOR map")
+    _refuse_repeated_keys(message.payload)
     return claims
+
+
+def _refuse_repeated_keys(payload: bytes) -> None:
+    """A map that repeats a key says two things at once: cbor2 keeps the last value, another verifier
+    (or the server) may keep the first. RFC 8949 lets a decoder refuse it; we do. The payload already
+    decoded once, so the only failure left to find here is a repeated key."""
+    try:
+        cbor2.loads(payload, max_depth=cose.MAX_CBOR_DEPTH, allow_duplicate_keys=False)
+    except cbor2.CBORDecodeError:
+        raise Malformed("cbor", "a CBOR map repeats a key") from None
+
+
+def claim_text(claims: Mapping[Any, Any], key: Any) -> str:
+    """A text claim (absent → ""); any other type is malformed, never turned into text."""
+    value = claims.get(key, "")
+    if not isinstance(value, str):
+        raise Malformed("schema", f"claim {key} is not text")
+    return value
 
 
 def claim_time(claims: Mapping[Any, Any], key: Any) -> datetime | None:

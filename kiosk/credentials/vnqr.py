@@ -25,6 +25,8 @@ DECLARER_QID = f.Field("declarer-qid", "mã QID của người khai hộ", "decl
 GENDER = f.Field("gender", "giới tính", "gender")
 INSURANCE = f.Field("insurance-number", "mã thẻ BHYT", "health-insurance number")
 PHONE = f.Field("phone", "số điện thoại", "phone number")
+EXT = f.Field("ext", "phần mở rộng (EXT)", "extension (EXT)")
+LAYOUT = (ID_NUMBER, NAME, BIRTH_DATE, DECLARATION_TYPE, QID, EXT)
 
 # Chip ID card, old ID card, passport.
 _ID_PLAIN = re.compile(r"\d{9}|\d{12}|[A-Z]\d{7,8}|[A-Z]{2}\d{7}", re.ASCII)
@@ -49,6 +51,7 @@ NOTE_NAME_ACCENTS = Reason(
 
 class VnQrParser:
     format = KIND.format
+    layout = LAYOUT
 
     def claims(self, text: str) -> bool:
         split = f.split_fields(text)
