@@ -1,7 +1,9 @@
-"""Whatever a camera or a keyboard-wedge scanner delivers, `parse` answers and never raises.
+"""Whatever a camera or a keyboard-wedge scanner delivers, `parse` answers and never raises, and no parser
+raises inside it either.
 
 Every answer is either a credential with a person key or a refusal with a dotted reason code and a
-sentence in both languages. A code cut off anywhere never turns into a different person.
+sentence in both languages, never the refusal `parse` makes of a parser's crash (a crash at the door is a
+refusal; in these tests it is a failure). A code cut off anywhere never turns into a different person.
 """
 
 import re
@@ -10,27 +12,58 @@ import string
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kiosk.credentials import Credential, Refusal, parse
+import kiosk.credentials as credentials
+from kiosk.credentials import Credential, ParseContext, Refusal, cccd, parse
 from kiosk.credentials.examples import SAMPLE_PAYLOADS
+from kiosk.credentials.other import is_hidden
+from tests.test_credentials_support import (
+    SIGNED_CONTEXT,
+    hc1_certificate,
+    hc1_claims,
+    hd1_claims,
+    not_a_fault,
+    sign_hc1,
+    sign_hd1,
+)
 
 PERSONAL = [sample for sample in SAMPLE_PAYLOADS if sample.personal]
-FORMATS = {"vn-qr", "cccd", "bhyt"}
+FORMATS = {"vn-qr", "cccd", "bhyt", "hd1", "dcc"}
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-REASON_CODE = re.compile(r"[a-z0-9-]+\.[a-z0-9-]+")
+REASON_CODE = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9_-]+)+")
 
 
-def answered(text: str) -> Credential | Refusal:
-    result = parse(text)
+def answered(text: str, context: ParseContext | None = None) -> Credential | Refusal:
+    result = not_a_fault(parse(text, context))
     if isinstance(result, Credential):
         assert result.format in FORMATS
         assert result.person_key.split(":", 1)[1]
         assert isinstance(result.display_name, str)
+        assert not any(map(is_hidden, result.person_key + result.display_name))
     else:
         assert isinstance(result, Refusal)
         assert REASON_CODE.fullmatch(result.reason.code), result.reason.code
         assert result.reason.vi.strip() and result.reason.en.strip()
         assert result.format
     return result
+
+
+def test_a_parser_that_raises_fails_these_tests(monkeypatch):
+    # The door turns the crash into a refusal; the fuzz tests must not take that refusal for an answer.
+    def crash(*args):
+        raise IndexError("a bug")
+
+    monkeypatch.setattr(cccd, "_credential", crash)
+    sample = next(sample for sample in PERSONAL if sample.format == "cccd")
+    with pytest.raises(AssertionError, match="a parser raised"):
+        answered(sample.text)
+
+
+def test_parse_never_raises_even_where_no_parser_runs(monkeypatch):
+    def crash(text):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(credentials.other, "classify", crash)
+    assert parse("plain words").reason.code == "other.parser-error"
 
 
 @FUZZ
@@ -117,3 +150,41 @@ def test_a_code_cut_after_its_third_field_is_still_named_as_its_format(sample):
     start = [i for i, ch in enumerate(sample.text) if ch == "|"][2]
     for cut in range(start, len(sample.text)):
         assert answered(sample.text[:cut]).format == sample.format, cut
+
+
+# --- signed formats: any CBOR value in any field, signed with a trusted test key -----------------------------
+
+CBOR_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=12)
+    | st.binary(max_size=12),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=4) | st.integers(-3, 3), children, max_size=3),
+    max_leaves=12,
+)
+
+
+@FUZZ
+@given(st.sampled_from(["name", "phone", "id_number", "answers"]), CBOR_VALUES)
+def test_signed_declaration_with_any_value_in_a_field(field, value):
+    answered(sign_hd1(hd1_claims(**{field: value})), SIGNED_CONTEXT)
+
+
+@FUZZ
+@given(st.sampled_from([1, 4, 6, 7, -65537]), CBOR_VALUES)
+def test_signed_declaration_with_any_value_in_a_claim(claim, value):
+    answered(sign_hd1(hd1_claims(replace={claim: value})), SIGNED_CONTEXT)
+
+
+@FUZZ
+@given(st.sampled_from(["v", "t", "r"]),
+       st.sampled_from(["family", "family_standard", "given", "given_standard", "co", "ci", "dn", "sd", "dt",
+                        "tr", "sc", "fr", "df", "du"]),
+       CBOR_VALUES)
+def test_signed_certificate_with_any_value_in_a_field(kind, field, value):
+    answered(sign_hc1(hc1_claims(hc1_certificate(kind=kind, **{field: value}))), SIGNED_CONTEXT)
+
+
+@FUZZ
+@given(st.sampled_from([1, 4, 6, -260]), CBOR_VALUES)
+def test_signed_certificate_with_any_value_in_a_claim(claim, value):
+    answered(sign_hc1(hc1_claims(replace={claim: value})), SIGNED_CONTEXT)

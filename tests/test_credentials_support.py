@@ -80,13 +80,20 @@ def sign_hd1(payload: Any) -> str:
     return hd1.PREFIX + base45.encode(cose.sign(data, HD1_KEY, HD1_KID))
 
 
+_ENTRIES = {
+    "v": {"tg": "840539006", "vp": "J07BX03", "mp": "EU/1/20/1528", "ma": "ORG-100030215", "dn": 2, "sd": 2,
+          "dt": "2021-09-01", "co": "VN", "is": "Ministry of Health", "ci": "URN:UVCI:01:VN:TEST0001"},
+    "t": {"tg": "840539006", "tt": "LP6464-4", "sc": "2025-05-31T08:00:00Z", "tr": "260415000", "co": "VN",
+          "is": "Ministry of Health", "ci": "URN:UVCI:01:VN:TEST0002"},
+    "r": {"tg": "840539006", "fr": "2025-03-01", "df": "2025-03-11", "du": "2025-09-01", "co": "VN",
+          "is": "Ministry of Health", "ci": "URN:UVCI:01:VN:TEST0003"},
+}
+
+
 def hc1_certificate(family: Any = "Nguyễn", family_standard: Any = "NGUYEN", given: Any = "Văn An",
-                    given_standard: Any = "VAN<AN", **entry: Any) -> dict:
-    """A vaccination certificate (schema 1.3); `entry` replaces values of the vaccination entry."""
-    vaccination = {"tg": "840539006", "vp": "J07BX03", "mp": "EU/1/20/1528", "ma": "ORG-100030215",
-                   "dn": 2, "sd": 2, "dt": "2021-09-01", "co": "VN", "is": "Ministry of Health",
-                   "ci": "URN:UVCI:01:VN:TEST0001", **entry}
-    return {"ver": "1.3.0", "dob": "1990-01-31", "v": [vaccination],
+                    given_standard: Any = "VAN<AN", kind: str = "v", **entry: Any) -> dict:
+    """A certificate (schema 1.3) of `kind` v, t or r; `entry` replaces values of its one entry."""
+    return {"ver": "1.3.0", "dob": "1990-01-31", kind: [_ENTRIES[kind] | entry],
             "nam": {"fn": family, "fnt": family_standard, "gn": given, "gnt": given_standard}}
 
 

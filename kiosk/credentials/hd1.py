@@ -127,6 +127,10 @@ def _declaration(item: Any) -> Declaration:
             or not all(isinstance(k, str) and isinstance(v, bool) for k, v in answers.items())
             or isinstance(declared_at, bool) or not isinstance(declared_at, int)):
         raise Malformed("schema", "the declaration has fields of the wrong type")
+    # The ID number keys the person (de-duplication, watch list): an empty or odd one would make strangers
+    # one person. The server issues only 9 or 12 ASCII digits and a name.
+    if not name.strip() or not (id_number.isascii() and id_number.isdigit() and len(id_number) in (9, 12)):
+        raise Malformed("schema", "the declaration has no name or no 9- or 12-digit ID number")
     try:
         moment = datetime.fromtimestamp(declared_at, timezone.utc)
     except (OverflowError, OSError, ValueError):
