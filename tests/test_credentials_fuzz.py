@@ -6,6 +6,7 @@ sentence in both languages, never the refusal `parse` makes of a parser's crash 
 refusal; in these tests it is a failure). A code cut off anywhere never turns into a different person.
 """
 
+import json
 import re
 import string
 
@@ -39,6 +40,7 @@ def answered(text: str, context: ParseContext | None = None) -> Credential | Ref
         assert result.person_key.split(":", 1)[1]
         assert isinstance(result.display_name, str)
         assert not any(map(is_hidden, result.person_key + result.display_name))
+        json.dumps(dict(result.fields), allow_nan=False, default=str)  # what the door uploads
     else:
         assert isinstance(result, Refusal)
         assert REASON_CODE.fullmatch(result.reason.code), result.reason.code

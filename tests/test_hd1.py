@@ -126,8 +126,10 @@ def test_revoked_declaration_is_refused_and_a_replay_after_revocation_too():
 def test_truncated_declaration_is_refused_as_damaged():
     text = issue()
     body_length = len(text) - len(hd1.PREFIX)
-    # Base45 never leaves a single character over: such a cut is a Base45 error whatever the signature.
-    impossible = next(cut for cut in (1, 2, 3) if (body_length - cut) % 3 == 1)
+    # Base45 never leaves a single character over: such a cut is a Base45 error whatever the signature
+    # (unless the cut ends in a space, which is Base45 too but stripped as a scanner's: then cut further).
+    impossible = next(cut for cut in range(1, 30)
+                      if (body_length - cut) % 3 == 1 and not text[:-cut].endswith(" "))
     assert _refusal_code(text[:-impossible]) == "hd1.malformed.base45"
     for cut in (1, 2, 3, 10):
         assert _refusal_code(text[:-cut]).startswith("hd1.malformed.")

@@ -194,8 +194,8 @@ def _entry_fields(kind: str, entry: Mapping[str, Any]) -> dict[str, Any]:
     """Typed facts the health rules need; values that do not parse are left out, not guessed."""
     if kind == "v":
         return {
-            "dose_number": _int(entry.get("dn")),
-            "doses_total": _int(entry.get("sd")),
+            "dose_number": _dose_count(entry.get("dn")),
+            "doses_total": _dose_count(entry.get("sd")),
             "vaccinated_on": _date(entry.get("dt")),
         }
     if kind == "t":
@@ -210,8 +210,12 @@ def _entry_fields(kind: str, entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+# Dose counts are 1–9 in the schema; a 5,000-digit "dose" kept as it is would break the entry's JSON.
+_MAX_DOSES = 99
+
+
+def _dose_count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_DOSES else None
 
 
 def _date(value: Any) -> date | None:
