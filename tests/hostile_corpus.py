@@ -205,6 +205,9 @@ PARSER_CASES: list[ParserCase] = [
                signed="hc1", payload=hc1_claims(hc1_certificate(kind="t", tr=["260415000"]))),
     ParserCase("certificate whose given name is a map", "refused", "dcc", "dcc.malformed.schema",
                signed="hc1", payload=hc1_claims(hc1_certificate(given={"a": "b"}))),
+    ParserCase("certificate without a standardised family name (the person key would be a birthday's)",
+               "refused", "dcc", "dcc.malformed.schema", signed="hc1",
+               payload=hc1_claims(hc1_certificate(family_standard=""))),
 
     # Not personal codes at all, with hostile bytes.
     ParserCase("web link with a NUL", "refused", "url", "other.url", text="https://example.com/\x00checkout"),

@@ -119,6 +119,9 @@ def _certificate(claims: Mapping[Any, Any]) -> tuple[str, Mapping[str, Any]]:
     if not isinstance(certificate.get("nam"), Mapping) or not isinstance(certificate.get("dob"), str):
         raise Malformed("schema", "name or date of birth missing")
     _texts(certificate["nam"], ("fn", "fnt", "gn", "gnt"))
+    if not certificate["nam"].get("fnt"):
+        # The schema requires it, and the person key is made from it: without it, one key for a birthday.
+        raise Malformed("schema", "no standardised family name (nam.fnt)")
     _texts(entries[0], _TEXT_ENTRY_KEYS)
     return present[0], certificate
 

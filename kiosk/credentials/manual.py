@@ -15,7 +15,7 @@ from kiosk.credentials.other import checked
 from kiosk.reasons import Reason
 
 FORMAT = "manual"
-_PHONE = re.compile(r"^\+?\d{9,12}$")
+_PHONE = re.compile(r"\+?\d{9,12}", re.ASCII)
 
 
 def manual_credential(name: str, phone: str, id_number: str = "", note: str = "") -> Credential | Refusal:
@@ -25,10 +25,10 @@ def manual_credential(name: str, phone: str, id_number: str = "", note: str = ""
     raw = f"{name}|{phone}|{id_number}"
     if not name:
         return Refusal(FORMAT, Reason("manual.no-name", "Chưa nhập họ tên", "Enter the visitor's name"), raw)
-    if not _PHONE.match(phone):
+    if not _PHONE.fullmatch(phone):
         return Refusal(FORMAT, Reason("manual.bad-phone", "Số điện thoại phải có 9–12 chữ số",
                                       "The phone number needs 9 to 12 digits"), raw)
-    if id_number and not (id_number.isdigit() and len(id_number) in (9, 12)):
+    if id_number and not (id_number.isascii() and id_number.isdigit() and len(id_number) in (9, 12)):
         return Refusal(FORMAT, Reason("manual.bad-id", "Số giấy tờ phải có 9 hoặc 12 chữ số",
                                       "The ID number needs 9 or 12 digits"), raw)
     person_key = f"cccd:{id_number}" if len(id_number) == 12 else f"phone:{phone}"
