@@ -6,7 +6,7 @@ One such visitor admitted used to block a door's sync for good (PostgreSQL refus
 
 import pytest
 
-from kiosk.credentials import Credential, Refusal, parse
+from kiosk.credentials import Credential, Refusal
 from kiosk.credentials.examples import AN, bhyt_payload, cccd_payload, with_field
 from kiosk.credentials.manual import manual_credential
 from kiosk.credentials.other import checked
