@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import kiosk.credentials as credentials
 from kiosk.credentials import Credential, ParseContext, Refusal, cccd, parse
-from kiosk.credentials.examples import SAMPLE_PAYLOADS
-from kiosk.credentials.other import is_hidden
+from kiosk.credentials.examples import AN, SAMPLE_PAYLOADS, bhyt_payload, with_field
+from kiosk.credentials.other import checked
 from tests.test_credentials_support import (
     SIGNED_CONTEXT,
     hc1_certificate,
@@ -39,7 +39,7 @@ def answered(text: str, context: ParseContext | None = None) -> Credential | Ref
         assert result.format in FORMATS
         assert result.person_key.split(":", 1)[1]
         assert isinstance(result.display_name, str)
-        assert not any(map(is_hidden, result.person_key + result.display_name))
+        assert checked(result) is result  # no hidden character in any value
         json.dumps(dict(result.fields), allow_nan=False, default=str)  # what the door uploads
     else:
         assert isinstance(result, Refusal)
@@ -106,6 +106,12 @@ def test_personal_code_with_a_field_replaced_by_random_text(sample, data):
     index = data.draw(st.integers(0, len(parts) - 1))
     parts[index] = data.draw(st.text(alphabet=string.printable + "*-/<$ăâđêôơưĐ", max_size=30))
     answered("|".join(parts))
+
+
+@FUZZ
+@given(st.sampled_from([1, 4]), st.text(max_size=40))
+def test_health_insurance_card_with_any_text_behind_its_hex_fields(field, value):
+    answered(with_field(bhyt_payload(AN), field, value.encode("utf-8", errors="surrogatepass").hex()))
 
 
 @FUZZ
