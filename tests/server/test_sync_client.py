@@ -117,14 +117,16 @@ def test_every_request_says_how_long_and_how_old_the_queue_is(server, fault_prox
     assert after_draining.headers["X-Queue-Oldest"] == "" and after_draining.headers["X-Queue-Length"] == "0"
 
 
-def test_a_revoked_token_keeps_every_entry_queued_and_says_so(server, engine, make_kiosk):
-    kiosk = make_kiosk(server.url, entries=5)
+def test_a_revoked_token_keeps_every_entry_queued_and_says_so(server, engine, fault_proxy, make_kiosk):
+    proxy = fault_proxy(server.url)
+    kiosk = make_kiosk(proxy.url, entries=5)
     revoke_station(engine, kiosk.station.name)
 
     report = SyncClient(kiosk.store, kiosk.settings).run_once()
 
     assert not report.ok and "token" in report.error
     assert kiosk.store.pending_count() == 5 and kiosk.store.rejected() == []
+    assert [seen.method for seen in proxy.requests] == ["POST"]  # the download would be refused the same way
 
 
 def test_an_unreachable_server_loses_nothing(make_kiosk, dead_server_url):
