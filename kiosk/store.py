@@ -8,6 +8,8 @@ raised as `StoreError` with a plain message; anything else is a bug and propagat
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -22,7 +24,12 @@ from kiosk.errors import KioskError, os_problem
 from kiosk.reasons import Reason
 from kiosk.verdict import Outcome
 
-SCHEMA_VERSION = 1
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 2
+# The log holds names and ID numbers: the database and its WAL/SHM files are for the kiosk's user alone.
+# SQLite gives the WAL and SHM files the mode of the database file.
+FILE_MODE = 0o600
 
 
 class StoreError(KioskError):
@@ -40,6 +47,17 @@ class RejectedEntry:
     entry: Entry
     reason: str
     rejected_at: datetime
+
+
+@dataclass(frozen=True)
+class HeldEntry:
+    """An entry the server failed on (5xx) while it took the others: kept aside, sent again at `retry_at`."""
+
+    entry: Entry
+    reason: str
+    held_at: datetime  # when it was first put aside
+    attempts: int  # failed sends since then, the first one included
+    retry_at: datetime
 
 
 @dataclass(frozen=True)
@@ -71,9 +89,39 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     db["exports"].create({"id": int, "exported_at": str, "path": str, "count": int, "who": str}, pk="id")
 
 
+def _add_held_v2(db: sqlite_utils.Database) -> None:
+    """Entries in sync_state 'held' have one row here: why, since when, and when to send them again."""
+    db.execute("""
+        CREATE TABLE held (
+            entry_id TEXT PRIMARY KEY REFERENCES entries(id),
+            reason TEXT NOT NULL,
+            held_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL,
+            retry_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX idx_held_retry_at ON held (retry_at)")
+
+
 # MIGRATIONS[n] brings a database from user_version n to n + 1.
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_create_v1,)
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_create_v1, _add_held_v2)
 assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+def _owner_only(path: Path) -> None:
+    """Create the database file readable by its owner only, and tighten the files an older kiosk left
+    readable by others. A file that cannot be changed is used as it is (SQLite then says what is wrong)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+    except OSError:
+        return
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            if file.stat().st_mode & 0o077:
+                os.chmod(file, FILE_MODE)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            log.warning("%s stays readable by other users: %s", file, os_problem(error))
 
 
 def _user_error(error: sqlite3.Error, path: Path) -> StoreError:
@@ -109,6 +157,7 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise StoreError(f"Cannot create the folder {path.parent}: {os_problem(error)}.") from None
+        _owner_only(path)
         try:
             connection = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
             connection.execute("PRAGMA journal_mode=WAL")
@@ -234,14 +283,15 @@ class Store:
         return DayCounts(inside=inside, today=today)
 
     def purge(self, older_than: datetime) -> int:
-        """Delete entries scanned before the cut-off (the retention period), with their rejections."""
+        """Delete entries scanned before the cut-off (the retention period), with their rejections and holds."""
         cutoff = format_utc(older_than)
 
         def delete() -> int:
             with self._transaction():
-                self._connection.execute(
-                    "DELETE FROM rejected WHERE entry_id IN (SELECT id FROM entries WHERE scanned_at < ?)",
-                    [cutoff])
+                for table in ("rejected", "held"):
+                    self._connection.execute(
+                        f"DELETE FROM {table} WHERE entry_id IN (SELECT id FROM entries WHERE scanned_at < ?)",
+                        [cutoff])
                 return self._connection.execute("DELETE FROM entries WHERE scanned_at < ?", [cutoff]).rowcount
         removed = self._run(delete)
         if removed:
@@ -258,6 +308,12 @@ class Store:
         return self._run(lambda: self._connection.execute(
             "SELECT COUNT(*) FROM entries WHERE sync_state = 'pending'").fetchone()[0])
 
+    def oldest_pending(self) -> datetime | None:
+        """When the oldest entry still waiting was scanned (one step down the (sync_state, scanned_at) index)."""
+        text = self._run(lambda: self._connection.execute(
+            "SELECT MIN(scanned_at) FROM entries WHERE sync_state = 'pending'").fetchone()[0])
+        return parse_utc(text) if text else None
+
     def mark_synced(self, ids: Iterable[str]) -> None:
         now = format_utc(utc_now())
         rows = [(now, entry_id) for entry_id in ids]
@@ -266,6 +322,7 @@ class Store:
             with self._transaction():
                 self._connection.executemany(
                     "UPDATE entries SET sync_state = 'synced', synced_at = ? WHERE id = ?", rows)
+                self._connection.executemany("DELETE FROM held WHERE entry_id = ?", [row[1:] for row in rows])
         self._run(update)
 
     def mark_rejected(self, entry_id: str, reason: str) -> None:
@@ -275,20 +332,48 @@ class Store:
         def update() -> None:
             with self._transaction():
                 self._connection.execute("UPDATE entries SET sync_state = 'rejected' WHERE id = ?", [entry_id])
+                self._connection.execute("DELETE FROM held WHERE entry_id = ?", [entry_id])
                 self._connection.execute(
                     "INSERT OR REPLACE INTO rejected (entry_id, reason, rejected_at) VALUES (?, ?, ?)",
                     [entry_id, reason, now])
         self._run(update)
 
+    def mark_held(self, entry_id: str, reason: str, at: datetime, retry_at: datetime) -> int:
+        """The server failed on this entry alone: it leaves the queue, kept with why and when to try again.
+        Holding an entry that is held already counts one more attempt. Returns the attempts so far."""
+
+        def update() -> int:
+            with self._transaction():
+                self._connection.execute("UPDATE entries SET sync_state = 'held' WHERE id = ?", [entry_id])
+                return self._connection.execute(
+                    "INSERT INTO held (entry_id, reason, held_at, attempts, retry_at) VALUES (?, ?, ?, 1, ?) "
+                    "ON CONFLICT (entry_id) DO UPDATE SET reason = excluded.reason, "
+                    "attempts = held.attempts + 1, retry_at = excluded.retry_at RETURNING attempts",
+                    [entry_id, reason, format_utc(at), format_utc(retry_at)]).fetchall()[0][0]
+        return self._run(update)
+
+    def held(self, due_at: datetime | None = None, limit: int | None = None) -> list[HeldEntry]:
+        """Held entries, oldest hold first; with `due_at`, only those whose retry time has come."""
+        sql = ("SELECT e.*, h.reason AS held_reason, h.held_at, h.attempts, h.retry_at FROM held h "
+               "JOIN entries e ON e.id = h.entry_id")
+        params: list[Any] = []
+        if due_at is not None:
+            sql += " WHERE h.retry_at <= ?"
+            params.append(format_utc(due_at))
+        sql += " ORDER BY h.held_at, e.scanned_at"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [HeldEntry(_entry(r), r["held_reason"], parse_utc(r["held_at"]), r["attempts"],
+                          parse_utc(r["retry_at"])) for r in self._records(sql, params)]
+
+    def held_count(self) -> int:
+        return self._run(lambda: self._connection.execute("SELECT COUNT(*) FROM held").fetchone()[0])
+
     def rejected(self) -> list[RejectedEntry]:
-        def read() -> list[RejectedEntry]:
-            cursor = self._connection.execute(
-                "SELECT e.*, r.reason AS rejection, r.rejected_at FROM rejected r "
-                "JOIN entries e ON e.id = r.entry_id ORDER BY r.rejected_at")
-            names = [d[0] for d in cursor.description]
-            records = [dict(zip(names, row)) for row in cursor.fetchall()]
-            return [RejectedEntry(_entry(r), r["rejection"], parse_utc(r["rejected_at"])) for r in records]
-        return self._run(read)
+        records = self._records("SELECT e.*, r.reason AS rejection, r.rejected_at FROM rejected r "
+                                "JOIN entries e ON e.id = r.entry_id ORDER BY r.rejected_at", [])
+        return [RejectedEntry(_entry(r), r["rejection"], parse_utc(r["rejected_at"])) for r in records]
 
     # --- small key/value state and the export audit ----------------------------------------------
 
@@ -315,10 +400,13 @@ class Store:
         return [ExportRecord(parse_utc(at), path, count, who) for at, path, count, who in rows]
 
     def _query(self, sql: str, params: list[Any]) -> list[Entry]:
-        def read() -> list[Entry]:
+        return [_entry(record) for record in self._records(sql, params)]
+
+    def _records(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+        def read() -> list[dict[str, Any]]:
             cursor = self._connection.execute(sql, params)
             names = [d[0] for d in cursor.description]
-            return [_entry(dict(zip(names, row))) for row in cursor.fetchall()]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
         return self._run(read)
 
 

@@ -1,11 +1,24 @@
 """Sending the station's entries to the central server, and fetching its configuration.
 
-One round (`SyncClient.run_once`) uploads every pending entry in batches, then downloads the station's
-configuration with If-None-Match. An entry leaves the queue only when the server confirmed it (accepted,
-or already there) or refused it for good (it then moves to the "rejected" table with the reason). Network
-errors, timeouts, 408, 429 and 5xx keep everything queued; `SyncWorker` retries later with exponential
-back-off and jitter. The store is only touched between requests, so the door keeps writing while a batch
-is on the wire.
+One round (`SyncClient.run_once`) uploads every pending entry in batches, sends again the held entries
+whose time has come, then downloads the station's configuration with If-None-Match. An entry leaves the
+queue only when the server confirmed it (accepted, or already there), refused it for good (it then moves
+to the "rejected" table with the reason) or failed on it alone (it is then held, below). Network errors,
+timeouts, 408, 429 and 5xx keep everything queued; `SyncWorker` retries later with exponential back-off
+and jitter. The store is only touched between requests, so the door keeps writing while a batch is on the
+wire. A stopped upload does not skip the download (the watch list, revocations and keys must keep coming)
+unless the failure would stop the download as well: no connection, TLS, a refused token, a wrong address,
+"busy" (429) or a page that is not the server's.
+
+One entry the server cannot store must not stop the door's sync for good, and a server that is down must
+not make entries leave the queue. So a batch that answers 5xx stops the round the first time; when the
+batch starting with the same entry answers 5xx again in the next round (`STRIKES_TO_ISOLATE`), it is
+halved, and halved again, down to the entries the server fails on alone. Those are held: kept aside with
+the reason, shown by `kiosk sync --held`, sent again alone after `held_retry_delay` (1 h, doubling up to a
+day), never dropped. A server that fails everything fails both halves of a part too; whenever that
+happens a probe decides: an entry the server took earlier in the round, sent again (the answer is
+"duplicate" when the server works), or before any, one entry of the part, a different one each round.
+When the probe fails as well the round stops with nothing more held.
 
 Whole-request refusals are read for what they say about the batch, not taken as a verdict on its entries:
 401 (token), 404/405 (wrong server URL) and the like keep every entry queued and tell the admin what to fix;
@@ -22,7 +35,7 @@ import random
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from enum import Enum
 from typing import Any, Callable
 
@@ -39,8 +52,23 @@ BATCH_SIZE = 500
 WINDOW_BATCHES = 4  # batches read from the queue at once, then sent one after another
 TIMEOUT = (5.0, 30.0)  # seconds to connect, seconds to wait for the answer
 META_LAST_SYNC = "sync.last_success"
-RETRYABLE_STATUS = frozenset({408, 429}) | frozenset(range(500, 600))
+META_FAILING_BATCH = "sync.failing_batch"  # "<strikes> <id of the batch's first entry>"
+SERVER_ERRORS = frozenset(range(500, 600))
+RETRYABLE_STATUS = frozenset({408, 429}) | SERVER_ERRORS
+# Stopped uploads that say nothing about the download; any other status stops the download too.
+WHOLE_SERVER_STATUS = frozenset({401, 404, 405, 429})
+STRIKES_TO_ISOLATE = 2  # rounds running in which the batch starting with the same entry answered 5xx
+HELD_RETRY_FIRST = timedelta(hours=1)
+HELD_RETRY_CAP = timedelta(days=1)
+HELD_RETRIES_PER_ROUND = 20
+QUEUE_LENGTH_HEADER = "X-Queue-Length"
+QUEUE_OLDEST_HEADER = "X-Queue-Oldest"
+STATION_TIME_HEADER = "X-Station-Time"
 
+
+def held_retry_delay(attempts: int) -> timedelta:
+    """How long a held entry waits after its `attempts`-th failed send: 1 h, 2 h, 4 h ... at most a day."""
+    return min(HELD_RETRY_CAP, HELD_RETRY_FIRST * 2 ** min(attempts - 1, 16))
 
 
 @dataclass(frozen=True)
@@ -50,7 +78,9 @@ class SyncReport:
     accepted: int = 0
     duplicate: int = 0
     rejected: int = 0
+    held: int = 0  # put aside in this round
     waiting: int = 0
+    on_hold: int = 0  # held on this kiosk after the round, this round's included
     config_changed: bool = False
     error: str | None = None
     retry_after: float | None = None  # what the server asked for (429/503), in seconds
@@ -79,14 +109,17 @@ class SyncStatus:
     waiting: int
     last_sync: datetime | None
     last_error: str | None
+    held: int = 0
 
     def text(self, lang: str = "vi", zone: tzinfo | None = None) -> str:
-        """'online', 'offline — 37 waiting — last sync 08:12' (or the same in Vietnamese)."""
+        """'online — 2 held', 'offline — 37 waiting — last sync 08:12' (or the same in Vietnamese)."""
         vi = lang != "en"
         vi_head, en_head = _HEADS[self.state]
         parts = [vi_head if vi else en_head]
         if self.waiting:
             parts.append(f"{self.waiting} lượt đang chờ" if vi else f"{self.waiting} waiting")
+        if self.held:
+            parts.append(f"{self.held} lượt tạm giữ" if vi else f"{self.held} held")
         if self.last_sync and self.state is SyncState.OFFLINE:
             at = self.last_sync.astimezone(zone).strftime("%H:%M")
             parts.append(f"đồng bộ lần cuối {at}" if vi else f"last sync {at}")
@@ -102,11 +135,25 @@ _HEADS = {
 
 
 class _RoundStopped(Exception):
-    """The round cannot go on now; the entries stay queued."""
+    """The round cannot go on now; the entries stay queued. `whole_server`: the download would meet the
+    same failure (no connection, TLS, token ...), so it is not tried either."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, retry_after: float | None = None, whole_server: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.whole_server = whole_server
+
+
+@dataclass
+class _Round:
+    """What one round did so far."""
+
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    held: int = 0
+    config_changed: bool = False
+    taken: Entry | None = None  # the last entry the server confirmed in this round: a known-good probe
 
 
 class SyncClient:
@@ -137,26 +184,35 @@ class SyncClient:
         return bool(self.settings.server_url and self.settings.server_token)
 
     def run_once(self) -> SyncReport:
-        """Upload everything pending, then download the configuration. Never raises for network trouble."""
+        """Upload everything pending and the held entries that are due, then download the configuration.
+        Never raises for network trouble."""
         if not self.configured:
-            return SyncReport(waiting=self._waiting(), error="No server address or station token is set.")
-        counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
-        config_changed = False
+            return SyncReport(waiting=self._waiting(), on_hold=self._on_hold(),
+                              error="No server address or station token is set.")
+        done = _Round()
         try:
-            self._upload(counts)
-            config_changed = self._download_config()
-            self.store.set_meta(META_LAST_SYNC, format_utc(self.clock()))
-        except _RoundStopped as stopped:
-            return SyncReport(**counts, waiting=self._waiting(), error=str(stopped), retry_after=stopped.retry_after)
+            stopped = _until_stopped(lambda: self._upload(done))
+            if stopped is None or not stopped.whole_server:
+                download_stopped = _until_stopped(lambda: self._download_config(done))
+                stopped = stopped or download_stopped  # the upload's trouble is the one to report
+            if stopped is None:
+                self.store.set_meta(META_LAST_SYNC, format_utc(self.clock()))
         except StoreError as problem:
             # E.g. the disk filled up while marking a confirmed batch: it stays queued and is sent again
             # later, when the server answers "duplicate". Nothing is lost or doubled.
-            return SyncReport(**counts, waiting=self._waiting(), error=str(problem))
-        return SyncReport(**counts, waiting=self._waiting(), config_changed=config_changed)
+            return self._report(done, str(problem))
+        if stopped is not None:
+            return self._report(done, str(stopped), stopped.retry_after)
+        return self._report(done)
 
     def last_sync(self) -> datetime | None:
         text = self.store.get_meta(META_LAST_SYNC)
         return datetime.fromisoformat(text) if text else None
+
+    def _report(self, done: _Round, error: str | None = None, retry_after: float | None = None) -> SyncReport:
+        return SyncReport(accepted=done.accepted, duplicate=done.duplicate, rejected=done.rejected,
+                          held=done.held, waiting=self._waiting(), on_hold=self._on_hold(),
+                          config_changed=done.config_changed, error=error, retry_after=retry_after)
 
     def _waiting(self) -> int:
         try:
@@ -164,22 +220,31 @@ class SyncClient:
         except StoreError:
             return 0
 
+    def _on_hold(self) -> int:
+        try:
+            return self.store.held_count()
+        except StoreError:
+            return 0
+
     # --- upload ------------------------------------------------------------------------------------
 
-    def _upload(self, counts: dict[str, int]) -> None:
+    def _upload(self, done: _Round) -> None:
+        self._upload_pending(done)
+        self._retry_held(done)
+
+    def _upload_pending(self, done: _Round) -> None:
         size = self.batch_size
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-upload") as network:
             while True:
                 window = self.store.pending(size * WINDOW_BATCHES)
                 if not window:
                     return
-                next_size = self._send_window(network, window, size, counts)
+                next_size = self._send_window(network, window, size, done)
                 if next_size == size and len(window) < size * WINDOW_BATCHES:
                     return  # drained; entries scanned meanwhile wait for the next round
                 size = next_size
 
-    def _send_window(self, network: ThreadPoolExecutor, window: list[Entry], size: int,
-                     counts: dict[str, int]) -> int:
+    def _send_window(self, network: ThreadPoolExecutor, window: list[Entry], size: int, done: _Round) -> int:
         """Send a window of the queue batch by batch, compressing the next batch while the last one is on
         the wire. Returns the batch size for what follows (smaller while looking for an entry the server
         cannot take, which cuts the window short)."""
@@ -188,7 +253,7 @@ class SyncClient:
         for batch in batches + [None]:
             upload = self._upload_request(batch) if batch else None
             if sending is not None:
-                next_size = self._handle_answer(sending[0], sending[1].result(), counts, size)
+                next_size = self._handle_answer(sending[0], sending[1].result(), done, size)
                 if next_size != size:
                     return next_size
             if batch is None:
@@ -204,78 +269,168 @@ class SyncClient:
         headers = self._headers() | {"Content-Type": "application/json", "Content-Encoding": "gzip"}
         return {"data": body, "headers": headers}
 
-    def _handle_answer(self, batch: list[Entry], answer: requests.Response, counts: dict[str, int],
-                       size: int) -> int:
+    def _post(self, batch: list[Entry]) -> requests.Response:
+        return self._request("POST", "/api/v1/entries", **self._upload_request(batch))
+
+    def _handle_answer(self, batch: list[Entry], answer: requests.Response, done: _Round, size: int) -> int:
         """Settle a batch by the server's answer; returns the size for the next batch."""
         if answer.status_code == 200:
-            self._settle(batch, _results(answer), counts)
+            self._settle(batch, _results(answer), done)
+            self._clear_strikes(batch)
             return self.batch_size
         if answer.status_code == 403 and _error(answer).get("entries"):
-            rest = self._reject_foreign(batch, _error(answer), counts)
+            rest = self._reject_foreign(batch, _error(answer), done)
             if rest:  # nothing of the batch was stored: send the station's own entries again, now
-                upload = self._upload_request(rest)
-                return self._handle_answer(rest, self._request("POST", "/api/v1/entries", **upload), counts, size)
+                return self._handle_answer(rest, self._post(rest), done, size)
             return size
         if answer.status_code in (413, 422) and len(batch) > 1:
             return max(1, len(batch) // 2)  # halve until the entry at fault is alone
         if answer.status_code in (413, 422):
-            self._reject(batch[0], _error(answer).get("message") or f"HTTP {answer.status_code}", counts)
+            self._reject(batch[0], _error(answer).get("message") or f"HTTP {answer.status_code}", done)
             return self.batch_size
-        raise _RoundStopped(_refusal_in_words(answer), _retry_after(answer))
+        if answer.status_code in SERVER_ERRORS:
+            strikes = self._strike(batch)
+            if strikes >= STRIKES_TO_ISOLATE:
+                self._isolate(batch, answer, strikes, done)
+                return size
+        raise _stopped_by(answer)
 
-    def _settle(self, batch: list[Entry], results: list[dict[str, Any]], counts: dict[str, int]) -> None:
+    def _settle(self, batch: list[Entry], results: list[dict[str, Any]], done: _Round) -> None:
         by_id = {result.get("id"): result for result in results}
         confirmed = []
         for entry in batch:
             result = by_id.get(entry.id, {})
             if result.get("status") in ("accepted", "duplicate"):
                 confirmed.append(entry.id)
-                counts[result["status"]] += 1
+                done.taken = entry
+                if result["status"] == "accepted":
+                    done.accepted += 1
+                else:
+                    done.duplicate += 1
             elif result.get("status") == "rejected":
-                self._reject(entry, result.get("reason") or "refused by the server", counts)
+                self._reject(entry, result.get("reason") or "refused by the server", done)
         self.store.mark_synced(confirmed)
         if not confirmed and not any(by_id.get(e.id, {}).get("status") == "rejected" for e in batch):
             raise _RoundStopped("The server's answer did not mention the entries sent; they stay queued.")
 
-    def _reject_foreign(self, batch: list[Entry], error: dict[str, Any], counts: dict[str, int]) -> list[Entry]:
+    def _reject_foreign(self, batch: list[Entry], error: dict[str, Any], done: _Round) -> list[Entry]:
         """Reject the entries the server says are another station's; returns the rest of the batch."""
         named = set(error["entries"])
         foreign = [entry for entry in batch if entry.id in named]
         if not foreign:
             raise _RoundStopped(f"The server refused the batch: {error.get('message', 'HTTP 403')}")
         for entry in foreign:
-            self._reject(entry, f"belongs to another station: {error.get('message', '')}", counts)
+            self._reject(entry, f"belongs to another station: {error.get('message', '')}", done)
         return [entry for entry in batch if entry.id not in named]
 
-    def _reject(self, entry: Entry, reason: str, counts: dict[str, int]) -> None:
+    def _reject(self, entry: Entry, reason: str, done: _Round) -> None:
         log.warning("entry %s refused by the server: %s", entry.id, reason)
         self.store.mark_rejected(entry.id, reason)
-        counts["rejected"] += 1
+        done.rejected += 1
+
+    # --- entries the server fails on ---------------------------------------------------------------
+
+    def _strike(self, batch: list[Entry]) -> int:
+        """Count one more 5xx for the batch starting with this entry; returns the rounds running it failed."""
+        strikes, _, first = (self.store.get_meta(META_FAILING_BATCH) or "0 ").partition(" ")
+        count = int(strikes) + 1 if first == batch[0].id else 1
+        self.store.set_meta(META_FAILING_BATCH, f"{count} {batch[0].id}")
+        return count
+
+    def _clear_strikes(self, batch: list[Entry]) -> None:
+        if (self.store.get_meta(META_FAILING_BATCH) or "").endswith(f" {batch[0].id}"):
+            self.store.set_meta(META_FAILING_BATCH, "")
+
+    def _isolate(self, batch: list[Entry], answer: requests.Response, strikes: int, done: _Round) -> None:
+        """Halve a batch that keeps failing until each entry the server fails on is alone; hold those,
+        settle the rest. Raises _RoundStopped when a probe says the server fails everything."""
+        if len(batch) == 1:
+            self._probe([], answer, strikes, done)
+        suspects = [(batch, _failure(answer))]  # parts that answered 5xx, with the reason
+        while suspects:
+            part, reason = suspects.pop()
+            if len(part) == 1:
+                self._hold(part[0], reason, 0, done)
+                continue
+            middle = len(part) // 2
+            failing = []
+            for half in (part[:middle], part[middle:]):
+                reply = self._post(half)
+                if reply.status_code in SERVER_ERRORS:
+                    failing.append((half, _failure(reply)))
+                else:
+                    self._handle_answer(half, reply, done, len(half))
+            if len(failing) == 2:
+                settled = self._probe(part, answer, strikes, done)
+                failing = [([entry for entry in half if entry.id != settled], why) for half, why in failing]
+            suspects.extend((half, why) for half, why in failing if half)
+        self.store.set_meta(META_FAILING_BATCH, "")
+
+    def _probe(self, part: list[Entry], answer: requests.Response, strikes: int, done: _Round) -> str | None:
+        """Does the server take entries at all? Sends one entry alone: the last one it took in this round
+        (it answers "duplicate"), or else one of `part`, a different one each round. Returns the id of the
+        entry of `part` it settled; raises _RoundStopped when the server fails on the probe too."""
+        probe = done.taken or (part[-1 - (strikes - STRIKES_TO_ISOLATE) % len(part)] if part else None)
+        reply = self._post([probe]) if probe is not None else answer
+        if reply.status_code in SERVER_ERRORS:
+            raise _RoundStopped(f"The server had a problem (HTTP {reply.status_code}) with every entry tried; "
+                                "the entries stay queued and will be sent later.", _retry_after(reply))
+        if reply.status_code != 200:
+            raise _stopped_by(reply)
+        if probe is done.taken:
+            return None
+        self._settle([probe], _results(reply), done)
+        return probe.id
+
+    def _hold(self, entry: Entry, reason: str, attempts: int, done: _Round) -> None:
+        """Put an entry the server failed on alone aside (`attempts`: its failed sends before this one)."""
+        now = self.clock()
+        self.store.mark_held(entry.id, reason, at=now, retry_at=now + held_retry_delay(attempts + 1))
+        log.warning("entry %s held: the server failed on it alone (%s)", entry.id, reason)
+        if attempts == 0:
+            done.held += 1
+
+    def _retry_held(self, done: _Round) -> None:
+        """Send the held entries whose time has come, each alone, once the queue has gone up."""
+        for item in self.store.held(due_at=self.clock(), limit=HELD_RETRIES_PER_ROUND):
+            reply = self._post([item.entry])
+            if reply.status_code in SERVER_ERRORS:
+                self._hold(item.entry, _failure(reply), item.attempts, done)
+            elif reply.status_code == 200:
+                self._settle([item.entry], _results(reply), done)
+            else:
+                raise _stopped_by(reply)
 
     # --- download ----------------------------------------------------------------------------------
 
-    def _download_config(self) -> bool:
+    def _download_config(self, done: _Round) -> None:
         etag = self.store.get_meta(META_SERVER_CONFIG_ETAG)
         headers = self._headers() | ({"If-None-Match": etag} if etag else {})
         answer = self._request("GET", "/api/v1/station/config", headers=headers)
         if answer.status_code == 304:
-            return False
+            return
         if answer.status_code != 200:
-            raise _RoundStopped(_refusal_in_words(answer), _retry_after(answer))
+            raise _stopped_by(answer)
         document = _json_object(answer)  # checked; the server's own text is what is kept
         self.store.set_meta(META_SERVER_CONFIG, answer.content.decode("utf-8"))
         self.store.set_meta(META_SERVER_CONFIG_ETAG, answer.headers.get("ETag", ""))
+        done.config_changed = True
         if self.on_config:
             self.on_config(document)
-        return True
 
     # --- HTTP ----------------------------------------------------------------------------------------
 
     def _headers(self) -> dict[str, str]:
+        """With every request: the token, and what the server's dashboard shows of this station's queue."""
+        try:
+            oldest = self.store.oldest_pending()
+        except StoreError:
+            oldest = None
         return {
             "Authorization": f"Bearer {self.settings.server_token}",
-            "X-Queue-Length": str(self._waiting()),
-            "X-Station-Time": format_utc(self.clock()),
+            QUEUE_LENGTH_HEADER: str(self._waiting()),
+            QUEUE_OLDEST_HEADER: format_utc(oldest) if oldest else "",
+            STATION_TIME_HEADER: format_utc(self.clock()),
         }
 
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -285,13 +440,27 @@ class SyncClient:
             # REQUESTS_CA_BUNDLE, never switched off).
             return self.session.request(method, url, timeout=self.timeout, verify=True, **kwargs)
         except requests.exceptions.SSLError:
-            raise _RoundStopped(f"The server's TLS certificate could not be verified ({url}).") from None
+            raise _RoundStopped(f"The server's TLS certificate could not be verified ({url}).",
+                                whole_server=True) from None
+        except requests.exceptions.ConnectTimeout:
+            raise _RoundStopped(f"The server did not answer in time ({self.timeout[0]:.0f} s).",
+                                whole_server=True) from None
         except requests.exceptions.Timeout:
             raise _RoundStopped(f"The server did not answer in time ({self.timeout[1]:.0f} s).") from None
         except requests.exceptions.ConnectionError:
-            raise _RoundStopped(f"Cannot reach the server at {self.settings.server_url}.") from None
+            raise _RoundStopped(f"Cannot reach the server at {self.settings.server_url}.",
+                                whole_server=True) from None
         except requests.exceptions.RequestException as problem:
             raise _RoundStopped(f"Cannot talk to the server: {problem}") from None
+
+
+def _until_stopped(work: Callable[[], None]) -> _RoundStopped | None:
+    """Run one part of a round; returns why it stopped, if it did."""
+    try:
+        work()
+    except _RoundStopped as stopped:
+        return stopped
+    return None
 
 
 def _json_object(answer: requests.Response) -> dict[str, Any]:
@@ -303,7 +472,7 @@ def _json_object(answer: requests.Response) -> dict[str, Any]:
         document = None
     if not isinstance(document, dict):
         raise _RoundStopped(f"The answer from {answer.url} is not from a check-in server (a network login "
-                            "page or a proxy in the way?); the entries stay queued.")
+                            "page or a proxy in the way?); the entries stay queued.", whole_server=True)
     return document
 
 
@@ -320,6 +489,17 @@ def _error(answer: requests.Response) -> dict[str, Any]:
     except (ValueError, AttributeError):
         return {}
     return error if isinstance(error, dict) else {}
+
+
+def _failure(answer: requests.Response) -> str:
+    """Why a held entry is held: the status and the server's message, if it gave one."""
+    message = _error(answer).get("message")
+    return f"the server failed on it (HTTP {answer.status_code}{': ' + message if message else ''})"
+
+
+def _stopped_by(answer: requests.Response) -> _RoundStopped:
+    return _RoundStopped(_refusal_in_words(answer), _retry_after(answer),
+                         whole_server=answer.status_code in WHOLE_SERVER_STATUS)
 
 
 def _retry_after(answer: requests.Response) -> float | None:
@@ -398,11 +578,12 @@ class SyncWorker:
     def status(self) -> SyncStatus:
         with self._lock:
             state, error = self._state, self._last_error
+        store = self.client.store
         try:
-            waiting, last = self.client.store.pending_count(), self.client.last_sync()
+            waiting, held, last = store.pending_count(), store.held_count(), self.client.last_sync()
         except StoreError as problem:
-            waiting, last, error = 0, None, str(problem)
-        return SyncStatus(state=state, waiting=waiting, last_sync=last, last_error=error)
+            waiting, held, last, error = 0, 0, None, str(problem)
+        return SyncStatus(state=state, waiting=waiting, last_sync=last, last_error=error, held=held)
 
     def _run(self) -> None:
         while not self._stop.is_set():

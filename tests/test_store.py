@@ -1,14 +1,17 @@
+import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
 from datetime import timedelta
 
 import pytest
+import sqlite_utils
 
 from factories import T0, make_entry
 from kiosk.entry import Direction
-from kiosk.store import SCHEMA_VERSION, Store, StoreError
+from kiosk.store import _INSERT_ENTRY, MIGRATIONS, SCHEMA_VERSION, Store, StoreError, _row
 from kiosk.verdict import Outcome
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
@@ -151,3 +154,78 @@ def test_meta_and_export_audit(store):
     store.record_export("/tmp/out.csv", 12, "admin")
     [record] = store.exports()
     assert (record.path, record.count, record.who) == ("/tmp/out.csv", 12, "admin")
+
+
+def test_a_new_database_and_its_journal_files_are_readable_by_their_owner_only(tmp_path):
+    path = tmp_path / "e.db"
+    previous = os.umask(0o022)  # the usual default, under which files come out readable by everyone
+    try:
+        with Store.open(path) as store:
+            store.add(make_entry())
+            modes = {file.name: stat.S_IMODE(file.stat().st_mode)
+                     for file in (path, tmp_path / "e.db-wal", tmp_path / "e.db-shm")}
+    finally:
+        os.umask(previous)
+    assert modes == {"e.db": 0o600, "e.db-wal": 0o600, "e.db-shm": 0o600}
+
+
+def test_a_database_an_older_kiosk_left_readable_by_others_is_tightened(tmp_path):
+    path = tmp_path / "e.db"
+    Store.open(path).close()
+    path.chmod(0o644)
+    Store.open(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_version_1_database_is_upgraded_with_its_queue_intact(tmp_path):
+    path = tmp_path / "e.db"
+    entry = make_entry()
+    connection = sqlite3.connect(path)
+    MIGRATIONS[0](sqlite_utils.Database(connection))
+    connection.execute(_INSERT_ENTRY, _row(entry))
+    connection.execute("PRAGMA user_version=1")
+    connection.commit()
+    connection.close()
+
+    with Store.open(path) as store:
+        assert store.pending(10) == [entry]
+        store.mark_held(entry.id, "HTTP 500", at=T0, retry_at=T0 + timedelta(hours=1))
+        assert store.held_count() == 1 and store.pending_count() == 0
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2 == SCHEMA_VERSION
+
+
+def test_a_held_entry_leaves_the_queue_keeps_why_and_when_and_comes_back_when_due(store):
+    entries = [make_entry(n) for n in range(3)]
+    store.add_many(entries)
+    held = entries[0]
+
+    first = store.mark_held(held.id, "HTTP 500", at=T0, retry_at=T0 + timedelta(hours=1))
+    again = store.mark_held(held.id, "HTTP 502", at=T0 + timedelta(hours=1), retry_at=T0 + timedelta(hours=3))
+
+    assert (first, again) == (1, 2)
+    assert [e.id for e in store.pending(10)] == [e.id for e in entries[1:]] and store.pending_count() == 2
+    assert store.oldest_pending() == entries[1].scanned_at  # the held one no longer counts as waiting
+    [item] = store.held()
+    assert (item.entry, item.reason, item.held_at, item.attempts) == (held, "HTTP 502", T0, 2)
+    assert item.retry_at == T0 + timedelta(hours=3)
+    assert store.held(due_at=T0 + timedelta(hours=2)) == []
+    assert [i.entry.id for i in store.held(due_at=T0 + timedelta(hours=3))] == [held.id]
+    store.mark_synced([held.id])
+    assert store.held() == [] and store.held_count() == 0 and store.pending_count() == 2
+
+
+def test_a_held_entry_the_server_then_refuses_moves_to_the_rejected_list(store):
+    entry = make_entry()
+    store.add(entry)
+    store.mark_held(entry.id, "HTTP 500", at=T0, retry_at=T0)
+    store.mark_rejected(entry.id, "name: control character")
+    assert store.held() == [] and [r.entry.id for r in store.rejected()] == [entry.id]
+
+
+def test_nothing_waiting_has_no_oldest_entry_and_purge_drops_old_holds(store):
+    assert store.oldest_pending() is None
+    old = make_entry(at=T0 - timedelta(days=29))
+    store.add(old)
+    store.mark_held(old.id, "HTTP 500", at=T0, retry_at=T0)
+    assert store.purge(older_than=T0 - timedelta(days=28)) == 1
+    assert store.held() == [] and store.oldest_pending() is None

@@ -1,7 +1,8 @@
 """`kiosk sync`: send waiting entries to the server and fetch its settings, from the command line.
 
 `--once` runs one round and says what it did; without it the command keeps syncing in the foreground
-(for a kiosk run headless), one status line per round, until interrupted.
+(for a kiosk run headless), one status line per round, until interrupted. `--rejected` lists the entries
+the server refused for good, `--held` those it failed on and that are sent again later.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--once", action="store_true", help="run one round now and say what it did")
     parser.add_argument("--interval", type=float, default=60.0, help="seconds between rounds (default 60)")
     parser.add_argument("--rejected", action="store_true", help="list the entries the server refused, and why")
+    parser.add_argument("--held", action="store_true",
+                        help="list the entries held aside because the server failed on them, and when they are "
+                             "sent again")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
     parser.set_defaults(handler=run)
 
@@ -30,6 +34,12 @@ def run(args: argparse.Namespace) -> int:
         if args.rejected:
             for item in store.rejected():
                 print(f"{item.entry.scanned_at:%Y-%m-%d %H:%M} {item.entry.display_name or '-':<24} {item.reason}")
+            return 0
+        if args.held:
+            for held in store.held():
+                print(f"{held.entry.scanned_at:%Y-%m-%d %H:%M} {held.entry.display_name or '-':<24} {held.reason}; "
+                      f"held since {held.held_at:%Y-%m-%d %H:%M}, {held.attempts} failed, "
+                      f"next try {held.retry_at:%Y-%m-%d %H:%M} UTC")
             return 0
         if not args.once:
             return _keep_syncing(SyncWorker(SyncClient(store, settings), interval=args.interval, min_gap=0),
@@ -57,8 +67,8 @@ def _keep_syncing(worker: SyncWorker, lang: str) -> int:
 
 def _as_json(report: SyncReport) -> dict[str, object]:
     return {"ok": report.ok, "accepted": report.accepted, "duplicate": report.duplicate,
-            "rejected": report.rejected, "waiting": report.waiting, "config_changed": report.config_changed,
-            "error": report.error}
+            "rejected": report.rejected, "held": report.held, "waiting": report.waiting,
+            "on_hold": report.on_hold, "config_changed": report.config_changed, "error": report.error}
 
 
 def _in_words(report: SyncReport) -> str:
@@ -70,9 +80,13 @@ def _in_words(report: SyncReport) -> str:
         lines.append("Nothing to send.")
     if report.rejected:
         lines.append("Refused entries are kept on this kiosk: see `kiosk sync --rejected`.")
-    if report.ok:
+    if report.held:
+        lines.append(f"The server failed on {report.held} entries alone; they are held and sent again later.")
+    if report.ok or report.config_changed:
         lines.append("Settings from the server: " + ("updated." if report.config_changed else "unchanged."))
-    else:
+    if not report.ok:
         lines.append(f"Sync stopped: {report.error}")
     lines.append(f"{report.waiting} entries waiting; nothing was lost.")
+    if report.on_hold:
+        lines.append(f"{report.on_hold} entries held: see `kiosk sync --held`.")
     return "\n".join(lines)

@@ -9,17 +9,30 @@ health checks pass through untouched.
   "kill"     forward, then call `on_kill` (the test kills the server) before the answer comes back
   "portal"   answer 200 with an HTML login page without forwarding, as a captive portal does
   "hold"     forward, set `holding`, and keep the answer until `release()`
+Besides the plan, uploads holding an entry id in `poisoned` answer 500 (as a server that cannot store that
+entry does), and with `fail_every_upload` every upload does. `requests` records every request's method,
+path and headers, `uploaded` the entry ids of every upload, in order.
 """
 
 from __future__ import annotations
 
+import gzip
 import http.client
+import json
 import socket
 import threading
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
+
+
+@dataclass(frozen=True)
+class Seen:
+    method: str
+    path: str
+    headers: dict[str, str]
 
 
 class FaultProxy:
@@ -29,6 +42,10 @@ class FaultProxy:
         self.on_kill = lambda: None
         self.uploads = 0  # entry uploads seen, faulty or not
         self.applied: list[str] = []
+        self.poisoned: set[str] = set()
+        self.fail_every_upload = False
+        self.requests: list[Seen] = []
+        self.uploaded: list[list[str]] = []
         self._faults: list[str | None] = []
         self._lock = threading.Lock()
         self._release = threading.Event()
@@ -55,11 +72,15 @@ class FaultProxy:
         with self._lock:
             self._faults.extend(faults)
 
-    def next_fault(self, path: str) -> str | None:
+    def next_fault(self, path: str, body: bytes, encoding: str | None) -> str | None:
         if not path.startswith("/api/v1/entries"):
             return None
+        ids = _entry_ids(body, encoding)
         with self._lock:
             self.uploads += 1
+            self.uploaded.append(ids)
+            if self.fail_every_upload or self.poisoned.intersection(ids):
+                return "500"
             fault = self._faults.pop(0) if self._faults else None
             if fault:
                 self.applied.append(fault)
@@ -79,6 +100,11 @@ class FaultProxy:
             conn.close()
 
 
+def _entry_ids(body: bytes, encoding: str | None) -> list[str]:
+    document = json.loads(gzip.decompress(body) if encoding == "gzip" else body)
+    return [entry["id"] for entry in document["entries"]]
+
+
 def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -94,7 +120,8 @@ def _handler_for(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
 
         def _relay(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            fault = proxy.next_fault(self.path)
+            proxy.requests.append(Seen(self.command, self.path, dict(self.headers.items())))
+            fault = proxy.next_fault(self.path, body, self.headers.get("Content-Encoding"))
             if fault == "portal":
                 self._answer(200, [("Content-Type", "text/html")], b"<html><form>Wi-Fi login</form></html>")
                 return

@@ -16,7 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from factories import make_entry
+from kiosk.credentials.examples import SAMPLE_PAYLOADS
+from kiosk.station import Station
 from kiosk.sync import Backoff, SyncClient, SyncState, SyncWorker
+from kiosk.verdict import Outcome
 from server.station_config import set_setting
 from server.stations import revoke_station
 from server.tables import stations
@@ -80,14 +83,50 @@ def test_an_entry_too_large_for_any_batch_is_found_and_rejected_alone(server, ma
     assert set(server_ids(kiosk.station.name)) == kiosk.all_ids() - {giant.id}
 
 
-def test_a_revoked_token_keeps_every_entry_queued_and_says_so(server, engine, make_kiosk):
-    kiosk = make_kiosk(server.url, entries=5)
+def test_every_verdict_the_door_logged_is_sent_refusals_included(server, fault_proxy, make_kiosk):
+    proxy = fault_proxy(server.url)
+    kiosk = make_kiosk(proxy.url)
+    door = Station(kiosk.settings, kiosk.store)
+    for text in [sample.text for sample in SAMPLE_PAYLOADS] + ["https://example.org/menu", "\x00garbled"]:
+        door.check_text(text)
+    logged = kiosk.store.entries()
+
+    SyncClient(kiosk.store, kiosk.settings).run_once()
+
+    assert {Outcome.ADMIT, Outcome.REFUSE} <= {entry.verdict for entry in logged}
+    assert sorted(id for ids in proxy.uploaded for id in ids) == sorted(entry.id for entry in logged)
+    assert kiosk.store.pending_count() == 0
+
+
+def test_every_request_says_how_long_and_how_old_the_queue_is(server, fault_proxy, make_kiosk):
+    proxy = fault_proxy(server.url)
+    kiosk = make_kiosk(proxy.url, entries=3)  # the oldest scanned at 2026-03-02 01:15 UTC
+    client = SyncClient(kiosk.store, kiosk.settings)
+    proxy.plan("500")
+
+    client.run_once()  # the upload fails; the configuration is still fetched
+    while_waiting = list(proxy.requests)
+    client.run_once()
+    after_draining = proxy.requests[-1]
+
+    assert [(seen.method, seen.path) for seen in while_waiting] == [("POST", "/api/v1/entries"),
+                                                                      ("GET", "/api/v1/station/config")]
+    assert all(seen.headers["X-Queue-Oldest"] == "2026-03-02T01:15:00.000000Z" for seen in while_waiting)
+    assert all(seen.headers["X-Queue-Length"] == "3" for seen in while_waiting)
+    assert after_draining.path == "/api/v1/station/config"
+    assert after_draining.headers["X-Queue-Oldest"] == "" and after_draining.headers["X-Queue-Length"] == "0"
+
+
+def test_a_revoked_token_keeps_every_entry_queued_and_says_so(server, engine, fault_proxy, make_kiosk):
+    proxy = fault_proxy(server.url)
+    kiosk = make_kiosk(proxy.url, entries=5)
     revoke_station(engine, kiosk.station.name)
 
     report = SyncClient(kiosk.store, kiosk.settings).run_once()
 
     assert not report.ok and "token" in report.error
     assert kiosk.store.pending_count() == 5 and kiosk.store.rejected() == []
+    assert [seen.method for seen in proxy.requests] == ["POST"]  # the download would be refused the same way
 
 
 def test_an_unreachable_server_loses_nothing(make_kiosk, dead_server_url):
@@ -186,8 +225,8 @@ def test_kiosk_sync_once_says_what_happened(server, make_kiosk, kiosk_command, d
 
     assert done.returncode == 0, done.stderr
     assert "Sent 13 entries: 12 new on the server, 0 already there, 1 refused." in done.stdout
-    assert json.loads(again.stdout) | {} == {"ok": True, "accepted": 0, "duplicate": 0, "rejected": 0,
-                                             "waiting": 0, "config_changed": False, "error": None}
+    assert json.loads(again.stdout) == {"ok": True, "accepted": 0, "duplicate": 0, "rejected": 0, "held": 0,
+                                        "waiting": 0, "on_hold": 0, "config_changed": False, "error": None}
     assert "person_key" in listed.stdout
     assert offline.returncode == 1
     assert "Cannot reach the server" in offline.stdout and "1 entries waiting; nothing was lost." in offline.stdout

@@ -151,3 +151,17 @@ def test_the_same_station_syncing_from_two_processes_while_the_door_keeps_writin
     assert last.returncode == 0
     assert len(kiosk.all_ids()) == 10 * BATCH + 40
     assert_exactly_once(kiosk)
+
+
+def test_an_upload_the_server_fails_still_fetches_the_station_config(server, fault_proxy, make_kiosk):
+    proxy = fault_proxy(server.url)
+    kiosk = make_kiosk(proxy.url, entries=BATCH)
+    received = []
+    client = SyncClient(kiosk.store, kiosk.settings, batch_size=BATCH, on_config=received.append)
+    proxy.plan("500")
+
+    report = client.run_once()
+
+    assert not report.ok and "HTTP 500" in report.error and report.waiting == BATCH
+    assert report.config_changed and received[0]["station"]["name"] == kiosk.station.name
+    assert kiosk.store.held() == []
