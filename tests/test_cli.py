@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from kiosk.cli import main
 from kiosk.credentials.examples import AN, SAMPLE_PAYLOADS
-from kiosk.credentials.signed_examples import declaration_payload
+from kiosk.credentials.signed_examples import declaration_payload, demo_trust
 from kiosk.entry import utc_now
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,6 +130,13 @@ def test_a_demo_signed_declaration_passes_only_a_run_in_demo_mode(tmp_path):
     rehearsal = kiosk("run", "--demo", "--source", str(folder), "--headless", "--lang", "en", env_dir=tmp_path)
     assert rehearsal.returncode == 0, rehearsal.stderr
     assert "ADMIT" in rehearsal.stdout and "DEMO MODE — not for a real door" in rehearsal.stderr
+
+
+def test_inspect_does_not_verify_with_a_demo_key_handed_in_a_trust_file(tmp_path, capsys):
+    trust_file = tmp_path / "keys.json"
+    trust_file.write_text(json.dumps({"declaration_keys": [key.to_json() for key in demo_trust().declaration_keys]}))
+    assert main(["inspect", declaration_payload(AN, utc_now()), "--json", "--trust", str(trust_file)]) == 0
+    assert json.loads(capsys.readouterr().out)["signature"] == "unknown-signer"
 
 
 def test_the_demo_camera_named_on_the_command_line_runs_in_demo_mode(tmp_path):
