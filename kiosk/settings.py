@@ -43,7 +43,7 @@ class SettingsSaveError(SettingsError, OSError):
 class Settings:
     station_name: str = ""
     location: str = ""
-    camera: str = "demo"
+    camera: str = "camera:0"  # never the demo camera: its made-up visitors would be logged at a real door
     camera_backend: str = "auto"
     camera_watchdog_seconds: float = 3.0
     server_url: str = ""
@@ -75,9 +75,8 @@ class Settings:
 
 
 def chosen_camera(text: str) -> str:
-    """What a camera field typed by a person means: empty is the demo camera (its made-up signed codes
-    are trusted only in demo mode)."""
-    return text.strip() or "demo"
+    """What a camera field typed by a person means: empty is the first camera, never the demo."""
+    return text.strip() or Settings.camera
 
 
 def config_dir() -> Path:

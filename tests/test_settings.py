@@ -1,6 +1,6 @@
 import pytest
 
-from kiosk.settings import Settings, SettingsError, load_settings, save_settings, settings_path
+from kiosk.settings import Settings, SettingsError, chosen_camera, load_settings, save_settings, settings_path
 
 
 def test_first_start_has_defaults_nobody_chose_yet():
@@ -9,6 +9,7 @@ def test_first_start_has_defaults_nobody_chose_yet():
     assert not settings.configured
     assert settings.retention_days == 28 and settings.language == "vi"
     assert not settings.demo_mode and settings.watch_self_declared == "warn"
+    assert settings.camera == chosen_camera("") == "camera:0"  # a door never starts on the demo camera
 
 
 def test_saved_settings_read_back_the_same(tmp_path):

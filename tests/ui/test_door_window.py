@@ -1,5 +1,6 @@
 """The door screen as a guard sees it: real window (offscreen), real video, real store."""
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel
@@ -167,9 +168,10 @@ def test_choosing_another_camera_does_not_flash_camera_lost(qtbot, open_kiosk):
     assert CameraState.DISCONNECTED not in states
 
 
-def test_a_scanner_at_a_door_left_on_the_default_camera_does_not_admit_a_demo_signed_declaration(
-        qtbot, open_kiosk):
-    window = open_kiosk(door_settings(camera=Settings().camera))
+@pytest.mark.parametrize("camera", (Settings().camera, "demo"))
+def test_a_scanner_at_a_door_without_demo_mode_does_not_admit_a_demo_signed_declaration(
+        qtbot, open_kiosk, camera):
+    window = open_kiosk(door_settings(camera=camera))
     qtbot.waitUntil(lambda: window.door.camera is CameraState.RUNNING, timeout=5000)
     with qtbot.waitSignal(window.verdict_shown, timeout=5000) as shown:
         window.handle_scanner_text(declaration_payload(AN, utc_now()))
