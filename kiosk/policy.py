@@ -86,7 +86,8 @@ class Policy:
         listed = self._watch_action(scanned)
         if listed is not None:
             findings.append((listed, (on_watch_list(*identity.value),)))
-        elif self._watch and not identity.backed and self._settings.watch_self_declared != "admit":
+        elif (self._watch and not identity.backed and door.direction is Direction.IN
+              and self._settings.watch_self_declared != "admit"):
             # A self-declared ID number clears nobody: one changed digit would pass anyone on the list.
             action = Outcome(self._settings.watch_self_declared)
             findings.append((action, (identity_check_needed(*identity.value),)))

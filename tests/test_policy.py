@@ -105,6 +105,9 @@ def test_one_changed_digit_in_a_declaration_does_not_pass_a_watched_door_silentl
     assert changed.reasons[0].vi.startswith("Danh tính tự khai — đối chiếu giấy tờ")
     # A code read from the ID card itself is believed: the real number meets the watch list.
     assert policy.decide(VISITOR, door()).outcome is Outcome.REFUSE
+    # Leaving needs no clearance.
+    leaving = policy.decide(declared_as("001099012346"), door(direction=Direction.OUT))
+    assert leaving.outcome is Outcome.ADMIT and leaving.reasons[0].code == "identity.self_declared"
 
 
 def test_what_a_watched_door_does_with_a_self_declared_identity_is_a_setting():
