@@ -132,8 +132,9 @@ def import_trust_file(store: Store, path: Path) -> TrustList:
         raise StationConfigError(f"{path} is not JSON: {error}") from None
     if not trust.signers:
         raise StationConfigError(f"{path} holds no signing certificates")
-    if not trust.without(PUBLISHED_KEYS, str(path)).signers:
+    usable = trust.without(PUBLISHED_KEYS, str(path))
+    if not usable.signers:
         raise StationConfigError(f"{path} holds only the demo's signing certificate, whose private key is "
                                  "published: it is never trusted at a door (see `kiosk run --demo`)")
     store.set_meta(META_IMPORTED_TRUST, text)
-    return trust
+    return usable

@@ -102,3 +102,24 @@ def test_importing_only_the_demo_certificate_is_refused(store, tmp_path):
     path.write_text(json.dumps(dcc_trust))
     with pytest.raises(StationConfigError, match="demo"):
         import_trust_file(store, path)
+
+
+def test_importing_the_demo_certificate_among_others_counts_only_the_others(store, tmp_path):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test DSC")])
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(1).not_valid_before(datetime(2026, 1, 1, tzinfo=timezone.utc))
+                   .not_valid_after(datetime(2027, 1, 1, tzinfo=timezone.utc)).sign(key, hashes.SHA256()))
+    _, dcc_trust = demo_key_set()
+    path = tmp_path / "trust.json"
+    path.write_text(json.dumps(dcc_trust + [{"certificate": base64.b64encode(
+        certificate.public_bytes(Encoding.DER)).decode(), "country": "VN"}]))
+    assert len(import_trust_file(store, path).signers) == 1
+    assert len(load_station_config(store).trust.signers) == 1
+    assert station(store).check_text(demo_signed()["EU certificate"]).verdict.outcome is Outcome.REFUSE

@@ -80,8 +80,8 @@ class DoorPanel(QWidget):
         self.setStyleSheet(
             f"#doorPanel {{ background: {look.background}; }}"
             f"#doorPanel QLabel {{ color: {look.foreground}; background: transparent; }}"
-            f"#doorPanel QLabel#demoBanner {{ color: {DEMO_STRIPE_FOREGROUND}; background: {DEMO_STRIPE_BACKGROUND};"
-            f" border: 4px solid {DEMO_STRIPE_EDGE}; padding: 6px; }}"
+            f"#doorPanel QLabel#demoBanner {{ color: {DEMO_STRIPE_FOREGROUND};"
+            f" background: {DEMO_STRIPE_BACKGROUND}; border: 4px solid {DEMO_STRIPE_EDGE}; padding: 6px; }}"
         )
         self.banner.setText(view.banner)
         self.banner.setVisible(bool(view.banner))
