@@ -12,7 +12,7 @@ from typing import Callable, Mapping, Sequence
 
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.entry import Direction, Entry
-from kiosk.reasons import SELF_DECLARED, Reason, identity_check_needed, on_watch_list
+from kiosk.reasons import DEMO_MODE_ENTRY, SELF_DECLARED, Reason, identity_check_needed, on_watch_list
 from kiosk.settings import Settings
 from kiosk.verdict import SEVERITY, Outcome, Verdict
 
@@ -100,7 +100,10 @@ class Policy:
             finding = check(scanned, door.now)
             if finding is not None:
                 findings.append(finding)
-        return _combine(findings, scanned.notes)
+        # An entry of a rehearsal says so wherever it goes (log, export, server), last so the screen's two
+        # reason lines keep the verdict's own.
+        notes = scanned.notes + ((DEMO_MODE_ENTRY,) if self._settings.demo_mode else ())
+        return _combine(findings, notes)
 
     def _watch_action(self, credential: Credential) -> Outcome | None:
         if not self._watch:

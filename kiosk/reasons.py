@@ -34,6 +34,10 @@ PUBLISHED_KEY = Reason(
     "trust.published_key",
     "Mã mẫu ký bằng khoá thử công khai — không có giá trị tại cửa thật",
     "A sample code signed with the public demo key — not valid at a real door")
+DEMO_MODE_ENTRY = Reason(
+    "trust.demo_mode",
+    "Ghi trong chế độ thử — khoá mẫu công khai được tin",
+    "Logged in demo mode — the public demo keys were trusted")
 SELF_DECLARED = Reason(
     "identity.self_declared",
     "Danh tính tự khai — chưa đối chiếu giấy tờ",

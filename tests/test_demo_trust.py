@@ -58,6 +58,8 @@ def test_a_real_door_refuses_a_code_signed_with_a_demo_key(store, camera, kind):
 def test_demo_mode_admits_the_demo_samples_and_every_look_says_demo(store, kind):
     result = station(store, demo_mode=True).check_text(demo_signed()[kind])
     assert result.verdict.outcome is Outcome.ADMIT, result.verdict.reasons
+    # The logged entry says it was a rehearsal, wherever it goes (log, export, server).
+    assert result.entry.reasons[-1].code == "trust.demo_mode"
     screen = DoorScreen(language="en", demo_mode=True)
     screen.show_result(result, now=0.0)
     assert screen.view().banner == "DEMO MODE — not for a real door"
