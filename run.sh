@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up everything the kiosk needs on a Debian/Ubuntu machine, then runs it.
-#   ./run.sh [kiosk run options]   the kiosk (the demo camera when no webcam is configured)
+#   ./run.sh [kiosk run options]   the kiosk; without options `kiosk run --demo` (a rehearsal, never a door)
 #   ./run.sh test [pytest options] the test suite
 # Set-up is repeated only when something is missing or pyproject.toml changed.
 set -euo pipefail
@@ -56,7 +56,7 @@ case "${1:-}" in
     ;;
   *)
     if [ $# -eq 0 ]; then
-      set -- --source demo
+      set -- --demo   # demo camera and demo mode: the made-up visitors pass, every screen says DEMO
       [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] || set -- "$@" --headless
     fi
     exec "$VENV/bin/kiosk" run "$@"

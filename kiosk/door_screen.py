@@ -4,6 +4,7 @@ One verdict at a time fills the screen (colour, icon, one word, the reason, the 
 gives way to "ready" by itself after `reset_seconds`; a new scan replaces it at once. Without a verdict the
 screen shows the camera's trouble if it has one, else "ready" (with the offline notice when the server
 cannot be reached). Colour is never the only signal: every look has its own icon, word and sound.
+In demo mode every view carries the demo banner, so nobody mistakes a rehearsal for a door.
 """
 
 from __future__ import annotations
@@ -90,6 +91,12 @@ SCANNER_PROBLEM = Look("scanner", "#FFC107", "#000000", "scanner", "warn")
 CAMERA_OFF = Look("camera_off", "#37474F", "#FFFFFF", "camera_off", None)
 LOOKS = (READY, ADMIT, WARN, REFUSE, REPEAT, SCANNER_PROBLEM, CAMERA_OFF)
 
+# The demo stripe across the top of every look: dark text on a light stripe edged in black, so that it
+# stands apart from the dark looks by its colour and from the bright ones by its edge.
+DEMO_STRIPE_BACKGROUND = "#F3E5F5"
+DEMO_STRIPE_FOREGROUND = "#4A148C"
+DEMO_STRIPE_EDGE = "#000000"
+
 
 def _text(code: str, vi: str, en: str) -> Reason:
     return Reason(code, vi, en)
@@ -112,6 +119,7 @@ HINT_CAMERA_OFF = _text(
     "Camera disconnected — check the cable. The handheld scanner still works",
 )
 HINT_ADMIT = _text("hint_admit", "Mã hợp lệ", "Valid code")
+DEMO_BANNER = _text("demo_mode", "CHẾ ĐỘ THỬ — không dùng tại cửa thật", "DEMO MODE — not for a real door")
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,7 @@ class DoorView:
     name: str = ""
     time: str = ""
     notice: str = ""  # one extra line, e.g. "offline — 37 entries waiting" on the ready screen
+    banner: str = ""  # the demo-mode stripe, on every look while demo mode is on
 
 
 @dataclass(frozen=True)
@@ -166,8 +175,10 @@ class DoorScreen:
         language: str = "vi",
         station: str = "",
         to_local: Callable[[datetime], datetime] = local_time,
+        demo_mode: bool = False,
     ) -> None:
         self.reset_seconds = reset_seconds
+        self.demo_mode = demo_mode
         self.language = language
         self.station = station
         self.direction_in = True
@@ -237,16 +248,17 @@ class DoorScreen:
         lang = self.language
         state = self.state
         shown = self._shown
+        banner = DEMO_BANNER.text(lang) if self.demo_mode else ""
         if shown is not None:
             time = self._to_local(shown.at).strftime("%H:%M:%S") if shown.at else ""
             reason = " · ".join(r.text(lang) for r in shown.reasons[:2])
             notice = shown.notice.text(lang) if shown.notice else ""
-            return DoorView(state, shown.look, shown.word.text(lang), reason, shown.name, time, notice)
+            return DoorView(state, shown.look, shown.word.text(lang), reason, shown.name, time, notice, banner)
         if state is ScreenState.CAMERA_DISCONNECTED:
             return DoorView(state, CAMERA_OFF, WORD_CAMERA_OFF.text(lang), HINT_CAMERA_OFF.text(lang),
-                            notice=self._sync_text() if self.sync.kind is SyncKind.OFFLINE else "")
+                            notice=self._sync_text() if self.sync.kind is SyncKind.OFFLINE else "", banner=banner)
         notice = self._sync_text() if state is ScreenState.OFFLINE else ""
-        return DoorView(state, READY, WORD_READY.text(lang), HINT_READY.text(lang), notice=notice)
+        return DoorView(state, READY, WORD_READY.text(lang), HINT_READY.text(lang), notice=notice, banner=banner)
 
     def status(self) -> StatusView:
         lang = self.language

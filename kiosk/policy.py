@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Callable, Mapping, Sequence
 
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.entry import Direction, Entry
-from kiosk.reasons import Reason
+from kiosk.reasons import DEMO_MODE_ENTRY, SELF_DECLARED, Reason, identity_check_needed, on_watch_list
 from kiosk.settings import Settings
 from kiosk.verdict import SEVERITY, Outcome, Verdict
 
@@ -30,6 +31,38 @@ class DoorState:
     previous: Entry | None = None
 
 
+class Identity(Enum):
+    """How far a code's identity (the person key and ID number the watch list matches) can be trusted:
+    signed by its issuer (an EU certificate that verified), read from an ID document's own unsigned code
+    (chip ID card, insurance card, VNeID), typed by the guard (manual entry), typed by the visitor (a health
+    declaration: the server signs whatever was declared), or a signed format whose signer is unknown.
+
+    `value` is how the door names it, (Vietnamese, English).
+    """
+
+    SIGNED = ("có chữ ký của nơi cấp", "issuer-signed")
+    DOCUMENT = ("từ giấy tờ, không có chữ ký", "document-backed, unsigned")
+    GUARD = ("do bảo vệ nhập", "guard-typed")
+    SELF_DECLARED = ("tự khai", "self-declared")
+    UNVERIFIED = ("chưa xác minh chữ ký", "unverified")
+
+    @property
+    def backed(self) -> bool:
+        """Whether a document (or the guard who saw one) stands behind the identity."""
+        return self not in (Identity.SELF_DECLARED, Identity.UNVERIFIED)
+
+
+# Formats not listed are read from an identity document's own code (unsigned).
+_IDENTITY_BY_FORMAT = {"hd1": Identity.SELF_DECLARED, "manual": Identity.GUARD}
+
+
+def identity_of(credential: Credential | Entry) -> Identity:
+    """The watch list's confidence in the identity of a scanned code or a logged entry, per format."""
+    if credential.format == "dcc":
+        return Identity.SIGNED if credential.fields.get("signature") == "valid" else Identity.UNVERIFIED
+    return _IDENTITY_BY_FORMAT.get(credential.format, Identity.DOCUMENT)
+
+
 def local_time(moment: datetime) -> str:
     return moment.astimezone().strftime("%H:%M")
 
@@ -46,12 +79,20 @@ class Policy:
     def decide(self, scanned: Credential | Refusal, door: DoorState) -> Verdict:
         if isinstance(scanned, Refusal):
             return Verdict(Outcome.REFUSE, (scanned.reason,))
-        if door.previous is not None:
+        identity = identity_of(scanned)
+        if door.previous is not None and not _confirms(identity, door.previous):
             return Verdict(Outcome.WARN, (self._repeat_reason(door),), repeat=True)
         findings: list[tuple[Outcome, tuple[Reason, ...]]] = []
         listed = self._watch_action(scanned)
         if listed is not None:
-            findings.append((listed, (_WATCH_LIST,)))
+            findings.append((listed, (on_watch_list(*identity.value),)))
+        elif (self._watch and not identity.backed and door.direction is Direction.IN
+              and self._settings.watch_self_declared != "admit"):
+            # A self-declared ID number clears nobody: one changed digit would pass anyone on the list.
+            action = Outcome(self._settings.watch_self_declared)
+            findings.append((action, (identity_check_needed(*identity.value),)))
+        elif identity is Identity.SELF_DECLARED:
+            findings.append((Outcome.ADMIT, (SELF_DECLARED,)))
         capacity = self._settings.capacity
         if capacity is not None and door.direction is Direction.IN and door.inside >= capacity:
             findings.append((Outcome.REFUSE, (_full(door.inside, capacity),)))
@@ -59,7 +100,10 @@ class Policy:
             finding = check(scanned, door.now)
             if finding is not None:
                 findings.append(finding)
-        return _combine(findings, scanned.notes)
+        # An entry of a rehearsal says so wherever it goes (log, export, server), last so the screen's two
+        # reason lines keep the verdict's own.
+        notes = scanned.notes + ((DEMO_MODE_ENTRY,) if self._settings.demo_mode else ())
+        return _combine(findings, notes)
 
     def _watch_action(self, credential: Credential) -> Outcome | None:
         if not self._watch:
@@ -81,8 +125,9 @@ class Policy:
                       f"Already checked out at {at} — not logged again")
 
 
-_WATCH_LIST = Reason("policy.watch-list", "Có trong danh sách theo dõi — mời người phụ trách",
-                     "On the watch list — call the person in charge")
+def _confirms(identity: Identity, previous: Entry) -> bool:
+    """A document scanned after a self-declared entry is the check the door asked for, not a repeat."""
+    return identity.backed and not identity_of(previous).backed
 
 
 def _full(inside: int, capacity: int) -> Reason:

@@ -36,3 +36,35 @@ PARSER_FAULT = "other.parser-error"
 # "hidden-character.<field>": a value read or decoded from a code (a signed declaration's name, a card's
 # hex address, ...) holds a control, format or direction character, a lone surrogate or a noncharacter.
 HIDDEN_CHARACTER = "hidden-character"
+
+
+# --- Trust: demo keys and how far an identity can be believed ---------------------------------------------
+
+PUBLISHED_KEY = Reason(
+    "trust.published_key",
+    "Mã mẫu ký bằng khoá thử công khai — không có giá trị tại cửa thật",
+    "A sample code signed with the public demo key — not valid at a real door")
+DEMO_MODE_ENTRY = Reason(
+    "trust.demo_mode",
+    "Ghi trong chế độ thử — khoá mẫu công khai được tin",
+    "Logged in demo mode — the public demo keys were trusted")
+SELF_DECLARED = Reason(
+    "identity.self_declared",
+    "Danh tính tự khai — chưa đối chiếu giấy tờ",
+    "Self-declared identity — not checked against an ID document")
+
+
+def identity_check_needed(vi_identity: str, en_identity: str) -> Reason:
+    """A door with a watch list cannot clear an identity no document backs: the guard checks one."""
+    return Reason(
+        "identity.check_document",
+        f"Danh tính {vi_identity} — đối chiếu giấy tờ: quét mã QR trên thẻ CCCD",
+        f"{en_identity.capitalize()} identity — check an ID document: scan the QR on their ID card")
+
+
+def on_watch_list(vi_identity: str, en_identity: str) -> Reason:
+    """A watch-list match, naming how far the identity it matched can be trusted."""
+    return Reason(
+        "policy.watch-list",
+        f"Có trong danh sách theo dõi (danh tính {vi_identity}) — mời người phụ trách",
+        f"On the watch list ({en_identity} identity) — call the person in charge")

@@ -24,9 +24,11 @@ from kiosk.reasons import LANGUAGES
 APP_NAME = "qr-checkin-kiosk"
 CAMERA_BACKENDS = ("auto", "v4l2", "dshow", "msmf", "any")
 WATCH_ACTIONS = ("warn", "refuse")
-# Settings the central server may push; the station's own (name, camera, server, PIN, database) stay its own.
+SELF_DECLARED_ACTIONS = ("admit", "warn", "refuse")
+# Settings the central server may push; the station's own (name, camera, server, PIN, database, demo mode)
+# stay its own: no server may make a door trust the demo's public keys.
 PUSHED_SETTINGS = ("dedup_minutes", "reset_seconds", "retention_days", "capacity", "sound", "language",
-                   "watch_action")
+                   "watch_action", "watch_self_declared")
 
 
 class SettingsError(KioskError):
@@ -41,7 +43,7 @@ class SettingsSaveError(SettingsError, OSError):
 class Settings:
     station_name: str = ""
     location: str = ""
-    camera: str = "demo"
+    camera: str = "camera:0"  # never the demo camera: its made-up visitors would be logged at a real door
     camera_backend: str = "auto"
     camera_watchdog_seconds: float = 3.0
     server_url: str = ""
@@ -56,6 +58,12 @@ class Settings:
     database: str = ""
     watch_list: tuple[str, ...] = field(default_factory=tuple)
     watch_action: str = "warn"
+    # While a watch list is in force, what a visitor gets whose identity no document backs (a health
+    # declaration: the ID number is typed by the visitor). "admit" still shows that it is self-declared.
+    watch_self_declared: str = "warn"
+    # Rehearsal only: trusts the demo's signing keys (their private halves are in the source) and says
+    # so on every screen. Never pushed by a server; `kiosk run --demo` turns it on for one run.
+    demo_mode: bool = False
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -67,8 +75,8 @@ class Settings:
 
 
 def chosen_camera(text: str) -> str:
-    """What a camera field typed by a person means: empty is the demo camera."""
-    return text.strip() or "demo"
+    """What a camera field typed by a person means: empty is the first camera, never the demo."""
+    return text.strip() or Settings.camera
 
 
 def config_dir() -> Path:
@@ -156,7 +164,9 @@ def checked_value(key: str, value: Any) -> Any:
         return _choice(value, LANGUAGES)
     if key == "watch_action":
         return _choice(value, WATCH_ACTIONS)
-    if key == "sound":
+    if key == "watch_self_declared":
+        return _choice(value, SELF_DECLARED_ACTIONS)
+    if key in ("sound", "demo_mode"):
         if not isinstance(value, bool):
             raise ValueError("expected true or false")
         return value

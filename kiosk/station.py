@@ -22,14 +22,13 @@ from kiosk.health_rules import credential_check
 from kiosk.policy import DoorState, Policy
 from kiosk.retention import purge_expired
 from kiosk.settings import Settings
-from kiosk.station_config import StationConfig
+from kiosk.station_config import StationConfig, published_key_check
 from kiosk.store import Store, StoreError
 from kiosk.verdict import Verdict
 
 log = logging.getLogger(__name__)
 
 PURGE_INTERVAL_SECONDS = 3600.0
-
 
 
 @dataclass(frozen=True)
@@ -72,8 +71,9 @@ class Station:
                 self._local_settings = settings
             self.config = config
             self.settings = config.settings_for(self._local_settings)
-            self._policy = Policy(self.settings, checks=[credential_check(config.health_rules)],
-                                  watch=config.watch)
+            self._trust = config.trust_for(self.settings)
+            checks = [published_key_check, credential_check(config.health_rules)]
+            self._policy = Policy(self.settings, checks=checks, watch=config.watch)
 
     def set_direction(self, direction: Direction) -> None:
         self.direction = direction
@@ -115,7 +115,7 @@ class Station:
         return len(self._unsaved)
 
     def _parse_context(self) -> ParseContext:
-        return ParseContext(now=self._clock(), trust=self.config.trust)
+        return ParseContext(now=self._clock(), trust=self._trust)
 
     def _check(self, scanned: Credential | Refusal, source: Source) -> ScanResult:
         # One scan at a time: the camera and a handheld scanner must not both admit the same person.

@@ -10,13 +10,18 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from kiosk.credentials import dcc, hd1
+from kiosk.credentials.base import Credential
+from kiosk.credentials.signed import SIGNATURE_VALID
 from kiosk.credentials.signed_examples import demo_trust
 from kiosk.errors import KioskError, os_problem
 from kiosk.health_rules import HealthRules
+from kiosk.reasons import PUBLISHED_KEY, Reason
 from kiosk.settings import PUSHED_SETTINGS, Settings, checked_value
 from kiosk.store import Store
 from kiosk.trust import TrustList
@@ -27,6 +32,13 @@ log = logging.getLogger(__name__)
 META_SERVER_CONFIG = "sync.server_config"
 META_SERVER_CONFIG_ETAG = "sync.server_config_etag"
 META_IMPORTED_TRUST = "trust.imported"
+
+# The demo's signing keys. Their private halves are derived from strings in the source, so anyone can sign
+# with them: only demo mode trusts them, a pushed or imported list never makes them trusted, and a code
+# they verify is refused as a forgery at a real door.
+PUBLISHED_TRUST = demo_trust()
+PUBLISHED_KEYS = PUBLISHED_TRUST.public_keys()
+_SIGNED_CHECKS = {dcc.FORMAT: dcc.check, hd1.FORMAT: hd1.check}
 
 
 class StationConfigError(KioskError):
@@ -63,7 +75,8 @@ class StationConfig:
                 watch[str(item["person_key"]).strip().casefold()] = Outcome(item.get("action", "warn"))
             except (KeyError, TypeError, ValueError):
                 raise StationConfigError(f"station config watch list item {item!r} is not usable") from None
-        return cls(overrides, watch, TrustList.from_station_config(document),
+        return cls(overrides, watch,
+                   TrustList.from_station_config(document).without(PUBLISHED_KEYS, "station config"),
                    HealthRules.from_json(document.get("health_rules") or {}))
 
     def settings_for(self, local: Settings) -> Settings:
@@ -73,12 +86,13 @@ class StationConfig:
     def with_trust(self, extra: TrustList) -> "StationConfig":
         return StationConfig(self.settings_overrides, self.watch, self.trust.merged(extra), self.health_rules)
 
+    def trust_for(self, settings: Settings) -> TrustList:
+        """The keys the station verifies with: the demo's too in demo mode, and only then."""
+        return self.trust.merged(PUBLISHED_TRUST) if settings.demo_mode else self.trust
 
-def load_station_config(store: Store, settings: Settings | None = None) -> StationConfig:
-    """The last config the server sent plus imported certificates; what cannot be read is logged and left out.
 
-    A station on the demo camera also trusts the demo's made-up signing keys, so its signed samples verify.
-    """
+def load_station_config(store: Store) -> StationConfig:
+    """The last config the server sent plus imported certificates; what cannot be read is logged and left out."""
     config = StationConfig()
     pushed = store.get_meta(META_SERVER_CONFIG)
     if pushed:
@@ -86,15 +100,25 @@ def load_station_config(store: Store, settings: Settings | None = None) -> Stati
             config = StationConfig.from_document(json.loads(pushed))
         except (KioskError, ValueError) as error:
             log.error("ignoring the stored station config: %s", error)
-    if settings is not None and settings.camera.strip().lower() == "demo":
-        config = config.with_trust(demo_trust())
     imported = store.get_meta(META_IMPORTED_TRUST)
     if imported:
         try:
-            config = config.with_trust(TrustList.from_import(json.loads(imported), "imported trust list"))
+            trust = TrustList.from_import(json.loads(imported), "imported trust list")
+            config = config.with_trust(trust.without(PUBLISHED_KEYS, "imported trust list"))
         except (KioskError, ValueError) as error:
             log.error("ignoring the imported trust list: %s", error)
     return config
+
+
+def published_key_check(credential: Credential, now: datetime) -> tuple[Outcome, tuple[Reason, ...]] | None:
+    """A policy check: a signed code the station cannot verify, but the demo's public keys can, is a
+    forgery at this door (in demo mode those keys verify it and this stays silent)."""
+    check = _SIGNED_CHECKS.get(credential.format)
+    if check is None or credential.fields.get("signature") == SIGNATURE_VALID:
+        return None
+    if check(credential.raw, PUBLISHED_TRUST, now).signature != SIGNATURE_VALID:
+        return None
+    return Outcome.REFUSE, (PUBLISHED_KEY,)
 
 
 def import_trust_file(store: Store, path: Path) -> TrustList:
@@ -108,5 +132,9 @@ def import_trust_file(store: Store, path: Path) -> TrustList:
         raise StationConfigError(f"{path} is not JSON: {error}") from None
     if not trust.signers:
         raise StationConfigError(f"{path} holds no signing certificates")
+    usable = trust.without(PUBLISHED_KEYS, str(path))
+    if not usable.signers:
+        raise StationConfigError(f"{path} holds only the demo's signing certificate, whose private key is "
+                                 "published: it is never trusted at a door (see `kiosk run --demo`)")
     store.set_meta(META_IMPORTED_TRUST, text)
-    return trust
+    return usable

@@ -11,6 +11,7 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,6 +23,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from kiosk.cose import PublicKey
 from kiosk.errors import KioskError, os_problem
+
+log = logging.getLogger(__name__)
 
 # Extended key usage identifiers that restrict which certificate types a signing certificate may sign
 # (eu-dcc-hcert-spec A.4, plus the variant with an extra ".0" that several issuers put in real certificates).
@@ -90,6 +93,24 @@ class TrustList:
 
     def declaration_keys_for(self, kid: bytes | None) -> tuple[DeclarationKey, ...]:
         return tuple(k for k in self.declaration_keys if k.kid == kid)
+
+    def public_keys(self) -> frozenset[bytes]:
+        """Every key of the list, as the DER of its SubjectPublicKeyInfo (comparable across key types)."""
+        return frozenset(public_key_bytes(item.public_key) for item in self.signers + self.declaration_keys)
+
+    def without(self, public_keys: frozenset[bytes], where: str) -> "TrustList":
+        """This list minus every signer and declaration key whose public key is one of `public_keys`,
+        whatever kid or certificate carries it; each one left out is logged."""
+        def kept(items: tuple[Any, ...]) -> tuple[Any, ...]:
+            remaining = []
+            for item in items:
+                if public_key_bytes(item.public_key) in public_keys:
+                    log.warning("%s: ignoring the key with kid %s: it is a demo key whose private half is "
+                                "published, so it is never trusted outside demo mode", where, _b64(item.kid))
+                else:
+                    remaining.append(item)
+            return tuple(remaining)
+        return TrustList(kept(self.signers), kept(self.declaration_keys), self.revoked)
 
     def merged(self, other: "TrustList") -> "TrustList":
         return TrustList(
@@ -163,6 +184,11 @@ def signer_from_der(der: bytes, country: str = "", where: str = "certificate") -
         certificate=der,
         allowed_types=_allowed_types(_extended_key_usage(certificate, der)),
     )
+
+
+def public_key_bytes(key: Any) -> bytes:
+    """A public key (EC, RSA or Ed25519) as the DER of its SubjectPublicKeyInfo."""
+    return key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
 
 
 def key_id(der: bytes) -> bytes:

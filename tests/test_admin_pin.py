@@ -81,11 +81,12 @@ def test_a_new_pin_typed_twice_is_hashed_and_empty_fields_keep_the_old_one():
         new_pin_hash("", "", required=True)
 
 
-def test_first_start_needs_a_name_and_a_pin_and_an_empty_camera_means_the_demo():
+def test_first_start_needs_a_name_and_a_pin_and_an_empty_camera_means_the_first_camera():
     from kiosk.first_start import SetupError, first_start_settings
     from kiosk.settings import Settings
 
-    chosen = first_start_settings(Settings(camera="camera:0"), "  Cổng A ", "2468", "2468", "  ")
-    assert (chosen.station_name, chosen.camera) == ("Cổng A", "demo") and verify_pin("2468", chosen.admin_pin_hash)
+    chosen = first_start_settings(Settings(camera="camera:2"), "  Cổng A ", "2468", "2468", "  ")
+    assert (chosen.station_name, chosen.camera) == ("Cổng A", "camera:0") and verify_pin("2468", chosen.admin_pin_hash)
+    assert not chosen.demo_mode
     with pytest.raises(SetupError, match="Name this station"):
         first_start_settings(Settings(), " ", "12", "12", "demo")

@@ -12,7 +12,9 @@ import qrcode
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from kiosk.cli import main
-from kiosk.credentials.examples import SAMPLE_PAYLOADS
+from kiosk.credentials.examples import AN, SAMPLE_PAYLOADS
+from kiosk.credentials.signed_examples import declaration_payload, demo_trust
+from kiosk.entry import utc_now
 
 ROOT = Path(__file__).resolve().parent.parent
 VISITOR = "001099012345|NGUYEN VAN AN|1990-01-31|0|162900000000000001|<1<HS4010000000001<0912345678"
@@ -115,6 +117,32 @@ def test_headless_run_logs_each_visitor_once_then_export_and_purge(tmp_path):
     assert "2 entries" in exported.stdout
     purged = kiosk("purge", "--days", "0", env_dir=tmp_path)
     assert purged.returncode == 0 and "Deleted 2 entries" in purged.stdout
+
+
+def test_a_demo_signed_declaration_passes_only_a_run_in_demo_mode(tmp_path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "00.png"), qr_image(declaration_payload(AN, utc_now())))
+    door = kiosk("run", "--source", str(folder), "--headless", "--lang", "en", env_dir=tmp_path)
+    assert door.returncode == 0, door.stderr
+    assert "REFUSE" in door.stdout and "signed with the public demo key" in door.stdout
+    assert "DEMO" not in door.stderr
+    rehearsal = kiosk("run", "--demo", "--source", str(folder), "--headless", "--lang", "en", env_dir=tmp_path)
+    assert rehearsal.returncode == 0, rehearsal.stderr
+    assert "ADMIT" in rehearsal.stdout and "DEMO MODE — not for a real door" in rehearsal.stderr
+
+
+def test_inspect_does_not_verify_with_a_demo_key_handed_in_a_trust_file(tmp_path, capsys):
+    trust_file = tmp_path / "keys.json"
+    trust_file.write_text(json.dumps({"declaration_keys": [key.to_json() for key in demo_trust().declaration_keys]}))
+    assert main(["inspect", declaration_payload(AN, utc_now()), "--json", "--trust", str(trust_file)]) == 0
+    assert json.loads(capsys.readouterr().out)["signature"] == "unknown-signer"
+
+
+def test_the_demo_camera_named_on_the_command_line_runs_in_demo_mode(tmp_path):
+    done = kiosk("run", "--source", "demo", "--headless", "--frames", "1", env_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "CHẾ ĐỘ THỬ — không dùng tại cửa thật / DEMO MODE — not for a real door" in done.stderr
 
 
 def test_running_an_unknown_source_says_what_is_allowed(tmp_path):

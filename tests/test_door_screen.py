@@ -6,6 +6,9 @@ import pytest
 from kiosk.credentials.examples import AN, BINH, SAMPLE_PAYLOADS, vnqr_payload
 from kiosk.door_screen import (
     ADMIT,
+    DEMO_STRIPE_BACKGROUND,
+    DEMO_STRIPE_EDGE,
+    DEMO_STRIPE_FOREGROUND,
     LOOKS,
     REFUSE,
     REPEAT,
@@ -148,6 +151,45 @@ def test_status_line_shows_counts_capacity_and_sync() -> None:
 @pytest.mark.parametrize("look", LOOKS, ids=lambda look: look.name)
 def test_every_look_has_at_least_7_to_1_contrast(look) -> None:
     assert contrast_ratio(look.foreground, look.background) >= 7.0
+
+
+def test_demo_mode_puts_its_banner_on_every_look_and_a_real_door_has_none(station) -> None:
+    station, _ = station
+    demo, real = screen(demo_mode=True), screen()
+    banners = {}
+
+    def note(name: str) -> None:
+        banners[name] = demo.view().banner
+        assert real.view().banner == ""
+
+    for door in (demo, real):
+        door.camera = CameraState.RUNNING
+    note("ready")
+    for door in (demo, real):
+        door.sync = SyncState(SyncKind.OFFLINE, waiting=3)
+    note("offline")
+    for door in (demo, real):
+        door.camera = CameraState.DISCONNECTED
+    note("camera_disconnected")
+    for text in (vnqr_payload(AN), vnqr_payload(BINH), url_text(), vnqr_payload(AN)):
+        result = station.check_text(text)
+        for door in (demo, real):
+            door.show_result(result, now=0.0)
+        note(demo.view().look.name)
+    problem = station.check_text(url_text()).verdict.reasons[0]
+    for door in (demo, real):
+        door.show_problem(problem, now=0.0)
+    note(demo.view().look.name)
+    assert set(banners) == {"ready", "offline", "camera_disconnected", "admit", "warn", "refuse", "repeat",
+                            "scanner"}
+    assert set(banners.values()) == {"CHẾ ĐỘ THỬ — không dùng tại cửa thật"}
+
+
+def test_the_demo_stripe_is_legible_and_stands_apart_from_every_look() -> None:
+    assert contrast_ratio(DEMO_STRIPE_FOREGROUND, DEMO_STRIPE_BACKGROUND) >= 7.0
+    for look in LOOKS:  # by its colour on the dark looks, by its edge on the bright ones
+        assert max(contrast_ratio(DEMO_STRIPE_BACKGROUND, look.background),
+                   contrast_ratio(DEMO_STRIPE_EDGE, look.background)) >= 3.0, look.name
 
 
 def test_an_entry_the_disk_refused_is_shown_as_not_saved_yet(station) -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from kiosk.settings import Settings, SettingsError, load_settings, save_settings, settings_path
+from kiosk.settings import Settings, SettingsError, chosen_camera, load_settings, save_settings, settings_path
 
 
 def test_first_start_has_defaults_nobody_chose_yet():
@@ -8,12 +8,14 @@ def test_first_start_has_defaults_nobody_chose_yet():
     assert settings == Settings()
     assert not settings.configured
     assert settings.retention_days == 28 and settings.language == "vi"
+    assert not settings.demo_mode and settings.watch_self_declared == "warn"
+    assert settings.camera == chosen_camera("") == "camera:0"  # a door never starts on the demo camera
 
 
 def test_saved_settings_read_back_the_same(tmp_path):
     chosen = Settings(station_name="Cổng A — Bệnh viện", location="Sảnh chính", capacity=50,
                       watch_list=("qid:162900000000000001",), server_token='to"ken\\x', sound=False,
-                      reset_seconds=2.5)
+                      reset_seconds=2.5, watch_self_declared="refuse", demo_mode=True)
     save_settings(chosen)
     assert load_settings() == chosen
     assert settings_path().exists()
@@ -26,6 +28,8 @@ def test_saved_settings_read_back_the_same(tmp_path):
     ("retention_days = 0", "expected a whole number of at least 1"),
     ("reset_seconds = nan", "expected a number of seconds greater than 0"),
     ("sound = \"yes\"", "expected true or false"),
+    ("demo_mode = 1", "line 3: demo_mode = 1: expected true or false"),
+    ("watch_self_declared = \"ignore\"", "expected one of admit, warn, refuse"),
     ("colour = \"red\"", "line 3: unknown setting 'colour'"),
 ])
 def test_a_bad_value_is_reported_with_its_line(tmp_path, line, expected):

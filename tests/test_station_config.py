@@ -145,3 +145,37 @@ def test_the_server_cannot_push_the_stations_own_server_token_pin_or_database(st
     assert station.settings.dedup_minutes == 5
     assert (station.settings.server_url, station.settings.server_token, station.settings.admin_pin_hash,
             station.settings.database) == ("", "", "", "")
+
+
+def declared_as(id_number: str, cti: bytes) -> str:
+    declared = hd1.Declaration("TRẦN THỊ BÌNH", "0987654321", id_number, NOW - timedelta(hours=1), {})
+    return hd1.encode(declared, key=KEY, kid=KID, issuer="VN", issued_at=NOW - timedelta(hours=1),
+                      expires_at=NOW + timedelta(days=1), cti=cti)
+
+
+def id_card(id_number: str) -> str:
+    return f"{id_number}|123456789|Trần Thị Bình|01011990|Nữ|Phường Bến Nghé, Quận 1|01012021"
+
+
+def test_at_a_door_with_a_watch_list_a_declared_identity_waits_for_the_id_card(store):
+    station = station_from(store, server_document(watch_list=[{"person_key": "cccd:079190012345",
+                                                                "action": "refuse"}]))
+    # The watch-listed visitor declares under a number one digit off: the door asks for the ID card.
+    declared = station.check_text(declared_as("079190012346", cti=b"\x05" * 8))
+    assert declared.verdict.outcome is Outcome.WARN
+    assert declared.verdict.reasons[0].code == "identity.check_document"
+    # The card's own code carries the real number.
+    card = station.check_text(id_card("079190012345"))
+    assert card.verdict.outcome is Outcome.REFUSE and card.verdict.reasons[0].code == "policy.watch-list"
+    # An honest visitor's card after their declaration is the check the door asked for, not a repeat.
+    assert station.check_text(declared_as("001099012345", cti=b"\x06" * 8)).verdict.outcome is Outcome.WARN
+    card = station.check_text(id_card("001099012345"))
+    assert card.verdict.outcome is Outcome.ADMIT and not card.verdict.repeat and card.entry is not None
+
+
+def test_a_self_declared_rule_pushed_by_the_server_applies(store):
+    station = station_from(store, server_document(
+        settings={"watch_self_declared": "refuse", "demo_mode": True},
+        watch_list=[{"person_key": "cccd:001099012345", "action": "warn"}]))
+    assert station.settings.watch_self_declared == "refuse" and not station.settings.demo_mode
+    assert station.check_text(declaration(NOW - timedelta(hours=1))).verdict.outcome is Outcome.REFUSE

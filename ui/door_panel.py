@@ -9,7 +9,13 @@ from PySide6.QtGui import QFont, QImage, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from kiosk.door_screen import DoorView, ScreenState
+from kiosk.door_screen import (
+    DEMO_STRIPE_BACKGROUND,
+    DEMO_STRIPE_EDGE,
+    DEMO_STRIPE_FOREGROUND,
+    DoorView,
+    ScreenState,
+)
 from ui.resource_paths import icon_path
 
 # Share of the window's height (the whole screen in kiosk mode) for each line of text.
@@ -41,6 +47,10 @@ class DoorPanel(QWidget):
         self._sized_for = 0  # the height the fonts were last chosen for
         self._icon_cache: dict[tuple[str, str, int], QPixmap] = {}
 
+        # The demo-mode stripe: its own colours, whatever the look (see kiosk.door_screen).
+        self.banner = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="demoBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
         self.icon = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.word = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictWord")
         self.reason = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictReason")
@@ -54,6 +64,7 @@ class DoorPanel(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 16, 24, 16)
+        layout.addWidget(self.banner)
         layout.addStretch(1)
         for widget in (self.icon, self.word, self.reason, self.name, self.time, self.notice):
             layout.addWidget(widget)
@@ -69,7 +80,11 @@ class DoorPanel(QWidget):
         self.setStyleSheet(
             f"#doorPanel {{ background: {look.background}; }}"
             f"#doorPanel QLabel {{ color: {look.foreground}; background: transparent; }}"
+            f"#doorPanel QLabel#demoBanner {{ color: {DEMO_STRIPE_FOREGROUND};"
+            f" background: {DEMO_STRIPE_BACKGROUND}; border: 4px solid {DEMO_STRIPE_EDGE}; padding: 6px; }}"
         )
+        self.banner.setText(view.banner)
+        self.banner.setVisible(bool(view.banner))
         self.word.setText(view.word)
         self.reason.setText(view.reason)
         self.name.setText(view.name)
@@ -112,6 +127,7 @@ class DoorPanel(QWidget):
 
     def _apply_fonts(self, height: int) -> None:
         for label, share, bold in (
+            (self.banner, DETAIL_HEIGHT, True),
             (self.word, WORD_HEIGHT, True),
             (self.reason, REASON_HEIGHT, False),
             (self.name, DETAIL_HEIGHT, True),

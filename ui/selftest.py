@@ -5,7 +5,8 @@ What an installer runs on a new door PC and what CI runs. Everything happens in 
 own settings, database and clip): the station's real data is never touched. The clip shows, with empty
 scene between them, a valid personal code (admit), a code on the watch list (warn), a web link (refuse)
 and the first code again (already checked in); then it ends (camera disconnected). The server is set to a
-closed port on 127.0.0.1 once the ready screen was captured (offline).
+closed port on 127.0.0.1 once the ready screen was captured (offline). Last, the window is put in demo mode
+and the handheld scanner reads the demo's signed EU certificate: admitted, under the demo stripe.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from PySide6.QtCore import QTimer
 
 from kiosk.admin_pin import hash_pin
 from kiosk.credentials.examples import AN, BINH, SAMPLE_PAYLOADS, vnqr_payload
+from kiosk.credentials.signed_examples import certificate_payload
+from kiosk.entry import utc_now
 from kiosk.door_screen import CameraState, DoorView, ScreenState
 from kiosk.settings import Settings, save_settings
 from kiosk.store import Store
@@ -30,7 +33,9 @@ from ui.app import application, open_window
 from ui.camera_loop import camera_loop
 
 # Screenshot file name (without .png) for each state, in the order they appear.
-EXPECTED = ("ready", "offline", "admit", "warn", "refuse", "already-checked-in", "camera-disconnected")
+EXPECTED = ("ready", "offline", "admit", "warn", "refuse", "already-checked-in", "camera-disconnected",
+            "demo-mode")
+DEMO_SHOT = "demo-mode"
 _SHOT_NAMES = {"ready": "ready", "offline": "offline", "camera_disconnected": "camera-disconnected",
                "admit": "admit", "warn": "warn", "refuse": "refuse", "repeat": "already-checked-in"}
 
@@ -140,8 +145,16 @@ def _watch(out: Path, settings: Settings, store: Store, settings_file: Path, cli
                                                           server_token="selftest"))
         if set(EXPECTED) <= set(shots):
             QTimer.singleShot(0, app.quit)
+        elif set(EXPECTED) - set(shots) == {DEMO_SHOT}:
+            # Every look of a real door was seen: now the rehearsal, which must say what it is.
+            window.apply_settings(window.settings.replace(demo_mode=True))
+            window.handle_scanner_text(certificate_payload(AN, utc_now()))
 
     def seen(view: DoorView) -> None:
+        if view.banner:
+            if view.state is ScreenState.VERDICT:
+                shoot(DEMO_SHOT)
+            return
         key = view.look.name if view.state is ScreenState.VERDICT else view.state.value
         name = _SHOT_NAMES.get(key)
         if name == "ready":

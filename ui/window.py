@@ -63,7 +63,8 @@ class KioskWindow(QMainWindow):
         self._kiosk_mode = kiosk_mode
         self._closing = False
         self.pin_lock = PinLock(settings.admin_pin_hash)
-        self.door = DoorScreen(settings.reset_seconds, settings.language, station_label(settings))
+        self.door = DoorScreen(settings.reset_seconds, settings.language, station_label(settings),
+                               demo_mode=settings.demo_mode)
         self.sounds = Sounds(settings.sound, self)
         # The server's config for this station is read from the store on the door thread, at its start.
         self.station = Station(settings, store)
@@ -235,6 +236,7 @@ class KioskWindow(QMainWindow):
         self.sounds.enabled = settings.sound
         self.door.reset_seconds = settings.reset_seconds
         self.door.station = station_label(settings)
+        self.door.demo_mode = settings.demo_mode
         # On the door thread: the station's lock may be held by a scan waiting for a busy disk.
         self.sync_link.close()
         self.sync_link = self._link(settings)

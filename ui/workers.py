@@ -131,7 +131,7 @@ class DoorWorker(QObject):
     def load_config(self) -> None:
         """What the server pushed last (read at start and after each new push), then counts and sync state."""
         try:
-            self.station.reconfigure(load_station_config(self.station.store, self.station.settings))
+            self.station.reconfigure(load_station_config(self.station.store))
         except KioskError as error:
             log.error("station config not read: %s", error)
         self.refresh()

@@ -14,6 +14,7 @@ from kiosk.credentials import dcc, hd1
 from kiosk.credentials.base import Credential, ParseContext
 from kiosk.entry import json_fields, utc_now
 from kiosk.reasons import LANGUAGES
+from kiosk.station_config import PUBLISHED_KEYS
 from kiosk.trust import TrustList, load_trust_file
 
 # The keys a plain (unsigned) format gets, so automation reads the same object for every code.
@@ -44,7 +45,7 @@ def _moment(text: str) -> datetime:
 
 def run(args: argparse.Namespace) -> int:
     text = sys.stdin.read() if args.text == "-" else args.text
-    trust = load_trust_file(args.trust) if args.trust else TrustList()
+    trust = load_trust_file(args.trust).without(PUBLISHED_KEYS, str(args.trust)) if args.trust else TrustList()
     context = ParseContext(now=args.at or utc_now(), trust=trust)
     result = describe(text, args.lang, context)
     if args.json:

@@ -8,6 +8,7 @@ import sys
 import threading
 
 from kiosk.cli.environment import open_store, settings_from
+from kiosk.door_screen import DEMO_BANNER
 from kiosk.frames import open_camera
 from kiosk.pipeline import CameraChanged, ScanLoop, Scanned
 from kiosk.policy import local_time
@@ -20,6 +21,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="run the kiosk")
     parser.add_argument("--source", help="camera:N, a video file, a folder of images or demo "
                                          "(default: the camera setting)")
+    parser.add_argument("--demo", action="store_true",
+                        help="rehearse: the demo camera (unless --source names another) in demo mode, which "
+                             "trusts the demo's public signing keys and says so on every screen; never at a "
+                             "real door (--source demo turns it on too)")
     parser.add_argument("--headless", action="store_true", help="no window: print one line per check-in")
     parser.add_argument("--frames", type=int, help="stop after this many frames (headless)")
     parser.add_argument("--lang", choices=LANGUAGES, help="language of the printed reasons")
@@ -28,8 +33,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    # `--demo`, or the demo camera named for this run: a rehearsal, whose made-up visitors are meant to pass.
+    if args.demo or (args.source or "").strip().lower() == "demo":
+        args.source = args.source or "demo"  # the window keeps a run's source over the first start's camera
+        settings = settings.replace(demo_mode=True)
     if args.source:
         settings = settings.replace(camera=args.source)
+    if settings.demo_mode:
+        print(f"kiosk: {DEMO_BANNER.vi} / {DEMO_BANNER.en}: the demo's public signing keys are trusted.",
+              file=sys.stderr, flush=True)
     if not args.headless:
         from ui.app import run_window  # Qt is imported only when a window is wanted
         return run_window(settings, args)
@@ -38,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with open_store(settings) as store:
-        station = Station(settings, store, config=load_station_config(store, settings))
+        station = Station(settings, store, config=load_station_config(store))
         print(f"kiosk: reading {settings.camera}; press Ctrl+C to stop.", file=sys.stderr, flush=True)
         try:
             for event in ScanLoop(source, station).run(stop, max_frames=args.frames):

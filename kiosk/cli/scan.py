@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     with open_store(settings) as store:  # read only for the station's config and trust list
-        return scan_files(args, Station(settings, store, config=load_station_config(store, settings)))
+        return scan_files(args, Station(settings, store, config=load_station_config(store)))
 
 
 def scan_files(args: argparse.Namespace, station: Station) -> int:

@@ -1,6 +1,7 @@
 """A synthetic camera: made-up visitors hold up phones showing sample codes of every format.
 
-The signed samples verify only against `signed_examples.demo_trust()`, which a demo station trusts.
+The signed samples verify only against `signed_examples.demo_trust()`, which only demo mode trusts
+(`kiosk run --demo`); at a real door they are refused as signed with a public key.
 
 For rehearsing without a webcam and for the pipeline benchmark. 1280x720 at 15 frames per second,
 the same pictures for the same seed. Each visit: the phone comes up (motion blur), is held for about

@@ -193,3 +193,15 @@ def test_selftest_fails_when_a_state_never_appears(tmp_path):
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert done.returncode == 1
     assert "MISSING camera-disconnected" in done.stdout and "selftest failed" in done.stdout
+
+
+def test_an_empty_camera_field_at_first_start_is_the_first_camera_and_the_demo_is_not_offered(qtbot):
+    dialog = SetupDialog(Settings())
+    qtbot.addWidget(dialog)
+    assert "demo" not in [dialog.camera.itemText(index) for index in range(dialog.camera.count())]
+    dialog.station.setText("Cổng A")
+    dialog.pins.pin.setText("1357")
+    dialog.pins.repeat.setText("1357")
+    dialog.camera.setCurrentText("")
+    dialog.finish()
+    assert dialog.result_settings.camera == "camera:0" and not dialog.result_settings.demo_mode

@@ -1,12 +1,15 @@
 """The door screen as a guard sees it: real window (offscreen), real video, real store."""
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel
 
 from kiosk.credentials.examples import AN, BINH, SAMPLE_PAYLOADS, vnqr_payload
+from kiosk.credentials.signed_examples import declaration_payload
 from kiosk.door_screen import CameraState, ScreenState
-from kiosk.entry import Source
+from kiosk.entry import Source, utc_now
+from kiosk.settings import Settings
 from kiosk.verdict import Outcome
 from tests.ui.kiosk_fixtures import door_settings
 from ui.selftest import make_clip
@@ -163,3 +166,25 @@ def test_choosing_another_camera_does_not_flash_camera_lost(qtbot, open_kiosk):
     window.start_camera()
     qtbot.waitUntil(lambda: window.door.camera is CameraState.RUNNING, timeout=5000)
     assert CameraState.DISCONNECTED not in states
+
+
+@pytest.mark.parametrize("camera", (Settings().camera, "demo"))
+def test_a_scanner_at_a_door_without_demo_mode_does_not_admit_a_demo_signed_declaration(
+        qtbot, open_kiosk, camera):
+    window = open_kiosk(door_settings(camera=camera))
+    qtbot.waitUntil(lambda: window.door.camera is CameraState.RUNNING, timeout=5000)
+    with qtbot.waitSignal(window.verdict_shown, timeout=5000) as shown:
+        window.handle_scanner_text(declaration_payload(AN, utc_now()))
+    assert shown.args[0].verdict.outcome is Outcome.REFUSE
+    assert window.panel.word.text() == "DỪNG LẠI" and not window.panel.banner.isVisible()
+
+
+def test_demo_mode_admits_the_demo_samples_under_a_visible_demo_stripe(qtbot, open_kiosk):
+    window = open_kiosk(door_settings(demo_mode=True, watch_list=()))
+    qtbot.waitUntil(lambda: window.door.camera is CameraState.RUNNING, timeout=5000)
+    assert window.panel.banner.isVisible()
+    with qtbot.waitSignal(window.verdict_shown, timeout=5000) as shown:
+        window.handle_scanner_text(declaration_payload(AN, utc_now()))
+    assert shown.args[0].verdict.outcome is Outcome.ADMIT
+    assert window.panel.word.text() == "MỜI VÀO"
+    assert window.panel.banner.isVisible() and window.panel.banner.text() == "CHẾ ĐỘ THỬ — không dùng tại cửa thật"

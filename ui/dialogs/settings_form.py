@@ -17,10 +17,12 @@ from kiosk.admin_pin import new_pin_hash
 from kiosk.settings import CAMERA_BACKENDS, LANGUAGES, Settings, checked_value, chosen_camera
 from ui.dialogs.form_rows import FormRows
 
-CAMERA_CHOICES = ("camera:0", "camera:1", "camera:2", "demo")
+# Not the demo camera: its made-up visitors would be logged at a real door (rehearse with `kiosk run --demo`).
+CAMERA_CHOICES = ("camera:0", "camera:1", "camera:2")
+
 
 def camera_box(current: str) -> QComboBox:
-    """Editable: a device, a video file, a folder of images, or the demo."""
+    """Editable: a device, a video file or a folder of images (or "demo", typed)."""
     box = QComboBox(editable=True, objectName="cameraChoice")
     box.addItems(CAMERA_CHOICES)
     box.setCurrentText(current)
