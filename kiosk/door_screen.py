@@ -51,11 +51,13 @@ class SyncState:
     kind: SyncKind = SyncKind.NOT_CONFIGURED
     waiting: int = 0
     last_sync: datetime | None = None
+    held: int = 0  # entries the server failed on, kept aside for the admin (`kiosk sync --held`)
 
     @classmethod
     def from_status(cls, status: SyncStatus) -> "SyncState":
         """What the screen shows of the sync worker's status."""
-        return cls(_SYNC_KINDS[status.state], waiting=status.waiting, last_sync=status.last_sync)
+        return cls(_SYNC_KINDS[status.state], waiting=status.waiting, last_sync=status.last_sync,
+                   held=status.held)
 
 
 _SYNC_KINDS = {
@@ -297,6 +299,9 @@ class DoorScreen:
         else:
             hhmm = self._to_local(sync.last_sync).strftime("%H:%M")
             text = _text("sync_last", f"Trực tuyến — đồng bộ lúc {hhmm}", f"online — last sync {hhmm}")
+        if sync.held:
+            text = _text("sync_held", f"{text.vi} — {sync.held} lượt tạm giữ, báo quản trị",
+                         f"{text.en} — {sync.held} held for the admin")
         return text.text(self.language)
 
 

@@ -148,6 +148,14 @@ def test_status_line_shows_counts_capacity_and_sync() -> None:
     assert door.status().sync == "offline — 1 entry waiting — last sync 08:15" and not door.status().sync_ok
 
 
+def test_status_line_tells_the_admin_about_entries_held_aside() -> None:
+    door = screen()
+    door.sync = SyncState(SyncKind.ONLINE, last_sync=T0, held=2)
+    assert door.status().sync == "Trực tuyến — đồng bộ lúc 08:15 — 2 lượt tạm giữ, báo quản trị"
+    door.language = "en"
+    assert door.status().sync == "online — last sync 08:15 — 2 held for the admin"
+
+
 @pytest.mark.parametrize("look", LOOKS, ids=lambda look: look.name)
 def test_every_look_has_at_least_7_to_1_contrast(look) -> None:
     assert contrast_ratio(look.foreground, look.background) >= 7.0
