@@ -11,9 +11,9 @@ from kiosk.station_config import StationConfig
 from server.declarations import DeclarationService
 
 
-def test_a_declaration_issued_for_the_server_verifies_with_the_config_a_kiosk_downloads(server, new_station):
-    # The reception desk's `kiosk-server issue` uses the same keyring as the running server.
-    issued = DeclarationService(Path(os.environ["KIOSK_SERVER_DATA_DIR"])).issue(
+def test_a_declaration_issued_for_the_server_verifies_with_the_config_a_kiosk_downloads(server, new_station, engine):
+    # The reception desk's `kiosk-server issue` uses the same keyring and database as the running server.
+    issued = DeclarationService(Path(os.environ["KIOSK_SERVER_DATA_DIR"]), engine=engine).issue(
         "Phạm Minh Đức", "0900000000", "001200012345", {"sym": "no", "con": "no", "pos": "no"})
     station = new_station()
     answer = requests.get(f"{server.url}/api/v1/station/config",
