@@ -24,6 +24,7 @@ from server.declarations.issuing import (
     DeclarationService,
 )
 from server.declarations.keyring import KeyringError
+from server.qr_image import render_qr
 
 
 def register(subparsers: Any) -> None:
@@ -86,10 +87,12 @@ def _issue(service: DeclarationService, args: argparse.Namespace) -> int:
         question, _, answer = item.partition("=")
         answers[question.strip()] = answer
     issued = service.issue(args.name, args.phone, args.id_number, answers)
-    if args.png:
-        args.png.write_bytes(issued.png())
-    if args.svg:
-        args.svg.write_text(issued.svg(), encoding="utf-8")
+    if args.png or args.svg:
+        png, svg = render_qr(issued.text)
+        if args.png:
+            args.png.write_bytes(png)
+        if args.svg:
+            args.svg.write_text(svg, encoding="utf-8")
     print(issued.text)
     print(f"declaration id {issued.cti.hex()}, valid until {issued.expires_at.isoformat()}", file=sys.stderr)
     return 0

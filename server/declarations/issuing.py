@@ -8,7 +8,6 @@ health rules and the EU trust list from the server's data directory.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import re
@@ -21,8 +20,6 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import platformdirs
-import qrcode
-import qrcode.image.svg
 from sqlalchemy.engine import Engine
 
 from kiosk.atomic_file import replacing
@@ -35,6 +32,7 @@ from kiosk.reasons import Reason
 from kiosk.trust import TrustError, TrustList
 from server.declarations import ledger
 from server.declarations.keyring import Keyring, load_keyring, save_keyring
+from server.qr_image import render_qr
 
 DATA_DIR_ENV = "KIOSK_SERVER_DATA_DIR"
 KEYRING_FILE = "declaration_keyring.json"
@@ -80,20 +78,10 @@ class IssuedDeclaration:
     expires_at: datetime
 
     def png(self) -> bytes:
-        stream = io.BytesIO()
-        _qr(self.text).make_image().save(stream)
-        return stream.getvalue()
+        return render_qr(self.text)[0]
 
     def svg(self) -> str:
-        return _qr(self.text).make_image(image_factory=qrcode.image.svg.SvgPathImage).to_string(
-            encoding="unicode")
-
-
-def _qr(text: str) -> qrcode.QRCode:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
-    code.add_data(text)
-    code.make(fit=True)
-    return code
+        return render_qr(self.text)[1]
 
 
 def issue_declaration(keyring: Keyring, declaration: hd1.Declaration, settings: DeclarationSettings,

@@ -4,9 +4,12 @@ Mount with `install(app, service)`. Nothing the visitor typed is logged; the QR 
 (PNG and SVG) and not stored, and no answer of /declare may be cached (`Cache-Control: no-store`).
 
 The page is open to anyone, so it must not be able to slow the kiosks' uploads down. Each client address
-has a token bucket for the page and one for signing, checked before the body is read; signing and drawing
-the QR (CPU work) run in worker threads, at most `concurrent_signings` at a time, and a request beyond that
-is answered "busy" at once rather than queued. A form posted as JSON gets JSON answers naming each field.
+has a token bucket for the page and one for signing, checked by a gate in front of the whole application
+(before routing, the request log and the body), so a flood costs little more than its 429 answers.
+Signing runs in a worker thread and drawing the QR (pure-Python CPU work that would hold the interpreter
+lock the event loop needs) in worker processes at a lower priority, at most `concurrent_signings` at a
+time; past a short queue a request is answered "busy" at once. A form posted as JSON gets JSON answers
+naming each field.
 """
 
 from __future__ import annotations
@@ -14,10 +17,15 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
+import multiprocessing
 import os
-from dataclasses import dataclass, field
+import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, AsyncIterator, Mapping
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
@@ -25,6 +33,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kiosk.reasons import Reason
 from server.declarations.issuing import (
@@ -35,8 +44,10 @@ from server.declarations.issuing import (
     hidden_characters,
 )
 from server.errors import error_response
+from server.qr_image import render_qr
 from server.rate_limit import AddressRateLimiter, RateLimit
 
+logger = logging.getLogger("kiosk_server")
 router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 
@@ -45,6 +56,7 @@ SIGN_RATE_ENV = "KIOSK_SERVER_DECLARE_SIGN_PER_MINUTE"
 CONCURRENT_SIGNINGS_ENV = "KIOSK_SERVER_DECLARE_CONCURRENT_SIGNINGS"
 PRIVATE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 BUSY_RETRY_SECONDS = 2
+DRAWING_NICENESS = 10
 _FIELDS = ("name", "phone", "id_number")
 _NOT_TEXT = Reason("input.not-text", "Phải là chữ", "Must be text")
 
@@ -78,11 +90,15 @@ TEXTS = {
 @dataclass(frozen=True)
 class PageLimits:
     """Per client address: page views and signings a minute (a quiet client may use a minute's worth at
-    once); for the process: signings at the same time; and the largest form accepted."""
+    once), and how long a refused request waits for its 429 (a client that ignores Retry-After then sends
+    a few requests a second per connection, not hundreds). Per process: signings at the same time, how
+    many more may wait for their turn before "busy", and the largest form accepted."""
 
     page: RateLimit = RateLimit(per_minute=120)
     signing: RateLimit = RateLimit(per_minute=20)
+    refusal_pause: float = 0.5
     concurrent_signings: int = 2
+    queued_signings: int = 8
     max_body_bytes: int = 16 * 1024
 
     @classmethod
@@ -102,24 +118,83 @@ def _positive(environ: Mapping[str, str], name: str, default: int) -> int:
     return int(text)
 
 
-@dataclass
 class _Guard:
-    limits: PageLimits
-    page: AddressRateLimiter = field(init=False)
-    signing: AddressRateLimiter = field(init=False)
-    signing_slots: asyncio.Semaphore = field(init=False)
+    """One application's limits: the buckets per address, the signing slots and the drawing processes."""
 
-    def __post_init__(self) -> None:
-        self.page = AddressRateLimiter(self.limits.page)
-        self.signing = AddressRateLimiter(self.limits.signing)
-        self.signing_slots = asyncio.Semaphore(self.limits.concurrent_signings)
+    def __init__(self, limits: PageLimits) -> None:
+        self.limits = limits
+        self.page = AddressRateLimiter(limits.page)
+        self.signing = AddressRateLimiter(limits.signing)
+        self._signing_slots = asyncio.Semaphore(limits.concurrent_signings)
+        self._signings = 0  # running and waiting; only the event loop's thread counts
+        self._drawing: ProcessPoolExecutor | None = None
+        self._refused = 0
+        self._reported_at = 0.0
+
+    def busy(self) -> bool:
+        return self._signings >= self.limits.concurrent_signings + self.limits.queued_signings
+
+    @asynccontextmanager
+    async def signing_turn(self) -> AsyncIterator[None]:
+        self._signings += 1
+        try:
+            async with self._signing_slots:
+                yield
+        finally:
+            self._signings -= 1
+
+    async def draw(self, text: str) -> tuple[bytes, str]:
+        if self._drawing is None:  # started on first use: most processes never draw a QR
+            # At a lower priority than the server itself: the kiosks' uploads come first.
+            self._drawing = ProcessPoolExecutor(self.limits.concurrent_signings, initializer=os.nice,
+                                                initargs=(DRAWING_NICENESS,),
+                                                mp_context=multiprocessing.get_context("spawn"))
+        return await asyncio.get_running_loop().run_in_executor(self._drawing, render_qr, text)
+
+    def close(self) -> None:
+        if self._drawing is not None:
+            self._drawing.shutdown(cancel_futures=True)
+
+    def refused(self) -> None:
+        """Count a refusal; say how many in the log at most once a minute (never who: one line per request
+        would let a flood fill the disk)."""
+        self._refused += 1
+        now = time.monotonic()
+        if now - self._reported_at >= 60:
+            logger.warning("declare rate limit refused requests", extra={"fields": {"refused": self._refused}})
+            self._refused, self._reported_at = 0, now
+
+
+class _RateGate:
+    """Pure ASGI, outermost: answers an address over its budget before anything else runs."""
+
+    def __init__(self, app: ASGIApp, guard: _Guard) -> None:
+        self.app = app
+        self.guard = guard
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/declare" and scope["method"] in ("GET", "POST"):
+            limiter = self.guard.signing if scope["method"] == "POST" else self.guard.page
+            client = scope.get("client")
+            seconds = limiter.retry_after(client[0] if client else None)
+            if seconds:
+                self.guard.refused()
+                await asyncio.sleep(self.guard.limits.refusal_pause)
+                response = _notice(Request(scope), 429, "slow_down", "rate_limited",
+                                   {"Retry-After": str(seconds)}, seconds=seconds)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def install(app: FastAPI, service: DeclarationService, limits: PageLimits = PageLimits()) -> None:
     """Serve /declare on `app`, issuing with `service` (which needs its engine to record what it issues)."""
+    guard = _Guard(limits)
     app.state.declarations = service
-    app.state.declaration_guard = _Guard(limits)
+    app.state.declaration_guard = guard
     app.include_router(router)
+    app.add_middleware(_RateGate, guard=guard)
+    app.router.on_shutdown.append(guard.close)
 
 
 def _lang(request: Request) -> str:
@@ -158,18 +233,8 @@ def _notice(request: Request, status: int, key: str, code: str, headers: Mapping
     return _page(request, status, headers, notice=TEXTS[_lang(request)][key].format(**words))
 
 
-def _rate_limited(request: Request, limiter: AddressRateLimiter) -> Response | None:
-    seconds = limiter.retry_after(request.client.host if request.client else None)
-    if not seconds:
-        return None
-    return _notice(request, 429, "slow_down", "rate_limited", {"Retry-After": str(seconds)}, seconds=seconds)
-
-
 @router.get("/declare", response_class=HTMLResponse)
 async def declaration_form(request: Request) -> Response:
-    refused = _rate_limited(request, _guard(request).page)
-    if refused:
-        return refused
     try:
         rules = await run_in_threadpool(_service(request).rules)
     except ConfigurationError:
@@ -180,29 +245,28 @@ async def declaration_form(request: Request) -> Response:
 @router.post("/declare", response_class=HTMLResponse)
 async def declare(request: Request) -> Response:
     guard = _guard(request)
-    refused = _rate_limited(request, guard.signing)
-    if refused:
-        return refused
     body = await _read_body(request, guard.limits.max_body_bytes)
     if body is None:
         return _notice(request, 413, "bad_form", "too_large")
     typed = _json_form(body) if _wants_json(request) else _url_form(body)
     if typed is None:
         return _notice(request, 400, "bad_form", "malformed")
-    if guard.signing_slots.locked():
+    if guard.busy():
         return _notice(request, 503, "busy", "busy", {"Retry-After": str(BUSY_RETRY_SECONDS)})
-    async with guard.signing_slots:
+    async with guard.signing_turn():
         try:
-            issued, png, svg = await run_in_threadpool(_issue, _service(request), typed, not _wants_json(request))
+            issued = await run_in_threadpool(_issue, _service(request), typed)
         except DeclarationInputError as problem:
             return await _refused(request, typed, problem.problems)
         except ConfigurationError:
             return _notice(request, 503, "unavailable", "unavailable")
-    if _wants_json(request):
-        return JSONResponse({"declaration": issued.text, "declaration_id": issued.cti.hex(),
-                             "expires_at": issued.expires_at.isoformat()}, headers=PRIVATE)
+        if _wants_json(request):
+            return JSONResponse({"declaration": issued.text, "declaration_id": issued.cti.hex(),
+                                 "expires_at": issued.expires_at.isoformat()}, headers=PRIVATE)
+        png, svg = await guard.draw(issued.text)
     zone = ZoneInfo(_service(request).settings.time_zone)
-    return _page(request, issued=issued, png=png, svg_b64=svg,
+    return _page(request, issued=issued, png=base64.b64encode(png).decode("ascii"),
+                 svg_b64=base64.b64encode(svg.encode("utf-8")).decode("ascii"),
                  valid_until=issued.expires_at.astimezone(zone).strftime("%H:%M %d/%m/%Y"))
 
 
@@ -214,18 +278,14 @@ class _Typed:
     answers: dict[str, str | bool | None]
 
 
-def _issue(service: DeclarationService, typed: _Typed, draw: bool) -> tuple[IssuedDeclaration, str, str]:
-    """Sign, record and (for the page) draw the QR: the CPU work, run in a worker thread."""
+def _issue(service: DeclarationService, typed: _Typed) -> IssuedDeclaration:
+    """Check, sign and record (in a worker thread: it reads files and writes the database)."""
     values = {name: value or "" for name, value in typed.values.items()}  # not text: refused as empty
     try:
-        issued = service.issue(values["name"], values["phone"], values["id_number"], typed.answers)
+        return service.issue(values["name"], values["phone"], values["id_number"], typed.answers)
     except DeclarationInputError as problem:
         not_text = {name: _NOT_TEXT for name, value in typed.values.items() if value is None}
         raise DeclarationInputError({**problem.problems, **not_text}) from None
-    if not draw:
-        return issued, "", ""
-    return (issued, base64.b64encode(issued.png()).decode("ascii"),
-            base64.b64encode(issued.svg().encode("utf-8")).decode("ascii"))
 
 
 async def _refused(request: Request, typed: _Typed, problems: Mapping[str, Reason]) -> Response:

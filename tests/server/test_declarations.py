@@ -375,7 +375,7 @@ class HeldService(DeclarationService):
 
 def test_signing_runs_off_the_event_loop_and_a_signing_beyond_the_cap_is_told_busy(start_site, tmp_path, engine):
     held = HeldService(tmp_path / "held", engine=engine)
-    url, _ = start_site(PageLimits(concurrent_signings=1), held)
+    url, _ = start_site(PageLimits(concurrent_signings=1, queued_signings=0), held)
     first: list[httpx.Response] = []
     visitor = threading.Thread(target=lambda: first.append(httpx.post(f"{url}/declare", data=FORM, timeout=60)))
     visitor.start()
