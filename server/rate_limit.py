@@ -34,7 +34,7 @@ class RateLimit:
 class AddressRateLimiter:
     """`retry_after(address)` takes one token from the address's bucket; it answers 0 when there was one,
     else the whole seconds until there will be. At most `max_addresses` buckets are kept: past that, the
-    least recently seen address is forgotten (it starts again with a full bucket)."""
+    least recently seen address is forgotten (it starts again with a full bucket). Safe from any thread."""
 
     def __init__(self, limit: RateLimit, clock: Callable[[], float] = time.monotonic,
                  max_addresses: int = 100_000) -> None:

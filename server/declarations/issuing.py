@@ -103,7 +103,7 @@ _ID_NUMBER_REASON = Reason("input.id_number", "Số CCCD có 12 chữ số (CMND
                            "An ID card number has 12 digits (old cards: 9)")
 
 
-def hidden_characters(value: str) -> list[str]:
+def hidden_in_field(value: str) -> list[str]:
     """Characters no form field may hold: the kiosk's rule for invisible ones (controls, format and bidi
     marks, surrogates, noncharacters, unassigned), and the tab it allows only between scanned fields."""
     return [ch for ch in value if ch == "\t" or invisible_characters(ch)]
@@ -113,7 +113,7 @@ def _field_problem(value: str, longest: int) -> Reason | None:
     """Why a typed value is refused before its own rules are even looked at, if it is."""
     if len(value) > longest:
         return Reason("input.too-long", f"Quá dài: tối đa {longest} ký tự", f"Too long: at most {longest} characters")
-    found = hidden_characters(value)
+    found = hidden_in_field(value)
     if found:
         code = f"U+{ord(found[0]):04X}"
         return Reason("input.hidden-character",

@@ -41,7 +41,7 @@ from server.declarations.issuing import (
     DeclarationInputError,
     DeclarationService,
     IssuedDeclaration,
-    hidden_characters,
+    hidden_in_field,
 )
 from server.errors import error_response
 from server.qr_image import render_qr
@@ -302,7 +302,7 @@ async def _refused(request: Request, typed: _Typed, problems: Mapping[str, Reaso
 
 def _shown(value: str | None) -> str:
     """A typed value put back in the form: hidden characters become visible (and encodable) marks."""
-    hidden = set(hidden_characters(value or ""))
+    hidden = set(hidden_in_field(value or ""))
     return "".join("\ufffd" if ch in hidden else ch for ch in value or "")
 
 
