@@ -70,7 +70,8 @@ def kiosk_reads(text: str, service: DeclarationService, at: datetime) -> Credent
 
 
 def qr_text(png: bytes) -> str:
-    [result] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    # QR only: reading every format, zxing now and then also "finds" a Codabar in a QR's module rows.
+    [result] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormat.QRCode)
     return result.text
 
 
