@@ -52,8 +52,10 @@ def create_app(
 def app_from_environment() -> FastAPI:
     """Entry point for `uvicorn --factory` worker processes: the database comes from KIOSK_SERVER_DB, the
     declaration keyring and health rules from KIOSK_SERVER_DATA_DIR."""
-    service = declarations.DeclarationService()
-    app = create_app(make_engine(default_database_url()), routers=[declarations.router],
+    engine = make_engine(default_database_url())
+    service = declarations.DeclarationService(engine=engine)
+    app = create_app(engine,
                      config_contributors=[lambda _conn, station: service.station_config_fragment(station.name)])
-    app.state.declarations = service
+    # The public /declare page, rate-limited per client address (KIOSK_SERVER_DECLARE_* settings).
+    declarations.install(app, service, declarations.PageLimits.from_environment())
     return app

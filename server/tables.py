@@ -84,3 +84,17 @@ watch_list = sa.Table(
     sa.Column("note", sa.String(500), nullable=False, server_default=""),
     sa.Column("added_at", Moment, nullable=False),
 )
+
+# Every declaration the server signed (kiosk-server issue, /declare), so it can be found and revoked per
+# person. No personal data: the ID number is kept only as a keyed tag (see server/declarations/ledger.py).
+issued_declarations = sa.Table(
+    "issued_declarations",
+    metadata,
+    sa.Column("cti", sa.String(32), primary_key=True),     # hex
+    sa.Column("kid", sa.String(32), nullable=False),       # hex
+    sa.Column("person_tag", sa.String(64), nullable=False),  # HMAC-SHA256 of the ID number, hex
+    sa.Column("issued_at", Moment, nullable=False),
+    sa.Column("expires_at", Moment, nullable=False),
+    sa.Column("revoked_at", Moment),
+    sa.Index("ix_issued_declarations_person_tag", "person_tag"),
+)

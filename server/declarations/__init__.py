@@ -8,12 +8,14 @@ from server.declarations.issuing import (
     issue_declaration,
     station_config_fragment,
 )
-from server.declarations.web import router
+from server.declarations.web import PageLimits, install, router
 
 __all__ = [
     "DeclarationService",
     "DeclarationSettings",
     "IssuedDeclaration",
+    "PageLimits",
+    "install",
     "issue_declaration",
     "register",
     "router",

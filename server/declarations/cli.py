@@ -1,7 +1,8 @@
 """`kiosk-server issue` (a reception desk declares on a visitor's behalf) and the key and trust chores.
 
-`register(subparsers)` adds: issue, declaration-key-rotate, declaration-revoke, dcc-trust-import.
-Each command's `run(engine, url, args)` ignores the database: declarations live in the data directory.
+`register(subparsers)` adds: issue, declarations, declaration-key-rotate, declaration-revoke,
+dcc-trust-import. Keys, rules and the revocation list live in the data directory; the database records
+what was issued (no personal data: see server/declarations/ledger.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import Engine
+
 from kiosk.trust import TrustError
 from server.declarations.issuing import (
     DATA_DIR_ENV,
@@ -21,6 +24,7 @@ from server.declarations.issuing import (
     DeclarationService,
 )
 from server.declarations.keyring import KeyringError
+from server.qr_image import render_qr
 
 
 def register(subparsers: Any) -> None:
@@ -40,8 +44,16 @@ def register(subparsers: Any) -> None:
     _data_dir_option(rotate)
     rotate.set_defaults(run=_rotate)
 
-    revoke = subparsers.add_parser("declaration-revoke", help="revoke a declaration by its id (cti, hex)")
-    revoke.add_argument("cti")
+    listing = subparsers.add_parser("declarations", help="list the declarations issued under an ID number")
+    listing.add_argument("--person", required=True, metavar="ID_NUMBER")
+    _data_dir_option(listing)
+    listing.set_defaults(run=_list)
+
+    revoke = subparsers.add_parser("declaration-revoke",
+                                   help="revoke a declaration by its id (cti, hex), or every unexpired one of a "
+                                        "person with --person ID_NUMBER")
+    revoke.add_argument("cti", nargs="?")
+    revoke.add_argument("--person", metavar="ID_NUMBER")
     _data_dir_option(revoke)
     revoke.set_defaults(run=_revoke)
 
@@ -59,9 +71,9 @@ def _data_dir_option(parser: argparse.ArgumentParser) -> None:
 
 def _guarded(command):  # type: ignore[no-untyped-def]
     """Turn the problems a user can fix into one plain line and exit status 1."""
-    def run(_engine: Any, _url: str, args: argparse.Namespace) -> int:
+    def run(engine: Engine, _url: str, args: argparse.Namespace) -> int:
         try:
-            return command(DeclarationService(args.data_dir), args)
+            return command(DeclarationService(args.data_dir, engine=engine), args)
         except (DeclarationInputError, ConfigurationError, KeyringError, TrustError, OSError) as problem:
             print(f"kiosk-server: {problem}", file=sys.stderr)
             return 1
@@ -75,10 +87,12 @@ def _issue(service: DeclarationService, args: argparse.Namespace) -> int:
         question, _, answer = item.partition("=")
         answers[question.strip()] = answer
     issued = service.issue(args.name, args.phone, args.id_number, answers)
-    if args.png:
-        args.png.write_bytes(issued.png())
-    if args.svg:
-        args.svg.write_text(issued.svg(), encoding="utf-8")
+    if args.png or args.svg:
+        png, svg = render_qr(issued.text)
+        if args.png:
+            args.png.write_bytes(png)
+        if args.svg:
+            args.svg.write_text(svg, encoding="utf-8")
     print(issued.text)
     print(f"declaration id {issued.cti.hex()}, valid until {issued.expires_at.isoformat()}", file=sys.stderr)
     return 0
@@ -93,7 +107,29 @@ def _rotate(service: DeclarationService, _args: argparse.Namespace) -> int:
 
 
 @_guarded
+def _list(service: DeclarationService, args: argparse.Namespace) -> int:
+    issued = service.issued_for(args.person)
+    now = service.clock()
+    for record in issued:
+        state = (f"revoked {record.revoked_at.isoformat(timespec='seconds')}" if record.revoked_at
+                 else "expired" if record.expires_at <= now else "valid")
+        print(f"{record.cti.hex()}\tissued {record.issued_at.isoformat(timespec='seconds')}\t"
+              f"until {record.expires_at.isoformat(timespec='seconds')}\t{state}")
+    print(f"{len(issued)} declarations issued under this ID number", file=sys.stderr)
+    return 0
+
+
+@_guarded
 def _revoke(service: DeclarationService, args: argparse.Namespace) -> int:
+    if (args.cti is None) == (args.person is None):
+        print("kiosk-server: name either a declaration id or --person ID_NUMBER", file=sys.stderr)
+        return 1
+    if args.person is not None:
+        revoked = service.revoke_person(args.person)
+        print(f"{len(revoked)} unexpired declarations revoked "
+              f"({', '.join(r.cti.hex() for r in revoked) or 'none left to revoke'}); "
+              "kiosks refuse them after their next sync")
+        return 0
     try:
         cti = bytes.fromhex(args.cti)
     except ValueError:

@@ -8,7 +8,6 @@ health rules and the EU trust list from the server's data directory.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import os
 import re
@@ -21,17 +20,19 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import platformdirs
-import qrcode
-import qrcode.image.svg
+from sqlalchemy.engine import Engine
 
 from kiosk.atomic_file import replacing
 from kiosk.credentials import hd1
+from kiosk.credentials.other import invisible_characters
 from kiosk.entry import utc_now
 from kiosk.errors import os_problem
 from kiosk.health_rules import HealthRules, HealthRulesError
 from kiosk.reasons import Reason
 from kiosk.trust import TrustError, TrustList
+from server.declarations import ledger
 from server.declarations.keyring import Keyring, load_keyring, save_keyring
+from server.qr_image import render_qr
 
 DATA_DIR_ENV = "KIOSK_SERVER_DATA_DIR"
 KEYRING_FILE = "declaration_keyring.json"
@@ -77,20 +78,10 @@ class IssuedDeclaration:
     expires_at: datetime
 
     def png(self) -> bytes:
-        stream = io.BytesIO()
-        _qr(self.text).make_image().save(stream)
-        return stream.getvalue()
+        return render_qr(self.text)[0]
 
     def svg(self) -> str:
-        return _qr(self.text).make_image(image_factory=qrcode.image.svg.SvgPathImage).to_string(
-            encoding="unicode")
-
-
-def _qr(text: str) -> qrcode.QRCode:
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
-    code.add_data(text)
-    code.make(fit=True)
-    return code
+        return render_qr(self.text)[1]
 
 
 def issue_declaration(keyring: Keyring, declaration: hd1.Declaration, settings: DeclarationSettings,
@@ -103,33 +94,70 @@ def issue_declaration(keyring: Keyring, declaration: hd1.Declaration, settings: 
     return IssuedDeclaration(text, cti, key.kid, now, expires_at)
 
 
-_PHONE = re.compile(r"0\d{9,10}")
-_ID_NUMBER = re.compile(r"\d{9}|\d{12}")
+_PHONE = re.compile(r"0[0-9]{9,10}")
+_ID_NUMBER = re.compile(r"[0-9]{9}|[0-9]{12}")
+# What a field may hold before any cleaning: room for spaces and dots, far short of anything abusive.
+MAX_TYPED = {"name": 120, "phone": 24, "id_number": 24, "answer": 16}
+MAX_NAME = 60
+_ID_NUMBER_REASON = Reason("input.id_number", "Số CCCD có 12 chữ số (CMND cũ: 9 chữ số)",
+                           "An ID card number has 12 digits (old cards: 9)")
+
+
+def hidden_in_field(value: str) -> list[str]:
+    """Characters no form field may hold: the kiosk's rule for invisible ones (controls, format and bidi
+    marks, surrogates, noncharacters, unassigned), and the tab it allows only between scanned fields."""
+    return [ch for ch in value if ch == "\t" or invisible_characters(ch)]
+
+
+def _field_problem(value: str, longest: int) -> Reason | None:
+    """Why a typed value is refused before its own rules are even looked at, if it is."""
+    if len(value) > longest:
+        return Reason("input.too-long", f"Quá dài: tối đa {longest} ký tự", f"Too long: at most {longest} characters")
+    found = hidden_in_field(value)
+    if found:
+        code = f"U+{ord(found[0]):04X}"
+        return Reason("input.hidden-character",
+                      f"Có ký tự ẩn hoặc ký tự điều khiển ({code}); hãy xóa và gõ lại mục này",
+                      f"Contains an invisible or control character ({code}); clear the field and type it again")
+    return None
+
+
+def _without_separators(number: str) -> str:
+    return re.sub(r"[\s.-]", "", number)
 
 
 def read_declaration(name: str, phone: str, id_number: str, answers: Mapping[str, str | bool | None],
                      rules: HealthRules, now: datetime) -> hd1.Declaration:
     """Check a visitor's input; raises DeclarationInputError naming every field that needs fixing."""
     problems: dict[str, Reason] = {}
+    typed = {"name": name, "phone": phone, "id_number": id_number}
+    typed.update({f"answer_{q.id}": answers.get(q.id) for q in rules.questions})
+    for field, value in typed.items():
+        if isinstance(value, str):
+            problem = _field_problem(value, MAX_TYPED.get(field, MAX_TYPED["answer"]))
+            if problem:
+                problems[field] = problem
     name = " ".join(unicodedata.normalize("NFC", name).split())
-    phone = re.sub(r"[\s.-]", "", phone)
+    phone = _without_separators(phone)
     if phone.startswith("+84"):
         phone = "0" + phone[3:]
-    id_number = re.sub(r"\s", "", id_number)
-    if not name or len(name) > 60:
-        problems["name"] = Reason("input.name", "Nhập họ và tên (tối đa 60 ký tự)",
-                                  "Enter your full name (at most 60 characters)")
-    if not _PHONE.fullmatch(phone):
+    id_number = _without_separators(id_number)
+    if "name" not in problems and (not name or len(name) > MAX_NAME):
+        problems["name"] = Reason("input.name", f"Nhập họ và tên (tối đa {MAX_NAME} ký tự)",
+                                  f"Enter your full name (at most {MAX_NAME} characters)")
+    if "phone" not in problems and not _PHONE.fullmatch(phone):
         problems["phone"] = Reason("input.phone", "Số điện thoại gồm 10 chữ số, bắt đầu bằng 0",
                                    "A phone number has 10 digits and starts with 0")
-    if not _ID_NUMBER.fullmatch(id_number):
-        problems["id_number"] = Reason("input.id_number", "Số CCCD có 12 chữ số (CMND cũ: 9 chữ số)",
-                                       "An ID card number has 12 digits (old cards: 9)")
+    if "id_number" not in problems and not _ID_NUMBER.fullmatch(id_number):
+        problems["id_number"] = _ID_NUMBER_REASON
     chosen: dict[str, bool] = {}
     for question in rules.questions:
+        field = f"answer_{question.id}"
         answer = _yes_no(answers.get(question.id))
+        if field in problems:
+            continue
         if answer is None:
-            problems[f"answer_{question.id}"] = Reason("input.answer", "Chọn Có hoặc Không", "Choose Yes or No")
+            problems[field] = Reason("input.answer", "Chọn Có hoặc Không", "Choose Yes or No")
         else:
             chosen[question.id] = answer
     if problems:
@@ -145,11 +173,15 @@ def _yes_no(value: str | bool | None) -> bool | None:
 
 
 class DeclarationService:
+    """The engine is needed to issue and revoke (every issued declaration is recorded) and may be left out
+    for what the data directory alone answers: the station config part, key rotation, the EU trust list."""
+
     def __init__(self, data_dir: Path | None = None, settings: DeclarationSettings = DeclarationSettings(),
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now, engine: Engine | None = None) -> None:
         self.data_dir = data_dir or server_data_dir()
         self.settings = settings
         self.clock = clock
+        self.engine = engine
         self._lock = threading.Lock()
 
     @property
@@ -162,9 +194,13 @@ class DeclarationService:
 
     def issue(self, name: str, phone: str, id_number: str, answers: Mapping[str, str | bool | None]
               ) -> IssuedDeclaration:
+        """Check, sign and record; nothing is handed out that the record does not hold."""
         now = self.clock()
         declaration = read_declaration(name, phone, id_number, answers, self.rules(), now)
-        return issue_declaration(self.keyring(), declaration, self.settings, now)
+        issued = issue_declaration(self.keyring(), declaration, self.settings, now)
+        ledger.record(self._engine(), self._person_tag(declaration.id_number), issued.cti, issued.kid,
+                      issued.issued_at, issued.expires_at)
+        return issued
 
     def rotate(self) -> bytes:
         """Start signing with a fresh key; the old one stays trusted for the overlap. Returns the new kid."""
@@ -174,10 +210,45 @@ class DeclarationService:
             save_keyring(keyring, self.keyring_path)
         return keyring.signing_key().kid
 
-    def revoke(self, cti: bytes) -> None:
+    def revoke(self, *ctis: bytes) -> None:
+        """List the declarations as revoked for the kiosks, then mark them so in the record."""
+        now = self.clock()
         with self._lock:
-            keyring = load_keyring(self.keyring_path, self.clock())
-            save_keyring(keyring.revoking(cti, self.clock(), self.settings.lifetime), self.keyring_path)
+            keyring = load_keyring(self.keyring_path, now)
+            for cti in ctis:
+                keyring = keyring.revoking(cti, now, self.settings.lifetime)
+            save_keyring(keyring, self.keyring_path)
+        ledger.mark_revoked(self._engine(), ctis, now)
+
+    def issued_for(self, id_number: str) -> list[ledger.IssuedRecord]:
+        """What was issued under this ID number, oldest first."""
+        return ledger.for_person(self._engine(), self._person_tag(self._checked_id_number(id_number)))
+
+    def revoke_person(self, id_number: str) -> list[ledger.IssuedRecord]:
+        """Revoke every unexpired declaration issued under this ID number; returns those newly revoked."""
+        now = self.clock()
+        due = [r for r in self.issued_for(id_number) if r.revoked_at is None and r.expires_at > now]
+        if due:
+            self.revoke(*(r.cti for r in due))
+        return due
+
+    def _checked_id_number(self, id_number: str) -> str:
+        problem = _field_problem(id_number, MAX_TYPED["id_number"])
+        digits = _without_separators(id_number)
+        if problem or not _ID_NUMBER.fullmatch(digits):
+            raise DeclarationInputError({"id_number": problem or _ID_NUMBER_REASON})
+        return digits
+
+    def _person_tag(self, id_number: str) -> str:
+        try:
+            return ledger.person_tag(ledger.person_secret(self.data_dir), id_number)
+        except ledger.SecretError as error:
+            raise ConfigurationError(str(error)) from None
+
+    def _engine(self) -> Engine:
+        if self.engine is None:
+            raise TypeError("issuing and revoking declarations needs DeclarationService(engine=...)")
+        return self.engine
 
     def rules(self, station: str = "") -> HealthRules:
         """The default rules of health_rules.json, with the station's own overrides on top."""

@@ -10,10 +10,13 @@ import socket
 import stat
 import threading
 import time
+import unicodedata
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import uvicorn
 import zxingcpp
 from fastapi import FastAPI
@@ -24,9 +27,19 @@ from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.health_rules import HealthRules, evaluate
 from kiosk.trust import TrustList
 from kiosk.verdict import Outcome
-from server.declarations import DeclarationService, DeclarationSettings, register, router, station_config_fragment
+from server import tables
+from server.app import create_app
+from server.declarations import (
+    DeclarationService,
+    DeclarationSettings,
+    PageLimits,
+    install,
+    register,
+    station_config_fragment,
+)
 from server.declarations.issuing import DeclarationInputError
 from server.declarations.keyring import KeyringError
+from server.rate_limit import RateLimit
 
 START = datetime(2021, 9, 20, 8, 0, tzinfo=timezone.utc)
 ANSWERS = {"sym": "no", "con": "no", "pos": "no"}
@@ -46,8 +59,8 @@ def clock():
 
 
 @pytest.fixture
-def service(tmp_path, clock):
-    return DeclarationService(tmp_path / "data", DeclarationSettings(), clock)
+def service(tmp_path, clock, engine):
+    return DeclarationService(tmp_path / "data", DeclarationSettings(), clock, engine)
 
 
 def kiosk_reads(text: str, service: DeclarationService, at: datetime) -> Credential | Refusal:
@@ -57,7 +70,8 @@ def kiosk_reads(text: str, service: DeclarationService, at: datetime) -> Credent
 
 
 def qr_text(png: bytes) -> str:
-    [result] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    # QR only: reading every format, zxing now and then also "finds" a Codabar in a QR's module rows.
+    [result] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormat.QRCode)
     return result.text
 
 
@@ -74,7 +88,7 @@ def test_keyring_is_private_to_the_owner_and_survives_a_restart(service, tmp_pat
     service.issue("Nguyễn Văn An", "0912345678", "001099012345", ANSWERS)
     mode = stat.S_IMODE(service.keyring_path.stat().st_mode)
     assert mode == 0o600
-    again = DeclarationService(tmp_path / "data", clock=clock)
+    again = DeclarationService(tmp_path / "data", clock=clock, engine=service.engine)
     assert again.keyring().signing_key().kid == service.keyring().signing_key().kid
 
 
@@ -114,6 +128,43 @@ def test_bad_input_names_every_field_to_fix(service):
     assert set(caught.value.problems) == {"name", "phone", "id_number", "answer_con", "answer_pos"}
 
 
+# Characters nobody types into a name or a number, and that break what comes after: NUL (PostgreSQL refuses
+# the text, so a kiosk's batch failed forever), other controls, zero-width and soft-hyphen marks, bidi
+# overrides and isolates, a lone surrogate (not even encodable), noncharacters, a tab.
+HIDDEN = ["\x00", "\x1f", "\x85", "\u200b", "\ufeff", "\u00ad", "\u202e", "\u2066", "\u200e", "\ud800",
+          "\ufffe", "\ufdd0", "\t"]
+VISITOR = {"name": "Nguyễn Văn An", "phone": "0912345678", "id_number": "001099012345"}
+
+
+@pytest.mark.parametrize("character", HIDDEN, ids=lambda ch: f"U+{ord(ch):04X}")
+@pytest.mark.parametrize("field", ["name", "phone", "id_number", "answer_sym"])
+def test_hidden_characters_are_refused_in_every_field(service, field, character):
+    typed = {**VISITOR, **{f"answer_{q}": a for q, a in ANSWERS.items()}}
+    typed[field] = typed[field][:2] + character + typed[field][2:]
+    with pytest.raises(DeclarationInputError) as caught:
+        service.issue(typed["name"], typed["phone"], typed["id_number"],
+                      {q: typed[f"answer_{q}"] for q in ANSWERS})
+    assert {name: r.code for name, r in caught.value.problems.items()} == {field: "input.hidden-character"}
+    assert f"U+{ord(character):04X}" in caught.value.problems[field].vi
+
+
+def test_only_ascii_digits_make_an_id_number(service):
+    # Full-width or other scripts' digits would sign a different ID number than the one on the card.
+    with pytest.raises(DeclarationInputError) as caught:
+        service.issue("Nguyễn Văn An", "0912345678", "００１０９９０１２３４５", ANSWERS)
+    assert set(caught.value.problems) == {"id_number"}
+
+
+def test_names_are_signed_in_composed_form_and_lengths_are_bounded(service, clock):
+    decomposed = unicodedata.normalize("NFD", "Nguyễn Văn An")
+    issued = service.issue(decomposed, "0912345678", "001099012345", ANSWERS)
+    assert kiosk_reads(issued.text, service, clock.now).fields["name"] == "Nguyễn Văn An"
+    with pytest.raises(DeclarationInputError) as caught:
+        service.issue("An " * 5000, "0" * 5000, "1" * 5000, ANSWERS)
+    assert {name: r.code for name, r in caught.value.problems.items()} == {
+        "name": "input.too-long", "phone": "input.too-long", "id_number": "input.too-long"}
+
+
 def test_fragment_carries_station_rules_and_the_eu_trust_list(service, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
@@ -128,14 +179,17 @@ def test_fragment_carries_station_rules_and_the_eu_trust_list(service, tmp_path)
 
 # --- the CLI, as a reception desk uses it ---------------------------------------------------------
 
-def run_cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser()
-    register(parser.add_subparsers())
-    args = parser.parse_args(argv)
-    return args.run(None, "", args)
+@pytest.fixture
+def run_cli(engine):
+    def run(*argv: str) -> int:
+        parser = argparse.ArgumentParser()
+        register(parser.add_subparsers())
+        args = parser.parse_args(argv)
+        return args.run(engine, "", args)
+    return run
 
 
-def test_cli_issue_writes_png_and_svg(tmp_path, capsys):
+def test_cli_issue_writes_png_and_svg(run_cli, tmp_path, capsys):
     data = str(tmp_path / "data")
     status = run_cli("issue", "--data-dir", data, "--name", "Lê Văn Cường", "--phone", "0901234567",
                      "--id-number", "079088001234", "--answer", "sym=no", "--answer", "con=yes",
@@ -149,14 +203,14 @@ def test_cli_issue_writes_png_and_svg(tmp_path, capsys):
     assert evaluate(credential, HealthRules(), datetime.now(timezone.utc))[0] is Outcome.WARN
 
 
-def test_cli_bad_input_is_one_plain_line(tmp_path, capsys):
+def test_cli_bad_input_is_one_plain_line(run_cli, tmp_path, capsys):
     status = run_cli("issue", "--data-dir", str(tmp_path), "--name", "An", "--phone", "1", "--id-number", "1")
     assert status == 1
     err = capsys.readouterr().err
     assert err.startswith("kiosk-server: ") and "Traceback" not in err and "phone" in err
 
 
-def test_cli_revoke_and_rotate(tmp_path, capsys):
+def test_cli_revoke_and_rotate(run_cli, tmp_path, capsys):
     data = str(tmp_path)
     assert run_cli("declaration-key-rotate", "--data-dir", data) == 0
     assert run_cli("declaration-revoke", "--data-dir", data, "0102030405060708") == 0
@@ -164,7 +218,15 @@ def test_cli_revoke_and_rotate(tmp_path, capsys):
     assert station_config_fragment(tmp_path)["revoked_declarations"] == [base64.b64encode(bytes(range(1, 9))).decode()]
 
 
-def test_cli_trust_import_checks_the_file(tmp_path, capsys):
+def test_cli_refuses_a_hidden_character_naming_the_field(run_cli, tmp_path, capsys):
+    status = run_cli("issue", "--data-dir", str(tmp_path), "--name", "Lê Văn\u202e Cường", "--phone", "0901234567",
+                     "--id-number", "079088001234", "--answer", "sym=no", "--answer", "con=no", "--answer", "pos=no")
+    assert status == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kiosk-server: name: Contains an invisible or control character (U+202E)")
+
+
+def test_cli_trust_import_checks_the_file(run_cli, tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text('[{"certificate": "AAAA"}]')
     assert run_cli("dcc-trust-import", "--data-dir", str(tmp_path), str(bad)) == 1
@@ -174,10 +236,27 @@ def test_cli_trust_import_checks_the_file(tmp_path, capsys):
 # --- the public page, served over real HTTP -------------------------------------------------------
 
 @pytest.fixture
-def site(tmp_path):
-    app = FastAPI()
-    app.include_router(router)
-    app.state.declarations = DeclarationService(tmp_path / "site")
+def start_site(tmp_path, engine):
+    """The server's app (with /healthz) and the page, on a real socket; limits as given."""
+    servers = []
+
+    def start(limits: PageLimits = PageLimits(), service: DeclarationService | None = None):
+        app = create_app(engine)
+        install(app, service or DeclarationService(tmp_path / "site", engine=engine), limits)
+        servers.append(_serve(app))
+        return servers[-1][0], app.state.declarations
+
+    yield start
+    for _, stop in servers:
+        stop()
+
+
+@pytest.fixture
+def site(start_site):
+    return start_site()
+
+
+def _serve(app: FastAPI):
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
@@ -187,10 +266,13 @@ def site(tmp_path):
     while not server.started:  # uvicorn offers no event to wait on
         assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
         time.sleep(0.01)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}", app.state.declarations
-    server.should_exit = True
-    thread.join(5)
-    sock.close()
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(5)
+        sock.close()
+
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", stop
 
 
 def test_page_speaks_vietnamese_first_and_english_on_request(site):
@@ -222,3 +304,146 @@ def test_mistakes_are_shown_next_to_the_field_and_the_input_is_kept(site):
     assert page.status_code == 422
     assert "Số điện thoại gồm 10 chữ số" in page.text and 'value="Phạm Thị Dung"' in page.text
     assert "Chọn Có hoặc Không" in page.text
+
+
+FORM = {"name": "Phạm Thị Dung", "phone": "0934567890", "id_number": "001199011111",
+        "answer_sym": "no", "answer_con": "no", "answer_pos": "no"}
+
+
+def test_the_page_refuses_a_nul_next_to_the_field_and_signs_nothing(site):
+    url, service = site
+    page = httpx.post(f"{url}/declare", data={**FORM, "name": "Phạm Thị\x00 Dung"}, timeout=60)
+    assert page.status_code == 422
+    name_field = page.text.split('id="name"')[1].split("<label")[0]
+    assert "Có ký tự ẩn hoặc ký tự điều khiển (U+0000)" in name_field
+    assert 'value="Phạm Thị\ufffd Dung"' in name_field
+    assert service.issued_for(FORM["id_number"]) == []
+
+
+def test_the_json_form_names_each_refused_field(site):
+    url, service = site
+    sent = {"name": "Phạm\u202e Thị Dung", "phone": "0934\ud800567890", "id_number": 1199011111,
+            "answers": {"sym": "no", "con": "no", "pos": "no"}}
+    # A lone surrogate travels only as a JSON escape (\ud800), which json.dumps writes by default.
+    answer = httpx.post(f"{url}/declare", content=json.dumps(sent), headers={"Content-Type": "application/json"},
+                        timeout=60)
+    assert answer.status_code == 422
+    fields = answer.json()["error"]["fields"]
+    assert {name: f["code"] for name, f in fields.items()} == {
+        "name": "input.hidden-character", "phone": "input.hidden-character", "id_number": "input.not-text"}
+    assert "U+202E" in fields["name"]["vi"] and "U+202E" in fields["name"]["en"]
+    good = httpx.post(f"{url}/declare", json={**sent, "name": "Phạm Thị Dung", "phone": "0934567890",
+                                                "id_number": "001199011111"}, timeout=60)
+    assert good.status_code == 200 and good.headers["cache-control"] == "no-store"
+    assert isinstance(kiosk_reads(good.json()["declaration"], service, datetime.now(timezone.utc)), Credential)
+
+
+def test_no_answer_of_the_page_may_be_cached(site):
+    # A shared phone or a proxy must not keep a person's QR (or the form echoing their data) for the next one.
+    url, _ = site
+    with_qr = httpx.post(f"{url}/declare", data=FORM, timeout=60)
+    assert 'src="data:image/png;base64,' in with_qr.text
+    for answer in (with_qr, httpx.post(f"{url}/declare", data={**FORM, "phone": "1"}, timeout=60),
+                   httpx.get(f"{url}/declare", timeout=60)):
+        assert (answer.headers["cache-control"], answer.headers["pragma"]) == ("no-store", "no-cache")
+
+
+def test_a_flood_from_one_address_is_answered_429_before_any_signing(start_site):
+    url, service = start_site(PageLimits(signing=RateLimit(per_minute=2)))
+    answers = [httpx.post(f"{url}/declare", data=FORM, timeout=60) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 429, 429]
+    assert 1 <= int(answers[2].headers["retry-after"]) <= 30
+    assert "thử lại sau" in answers[2].text and answers[2].headers["cache-control"] == "no-store"
+    assert len(service.issued_for(FORM["id_number"])) == 2
+    json_answer = httpx.post(f"{url}/declare", json={}, timeout=60)
+    assert json_answer.status_code == 429 and json_answer.json()["error"]["code"] == "rate_limited"
+    assert httpx.get(f"{url}/declare", timeout=60).status_code == 200  # the page has a budget of its own
+
+
+class HeldService(DeclarationService):
+    """Signs only when the test lets it: shows what the server does while a signing is under way."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.signing = threading.Event()
+        self.release = threading.Event()
+
+    def issue(self, *args, **kwargs):
+        self.signing.set()
+        assert self.release.wait(30)
+        return super().issue(*args, **kwargs)
+
+
+def test_signing_runs_off_the_event_loop_and_a_signing_beyond_the_cap_is_told_busy(start_site, tmp_path, engine):
+    held = HeldService(tmp_path / "held", engine=engine)
+    url, _ = start_site(PageLimits(concurrent_signings=1, queued_signings=0), held)
+    first: list[httpx.Response] = []
+    visitor = threading.Thread(target=lambda: first.append(httpx.post(f"{url}/declare", data=FORM, timeout=60)))
+    visitor.start()
+    try:
+        assert held.signing.wait(30)
+        assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
+        second = httpx.post(f"{url}/declare", data=FORM, timeout=5)
+        assert second.status_code == 503 and second.headers["retry-after"] == "2"
+    finally:
+        held.release.set()
+        visitor.join(60)
+    assert first[0].status_code == 200
+
+
+# --- what the server issued, found and revoked per person -----------------------------------------
+
+def test_revoking_by_person_lists_exactly_that_persons_unexpired_declarations(run_cli, tmp_path, engine, database_url,
+                                                                             capsys):
+    data = str(tmp_path / "data")
+    service = DeclarationService(tmp_path / "data", engine=engine)
+    first = service.issue("Nguyễn Văn An", "0912345678", "001099012345", ANSWERS)
+    second = service.issue("Nguyễn Văn An", "0912 345 678", "001 099 012 345", ANSWERS)
+    other = service.issue("Trần Thị Bình", "0987654321", "001199054321", ANSWERS)
+    capsys.readouterr()
+
+    assert run_cli("declaration-revoke", "--data-dir", data, "--person", "001099012345") == 0
+    assert "2 unexpired declarations revoked" in capsys.readouterr().out
+    revoked = service.station_config_fragment()["revoked_declarations"]
+    assert sorted(revoked) == sorted(base64.b64encode(d.cti).decode() for d in (first, second))
+    assert isinstance(kiosk_reads(other.text, service, datetime.now(timezone.utc)), Credential)
+
+    assert run_cli("declarations", "--data-dir", data, "--person", "001099012345") == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert [line.split("\t")[0] for line in listing] == [first.cti.hex(), second.cti.hex()]
+    assert all("revoked" in line for line in listing)
+    assert run_cli("declarations", "--data-dir", data, "--person", "001199054321") == 0
+    assert capsys.readouterr().out.split("\t")[3].strip() == "valid"
+
+    stored = _everything_stored(engine, database_url)
+    for personal in ("001099012345", "001199054321", "0912345678", "Nguyễn", "Bình"):
+        assert personal not in stored
+
+
+def test_the_person_tag_secret_is_private_and_stable(service, tmp_path, engine):
+    service.issue("Nguyễn Văn An", "0912345678", "001099012345", ANSWERS)
+    secret = tmp_path / "data" / "declaration_person_secret"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    again = DeclarationService(tmp_path / "data", engine=engine)
+    assert len(again.issued_for("001099012345")) == 1
+    assert DeclarationService(tmp_path / "elsewhere", engine=engine).issued_for("001099012345") == []
+
+
+def test_cli_person_commands_refuse_what_is_not_an_id_number(run_cli, tmp_path, capsys):
+    assert run_cli("declarations", "--data-dir", str(tmp_path), "--person", "00109901234\x00") == 1
+    assert run_cli("declaration-revoke", "--data-dir", str(tmp_path), "--person", "12") == 1
+    assert run_cli("declaration-revoke", "--data-dir", str(tmp_path)) == 1
+    err = capsys.readouterr().err
+    assert "U+0000" in err and "12 digits" in err and "either a declaration id or --person" in err
+
+
+def _everything_stored(engine, database_url: str) -> str:
+    """Every row of every table as text, and for SQLite the raw database files too."""
+    with engine.connect() as conn:
+        rows = [repr(tuple(row)) for table in tables.metadata.sorted_tables
+                for row in conn.execute(sa.select(table))]
+    raw = ""
+    if database_url.startswith("sqlite"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        raw = "".join(p.read_bytes().decode("utf-8", "replace") for p in path.parent.glob(path.name + "*"))
+    return "\n".join(rows) + raw
