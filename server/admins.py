@@ -133,16 +133,15 @@ def log_in(engine: Engine, username: str, password: str, address: str, device: s
     keys = ([_throttle_key("device", device)] if known_device
             else [_throttle_key("user", _user_key(username)), _throttle_key("address", address)])
     now = utc_now()
-    with engine.connect() as conn:
-        wait = _locked_for(conn, keys, now)
+    with writing(engine) as conn:
+        wait = _take_attempt(conn, keys, now)
     if wait:
         return LoginResult(retry_after=wait)
-    # scrypt is slow on purpose: checked before taking the write lock that uploads need too, and checked
-    # against a dummy hash for unknown and disabled users, so that the time does not tell who exists.
-    if not verify_password(password, row.password_hash if usable else dummy_hash()) or not usable:
-        with writing(engine) as conn:
-            _count_failure(conn, keys, now)
-        return LoginResult()
+    # scrypt is slow on purpose: checked outside the write lock that uploads need too, and checked against
+    # a dummy hash for unknown and disabled users, so that the time does not tell who exists.
+    matches = verify_password(password, row.password_hash if usable else dummy_hash())
+    if not (usable and matches):
+        return LoginResult()  # the attempt was already counted as a failure
     with writing(engine) as conn:
         _forget_failures(conn, [*keys, _throttle_key("user", _user_key(username))])
         conn.execute(sessions.delete().where(sessions.c.expires_at < now))
@@ -156,14 +155,6 @@ def _throttle_key(kind: str, value: str) -> str:
     return hashlib.sha256(f"{kind}:{value}".encode("utf-8")).hexdigest()
 
 
-def _locked_for(conn: Connection, keys: list[str], now: datetime) -> int:
-    """Whole seconds until every one of these keys may try again (0: now)."""
-    until = [as_utc(u) for u in conn.execute(sa.select(login_throttle.c.locked_until)
-                                             .where(login_throttle.c.key_hash.in_(keys))).scalars() if u]
-    latest = max(until, default=now)
-    return max(0, int((latest - now).total_seconds() + 0.999))
-
-
 def lock_duration(failures: int) -> timedelta | None:
     """How long a key is locked after this many failures in a row (None: not yet)."""
     if failures < FREE_FAILURES:
@@ -171,17 +162,26 @@ def lock_duration(failures: int) -> timedelta | None:
     return min(LOCK_BASE * 2 ** min(failures - FREE_FAILURES, 20), LOCK_MAX)
 
 
-def _count_failure(conn: Connection, keys: list[str], now: datetime) -> None:
+def _take_attempt(conn: Connection, keys: list[str], now: datetime) -> int:
+    """Whole seconds to wait when one of the keys is locked; else 0, with the attempt counted as a failure
+    until it succeeds. Counting before the password check, with the rows locked, means that parallel
+    attempts cannot slip past the limit together."""
     insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(login_throttle)
-    for key in keys:
+    rows = []
+    for key in sorted(keys):  # one order for every transaction: no deadlock between them
         conn.execute(insert.values(key_hash=key, failures=0, last_failure_at=now).on_conflict_do_nothing())
-        row = conn.execute(sa.select(login_throttle).where(login_throttle.c.key_hash == key)
-                           .with_for_update()).one()
+        rows.append(conn.execute(sa.select(login_throttle).where(login_throttle.c.key_hash == key)
+                                 .with_for_update()).one())
+    latest = max((as_utc(row.locked_until) for row in rows if row.locked_until), default=now)
+    if latest > now:
+        return int((latest - now).total_seconds() + 0.999)
+    for row in rows:
         recent = as_utc(row.last_failure_at) > now - FORGET_FAILURES_AFTER
         failures = row.failures + 1 if recent else 1
         lock = lock_duration(failures)
-        conn.execute(login_throttle.update().where(login_throttle.c.key_hash == key).values(
+        conn.execute(login_throttle.update().where(login_throttle.c.key_hash == row.key_hash).values(
             failures=failures, last_failure_at=now, locked_until=now + lock if lock else None))
+    return 0
 
 
 def _forget_failures(conn: Connection, keys: list[str]) -> None:

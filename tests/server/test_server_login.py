@@ -6,6 +6,7 @@ import statistics
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -105,6 +106,15 @@ def test_an_attacker_cannot_lock_the_administrator_out_of_their_own_browser(star
 
     assert stranger.status_code == 429  # a new browser waits while the name is under attack
     assert again.url.endswith("/dashboard/")  # the browser the administrator logged in from before does not
+
+
+def test_parallel_guesses_cannot_slip_past_the_limit_together(engine):
+    add_admin(engine, "quan-tri", PASSWORD)
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(lambda n: check_login(engine, "quan-tri", f"doan-{n}", f"192.0.2.{n}"), range(12)))
+
+    assert sum(1 for r in results if r.retry_after is None) == 5  # checked; the other 7 were held back
 
 
 def test_unknown_users_take_as_long_as_known_ones(engine):
