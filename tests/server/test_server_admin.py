@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import datetime, timezone
 
 import pytest
@@ -15,15 +13,10 @@ from server.admins import add_admin
 from server.tables import stations
 from server.tokens import token_hash
 
+from commands import kiosk_server
 from dashboard_login import csrf_token, log_in
-from processes import REPO
 
 PASSWORD = "mật-khẩu-dài-1"
-
-
-def kiosk_server(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server", "--db", database_url, *args], cwd=REPO, input=stdin,
-                          capture_output=True, text=True, timeout=60)
 
 
 def test_station_add_prints_the_token_once_and_stores_only_its_hash(server, engine, database_url):

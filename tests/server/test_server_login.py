@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 import statistics
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-import sqlalchemy as sa
 
 from server.admins import add_admin, lock_duration, log_in as check_login
 from server.stations import AdminRequestError
 from server.tables import login_throttle
 
+from commands import kiosk_server
 from dashboard_login import csrf_token, log_in
-from processes import REPO
 
 PASSWORD = "mật-khẩu-dài-1"
 NEW_PASSWORD = "một-mật-khẩu-khác-2"
 PROXIED = {"KIOSK_SERVER_TRUSTED_PROXIES": "127.0.0.1"}
-
-
-def kiosk_server(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server", "--db", database_url, *args], cwd=REPO, input=stdin,
-                          capture_output=True, text=True, timeout=60)
 
 
 @pytest.fixture(autouse=True)

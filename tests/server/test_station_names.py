@@ -3,8 +3,6 @@ and a rename does not cost the kiosk the entries it queued under the old name.""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import unicodedata
 import uuid
 
@@ -15,12 +13,7 @@ from factories import make_entry
 from kiosk.sync import SyncClient
 from server.stations import AdminRequestError, add_station
 
-from processes import REPO
-
-
-def kiosk_server(database_url: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server", "--db", database_url, *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=60)
+from commands import kiosk_server
 
 
 def nfd(text: str) -> str:
