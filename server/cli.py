@@ -16,6 +16,7 @@ from server import declarations
 from server.access_log import configure_logging
 from server.admins import add_admin, disable_admin, remove_admin, set_password
 from server.database import DATABASE_ENV, default_database_url, make_engine, migrate, normalise_url
+from server.security import BODY_TIMEOUT_ENV, DEFAULT_BODY_TIMEOUT
 from kiosk.settings import WATCH_ACTIONS
 from server.station_config import set_setting, unwatch, watch
 from server.stations import (AdminRequestError, add_station, list_stations, rename_station, revoke_station,
@@ -63,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="a reverse proxy whose X-Forwarded-For/-Proto are believed (repeatable; an address "
                             f"or network, '*' for any; default ${TRUSTED_PROXIES_ENV}, comma-separated, else "
                             "none: the headers are ignored)")
+    serve.add_argument("--body-timeout", type=float, metavar="SECONDS",
+                       help=f"answer 408 when a request body stalls this long (default ${BODY_TIMEOUT_ENV}, "
+                            f"else {DEFAULT_BODY_TIMEOUT:g})")
     serve.set_defaults(run=_serve)
 
     station = commands.add_parser("station", help="add, list or revoke stations").add_subparsers(title="station")
@@ -126,6 +130,8 @@ def _serve(_engine: Engine, url: str, args: argparse.Namespace) -> int:
 
     configure_logging(args.log_level)
     os.environ[DATABASE_ENV] = url  # the worker processes build their app from it
+    if args.body_timeout is not None:
+        os.environ[BODY_TIMEOUT_ENV] = str(args.body_timeout)
     proxies = args.trusted_proxy or [a.strip() for a in os.environ.get(TRUSTED_PROXIES_ENV, "").split(",")
                                      if a.strip()]
     uvicorn.run("server.app:app_from_environment", factory=True, host=args.host, port=args.port,

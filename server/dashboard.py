@@ -48,7 +48,7 @@ def _browser_secret(request: Request) -> str:
 
 async def csrf_protected(request: Request) -> None:
     """Dependency of every POST form of the dashboard: the form's csrf_token must be this browser's."""
-    await require_csrf(request, _browser_secret(request))
+    await require_csrf(request, _browser_secret(request), back="/dashboard/")  # or its login page
 
 
 def _set_private_cookie(request: Request, response: Response, name: str, value: str, **options: Any) -> None:

@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 BODY_TIMEOUT_ENV = "KIOSK_SERVER_BODY_TIMEOUT"
 DEFAULT_BODY_TIMEOUT = 15.0  # seconds without a single byte of body: far longer than a slow mobile link's gap
 CSRF_FIELD = "csrf_token"
-HSTS = "max-age=31536000; includeSubDomains"
+HSTS = "max-age=31536000"  # not includeSubDomains: other hosts of the domain may not speak https yet
 _TEMPLATE_FOLDERS = (Path(__file__).parent / "templates", Path(__file__).parent / "declarations" / "templates")
 
 
@@ -154,14 +154,18 @@ def csrf_token(secret: str) -> str:
 
 
 class CsrfRefused(Exception):
-    """A POST from a form this server did not hand to this browser."""
+    """A POST from a form this server did not hand to this browser; `back` is the page to open again."""
+
+    def __init__(self, back: str) -> None:
+        super().__init__(back)
+        self.back = back
 
 
-async def require_csrf(request: Request, secret: str) -> None:
+async def require_csrf(request: Request, secret: str, back: str) -> None:
     """Refuse (403) a form POST whose csrf_token does not belong to the browser's secret cookie."""
     sent = (await request.form()).get(CSRF_FIELD, "")
     if not secret or not isinstance(sent, str) or not hmac.compare_digest(sent, csrf_token(secret)):
-        raise CsrfRefused()
+        raise CsrfRefused(back)
 
 
 _REFUSED_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>403</title></head><body>
@@ -175,8 +179,8 @@ def install_security(app: FastAPI) -> None:
     """Register the CSRF refusal page, the body timeout and the headers (before the request log)."""
 
     @app.exception_handler(CsrfRefused)
-    async def _refused(request: Request, _error: CsrfRefused) -> HTMLResponse:
-        return HTMLResponse(_REFUSED_PAGE.format(back=html.escape(request.url.path)), status_code=403)
+    async def _refused(_request: Request, error: CsrfRefused) -> HTMLResponse:
+        return HTMLResponse(_REFUSED_PAGE.format(back=html.escape(error.back)), status_code=403)
 
     app.add_middleware(BodyTimeout)
     app.add_middleware(SecurityHeaders)
