@@ -65,7 +65,7 @@ _COLUMNS = [c for c in stations.c if c.name != "token_hash"]
 
 
 def name_key(name: str) -> str:
-    """What two station names must share to be the same name."""
+    """What two station names must share to be the same name (case folding can undo NFC: normalise again)."""
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name.strip()).casefold())
 
 
@@ -140,11 +140,9 @@ def rename_station(engine: Engine, old: str, new: str) -> None:
         station_id = _active_station_id(conn, old)
         _refuse_taken(conn, new, station_id)
         current = conn.execute(sa.select(stations.c.name).where(stations.c.id == station_id)).scalar_one()
-        if name_key(current) == name_key(new):
-            conn.execute(stations.update().where(stations.c.id == station_id).values(name=new))
-            return
-        conn.execute(station_former_names.insert().values(station_id=station_id, name=current,
-                                                          renamed_at=utc_now()))
+        if name_key(current) != name_key(new):  # not just another spelling of the same name
+            conn.execute(station_former_names.insert().values(station_id=station_id, name=current,
+                                                              renamed_at=utc_now()))
         conn.execute(stations.update().where(stations.c.id == station_id).values(name=new))
 
 
