@@ -2,6 +2,8 @@
 
 A request is logged by method, path (without the query string, where a searched person key would be),
 status, duration and station name; batch counts are added by the endpoint through request.state.
+A traceback keeps its frames but not the message of a database error: PostgreSQL puts the failing row
+(names included) in it ("DETAIL: Failing row contains ...").
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ import json
 import logging
 import sys
 import time
+import traceback
 from datetime import datetime, timezone
 from typing import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
+from sqlalchemy.exc import DBAPIError
 
 logger = logging.getLogger("kiosk_server")
 
@@ -26,12 +30,36 @@ class JsonLines(logging.Formatter):
             "event": record.getMessage(),
             **getattr(record, "fields", {}),
         }
-        if record.exc_info:
-            line["error"] = self.formatException(record.exc_info)
+        if record.exc_info and record.exc_info[1] is not None:
+            line["error"] = safe_traceback(record.exc_info[1])
         return json.dumps(line, ensure_ascii=False)
 
 
+_WITHHELD = "(message withheld: a database error may quote personal data)"
+
+
+def _from_database(error: BaseException) -> bool:
+    kind = type(error)
+    return isinstance(error, DBAPIError) or kind.__module__.split(".")[0] in ("psycopg", "sqlite3", "psycopg2")
+
+
+def safe_traceback(error: BaseException) -> str:
+    """The traceback of `error` and of its causes, with database errors named but their messages left out."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        message = _WITHHELD if _from_database(current) else str(current)
+        parts.append("".join(traceback.format_tb(current.__traceback__))
+                     + f"{type(current).__module__}.{type(current).__qualname__}: {message}\n")
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return "\nwhich led to:\n".join(reversed(parts))
+
+
 def configure_logging(level: str = "info") -> None:
+    """Every logger of the process writes JSON lines through the same formatter; ours at `level`, the rest
+    (the root logger: asyncio, libraries) from warnings up, so that no traceback escapes the formatter."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonLines())
     for name in ("kiosk_server", "uvicorn.error"):
@@ -39,6 +67,9 @@ def configure_logging(level: str = "info") -> None:
         named.handlers[:] = [handler]
         named.setLevel(level.upper())
         named.propagate = False
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
 
 
 def install_request_log(app: FastAPI) -> None:

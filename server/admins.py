@@ -1,51 +1,191 @@
-"""Dashboard administrators: scrypt-hashed passwords and server-side sessions (work behind a load balancer)."""
+"""Dashboard administrators: scrypt-hashed passwords, server-side sessions (work behind a load balancer), and
+the login back-off.
+
+Back-off, as a bank's login does it: after FREE_FAILURES failed logins in a row for a user name, or from a
+client address, further attempts are refused (429) for LOCK_BASE, doubling with each further failure up to
+LOCK_MAX; a success clears it. The lock is never permanent, and it does not reach the browsers where the
+administrator logged in before: a successful login leaves a device cookie bound to the user and the
+password, and a login from such a browser is counted on its own (OWASP "device cookies"), so an attacker
+who keeps failing cannot keep the real administrator out.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
-from datetime import timedelta
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from kiosk.entry import utc_now
 from server.database import writing
-from server.passwords import hash_password, verify_password
+from server.passwords import DISABLED_MARK, dummy_hash, hash_password, password_problem, verify_password
 from server.stations import AdminRequestError, as_utc
-from server.tables import admins, sessions
+from server.tables import admins, login_throttle, sessions
 from server.tokens import token_hash
 
 SESSION_LIFETIME = timedelta(hours=12)
-MIN_PASSWORD_LENGTH = 10
+FREE_FAILURES = 5
+LOCK_BASE = timedelta(seconds=30)
+LOCK_MAX = timedelta(minutes=15)
+FORGET_FAILURES_AFTER = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """A session token (and the device cookie to keep) on success; else how long to wait, when locked."""
+
+    token: str | None = None
+    device: str | None = None
+    retry_after: int | None = None
+
+
+def _user_key(username: str) -> str:
+    return unicodedata.normalize("NFC", username.strip()).casefold()
+
+
+def _find_admin(conn: Connection, username: str) -> sa.Row | None:
+    wanted = _user_key(username)
+    rows = conn.execute(sa.select(admins.c.id, admins.c.username, admins.c.password_hash)).all()
+    return next((row for row in rows if _user_key(row.username) == wanted), None)
+
+
+def _existing_admin(conn: Connection, username: str) -> sa.Row:
+    row = _find_admin(conn, username)
+    if row is None:
+        raise AdminRequestError(f"No administrator is named {username!r}.")
+    return row
+
+
+def _checked_hash(username: str, password: str) -> str:
+    problem = password_problem(username, password)
+    if problem:
+        raise AdminRequestError(problem)
+    return hash_password(password)  # scrypt is slow on purpose: not inside the write lock
+
+
+def _end_sessions(conn: Connection, admin_id: int) -> None:
+    conn.execute(sessions.delete().where(sessions.c.admin_id == admin_id))
 
 
 def add_admin(engine: Engine, username: str, password: str) -> None:
-    """Create an administrator, or set a new password for an existing one."""
-    username = username.strip()
+    """Create an administrator, or set a new password for an existing one (which ends their sessions)."""
+    username = unicodedata.normalize("NFC", username.strip())
     if not username:
         raise AdminRequestError("The user name is empty.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AdminRequestError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
-    hashed = hash_password(password)  # scrypt is slow on purpose: not inside the write lock
+    hashed = _checked_hash(username, password)
     with writing(engine) as conn:
-        updated = conn.execute(admins.update().where(admins.c.username == username).values(password_hash=hashed))
-        if updated.rowcount == 0:
+        row = _find_admin(conn, username)
+        if row is None:
             conn.execute(admins.insert().values(username=username, password_hash=hashed, created_at=utc_now()))
+        else:
+            _store_password(conn, row, hashed)
 
 
-def log_in(engine: Engine, username: str, password: str) -> str | None:
-    """A new session token when the password is right, else None."""
-    with engine.connect() as conn:
-        row = conn.execute(sa.select(admins.c.id, admins.c.password_hash).where(admins.c.username == username)).first()
-    # scrypt is slow on purpose: checked before taking the write lock that uploads need too.
-    if row is None or not verify_password(password, row.password_hash):
-        return None
+def set_password(engine: Engine, username: str, password: str) -> None:
+    """A new password for an existing (possibly disabled) administrator: enables them, ends their sessions."""
+    hashed = _checked_hash(username, password)
     with writing(engine) as conn:
-        conn.execute(sessions.delete().where(sessions.c.expires_at < utc_now()))
+        _store_password(conn, _existing_admin(conn, username), hashed)
+
+
+def _store_password(conn: Connection, row: sa.Row, hashed: str) -> None:
+    conn.execute(admins.update().where(admins.c.id == row.id).values(password_hash=hashed))
+    _end_sessions(conn, row.id)
+    _forget_failures(conn, [_throttle_key("user", _user_key(row.username))])
+
+
+def disable_admin(engine: Engine, username: str) -> None:
+    """The administrator can no longer log in, and is logged out everywhere; `set_password` enables again."""
+    with writing(engine) as conn:
+        row = _existing_admin(conn, username)
+        if not row.password_hash.startswith(DISABLED_MARK):
+            conn.execute(admins.update().where(admins.c.id == row.id)
+                         .values(password_hash=DISABLED_MARK + row.password_hash))
+        _end_sessions(conn, row.id)
+
+
+def remove_admin(engine: Engine, username: str) -> None:
+    with writing(engine) as conn:
+        row = _existing_admin(conn, username)
+        _end_sessions(conn, row.id)
+        conn.execute(admins.delete().where(admins.c.id == row.id))
+
+
+def device_cookie(username: str, password_hash: str) -> str:
+    """Proof that this browser logged in as this user with the current password (a secret the server keeps)."""
+    return hmac.new(password_hash.encode("ascii"), f"device:{_user_key(username)}".encode("utf-8"),
+                    hashlib.sha256).hexdigest()
+
+
+def log_in(engine: Engine, username: str, password: str, address: str, device: str = "") -> LoginResult:
+    """Check a login attempt from a client address (and the browser's device cookie, if any)."""
+    with engine.connect() as conn:
+        row = _find_admin(conn, username)
+    usable = row is not None and not row.password_hash.startswith(DISABLED_MARK)
+    known_device = usable and bool(device) and hmac.compare_digest(device, device_cookie(row.username,
+                                                                                         row.password_hash))
+    keys = ([_throttle_key("device", device)] if known_device
+            else [_throttle_key("user", _user_key(username)), _throttle_key("address", address)])
+    now = utc_now()
+    with writing(engine) as conn:
+        wait = _take_attempt(conn, keys, now)
+    if wait:
+        return LoginResult(retry_after=wait)
+    # scrypt is slow on purpose: checked outside the write lock that uploads need too, and checked against
+    # a dummy hash for unknown and disabled users, so that the time does not tell who exists.
+    matches = verify_password(password, row.password_hash if usable else dummy_hash())
+    if not (usable and matches):
+        return LoginResult()  # the attempt was already counted as a failure
+    with writing(engine) as conn:
+        _forget_failures(conn, [*keys, _throttle_key("user", _user_key(username))])
+        conn.execute(sessions.delete().where(sessions.c.expires_at < now))
         token = secrets.token_urlsafe(32)
         conn.execute(sessions.insert().values(token_hash=token_hash(token), admin_id=row.id,
-                                              expires_at=utc_now() + SESSION_LIFETIME))
-    return token
+                                              expires_at=now + SESSION_LIFETIME))
+    return LoginResult(token=token, device=device_cookie(row.username, row.password_hash))
+
+
+def _throttle_key(kind: str, value: str) -> str:
+    return hashlib.sha256(f"{kind}:{value}".encode("utf-8")).hexdigest()
+
+
+def lock_duration(failures: int) -> timedelta | None:
+    """How long a key is locked after this many failures in a row (None: not yet)."""
+    if failures < FREE_FAILURES:
+        return None
+    return min(LOCK_BASE * 2 ** min(failures - FREE_FAILURES, 20), LOCK_MAX)
+
+
+def _take_attempt(conn: Connection, keys: list[str], now: datetime) -> int:
+    """Whole seconds to wait when one of the keys is locked; else 0, with the attempt counted as a failure
+    until it succeeds. Counting before the password check, with the rows locked, means that parallel
+    attempts cannot slip past the limit together."""
+    insert = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(login_throttle)
+    rows = []
+    for key in sorted(keys):  # one order for every transaction: no deadlock between them
+        conn.execute(insert.values(key_hash=key, failures=0, last_failure_at=now).on_conflict_do_nothing())
+        rows.append(conn.execute(sa.select(login_throttle).where(login_throttle.c.key_hash == key)
+                                 .with_for_update()).one())
+    latest = max((as_utc(row.locked_until) for row in rows if row.locked_until), default=now)
+    if latest > now:
+        return int((latest - now).total_seconds() + 0.999)
+    for row in rows:
+        recent = as_utc(row.last_failure_at) > now - FORGET_FAILURES_AFTER
+        failures = row.failures + 1 if recent else 1
+        lock = lock_duration(failures)
+        conn.execute(login_throttle.update().where(login_throttle.c.key_hash == row.key_hash).values(
+            failures=failures, last_failure_at=now, locked_until=now + lock if lock else None))
+    return 0
+
+
+def _forget_failures(conn: Connection, keys: list[str]) -> None:
+    conn.execute(login_throttle.delete().where(login_throttle.c.key_hash.in_(keys)))
 
 
 def admin_for_session(conn: Connection, token: str) -> str | None:

@@ -15,7 +15,7 @@ from kiosk.entry import utc_now
 from server.database import writing
 from server.errors import ApiError
 from server.ingest import Contact, Status, store_batch
-from server.stations import StationRecord, record_contact, station_for_token
+from server.stations import StationRecord, names_this_station, record_contact, station_for_token
 from server.upload import read_batch
 from server.wire import InvalidEntry, WireEntry, claimed_id, parse_entry
 
@@ -106,7 +106,7 @@ async def post_entries(request: Request, station: StationRecord = Depends(authen
         except InvalidEntry as problem:
             answers.append((claimed_id(item), None, str(problem)))
     valid = [entry for _, entry, _ in answers if entry is not None]
-    foreign = [str(entry.id) for entry in valid if entry.station != station.name]
+    foreign = [str(entry.id) for entry in valid if not names_this_station(station, entry.station)]
     if foreign:
         raise ApiError(403, "foreign_station", f"This token belongs to station {station.name!r}; "
                        f"{len(foreign)} entries name another station. Nothing was stored.", entries=foreign)

@@ -16,6 +16,7 @@ from server import api, dashboard, declarations
 from server.access_log import install_request_log
 from server.database import default_database_url, make_engine
 from server.errors import install_error_handlers
+from server.security import install_security
 from server.station_config import DEFAULT_CONTRIBUTORS, ConfigContributor, StationConfigBuilder
 from server.upload import Limits
 
@@ -32,12 +33,15 @@ def create_app(
     zone: ZoneInfo | None = None,
 ) -> FastAPI:
     """The server on an engine whose schema is migrated (see server.database.migrate)."""
-    app = FastAPI(title="QR check-in kiosk server", version="1", description=server.__doc__)
+    # No Swagger/ReDoc pages: they run scripts from a CDN that the CSP refuses. /openapi.json stays.
+    app = FastAPI(title="QR check-in kiosk server", version="1", description=server.__doc__,
+                  docs_url=None, redoc_url=None)
     app.state.engine = engine
     app.state.limits = limits
     app.state.zone = zone or ZoneInfo(os.environ.get(TIMEZONE_ENV, DEFAULT_TIMEZONE))
     app.state.config_builder = StationConfigBuilder([*DEFAULT_CONTRIBUTORS, *config_contributors])
     install_error_handlers(app)
+    install_security(app)  # inside the request log, so that a 408 for a stalled body is logged as such
     install_request_log(app)
     for router in (api.router, api.health_router, dashboard.router, *routers):
         app.include_router(router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,14 @@ from server.admins import admin_for_session, log_in, log_out
 from server.dashboard_text import TEXT
 from server.errors import ApiError
 from server.reports import daily_counts, search_entries
+from server.security import csrf_token, require_csrf
 from server.stations import list_stations
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 SESSION_COOKIE = "kiosk_admin"
+LOGIN_COOKIE = "kiosk_login"  # a random secret before the login, so that the login form has a CSRF token too
+DEVICE_COOKIE = "kiosk_device"  # this browser logged in before: see server.admins
 LANG_COOKIE = "lang"
 DAYS_SHOWN = 14
 
@@ -37,6 +41,22 @@ def current_admin(request: Request) -> str:
     return admin
 
 
+def _browser_secret(request: Request) -> str:
+    """The secret cookie CSRF tokens are bound to: the session's, else the pre-login one."""
+    return request.cookies.get(SESSION_COOKIE) or request.cookies.get(LOGIN_COOKIE) or ""
+
+
+async def csrf_protected(request: Request) -> None:
+    """Dependency of every POST form of the dashboard: the form's csrf_token must be this browser's."""
+    await require_csrf(request, _browser_secret(request), back="/dashboard/")  # or its login page
+
+
+def _set_private_cookie(request: Request, response: Response, name: str, value: str, **options: Any) -> None:
+    """HttpOnly, same-site only, and Secure whenever the browser reached us over https (or via a trusted proxy)."""
+    response.set_cookie(name, value, httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                        **options)
+
+
 def _page(request: Request, template: str, admin: str | None, status: int = 200, **context: Any) -> HTMLResponse:
     lang = _language(request)
     zone = request.app.state.zone
@@ -44,12 +64,23 @@ def _page(request: Request, template: str, admin: str | None, status: int = 200,
     def local(moment: datetime) -> str:
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
+    secret = _browser_secret(request)
+    new_secret = "" if secret else secrets.token_urlsafe(32)
     response = templates.TemplateResponse(
-        request, template, {"lang": lang, "t": TEXT[lang], "admin": admin, "local": local, **context},
+        request, template, {"lang": lang, "t": TEXT[lang], "admin": admin, "local": local,
+                            "csrf_token": csrf_token(secret or new_secret), **context},
         status_code=status,
     )
-    response.set_cookie(LANG_COOKIE, lang, samesite="lax")
+    response.set_cookie(LANG_COOKIE, lang, samesite="lax", secure=request.url.scheme == "https")
+    if new_secret:
+        _set_private_cookie(request, response, LOGIN_COOKIE, new_secret)
     return response
+
+
+_LOCKED = {
+    "vi": "Quá nhiều lần đăng nhập sai. Vui lòng thử lại sau {seconds} giây.",
+    "en": "Too many failed logins. Please try again in {seconds} seconds.",
+}
 
 
 @router.get("/login")
@@ -57,18 +88,25 @@ def login_form(request: Request) -> HTMLResponse:
     return _page(request, "login.html", None, failed=False)
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[Depends(csrf_protected)])
 def login(request: Request, username: str = Form(...), password: str = Form(...)) -> Response:
-    token = log_in(request.app.state.engine, username, password)
-    if token is None:
+    address = request.client.host if request.client else ""
+    result = log_in(request.app.state.engine, username, password, address, request.cookies.get(DEVICE_COOKIE, ""))
+    if result.retry_after:
+        page = _page(request, "login.html", None, status=429, failed=False,
+                     locked=_LOCKED[_language(request)].format(seconds=result.retry_after))
+        page.headers["Retry-After"] = str(result.retry_after)
+        return page
+    if result.token is None:
         return _page(request, "login.html", None, status=401, failed=True)
     response = RedirectResponse("/dashboard/", status_code=303)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https")
+    _set_private_cookie(request, response, SESSION_COOKIE, result.token)
+    _set_private_cookie(request, response, DEVICE_COOKIE, result.device or "", path="/dashboard/login",
+                        max_age=365 * 24 * 3600)
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", dependencies=[Depends(csrf_protected)])
 def logout(request: Request) -> Response:
     log_out(request.app.state.engine, request.cookies.get(SESSION_COOKIE, ""))
     response = RedirectResponse("/dashboard/login", status_code=303)

@@ -4,6 +4,7 @@ The same SQLAlchemy Core code runs on both. SQLite (the embedded default) gets W
 (an entry the server confirmed must survive a power cut) and `BEGIN IMMEDIATE` for writing transactions,
 so two writers queue on the busy timeout instead of failing with "database is locked". Engines hide
 statement parameters in error messages, which would otherwise carry personal data into the logs.
+The SQLite file and its folder are created readable by their owner only, however the server is started.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def default_database_url() -> str:
     if configured:
         return normalise_url(configured)
     folder = Path(platformdirs.user_data_dir("kiosk-server"))
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'server.sqlite3'}"
 
 
@@ -49,7 +50,17 @@ def make_engine(url: str) -> Engine:
     return sa.create_engine(parsed, pool_size=10, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
 
 
+def _create_owner_only(path: Path) -> None:
+    """Create an empty database file with mode 0600 (SQLite gives its -wal and -shm files the same mode)."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except OSError:
+        pass  # it exists, or SQLite will say itself what is wrong with the path
+
+
 def _sqlite_engine(url: sa.URL) -> Engine:
+    if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+        _create_owner_only(Path(url.database))
     engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
 
     @sa.event.listens_for(engine, "connect")

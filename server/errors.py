@@ -11,6 +11,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from server.security import security_headers
+
 logger = logging.getLogger("kiosk_server")
 
 
@@ -44,9 +46,11 @@ def install_error_handlers(app: FastAPI) -> None:
                               "was stored. Send again later.", headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
-    async def _bug(_request: Request, _error: Exception) -> JSONResponse:
-        # Starlette logs the traceback itself; statement parameters are hidden by the engine.
-        return error_response(500, "internal_error", "The server failed; nothing was stored. Send again later.")
+    async def _bug(request: Request, _error: Exception) -> JSONResponse:
+        # The server logs the traceback itself, without database messages (server.access_log.JsonLines).
+        # This answer leaves from outside the middleware, so it carries the security headers itself.
+        return error_response(500, "internal_error", "The server failed; nothing was stored. Send again later.",
+                              headers=security_headers(request))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:

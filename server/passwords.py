@@ -1,12 +1,20 @@
-"""Administrator passwords, stored as salted scrypt hashes in the form scrypt$n$r$p$salt$hash."""
+"""Administrator passwords: salted scrypt hashes in the form scrypt$n$r$p$salt$hash, and the policy a new
+password must pass. A hash starting with "!" belongs to a disabled administrator (as in /etc/shadow)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
+import unicodedata
+from functools import cache
+from pathlib import Path
 
 _N, _R, _P = 2**14, 8, 1
+MIN_PASSWORD_LENGTH = 10
+DISABLED_MARK = "!"
+_COMMON = Path(__file__).parent / "common_passwords.json"
 
 
 def hash_password(password: str) -> str:
@@ -26,3 +34,29 @@ def verify_password(password: str, stored: str) -> bool:
     except ValueError:
         return False
     return hmac.compare_digest(candidate.hex(), digest)
+
+
+@cache
+def dummy_hash() -> str:
+    """A hash no password matches, checked for unknown or disabled users so they take as long as known ones."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(json.loads(_COMMON.read_text(encoding="utf-8"))["passwords"])
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFC", text).casefold()
+
+
+def password_problem(username: str, password: str) -> str | None:
+    """Why this password may not be used by this administrator, or None when it is fine."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"The password needs at least {MIN_PASSWORD_LENGTH} characters."
+    if username.strip() and _folded(username.strip()) in _folded(password):
+        return "The password must not contain the user name."
+    if _folded(password) in _common_passwords():
+        return "This password is on the list of the most common passwords; choose another."
+    return None

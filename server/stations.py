@@ -1,8 +1,14 @@
-"""Stations (kiosks) known to the server: adding one issues its token; revoking one locks it out."""
+"""Stations (kiosks) known to the server: adding one issues its token; revoking one locks it out.
+
+Station names are stored in NFC and compared after NFC and case folding (`name_key`): "Cổng A" typed in
+NFD on one keyboard and in NFC on another is the same station. A renamed station keeps its former names, so
+the entries its kiosk queued before the rename are still its own (`names_this_station`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -10,7 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from kiosk.entry import utc_now
 from server.database import writing
-from server.tables import stations
+from server.tables import station_former_names, stations
 from server.tokens import new_token, token_hash
 
 
@@ -28,11 +34,11 @@ class StationRecord:
     last_contact_at: datetime | None
     reported_queue: int | None
     clock_offset_seconds: float | None
+    former_names: tuple[str, ...] = ()
 
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
-
 
 
 def as_utc(moment: datetime | None) -> datetime | None:
@@ -58,15 +64,47 @@ def _record(row: sa.Row) -> StationRecord:
 _COLUMNS = [c for c in stations.c if c.name != "token_hash"]
 
 
-def add_station(engine: Engine, name: str, location: str = "") -> tuple[StationRecord, str]:
-    """Create a station; returns it and its token, which exists nowhere else afterwards."""
-    name = name.strip()
+def name_key(name: str) -> str:
+    """What two station names must share to be the same name (case folding can undo NFC: normalise again)."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name.strip()).casefold())
+
+
+def _clean_name(name: str) -> str:
+    name = unicodedata.normalize("NFC", name.strip())
     if not name or len(name) > 100:
         raise AdminRequestError("A station name must have 1 to 100 characters.")
+    return name
+
+
+def _station_owning(conn: Connection, name: str) -> int | None:
+    """The id of the station whose current or former name is `name`, or None."""
+    wanted = name_key(name)
+    current = conn.execute(sa.select(stations.c.id, stations.c.name)).all()
+    former = conn.execute(sa.select(station_former_names.c.station_id, station_former_names.c.name)).all()
+    return next((station_id for station_id, other in [*current, *former] if name_key(other) == wanted), None)
+
+
+def _refuse_taken(conn: Connection, name: str, station_id: int | None = None) -> None:
+    owner = _station_owning(conn, name)
+    if owner is not None and owner != station_id:
+        raise AdminRequestError(f"A station named {name!r} already exists (or had that name before).")
+
+
+def _active_station_id(conn: Connection, name: str) -> int:
+    wanted = name_key(name)
+    rows = conn.execute(sa.select(stations.c.id, stations.c.name).where(stations.c.revoked_at.is_(None))).all()
+    found = next((row.id for row in rows if name_key(row.name) == wanted), None)
+    if found is None:
+        raise AdminRequestError(f"No active station is named {name!r}.")
+    return found
+
+
+def add_station(engine: Engine, name: str, location: str = "") -> tuple[StationRecord, str]:
+    """Create a station; returns it and its token, which exists nowhere else afterwards."""
+    name = _clean_name(name)
     token = new_token()
     with writing(engine) as conn:
-        if conn.execute(sa.select(stations.c.id).where(stations.c.name == name)).first():
-            raise AdminRequestError(f"A station named {name!r} already exists.")
+        _refuse_taken(conn, name)
         conn.execute(
             stations.insert().values(
                 name=name, location=location.strip(), token_hash=token_hash(token), created_at=utc_now()
@@ -82,21 +120,48 @@ def list_stations(conn: Connection) -> list[StationRecord]:
 
 def revoke_station(engine: Engine, name: str) -> None:
     with writing(engine) as conn:
-        result = conn.execute(
-            stations.update()
-            .where(stations.c.name == name, stations.c.revoked_at.is_(None))
-            .values(revoked_at=utc_now())
-        )
-        if result.rowcount == 0:
-            raise AdminRequestError(f"No active station is named {name!r}.")
+        station_id = _active_station_id(conn, name)
+        conn.execute(stations.update().where(stations.c.id == station_id).values(revoked_at=utc_now()))
+
+
+def rotate_token(engine: Engine, name: str) -> str:
+    """A new token for an active station (shown once); the old one stops working, name and entries stay."""
+    token = new_token()
+    with writing(engine) as conn:
+        station_id = _active_station_id(conn, name)
+        conn.execute(stations.update().where(stations.c.id == station_id).values(token_hash=token_hash(token)))
+    return token
+
+
+def rename_station(engine: Engine, old: str, new: str) -> None:
+    """Rename an active station, keeping the old name as a former name of the same station."""
+    new = _clean_name(new)
+    with writing(engine) as conn:
+        station_id = _active_station_id(conn, old)
+        _refuse_taken(conn, new, station_id)
+        current = conn.execute(sa.select(stations.c.name).where(stations.c.id == station_id)).scalar_one()
+        if name_key(current) != name_key(new):  # not just another spelling of the same name
+            conn.execute(station_former_names.insert().values(station_id=station_id, name=current,
+                                                              renamed_at=utc_now()))
+        conn.execute(stations.update().where(stations.c.id == station_id).values(name=new))
 
 
 def station_for_token(conn: Connection, token: str) -> StationRecord | None:
-    """The active station holding this token, or None (unknown or revoked)."""
+    """The active station holding this token, with its former names; None when unknown or revoked."""
     row = conn.execute(
         sa.select(*_COLUMNS).where(stations.c.token_hash == token_hash(token), stations.c.revoked_at.is_(None))
     ).first()
-    return _record(row) if row else None
+    if row is None:
+        return None
+    former = conn.execute(sa.select(station_former_names.c.name)
+                          .where(station_former_names.c.station_id == row.id)).scalars()
+    return replace(_record(row), former_names=tuple(former))
+
+
+def names_this_station(record: StationRecord, name: str) -> bool:
+    """Whether an entry naming station `name` belongs to this station (its name now, or a former one)."""
+    wanted = name_key(name)
+    return any(name_key(known) == wanted for known in (record.name, *record.former_names))
 
 
 def record_contact(

@@ -98,3 +98,26 @@ issued_declarations = sa.Table(
     sa.Column("revoked_at", Moment),
     sa.Index("ix_issued_declarations_person_tag", "person_tag"),
 )
+
+# A station's earlier names (`kiosk-server station rename`): entries a kiosk queued under one of them are
+# still that station's own. Compared after NFC normalisation and case folding (server.stations.name_key).
+station_former_names = sa.Table(
+    "station_former_names",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("station_id", sa.Integer, sa.ForeignKey("stations.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("renamed_at", Moment, nullable=False),
+    sa.Index("ix_station_former_names_station", "station_id"),
+)
+
+# Failed logins per user name and per client address (as SHA-256 of the key, not the key itself), for the
+# back-off of server.admins; shared by every server process.
+login_throttle = sa.Table(
+    "login_throttle",
+    metadata,
+    sa.Column("key_hash", sa.String(64), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure_at", Moment, nullable=False),
+    sa.Column("locked_until", Moment),
+)

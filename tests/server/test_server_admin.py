@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import datetime, timezone
 
 import pytest
@@ -15,14 +13,10 @@ from server.admins import add_admin
 from server.tables import stations
 from server.tokens import token_hash
 
-from processes import REPO
+from commands import kiosk_server
+from dashboard_login import csrf_token, log_in
 
 PASSWORD = "mật-khẩu-dài-1"
-
-
-def kiosk_server(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "server", "--db", database_url, *args], cwd=REPO, input=stdin,
-                          capture_output=True, text=True, timeout=60)
 
 
 def test_station_add_prints_the_token_once_and_stores_only_its_hash(server, engine, database_url):
@@ -62,8 +56,7 @@ def test_admin_errors_are_plain_sentences(database_url):
 def admin_session(server, engine) -> requests.Session:
     add_admin(engine, "quan-tri", PASSWORD)
     session = requests.Session()
-    answer = session.post(f"{server.url}/dashboard/login", data={"username": "quan-tri", "password": PASSWORD},
-                          timeout=10)
+    answer = log_in(session, server.url, "quan-tri", PASSWORD)
     assert answer.status_code == 200 and answer.url.endswith("/dashboard/")
     return session
 
@@ -71,8 +64,7 @@ def admin_session(server, engine) -> requests.Session:
 def test_the_dashboard_needs_a_login(server, engine):
     add_admin(engine, "quan-tri", PASSWORD)
     anonymous = requests.get(f"{server.url}/dashboard/", timeout=10, allow_redirects=False)
-    wrong = requests.post(f"{server.url}/dashboard/login", data={"username": "quan-tri", "password": "sai"},
-                          timeout=10)
+    wrong = log_in(requests.Session(), server.url, "quan-tri", "sai")
 
     assert anonymous.status_code == 303 and anonymous.headers["Location"] == "/dashboard/login"
     assert wrong.status_code == 401 and "Sai tên đăng nhập hoặc mật khẩu." in wrong.text
@@ -99,7 +91,8 @@ def test_the_dashboard_shows_stations_counts_and_masked_entries(server, admin_se
 
 
 def test_logging_out_ends_the_session(server, admin_session):
-    admin_session.post(f"{server.url}/dashboard/logout", timeout=10)
+    overview = admin_session.get(f"{server.url}/dashboard/", timeout=10)
+    admin_session.post(f"{server.url}/dashboard/logout", data={"csrf_token": csrf_token(overview.text)}, timeout=10)
 
     after = admin_session.get(f"{server.url}/dashboard/", timeout=10, allow_redirects=False)
     assert after.status_code == 303
