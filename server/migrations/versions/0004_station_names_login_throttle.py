@@ -1,7 +1,7 @@
 """Former station names, and the failed-login counters behind the login back-off.
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 """
 
 import sqlalchemy as sa
