@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from kiosk.entry import utc_now
 from server.admins import admin_for_session, log_in, log_out
 from server.dashboard_text import TEXT
 from server.errors import ApiError
-from server.reports import daily_counts, search_entries
-from server.stations import list_stations
+from server.reports import daily_counts, search_entries, station_health
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -37,12 +38,21 @@ def current_admin(request: Request) -> str:
     return admin
 
 
+def local_time(moment: datetime, zone: ZoneInfo) -> str:
+    """The time on the dashboard's clock; one that has no local equivalent inside the years 1 to 9999 (an
+    entry dated 9999-12-31 23:00 UTC, from a kiosk with a broken clock) is shown in UTC, saying so."""
+    try:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+    except OverflowError:
+        return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "seconds") + " UTC"
+
+
 def _page(request: Request, template: str, admin: str | None, status: int = 200, **context: Any) -> HTMLResponse:
     lang = _language(request)
     zone = request.app.state.zone
 
     def local(moment: datetime) -> str:
-        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        return local_time(moment, zone)
 
     response = templates.TemplateResponse(
         request, template, {"lang": lang, "t": TEXT[lang], "admin": admin, "local": local, **context},
@@ -79,23 +89,36 @@ def logout(request: Request) -> Response:
 @router.get("/")
 def overview(request: Request, admin: str = Depends(current_admin)) -> HTMLResponse:
     with request.app.state.engine.connect() as conn:
-        stations = list_stations(conn)
+        stations = station_health(conn, utc_now())
         counts = daily_counts(conn, DAYS_SHOWN, request.app.state.zone)
     return _page(request, "overview.html", admin, stations=stations, counts=counts)
 
 
 @router.get("/entries")
-def entries(request: Request, person_key: str = "", station: str = "", day: str = "",
+def latest_entries(request: Request, admin: str = Depends(current_admin)) -> HTMLResponse:
+    """The newest entries, and the search form. A search is a POST: a person key is never put in a URL,
+    where browser histories, proxies and server logs would keep it."""
+    return _search(request, admin, person_key="", station="", day="")
+
+
+@router.post("/entries")
+def entries(request: Request, person_key: str = Form(""), station: str = Form(""), day: str = Form(""),
             admin: str = Depends(current_admin)) -> HTMLResponse:
-    since = until = None
-    try:
-        chosen = date.fromisoformat(day) if day else None
-    except ValueError:
-        chosen = None
-    if chosen:
-        since = datetime.combine(chosen, time(), tzinfo=request.app.state.zone)
-        until = since + timedelta(days=1)
+    return _search(request, admin, person_key, station, day)
+
+
+def _search(request: Request, admin: str, person_key: str, station: str, day: str) -> HTMLResponse:
+    since, until = _day_bounds(day, request.app.state.zone)
     with request.app.state.engine.connect() as conn:
         found = search_entries(conn, person_key.strip(), station.strip(), since, until)
     query = {"person_key": person_key, "station": station, "day": day}
     return _page(request, "entries.html", admin, found=found, query=query)
+
+
+def _day_bounds(day: str, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+    """The start and end of a local day typed as YYYY-MM-DD; no bounds for anything else."""
+    try:
+        since = datetime.combine(date.fromisoformat(day), time(), tzinfo=zone)
+        return since.astimezone(timezone.utc), (since + timedelta(days=1)).astimezone(timezone.utc)
+    except (ValueError, OverflowError):
+        return None, None
