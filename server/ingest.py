@@ -84,11 +84,16 @@ def store_batch(
         unique.setdefault(entry.id, entry)
     rows = [_row(entry, station, contact.received_at) for entry in unique.values()]
     try:
-        inserted, refused = _store(engine, station, rows, contact, isolate=False)
+        return _by_id(unique, *_store(engine, station, rows, contact, isolate=False))
     except CONTENT_ERRORS as error:
         _log_refusal(station, error)
-        inserted, refused = _store(engine, station, rows, contact, isolate=True)
-    return {entry_id: refused.get(entry_id) or inserted[entry_id] for entry_id in unique}
+    # Tried again outside the handler, so that nothing raised from here carries the database's error along.
+    return _by_id(unique, *_store(engine, station, rows, contact, isolate=True))
+
+
+def _by_id(unique: dict[uuid.UUID, WireEntry], stored: dict[uuid.UUID, Answer],
+           refused: dict[uuid.UUID, Answer]) -> dict[uuid.UUID, Answer]:
+    return {entry_id: refused.get(entry_id) or stored[entry_id] for entry_id in unique}
 
 
 def _store(engine: Engine, station: StationRecord, rows: list[dict], contact: Contact,
@@ -106,6 +111,8 @@ def _store(engine: Engine, station: StationRecord, rows: list[dict], contact: Co
         note_contact(conn, station, contact, uploaded=True)
     answers = {}
     for row in rows:
+        if row["id"] in refused:
+            continue
         if row["id"] in inserted:
             answers[row["id"]] = ACCEPTED
         elif holders.get(row["id"], station.id) == station.id:
@@ -121,7 +128,7 @@ def _insert_isolating(conn: sa.Connection, rows: list[dict], refused: dict[uuid.
     inserted = _insert_halving(conn, rows, refused)
     if len(rows) > 1 and len(refused) == len(rows):
         # Every entry fails even on its own: the fault is not in the entries (a broken schema, a bug).
-        raise DatabaseRefusedAll("the database refused every entry of the batch, each on its own") from None
+        raise DatabaseRefusedAll("the database refused every entry of the batch, each on its own")
     return inserted
 
 
