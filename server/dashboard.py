@@ -42,9 +42,14 @@ def local_time(moment: datetime, zone: ZoneInfo) -> str:
     """The time on the dashboard's clock; one that has no local equivalent inside the years 1 to 9999 (an
     entry dated 9999-12-31 23:00 UTC, from a kiosk with a broken clock) is shown in UTC, saying so."""
     try:
-        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        return _plain(moment.astimezone(zone))
     except OverflowError:
-        return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(" ", "seconds") + " UTC"
+        return _plain(moment.astimezone(timezone.utc)) + " UTC"
+
+
+def _plain(moment: datetime) -> str:
+    """'2026-03-02 08:15:00': four-digit years always (strftime writes the year 1 as '1')."""
+    return moment.replace(tzinfo=None).isoformat(" ", "seconds")
 
 
 def _page(request: Request, template: str, admin: str | None, status: int = 200, **context: Any) -> HTMLResponse:
