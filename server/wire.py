@@ -21,7 +21,7 @@ import re
 import sys
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -101,14 +101,12 @@ class TimeWindow:
     now: datetime
     retention_days: int
     tolerance: timedelta = CLOCK_SKEW_TOLERANCE
+    earliest: datetime = field(init=False)
+    latest: datetime = field(init=False)
 
-    @property
-    def earliest(self) -> datetime:
-        return self.now - timedelta(days=self.retention_days) - self.tolerance
-
-    @property
-    def latest(self) -> datetime:
-        return self.now + self.tolerance
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "earliest", self.now - timedelta(days=self.retention_days) - self.tolerance)
+        object.__setattr__(self, "latest", self.now + self.tolerance)
 
     def check(self, moment: datetime) -> None:
         if moment > self.latest:
@@ -141,12 +139,12 @@ class WireEntry:
 
 
 def claimed_id(item: object) -> str | None:
-    """The id an item says it has, to answer about it even when it is otherwise unusable."""
-    if isinstance(item, Unusable):
-        return item.claimed_id
-    if isinstance(item, dict) and isinstance(item.get("id"), str):
-        return item["id"]
-    return None
+    """The id an item says it has, to answer about it even when it is otherwise unusable; None for one that
+    could not be written back in the answer (no kiosk makes such an id: it could not match the answer)."""
+    value = item.claimed_id if isinstance(item, Unusable) else item.get("id") if isinstance(item, dict) else None
+    if not isinstance(value, str) or len(value) > 100 or _HOSTILE.search(value):
+        return None
+    return value
 
 
 def parse_entry(item: object, window: TimeWindow) -> WireEntry:
@@ -195,19 +193,48 @@ _CATEGORY_WORDS = {
 }
 
 
-def check_content(value: object, path: str = "", depth: int = 0) -> None:
+def check_content(value: object) -> None:
     """Raise InvalidEntry for the first hostile string, unusable number or too deep nesting in `value`."""
+    if not _plainly_clean(value, 0):
+        _check(value, "", 0)  # the slow walk that names what is wrong (or finds that nothing is)
+
+
+def _plainly_clean(value: object, depth: int) -> bool:
+    """True when every string is printable (none of the refused characters is), no number is unusable and
+    the nesting is within the limit: a quick walk, because every entry of every batch takes it."""
+    kind = type(value)
+    if kind is str:
+        return value.isprintable()
+    if kind is dict:
+        if depth >= MAX_NESTING:
+            return False
+        for key, item in value.items():
+            item_kind = type(item)
+            if not key.isprintable() or item_kind is Unusable:
+                return False
+            if item_kind is str:
+                if not item.isprintable():
+                    return False
+            elif (item_kind is dict or item_kind is list) and not _plainly_clean(item, depth + 1):
+                return False
+        return True
+    if kind is list:
+        return depth < MAX_NESTING and all(_plainly_clean(item, depth + 1) for item in value)
+    return kind is not Unusable
+
+
+def _check(value: object, path: str, depth: int) -> None:
     if isinstance(value, str):
         _check_text(value, path or "entry")
     elif isinstance(value, dict):
         _check_depth(path, depth)
         for key, item in value.items():
             _check_text(key, f"{path or 'entry'} (a key)")
-            check_content(item, _child(path, key), depth + 1)
+            _check(item, _child(path, key), depth + 1)
     elif isinstance(value, list):
         _check_depth(path, depth)
         for index, item in enumerate(value):
-            check_content(item, f"{path or 'entry'}[{index}]", depth + 1)
+            _check(item, f"{path or 'entry'}[{index}]", depth + 1)
     elif isinstance(value, Unusable):
         raise InvalidEntry(f"{path or 'entry'}: {value.why}", value.code)
 

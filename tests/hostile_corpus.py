@@ -42,6 +42,7 @@ class ServerCase:
     content_encoding: str = ""
     headers: dict[str, str] = field(default_factory=dict)  # sent with the request (hostile values)
     repeat: dict[str, Any] | None = None  # the same entry (same id) sent again in the batch, with these changes
+    id_answered: bool = True  # False: the id itself is unusable, and the answer names none (id null)
 
 
 def batch_body(entries: list[dict[str, Any]]) -> bytes:
@@ -123,7 +124,7 @@ SERVER_CASES: list[ServerCase] = [
     ServerCase("an integer of 5000 digits", "rejected", "fields.count: a number longer than 64", "number_too_long",
                {"fields": {"count": Raw(b"9" * 5000)}}),
     ServerCase("an integer of 100000 digits as the id", "rejected", "id", "number_too_long",
-               {"id": Raw(b"1" * 100_000)}),
+               {"id": Raw(b"1" * 100_000)}, id_answered=False),
     ServerCase("a float of 5000 digits", "rejected", "fields.ratio", "number_too_long",
                {"fields": {"ratio": Raw(b"0." + b"3" * 5000)}}),
     # Nesting: too deep for the server's limit, and too deep for Python's decoder.
@@ -151,7 +152,12 @@ SERVER_CASES: list[ServerCase] = [
     # Shapes a careless check turns into a 500.
     ServerCase("a verdict that is an object", "rejected", "verdict", MALFORMED, {"verdict": {"admit": True}}),
     ServerCase("a direction that is a list", "rejected", "direction", MALFORMED, {"direction": ["in"]}),
-    ServerCase("an id that is a list", "rejected", "id: missing or not a string", MALFORMED, {"id": ["x"]}),
+    ServerCase("an id that is a list", "rejected", "id: missing or not a string", MALFORMED, {"id": ["x"]},
+               id_answered=False),
+    ServerCase("an id with a lone surrogate", "rejected", "id: holds a lone surrogate", SURROGATE,
+               {"id": "\ud800" + "0" * 35}, id_answered=False),
+    ServerCase("an id with a nul", "rejected", "id: holds U+0000", HIDDEN, {"id": "\x00" + "0" * 35},
+               id_answered=False),
     ServerCase("a name too long", "rejected", "display_name: longer than 256", MALFORMED,
                {"display_name": "A" * 257}),
     ServerCase("fields too large", "rejected", "fields: larger than 16384 bytes", MALFORMED,
