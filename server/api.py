@@ -63,7 +63,8 @@ _ERRORS = {
     401: {"model": ErrorAnswer, "description": "Missing, unknown or revoked station token"},
     403: {"model": ErrorAnswer, "description": "The batch holds entries of another station (ids listed)"},
     413: {"model": ErrorAnswer, "description": "Too many entries or too many bytes"},
-    422: {"model": ErrorAnswer, "description": "Not gzip/JSON, or not {\"entries\": [...]}"},
+    422: {"model": ErrorAnswer, "description": "Not gzip (or several gzip members), not JSON, or not "
+                                                "{\"entries\": [...]}; a bad entry is rejected alone, never this"},
 }
 _BATCH_BODY = {
     "requestBody": {
@@ -121,7 +122,9 @@ def _header_time(text: str) -> datetime | None:
 
 @router.post("/entries", responses={200: {"model": BatchAnswer}, **_ERRORS}, openapi_extra=_BATCH_BODY)
 async def post_entries(request: Request, station: StationRecord = Depends(authenticated_station)) -> JSONResponse:
-    """Store a batch by entry id. Repeats answer "duplicate"; invalid entries "rejected" with the reason."""
+    """Store a batch by entry id. Repeats answer "duplicate"; invalid entries "rejected" with the reason and
+    a code, each on its own; an id sent twice in the batch is answered once, for its first content. Send
+    X-Queue-Length, X-Queue-Oldest and X-Station-Time: the dashboard shows a queue that is not draining."""
     items = await read_batch(request, request.app.state.limits)
     contact = contact_from(request)
     results = await run_in_threadpool(_ingest, request.app.state.engine, station, items, contact)
