@@ -136,6 +136,10 @@ SERVER_CASES: list[ServerCase] = [
                {"fields": {"a": Raw(b"[" * 200_000 + b"]" * 200_000)}}),
     ServerCase("nested 1000 deep outside the entries", "422", "nested too deeply", "malformed",
                raw=b'{"entries": [], "padding": ' + b"[" * 1000 + b"]" * 1000 + b"}"),
+    ServerCase("an entry 1000 deep, then a trailing comma", "422", "not valid JSON", "malformed",
+               raw=b'{"entries": [{"a": ' + b"[" * 1000 + b"]" * 1000 + b"},]}"),
+    ServerCase("an entry 1000 deep, its brackets not closed", "422", "not valid JSON", "malformed",
+               raw=b'{"entries": [{"a": ' + b"[" * 1000 + b"]" * 999 + b"}]}"),
     # Times: beyond the clock tolerance, before the retention window, beyond what Python can hold in UTC.
     ServerCase("two days in the future", "rejected", "ahead of the server's clock", "time_in_future",
                {"scanned_at": (_NOW + timedelta(days=2)).isoformat()}),
