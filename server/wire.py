@@ -105,7 +105,11 @@ class TimeWindow:
     latest: datetime = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "earliest", self.now - timedelta(days=self.retention_days) - self.tolerance)
+        try:
+            earliest = self.now - timedelta(days=self.retention_days) - self.tolerance
+        except OverflowError:  # a retention of millions of days: no lower bound
+            earliest = datetime.min.replace(tzinfo=timezone.utc)
+        object.__setattr__(self, "earliest", earliest)
         object.__setattr__(self, "latest", self.now + self.tolerance)
 
     def check(self, moment: datetime) -> None:
