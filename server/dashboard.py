@@ -121,9 +121,17 @@ def _search(request: Request, admin: str, person_key: str, station: str, day: st
 
 
 def _day_bounds(day: str, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
-    """The start and end of a local day typed as YYYY-MM-DD; no bounds for anything else."""
+    """The start and end (in UTC) of a local day typed as YYYY-MM-DD; no bounds for anything else. A bound
+    past what Python can hold (the end of 9999-12-31) is left open: no stored time lies beyond it."""
     try:
-        since = datetime.combine(date.fromisoformat(day), time(), tzinfo=zone)
-        return since.astimezone(timezone.utc), (since + timedelta(days=1)).astimezone(timezone.utc)
-    except (ValueError, OverflowError):
+        start = datetime.combine(date.fromisoformat(day), time(), tzinfo=zone)
+    except ValueError:
         return None, None
+    return _utc_or_open(start, timedelta()), _utc_or_open(start, timedelta(days=1))
+
+
+def _utc_or_open(start: datetime, later: timedelta) -> datetime | None:
+    try:
+        return (start + later).astimezone(timezone.utc)
+    except OverflowError:
+        return None

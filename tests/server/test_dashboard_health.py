@@ -99,6 +99,7 @@ def test_entries_dated_in_the_year_9999_or_1_render_on_every_page(vietnam_server
 
     assert [page.status_code for page in (overview, latest, searched, by_day)] == [200, 200, 200, 200]
     assert "9999-12-31 23:00:00 UTC" in latest.text and "9999-12-31 23:00:00 UTC" in searched.text
+    assert by_day.text.split("</form>")[-1].count("<tr>") == 2  # the header, and the one entry of that day
     assert "<td>0001-01-01 07:" in latest.text
     assert station.name not in overview.text.split("<h2>")[-1]  # not counted on a day of the last two weeks
 
