@@ -87,8 +87,11 @@ def is_stalled(station: StationHealth, now: datetime) -> bool:
         return False
     if station.queue_oldest_at is None:  # a kiosk that does not say how old its queue is
         return True
-    offset = timedelta(seconds=station.clock_offset_seconds or 0)
-    return station.queue_oldest_at - offset < since  # its clock, brought to ours
+    try:
+        oldest = station.queue_oldest_at - timedelta(seconds=station.clock_offset_seconds or 0)  # on our clock
+    except OverflowError:  # a clock off by millennia says nothing about how long the entry waits
+        oldest = station.queue_oldest_at
+    return oldest < since
 
 
 def _utc(conn: Connection, column: sa.Column) -> sa.ColumnElement:

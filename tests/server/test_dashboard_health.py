@@ -165,6 +165,8 @@ def _health(**changes) -> StationHealth:
     ({"reported_queue": 0, "queue_oldest_at": None}, False),  # nothing waiting
     ({"queue_oldest_at": None}, True),  # a kiosk that does not send X-Queue-Oldest: its queue length counts
     ({"revoked": True}, False),
+    ({"clock_offset_seconds": 2.5e11}, True),  # a clock in the year 9999 (X-Station-Time) breaks nothing
+    ({"clock_offset_seconds": -6.4e10, "queue_oldest_at": NOW}, False),  # nor one in the year 1
 ])
 def test_not_draining_means_entries_wait_longer_than_the_limit_and_no_batch_was_stored_meanwhile(changes, stalled):
     assert is_stalled(_health(**changes), NOW) is stalled
