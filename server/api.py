@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta, timezone
 from typing import Literal
 
 import sqlalchemy as sa
@@ -10,19 +11,26 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.engine import Engine
 
 from kiosk.entry import utc_now
 from server.database import writing
 from server.errors import ApiError
-from server.ingest import Contact, Status, store_batch
-from server.stations import StationRecord, names_this_station, record_contact, station_for_token
+from server.ingest import Answer, Contact, Status, note_contact, store_batch
+from server.station_config import settings_for
+from server.stations import StationRecord, names_this_station, station_for_token
 from server.upload import read_batch
-from server.wire import InvalidEntry, WireEntry, claimed_id, parse_entry
+from server.wire import (
+    CLOCK_SKEW_TOLERANCE, DEFAULT_RETENTION_DAYS, InvalidEntry, TimeWindow, WireEntry, claimed_id, parse_entry,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["kiosk"])
 
 QUEUE_HEADER = "X-Queue-Length"
 CLOCK_HEADER = "X-Station-Time"
+OLDEST_HEADER = "X-Queue-Oldest"  # ISO 8601 time of the kiosk's oldest waiting entry; absent or "" if none
+QUEUE_OLDEST_MAX_AGE = timedelta(days=366)  # an older X-Queue-Oldest is not believed (a broken clock)
+_QUEUE_LENGTH = re.compile(r"[0-9]{1,9}")
 
 
 class ErrorBody(BaseModel):
@@ -35,9 +43,12 @@ class ErrorAnswer(BaseModel):
 
 
 class EntryResult(BaseModel):
+    """One per entry id sent (an id sent twice in a batch is answered once, for its first content)."""
+
     id: str | None
     status: Literal["accepted", "duplicate", "rejected"]
     reason: str | None = None
+    code: str | None = None  # for "rejected": server.wire.Problem, e.g. hidden_character, time_in_future
 
 
 class BatchAnswer(BaseModel):
@@ -52,7 +63,8 @@ _ERRORS = {
     401: {"model": ErrorAnswer, "description": "Missing, unknown or revoked station token"},
     403: {"model": ErrorAnswer, "description": "The batch holds entries of another station (ids listed)"},
     413: {"model": ErrorAnswer, "description": "Too many entries or too many bytes"},
-    422: {"model": ErrorAnswer, "description": "Not gzip/JSON, or not {\"entries\": [...]}"},
+    422: {"model": ErrorAnswer, "description": "Not gzip (or several gzip members), not JSON, or not "
+                                                "{\"entries\": [...]}; a bad entry is rejected alone, never this"},
 }
 _BATCH_BODY = {
     "requestBody": {
@@ -81,55 +93,86 @@ def _unauthorized(message: str) -> ApiError:
 
 
 def contact_from(request: Request) -> Contact:
-    """The kiosk's queue length and clock, as it reported them; unreadable values are just not recorded."""
+    """The kiosk's queue and clock, as it reported them. Headers are hostile input like any other: a value
+    that does not read cleanly is just not recorded."""
     received_at = utc_now()
     queue = request.headers.get(QUEUE_HEADER, "")
-    offset = None
+    station_time = _header_time(request.headers.get(CLOCK_HEADER, ""))
+    oldest = _header_time(request.headers.get(OLDEST_HEADER, ""))
+    if oldest and not received_at - QUEUE_OLDEST_MAX_AGE <= oldest <= received_at + CLOCK_SKEW_TOLERANCE:
+        oldest = None
+    return Contact(
+        received_at=received_at,
+        reported_queue=int(queue) if _QUEUE_LENGTH.fullmatch(queue) else None,
+        clock_offset_seconds=(station_time - received_at).total_seconds() if station_time else None,
+        queue_oldest=oldest,
+    )
+
+
+def _header_time(text: str) -> datetime | None:
+    """An ISO 8601 time with a zone, in UTC; None for anything else (empty, garbled, out of range)."""
+    if not text or len(text) > 40 or not text.isascii():
+        return None
     try:
-        offset = (datetime.fromisoformat(request.headers.get(CLOCK_HEADER, "")) - received_at).total_seconds()
-    except (ValueError, TypeError):
-        pass
-    return Contact(received_at=received_at, reported_queue=int(queue) if queue.isdigit() else None,
-                   clock_offset_seconds=offset)
+        moment = datetime.fromisoformat(text)
+        return moment.astimezone(timezone.utc) if moment.tzinfo else None
+    except (ValueError, OverflowError):
+        return None
 
 
 @router.post("/entries", responses={200: {"model": BatchAnswer}, **_ERRORS}, openapi_extra=_BATCH_BODY)
 async def post_entries(request: Request, station: StationRecord = Depends(authenticated_station)) -> JSONResponse:
-    """Store a batch by entry id. Repeats answer "duplicate"; invalid entries "rejected" with the reason."""
+    """Store a batch by entry id. Repeats answer "duplicate"; invalid entries "rejected" with the reason and
+    a code, each on its own; an id sent twice in the batch is answered once, for its first content. Send
+    X-Queue-Length, X-Queue-Oldest and X-Station-Time: the dashboard shows a queue that is not draining."""
     items = await read_batch(request, request.app.state.limits)
     contact = contact_from(request)
-    answers: list[tuple[str | None, WireEntry | None, str | None]] = []
-    for item in items:
-        try:
-            entry = parse_entry(item)
-            answers.append((claimed_id(item), entry, None))
-        except InvalidEntry as problem:
-            answers.append((claimed_id(item), None, str(problem)))
-    valid = [entry for _, entry, _ in answers if entry is not None]
-    foreign = [str(entry.id) for entry in valid if not names_this_station(station, entry.station)]
-    if foreign:
-        raise ApiError(403, "foreign_station", f"This token belongs to station {station.name!r}; "
-                       f"{len(foreign)} entries name another station. Nothing was stored.", entries=foreign)
-    statuses = await run_in_threadpool(store_batch, request.app.state.engine, station, valid, contact)
-    seen: set = set()
-    results = []
-    for entry_id, entry, reason in answers:
-        results.append(_result(entry_id, entry, reason, statuses, repeat=entry is not None and entry.id in seen))
-        if entry is not None:
-            seen.add(entry.id)
+    results = await run_in_threadpool(_ingest, request.app.state.engine, station, items, contact)
     counts = {status.value: sum(1 for r in results if r["status"] == status.value) for status in Status}
     request.state.log_fields = counts
     return JSONResponse({"received_at": contact.received_at.isoformat(), **counts, "results": results})
 
 
-def _result(entry_id: str | None, entry: WireEntry | None, reason: str | None, statuses: dict,
-            repeat: bool) -> dict[str, str | None]:
-    if entry is None:
-        return {"id": entry_id, "status": Status.REJECTED.value, "reason": reason}
-    status = Status.DUPLICATE if repeat else statuses[entry.id]
-    if status is Status.REJECTED:
-        return {"id": entry_id, "status": status.value, "reason": "id: already used by another station's entry"}
-    return {"id": entry_id, "status": status.value}
+def _ingest(engine: Engine, station: StationRecord, items: list[object], contact: Contact) -> list[dict]:
+    """Check each item, store the good ones, and answer once for each id, in the order first sent."""
+    with engine.connect() as conn:
+        retention = settings_for(conn, station)["settings"].get("retention_days", DEFAULT_RETENTION_DAYS)
+    window = TimeWindow(contact.received_at, retention)
+    checked: list[tuple[str | None, WireEntry | Answer]] = []
+    answered: set[str] = set()
+    for item in items:
+        entry_id = claimed_id(item)
+        if entry_id in answered:
+            continue  # the same id again: its first content counts, and has its answer
+        if entry_id is not None:
+            answered.add(entry_id)
+        try:
+            checked.append((entry_id, parse_entry(item, window)))
+        except InvalidEntry as problem:
+            checked.append((entry_id, Answer(Status.REJECTED, str(problem), problem.code)))
+    valid = [entry for _, entry in checked if isinstance(entry, WireEntry)]
+    foreign = [str(entry.id) for entry in valid if not names_this_station(station, entry.station)]
+    if foreign:
+        raise ApiError(403, "foreign_station", f"This token belongs to station {station.name!r}; "
+                       f"{len(foreign)} entries name another station. Nothing was stored.", entries=foreign)
+    stored = store_batch(engine, station, valid, contact)
+    results = []
+    first_of: set = set()
+    for entry_id, entry in checked:
+        if isinstance(entry, WireEntry):
+            # Two spellings of one UUID: the second is a repeat of the first.
+            answer = stored[entry.id] if entry.id not in first_of else Answer(Status.DUPLICATE)
+            first_of.add(entry.id)
+        else:
+            answer = entry
+        results.append(_result(entry_id, answer))
+    return results
+
+
+def _result(entry_id: str | None, answer: Answer) -> dict[str, str | None]:
+    if answer.status is Status.REJECTED:
+        return {"id": entry_id, "status": answer.status.value, "reason": answer.reason, "code": answer.code}
+    return {"id": entry_id, "status": answer.status.value}
 
 
 @router.get("/station/config", responses={200: {"description": "The configuration document"},
@@ -140,7 +183,7 @@ def station_config(request: Request, station: StationRecord = Depends(authentica
     contact = contact_from(request)
     engine = request.app.state.engine
     with writing(engine) as conn:
-        record_contact(conn, station.id, contact.received_at, contact.reported_queue, contact.clock_offset_seconds)
+        note_contact(conn, station, contact)
     # Built outside the write transaction: it reads files (keyring, trust list), and on SQLite the write
     # lock would hold every upload back meanwhile.
     with engine.connect() as conn:

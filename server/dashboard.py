@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from kiosk.entry import utc_now
 from server.admins import admin_for_session, log_in, log_out
 from server.dashboard_text import TEXT
 from server.errors import ApiError
-from server.reports import daily_counts, search_entries
+from server.reports import daily_counts, search_entries, station_health
 from server.security import csrf_token, require_csrf
-from server.stations import list_stations
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -57,12 +58,26 @@ def _set_private_cookie(request: Request, response: Response, name: str, value: 
                         **options)
 
 
+def local_time(moment: datetime, zone: ZoneInfo) -> str:
+    """The time on the dashboard's clock; one that has no local equivalent inside the years 1 to 9999 (an
+    entry dated 9999-12-31 23:00 UTC, from a kiosk with a broken clock) is shown in UTC, saying so."""
+    try:
+        return _plain(moment.astimezone(zone))
+    except OverflowError:
+        return _plain(moment.astimezone(timezone.utc)) + " UTC"
+
+
+def _plain(moment: datetime) -> str:
+    """'2026-03-02 08:15:00': four-digit years always (strftime writes the year 1 as '1')."""
+    return moment.replace(tzinfo=None).isoformat(" ", "seconds")
+
+
 def _page(request: Request, template: str, admin: str | None, status: int = 200, **context: Any) -> HTMLResponse:
     lang = _language(request)
     zone = request.app.state.zone
 
     def local(moment: datetime) -> str:
-        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+        return local_time(moment, zone)
 
     secret = _browser_secret(request)
     new_secret = "" if secret else secrets.token_urlsafe(32)
@@ -117,23 +132,44 @@ def logout(request: Request) -> Response:
 @router.get("/")
 def overview(request: Request, admin: str = Depends(current_admin)) -> HTMLResponse:
     with request.app.state.engine.connect() as conn:
-        stations = list_stations(conn)
+        stations = station_health(conn, utc_now())
         counts = daily_counts(conn, DAYS_SHOWN, request.app.state.zone)
     return _page(request, "overview.html", admin, stations=stations, counts=counts)
 
 
 @router.get("/entries")
-def entries(request: Request, person_key: str = "", station: str = "", day: str = "",
+def latest_entries(request: Request, admin: str = Depends(current_admin)) -> HTMLResponse:
+    """The newest entries, and the search form. A search is a POST: a person key is never put in a URL,
+    where browser histories, proxies and server logs would keep it."""
+    return _search(request, admin, person_key="", station="", day="")
+
+
+@router.post("/entries", dependencies=[Depends(csrf_protected)])
+def entries(request: Request, person_key: str = Form(""), station: str = Form(""), day: str = Form(""),
             admin: str = Depends(current_admin)) -> HTMLResponse:
-    since = until = None
-    try:
-        chosen = date.fromisoformat(day) if day else None
-    except ValueError:
-        chosen = None
-    if chosen:
-        since = datetime.combine(chosen, time(), tzinfo=request.app.state.zone)
-        until = since + timedelta(days=1)
+    return _search(request, admin, person_key, station, day)
+
+
+def _search(request: Request, admin: str, person_key: str, station: str, day: str) -> HTMLResponse:
+    since, until = _day_bounds(day, request.app.state.zone)
     with request.app.state.engine.connect() as conn:
         found = search_entries(conn, person_key.strip(), station.strip(), since, until)
     query = {"person_key": person_key, "station": station, "day": day}
     return _page(request, "entries.html", admin, found=found, query=query)
+
+
+def _day_bounds(day: str, zone: ZoneInfo) -> tuple[datetime | None, datetime | None]:
+    """The start and end (in UTC) of a local day typed as YYYY-MM-DD; no bounds for anything else. A bound
+    past what Python can hold (the end of 9999-12-31) is left open: no stored time lies beyond it."""
+    try:
+        start = datetime.combine(date.fromisoformat(day), time(), tzinfo=zone)
+    except ValueError:
+        return None, None
+    return _utc_or_open(start, timedelta()), _utc_or_open(start, timedelta(days=1))
+
+
+def _utc_or_open(start: datetime, later: timedelta) -> datetime | None:
+    try:
+        return (start + later).astimezone(timezone.utc)
+    except OverflowError:
+        return None

@@ -34,6 +34,10 @@ TEXT: dict[str, dict[str, str]] = {
         "nothing": "Không có kết quả.",
         "seconds": "giây",
         "overview": "Tổng quan",
+        "oldest_waiting": "Lượt chờ lâu nhất (giờ máy quét)",
+        "last_upload": "Gửi thành công gần nhất",
+        "stalled": "không gửi được: hàng chờ không giảm",
+        "admitted": "Lượt được vào/ra",
     },
     "en": {
         "title": "QR check-in — server",
@@ -68,5 +72,9 @@ TEXT: dict[str, dict[str, str]] = {
         "nothing": "Nothing found.",
         "seconds": "s",
         "overview": "Overview",
+        "oldest_waiting": "Oldest waiting entry (kiosk clock)",
+        "last_upload": "Last successful upload",
+        "stalled": "not sending: queue not draining",
+        "admitted": "Admitted (in/out)",
     },
 }

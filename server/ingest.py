@@ -3,10 +3,17 @@
 The whole batch is one transaction. If the server dies before the commit nothing of the batch exists and
 the kiosk sends it again; if the answer is lost after the commit, the resent entries come back "duplicate".
 Either way each entry is stored exactly once, because the entry's UUID is the primary key.
+
+Should the database still refuse what the wire checks let through (PostgreSQL's DataError for a text it
+cannot store, a constraint), the batch is not answered with a 500 that the kiosk would resend forever: it
+is stored again with the entries inserted in halves under savepoints, the entries the database refuses on
+their own are answered "rejected", and the rest is stored. The database's message is never repeated (in
+an answer or a log): PostgreSQL's can quote the row, names included.
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +27,17 @@ from sqlalchemy.engine import Engine
 from server.database import writing
 from server.stations import StationRecord, record_contact
 from server.tables import entries
-from server.wire import WireEntry
+from server.wire import Problem, WireEntry
+
+logger = logging.getLogger("kiosk_server")
+
+# What the database says about content: a value it cannot store (22xxx), a constraint (23xxx), a text the
+# driver cannot encode. Anything else (a lost connection, a bug) is not the entries' fault.
+CONTENT_ERRORS = (sa.exc.DataError, sa.exc.IntegrityError, UnicodeError)
+
+
+class DatabaseRefusedAll(Exception):
+    """Not one entry of a batch could be stored, each tried alone: a fault of the server, answered 500."""
 
 
 class Status(str, Enum):
@@ -30,34 +47,118 @@ class Status(str, Enum):
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What the server says about one entry; a rejection carries the reason and its code (server.wire.Problem)."""
+
+    status: Status
+    reason: str | None = None
+    code: str | None = None
+
+
+ACCEPTED = Answer(Status.ACCEPTED)
+DUPLICATE = Answer(Status.DUPLICATE)
+ID_TAKEN = Answer(Status.REJECTED, "id: already used by another station's entry", Problem.ID_TAKEN)
+
+
+@dataclass(frozen=True)
 class Contact:
-    """What the kiosk told about itself with the batch."""
+    """What the kiosk told about itself with the request."""
 
     received_at: datetime
     reported_queue: int | None = None
     clock_offset_seconds: float | None = None
+    queue_oldest: datetime | None = None  # the kiosk's oldest waiting entry, by its clock
+
+
+def note_contact(conn: sa.Connection, station: StationRecord, contact: Contact, uploaded: bool = False) -> None:
+    record_contact(conn, station.id, contact.received_at, contact.reported_queue, contact.clock_offset_seconds,
+                   contact.queue_oldest, uploaded=uploaded)
 
 
 def store_batch(
     engine: Engine, station: StationRecord, batch: list[WireEntry], contact: Contact
-) -> dict[uuid.UUID, Status]:
-    """Insert the batch's new entries; return accepted/duplicate/rejected for each id in it."""
-    unique = {entry.id: entry for entry in batch}
+) -> dict[uuid.UUID, Answer]:
+    """Insert the batch's new entries (the first of several with one id); answer for each id in it."""
+    unique: dict[uuid.UUID, WireEntry] = {}
+    for entry in batch:
+        unique.setdefault(entry.id, entry)
     rows = [_row(entry, station, contact.received_at) for entry in unique.values()]
+    try:
+        return _by_id(unique, *_store(engine, station, rows, contact, isolate=False))
+    except CONTENT_ERRORS as error:
+        _log_refusal(station, error)
+    # Tried again outside the handler, so that nothing raised from here carries the database's error along.
+    return _by_id(unique, *_store(engine, station, rows, contact, isolate=True))
+
+
+def _by_id(unique: dict[uuid.UUID, WireEntry], stored: dict[uuid.UUID, Answer],
+           refused: dict[uuid.UUID, Answer]) -> dict[uuid.UUID, Answer]:
+    return {entry_id: refused.get(entry_id) or stored[entry_id] for entry_id in unique}
+
+
+def _store(engine: Engine, station: StationRecord, rows: list[dict], contact: Contact,
+           isolate: bool) -> tuple[dict[uuid.UUID, Answer], dict[uuid.UUID, Answer]]:
+    """One transaction: insert, look up the repeats' owners, note the contact. Returns the answers for the
+    stored or repeated entries, and those for the entries the database refused (only when isolating)."""
     with writing(engine) as conn:
-        inserted = _insert_new(conn, rows) if rows else set()
-        holders = _stations_holding(conn, [entry_id for entry_id in unique if entry_id not in inserted])
-        record_contact(conn, station.id, contact.received_at, contact.reported_queue, contact.clock_offset_seconds)
-    statuses = {}
-    for entry_id in unique:
-        if entry_id in inserted:
-            statuses[entry_id] = Status.ACCEPTED
-        elif holders.get(entry_id, station.id) == station.id:
-            statuses[entry_id] = Status.DUPLICATE
+        refused: dict[uuid.UUID, Answer] = {}
+        if isolate:
+            inserted = _insert_isolating(conn, rows, refused)
+        else:
+            inserted = _insert_new(conn, rows) if rows else set()
+        holders = _stations_holding(conn, [row["id"] for row in rows
+                                           if row["id"] not in inserted and row["id"] not in refused])
+        note_contact(conn, station, contact, uploaded=True)
+    answers = {}
+    for row in rows:
+        if row["id"] in refused:
+            continue
+        if row["id"] in inserted:
+            answers[row["id"]] = ACCEPTED
+        elif holders.get(row["id"], station.id) == station.id:
+            answers[row["id"]] = DUPLICATE
         else:
             # Another station's entry has this id: a collision the kiosk must hear about, not a repeat.
-            statuses[entry_id] = Status.REJECTED
-    return statuses
+            answers[row["id"]] = ID_TAKEN
+    return answers, refused
+
+
+def _insert_isolating(conn: sa.Connection, rows: list[dict], refused: dict[uuid.UUID, Answer]) -> set[uuid.UUID]:
+    """Insert in halves under savepoints until each refused entry is alone; note those in `refused`."""
+    inserted = _insert_halving(conn, rows, refused)
+    if len(rows) > 1 and len(refused) == len(rows):
+        # Every entry fails even on its own: the fault is not in the entries (a broken schema, a bug).
+        raise DatabaseRefusedAll("the database refused every entry of the batch, each on its own")
+    return inserted
+
+
+def _insert_halving(conn: sa.Connection, rows: list[dict], refused: dict[uuid.UUID, Answer]) -> set[uuid.UUID]:
+    try:
+        with conn.begin_nested():
+            return _insert_new(conn, rows) if rows else set()
+    except CONTENT_ERRORS as error:
+        if len(rows) == 1:
+            refused[rows[0]["id"]] = _database_refused(error)
+            return set()
+        middle = len(rows) // 2
+        return _insert_halving(conn, rows[:middle], refused) | _insert_halving(conn, rows[middle:], refused)
+
+
+def _database_refused(error: Exception) -> Answer:
+    return Answer(Status.REJECTED, f"the database refused this entry ({_error_kind(error)}); nothing of it was "
+                  "stored", Problem.DATABASE_REFUSED)
+
+
+def _error_kind(error: Exception) -> str:
+    """The error's class and code, never its message (which can quote the row)."""
+    original = getattr(error, "orig", None) or error
+    code = getattr(original, "sqlstate", None) or getattr(original, "sqlite_errorname", None)
+    return f"{type(original).__name__}{f' {code}' if code else ''}"
+
+
+def _log_refusal(station: StationRecord, error: Exception) -> None:
+    logger.warning("database refused a batch; storing it entry by entry",
+                   extra={"fields": {"station": station.name, "error": _error_kind(error)}})
 
 
 def _insert_new(conn: sa.Connection, rows: list[dict]) -> set[uuid.UUID]:

@@ -165,10 +165,13 @@ def names_this_station(record: StationRecord, name: str) -> bool:
 
 
 def record_contact(
-    conn: Connection, station_id: int, at: datetime, reported_queue: int | None, clock_offset: float | None
+    conn: Connection, station_id: int, at: datetime, reported_queue: int | None, clock_offset: float | None,
+    queue_oldest: datetime | None = None, uploaded: bool = False,
 ) -> None:
-    conn.execute(
-        stations.update()
-        .where(stations.c.id == station_id)
-        .values(last_contact_at=at, reported_queue=reported_queue, clock_offset_seconds=clock_offset)
-    )
+    """What a kiosk said about itself at a contact; `uploaded` when the contact stored (committed) a batch,
+    even one of repeats only, so the dashboard can tell a station whose queue is not draining."""
+    values = {"last_contact_at": at, "reported_queue": reported_queue, "clock_offset_seconds": clock_offset,
+              "queue_oldest_at": queue_oldest}
+    if uploaded:
+        values["last_upload_at"] = at
+    conn.execute(stations.update().where(stations.c.id == station_id).values(**values))

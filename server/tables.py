@@ -24,6 +24,10 @@ stations = sa.Table(
     # What the kiosk said at its last contact: entries still waiting, and its clock minus ours.
     sa.Column("reported_queue", sa.Integer),
     sa.Column("clock_offset_seconds", sa.Float),
+    # The kiosk's oldest waiting entry at its last contact (its clock; NULL: nothing waiting or not said),
+    # and when the server last stored a batch of it: together they show a queue that is not draining.
+    sa.Column("queue_oldest_at", Moment),
+    sa.Column("last_upload_at", Moment),
 )
 
 entries = sa.Table(

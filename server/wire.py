@@ -1,29 +1,130 @@
 """The entry wire format (kiosk.entry.Entry.to_json), checked field by field on arrival.
 
-Every problem becomes an `InvalidEntry` whose message names the field, so the kiosk's "rejected" table
-says exactly what was wrong with the entry it kept.
+Every problem becomes an `InvalidEntry` whose message names the field and whose code says what kind of
+problem it is, so the kiosk's "rejected" table says exactly what was wrong with the entry it kept, and one
+bad entry never costs the rest of its batch.
+
+Hostile content is looked for in every string of an entry, keys included, at any depth:
+- control characters (Unicode Cc), tab, line feed and carriage return included: none of these fields is
+  free text with lines, and a line break inside a name or key only ever hides or forges something;
+- format characters (Cf: zero-width characters, U+FEFF, the bidi controls U+202A–202E and U+2066–2069)
+  and the line/paragraph separators U+2028/U+2029, which make a text read differently from what it holds;
+- lone surrogates (JSON "\\ud800", or bytes that are not UTF-8), which no database can store.
+Numbers must be finite and short; an entry may nest at most `MAX_NESTING` levels.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
+import sys
+import unicodedata
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from kiosk.entry import Direction, Source
+from kiosk.settings import Settings
 from kiosk.verdict import Outcome
 
 DIRECTIONS = frozenset(d.value for d in Direction)
 SOURCES = frozenset(s.value for s in Source)
 VERDICTS = frozenset(o.value for o in Outcome)
 MAX_FIELDS_BYTES = 16_384
+MAX_NESTING = 32  # levels of objects and lists in one entry; real entries use four
+MAX_NUMBER_LENGTH = 64  # characters of one JSON number; Python refuses ints past 4300 digits for a whole body
+CLOCK_SKEW_TOLERANCE = timedelta(days=1)  # how far a kiosk's clock may be ahead, or behind the retention window
+DEFAULT_RETENTION_DAYS = Settings().retention_days  # what kiosks keep unless the server pushes retention_days
 _TEXT_LIMITS = {"station": 100, "format": 64, "person_key": 256, "display_name": 256}
+_SAFE_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
+
+
+class Problem:
+    """The codes of per-entry refusals (the `code` of a rejected result)."""
+
+    MALFORMED = "malformed_field"  # missing, wrong type, not a UUID/time/choice, too long or too large
+    HIDDEN_CHARACTER = "hidden_character"  # a control, format (bidi, zero-width) or separator character
+    LONE_SURROGATE = "lone_surrogate"  # half a UTF-16 pair, or bytes that are not UTF-8
+    NOT_FINITE = "not_finite"  # NaN, Infinity, -Infinity, or a number too large for a float
+    NUMBER_TOO_LONG = "number_too_long"
+    TOO_DEEP = "too_deep"
+    TIME_IN_FUTURE = "time_in_future"
+    TIME_TOO_OLD = "time_too_old"
+    ID_TAKEN = "id_taken"  # another station's entry already has this id
+    DATABASE_REFUSED = "database_refused"
 
 
 class InvalidEntry(ValueError):
     """An entry the server will never accept as it is; the message says which field and why."""
+
+    def __init__(self, message: str, code: str = Problem.MALFORMED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """Stands where the body held a value the server will not take (NaN, a 5000-digit number, an entry
+    nested too deep to decode), so that only the entry holding it is rejected, not the whole batch."""
+
+    code: str
+    why: str
+    claimed_id: str | None = None
+
+
+_NOT_FINITE = Unusable(Problem.NOT_FINITE, "NaN and Infinity are not JSON numbers")
+_TOO_LONG = Unusable(Problem.NUMBER_TOO_LONG, f"a number longer than {MAX_NUMBER_LENGTH} characters")
+
+
+def _int(text: str) -> int | Unusable:
+    return int(text) if len(text) <= MAX_NUMBER_LENGTH else _TOO_LONG
+
+
+def _float(text: str) -> float | Unusable:
+    if len(text) > MAX_NUMBER_LENGTH:
+        return _TOO_LONG
+    value = float(text)
+    return value if math.isfinite(value) else _NOT_FINITE  # 1e999 overflows to inf
+
+
+# For json.loads: a bad number becomes an `Unusable` in place instead of failing the whole document.
+JSON_HOOKS: dict[str, Any] = {"parse_int": _int, "parse_float": _float, "parse_constant": lambda _: _NOT_FINITE}
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """The scan times the server accepts: not further ahead of its clock than the tolerance, not older than
+    the station's retention window (an entry the kiosk should have purged) plus the tolerance."""
+
+    now: datetime
+    retention_days: int
+    tolerance: timedelta = CLOCK_SKEW_TOLERANCE
+    earliest: datetime = field(init=False)
+    latest: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        try:
+            earliest = self.now - timedelta(days=self.retention_days) - self.tolerance
+        except OverflowError:  # a retention of millions of days: no lower bound
+            earliest = datetime.min.replace(tzinfo=timezone.utc)
+        object.__setattr__(self, "earliest", earliest)
+        object.__setattr__(self, "latest", self.now + self.tolerance)
+
+    def check(self, moment: datetime) -> None:
+        if moment > self.latest:
+            raise InvalidEntry(f"scanned_at: {moment.isoformat()} is more than {_days(self.tolerance)} ahead of "
+                               f"the server's clock ({self.now.isoformat(timespec='seconds')})",
+                               Problem.TIME_IN_FUTURE)
+        if moment < self.earliest:
+            raise InvalidEntry(f"scanned_at: {moment.isoformat()} is older than the retention window "
+                               f"({self.retention_days} days, plus {_days(self.tolerance)} for clock skew)",
+                               Problem.TIME_TOO_OLD)
+
+
+def _days(span: timedelta) -> str:
+    return "1 day" if span == timedelta(days=1) else f"{span.total_seconds() / 86400:g} days"
 
 
 @dataclass(frozen=True)
@@ -34,7 +135,7 @@ class WireEntry:
     direction: str
     source: str
     format: str
-    person_key: str
+    person_key: str  # "" only for an entry the door refused (a URL, a damaged code: no person to key)
     display_name: str
     fields: dict[str, Any]
     verdict: str
@@ -42,28 +143,130 @@ class WireEntry:
 
 
 def claimed_id(item: object) -> str | None:
-    """The id an item says it has, to answer about it even when it is otherwise unusable."""
-    if isinstance(item, dict) and isinstance(item.get("id"), str):
-        return item["id"]
-    return None
+    """The id an item says it has, to answer about it even when it is otherwise unusable; None for one that
+    could not be written back in the answer (no kiosk makes such an id: it could not match the answer)."""
+    value = item.claimed_id if isinstance(item, Unusable) else item.get("id") if isinstance(item, dict) else None
+    if not isinstance(value, str) or len(value) > 100 or _HOSTILE.search(value):
+        return None
+    return value
 
 
-def parse_entry(item: object) -> WireEntry:
+def parse_entry(item: object, window: TimeWindow) -> WireEntry:
+    check_content(item)
     if not isinstance(item, dict):
         raise InvalidEntry("an entry must be a JSON object")
-    return WireEntry(
+    verdict = _choice(item, "verdict", VERDICTS)
+    entry = WireEntry(
         id=_uuid(item.get("id")),
         scanned_at=_moment(item.get("scanned_at")),
         station=_text(item, "station"),
         direction=_choice(item, "direction", DIRECTIONS),
         source=_choice(item, "source", SOURCES),
         format=_text(item, "format"),
-        person_key=_text(item, "person_key"),
+        person_key=_person_key(item, verdict),
         display_name=_text(item, "display_name", required=False),
         fields=_fields(item.get("fields", {})),
-        verdict=_choice(item, "verdict", VERDICTS),
+        verdict=verdict,
         reasons=_reasons(item.get("reasons", [])),
     )
+    window.check(entry.scanned_at)
+    return entry
+
+
+# --- hostile content, anywhere in an entry --------------------------------------------------------------
+
+
+def _hostile_code_points() -> str:
+    """A regular-expression class of every code point refused in a string (see the module docstring)."""
+    refused = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+    points = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in refused]
+    ranges, start = [], points[0]
+    for previous, current in zip(points, points[1:] + [-1]):
+        if current != previous + 1:
+            ranges.append(f"\\U{start:08X}" if start == previous else f"\\U{start:08X}-\\U{previous:08X}")
+            start = current
+    return "[" + "".join(ranges) + "]"
+
+
+_HOSTILE = re.compile(_hostile_code_points())
+_CATEGORY_WORDS = {
+    "Cc": "a control character",
+    "Cf": "an invisible format character (zero-width, byte order mark or bidi control)",
+    "Zl": "a line separator",
+    "Zp": "a paragraph separator",
+}
+
+
+def check_content(value: object) -> None:
+    """Raise InvalidEntry for the first hostile string, unusable number or too deep nesting in `value`."""
+    if not _plainly_clean(value, 0):
+        _check(value, "", 0)  # the slow walk that names what is wrong (or finds that nothing is)
+
+
+def _plainly_clean(value: object, depth: int) -> bool:
+    """True when every string is printable (none of the refused characters is), no number is unusable and
+    the nesting is within the limit: a quick walk, because every entry of every batch takes it."""
+    kind = type(value)
+    if kind is str:
+        return value.isprintable()
+    if kind is dict:
+        if depth >= MAX_NESTING:
+            return False
+        for key, item in value.items():
+            item_kind = type(item)
+            if not key.isprintable() or item_kind is Unusable:
+                return False
+            if item_kind is str:
+                if not item.isprintable():
+                    return False
+            elif (item_kind is dict or item_kind is list) and not _plainly_clean(item, depth + 1):
+                return False
+        return True
+    if kind is list:
+        return depth < MAX_NESTING and all(_plainly_clean(item, depth + 1) for item in value)
+    return kind is not Unusable
+
+
+def _check(value: object, path: str, depth: int) -> None:
+    if isinstance(value, str):
+        _check_text(value, path or "entry")
+    elif isinstance(value, dict):
+        _check_depth(path, depth)
+        for key, item in value.items():
+            _check_text(key, f"{path or 'entry'} (a key)")
+            _check(item, _child(path, key), depth + 1)
+    elif isinstance(value, list):
+        _check_depth(path, depth)
+        for index, item in enumerate(value):
+            _check(item, f"{path or 'entry'}[{index}]", depth + 1)
+    elif isinstance(value, Unusable):
+        raise InvalidEntry(f"{path or 'entry'}: {value.why}", value.code)
+
+
+def _check_depth(path: str, depth: int) -> None:
+    if depth >= MAX_NESTING:
+        raise InvalidEntry(f"{path or 'entry'}: nested deeper than {MAX_NESTING} levels", Problem.TOO_DEEP)
+
+
+def _check_text(text: str, where: str) -> None:
+    found = _HOSTILE.search(text)
+    if found is None:
+        return
+    point = found.group()
+    category = unicodedata.category(point)
+    if category == "Cs":
+        raise InvalidEntry(f"{where}: holds a lone surrogate (U+{ord(point):04X}) or bytes that are not UTF-8",
+                           Problem.LONE_SURROGATE)
+    raise InvalidEntry(f"{where}: holds U+{ord(point):04X}, {_CATEGORY_WORDS[category]}", Problem.HIDDEN_CHARACTER)
+
+
+def _child(path: str, key: str) -> str:
+    """`fields.name`; a key that is not a plain word is not repeated (it may be what is wrong)."""
+    shown = key if _SAFE_KEY.fullmatch(key) else "?"
+    return f"{path}.{shown}" if path else shown
+
+
+# --- the fields, one by one ------------------------------------------------------------------------------
 
 
 def _uuid(value: object) -> uuid.UUID:
@@ -79,12 +282,18 @@ def _moment(value: object) -> datetime:
     if not isinstance(value, str):
         raise InvalidEntry("scanned_at: missing or not a string")
     try:
-        moment = datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value) if len(value) <= 64 else None
     except ValueError:
-        raise InvalidEntry(f"scanned_at: {value[:40]!r} is not an ISO 8601 time") from None
+        moment = None
+    if moment is None:
+        raise InvalidEntry(f"scanned_at: {value[:40]!r} is not an ISO 8601 time")
     if moment.tzinfo is None:
         raise InvalidEntry("scanned_at: the time has no time zone")
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise InvalidEntry(f"scanned_at: {value!r} is outside the years 1 to 9999 in UTC",
+                           Problem.TIME_IN_FUTURE if moment.year > 1 else Problem.TIME_TOO_OLD) from None
 
 
 def _text(item: dict, name: str, required: bool = True) -> str:
@@ -96,9 +305,17 @@ def _text(item: dict, name: str, required: bool = True) -> str:
     return value
 
 
+def _person_key(item: dict, verdict: str) -> str:
+    """Required for every entry of a person the door let in (or warned about); a refusal at the door (a URL,
+    a damaged code) has no person behind it, and must still reach the server."""
+    if verdict != Outcome.REFUSE.value:
+        return _text(item, "person_key")
+    return _text(item, "person_key", required=False)
+
+
 def _choice(item: dict, name: str, allowed: frozenset[str]) -> str:
     value = item.get(name)
-    if value not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise InvalidEntry(f"{name}: {str(value)[:40]!r} is not one of {', '.join(sorted(allowed))}")
     return value
 
