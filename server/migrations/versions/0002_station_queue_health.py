@@ -1,6 +1,6 @@
 """Stations: the oldest entry a kiosk has waiting, and when a batch of it was last stored.
 
-Revision ID: 0002_station_queue_health
+Revision ID: 0002
 Revises: 0001
 """
 
