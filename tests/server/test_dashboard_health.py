@@ -13,6 +13,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from dashboard_login import csrf_token, log_in
 from factories import make_entry
 from kiosk.entry import format_utc
 from kiosk.station import Station
@@ -45,10 +46,16 @@ def vietnam_server(database_url: str, engine, tmp_path_factory) -> Iterator[Serv
 def admin(vietnam_server, engine) -> requests.Session:
     add_admin(engine, "quan-tri-2", PASSWORD)
     session = requests.Session()
-    answer = session.post(f"{vietnam_server.url}/dashboard/login",
-                          data={"username": "quan-tri-2", "password": PASSWORD}, timeout=10)
+    answer = log_in(session, vietnam_server.url, "quan-tri-2", PASSWORD)
     assert answer.status_code == 200 and answer.url.endswith("/dashboard/")
     return session
+
+
+def _search(admin: requests.Session, server, lang: str = "vi", **form: str) -> requests.Response:
+    """Search as the browser does: the form's page first, for its CSRF token, then the POST."""
+    page = admin.get(f"{server.url}/dashboard/entries", timeout=10).text
+    return admin.post(f"{server.url}/dashboard/entries?lang={lang}", data={**form, "csrf_token": csrf_token(page)},
+                      timeout=10)
 
 
 def _post(server, token: str, batch: list[dict], headers: dict[str, str] | None = None) -> requests.Response:
@@ -93,9 +100,8 @@ def test_entries_dated_in_the_year_9999_or_1_render_on_every_page(vietnam_server
 
     overview = admin.get(f"{vietnam_server.url}/dashboard/", timeout=10)
     latest = admin.get(f"{vietnam_server.url}/dashboard/entries", timeout=10)
-    searched = admin.post(f"{vietnam_server.url}/dashboard/entries",
-                          data={"person_key": "qid:162900000000009999", "station": station.name}, timeout=10)
-    by_day = admin.post(f"{vietnam_server.url}/dashboard/entries", data={"day": "9999-12-31"}, timeout=10)
+    searched = _search(admin, vietnam_server, person_key="qid:162900000000009999", station=station.name)
+    by_day = _search(admin, vietnam_server, day="9999-12-31")
 
     assert [page.status_code for page in (overview, latest, searched, by_day)] == [200, 200, 200, 200]
     assert "9999-12-31 23:00:00 UTC" in latest.text and "9999-12-31 23:00:00 UTC" in searched.text
@@ -205,8 +211,7 @@ def test_a_person_key_is_searched_by_post_and_never_put_in_a_url(vietnam_server,
     _post(vietnam_server, station.token, [wanted, other])
 
     form_page = admin.get(f"{vietnam_server.url}/dashboard/entries?lang=en", timeout=10).text
-    found = admin.post(f"{vietnam_server.url}/dashboard/entries?lang=en",
-                       data={"person_key": wanted["person_key"], "station": station.name}, timeout=10)
+    found = _search(admin, vietnam_server, lang="en", person_key=wanted["person_key"], station=station.name)
     results = found.text.split("</form>")[-1]
 
     form = re.search(r"<form[^>]*action=\"/dashboard/entries[^>]*>", form_page).group()

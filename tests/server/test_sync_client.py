@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from factories import make_entry
+from factories import T0, make_entry
+from kiosk.entry import format_utc
 from kiosk.credentials.examples import SAMPLE_PAYLOADS
 from kiosk.station import Station
 from kiosk.sync import Backoff, SyncClient, SyncState, SyncWorker
@@ -100,7 +101,7 @@ def test_every_verdict_the_door_logged_is_sent_refusals_included(server, fault_p
 
 def test_every_request_says_how_long_and_how_old_the_queue_is(server, fault_proxy, make_kiosk):
     proxy = fault_proxy(server.url)
-    kiosk = make_kiosk(proxy.url, entries=3)  # the oldest scanned at 2026-03-02 01:15 UTC
+    kiosk = make_kiosk(proxy.url, entries=3)  # the oldest scanned at factories.T0
     client = SyncClient(kiosk.store, kiosk.settings)
     proxy.plan("500")
 
@@ -111,7 +112,7 @@ def test_every_request_says_how_long_and_how_old_the_queue_is(server, fault_prox
 
     assert [(seen.method, seen.path) for seen in while_waiting] == [("POST", "/api/v1/entries"),
                                                                       ("GET", "/api/v1/station/config")]
-    assert all(seen.headers["X-Queue-Oldest"] == "2026-03-02T01:15:00.000000Z" for seen in while_waiting)
+    assert all(seen.headers["X-Queue-Oldest"] == format_utc(T0) for seen in while_waiting)
     assert all(seen.headers["X-Queue-Length"] == "3" for seen in while_waiting)
     assert after_draining.path == "/api/v1/station/config"
     assert after_draining.headers["X-Queue-Oldest"] == "" and after_draining.headers["X-Queue-Length"] == "0"
