@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Callable
 
-from kiosk.reasons import Reason
+from kiosk.reasons import DEMO_MODE_ENTRY, Reason
 from kiosk.settings import Settings
 from kiosk.sync import SyncState as RoundState
 from kiosk.sync import SyncStatus
@@ -195,7 +195,8 @@ class DoorScreen:
     def show_result(self, result: ScanResult, now: float) -> Look:
         """Put a scan's verdict on screen (replacing any other); returns its look, for the sound."""
         verdict = result.verdict
-        reasons = tuple(verdict.reasons)
+        # The demo banner already says that the demo's keys are trusted: the line keeps the real reason.
+        reasons = tuple(reason for reason in verdict.reasons if reason.code != DEMO_MODE_ENTRY.code)
         if verdict.repeat:
             # The policy's reason already says when ("Already checked in at 08:15").
             look = REPEAT

@@ -207,3 +207,14 @@ def test_an_entry_the_disk_refused_is_shown_as_not_saved_yet(station) -> None:
     door.show_result(result, now=0.0)
     assert door.view().notice == "Chưa ghi được vào ổ đĩa, đang giữ trong bộ nhớ: The disk is full."
     assert door.view().look is ADMIT
+
+
+def test_a_demo_mode_admission_shows_the_real_reason_and_leaves_the_demo_note_to_the_banner(tmp_path) -> None:
+    store = Store.open(tmp_path / "entries.sqlite3")
+    station = Station(Settings(station_name="Cổng A", demo_mode=True), store)
+    result = station.check_text(vnqr_payload(AN))
+    assert "trust.demo_mode" in {reason.code for reason in result.verdict.reasons}  # logged and sent as such
+    door = screen(demo_mode=True, language="en")
+    door.show_result(result, now=0.0)
+    assert door.view().reason == "Valid code" and door.view().banner.startswith("DEMO MODE")
+    store.close()
