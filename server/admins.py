@@ -28,6 +28,7 @@ from server.passwords import DISABLED_MARK, dummy_hash, hash_password, password_
 from server.stations import AdminRequestError, as_utc
 from server.tables import admins, login_throttle, sessions
 from server.tokens import token_hash
+from server.typed_text import hidden_character_problem
 
 SESSION_LIFETIME = timedelta(hours=12)
 FREE_FAILURES = 5
@@ -76,8 +77,9 @@ def _end_sessions(conn: Connection, admin_id: int) -> None:
 def add_admin(engine: Engine, username: str, password: str) -> None:
     """Create an administrator, or set a new password for an existing one (which ends their sessions)."""
     username = unicodedata.normalize("NFC", username.strip())
-    if not username:
-        raise AdminRequestError("The user name is empty.")
+    problem = hidden_character_problem("user name", username)
+    if problem or not username:
+        raise AdminRequestError(problem or "The user name is empty.")
     hashed = _checked_hash(username, password)
     with writing(engine) as conn:
         row = _find_admin(conn, username)

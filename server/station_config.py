@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
@@ -23,6 +24,7 @@ from kiosk.settings import PUSHED_SETTINGS, WATCH_ACTIONS, checked_value
 from server.database import writing
 from server.stations import AdminRequestError, StationRecord
 from server.tables import station_settings, stations, watch_list
+from server.typed_text import hidden_character_problem
 
 ConfigContributor = Callable[[Connection, StationRecord], Mapping[str, Any]]
 
@@ -103,6 +105,10 @@ def _station_id(conn: Connection, name: str) -> int:
 def watch(engine: Engine, person_key: str, action: str, note: str = "") -> None:
     if action not in WATCH_ACTIONS:
         raise AdminRequestError(f"The action must be one of {', '.join(WATCH_ACTIONS)}.")
+    person_key, note = person_key.strip(), unicodedata.normalize("NFC", note.strip())
+    problem = hidden_character_problem("watch-list key", person_key) or hidden_character_problem("note", note)
+    if problem or not person_key:
+        raise AdminRequestError(problem or "The watch-list key is empty.")
     with writing(engine) as conn:
         conn.execute(watch_list.delete().where(watch_list.c.person_key == person_key))
         conn.execute(watch_list.insert().values(person_key=person_key, action=action, note=note, added_at=utc_now()))

@@ -18,6 +18,7 @@ from kiosk.entry import utc_now
 from server.database import writing
 from server.tables import station_former_names, stations
 from server.tokens import new_token, token_hash
+from server.typed_text import hidden_character_problem
 
 
 class AdminRequestError(Exception):
@@ -73,7 +74,21 @@ def _clean_name(name: str) -> str:
     name = unicodedata.normalize("NFC", name.strip())
     if not name or len(name) > 100:
         raise AdminRequestError("A station name must have 1 to 100 characters.")
-    return name
+    return _visible(name, "station name")
+
+
+def _clean_location(location: str) -> str:
+    location = unicodedata.normalize("NFC", location.strip())
+    if len(location) > 200:
+        raise AdminRequestError("A location must have at most 200 characters.")
+    return _visible(location, "location")
+
+
+def _visible(text: str, label: str) -> str:
+    problem = hidden_character_problem(label, text)
+    if problem:
+        raise AdminRequestError(problem)
+    return text
 
 
 def _station_owning(conn: Connection, name: str) -> int | None:
@@ -107,7 +122,7 @@ def add_station(engine: Engine, name: str, location: str = "") -> tuple[StationR
         _refuse_taken(conn, name)
         conn.execute(
             stations.insert().values(
-                name=name, location=location.strip(), token_hash=token_hash(token), created_at=utc_now()
+                name=name, location=_clean_location(location), token_hash=token_hash(token), created_at=utc_now()
             )
         )
         row = conn.execute(sa.select(*_COLUMNS).where(stations.c.name == name)).one()
