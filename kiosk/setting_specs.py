@@ -55,7 +55,8 @@ class Setting:
     help: Words
     minimum: int | float | None = None
     maximum: int | float | None = None
-    choices: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()  # a CHOICE takes one of these
+    suggestions: tuple[str, ...] = ()  # a TEXT's usual values, offered in the form
     pushable: bool = False  # the central server may set it (never the station's identity, server or PIN)
     secret: bool = False  # shown masked in the form, never in a repr or an error message
     in_form: bool = False  # the admin form shows it
@@ -111,7 +112,7 @@ DECLARED: tuple[Setting, ...] = (
     # Never the demo camera: its made-up visitors would be logged at a real door.
     Setting("camera", Kind.TEXT, "camera:0", Words("Camera", "Camera"),
             Words("camera:0, một tệp video hoặc một thư mục ảnh", "camera:0, a video file or a folder of images"),
-            in_form=True),
+            suggestions=("camera:0", "camera:1", "camera:2"), in_form=True),
     Setting("camera_backend", Kind.CHOICE, "auto", Words("Trình điều khiển camera", "Camera backend"),
             Words("Để auto trừ khi camera không mở được", "Leave on auto unless the camera does not open"),
             choices=CAMERA_BACKENDS, in_form=True),
