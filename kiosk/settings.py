@@ -1,5 +1,8 @@
 """The station's settings: a small TOML file under the platform's config directory.
 
+Each setting is declared once in `kiosk.setting_specs`; this module makes the `Settings` class from those
+declarations and reads the file with tomllib and writes it with tomli-w, keeping only what differs from
+the defaults (so a default changed in a new version reaches every station that never chose otherwise).
 A bad value is the user's to fix, so it is reported as a `SettingsError` naming the file and the line,
 never as a traceback. Saving is atomic: a crash mid-save leaves the old file intact.
 """
@@ -18,16 +21,8 @@ import tomli_w
 
 from kiosk.atomic_file import replacing
 from kiosk.errors import KioskError, os_problem
-from kiosk.setting_specs import (  # noqa: F401 (the server and the form import these from here)
-    BY_NAME,
-    CAMERA_BACKENDS,
-    DECLARED,
-    LANGUAGES,
-    PUSHED_SETTINGS,
-    SELF_DECLARED_ACTIONS,
-    WATCH_ACTIONS,
-    checked_value,
-)
+from kiosk.setting_specs import BY_NAME, DECLARED, checked_value
+from kiosk.setting_specs import PUSHED_SETTINGS, WATCH_ACTIONS  # noqa: F401 (the server imports them from here)
 
 APP_NAME = "qr-checkin-kiosk"
 HEADER = "# QR check-in kiosk settings. Edit with the kiosk's settings screen or by hand.\n"
