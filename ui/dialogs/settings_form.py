@@ -56,6 +56,7 @@ class SettingsForm(QWidget):
         self.rows = FormRows(QFormLayout(self), (*self.fields.values(), self.pins.pin, self.pins.repeat))
         self.retranslate()
 
+    # The two fields other code (the door window's tests) reaches by name.
     @property
     def station(self) -> QLineEdit:
         return self.fields["station_name"]
