@@ -1,5 +1,8 @@
 """The station's settings: a small TOML file under the platform's config directory.
 
+Each setting is declared once in `kiosk.setting_specs`; this module makes the `Settings` class from those
+declarations and reads the file with tomllib and writes it with tomli-w, keeping only what differs from
+the defaults (so a default changed in a new version reaches every station that never chose otherwise).
 A bad value is the user's to fix, so it is reported as a `SettingsError` naming the file and the line,
 never as a traceback. Saving is atomic: a crash mid-save leaves the old file intact.
 """
@@ -7,28 +10,22 @@ never as a traceback. Saving is atomic: a crash mid-save leaves the old file int
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import platformdirs
+import tomli_w
 
 from kiosk.atomic_file import replacing
 from kiosk.errors import KioskError, os_problem
-from kiosk.reasons import LANGUAGES
+from kiosk.setting_specs import BY_NAME, DECLARED, checked_value
+from kiosk.setting_specs import PUSHED_SETTINGS, WATCH_ACTIONS  # noqa: F401 (the server imports them from here)
 
 APP_NAME = "qr-checkin-kiosk"
-CAMERA_BACKENDS = ("auto", "v4l2", "dshow", "msmf", "any")
-WATCH_ACTIONS = ("warn", "refuse")
-SELF_DECLARED_ACTIONS = ("admit", "warn", "refuse")
-# Settings the central server may push; the station's own (name, camera, server, PIN, database, demo mode)
-# stay its own: no server may make a door trust the demo's public keys.
-PUSHED_SETTINGS = ("dedup_minutes", "reset_seconds", "retention_days", "capacity", "sound", "language",
-                   "watch_action", "watch_self_declared")
+HEADER = "# QR check-in kiosk settings. Edit with the kiosk's settings screen or by hand.\n"
 
 
 class SettingsError(KioskError):
@@ -39,39 +36,25 @@ class SettingsSaveError(SettingsError, OSError):
     """The settings could not be written (read-only folder, full disk)."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    station_name: str = ""
-    location: str = ""
-    camera: str = "camera:0"  # never the demo camera: its made-up visitors would be logged at a real door
-    camera_backend: str = "auto"
-    camera_watchdog_seconds: float = 3.0
-    server_url: str = ""
-    server_token: str = ""
-    dedup_minutes: int = 30
-    reset_seconds: float = 4.0
-    retention_days: int = 28
-    capacity: int | None = None
-    sound: bool = True
-    language: str = "vi"
-    admin_pin_hash: str = ""
-    database: str = ""
-    watch_list: tuple[str, ...] = field(default_factory=tuple)
-    watch_action: str = "warn"
-    # While a watch list is in force, what a visitor gets whose identity no document backs (a health
-    # declaration: the ID number is typed by the visitor). "admit" still shows that it is self-declared.
-    watch_self_declared: str = "warn"
-    # Rehearsal only: trusts the demo's signing keys (their private halves are in the source) and says
-    # so on every screen. Never pushed by a server; `kiosk run --demo` turns it on for one run.
-    demo_mode: bool = False
-
+class _SettingsMethods:
     def replace(self, **changes: Any) -> "Settings":
-        return dataclasses.replace(self, **changes)
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
     @property
     def configured(self) -> bool:
         """First start is over once a station name and an admin PIN were chosen."""
-        return bool(self.station_name and self.admin_pin_hash)
+        return bool(self.station_name and self.admin_pin_hash)  # type: ignore[attr-defined]
+
+
+# One field per declared setting, with its default; a secret stays out of the repr (and so out of logs).
+Settings = dataclasses.make_dataclass(
+    "Settings",
+    [(setting.name, setting.python_type, dataclasses.field(default=setting.default, repr=not setting.secret))
+     for setting in DECLARED],
+    bases=(_SettingsMethods,), frozen=True,
+    namespace={"__module__": __name__,
+               "__doc__": "The station's settings: one field per setting in `kiosk.setting_specs.DECLARED`."},
+)
 
 
 def chosen_camera(text: str) -> str:
@@ -117,7 +100,7 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     path = path or settings_path()
     try:
         with replacing(path) as out:
-            out.write(_to_toml(settings))
+            out.write(HEADER + tomli_w.dumps(_differing_from_defaults(settings)))
     except OSError as error:
         raise SettingsSaveError(f"{path}: cannot save the settings ({os_problem(error)}); "
                                 "the previous file is unchanged") from None
@@ -126,8 +109,8 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
 def save_changes(before: Settings, after: Settings, path: Path | None = None) -> None:
     """Write into the settings file only what changed from `before` to `after`, so that overrides of one
     run (`kiosk run --source ... --db ...`) stay out of the file."""
-    changed = {f.name: getattr(after, f.name) for f in dataclasses.fields(Settings)
-               if getattr(after, f.name) != getattr(before, f.name)}
+    changed = {setting.name: getattr(after, setting.name) for setting in DECLARED
+               if getattr(after, setting.name) != getattr(before, setting.name)}
     save_settings(load_settings(path).replace(**changed), path)
 
 
@@ -140,90 +123,21 @@ def _line_of(text: str, key: str) -> int | None:
 
 
 def _from_mapping(data: dict[str, Any], path: Path, text: str) -> Settings:
-    known = {f.name: f for f in dataclasses.fields(Settings)}
     values: dict[str, Any] = {}
     for key, value in data.items():
         where = f"{path}, line {_line_of(text, key) or '?'}"
-        if key not in known:
+        if key not in BY_NAME:
             raise SettingsError(f"{where}: unknown setting {key!r}")
         try:
             values[key] = checked_value(key, value)
         except ValueError as problem:
-            raise SettingsError(f"{where}: {key} = {value!r}: {problem}") from None
+            shown = "(hidden)" if BY_NAME[key].secret else repr(value)
+            raise SettingsError(f"{where}: {key} = {shown}: {problem}") from None
     return Settings(**values)
 
 
-def checked_value(key: str, value: Any) -> Any:
-    """Validate one value; ValueError says what would be right."""
-    if key in ("station_name", "location", "camera", "server_url", "server_token", "admin_pin_hash",
-               "database"):
-        return _text(value)
-    if key == "camera_backend":
-        return _choice(value, CAMERA_BACKENDS)
-    if key == "language":
-        return _choice(value, LANGUAGES)
-    if key == "watch_action":
-        return _choice(value, WATCH_ACTIONS)
-    if key == "watch_self_declared":
-        return _choice(value, SELF_DECLARED_ACTIONS)
-    if key in ("sound", "demo_mode"):
-        if not isinstance(value, bool):
-            raise ValueError("expected true or false")
-        return value
-    if key in ("dedup_minutes", "retention_days"):
-        return _whole(value, minimum=0 if key == "dedup_minutes" else 1)
-    if key == "capacity":
-        return None if value in (0, "") else _whole(value, minimum=1)
-    if key in ("reset_seconds", "camera_watchdog_seconds"):
-        return _seconds(value)
-    if key == "watch_list":
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ValueError("expected a list of texts, e.g. [\"qid:162900000000000001\"]")
-        return tuple(item.strip() for item in value if item.strip())
-    raise ValueError("unsupported setting")
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise ValueError("expected a text in quotes")
-    return value
-
-
-def _choice(value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"expected one of {', '.join(allowed)}")
-    return value
-
-
-def _whole(value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"expected a whole number of at least {minimum}")
-    return value
-
-
-def _seconds(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise ValueError("expected a number of seconds greater than 0")
-    return float(value)
-
-
-def _to_toml(settings: Settings) -> str:
-    lines = ["# QR check-in kiosk settings. Edit with the kiosk's settings screen or by hand."]
-    for f in dataclasses.fields(Settings):
-        value = getattr(settings, f.name)
-        if value is None:
-            continue
-        lines.append(f"{f.name} = {_toml_value(value)}")
-    return "\n".join(lines) + "\n"
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, tuple):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
-    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    escaped = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in escaped)
-    return f'"{escaped}"'
+def _differing_from_defaults(settings: Settings) -> dict[str, Any]:
+    """What the file holds: the settings that differ from their defaults; TOML has no None, so "no limit"
+    is written as 0, which reads back as None."""
+    return {setting.name: 0 if getattr(settings, setting.name) is None else getattr(settings, setting.name)
+            for setting in DECLARED if getattr(settings, setting.name) != setting.default}

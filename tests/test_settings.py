@@ -1,6 +1,16 @@
+import tomllib
+
 import pytest
 
-from kiosk.settings import Settings, SettingsError, chosen_camera, load_settings, save_settings, settings_path
+from kiosk.settings import (
+    Settings,
+    SettingsError,
+    chosen_camera,
+    load_settings,
+    save_changes,
+    save_settings,
+    settings_path,
+)
 
 
 def test_first_start_has_defaults_nobody_chose_yet():
@@ -22,15 +32,21 @@ def test_saved_settings_read_back_the_same(tmp_path):
 
 
 @pytest.mark.parametrize("line, expected", [
-    ("dedup_minutes = -5", "line 3: dedup_minutes = -5: expected a whole number of at least 0"),
+    ("dedup_minutes = -5", "line 3: dedup_minutes = -5: expected a whole number from 0 to 1440"),
+    ("dedup_minutes = 1441", "line 3: dedup_minutes = 1441: expected a whole number from 0 to 1440"),
     ("language = \"fr\"", "line 3: language = 'fr': expected one of vi, en"),
-    ("capacity = \"many\"", "line 3: capacity = 'many': expected a whole number of at least 1"),
-    ("retention_days = 0", "expected a whole number of at least 1"),
-    ("reset_seconds = nan", "expected a number of seconds greater than 0"),
+    ("capacity = \"many\"", "line 3: capacity = 'many': expected a whole number from 1 to 100000, or 0 for no limit"),
+    ("retention_days = 0", "expected a whole number from 1 to 366"),
+    # timedelta(days=...) overflows past 999999999 days: the purge would crash on every start
+    ("retention_days = 1000000000", "expected a whole number from 1 to 366"),
+    ("reset_seconds = nan", "expected a number from 1 to 60"),
+    ("reset_seconds = 0.5", "line 3: reset_seconds = 0.5: expected a number from 1 to 60"),
+    ("camera_watchdog_seconds = 0", "expected a number of at least 0.1"),
     ("sound = \"yes\"", "expected true or false"),
     ("demo_mode = 1", "line 3: demo_mode = 1: expected true or false"),
     ("watch_self_declared = \"ignore\"", "expected one of admit, warn, refuse"),
     ("colour = \"red\"", "line 3: unknown setting 'colour'"),
+    ("server_token = 12345678", "line 3: server_token = (hidden): expected a text in quotes"),
 ])
 def test_a_bad_value_is_reported_with_its_line(tmp_path, line, expected):
     path = tmp_path / "settings.toml"
@@ -59,3 +75,38 @@ def test_a_failed_save_leaves_the_old_file_intact(tmp_path, monkeypatch):
         save_settings(Settings(station_name="New gate"), path)
     assert load_settings(path).station_name == "Old gate"
     assert [p.name for p in tmp_path.iterdir()] == ["settings.toml"]
+
+
+def test_the_file_holds_only_what_differs_from_the_defaults(tmp_path):
+    path = tmp_path / "settings.toml"
+    save_settings(Settings(station_name="Gate", sound=False, capacity=None, location="Hall\t\"B\"\n\x07"), path)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# QR check-in kiosk settings.")
+    assert tomllib.loads(text) == {"station_name": "Gate", "location": "Hall\t\"B\"\n\x07", "sound": False}
+    assert load_settings(path).location == "Hall\t\"B\"\n\x07"
+
+
+def test_no_limit_is_written_as_0_and_read_back_as_no_limit(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text("capacity = 0\n", encoding="utf-8")
+    assert load_settings(path).capacity is None
+    save_changes(Settings(capacity=50), Settings(), path)  # the admin removed the limit
+    assert load_settings(path).capacity is None and "capacity" not in path.read_text(encoding="utf-8")
+
+
+def test_save_changes_writes_only_what_changed(tmp_path):
+    path = tmp_path / "settings.toml"
+    save_settings(Settings(station_name="Gate", dedup_minutes=10), path)
+    run = load_settings(path).replace(database=str(tmp_path / "rehearsal.sqlite3"))  # `kiosk run --db`
+    save_changes(run, run.replace(language="en"), path)
+    assert load_settings(path) == Settings(station_name="Gate", dedup_minutes=10, language="en")
+
+
+def test_a_secret_stays_out_of_the_repr_and_of_errors(tmp_path):
+    assert "s3cret-token" not in repr(Settings(server_token="s3cret-token", admin_pin_hash="pbkdf2$s3cret"))
+    assert "s3cret" not in repr(Settings(admin_pin_hash="pbkdf2$s3cret"))
+    path = tmp_path / "settings.toml"
+    path.write_text("server_token = [\"s3cret-token\"]\n", encoding="utf-8")
+    with pytest.raises(SettingsError) as error:
+        load_settings(path)
+    assert "s3cret" not in str(error.value) and "server_token = (hidden)" in str(error.value)

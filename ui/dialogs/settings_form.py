@@ -1,6 +1,12 @@
-"""The settings the admin can change at the door, and the PIN fields shared with the first-start setup."""
+"""The settings the admin can change at the door, and the PIN fields shared with the first-start setup.
+
+The form is built from `kiosk.setting_specs.DECLARED`: one widget per setting marked `in_form`, chosen by
+its kind, bounded and labelled by its declaration, and read back through the same validator as the file.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
@@ -14,19 +20,16 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.admin_pin import new_pin_hash
-from kiosk.settings import CAMERA_BACKENDS, LANGUAGES, Settings, checked_value, chosen_camera
+from kiosk.setting_specs import BY_NAME, DECLARED, Kind, Setting
+from kiosk.settings import Settings, checked_value
 from ui.dialogs.form_rows import FormRows
 
-# Not the demo camera: its made-up visitors would be logged at a real door (rehearse with `kiosk run --demo`).
-CAMERA_CHOICES = ("camera:0", "camera:1", "camera:2")
+_WHOLE_LIMIT = 2**31 - 1  # a QSpinBox holds a C int
 
 
 def camera_box(current: str) -> QComboBox:
     """Editable: a device, a video file or a folder of images (or "demo", typed)."""
-    box = QComboBox(editable=True, objectName="cameraChoice")
-    box.addItems(CAMERA_CHOICES)
-    box.setCurrentText(current)
-    return box
+    return _widget(BY_NAME["camera"], current)
 
 
 class PinFields:
@@ -45,44 +48,31 @@ class SettingsForm(QWidget):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
-        self.camera = camera_box(settings.camera)
-        self.backend = QComboBox(objectName="cameraBackend")
-        self.backend.addItems(CAMERA_BACKENDS)
-        self.backend.setCurrentText(settings.camera_backend)
-        self.station = QLineEdit(settings.station_name, objectName="stationName")
-        self.location = QLineEdit(settings.location, objectName="location")
-        self.server_url = QLineEdit(settings.server_url, objectName="serverUrl")
-        self.server_token = QLineEdit(settings.server_token, objectName="serverToken",
-                                      echoMode=QLineEdit.EchoMode.Password)
-        self.dedup = QSpinBox(objectName="dedupMinutes", minimum=0, maximum=24 * 60)
-        self.dedup.setValue(settings.dedup_minutes)
-        self.reset = QDoubleSpinBox(objectName="resetSeconds", minimum=1.0, maximum=60.0, decimals=1)
-        self.reset.setValue(settings.reset_seconds)
-        self.retention = QSpinBox(objectName="retentionDays", minimum=1, maximum=366)
-        self.retention.setValue(settings.retention_days)
-        self.capacity = QSpinBox(objectName="capacity", minimum=0, maximum=100_000)
-        self.capacity.setValue(settings.capacity or 0)
-        self.sound = QCheckBox(objectName="sound")
-        self.sound.setChecked(settings.sound)
-        self.language = QComboBox(objectName="languageChoice")
-        self.language.addItems(LANGUAGES)
-        self.language.setCurrentText(settings.language)
+        self._shown = tuple(setting for setting in DECLARED if setting.in_form)
+        # The widget of each shown setting, by the setting's name.
+        self.fields: dict[str, QWidget] = {setting.name: _widget(setting, getattr(settings, setting.name))
+                                           for setting in self._shown}
         self.pins = PinFields()
-        self.rows = FormRows(QFormLayout(self), (
-            self.station, self.location, self.camera, self.backend, self.server_url, self.server_token,
-            self.dedup, self.reset, self.retention, self.capacity, self.sound, self.language, self.pins.pin,
-            self.pins.repeat))
+        self.rows = FormRows(QFormLayout(self), (*self.fields.values(), self.pins.pin, self.pins.repeat))
         self.retranslate()
 
+    # The two fields other code (the door window's tests) reaches by name.
+    @property
+    def station(self) -> QLineEdit:
+        return self.fields["station_name"]
+
+    @property
+    def capacity(self) -> QSpinBox:
+        return self.fields["capacity"]
+
     def retranslate(self) -> None:
-        self.rows.name(
-            self.tr("Station name"), self.tr("Location"), self.tr("Camera"), self.tr("Camera backend"),
-            self.tr("Server URL"), self.tr("Station token"), self.tr("Same person again within (minutes)"),
-            self.tr("Back to ready after (seconds)"), self.tr("Keep entries for (days)"),
-            self.tr("Capacity (0 = no limit)"), self.tr("Sound"), self.tr("Language"),
-            self.tr("New admin PIN (leave empty to keep)"), self.tr("New admin PIN again"),
-        )
-        self.capacity.setSpecialValueText(self.tr("no limit"))
+        language = self._language()
+        self.rows.name(*(setting.label.text(language) for setting in self._shown),
+                       self.tr("New admin PIN (leave empty to keep)"), self.tr("New admin PIN again"))
+        for setting in self._shown:
+            self.fields[setting.name].setToolTip(setting.help.text(language))
+            if setting.kind is Kind.OPTIONAL_WHOLE:
+                self.fields[setting.name].setSpecialValueText(self.tr("no limit"))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.LanguageChange:
@@ -92,18 +82,51 @@ class SettingsForm(QWidget):
     def settings(self) -> Settings:
         """The edited settings; raises PinError when a new PIN was typed wrongly."""
         new_hash = self.pins.new_hash(required=False)
-        return self._settings.replace(
-            station_name=self.station.text().strip(),
-            location=self.location.text().strip(),
-            camera=chosen_camera(self.camera.currentText()),
-            camera_backend=self.backend.currentText(),
-            server_url=self.server_url.text().strip(),
-            server_token=self.server_token.text().strip(),
-            dedup_minutes=self.dedup.value(),
-            reset_seconds=self.reset.value(),
-            retention_days=self.retention.value(),
-            capacity=checked_value("capacity", self.capacity.value()),
-            sound=self.sound.isChecked(),
-            language=self.language.currentText(),
-            admin_pin_hash=new_hash or self._settings.admin_pin_hash,
-        )
+        edited = {setting.name: checked_value(setting.name, _value(setting, self.fields[setting.name]))
+                  for setting in self._shown}
+        return self._settings.replace(**edited, admin_pin_hash=new_hash or self._settings.admin_pin_hash)
+
+    def _language(self) -> str:
+        # While the form is open the door's language changes only when this form is saved, so the language
+        # chosen here is the one the door now speaks.
+        chosen = self.fields.get("language")
+        return chosen.currentText() if isinstance(chosen, QComboBox) else self._settings.language
+
+
+def _widget(setting: Setting, value: Any) -> QWidget:
+    """The widget for one setting, showing `value`, bounded by the declaration."""
+    if setting.kind is Kind.SWITCH:
+        widget = QCheckBox()
+        widget.setChecked(value)
+    elif setting.kind in (Kind.WHOLE, Kind.OPTIONAL_WHOLE):
+        # "No limit" is 0, which the validator reads back as None.
+        widget = QSpinBox(minimum=0 if setting.kind is Kind.OPTIONAL_WHOLE else setting.minimum,
+                          maximum=setting.maximum if setting.maximum is not None else _WHOLE_LIMIT)
+        widget.setValue(value or 0)
+    elif setting.kind is Kind.NUMBER:
+        widget = QDoubleSpinBox(minimum=setting.minimum, decimals=1,
+                                maximum=setting.maximum if setting.maximum is not None else 1e9)
+        widget.setValue(value)
+    elif setting.kind is Kind.CHOICE or setting.suggestions:
+        widget = QComboBox(editable=setting.kind is Kind.TEXT)
+        widget.addItems(setting.choices or setting.suggestions)
+        widget.setCurrentText(value)
+    elif setting.kind is Kind.TEXTS:
+        widget = QLineEdit(", ".join(value))
+    else:
+        widget = QLineEdit(value, echoMode=QLineEdit.EchoMode.Password if setting.secret
+                           else QLineEdit.EchoMode.Normal)
+    widget.setObjectName(setting.name)
+    return widget
+
+
+def _value(setting: Setting, widget: Any) -> Any:
+    """What the widget holds, as the validator takes it; a blank text means the setting's default."""
+    if setting.kind is Kind.SWITCH:
+        return widget.isChecked()
+    if setting.kind in (Kind.WHOLE, Kind.OPTIONAL_WHOLE, Kind.NUMBER):
+        return widget.value()
+    if setting.kind is Kind.TEXTS:
+        return widget.text().split(",")
+    text = widget.currentText() if isinstance(widget, QComboBox) else widget.text()
+    return text if setting.kind is Kind.CHOICE else text.strip() or setting.default

@@ -1,0 +1,72 @@
+"""The admin form is built from the settings' declarations: their labels, their bounds, their validator."""
+
+from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtWidgets import QLineEdit
+
+from kiosk.admin_pin import verify_pin
+from kiosk.setting_specs import BY_NAME, DECLARED
+from kiosk.settings import Settings
+from tests.ui.kiosk_fixtures import PIN_HASH
+from ui.dialogs.settings_form import SettingsForm
+
+
+def label(form: SettingsForm, name: str) -> str:
+    return form.layout().labelForField(form.fields[name]).text()
+
+
+def open_form(qtbot, settings: Settings) -> SettingsForm:
+    form = SettingsForm(settings)
+    qtbot.addWidget(form)
+    return form
+
+
+def test_the_form_shows_the_declared_settings_with_their_vietnamese_labels(qtbot):
+    form = open_form(qtbot, Settings(station_name="Cổng A", admin_pin_hash=PIN_HASH, server_token="s3cret"))
+    shown = [setting.name for setting in DECLARED if setting.in_form]
+    assert list(form.fields) == shown
+    assert "admin_pin_hash" not in form.fields and "demo_mode" not in form.fields and "database" not in form.fields
+    assert [label(form, name) for name in shown] == [BY_NAME[name].label.vi for name in shown]
+    assert label(form, "dedup_minutes") == "Bỏ qua người đã quét trong vòng (phút)"
+    assert form.fields["server_token"].echoMode() is QLineEdit.EchoMode.Password
+
+
+def test_the_limits_of_the_form_are_the_declared_ones(qtbot):
+    form = open_form(qtbot, Settings())
+    dedup, reset = form.fields["dedup_minutes"], form.fields["reset_seconds"]
+    assert (dedup.minimum(), dedup.maximum()) == (0, 1440)
+    assert (reset.minimum(), reset.maximum()) == (1.0, 60.0)
+    dedup.setValue(5000)
+    reset.setValue(0.2)
+    edited = form.settings()
+    assert (edited.dedup_minutes, edited.reset_seconds) == (1440, 1.0)
+
+
+def test_edited_values_come_back_through_the_validator(qtbot):
+    form = open_form(qtbot, Settings(station_name="Cổng A", admin_pin_hash=PIN_HASH, capacity=40))
+    form.station.setText("  Cổng B  ")
+    form.fields["camera"].setCurrentText("   ")
+    form.capacity.setValue(0)
+    form.fields["sound"].setChecked(False)
+    form.fields["language"].setCurrentText("en")
+    edited = form.settings()
+    assert edited.station_name == "Cổng B"
+    assert edited.camera == "camera:0"  # a blank camera is the first camera, never the demo
+    assert edited.capacity is None  # 0 is "no limit"
+    assert edited.sound is False and edited.language == "en"
+    assert edited.admin_pin_hash == PIN_HASH  # no new PIN typed: the old one stays
+
+
+def test_a_new_pin_typed_twice_replaces_the_hash(qtbot):
+    form = open_form(qtbot, Settings(admin_pin_hash=PIN_HASH))
+    form.pins.pin.setText("97531")
+    form.pins.repeat.setText("97531")
+    assert verify_pin("97531", form.settings().admin_pin_hash)
+
+
+def test_the_labels_follow_the_language_saved_from_the_form(qtbot):
+    form = open_form(qtbot, Settings(language="vi"))
+    form.fields["language"].setCurrentText("en")
+    # Saving the form switches the door's language: Qt then sends LanguageChange to every widget.
+    QCoreApplication.sendEvent(form, QEvent(QEvent.Type.LanguageChange))
+    assert label(form, "station_name") == "Station name"
+    assert form.fields["dedup_minutes"].toolTip() == BY_NAME["dedup_minutes"].help.en
