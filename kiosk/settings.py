@@ -10,6 +10,7 @@ import dataclasses
 import math
 import os
 import re
+import shlex
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,18 @@ class Settings:
     # Rehearsal only: trusts the demo's signing keys (their private halves are in the source) and says
     # so on every screen. Never pushed by a server; `kiosk run --demo` turns it on for one run.
     demo_mode: bool = False
+    # --- The door's signal per verdict and its service-log line (issue 9). Never pushed by a server: a
+    # pushed setting must not make a door run a command. Used by `kiosk.door_app`.
+    # A command run without a shell after each verdict; {look} (admit, warn, refuse, repeat, scanner) and
+    # {direction} (in, out) are replaced in its arguments, or appended when it names neither.
+    verdict_command: str = ""
+    verdict_command_timeout: float = 5.0  # seconds before the command is stopped
+    # A device or file (/dev/ttyUSB0, /sys/class/gpio/gpio17/value) that gets one text per verdict.
+    verdict_line: str = ""
+    verdict_line_admit: str = "1"  # written on admit
+    verdict_line_other: str = "0"  # written on every other verdict
+    status_log_minutes: int = 15  # the status line for the service log, at least this often
+    # --- end of the door-signal block
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -156,8 +169,12 @@ def _from_mapping(data: dict[str, Any], path: Path, text: str) -> Settings:
 def checked_value(key: str, value: Any) -> Any:
     """Validate one value; ValueError says what would be right."""
     if key in ("station_name", "location", "camera", "server_url", "server_token", "admin_pin_hash",
-               "database"):
+               "database", "verdict_line", "verdict_line_admit", "verdict_line_other"):
         return _text(value)
+    if key == "verdict_command":  # door-signal block
+        return _command(value)
+    if key == "status_log_minutes":  # door-signal block
+        return _whole(value, minimum=1)
     if key == "camera_backend":
         return _choice(value, CAMERA_BACKENDS)
     if key == "language":
@@ -174,7 +191,7 @@ def checked_value(key: str, value: Any) -> Any:
         return _whole(value, minimum=0 if key == "dedup_minutes" else 1)
     if key == "capacity":
         return None if value in (0, "") else _whole(value, minimum=1)
-    if key in ("reset_seconds", "camera_watchdog_seconds"):
+    if key in ("reset_seconds", "camera_watchdog_seconds", "verdict_command_timeout"):
         return _seconds(value)
     if key == "watch_list":
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -187,6 +204,16 @@ def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError("expected a text in quotes")
     return value
+
+
+def _command(value: Any) -> str:
+    """A command line split as a POSIX shell would split it (it is run without one)."""
+    text = _text(value)
+    try:
+        shlex.split(text)
+    except ValueError as problem:
+        raise ValueError(f"not a command line ({problem})") from None
+    return text
 
 
 def _choice(value: Any, allowed: tuple[str, ...]) -> str:
