@@ -51,6 +51,7 @@ class HeadlessDoor:
                     self._on_camera(event.reason)
                     self.app.camera_changed(camera_state(event.status))
             self._between_frames()
+            self.status_line.write()  # the last state, as the service stops
         finally:
             self.app.close()
             self.app.signal.wait_until_sent()

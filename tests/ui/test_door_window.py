@@ -1,5 +1,7 @@
 """The door screen as a guard sees it: real window (offscreen), real video, real store."""
 
+import json
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -10,6 +12,8 @@ from kiosk.credentials.signed_examples import declaration_payload
 from kiosk.door_screen import CameraState, ScreenState
 from kiosk.entry import Source, utc_now
 from kiosk.settings import Settings
+from kiosk.station_config import META_SERVER_CONFIG
+from kiosk.store import Store
 from kiosk.verdict import Outcome
 from tests.ui.kiosk_fixtures import door_settings
 from ui.selftest import make_clip
@@ -178,3 +182,17 @@ def test_demo_mode_admits_the_demo_samples_under_a_visible_demo_stripe(qtbot, op
     assert shown.args[0].verdict.outcome is Outcome.ADMIT
     assert window.panel.word.text() == "MỜI VÀO"
     assert window.panel.banner.isVisible() and window.panel.banner.text() == "CHẾ ĐỘ THỬ — không dùng tại cửa thật"
+
+
+def test_settings_pushed_by_the_server_reach_the_window(qtbot, open_kiosk, tmp_path):
+    store = Store.open(tmp_path / "entries.sqlite3")
+    store.set_meta(META_SERVER_CONFIG, json.dumps(
+        {"settings": {"reset_seconds": 0.5, "language": "en", "sound": False}}))
+    window = open_kiosk(store=store)  # the station's own: 30 s, Vietnamese, sound on
+    qtbot.waitUntil(lambda: window.panel.word.text() == "READY")
+    qtbot.waitUntil(lambda: window.bottom.manual_button.text() == "Manual entry (F3)")
+    assert not window.sounds.enabled
+    with qtbot.waitSignal(window.verdict_shown, timeout=5000):
+        window.handle_scanner_text(vnqr_payload(AN))
+    assert window.panel.word.text() == "GO IN"
+    qtbot.waitUntil(lambda: window.panel.word.text() == "READY", timeout=3000)  # the pushed 0.5 s
