@@ -63,6 +63,7 @@ class KioskWindow(QMainWindow):
         super().__init__()
         self.app = app
         self.settings: Settings = app.local_settings  # what the admin form edits (the app's latest)
+        self._retention_days = app.settings.retention_days  # in force, maybe pushed: what a purge keeps
         self.camera = CameraState.STARTING
         self.view: DoorView | None = None
         self.status: StatusView | None = None
@@ -181,12 +182,12 @@ class KioskWindow(QMainWindow):
         self._open(pin)
 
     def _open_admin_unlocked(self) -> None:
-        dialog = AdminDialog(self.settings, self)
+        dialog = AdminDialog(self.settings, self._retention_days, self)
         dialog.settings_saved.connect(self.apply_settings)
         dialog.log_requested.connect(
             lambda query: self._do(lambda: self.app.load_entries(query.search, query.limit)))
         dialog.export_requested.connect(lambda path, who: self._do(lambda: self.app.export(path, who)))
-        dialog.purge_requested.connect(lambda _days: self._do(self.app.purge))  # the retention in force
+        dialog.purge_requested.connect(lambda: self._do(self.app.purge))
         self.entries.connect(dialog.show_entries)
         self.exported.connect(dialog.show_exported)
         self.purged.connect(dialog.show_purged)
@@ -235,6 +236,7 @@ class KioskWindow(QMainWindow):
 
     def _settings_changed(self, event: SettingsChanged) -> None:
         self.settings = event.local
+        self._retention_days = event.effective.retention_days
         self.sounds.enabled = event.effective.sound
         if event.language != self._languages.current:
             self._languages.switch(event.language)

@@ -1,6 +1,7 @@
 """Behind the admin PIN, languages, first start, and the self-test, on the real window."""
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from kiosk.door_screen import CameraState
 from kiosk.credentials.examples import AN, SAMPLE_PAYLOADS, vnqr_payload
 from kiosk.settings import Settings, load_settings
 from kiosk.station import Station
+from kiosk.station_config import META_SERVER_CONFIG
 from kiosk.store import Store
 from tests.ui.kiosk_fixtures import PIN, PIN_HASH, door_settings
 from ui.dialogs.admin_dialog import AdminDialog
@@ -135,6 +137,20 @@ def test_the_log_shows_masked_names_and_the_export_is_audited(qtbot, open_kiosk,
         assert len(list(csv.DictReader(exported))) == 1
     assert [record.path for record in window.app.store.exports()] == [str(target)]
     qtbot.waitUntil(lambda: "1" in admin.data_message.text())
+
+
+def test_the_purge_keeps_to_the_retention_the_server_pushed(qtbot, open_kiosk, tmp_path):
+    store = Store.open(tmp_path / "entries.sqlite3")
+    store.set_meta(META_SERVER_CONFIG, json.dumps({"settings": {"retention_days": 7}}))
+    window = open_kiosk(store=store)  # the station's own retention: 28 days
+    qtbot.waitUntil(lambda: window.camera is CameraState.RUNNING, timeout=5000)
+    ten_days_ago = datetime.now(timezone.utc) - timedelta(days=10)
+    Station(door_settings(), store, clock=lambda: ten_days_ago).check_text(vnqr_payload(AN))
+    admin = unlock_admin(qtbot, window)
+    assert "7" in admin.purge.text() and admin.form.retention.value() == 28
+    with qtbot.waitSignal(window.purged, timeout=5000) as purged:
+        admin.purge.click()
+    assert purged.args == [1] and store.entries() == []
 
 
 def test_first_start_asks_for_name_pin_and_camera(qtbot):
