@@ -227,3 +227,13 @@ def test_no_module_under_kiosk_imports_ui():
             offenders += [f"{path.relative_to(ROOT)}: {name}" for name in names
                           if name == "ui" or name.startswith("ui.") or name.startswith("PySide6")]
     assert offenders == []
+
+
+def test_an_own_setting_the_server_overrides_is_still_saved_and_shown_in_the_form(door, store, tmp_path):
+    store.set_meta(META_SERVER_CONFIG, json.dumps(PUSHED))
+    d = door()
+    d.app.start()
+    d.app.apply_settings(d.app.local_settings.replace(retention_days=14))
+    changed = d.of(SettingsChanged)[-1]
+    assert changed.local.retention_days == 14 and changed.effective.retention_days == 7
+    assert load_settings(tmp_path / "settings.toml").retention_days == 14

@@ -20,6 +20,7 @@ from PySide6.QtGui import QCloseEvent, QImage, QKeySequence, QResizeEvent, QShor
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QVBoxLayout, QWidget
 
 from kiosk.door_app import (
+    TICK_GRACE,
     AdminFailed,
     CameraStateChanged,
     DoorApp,
@@ -274,7 +275,7 @@ class KioskWindow(QMainWindow):
 
     def _reset_verdict(self) -> None:
         # A timer may fire a hair early; the app never cuts a verdict short, so wait out the rest here.
-        if self._reset_at is not None and self._reset_at - time.monotonic() > 0.005:
+        if self._reset_at is not None and self._reset_at - time.monotonic() > TICK_GRACE:
             self._arm_reset()
             return
         self._reset_at = None
@@ -313,11 +314,11 @@ class KioskWindow(QMainWindow):
         """Stop the threads (idempotent)."""
         if self._closing:
             return
+        self._closing = True
         QApplication.instance().removeEventFilter(self.scanner)
         for timer in (self._reset_timer, self._clock_timer, self._refresh_timer):
             timer.stop()
         self.stop_camera()
-        self.door_worker.post(self.app.close)
-        self._closing = True
         self.door_thread.quit()
         self.door_thread.wait(5000)
+        self.app.close()  # the door thread has ended: nothing else uses the app now

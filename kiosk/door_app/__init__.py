@@ -1,7 +1,7 @@
 """The running door as one Qt-free object (`DoorApp`), its events, and what a door without a screen adds:
 a signal per verdict and a status line for the service log."""
 
-from kiosk.door_app.app import DoorApp, Post
+from kiosk.door_app.app import TICK_GRACE, DoorApp, Post
 from kiosk.door_app.events import (
     AdminFailed,
     CameraStateChanged,
@@ -21,4 +21,4 @@ from kiosk.door_app.status_line import StatusLine
 
 __all__ = ["AdminFailed", "CameraStateChanged", "CountsChanged", "DoorApp", "DoorEvent", "EntriesLoaded",
            "Exported", "Listener", "Post", "Purged", "SettingsChanged", "StatusLine", "SyncChanged",
-           "VerdictShown", "VerdictSignal", "ViewChanged"]
+           "TICK_GRACE", "VerdictShown", "VerdictSignal", "ViewChanged"]

@@ -135,8 +135,9 @@ class DoorApp:
     def set_language(self, language: str) -> None:
         """The guard's choice, kept in the settings file; a pushed language wins again at its next change."""
         self.door.language = language
-        self._save(self._local.replace(language=language))
-        self._apply(self.station.config, self._local, force=True)
+        chosen = self._local.replace(language=language)
+        self._save(chosen)
+        self._apply(self.station.config, chosen, force=True)
 
     def toggle_language(self) -> None:
         self.set_language("en" if self.door.language == "vi" else "vi")
@@ -250,12 +251,12 @@ class DoorApp:
         self._render()
 
     def _save(self, settings: Settings) -> None:
-        """Write what changed into the settings file; the door keeps working with them in memory if not."""
+        """Write what changed since the settings in use into the settings file (`_apply` then puts them in
+        use); the door keeps working with them in memory if the disk refuses."""
         try:
             save_changes(self._local, settings, self._settings_file)
         except (KioskError, OSError) as error:
             log.error("settings not saved: %s", error)
-        self._local = settings
 
     def _shown(self, result: ScanResult | None, look: Look) -> None:
         self.signal.send(look.name, result.direction if result is not None else self.direction)
