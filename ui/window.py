@@ -43,7 +43,7 @@ from ui.i18n import Languages
 from ui.scanner_filter import ScannerFilter
 from ui.sounds import Sounds
 from ui.status_bars import BottomBar, TopBar
-from ui.workers import CameraWorker, DoorWorker, LogQuery, LoopFactory, start_in_thread
+from ui.workers import CameraWorker, DoorWorker, LoopFactory, start_in_thread
 
 REFRESH_MS = 2000  # counts, sync state and the retention schedule
 

@@ -58,12 +58,14 @@ TICK_GRACE = 0.005
 
 
 class DoorApp:
+    """The running door (see the module's docstring for who calls what on which thread)."""
+
     def __init__(self, settings: Settings, store: Store, post: Post, settings_file: Path | None = None,
                  clock: Callable[[], datetime] = utc_now, monotonic: Callable[[], float] = time.monotonic,
-                 retention: RetentionSchedule | None = None,
                  pin_clock: Callable[[], float] = time.monotonic) -> None:
         """`settings` are the station's own for this run (`--source`, `--db` included: only what changes
-        later is written to `settings_file`)."""
+        later is written to `settings_file`). `clock` is the scan time, `monotonic` the verdicts' and the
+        purge schedule's, `pin_clock` the PIN lock's."""
         self.store = store
         self._post = post
         self._settings_file = settings_file
@@ -74,7 +76,7 @@ class DoorApp:
         self.door = DoorScreen(settings.reset_seconds, settings.language, station_label(settings),
                                demo_mode=settings.demo_mode)
         self.signal = VerdictSignal(settings)
-        self._retention = retention or RetentionSchedule(store, clock=clock)
+        self._retention = RetentionSchedule(store, monotonic=monotonic, clock=clock)
         self._listeners: list[Listener] = []
         self._sync: _SyncRun | None = None
         self._counts: Counts | None = None
@@ -194,15 +196,17 @@ class DoorApp:
         except KioskError as error:  # the status line keeps its last numbers; scanning goes on
             log.error("counts not refreshed: %s", error)
             return
-        if (counts, sync) == (self._counts, self._sync_state):
-            return
+        changed = False
         if counts != self._counts:
             self._counts = self.door.counts = counts
             self._emit(CountsChanged(counts))
+            changed = True
         if sync != self._sync_state:
             self._sync_state = self.door.sync = sync
             self._emit(SyncChanged(sync))
-        self._render()
+            changed = True
+        if changed:
+            self._render()
 
     # --- the admin's requests -----------------------------------------------------------------------
 

@@ -12,14 +12,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from kiosk.admin_pin import PinLock, verify_pin
+from kiosk.admin_pin import verify_pin
 from kiosk.door_screen import CameraState
 from kiosk.credentials.examples import AN, SAMPLE_PAYLOADS, vnqr_payload
 from kiosk.settings import Settings, load_settings
 from kiosk.station import Station
 from kiosk.station_config import META_SERVER_CONFIG
 from kiosk.store import Store
-from tests.ui.kiosk_fixtures import PIN, PIN_HASH, door_settings
+from tests.ui.kiosk_fixtures import PIN, door_settings
 from ui.dialogs.admin_dialog import AdminDialog
 from ui.dialogs.pin_dialog import PinDialog
 from ui.dialogs.setup_dialog import SetupDialog
