@@ -174,3 +174,13 @@ def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_the_kiosk_console_command_runs_the_headless_door_without_loading_qt(tmp_path):
+    script = ("import sys\nfrom ui.cli import main\n"
+              "code = main(['run', '--headless', '--source', 'demo', '--frames', '1'])\n"
+              "sys.exit(code or ('PySide6' in sys.modules and 'Qt was loaded'))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+                               "KIOSK_CONFIG_DIR": str(tmp_path / "config"), "KIOSK_DATA_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
