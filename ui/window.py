@@ -127,7 +127,7 @@ class KioskWindow(QMainWindow):
     # --- camera ---------------------------------------------------------------------------------
 
     def start_camera(self) -> None:
-        worker = CameraWorker(self.app.station, self._make_loop)
+        worker = CameraWorker(self.app.station, self._make_loop)  # the station takes camera scans itself
         worker.result.connect(self.door_worker.camera_result)
         worker.camera.connect(self.door_worker.camera_changed)
         worker.preview.connect(self._show_preview)
@@ -168,7 +168,7 @@ class KioskWindow(QMainWindow):
         self._do(self.app.refresh)
 
     def open_manual_entry(self) -> None:
-        dialog = ManualEntryDialog(self.app.door.language, self)
+        dialog = ManualEntryDialog(self._languages.current, self)
         dialog.submitted.connect(self._check_manual)
         self._open(dialog)
 
