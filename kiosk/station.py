@@ -1,7 +1,7 @@
 """The door's logic: one scanned text in, one decision out, the entry on disk.
 
-The window is handed a `Station` and only shows what it returns; the command line uses the same object,
-so every behaviour of the door is tested without Qt.
+`kiosk.door_app.DoorApp` owns the running door's `Station`; the command line's `scan` uses one directly.
+The station's `direction` is the one place the door's direction is kept.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -20,15 +19,12 @@ from kiosk.credentials.manual import manual_credential
 from kiosk.entry import Direction, Entry, Source, new_entry_id, utc_now
 from kiosk.health_rules import credential_check
 from kiosk.policy import DoorState, Policy
-from kiosk.retention import purge_expired
 from kiosk.settings import Settings
 from kiosk.station_config import StationConfig, published_key_check
 from kiosk.store import Store, StoreError
 from kiosk.verdict import Verdict
 
 log = logging.getLogger(__name__)
-
-PURGE_INTERVAL_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +44,7 @@ class ScanResult:
     display_name: str  # masked; "" for refusals
     first_seen_at: datetime | None = None  # when the person was already checked in
     store_problem: str | None = None  # the entry could not be written yet: why, in plain words
+    direction: Direction = Direction.IN  # the door's direction when it decided
 
 
 class Station:
@@ -61,7 +58,6 @@ class Station:
         # Entries the disk refused (full, read-only): kept in memory and written first on the next scan.
         self._unsaved: list[Entry] = []
         self._lock = threading.Lock()
-        self._next_purge = 0.0
         self.reconfigure(config or StationConfig())
 
     def reconfigure(self, config: StationConfig, settings: Settings | None = None) -> None:
@@ -99,18 +95,6 @@ class Station:
         counted = self.store.counts(local_midnight)
         return Counts(inside=counted.inside, today=counted.today, capacity=self.settings.capacity)
 
-    def purge_expired_if_due(self) -> int:
-        """Apply the retention period at most once an hour; cheap to call on every frame."""
-        now = time.monotonic()
-        if now < self._next_purge:
-            return 0
-        self._next_purge = now + PURGE_INTERVAL_SECONDS
-        try:
-            return purge_expired(self.store, self.settings.retention_days, self._clock())
-        except StoreError as error:
-            log.error("retention purge failed: %s", error)
-            return 0
-
     def unsaved_count(self) -> int:
         return len(self._unsaved)
 
@@ -135,7 +119,7 @@ class Station:
             display_name = credential.display_name if credential else ""
             if verdict.repeat:
                 return ScanResult(verdict, credential, refusal, None, now, display_name,
-                                  first_seen_at=previous.scanned_at if previous else None)
+                                  first_seen_at=previous.scanned_at if previous else None, direction=self.direction)
             entry = Entry(
                 id=new_entry_id(), scanned_at=now, station=self.settings.station_name or socket.gethostname(),
                 direction=self.direction, source=source, format=scanned.format,
@@ -144,7 +128,8 @@ class Station:
                 verdict=verdict.outcome, reasons=verdict.reasons,
             )
             problem = self._save(entry)
-            return ScanResult(verdict, credential, refusal, entry, now, display_name, store_problem=problem)
+            return ScanResult(verdict, credential, refusal, entry, now, display_name, store_problem=problem,
+                              direction=self.direction)
 
     def _save(self, entry: Entry) -> str | None:
         self._unsaved.append(entry)

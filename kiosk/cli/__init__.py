@@ -1,6 +1,8 @@
 """The `kiosk` command line. Each command is a module with `register(subparsers)`.
 
 Automation depends on the commands' names, options and JSON output: change them only on purpose.
+`run` and `selftest` open the window only in the `kiosk` command installed with it (`ui.cli`, which gives
+them their window handlers); here `run --headless` works and the rest say which command opens the window.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Callable, Mapping
 
 from kiosk.cli import export, inspect, log, purge, run, scan, selftest, sync, trust
 from kiosk.errors import KioskError
@@ -16,12 +19,17 @@ COMMANDS = (run, scan, inspect, log, export, purge, trust, sync, selftest)
 
 EXIT_USER_ERROR = 2
 
+Handler = Callable[[argparse.Namespace], int]
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(handlers: Mapping[str, Handler] | None = None) -> argparse.ArgumentParser:
+    """The command line; `handlers` replace the handlers of the named commands (the window's)."""
     parser = argparse.ArgumentParser(prog="kiosk", description="QR check-in kiosk")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(subparsers)
+    for name, handler in (handlers or {}).items():
+        subparsers.choices[name].set_defaults(handler=handler)
     for subparser in subparsers.choices.values():  # options every command takes, after its name
         subparser.add_argument("--config", help="settings file (default: the platform's config folder)")
         subparser.add_argument("--db", help="entries database (default: from the settings)")
@@ -29,8 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, handlers: Mapping[str, Handler] | None = None) -> int:
+    args = build_parser(handlers).parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
