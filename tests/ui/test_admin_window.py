@@ -147,7 +147,7 @@ def test_the_purge_keeps_to_the_retention_the_server_pushed(qtbot, open_kiosk, t
     ten_days_ago = datetime.now(timezone.utc) - timedelta(days=10)
     Station(door_settings(), store, clock=lambda: ten_days_ago).check_text(vnqr_payload(AN))
     admin = unlock_admin(qtbot, window)
-    assert "7" in admin.purge.text() and admin.form.retention.value() == 28
+    assert "7" in admin.purge.text() and admin.form.fields["retention_days"].value() == 28
     with qtbot.waitSignal(window.purged, timeout=5000) as purged:
         admin.purge.click()
     assert purged.args == [1] and store.entries() == []

@@ -187,7 +187,7 @@ def test_demo_mode_admits_the_demo_samples_under_a_visible_demo_stripe(qtbot, op
 def test_settings_pushed_by_the_server_reach_the_window(qtbot, open_kiosk, tmp_path):
     store = Store.open(tmp_path / "entries.sqlite3")
     store.set_meta(META_SERVER_CONFIG, json.dumps(
-        {"settings": {"reset_seconds": 0.5, "language": "en", "sound": False}}))
+        {"settings": {"reset_seconds": 1.0, "language": "en", "sound": False}}))
     window = open_kiosk(store=store)  # the station's own: 30 s, Vietnamese, sound on
     qtbot.waitUntil(lambda: window.panel.word.text() == "READY")
     qtbot.waitUntil(lambda: window.bottom.manual_button.text() == "Manual entry (F3)")
@@ -195,4 +195,4 @@ def test_settings_pushed_by_the_server_reach_the_window(qtbot, open_kiosk, tmp_p
     with qtbot.waitSignal(window.verdict_shown, timeout=5000):
         window.handle_scanner_text(vnqr_payload(AN))
     assert window.panel.word.text() == "GO IN"
-    qtbot.waitUntil(lambda: window.panel.word.text() == "READY", timeout=3000)  # the pushed 0.5 s
+    qtbot.waitUntil(lambda: window.panel.word.text() == "READY", timeout=3000)  # the pushed 1 s
