@@ -36,11 +36,7 @@ class PinError(ValueError):
         self.reason = reason
 
 
-PIN_NOT_DIGITS = Reason(
-    "pin_not_digits",
-    f"Mã PIN chỉ gồm chữ số, từ {PIN_MIN_LENGTH} đến {PIN_MAX_LENGTH} số",
-    f"The PIN must be {PIN_MIN_LENGTH} to {PIN_MAX_LENGTH} digits",
-)
+PIN_NOT_DIGITS = Reason("pin_not_digits", shortest=PIN_MIN_LENGTH, longest=PIN_MAX_LENGTH)
 
 
 def check_new_pin(pin: str) -> None:
@@ -49,7 +45,7 @@ def check_new_pin(pin: str) -> None:
         raise PinError(PIN_NOT_DIGITS)
 
 
-PINS_DIFFER = Reason("pin_mismatch", "Hai lần nhập mã PIN không giống nhau", "The two PINs differ")
+PINS_DIFFER = Reason("pin_mismatch")
 
 
 def new_pin_hash(pin: str, repeat: str, required: bool) -> str | None:

@@ -115,28 +115,20 @@ DEMO_STRIPE_FOREGROUND = "#4A148C"
 DEMO_STRIPE_EDGE = "#000000"
 
 
-def _text(code: str, vi: str, en: str) -> Reason:
-    return Reason(code, vi, en)
+WORD_READY = Reason("ready")
+WORD_ADMIT_IN = Reason("admit_in")
+WORD_ADMIT_OUT = Reason("admit_out")
+WORD_WARN = Reason("warn")
+WORD_REFUSE = Reason("refuse")
+WORD_REPEAT = Reason("repeat")
+WORD_REPEAT_OUT = Reason("repeat_out")
+WORD_SCANNER = Reason("scanner")
+WORD_CAMERA_OFF = Reason("camera_off")
 
-
-WORD_READY = _text("ready", "SẴN SÀNG", "READY")
-WORD_ADMIT_IN = _text("admit_in", "MỜI VÀO", "GO IN")
-WORD_ADMIT_OUT = _text("admit_out", "ĐÃ RA", "CHECKED OUT")
-WORD_WARN = _text("warn", "KIỂM TRA", "CHECK")
-WORD_REFUSE = _text("refuse", "DỪNG LẠI", "STOP")
-WORD_REPEAT = _text("repeat", "ĐÃ VÀO RỒI", "ALREADY IN")
-WORD_REPEAT_OUT = _text("repeat_out", "ĐÃ RA RỒI", "ALREADY OUT")
-WORD_SCANNER = _text("scanner", "LỖI MÁY QUÉT", "SCANNER ERROR")
-WORD_CAMERA_OFF = _text("camera_off", "MẤT CAMERA", "NO CAMERA")
-
-HINT_READY = _text("hint_ready", "Đưa mã QR vào trước camera", "Hold your QR code up to the camera")
-HINT_CAMERA_OFF = _text(
-    "hint_camera_off",
-    "Camera bị ngắt — kiểm tra dây cáp. Máy quét cầm tay vẫn dùng được",
-    "Camera disconnected — check the cable. The handheld scanner still works",
-)
-HINT_ADMIT = _text("hint_admit", "Mã hợp lệ", "Valid code")
-DEMO_BANNER = _text("demo_mode", "CHẾ ĐỘ THỬ — không dùng tại cửa thật", "DEMO MODE — not for a real door")
+HINT_READY = Reason("hint_ready")
+HINT_CAMERA_OFF = Reason("hint_camera_off")
+HINT_ADMIT = Reason("hint_admit")
+DEMO_BANNER = Reason("demo_mode")
 
 
 @dataclass(frozen=True)
@@ -228,8 +220,7 @@ class DoorScreen:
                 reasons = (result.refusal.reason,)
         notice = None
         if result.store_problem:
-            notice = _text("not_saved", f"Chưa ghi được vào ổ đĩa, đang giữ trong bộ nhớ: {result.store_problem}",
-                           f"Not written to disk yet, kept in memory: {result.store_problem}")
+            notice = Reason("not_saved", problem=result.store_problem)
         self._shown = _Shown(look, word, reasons, result.display_name, result.scanned_at,
                              now + self.reset_seconds, notice)
         return look
@@ -282,14 +273,14 @@ class DoorScreen:
         """The status line for a door set to `direction` (kept by the station, not here)."""
         lang = self.language
         entry_mode = direction is Direction.IN
-        mode = _text("mode_in", "CHẾ ĐỘ VÀO", "ENTRY") if entry_mode else _text("mode_out", "CHẾ ĐỘ RA", "EXIT")
+        mode = Reason("mode_in") if entry_mode else Reason("mode_out")
         counts = self.counts
         inside = str(counts.inside) if counts.capacity is None else f"{counts.inside}/{counts.capacity}"
         return StatusView(
             mode=mode.text(lang),
             entry_mode=entry_mode,
-            inside=_text("inside", f"Đang ở trong: {inside}", f"Inside now: {inside}").text(lang),
-            today=_text("today", f"Hôm nay: {counts.today}", f"Today: {counts.today}").text(lang),
+            inside=Reason("inside", count=inside).text(lang),
+            today=Reason("today", count=counts.today).text(lang),
             full=counts.capacity is not None and counts.inside >= counts.capacity,
             camera=_CAMERA_TEXT[self.camera].text(lang),
             camera_ok=self.camera is CameraState.RUNNING,
@@ -301,32 +292,30 @@ class DoorScreen:
     def _sync_text(self) -> str:
         sync = self.sync
         if sync.kind is SyncKind.NOT_CONFIGURED:
-            text = _text("sync_off", "Chưa cài máy chủ", "No server configured")
+            text = Reason("sync_off")
         elif sync.kind is SyncKind.CONNECTING:
-            text = _text("sync_connecting", "Đang kết nối máy chủ…", "Connecting to the server…")
+            text = Reason("sync_connecting")
         elif sync.kind is SyncKind.OFFLINE:
-            entries = "entry" if sync.waiting == 1 else "entries"
-            vi = f"Ngoại tuyến — {sync.waiting} lượt đang chờ gửi"
-            en = f"offline — {sync.waiting} {entries} waiting"
-            if sync.last_sync is not None:
+            code = "sync_offline_one" if sync.waiting == 1 else "sync_offline"
+            if sync.last_sync is None:
+                text = Reason(code, waiting=sync.waiting)
+            else:
                 hhmm = self._to_local(sync.last_sync).strftime("%H:%M")
-                vi, en = f"{vi} — đồng bộ lần cuối {hhmm}", f"{en} — last sync {hhmm}"
-            text = _text("sync_offline", vi, en)
+                text = Reason(code + "_since", waiting=sync.waiting, time=hhmm)
         elif sync.last_sync is None:
-            text = _text("sync_online", "Trực tuyến", "online")
+            text = Reason("sync_online")
         else:
             hhmm = self._to_local(sync.last_sync).strftime("%H:%M")
-            text = _text("sync_last", f"Trực tuyến — đồng bộ lúc {hhmm}", f"online — last sync {hhmm}")
+            text = Reason("sync_last", time=hhmm)
         if sync.held:
-            text = _text("sync_held", f"{text.vi} — {sync.held} lượt tạm giữ, báo quản trị",
-                         f"{text.en} — {sync.held} held for the admin")
+            text = Reason("sync_held", status=text, held=sync.held)
         return text.text(self.language)
 
 
 _CAMERA_TEXT = {
-    CameraState.STARTING: _text("camera_starting", "Camera: đang mở…", "Camera: starting…"),
-    CameraState.RUNNING: _text("camera_running", "Camera: đang chạy", "Camera: on"),
-    CameraState.DISCONNECTED: _text("camera_lost", "Camera: mất kết nối", "Camera: disconnected"),
+    CameraState.STARTING: Reason("camera_starting"),
+    CameraState.RUNNING: Reason("camera_running"),
+    CameraState.DISCONNECTED: Reason("camera_lost"),
 }
 
 

@@ -6,8 +6,7 @@ from kiosk.admin_pin import new_pin_hash
 from kiosk.reasons import Reason
 from kiosk.settings import Settings, chosen_camera
 
-NAME_MISSING = Reason("setup_name", "Đặt tên cho điểm kiểm soát, ví dụ: Cổng A",
-                      "Name this station, e.g. Gate A")
+NAME_MISSING = Reason("setup_name")
 
 
 class SetupError(ValueError):

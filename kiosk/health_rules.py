@@ -14,7 +14,7 @@ from typing import Any
 from kiosk.credentials.base import Credential
 from kiosk.errors import KioskError
 from kiosk.policy import CredentialCheck
-from kiosk.reasons import Reason
+from kiosk.reasons import Reason, inline
 from kiosk.verdict import SEVERITY, Outcome
 
 
@@ -138,20 +138,14 @@ def credential_check(rules: HealthRules) -> CredentialCheck:
 def _signer(credential: Credential, rules: HealthRules) -> list[Finding]:
     if credential.fields.get("signature") == "valid":
         return []
-    return [(rules.unknown_signer, Reason(
-        "health.unknown_signer",
-        "Không xác minh được nơi ký (chưa có trong danh sách tin cậy) — kiểm tra giấy tờ",
-        "The signer is not in the trust list, so the code cannot be verified — check an ID document"))]
+    return [(rules.unknown_signer, Reason("health.unknown_signer"))]
 
 
 def _certificate_dates(credential: Credential, rules: HealthRules) -> list[Finding]:
     if credential.fields.get("expired"):
-        return [(rules.expired_certificate, Reason(
-            "health.certificate_expired", "Chứng nhận COVID EU đã hết hạn", "The EU COVID certificate has expired"))]
+        return [(rules.expired_certificate, Reason("health.certificate_expired"))]
     if credential.fields.get("not_yet_valid"):
-        return [(rules.expired_certificate, Reason(
-            "health.certificate_not_yet_valid", "Chứng nhận COVID EU chưa có hiệu lực",
-            "The EU COVID certificate is not valid yet"))]
+        return [(rules.expired_certificate, Reason("health.certificate_not_yet_valid"))]
     return []
 
 
@@ -159,22 +153,15 @@ def _protection(credential: Credential, rules: HealthRules, now: datetime) -> li
     f = credential.fields
     kind = f.get("certificate_type")
     if kind == "test" and f.get("test_negative") is False:
-        return [(rules.positive_test, Reason(
-            "health.test_positive", "Chứng nhận xét nghiệm cho kết quả DƯƠNG TÍNH",
-            "The test certificate shows a POSITIVE result"))]
+        return [(rules.positive_test, Reason("health.test_positive"))]
     if _protected(f, rules, now):
         return []
-    vi, en = {
-        "vaccination": (f"chưa tiêm đủ liều hoặc mũi cuối chưa đủ {rules.vaccination_min_days} ngày",
-                        f"vaccination is incomplete or the last dose is less than "
-                        f"{rules.vaccination_min_days} days old"),
-        "test": (f"xét nghiệm âm tính đã quá {rules.test_max_hours} giờ",
-                 f"the negative test is more than {rules.test_max_hours} hours old"),
-        "recovery": (f"khỏi bệnh đã quá {rules.recovery_max_days} ngày",
-                     f"recovery is more than {rules.recovery_max_days} days ago"),
-    }.get(kind, ("không rõ loại chứng nhận", "the certificate type is unknown"))
-    return [(rules.not_protected, Reason("health.not_protected", f"Chưa được bảo vệ: {vi}",
-                                         f"Not protected: {en}"))]
+    why = {
+        "vaccination": Reason("health.why.vaccination", days=rules.vaccination_min_days),
+        "test": Reason("health.why.test", hours=rules.test_max_hours),
+        "recovery": Reason("health.why.recovery", days=rules.recovery_max_days),
+    }.get(kind, Reason("health.why.unknown"))
+    return [(rules.not_protected, Reason("health.not_protected", why=why))]
 
 
 def _protected(f: Any, rules: HealthRules, now: datetime) -> bool:
@@ -201,12 +188,9 @@ def _declaration_age(credential: Credential, rules: HealthRules, now: datetime) 
     if age <= timedelta(hours=rules.declaration_max_age_hours):
         return []
     hours = age.total_seconds() / 3600
-    vi_age, en_age = (f"{int(hours // 24)} ngày", f"{int(hours // 24)} days") if hours >= 48 \
-        else (f"{int(hours)} giờ", f"{int(hours)} hours")
+    age_words = Reason("age.days", count=int(hours // 24)) if hours >= 48 else Reason("age.hours", count=int(hours))
     return [(rules.declaration_too_old, Reason(
-        "health.declaration_too_old",
-        f"Tờ khai y tế đã {vi_age} — đề nghị khai báo lại (hạn {rules.declaration_max_age_hours:g} giờ)",
-        f"Declaration is {en_age} old — ask for a new one (limit {rules.declaration_max_age_hours:g} hours)"))]
+        "health.declaration_too_old", age=age_words, limit=f"{rules.declaration_max_age_hours:g}"))]
 
 
 def _answers(credential: Credential, rules: HealthRules) -> list[Finding]:
@@ -214,10 +198,9 @@ def _answers(credential: Credential, rules: HealthRules) -> list[Finding]:
     findings = []
     for question in rules.questions:
         if answers.get(question.id) is True and question.on_yes is not Outcome.ADMIT:
-            action_vi, action_en = ("cần nhân viên y tế kiểm tra", "needs medical attention") \
-                if question.on_yes is Outcome.WARN else ("không được vào", "may not enter")
+            # The question is the admin's own wording, in both languages: it travels as an inline message.
+            action = Reason("health.action.warn" if question.on_yes is Outcome.WARN else "health.action.refuse")
             findings.append((question.on_yes, Reason(
-                f"health.answer.{question.id}",
-                f"Trả lời CÓ: “{question.vi}” — {action_vi}",
-                f"Answered YES: “{question.en}” — {action_en}")))
+                "health.answer", question=inline(f"health.question.{question.id}", question.vi, question.en),
+                action=action)))
     return findings

@@ -37,14 +37,14 @@ class Identity(Enum):
     (chip ID card, insurance card, VNeID), typed by the guard (manual entry), typed by the visitor (a health
     declaration: the server signs whatever was declared), or a signed format whose signer is unknown.
 
-    `value` is how the door names it, (Vietnamese, English).
+    `value` is the catalogue code of how the door names it mid-sentence; "<value>.start" opens a sentence.
     """
 
-    SIGNED = ("có chữ ký của nơi cấp", "issuer-signed")
-    DOCUMENT = ("từ giấy tờ, không có chữ ký", "document-backed, unsigned")
-    GUARD = ("do bảo vệ nhập", "guard-typed")
-    SELF_DECLARED = ("tự khai", "self-declared")
-    UNVERIFIED = ("chưa xác minh chữ ký", "unverified")
+    SIGNED = "identity.signed"
+    DOCUMENT = "identity.document"
+    GUARD = "identity.guard"
+    SELF_DECLARED = "identity.self-declared"
+    UNVERIFIED = "identity.unverified"
 
     @property
     def backed(self) -> bool:
@@ -85,12 +85,12 @@ class Policy:
         findings: list[tuple[Outcome, tuple[Reason, ...]]] = []
         listed = self._watch_action(scanned)
         if listed is not None:
-            findings.append((listed, (on_watch_list(*identity.value),)))
+            findings.append((listed, (on_watch_list(Reason(identity.value)),)))
         elif (self._watch and not identity.backed and door.direction is Direction.IN
               and self._settings.watch_self_declared != "admit"):
             # A self-declared ID number clears nobody: one changed digit would pass anyone on the list.
             action = Outcome(self._settings.watch_self_declared)
-            findings.append((action, (identity_check_needed(*identity.value),)))
+            findings.append((action, (identity_check_needed(Reason(identity.value + ".start")),)))
         elif identity is Identity.SELF_DECLARED:
             findings.append((Outcome.ADMIT, (SELF_DECLARED,)))
         capacity = self._settings.capacity
@@ -119,10 +119,8 @@ class Policy:
     def _repeat_reason(door: DoorState) -> Reason:
         at = local_time(door.previous.scanned_at)  # type: ignore[union-attr]
         if door.direction is Direction.IN:
-            return Reason("policy.already-in", f"Đã vào lúc {at} — không ghi lại lần nữa",
-                          f"Already checked in at {at} — not logged again")
-        return Reason("policy.already-out", f"Đã ra lúc {at} — không ghi lại lần nữa",
-                      f"Already checked out at {at} — not logged again")
+            return Reason("policy.already-in", at=at)
+        return Reason("policy.already-out", at=at)
 
 
 def _confirms(identity: Identity, previous: Entry) -> bool:
@@ -131,8 +129,7 @@ def _confirms(identity: Identity, previous: Entry) -> bool:
 
 
 def _full(inside: int, capacity: int) -> Reason:
-    return Reason("policy.capacity", f"Đã đủ người: {inside}/{capacity} đang ở bên trong",
-                  f"Full: {inside} of {capacity} people inside")
+    return Reason("policy.capacity", inside=inside, capacity=capacity)
 
 
 def _combine(findings: list[tuple[Outcome, tuple[Reason, ...]]], notes: tuple[Reason, ...]) -> Verdict:

@@ -78,18 +78,8 @@ class ScanBuffer:
         self._last = None
 
 
-SCANNER_INPUT_METHOD = Reason(
-    "scanner_input_method",
-    "Bộ gõ tiếng Việt (Telex/VNI) đã làm sai mã quét — tắt bộ gõ (Unikey, EVKey: chuyển sang E) rồi quét lại",
-    "A Vietnamese input method (Telex/VNI) changed the scanned text — switch it off "
-    "(Unikey, EVKey: switch to E) and scan again",
-)
-SCANNER_LAYOUT = Reason(
-    "scanner_keyboard_layout",
-    "Bàn phím máy tính không phải kiểu US nên mã quét bị sai — chuyển bàn phím sang English (US) rồi quét lại",
-    "The computer's keyboard layout is not US, so the scan came out wrong — switch the keyboard to "
-    "English (US) and scan again",
-)
+SCANNER_INPUT_METHOD = Reason("scanner_input_method")
+SCANNER_LAYOUT = Reason("scanner_keyboard_layout")
 
 # Formats whose whole text is ASCII (Base45 after the prefix): any other character was typed by an IME.
 _ASCII_ONLY_PREFIXES = ("HC1:", "HD1:")

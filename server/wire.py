@@ -139,7 +139,7 @@ class WireEntry:
     display_name: str
     fields: dict[str, Any]
     verdict: str
-    reasons: list[dict[str, str]]
+    reasons: list[dict[str, Any]]
 
 
 def claimed_id(item: object) -> str | None:
@@ -320,6 +320,11 @@ def _choice(item: dict, name: str, allowed: frozenset[str]) -> str:
     return value
 
 
+MAX_REASONS = 32
+MAX_REASON_PARAMS = 16
+MAX_REASON_TEXT = 1000
+
+
 def _fields(value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise InvalidEntry("fields: not a JSON object")
@@ -328,10 +333,25 @@ def _fields(value: object) -> dict[str, Any]:
     return value
 
 
-def _reasons(value: object) -> list[dict[str, str]]:
-    if not isinstance(value, list):
-        raise InvalidEntry("reasons: not a list")
-    for reason in value:
-        if not (isinstance(reason, dict) and all(isinstance(reason.get(k), str) for k in ("code", "vi", "en"))):
-            raise InvalidEntry("reasons: each reason needs code, vi and en strings")
-    return value
+def _reasons(value: object) -> list[dict[str, Any]]:
+    """Reasons as {"code", "params"}: each parameter a short text or, one level deep, a reason of its own;
+    bounded in count and length. A kiosk not yet upgraded sends {"code", "vi", "en"}: stored as a code
+    with its two sentences inline (kiosk.messages.inline), so that the table holds one shape."""
+    def short(text: object) -> bool:
+        return isinstance(text, str) and len(text) <= MAX_REASON_TEXT
+
+    def reason(item: object, nested: bool) -> dict[str, Any]:
+        if isinstance(item, dict) and set(item) == {"code", "vi", "en"} and all(map(short, item.values())):
+            return {"code": item["code"], "params": {"vi": item["vi"], "en": item["en"]}}
+        if not (isinstance(item, dict) and set(item) == {"code", "params"} and short(item["code"])
+                and isinstance(item["params"], dict) and len(item["params"]) <= MAX_REASON_PARAMS
+                and all(short(name) for name in item["params"])):
+            raise InvalidEntry("reasons: each reason needs a code and params (or code, vi and en strings)")
+        if nested and not all(map(short, item["params"].values())):
+            raise InvalidEntry("reasons: a reason inside a reason has only text params")
+        return {"code": item["code"],
+                "params": {k: v if short(v) else reason(v, True) for k, v in item["params"].items()}}
+
+    if not isinstance(value, list) or len(value) > MAX_REASONS:
+        raise InvalidEntry(f"reasons: not a list of at most {MAX_REASONS}")
+    return [reason(item, False) for item in value]

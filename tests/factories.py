@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from kiosk.entry import Direction, Entry, Source, new_entry_id
-from kiosk.reasons import Reason
+from kiosk.reasons import inline
 from kiosk.verdict import Outcome
 
 # 08:15 in Hà Nội two days ago: recent enough for the server, which refuses entries older than its
@@ -26,5 +26,5 @@ def make_entry(n: int = 0, *, at: datetime | None = None, direction: Direction =
         display_name="NGUYEN V** A*",
         fields={"name": "NGUYEN VAN AN", "phone": "0912345678", "birth_date": "1990-01-31"},
         verdict=verdict,
-        reasons=(Reason("test.note", "Ghi chú thử", "Test note"),),
+        reasons=(inline("test.note", "Ghi chú thử", "Test note"),),
     )

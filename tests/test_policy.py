@@ -5,7 +5,7 @@ from factories import T0, make_entry
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.entry import Direction
 from kiosk.policy import DoorState, Policy
-from kiosk.reasons import Reason
+from kiosk.reasons import inline
 from kiosk.settings import Settings
 from kiosk.verdict import Outcome
 
@@ -25,7 +25,7 @@ def test_a_valid_personal_code_is_admitted():
 
 
 def test_a_refused_code_keeps_its_specific_reason():
-    reason = Reason("other.url", "Đây là đường dẫn web", "This is a web link")
+    reason = inline("other.url", "Đây là đường dẫn web", "This is a web link")
     verdict = Policy(Settings()).decide(Refusal("url", reason, "https://example.org"), door())
     assert verdict.outcome is Outcome.REFUSE and verdict.reasons == (reason,)
 
@@ -66,9 +66,9 @@ def test_capacity_refuses_entries_but_never_exits():
 
 
 def test_the_worst_finding_wins_and_every_reason_is_kept():
-    note = Reason("vnqr.masked-id", "Số giấy tờ bị che", "ID number is masked")
+    note = inline("vnqr.masked-id", "Số giấy tờ bị che", "ID number is masked")
     visitor = Credential("vn-qr", "qid:3", "X", {}, "...", notes=(note,))
-    health = Reason("health.old", "Tờ khai đã quá 3 ngày", "Declaration is 3 days old")
+    health = inline("health.old", "Tờ khai đã quá 3 ngày", "Declaration is 3 days old")
     policy = Policy(Settings(watch_list=("qid:3",), capacity=10),
                     checks=[lambda credential, now: (Outcome.REFUSE, (health,))])
     verdict = policy.decide(visitor, door(inside=1))

@@ -24,7 +24,7 @@ def camera_loop(settings: Settings, spec: str | None = None, realtime: bool = Tr
         try:
             source = open_camera(settings, realtime)
         except FrameSourceError as error:
-            yield CameraChanged(SourceStatus.DISCONNECTED, Reason("camera-open", str(error), str(error)))
+            yield CameraChanged(SourceStatus.DISCONNECTED, Reason("camera-open", error=str(error)))
             return
         yield from ScanLoop(source, station, preview_width=PREVIEW_WIDTH).run(stop)
 

@@ -81,11 +81,6 @@ def _parser_failed(format: str, text: object, error: Exception) -> Refusal:
     log.error("The %s parser failed with %s:\n%s", format, type(error).__name__, where)
     return Refusal(
         format=format,
-        reason=Reason(
-            PARSER_FAULT,
-            "Máy không đọc được mã này do lỗi phần mềm (đã ghi lại). Hãy nhập tay và báo cho quản trị viên.",
-            "This station could not read the code because of a software fault (logged). Use manual entry "
-            "and tell the administrator.",
-        ),
+        reason=Reason(PARSER_FAULT),
         raw=text if isinstance(text, str) else "",
     )

@@ -35,9 +35,8 @@ _HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
 _DATE_SLASHED = re.compile(r"\d{2}/\d{2}/\d{4}", re.ASCII)
 _NO_DATE = ("", "-")
 
-NOTE_EXPIRED = Reason("bhyt.expired", "Thẻ BHYT đã hết hạn", "The health-insurance card has expired")
-NOTE_NOT_YET_VALID = Reason("bhyt.not-yet-valid", "Thẻ BHYT chưa đến ngày hiệu lực",
-                            "The health-insurance card is not valid yet")
+NOTE_EXPIRED = Reason("bhyt.expired")
+NOTE_NOT_YET_VALID = Reason("bhyt.not-yet-valid")
 
 
 class BhytParser:

@@ -31,11 +31,7 @@ _EIGHT_DIGITS = re.compile(r"\d{8}", re.ASCII)
 
 # The 4th digit of a CCCD number encodes gender and century of birth (0/1: 1900s, 2/3: 2000s, ...;
 # even male, odd female); the 5th and 6th digits are the last two digits of the birth year.
-NOTE_ID_MISMATCH = Reason(
-    "cccd.id-mismatch",
-    "Số căn cước không khớp với năm sinh hoặc giới tính trên thẻ — hãy kiểm tra thẻ",
-    "The ID number does not match the birth year or gender on the card — check the card",
-)
+NOTE_ID_MISMATCH = Reason("cccd.id-mismatch")
 
 
 class CccdParser:

@@ -148,22 +148,11 @@ class DccParser:
             reason = malformed_reason(FORMAT, result.stage, "Chứng nhận COVID EU", "EU COVID certificate")
             return Refusal(FORMAT, reason, text)
         if result.signature == SIGNATURE_INVALID:
-            return self._refuse(text, "dcc.bad_signature",
-                                "Chữ ký chứng nhận COVID EU không hợp lệ hoặc nội dung đã bị sửa",
-                                "EU COVID certificate signature is forged or its content was altered")
+            return Refusal(FORMAT, Reason("dcc.bad_signature"), text)
         if not result.type_allowed:
-            kind_vi, kind_en = _TYPE_WORDS[result.certificate_type]
-            return self._refuse(text, "dcc.type_not_allowed",
-                                f"Nơi ký chứng nhận không được phép cấp chứng nhận {kind_vi}",
-                                f"The certificate's signer is not allowed to issue {kind_en} certificates")
+            kind = Reason(f"dcc.type.{TYPES[result.certificate_type]}")
+            return Refusal(FORMAT, Reason("dcc.type_not_allowed", kind=kind), text)
         return _credential(text, result)
-
-    @staticmethod
-    def _refuse(text: str, code: str, vi: str, en: str) -> Refusal:
-        return Refusal(FORMAT, Reason(code, vi, en), text)
-
-
-_TYPE_WORDS = {"v": ("tiêm chủng", "vaccination"), "t": ("xét nghiệm", "test"), "r": ("khỏi bệnh", "recovery")}
 
 
 def _credential(text: str, result: DccCheck) -> Credential:

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.credentials.masking import mask_name
-from kiosk.reasons import Reason
+from kiosk.reasons import Reason, inline
 
 # Personal codes are a few hundred characters; anything far longer is not one of them.
 MAX_PERSONAL_LENGTH = 2000
@@ -150,7 +150,7 @@ def split_fields(text: str) -> Split | None:
 
 
 def refusal(kind: Kind, code: str, vi: str, en: str, raw: str) -> Refusal:
-    return Refusal(format=kind.format, reason=Reason(f"{kind.prefix}.{code}", vi, en), raw=raw)
+    return Refusal(format=kind.format, reason=inline(f"{kind.prefix}.{code}", vi, en), raw=raw)
 
 
 def field_refusal(kind: Kind, error: FieldError, raw: str) -> Refusal:

@@ -157,14 +157,11 @@ def _refusal_reason(result: Hd1Check) -> Reason | None:
     if result.stage is not None:
         return malformed_reason(FORMAT, result.stage, "Tờ khai y tế", "Health declaration")
     if result.signature == SIGNATURE_INVALID:
-        return Reason("hd1.bad_signature", "Chữ ký tờ khai y tế không hợp lệ hoặc nội dung đã bị sửa",
-                      "Health declaration signature is forged or its content was altered")
+        return Reason("hd1.bad_signature")
     if result.revoked:
-        return Reason("hd1.revoked", "Tờ khai y tế này đã bị thu hồi — đề nghị khai báo lại",
-                      "This health declaration was revoked — ask for a new one")
+        return Reason("hd1.revoked")
     if result.expired:
-        return Reason("hd1.expired", "Tờ khai y tế đã hết hạn — đề nghị khai báo lại",
-                      "Health declaration has expired — ask for a new one")
+        return Reason("hd1.expired")
     return None
 
 

@@ -24,13 +24,11 @@ def manual_credential(name: str, phone: str, id_number: str = "", note: str = ""
     id_number = id_number.strip()
     raw = f"{name}|{phone}|{id_number}"
     if not name:
-        return Refusal(FORMAT, Reason("manual.no-name", "Chưa nhập họ tên", "Enter the visitor's name"), raw)
+        return Refusal(FORMAT, Reason("manual.no-name"), raw)
     if not _PHONE.fullmatch(phone):
-        return Refusal(FORMAT, Reason("manual.bad-phone", "Số điện thoại phải có 9–12 chữ số",
-                                      "The phone number needs 9 to 12 digits"), raw)
+        return Refusal(FORMAT, Reason("manual.bad-phone"), raw)
     if id_number and not (id_number.isascii() and id_number.isdigit() and len(id_number) in (9, 12)):
-        return Refusal(FORMAT, Reason("manual.bad-id", "Số giấy tờ phải có 9 hoặc 12 chữ số",
-                                      "The ID number needs 9 or 12 digits"), raw)
+        return Refusal(FORMAT, Reason("manual.bad-id"), raw)
     person_key = f"cccd:{id_number}" if len(id_number) == 12 else f"phone:{phone}"
     fields = {"name": name, "phone": phone, "id_number": id_number, "note": note.strip()}
     # A name pasted from a chat can carry a zero-width space or a direction mark like a forged code can.

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.credentials.fields import REPLACEMENT_CHARACTER, Field, content_field, is_hidden
-from kiosk.reasons import HIDDEN_CHARACTER, Reason
+from kiosk.reasons import HIDDEN_CHARACTER, inline
 
 ASK_VI = "Hãy đề nghị khách mở mã QR cá nhân (VNeID, PC-Covid) hoặc đưa thẻ căn cước."
 ASK_EN = "Ask for the personal QR code (VNeID, PC-Covid) or the chip ID card."
@@ -173,7 +173,7 @@ def _character_name(ch: str) -> str:
 
 
 def _refuse(format: str, code: str, raw: str, vi: str, en: str) -> Refusal:
-    return Refusal(format=format, reason=Reason(code, vi, en), raw=raw)
+    return Refusal(format=format, reason=inline(code, vi, en), raw=raw)
 
 
 def _looks_binary(text: str) -> bool:

@@ -9,7 +9,7 @@ from typing import Any, Mapping, Protocol, Sequence, TypeVar
 import cbor2
 
 from kiosk import base45, cose
-from kiosk.reasons import Reason
+from kiosk.reasons import Reason, inline
 
 SIGNATURE_VALID = "valid"
 SIGNATURE_INVALID = "invalid"
@@ -69,7 +69,7 @@ class Malformed(Exception):
 
 def malformed_reason(code_prefix: str, stage: str, what_vi: str, what_en: str) -> Reason:
     vi, en = STAGE_WORDS[stage]
-    return Reason(f"{code_prefix}.malformed.{stage}",
+    return inline(f"{code_prefix}.malformed.{stage}",
                   f"{what_vi} bị hỏng: {vi} — đề nghị xuất trình mã gốc",
                   f"{what_en} is damaged: {en} — ask for the original code")
 

@@ -36,17 +36,12 @@ _BIRTH_START = re.compile(r"[\d*]{4}-", re.ASCII)
 _ASCII_CAPITALS = re.compile(r"[A-Z]+(?: [A-Z]+)*")
 _GENDERS = {"": f.Gender.UNKNOWN, "0": f.Gender.UNKNOWN, "1": f.Gender.MALE, "2": f.Gender.FEMALE}
 
-NOTE_ID_MASKED = Reason("vnqr.id-masked", "Số giấy tờ trong mã bị che", "ID number is masked")
-NOTE_BIRTH_MASKED = Reason("vnqr.birth-date-masked", "Ngày sinh trong mã bị che", "Birth date is masked")
-NOTE_DECLARED_BY_OTHER = Reason("vnqr.declared-by-other", "Mã do người khác khai hộ", "Declared by someone else")
+NOTE_ID_MASKED = Reason("vnqr.id-masked")
+NOTE_BIRTH_MASKED = Reason("vnqr.birth-date-masked")
+NOTE_DECLARED_BY_OTHER = Reason("vnqr.declared-by-other")
 # The code writes names without accents; accents mean an input method rewrote a scanner's keystrokes.
 # The person is still keyed by QID, so the scan stands, but the guard should switch the input method off.
-NOTE_NAME_ACCENTS = Reason(
-    "vnqr.name-has-accents",
-    "Tên trong mã có dấu — bộ gõ tiếng Việt (Telex/VNI) trên máy có thể đang bật; hãy tắt bộ gõ",
-    "The name has accents this code never carries — a Vietnamese input method (Telex/VNI) may be on; "
-    "switch it off",
-)
+NOTE_NAME_ACCENTS = Reason("vnqr.name-has-accents")
 
 
 class VnQrParser:

@@ -53,10 +53,10 @@ class SourceStatus(Enum):
 
 
 STATUS_REASONS = {
-    SourceStatus.STARTING: Reason("camera-starting", "Đang mở camera", "Opening the camera"),
-    SourceStatus.LIVE: Reason("camera-live", "Camera đang hoạt động", "Camera is live"),
-    SourceStatus.DISCONNECTED: Reason("camera-disconnected", "Mất kết nối camera", "camera disconnected"),
-    SourceStatus.ENDED: Reason("camera-ended", "Hết hình", "No more frames"),
+    SourceStatus.STARTING: Reason("camera-starting"),
+    SourceStatus.LIVE: Reason("camera-live"),
+    SourceStatus.DISCONNECTED: Reason("camera-disconnected"),
+    SourceStatus.ENDED: Reason("camera-ended"),
 }
 
 StatusListener = Callable[[SourceStatus, Reason], None]

@@ -139,11 +139,7 @@ class CameraSource(FrameSource):
                 return
         capture = self._open_device(self.device)
         if capture is None:
-            self._disconnect(Reason(
-                "camera-not-found",
-                f"Không mở được camera {self.device}",
-                f"Cannot open camera {self.device}",
-            ))
+            self._disconnect(Reason("camera-not-found", device=self.device))
             return
         self._capture = capture
         self._last_fresh = self._clock()

@@ -99,8 +99,7 @@ _ID_NUMBER = re.compile(r"[0-9]{9}|[0-9]{12}")
 # What a field may hold before any cleaning: room for spaces and dots, far short of anything abusive.
 MAX_TYPED = {"name": 120, "phone": 24, "id_number": 24, "answer": 16}
 MAX_NAME = 60
-_ID_NUMBER_REASON = Reason("input.id_number", "Số CCCD có 12 chữ số (CMND cũ: 9 chữ số)",
-                           "An ID card number has 12 digits (old cards: 9)")
+_ID_NUMBER_REASON = Reason("input.id_number")
 
 
 def hidden_in_field(value: str) -> list[str]:
@@ -112,13 +111,11 @@ def hidden_in_field(value: str) -> list[str]:
 def _field_problem(value: str, longest: int) -> Reason | None:
     """Why a typed value is refused before its own rules are even looked at, if it is."""
     if len(value) > longest:
-        return Reason("input.too-long", f"Quá dài: tối đa {longest} ký tự", f"Too long: at most {longest} characters")
+        return Reason("input.too-long", longest=longest)
     found = hidden_in_field(value)
     if found:
         code = f"U+{ord(found[0]):04X}"
-        return Reason("input.hidden-character",
-                      f"Có ký tự ẩn hoặc ký tự điều khiển ({code}); hãy xóa và gõ lại mục này",
-                      f"Contains an invisible or control character ({code}); clear the field and type it again")
+        return Reason("input.hidden-character", character=code)
     return None
 
 
@@ -143,11 +140,9 @@ def read_declaration(name: str, phone: str, id_number: str, answers: Mapping[str
         phone = "0" + phone[3:]
     id_number = _without_separators(id_number)
     if "name" not in problems and (not name or len(name) > MAX_NAME):
-        problems["name"] = Reason("input.name", f"Nhập họ và tên (tối đa {MAX_NAME} ký tự)",
-                                  f"Enter your full name (at most {MAX_NAME} characters)")
+        problems["name"] = Reason("input.name", longest=MAX_NAME)
     if "phone" not in problems and not _PHONE.fullmatch(phone):
-        problems["phone"] = Reason("input.phone", "Số điện thoại gồm 10 chữ số, bắt đầu bằng 0",
-                                   "A phone number has 10 digits and starts with 0")
+        problems["phone"] = Reason("input.phone")
     if "id_number" not in problems and not _ID_NUMBER.fullmatch(id_number):
         problems["id_number"] = _ID_NUMBER_REASON
     chosen: dict[str, bool] = {}
@@ -157,7 +152,7 @@ def read_declaration(name: str, phone: str, id_number: str, answers: Mapping[str
         if field in problems:
             continue
         if answer is None:
-            problems[field] = Reason("input.answer", "Chọn Có hoặc Không", "Choose Yes or No")
+            problems[field] = Reason("input.answer")
         else:
             chosen[question.id] = answer
     if problems:

@@ -58,7 +58,7 @@ PRIVATE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 BUSY_RETRY_SECONDS = 2
 DRAWING_NICENESS = 10
 _FIELDS = ("name", "phone", "id_number")
-_NOT_TEXT = Reason("input.not-text", "Phải là chữ", "Must be text")
+_NOT_TEXT = Reason("input.not-text")
 
 TEXTS = {
     "vi": {
@@ -288,10 +288,15 @@ def _issue(service: DeclarationService, typed: _Typed) -> IssuedDeclaration:
         raise DeclarationInputError({**problem.problems, **not_text}) from None
 
 
+def _both(reason: Reason) -> dict[str, object]:
+    """A refused field for a web client: its code and parameters, and the sentence in both languages."""
+    return {**reason.to_json(), "vi": reason.text("vi"), "en": reason.text("en")}
+
+
 async def _refused(request: Request, typed: _Typed, problems: Mapping[str, Reason]) -> Response:
     if _wants_json(request):
         return error_response(422, "invalid_declaration", "Some fields need fixing; nothing was issued.",
-                              headers=PRIVATE, fields={name: reason.to_json() for name, reason in problems.items()})
+                              headers=PRIVATE, fields={name: _both(reason) for name, reason in problems.items()})
     lang = _lang(request)
     shown = {name: _shown(value) for name, value in typed.values.items()}
     shown.update({f"answer_{q}": _shown(a) for q, a in typed.answers.items() if isinstance(a, str)})
