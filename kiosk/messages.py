@@ -15,6 +15,7 @@ the code and its parameters, never as an exception: a station must keep showing 
 from __future__ import annotations
 
 import gettext
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -91,6 +92,38 @@ def inline(code: str, vi: str, en: str) -> Message:
     has one whose placeholders it fills, and its own sentence in the viewer's language otherwise.
     """
     return Message(code, {"vi": vi, "en": en})
+
+
+def upgrade_stored(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A reason stored in the old {"code", "vi", "en"} shape, in the {"code", "params"} shape.
+
+    A code whose catalogue sentences have no placeholders becomes the bare code. A code with placeholders
+    gets them back from its stored English sentence, matched against the English template; the result is
+    kept only if it renders both stored sentences exactly. Anything else (a sentence worded before the
+    catalogue, a placeholder filled by a nested reason) keeps its two stored sentences inline, and still
+    reads as it did. Rows already in the new shape are returned as they are.
+    """
+    if "params" in data:
+        return dict(data)
+    old = inline(str(data.get("code", "")), str(data.get("vi", "")), str(data.get("en", "")))
+    for candidate in _recovered(old.code, old.values["en"]):
+        if candidate.text("vi") == old.values["vi"] and candidate.text("en") == old.values["en"]:
+            return candidate.to_json()
+    return old.to_json()
+
+
+def _recovered(code: str, english: str) -> list[Message]:
+    template = template_for(code, "en")
+    if template is None:
+        return []
+    pattern, names = "", []
+    for literal, field, _, _ in Formatter().parse(template):
+        pattern += re.escape(literal)
+        if field:
+            pattern += f"(?P={field})" if field in names else f"(?P<{field}>.+?)"
+            names.append(field)
+    found = re.fullmatch(pattern, english, re.DOTALL)
+    return [Message(code, found.groupdict())] if found else []
 
 
 def _param(value: Any) -> Param:

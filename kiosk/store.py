@@ -21,12 +21,13 @@ import sqlite_utils
 
 from kiosk.entry import Direction, Entry, Source, format_utc, parse_utc, utc_now
 from kiosk.errors import KioskError, os_problem
+from kiosk.messages import upgrade_stored
 from kiosk.reasons import Reason
 from kiosk.verdict import Outcome
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # The log holds names and ID numbers: the database and its WAL/SHM files are for the kiosk's user alone.
 # SQLite gives the WAL and SHM files the mode of the database file.
 FILE_MODE = 0o600
@@ -102,8 +103,18 @@ def _add_held_v2(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_held_retry_at ON held (retry_at)")
 
 
+def _reasons_as_codes_v3(db: sqlite_utils.Database) -> None:
+    """Reasons were stored as {"code", "vi", "en"}; they are a code with parameters now, rendered from the
+    catalogue (kiosk.messages.upgrade_stored says how each old one is converted)."""
+    rows = db.execute("SELECT id, reasons FROM entries WHERE reasons LIKE '%\"vi\"%'").fetchall()
+    for entry_id, reasons in rows:
+        upgraded = [upgrade_stored(reason) for reason in json.loads(reasons or "[]")]
+        db.execute("UPDATE entries SET reasons = ? WHERE id = ?",
+                   [json.dumps(upgraded, ensure_ascii=False), entry_id])
+
+
 # MIGRATIONS[n] brings a database from user_version n to n + 1.
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_create_v1, _add_held_v2)
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_create_v1, _add_held_v2, _reasons_as_codes_v3)
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 

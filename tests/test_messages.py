@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.messages import LANGUAGES, Message, catalogue_codes, inline, placeholders
+from kiosk.messages import LANGUAGES, Message, catalogue_codes, inline, placeholders, upgrade_stored
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [p for d in ("kiosk", "ui", "server") for p in (ROOT / d).rglob("*.py")]
@@ -75,3 +75,23 @@ def test_the_old_stored_shape_still_reads_in_both_languages():
     old = Message.from_json({"code": "test.note", "vi": "Ghi chú thử", "en": "Test note"})
     assert old == inline("test.note", "Ghi chú thử", "Test note")
     assert (old.text("vi"), old.text("en")) == ("Ghi chú thử", "Test note")
+
+
+def test_a_stored_reason_gets_its_parameters_back_when_they_render_its_sentences_exactly():
+    assert upgrade_stored({"code": "policy.capacity", "vi": "Đã đủ người: 12/12 đang ở bên trong",
+                           "en": "Full: 12 of 12 people inside"}) == \
+        {"code": "policy.capacity", "params": {"capacity": "12", "inside": "12"}}
+    assert upgrade_stored({"code": "hd1.expired", "vi": "Tờ khai y tế đã hết hạn — đề nghị khai báo lại",
+                           "en": "Health declaration has expired — ask for a new one"}) == \
+        {"code": "hd1.expired", "params": {}}
+
+
+def test_a_stored_reason_that_cannot_be_rebuilt_keeps_its_sentences():
+    # Worded before the catalogue, a code never catalogued, a placeholder once filled by a sentence.
+    for old in ({"code": "policy.capacity", "vi": "Hết chỗ", "en": "Full"},
+                {"code": "test.note", "vi": "Ghi chú thử", "en": "Test note"},
+                {"code": "health.not_protected", "vi": "Chưa được bảo vệ: xét nghiệm âm tính đã quá 72 giờ",
+                 "en": "Not protected: the negative test is more than 72 hours old"}):
+        new = upgrade_stored(old)
+        assert new == {"code": old["code"], "params": {"vi": old["vi"], "en": old["en"]}}
+        assert Message.from_json(new).text("vi") == old["vi"] and Message.from_json(new).text("en") == old["en"]

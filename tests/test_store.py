@@ -1,4 +1,5 @@
 import os
+import json
 import sqlite3
 import stat
 import subprocess
@@ -191,7 +192,34 @@ def test_a_version_1_database_is_upgraded_with_its_queue_intact(tmp_path):
         assert store.pending(10) == [entry]
         store.mark_held(entry.id, "HTTP 500", at=T0, retry_at=T0 + timedelta(hours=1))
         assert store.held_count() == 1 and store.pending_count() == 0
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 2 == SCHEMA_VERSION
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3 == SCHEMA_VERSION
+
+
+def test_reasons_stored_with_both_sentences_become_codes_and_still_read_the_same(tmp_path):
+    path = tmp_path / "e.db"
+    connection = sqlite3.connect(path)
+    for step in MIGRATIONS[:2]:
+        step(sqlite_utils.Database(connection))
+    entry = make_entry()
+    old_reasons = [
+        {"code": "policy.capacity", "vi": "Đã đủ người: 12/12 đang ở bên trong", "en": "Full: 12 of 12 people inside"},
+        {"code": "hd1.expired", "vi": "Tờ khai y tế đã hết hạn — đề nghị khai báo lại",
+         "en": "Health declaration has expired — ask for a new one"},
+        {"code": "test.note", "vi": "Ghi chú thử", "en": "Test note"},
+    ]
+    connection.execute(_INSERT_ENTRY, {**_row(entry), "reasons": json.dumps(old_reasons, ensure_ascii=False)})
+    connection.execute("PRAGMA user_version=2")
+    connection.commit()
+    connection.close()
+
+    with Store.open(path) as store:
+        [read] = store.pending(10)
+    stored = json.loads(sqlite3.connect(path).execute("SELECT reasons FROM entries").fetchone()[0])
+    assert stored == [{"code": "policy.capacity", "params": {"capacity": "12", "inside": "12"}},
+                      {"code": "hd1.expired", "params": {}},
+                      {"code": "test.note", "params": {"vi": "Ghi chú thử", "en": "Test note"}}]
+    assert [r.text("vi") for r in read.reasons] == [r["vi"] for r in old_reasons]
+    assert [r.text("en") for r in read.reasons] == [r["en"] for r in old_reasons]
 
 
 def test_a_held_entry_leaves_the_queue_keeps_why_and_when_and_comes_back_when_due(store):
