@@ -2,9 +2,10 @@
 
 The settings file's reader and writer (`kiosk.settings`), the admin form (`ui/dialogs/settings_form.py`),
 the check of what the central server pushes (`kiosk.station_config`) and the server's own check before it
-stores a pushed value all read `DECLARED`; a new setting is one `Setting(...)` added below.
+stores a pushed value all read `DECLARED`; a new setting is one `Setting(...)` added below, and its label
+and help ("setting.<name>.label", "setting.<name>.help") in each language's catalogue (kiosk/locale).
 
-Standard library only: the server imports this module to check pushed settings without the kiosk.
+Standard library only (with kiosk.messages): the server imports this module to check pushed settings.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-LANGUAGES = ("vi", "en")  # the languages the door speaks; kiosk.reasons words every reason in both
+from kiosk.messages import LANGUAGES, Message
 CAMERA_BACKENDS = ("auto", "v4l2", "dshow", "msmf", "any")
 WATCH_ACTIONS = ("warn", "refuse")
 SELF_DECLARED_ACTIONS = ("admit", "warn", "refuse")
@@ -39,23 +40,10 @@ _PYTHON_TYPES = {Kind.TEXT: str, Kind.WHOLE: int, Kind.NUMBER: float, Kind.SWITC
 
 
 @dataclass(frozen=True)
-class Words:
-    """A text a person reads, in each language the door speaks."""
-
-    vi: str
-    en: str
-
-    def text(self, language: str) -> str:
-        return self.vi if language == "vi" else self.en
-
-
-@dataclass(frozen=True)
 class Setting:
     name: str
     kind: Kind
     default: Any
-    label: Words
-    help: Words
     minimum: int | float | None = None
     maximum: int | float | None = None
     choices: tuple[str, ...] = ()  # a CHOICE takes one of these
@@ -63,6 +51,16 @@ class Setting:
     pushable: bool = False  # the central server may set it (never the station's identity, server or PIN)
     secret: bool = False  # shown masked in the form, never in a repr or an error message
     in_form: bool = False  # the admin form shows it
+
+    @property
+    def label(self) -> Message:
+        """The form's label: "setting.<name>.label" in the catalogue (kiosk/locale)."""
+        return Message(f"setting.{self.name}.label")
+
+    @property
+    def help(self) -> Message:
+        """The form's tooltip: "setting.<name>.help" in the catalogue."""
+        return Message(f"setting.{self.name}.help")
 
     @property
     def python_type(self) -> Any:
@@ -113,87 +111,39 @@ class Setting:
 
 
 DECLARED: tuple[Setting, ...] = (
-    Setting("station_name", Kind.TEXT, "", Words("Tên điểm kiểm soát", "Station name"),
-            Words("Hiện trên màn hình và trong nhật ký", "Shown on the screen and in the log"), in_form=True),
-    Setting("location", Kind.TEXT, "", Words("Địa điểm", "Location"),
-            Words("Hiện cạnh tên điểm", "Shown next to the station name"), in_form=True),
+    Setting("station_name", Kind.TEXT, "", in_form=True),
+    Setting("location", Kind.TEXT, "", in_form=True),
     # Never the demo camera: its made-up visitors would be logged at a real door.
-    Setting("camera", Kind.TEXT, "camera:0", Words("Camera", "Camera"),
-            Words("camera:0, một tệp video hoặc một thư mục ảnh", "camera:0, a video file or a folder of images"),
-            suggestions=("camera:0", "camera:1", "camera:2"), in_form=True),
-    Setting("camera_backend", Kind.CHOICE, "auto", Words("Trình điều khiển camera", "Camera backend"),
-            Words("Để auto trừ khi camera không mở được", "Leave on auto unless the camera does not open"),
-            choices=CAMERA_BACKENDS, in_form=True),
-    Setting("camera_watchdog_seconds", Kind.NUMBER, 3.0,
-            Words("Báo mất camera sau (giây)", "Camera lost after (seconds)"),
-            Words("Không có khung hình lâu hơn thế thì báo mất camera",
-                  "No frame for longer than this reports the camera lost"), minimum=0.1),
-    Setting("server_url", Kind.TEXT, "", Words("Địa chỉ máy chủ", "Server URL"),
-            Words("Để trống nếu điểm làm việc một mình", "Leave empty for a station on its own"), in_form=True),
-    Setting("server_token", Kind.TEXT, "", Words("Mã truy cập của điểm", "Station token"),
-            Words("Do máy chủ cấp cho điểm này", "Issued by the server for this station"),
-            secret=True, in_form=True),
-    Setting("dedup_minutes", Kind.WHOLE, 30,
-            Words("Bỏ qua người đã quét trong vòng (phút)", "Same person again within (minutes)"),
-            Words("Một người quét lại trong khoảng này không được ghi thêm",
-                  "A person scanned again within this time is not logged again"),
-            minimum=0, maximum=24 * 60, pushable=True, in_form=True),
-    Setting("reset_seconds", Kind.NUMBER, 4.0,
-            Words("Trở về màn hình chờ sau (giây)", "Back to ready after (seconds)"),
-            Words("Kết quả hiện bấy lâu rồi màn hình chờ người tiếp theo",
-                  "A verdict stays this long, then the door waits for the next person"),
-            minimum=1, maximum=60, pushable=True, in_form=True),
-    Setting("retention_days", Kind.WHOLE, 28, Words("Giữ dữ liệu trong (ngày)", "Keep entries for (days)"),
-            Words("Lượt cũ hơn thế được xoá tự động", "Older entries are deleted automatically"),
-            minimum=1, maximum=366, pushable=True, in_form=True),
-    Setting("capacity", Kind.OPTIONAL_WHOLE, None, Words("Sức chứa (0 = không giới hạn)", "Capacity (0 = no limit)"),
-            Words("Số người tối đa ở trong cùng lúc", "The most people inside at once"),
-            minimum=1, maximum=100_000, pushable=True, in_form=True),
-    Setting("sound", Kind.SWITCH, True, Words("Âm thanh", "Sound"),
-            Words("Phát tiếng khi có kết quả", "A sound with each verdict"), pushable=True, in_form=True),
-    Setting("language", Kind.CHOICE, "vi", Words("Ngôn ngữ", "Language"),
-            Words("Ngôn ngữ của màn hình", "The language of the screen"),
-            choices=LANGUAGES, pushable=True, in_form=True),
+    Setting("camera", Kind.TEXT, "camera:0", suggestions=("camera:0", "camera:1", "camera:2"), in_form=True),
+    Setting("camera_backend", Kind.CHOICE, "auto", choices=CAMERA_BACKENDS, in_form=True),
+    Setting("camera_watchdog_seconds", Kind.NUMBER, 3.0, minimum=0.1),
+    Setting("server_url", Kind.TEXT, "", in_form=True),
+    Setting("server_token", Kind.TEXT, "", secret=True, in_form=True),
+    Setting("dedup_minutes", Kind.WHOLE, 30, minimum=0, maximum=24 * 60, pushable=True, in_form=True),
+    Setting("reset_seconds", Kind.NUMBER, 4.0, minimum=1, maximum=60, pushable=True, in_form=True),
+    Setting("retention_days", Kind.WHOLE, 28, minimum=1, maximum=366, pushable=True, in_form=True),
+    Setting("capacity", Kind.OPTIONAL_WHOLE, None, minimum=1, maximum=100_000, pushable=True, in_form=True),
+    Setting("sound", Kind.SWITCH, True, pushable=True, in_form=True),
+    Setting("language", Kind.CHOICE, "vi", choices=LANGUAGES, pushable=True, in_form=True),
     # Set through the PIN fields of the form, never shown.
-    Setting("admin_pin_hash", Kind.TEXT, "", Words("Mã PIN quản trị", "Admin PIN"),
-            Words("Chỉ lưu bản băm của mã PIN", "Only a hash of the PIN is kept"), secret=True),
-    Setting("database", Kind.TEXT, "", Words("Tệp dữ liệu", "Database file"),
-            Words("Để trống: thư mục dữ liệu của ứng dụng", "Empty: the application's data folder")),
-    Setting("watch_list", Kind.TEXTS, (), Words("Danh sách theo dõi", "Watch list"),
-            Words("Mã người hoặc số giấy tờ cần chú ý", "Person keys or ID numbers to watch for")),
-    Setting("watch_action", Kind.CHOICE, "warn", Words("Khi gặp người trong danh sách", "On the watch list"),
-            Words("Cảnh báo hoặc từ chối", "Warn or refuse"), choices=WATCH_ACTIONS, pushable=True),
+    Setting("admin_pin_hash", Kind.TEXT, "", secret=True),
+    Setting("database", Kind.TEXT, ""),
+    Setting("watch_list", Kind.TEXTS, ()),
+    Setting("watch_action", Kind.CHOICE, "warn", choices=WATCH_ACTIONS, pushable=True),
     # While a watch list is in force, what a visitor gets whose identity no document backs (a health
     # declaration: the ID number is typed by the visitor). "admit" still shows that it is self-declared.
-    Setting("watch_self_declared", Kind.CHOICE, "warn",
-            Words("Khi danh tính chỉ do khách tự khai", "Self-declared identity"),
-            Words("Khi có danh sách theo dõi: cho vào, cảnh báo hoặc từ chối",
-                  "While a watch list is in force: admit, warn or refuse"),
-            choices=SELF_DECLARED_ACTIONS, pushable=True),
+    Setting("watch_self_declared", Kind.CHOICE, "warn", choices=SELF_DECLARED_ACTIONS, pushable=True),
     # Rehearsal only: trusts the demo's signing keys (their private halves are in the source) and says so
     # on every screen. Never pushed by a server; `kiosk run --demo` turns it on for one run.
-    Setting("demo_mode", Kind.SWITCH, False, Words("Chế độ diễn tập", "Demo mode"),
-            Words("Tin khoá ký công khai của bản demo", "Trusts the demo's published signing keys")),
+    Setting("demo_mode", Kind.SWITCH, False),
     # The door's signal per verdict and its service-log line (kiosk.door_app). Never pushed: a server must
     # not make a door run a command or write to a device.
-    Setting("verdict_command", Kind.COMMAND, "", Words("Lệnh chạy sau mỗi kết quả", "Command after each verdict"),
-            Words("Chạy không qua shell; {look} (admit, warn, refuse, repeat, scanner) và {direction} (in, out) "
-                  "được thay vào, hoặc thêm vào cuối",
-                  "Run without a shell; {look} (admit, warn, refuse, repeat, scanner) and {direction} (in, out) "
-                  "are filled in, or appended")),
-    Setting("verdict_command_timeout", Kind.NUMBER, 5.0,
-            Words("Dừng lệnh sau (giây)", "Stop the command after (seconds)"),
-            Words("Lệnh chạy lâu hơn thế bị dừng", "A command running longer is stopped"), minimum=0.1, maximum=300),
-    Setting("verdict_line", Kind.TEXT, "", Words("Đường tín hiệu", "Signal line"),
-            Words("Thiết bị hoặc tệp nhận một chuỗi sau mỗi kết quả (/dev/ttyUSB0, giá trị GPIO)",
-                  "A device or file that gets one text per verdict (/dev/ttyUSB0, a GPIO value file)")),
-    Setting("verdict_line_admit", Kind.TEXT, "1", Words("Tín hiệu khi mời vào", "Signal on admit"),
-            Words("Chuỗi ghi ra đường tín hiệu khi mời vào", "Written to the signal line on admit")),
-    Setting("verdict_line_other", Kind.TEXT, "0", Words("Tín hiệu khi khác", "Signal otherwise"),
-            Words("Chuỗi ghi ra đường tín hiệu với mọi kết quả khác", "Written to the signal line on every other verdict")),
-    Setting("status_log_minutes", Kind.WHOLE, 15, Words("Dòng trạng thái mỗi (phút)", "Status line every (minutes)"),
-            Words("Cửa không màn hình ghi trạng thái vào nhật ký dịch vụ ít nhất mỗi chừng ấy phút",
-                  "A door without a screen logs its status at least this often"), minimum=1, maximum=24 * 60),
+    Setting("verdict_command", Kind.COMMAND, ""),
+    Setting("verdict_command_timeout", Kind.NUMBER, 5.0, minimum=0.1, maximum=300),
+    Setting("verdict_line", Kind.TEXT, ""),
+    Setting("verdict_line_admit", Kind.TEXT, "1"),
+    Setting("verdict_line_other", Kind.TEXT, "0"),
+    Setting("status_log_minutes", Kind.WHOLE, 15, minimum=1, maximum=24 * 60),
 )
 
 BY_NAME = MappingProxyType({setting.name: setting for setting in DECLARED})

@@ -13,6 +13,7 @@ import pytest
 
 import kiosk.settings
 from kiosk import reasons
+from kiosk.messages import template_for
 from kiosk.setting_specs import BY_NAME, DECLARED, PUSHED_SETTINGS, Kind, checked_value
 from kiosk.settings import Settings
 from kiosk.station_config import StationConfig, StationConfigError
@@ -27,7 +28,7 @@ def test_the_module_imports_nothing_beyond_the_standard_library():
              "if m.split('.')[0] not in sys.stdlib_module_names))")
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert done.stdout.strip() == "['kiosk', 'kiosk.setting_specs']"
+    assert done.stdout.strip() == "['kiosk', 'kiosk.messages', 'kiosk.setting_specs']"
 
 
 def test_the_settings_class_has_one_field_per_declaration_with_its_default():
@@ -49,7 +50,8 @@ def test_the_server_pushes_todays_settings_and_never_the_stations_own():
 @pytest.mark.parametrize("setting", DECLARED, ids=lambda setting: setting.name)
 def test_each_declaration_is_complete_and_its_default_is_valid(setting):
     assert checked_value(setting.name, setting.default) == setting.default
-    assert setting.label.vi and setting.label.en and setting.help.vi and setting.help.en
+    for lang in ("vi", "en"):
+        assert template_for(setting.label.code, lang) and template_for(setting.help.code, lang)
     if setting.kind in (Kind.WHOLE, Kind.NUMBER, Kind.OPTIONAL_WHOLE):
         assert setting.minimum is not None  # the form needs a lowest value
     if setting.kind is Kind.OPTIONAL_WHOLE:
@@ -79,9 +81,7 @@ def test_a_pushed_value_within_the_limits_applies():
 
 
 NEW_SETTING = '''
-    Setting("door_chime", Kind.CHOICE, "bell", Words("Chuông cửa", "Door chime"),
-            Words("Tiếng khi khách được vào", "The sound when a visitor is let in"),
-            choices=("bell", "gong"), pushable=True, in_form=True),'''
+    Setting("door_chime", Kind.CHOICE, "bell", choices=("bell", "gong"), pushable=True, in_form=True),'''
 
 CONSUMERS = textwrap.dedent('''
     import json, sys
@@ -124,14 +124,24 @@ CONSUMERS = textwrap.dedent('''
 ''')
 
 
+NEW_TEXTS = {
+    "vi": {"label": "Chuông cửa", "help": "Tiếng khi khách được vào"},
+    "en": {"label": "Door chime", "help": "The sound when a visitor is let in"},
+}
+
+
 def test_a_new_setting_is_one_declaration(tmp_path):
-    """Add one declaration to a copy of the source, touch nothing else: the file reads and writes it, the
-    validator checks it, the station takes it pushed, the server accepts it and the admin form shows it."""
+    """Add one declaration and its label and help to each catalogue of a copy of the source, touch nothing
+    else: the file reads and writes it, the validator checks it, the station takes it pushed, the server
+    accepts it and the admin form shows it."""
     for package in ("kiosk", "ui", "server"):
         shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
     specs = tmp_path / "kiosk" / "setting_specs.py"
     anchor = "DECLARED: tuple[Setting, ...] = ("
     specs.write_text(specs.read_text(encoding="utf-8").replace(anchor, anchor + NEW_SETTING), encoding="utf-8")
+    for lang, texts in NEW_TEXTS.items():
+        with (tmp_path / "kiosk" / "locale" / lang / "LC_MESSAGES" / "kiosk.po").open("a", encoding="utf-8") as po:
+            po.writelines(f'\nmsgid "setting.door_chime.{part}"\nmsgstr "{text}"\n' for part, text in texts.items())
 
     done = subprocess.run([sys.executable, "-c", CONSUMERS, str(tmp_path)], cwd=tmp_path, capture_output=True,
                           text=True, env={**os.environ, "PYTHONPATH": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"})
