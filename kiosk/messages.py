@@ -18,6 +18,7 @@ import gettext
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path
 from string import Formatter
@@ -143,9 +144,17 @@ def placeholders(template: str) -> set[str]:
 
 
 def template_for(code: str, lang: str) -> str | None:
-    """The catalogue's template for `code` in `lang`, or None when the catalogue has none."""
-    template = _catalogue(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).gettext(code)
-    return None if template == code else template
+    """The catalogue's template for `code` in `lang`, or None when the catalogue has none.
+
+    A msgid with "*" words a family of codes ("*.missing-*" for "cccd.missing-name", "bhyt.missing-phone",
+    ...): a code without a sentence of its own takes the most specific family that matches it.
+    """
+    catalogue = _catalogue(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
+    template = catalogue.gettext(code)
+    if template != code:
+        return template
+    family = next((pattern for pattern in catalogue.families if fnmatchcase(code, pattern)), None)
+    return catalogue.gettext(family) if family else None
 
 
 def catalogue_codes(lang: str) -> dict[str, str]:
@@ -178,11 +187,22 @@ def _compile(lang: str) -> Path:
     return mo
 
 
+class _Catalogue(gettext.GNUTranslations):
+    """A compiled catalogue that also knows its families of codes, most specific (longest) first."""
+
+    families: tuple[str, ...] = ()
+
+    def _parse(self, fp: Any) -> None:  # type: ignore[override]
+        super()._parse(fp)  # type: ignore[misc]
+        self.families = tuple(sorted((key for key in self._catalog if isinstance(key, str) and "*" in key),
+                                     key=lambda key: (-len(key), key)))
+
+
 @lru_cache(maxsize=None)
-def _catalogue(lang: str) -> gettext.GNUTranslations:
+def _catalogue(lang: str) -> _Catalogue:
     po = po_path(lang)
     mo = po.with_suffix(".mo")
     if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
         _compile(lang)
     with mo.open("rb") as source:
-        return gettext.GNUTranslations(source)
+        return _Catalogue(source)

@@ -323,6 +323,7 @@ def _choice(item: dict, name: str, allowed: frozenset[str]) -> str:
 MAX_REASONS = 32
 MAX_REASON_PARAMS = 16
 MAX_REASON_TEXT = 1000
+MAX_REASON_DEPTH = 2
 
 
 def _fields(value: object) -> dict[str, Any]:
@@ -334,24 +335,24 @@ def _fields(value: object) -> dict[str, Any]:
 
 
 def _reasons(value: object) -> list[dict[str, Any]]:
-    """Reasons as {"code", "params"}: each parameter a short text or, one level deep, a reason of its own;
-    bounded in count and length. A kiosk not yet upgraded sends {"code", "vi", "en"}: stored as a code
-    with its two sentences inline (kiosk.messages.inline), so that the table holds one shape."""
+    """Reasons as {"code", "params"}: each parameter a short text or, two levels deep at most, a reason of
+    its own; bounded in count and length. A kiosk not yet upgraded sends {"code", "vi", "en"}: stored as a
+    code with its two sentences inline (kiosk.messages.inline), so that the table holds one shape."""
     def short(text: object) -> bool:
         return isinstance(text, str) and len(text) <= MAX_REASON_TEXT
 
-    def reason(item: object, nested: bool) -> dict[str, Any]:
+    def reason(item: object, depth: int) -> dict[str, Any]:
         if isinstance(item, dict) and set(item) == {"code", "vi", "en"} and all(map(short, item.values())):
             return {"code": item["code"], "params": {"vi": item["vi"], "en": item["en"]}}
         if not (isinstance(item, dict) and set(item) == {"code", "params"} and short(item["code"])
                 and isinstance(item["params"], dict) and len(item["params"]) <= MAX_REASON_PARAMS
                 and all(short(name) for name in item["params"])):
             raise InvalidEntry("reasons: each reason needs a code and params (or code, vi and en strings)")
-        if nested and not all(map(short, item["params"].values())):
-            raise InvalidEntry("reasons: a reason inside a reason has only text params")
+        if depth == MAX_REASON_DEPTH and not all(map(short, item["params"].values())):
+            raise InvalidEntry(f"reasons: reasons nest at most {MAX_REASON_DEPTH} deep")
         return {"code": item["code"],
-                "params": {k: v if short(v) else reason(v, True) for k, v in item["params"].items()}}
+                "params": {k: v if short(v) else reason(v, depth + 1) for k, v in item["params"].items()}}
 
     if not isinstance(value, list) or len(value) > MAX_REASONS:
         raise InvalidEntry(f"reasons: not a list of at most {MAX_REASONS}")
-    return [reason(item, False) for item in value]
+    return [reason(item, 0) for item in value]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.messages import LANGUAGES, Message, catalogue_codes, inline, placeholders, upgrade_stored
+from kiosk.credentials import bhyt, cccd, dcc, fields, hd1, vnqr
+from kiosk.messages import LANGUAGES, Message, catalogue_codes, inline, placeholders, template_for, upgrade_stored
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [p for d in ("kiosk", "ui", "server") for p in (ROOT / d).rglob("*.py")]
@@ -20,11 +21,17 @@ def _calls() -> list[tuple[str, str, set[str] | None]]:
     found = []
     for path in SOURCES:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("Reason", "Message")
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            if (name in ("Reason", "Message", "Problem") and node.args and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)):
                 names = None if len(node.args) > 1 or any(k.arg is None for k in node.keywords) \
                     else {k.arg for k in node.keywords}
-                found.append((f"{path.relative_to(ROOT)}:{node.lineno}", node.args[0].value, names))
+                found.append((where, node.args[0].value, names))
+            elif name == "Field" and len(node.args) == 2 and isinstance(node.args[1], ast.Constant):
+                found.append((where, node.args[1].value, set()))  # a field's name: no parameters
     return found
 
 
@@ -37,11 +44,21 @@ def test_the_scan_sees_the_code_base():
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_code_used_has_a_sentence_whose_placeholders_the_call_fills(lang):
-    catalogue = catalogue_codes(lang)
-    missing = [f"{where} {code}" for where, code, _ in CALLS if code not in catalogue]
-    unfilled = [f"{where} {code}: {placeholders(catalogue[code])} vs {names}" for where, code, names in CALLS
-                if code in catalogue and names is not None and placeholders(catalogue[code]) != names]
+    missing = [f"{where} {code}" for where, code, _ in CALLS if template_for(code, lang) is None]
+    unfilled = [f"{where} {code}: {placeholders(template_for(code, lang))} vs {names}"
+                for where, code, names in CALLS if template_for(code, lang) is not None and names is not None
+                and placeholders(template_for(code, lang)) != names]
     assert missing == [] and unfilled == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_format_field_and_code_family_is_worded(lang):
+    kinds = [module.KIND for module in (bhyt, cccd, dcc, hd1, vnqr)]
+    assert all(template_for(kind.words.code, lang) for kind in kinds)
+    assert all(template_for(field.words.code, lang) for field in fields.CONTENT_FIELDS.values())
+    missing_name = fields.field_refusal(cccd.KIND, fields.FieldError(cccd.NAME, fields.MISSING), "x").reason
+    assert missing_name.code == "cccd.missing-name"
+    assert "{" not in missing_name.text(lang) and missing_name.text(lang) != missing_name.code
 
 
 def test_every_language_has_the_same_codes_and_placeholders():

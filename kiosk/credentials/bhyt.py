@@ -16,17 +16,17 @@ from kiosk.credentials import fields as f
 from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.reasons import Reason
 
-KIND = f.Kind("bhyt", "bhyt", "mã QR trên thẻ bảo hiểm y tế (BHYT)", "health-insurance card QR code")
+KIND = f.Kind("bhyt", "bhyt")
 
-CARD_CODE = f.Field("card-code", "mã thẻ", "card code")
-NAME = f.Field("name", "họ tên (mã hex)", "name (hexadecimal)")
-BIRTH_DATE = f.Field("birth-date", "ngày sinh", "birth date")
-GENDER = f.Field("gender", "giới tính (1 hoặc 2)", "sex (1 or 2)")
-ADDRESS = f.Field("address", "địa chỉ (mã hex)", "address (hexadecimal)")
-VALID_FROM = f.Field("valid-from", "ngày bắt đầu hiệu lực", "valid-from date")
-VALID_UNTIL = f.Field("valid-until", "ngày hết hạn", "expiry date")
-ISSUE_DATE = f.Field("issue-date", "ngày cấp", "issue date")
-FACILITY = f.Field("registered-facility", "nơi đăng ký khám", "registered facility")
+CARD_CODE = f.Field("card-code", "field.card-code")
+NAME = f.Field("name", "field.name-hexadecimal")
+BIRTH_DATE = f.Field("birth-date", "field.birth-date")
+GENDER = f.Field("gender", "field.sex-1-or-2")
+ADDRESS = f.Field("address", "field.address-hexadecimal")
+VALID_FROM = f.Field("valid-from", "field.valid-from-date")
+VALID_UNTIL = f.Field("valid-until", "field.expiry-date")
+ISSUE_DATE = f.Field("issue-date", "field.issue-date")
+FACILITY = f.Field("registered-facility", "field.registered-facility")
 LAYOUT = (CARD_CODE, NAME, BIRTH_DATE, GENDER, ADDRESS, FACILITY, VALID_FROM, VALID_UNTIL, ISSUE_DATE)
 
 TERMINATOR = "$"
@@ -59,12 +59,7 @@ class BhytParser:
         if isinstance(shaped, Refusal):
             return Refusal(shaped.format, shaped.reason, text)
         if not terminated:
-            return f.refusal(
-                KIND, "missing-terminator",
-                f"Đây trông như {KIND.vi} nhưng thiếu ký tự kết thúc $ — mã bị cắt. {f.RESCAN_VI}",
-                f"This looks like a {KIND.en} but the closing $ is missing — the code was cut off. {f.RESCAN_EN}",
-                text,
-            )
+            return f.refusal(KIND, "missing-terminator", text)
         return f.build(KIND, _credential, shaped, text, context.now.date())
 
 
@@ -72,15 +67,12 @@ def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
     code = f.required(CARD_CODE, parts[0])
     layout = f.insurance_layout(code)
     if layout is None:
-        raise f.FieldError(CARD_CODE, f.Problem(
-            "không phải mã thẻ 15 ký tự (ví dụ HS4…) cũng không phải mã số BHXH 10 chữ số",
-            "it is neither a 15-character card code (e.g. HS4…) nor a 10-digit social-insurance number",
-        ))
+        raise f.FieldError(CARD_CODE, f.Problem("problem.neither-a-15-character-card-code-e-g-hs4-nor-a-1"))
     name = f.person_name(NAME, _hex_text(NAME, parts[1]))
     birth_date, birth_year = _birth(parts[2], today)
     gender = _GENDERS.get(parts[3].strip())
     if gender is None:
-        raise f.FieldError(GENDER, f.Problem("phải là 1 (nam) hoặc 2 (nữ)", "it must be 1 (male) or 2 (female)"))
+        raise f.FieldError(GENDER, f.Problem("problem.must-be-1-male-or-2-female"))
     address = f.spaced(_hex_text(ADDRESS, parts[4])) if parts[4].strip() else ""
     optional = list(parts[5:9]) + [""] * (4 - len(parts[5:9]))
     valid_from = _optional_date(VALID_FROM, optional[1])
@@ -116,13 +108,11 @@ def _hex_text(field: f.Field, value: str) -> str:
     if f.has_accented_letters(value):
         raise f.FieldError(field, f.INPUT_METHOD)
     if not _HEX.fullmatch(value):
-        raise f.FieldError(field, f.Problem("không phải chuỗi hex hợp lệ (thẻ ghi chữ UTF-8 dưới dạng hex)",
-                                            "it is not valid hexadecimal (the card writes UTF-8 text as hex)"))
+        raise f.FieldError(field, f.Problem("problem.not-valid-hexadecimal-the-card-writes-utf-8-text"))
     try:
         return bytes.fromhex(value).decode("utf-8")
     except UnicodeDecodeError:
-        raise f.FieldError(field, f.Problem("chuỗi hex không giải mã được thành chữ UTF-8",
-                                            "the hexadecimal does not decode to UTF-8 text")) from None
+        raise f.FieldError(field, f.Problem("problem.the-hexadecimal-does-not-decode-to-utf-8-text")) from None
 
 
 def _birth(value: str, today: date) -> tuple[date | None, int]:

@@ -15,15 +15,15 @@ from kiosk.credentials import fields as f
 from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.reasons import Reason
 
-KIND = f.Kind("cccd", "cccd", "mã QR trên thẻ căn cước (CCCD)", "chip ID card QR code")
+KIND = f.Kind("cccd", "cccd")
 
-ID_NUMBER = f.Field("id-number", "số căn cước (12 chữ số)", "ID number (12 digits)")
-OLD_ID_NUMBER = f.Field("old-id-number", "số CMND cũ", "old ID number")
-NAME = f.Field("name", "họ tên", "name")
-BIRTH_DATE = f.Field("birth-date", "ngày sinh", "birth date")
-GENDER = f.Field("gender", "giới tính (Nam/Nữ)", "gender (Nam/Nữ)")
-ADDRESS = f.Field("address", "nơi thường trú", "address")
-ISSUE_DATE = f.Field("issue-date", "ngày cấp", "issue date")
+ID_NUMBER = f.Field("id-number", "field.id-number-12-digits")
+OLD_ID_NUMBER = f.Field("old-id-number", "field.old-id-number")
+NAME = f.Field("name", "field.name")
+BIRTH_DATE = f.Field("birth-date", "field.birth-date")
+GENDER = f.Field("gender", "field.gender-nam-n")
+ADDRESS = f.Field("address", "field.permanent-address")
+ISSUE_DATE = f.Field("issue-date", "field.issue-date")
 LAYOUT = (ID_NUMBER, OLD_ID_NUMBER, NAME, BIRTH_DATE, GENDER, ADDRESS, ISSUE_DATE)
 
 _GENDERS = {"nam": f.Gender.MALE, "nữ": f.Gender.FEMALE}
@@ -62,7 +62,7 @@ def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
     birth_date = f.plausible_past(BIRTH_DATE, f.real_date(BIRTH_DATE, parts[3], "DDMMYYYY"), today)
     gender = _GENDERS.get(parts[4].strip().lower())
     if gender is None:
-        raise f.FieldError(GENDER, f.Problem("phải là Nam hoặc Nữ", "it must be Nam or Nữ"))
+        raise f.FieldError(GENDER, f.Problem("problem.must-be-nam-or-n"))
     issue_date = f.plausible_past(ISSUE_DATE, f.real_date(ISSUE_DATE, parts[6], "DDMMYYYY"), today, birth_date)
     notes = () if _id_matches(id_number, birth_date, gender) else (NOTE_ID_MISMATCH,)
     values = {

@@ -34,7 +34,7 @@ from kiosk.reasons import Reason
 from kiosk.trust import TrustList
 
 FORMAT = "dcc"
-KIND = f.Kind(FORMAT, FORMAT, "chứng nhận COVID EU", "EU COVID certificate")
+KIND = f.Kind(FORMAT, FORMAT)
 PREFIX = "HC1:"
 # A real certificate decompresses to well under 2 KiB; the cap stops a zlib bomb early.
 MAX_DECOMPRESSED_BYTES = 32 * 1024

@@ -16,18 +16,15 @@ from typing import Any, Callable, Iterable, Mapping
 
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.credentials.masking import mask_name
-from kiosk.reasons import Reason, inline
+from kiosk.reasons import Reason
 
 # Personal codes are a few hundred characters; anything far longer is not one of them.
 MAX_PERSONAL_LENGTH = 2000
 EARLIEST_BIRTH_YEAR = 1900
 
-RESCAN_VI = "Hãy quét lại; nếu vẫn lỗi, hãy nhập tay."
-RESCAN_EN = "Scan again; if it fails again, use manual entry."
-
 REPLACEMENT_CHARACTER = "\ufffd"
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
-_SEPARATOR_NAMES = {";": ("dấu chấm phẩy (;)", "semicolons (;)"), "\t": ("dấu tab", "tabs")}
+_SEPARATOR_NAMES = {";": "separator.semicolon", "\t": "separator.tab"}
 _NAME_PUNCTUATION = frozenset(" '-.")
 
 
@@ -39,27 +36,31 @@ class Gender(str, Enum):
 
 @dataclass(frozen=True)
 class Kind:
-    """A personal format as the guard should hear it named, and its reason-code prefix."""
+    """A personal format, its reason-code prefix, and how the guard hears it named ("kind.<prefix>")."""
 
     format: str     # Credential/Refusal format, e.g. "cccd"
     prefix: str     # reason-code prefix, e.g. "cccd"
-    vi: str         # e.g. "mã QR trên thẻ căn cước (CCCD)"
-    en: str         # e.g. "chip ID card QR code"
+
+    @property
+    def words(self) -> Reason:
+        return Reason(f"kind.{self.prefix}")
 
 
 @dataclass(frozen=True)
 class Field:
-    slug: str       # used in reason codes: "<prefix>.bad-<slug>", "<prefix>.missing-<slug>"
-    vi: str
-    en: str
+    """A field of a code: its slug in reason codes ("<prefix>.bad-<slug>", "<prefix>.missing-<slug>") and
+    how the guard hears it named (a catalogue code, or a message naming a key no field is declared for)."""
+
+    slug: str
+    named: str | Reason
+
+    @property
+    def words(self) -> Reason:
+        return self.named if isinstance(self.named, Reason) else Reason(self.named)
 
 
-@dataclass(frozen=True)
-class Problem:
-    """What is wrong with one field, in both languages (no personal values)."""
-
-    vi: str
-    en: str
+# What is wrong with one field: a catalogue code "problem.<...>" and its parameters (no personal values).
+Problem = Reason
 
 
 class FieldError(Exception):
@@ -71,30 +72,30 @@ class FieldError(Exception):
         self.problem = problem
 
 
-MISSING = Problem("trống", "empty")
+MISSING = Problem("problem.empty")
 
 # Fields past the end of a format's layout (new card generations add some; they are kept as `extra`).
-EXTRA = Field("extra", "trường bổ sung", "extra field")
+EXTRA = Field("extra", "field.extra-field")
 
 # How the guard hears the values a credential holds named, by their key in `Credential.fields` (and
 # `decoded`); a key not listed here is named as it is.
 CONTENT_FIELDS = {field.slug: field for field in (
-    Field("name", "họ tên", "name"),
-    Field("phone", "số điện thoại", "phone number"),
-    Field("id-number", "số giấy tờ", "ID number"),
-    Field("old-id-number", "số CMND cũ", "old ID number"),
-    Field("address", "địa chỉ", "address"),
-    Field("answers", "câu trả lời khai báo", "declaration answers"),
-    Field("issuer", "nơi cấp", "issuer"),
-    Field("issuer-country", "nước cấp", "issuing country"),
-    Field("country", "quốc gia", "country"),
-    Field("birth-date", "ngày sinh", "birth date"),
-    Field("certificate", "nội dung chứng nhận", "certificate content"),
-    Field("registered-facility", "nơi đăng ký khám", "registered facility"),
-    Field("signature", "chữ ký điện tử", "e-signature"),
-    Field("note", "ghi chú", "note"),
-    Field("person-key", "mã định danh người", "person key"),
-    Field("display-name", "tên hiển thị", "display name"),
+    Field("name", "field.name"),
+    Field("phone", "field.phone-number"),
+    Field("id-number", "field.id-number"),
+    Field("old-id-number", "field.old-id-number"),
+    Field("address", "field.address"),
+    Field("answers", "field.declaration-answers"),
+    Field("issuer", "field.issuer"),
+    Field("issuer-country", "field.issuing-country"),
+    Field("country", "field.country"),
+    Field("birth-date", "field.birth-date"),
+    Field("certificate", "field.certificate-content"),
+    Field("registered-facility", "field.registered-facility"),
+    Field("signature", "field.e-signature"),
+    Field("note", "field.note"),
+    Field("person-key", "field.person-key"),
+    Field("display-name", "field.display-name"),
     EXTRA,
 )}
 
@@ -102,7 +103,7 @@ CONTENT_FIELDS = {field.slug: field for field in (
 def content_field(key: str) -> Field:
     """The field holding `key`'s value of a credential, named for the guard."""
     slug = key.replace("_", "-")
-    return CONTENT_FIELDS.get(slug) or Field(slug, f"trường {key}", f"field {key}")
+    return CONTENT_FIELDS.get(slug) or Field(slug, Reason("field.other", key=key))
 
 
 def field_at(layout: tuple[Field, ...], text: str, position: int) -> Field | None:
@@ -116,11 +117,7 @@ def field_at(layout: tuple[Field, ...], text: str, position: int) -> Field | Non
 
 # Keyboard-wedge scanners type the code; a Vietnamese input method on the PC turns "aa" into "â" (Telex)
 # or "a1" into "á" (VNI). Accented letters where a format allows only ASCII are the tell-tale sign.
-INPUT_METHOD = Problem(
-    "có chữ có dấu do bộ gõ tiếng Việt (Telex/VNI) trên máy tạo ra — hãy tắt bộ gõ tiếng Việt",
-    "it has accented letters that a Vietnamese input method (Telex/VNI) on this PC produced — switch the "
-    "input method off",
-)
+INPUT_METHOD = Problem("problem.input-method")
 
 
 def without_diacritics(text: str) -> str:
@@ -149,28 +146,18 @@ def split_fields(text: str) -> Split | None:
     return None
 
 
-def refusal(kind: Kind, code: str, vi: str, en: str, raw: str) -> Refusal:
-    return Refusal(format=kind.format, reason=inline(f"{kind.prefix}.{code}", vi, en), raw=raw)
+def refusal(kind: Kind, code: str, raw: str, **params: str | int | Reason) -> Refusal:
+    """The refusal "<prefix>.<code>", worded by the catalogue's sentence for "*.<code>" (or "*.<family>-*")
+    with the format's name as `kind`."""
+    return Refusal(format=kind.format, reason=Reason(f"{kind.prefix}.{code}", kind=kind.words, **params), raw=raw)
 
 
 def field_refusal(kind: Kind, error: FieldError, raw: str) -> Refusal:
     """The refusal naming the wrong (or missing) field."""
     field, problem = error.field, error.problem
     if problem is MISSING:
-        return refusal(
-            kind,
-            f"missing-{field.slug}",
-            f"Đây là {kind.vi} nhưng thiếu {field.vi}. {RESCAN_VI}",
-            f"This is a {kind.en}, but its {field.en} is missing. {RESCAN_EN}",
-            raw,
-        )
-    return refusal(
-        kind,
-        f"bad-{field.slug}",
-        f"Đây là {kind.vi} nhưng {field.vi} không hợp lệ: {problem.vi}. {RESCAN_VI}",
-        f"This is a {kind.en}, but its {field.en} is wrong: {problem.en}. {RESCAN_EN}",
-        raw,
-    )
+        return refusal(kind, f"missing-{field.slug}", raw, field=field.words)
+    return refusal(kind, f"bad-{field.slug}", raw, field=field.words, problem=problem)
 
 
 def personal_credential(kind: Kind, person_key: str, name: str, values: dict[str, Any], raw: str,
@@ -192,40 +179,19 @@ def build(kind: Kind, make: Callable[[tuple[str, ...], str, date], Credential], 
 def check_shape(kind: Kind, text: str, min_fields: int) -> tuple[str, ...] | Refusal:
     """The fields of `text` (at least `min_fields`), or a refusal saying why the payload's shape is wrong."""
     if len(text) > MAX_PERSONAL_LENGTH:
-        return refusal(
-            kind, "too-long",
-            f"Đây trông như {kind.vi} nhưng dài bất thường ({len(text)} ký tự) — không phải mã thật. {RESCAN_VI}",
-            f"This looks like a {kind.en} but is far too long ({len(text)} characters) — not a genuine code. "
-            f"{RESCAN_EN}",
-            text,
-        )
+        return refusal(kind, "too-long", text, length=len(text))
     split = split_fields(text)
     if split is None:
         return too_few_fields(kind, 1, min_fields, text)
     if split.separator != "|":
-        sep_vi, sep_en = _SEPARATOR_NAMES[split.separator]
-        return refusal(
-            kind, "wrong-separator",
-            f"Đây trông như {kind.vi} nhưng các trường được ngăn bằng {sep_vi} thay vì dấu gạch đứng (|) — "
-            f"máy quét hoặc bàn phím đã đổi ký tự. Hãy kiểm tra cài đặt máy quét rồi quét lại.",
-            f"This looks like a {kind.en} but its fields are separated by {sep_en} instead of '|' — the scanner "
-            f"or keyboard layout changed the character. Check the scanner settings and scan again.",
-            text,
-        )
+        return refusal(kind, "wrong-separator", text, separator=Reason(_SEPARATOR_NAMES[split.separator]))
     if len(split.fields) < min_fields:
         return too_few_fields(kind, len(split.fields), min_fields, text)
     return split.fields
 
 
 def too_few_fields(kind: Kind, found: int, expected: int, raw: str) -> Refusal:
-    return refusal(
-        kind, "too-few-fields",
-        f"Đây trông như {kind.vi} nhưng chỉ có {found} trường thay vì ít nhất {expected} — mã bị cắt hoặc "
-        f"đọc thiếu. {RESCAN_VI}",
-        f"This looks like a {kind.en} but has only {found} field(s) instead of at least {expected} — the code "
-        f"was cut off or misread. {RESCAN_EN}",
-        raw,
-    )
+    return refusal(kind, "too-few-fields", raw, found=found, expected=expected)
 
 
 def required(field: Field, value: str) -> str:
@@ -256,14 +222,14 @@ def person_name(field: Field, value: str) -> str:
     if not name:
         raise FieldError(field, MISSING)
     if len(name) > 100:
-        raise FieldError(field, Problem("dài quá 100 ký tự", "longer than 100 characters"))
+        raise FieldError(field, Problem("problem.longer-than-100-characters"))
     if any(ch.isdigit() for ch in name):
-        raise FieldError(field, Problem("có chữ số", "it contains digits"))
+        raise FieldError(field, Problem("problem.contains-digits"))
     if not all(ch.isalpha() or ch in _NAME_PUNCTUATION or unicodedata.combining(ch) or is_hidden(ch)
                for ch in name):
-        raise FieldError(field, Problem("có ký tự không phải chữ cái", "it contains characters that are not letters"))
+        raise FieldError(field, Problem("problem.contains-characters-that-are-not-letters"))
     if not any(ch.isalpha() for ch in name):
-        raise FieldError(field, Problem("không có chữ cái nào", "it has no letters"))
+        raise FieldError(field, Problem("problem.has-no-letters"))
     return name
 
 
@@ -279,45 +245,43 @@ def real_date(field: Field, value: str, layout: str) -> date:
     pattern, order = _DATE_PATTERNS[layout]
     match = pattern.fullmatch(required(field, value))
     if match is None:
-        raise FieldError(field, Problem(f"không đúng dạng {layout}", f"not in the form {layout}"))
+        raise FieldError(field, Problem("problem.not-in-the-form", layout=layout))
     parts = dict(zip(order, (int(group) for group in match.groups())))
     try:
         return date(parts["y"], parts["m"], parts["d"])
     except ValueError:
-        raise FieldError(field, Problem("ngày không có thật trên lịch", "no such day on the calendar")) from None
+        raise FieldError(field, Problem("problem.no-such-day-on-the-calendar")) from None
 
 
 def plausible_past(field: Field, value: date, today: date, not_before: date | None = None) -> date:
     """`value` if it lies between `not_before` (default 1/1/1900) and today (one day of slack for time zones)."""
     earliest = not_before or date(EARLIEST_BIRTH_YEAR, 1, 1)
     if value > today + timedelta(days=1):
-        raise FieldError(field, Problem("là một ngày trong tương lai", "it lies in the future"))
+        raise FieldError(field, Problem("problem.lies-in-the-future"))
     if value < earliest:
         if not_before is None:
-            raise FieldError(field, Problem("trước năm 1900", "it is before 1900"))
-        raise FieldError(field, Problem("sớm hơn ngày sinh", "it is earlier than the birth date"))
+            raise FieldError(field, Problem("problem.before-1900"))
+        raise FieldError(field, Problem("problem.earlier-than-the-birth-date"))
     return value
 
 
 def plausible_year(field: Field, year: int, today: date) -> int:
     if year > today.year:
-        raise FieldError(field, Problem("năm sinh ở tương lai", "the year lies in the future"))
+        raise FieldError(field, Problem("problem.the-year-lies-in-the-future"))
     if year < EARLIEST_BIRTH_YEAR:
-        raise FieldError(field, Problem("trước năm 1900", "it is before 1900"))
+        raise FieldError(field, Problem("problem.before-1900"))
     return year
 
 
 def digits(field: Field, value: str, counts: tuple[int, ...]) -> str:
     """`value` if it is all ASCII digits and has one of the allowed lengths."""
     value = required(field, value)
-    wanted_vi = " hoặc ".join(str(n) for n in counts)
-    wanted_en = " or ".join(str(n) for n in counts)
+    wanted = Reason("count.either", first=counts[0], second=counts[1]) if len(counts) == 2 else str(counts[0])
+    assert len(counts) <= 2, "name at most two lengths"
     if not (value.isascii() and value.isdigit()):
-        raise FieldError(field, Problem(f"phải gồm {wanted_vi} chữ số, có ký tự khác số",
-                                        f"it must be {wanted_en} digits and has other characters"))
+        raise FieldError(field, Problem("problem.digits-other-characters", wanted=wanted))
     if len(value) not in counts:
-        raise FieldError(field, Problem(f"phải có {wanted_vi} chữ số, có {len(value)}",
-                                        f"it must have {wanted_en} digits, it has {len(value)}"))
+        raise FieldError(field, Problem("problem.digits-count", wanted=wanted, found=len(value)))
     return value
 
 
@@ -325,8 +289,7 @@ def digit_run(field: Field, value: str, shortest: int, longest: int) -> str:
     """`value` if it is all ASCII digits with a length in [shortest, longest]."""
     value = required(field, value)
     if not (value.isascii() and value.isdigit()) or not shortest <= len(value) <= longest:
-        raise FieldError(field, Problem(f"phải gồm {shortest}–{longest} chữ số",
-                                        f"it must be {shortest}–{longest} digits"))
+        raise FieldError(field, Problem("problem.digit-run", shortest=shortest, longest=longest))
     return value
 
 
@@ -345,9 +308,7 @@ def insurance_layout(value: str) -> str | None:
 def insurance_number(field: Field, value: str) -> str:
     value = required(field, value)
     if insurance_layout(value) is None:
-        raise FieldError(field, Problem("phải là mã thẻ 15 ký tự (ví dụ HS4…) hoặc mã số BHXH 10 chữ số",
-                                        "it must be a 15-character card code (e.g. HS4…) or a 10-digit "
-                                        "social-insurance number"))
+        raise FieldError(field, Problem("problem.must-be-a-15-character-card-code-e-g-hs4-or-a-10"))
     return value
 
 
@@ -358,6 +319,5 @@ def phone_number(field: Field, value: str) -> str:
     """A Vietnamese phone number, kept as written (leading 0 or +84)."""
     value = required(field, value).replace(" ", "")
     if not _PHONE.fullmatch(value):
-        raise FieldError(field, Problem("phải là 10–11 chữ số bắt đầu bằng 0 hoặc +84",
-                                        "it must be 10–11 digits starting with 0 or +84"))
+        raise FieldError(field, Problem("problem.must-be-10-11-digits-starting-with-0-or-84"))
     return value

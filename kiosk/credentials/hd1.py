@@ -35,7 +35,7 @@ from kiosk.reasons import Reason
 from kiosk.trust import TrustList
 
 FORMAT = "hd1"
-KIND = f.Kind(FORMAT, FORMAT, "tờ khai y tế", "health declaration")
+KIND = f.Kind(FORMAT, FORMAT)
 PREFIX = "HD1:"
 CLAIM_ISSUER, CLAIM_EXPIRES, CLAIM_ISSUED, CLAIM_CTI = 1, 4, 6, 7
 CLAIM_DECLARATION = -65537  # first CWT claim key of the private-use range

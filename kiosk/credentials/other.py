@@ -124,12 +124,12 @@ def hidden_characters(text: str, format: str, found: Sequence[str], field: Field
     code = f"{HIDDEN_CHARACTER}.{field.slug}"
     if format == "manual":
         return _refuse(format, code, text,
-                       f"Trong {field.vi} vừa nhập có {what_vi} — hãy xóa ô đó và gõ lại (đừng dán).",
-                       f"The {field.en} typed in contains {what_en} — clear it and type it again (do not paste).")
+                       f"Trong {field.words.vi} vừa nhập có {what_vi} — hãy xóa ô đó và gõ lại (đừng dán).",
+                       f"The {field.words.en} typed in contains {what_en} — clear it and type it again (do not paste).")
     return _refuse(format, code, text,
-                   f"Mã này có {what_vi} trong {field.vi}, điều mà mã thật không có — mã có thể là giả hoặc đã bị "
+                   f"Mã này có {what_vi} trong {field.words.vi}, điều mà mã thật không có — mã có thể là giả hoặc đã bị "
                    "sửa. Đề nghị khách xuất trình mã khác hoặc nhập tay.",
-                   f"This code's {field.en} contains {what_en}, which no genuine code has — it may be forged or "
+                   f"This code's {field.words.en} contains {what_en}, which no genuine code has — it may be forged or "
                    "altered. Ask for another code or use manual entry.")
 
 

@@ -14,18 +14,18 @@ from kiosk.credentials import fields as f
 from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.reasons import Reason
 
-KIND = f.Kind("vn-qr", "vnqr", "mã QR cá nhân (VNeID, PC-Covid)", "national personal QR code (VNeID, PC-Covid)")
+KIND = f.Kind("vn-qr", "vnqr")
 
-ID_NUMBER = f.Field("id-number", "số giấy tờ", "ID number")
-NAME = f.Field("name", "họ tên", "name")
-BIRTH_DATE = f.Field("birth-date", "ngày sinh", "birth date")
-DECLARATION_TYPE = f.Field("declaration-type", "loại định danh (0 hoặc 1)", "declaration type (0 or 1)")
-QID = f.Field("qid", "mã QID", "QID")
-DECLARER_QID = f.Field("declarer-qid", "mã QID của người khai hộ", "declarer's QID")
-GENDER = f.Field("gender", "giới tính", "gender")
-INSURANCE = f.Field("insurance-number", "mã thẻ BHYT", "health-insurance number")
-PHONE = f.Field("phone", "số điện thoại", "phone number")
-EXT = f.Field("ext", "phần mở rộng (EXT)", "extension (EXT)")
+ID_NUMBER = f.Field("id-number", "field.id-number")
+NAME = f.Field("name", "field.name")
+BIRTH_DATE = f.Field("birth-date", "field.birth-date")
+DECLARATION_TYPE = f.Field("declaration-type", "field.declaration-type-0-or-1")
+QID = f.Field("qid", "field.qid")
+DECLARER_QID = f.Field("declarer-qid", "field.declarer-s-qid")
+GENDER = f.Field("gender", "field.gender")
+INSURANCE = f.Field("insurance-number", "field.health-insurance-number")
+PHONE = f.Field("phone", "field.phone-number")
+EXT = f.Field("ext", "field.extension-ext")
 LAYOUT = (ID_NUMBER, NAME, BIRTH_DATE, DECLARATION_TYPE, QID, EXT)
 
 # Chip ID card, old ID card, passport.
@@ -79,7 +79,7 @@ def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
     declarer_qid = f.digit_run(DECLARER_QID, ext[0], 9, 20) if ext[0].strip() else None
     gender = _GENDERS.get(ext[1].strip())
     if gender is None:
-        raise f.FieldError(GENDER, f.Problem("phải là 0, 1 hoặc 2", "it must be 0, 1 or 2"))
+        raise f.FieldError(GENDER, f.Problem("problem.must-be-0-1-or-2"))
     notes = []
     if id_masked:
         notes.append(NOTE_ID_MASKED)
@@ -113,10 +113,7 @@ def _id_number(value: str) -> tuple[str, bool]:
         return value, False
     if _ID_MASKED.fullmatch(value) and len(value) in (8, 9, 12):
         return value, True
-    raise f.FieldError(ID_NUMBER, f.Problem(
-        "phải có 12 chữ số (CCCD) hoặc 9 chữ số (CMND cũ), có thể che bằng dấu *",
-        "it must be 12 digits (chip ID card) or 9 digits (old ID card), optionally masked with *",
-    ))
+    raise f.FieldError(ID_NUMBER, f.Problem("problem.must-be-12-digits-chip-id-card-or-9-digits-old-i"))
 
 
 def _birth(value: str, today: date) -> tuple[date | None, int | None, bool]:
@@ -124,7 +121,7 @@ def _birth(value: str, today: date) -> tuple[date | None, int | None, bool]:
     value = f.required(BIRTH_DATE, value)
     match = _BIRTH.fullmatch(value)
     if match is None:
-        raise f.FieldError(BIRTH_DATE, f.Problem("không đúng dạng YYYY-MM-DD", "not in the form YYYY-MM-DD"))
+        raise f.FieldError(BIRTH_DATE, f.Problem("problem.not-in-the-form-yyyy-mm-dd"))
     if "*" not in value:
         born = f.plausible_past(BIRTH_DATE, f.real_date(BIRTH_DATE, value, "YYYY-MM-DD"), today)
         return born, born.year, False
@@ -135,8 +132,7 @@ def _birth(value: str, today: date) -> tuple[date | None, int | None, bool]:
 def _declaration_type(value: str) -> bool:
     value = f.required(DECLARATION_TYPE, value)
     if value not in ("0", "1"):
-        raise f.FieldError(DECLARATION_TYPE, f.Problem("phải là 0 (tự khai) hoặc 1 (khai hộ)",
-                                                       "it must be 0 (self) or 1 (declared by someone else)"))
+        raise f.FieldError(DECLARATION_TYPE, f.Problem("problem.must-be-0-self-or-1-declared-by-someone-else"))
     return value == "1"
 
 

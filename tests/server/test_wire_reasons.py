@@ -37,7 +37,8 @@ def test_a_kiosk_not_yet_upgraded_is_stored_in_the_new_shape_and_reads_the_same(
     [{"code": "policy.capacity", "params": {"inside": 3}}],                       # a number, not text
     [{"code": "policy.capacity"}],                                                # no params
     [{"code": "policy.capacity", "params": {}, "vi": "Hết chỗ"}],                 # a mix of both shapes
-    [{"code": "x", "params": {"a": {"code": "y", "params": {"b": {"code": "z", "params": {}}}}}}],  # too deep
+    [{"code": "x", "params": {"a": {"code": "y", "params": {"b": {"code": "z", "params": {"c": {
+        "code": "w", "params": {}}}}}}}}],                                          # too deep
     [{"code": "x", "params": {f"p{n}": "v" for n in range(17)}}],                 # too many params
     [{"code": "x", "params": {"p": "v" * 1001}}],                                 # too long
     [{"code": "x", "params": {}}] * 33,                                           # too many reasons
