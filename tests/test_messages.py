@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.credentials import bhyt, cccd, dcc, fields, hd1, vnqr
+from kiosk.credentials import bhyt, cccd, dcc, fields, hd1, signed, vnqr
 from kiosk.messages import LANGUAGES, Message, catalogue_codes, inline, placeholders, template_for, upgrade_stored
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +59,10 @@ def test_every_format_field_and_code_family_is_worded(lang):
     missing_name = fields.field_refusal(cccd.KIND, fields.FieldError(cccd.NAME, fields.MISSING), "x").reason
     assert missing_name.code == "cccd.missing-name"
     assert "{" not in missing_name.text(lang) and missing_name.text(lang) != missing_name.code
+    for prefix in (dcc.FORMAT, hd1.FORMAT):
+        for stage in signed.STAGES:
+            damaged = signed.malformed_reason(prefix, stage)
+            assert all(template_for(code, lang) for code in (damaged.code, *(p.code for _, p in damaged.params)))
 
 
 def test_every_language_has_the_same_codes_and_placeholders():

@@ -145,7 +145,7 @@ class DccParser:
     def parse(self, text: str, context: ParseContext) -> Credential | Refusal:
         result = check(text, context.trust, context.now)
         if result.stage is not None:
-            reason = malformed_reason(FORMAT, result.stage, "Chứng nhận COVID EU", "EU COVID certificate")
+            reason = malformed_reason(FORMAT, result.stage)
             return Refusal(FORMAT, reason, text)
         if result.signature == SIGNATURE_INVALID:
             return Refusal(FORMAT, Reason("dcc.bad_signature"), text)

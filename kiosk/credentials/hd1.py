@@ -155,7 +155,7 @@ class Hd1Parser:
 def _refusal_reason(result: Hd1Check) -> Reason | None:
     """Damaged, forged, revoked or past its expiry: the issuer's word is final, no rule can admit these."""
     if result.stage is not None:
-        return malformed_reason(FORMAT, result.stage, "Tờ khai y tế", "Health declaration")
+        return malformed_reason(FORMAT, result.stage)
     if result.signature == SIGNATURE_INVALID:
         return Reason("hd1.bad_signature")
     if result.revoked:

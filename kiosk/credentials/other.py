@@ -15,23 +15,13 @@ from urllib.parse import urlsplit
 
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.credentials.fields import REPLACEMENT_CHARACTER, Field, content_field, is_hidden
-from kiosk.reasons import HIDDEN_CHARACTER, inline
-
-ASK_VI = "Hãy đề nghị khách mở mã QR cá nhân (VNeID, PC-Covid) hoặc đưa thẻ căn cước."
-ASK_EN = "Ask for the personal QR code (VNeID, PC-Covid) or the chip ID card."
+from kiosk.reasons import HIDDEN_CHARACTER, Reason, inline
 
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{1,15}://\S*|www\.\S+", re.ASCII)
-# Standard QR payloads that announce themselves by a prefix: (format, Vietnamese, English).
+# Standard QR payloads that announce themselves by a prefix, and their format (reason "other.<format>").
 _KNOWN_PREFIXES = {
-    "BEGIN:VCARD": ("vcard", "danh thiếp (vCard)", "a contact card (vCard)"),
-    "MECARD:": ("vcard", "danh thiếp (vCard)", "a contact card (vCard)"),
-    "BEGIN:VEVENT": ("event", "một sự kiện lịch", "a calendar event"),
-    "MAILTO:": ("email", "một địa chỉ email", "an email address"),
-    "MATMSG:": ("email", "một địa chỉ email", "an email address"),
-    "TEL:": ("phone", "một số điện thoại", "a phone number"),
-    "SMS:": ("sms", "một tin nhắn SMS", "a text message"),
-    "SMSTO:": ("sms", "một tin nhắn SMS", "a text message"),
-    "GEO:": ("location", "một vị trí trên bản đồ", "a map location"),
+    "BEGIN:VCARD": "vcard", "MECARD:": "vcard", "BEGIN:VEVENT": "event", "MAILTO:": "email", "MATMSG:": "email",
+    "TEL:": "phone", "SMS:": "sms", "SMSTO:": "sms", "GEO:": "location",
 }
 _PLACE_PREFIXES = ("NZCOVIDTRACER:", "UKC19TRACING:")
 # Words in a check-in link's host or path that mark it as a place (venue) code rather than a web page.
@@ -47,55 +37,31 @@ _UNNAMED = {"Cc": "control character", "Cs": "lone surrogate", "Cn": "noncharact
 def classify(text: str) -> Refusal:
     """What this (already stripped) text is, as a refusal: it matched no personal format."""
     if not text:
-        return _refuse("empty", "other.empty", text,
-                       "Mã trống: máy quét không đọc được nội dung nào. Hãy quét lại.",
-                       "The code is empty: the scanner read no content. Scan again.")
+        return _refuse("empty", "other.empty", text)
     if _looks_binary(text):
-        return _refuse("binary", "other.binary", text,
-                       "Đây là dữ liệu nhị phân hoặc chữ bị lỗi mã hóa, không phải mã cá nhân. " + ASK_VI,
-                       "This is binary data or garbled text, not a personal code. " + ASK_EN)
+        return _refuse("binary", "other.binary", text)
     upper = text[:16].upper()
     if upper.startswith("WIFI:"):
         # Not even the network name is shown: phone hotspots are often named after their owner.
-        return _refuse("wifi", "other.wifi", text,
-                       "Đây là mã QR kết nối Wi-Fi, không phải mã cá nhân. " + ASK_VI,
-                       "This is a Wi-Fi network code, not a personal code. " + ASK_EN)
-    for prefix, (format, vi, en) in _KNOWN_PREFIXES.items():
+        return _refuse("wifi", "other.wifi", text)
+    for prefix, format in _KNOWN_PREFIXES.items():
         if upper.startswith(prefix):
-            return _refuse(format, f"other.{format}", text,
-                           f"Đây là {vi}, không phải mã cá nhân. " + ASK_VI,
-                           f"This is {en}, not a personal code. " + ASK_EN)
+            return _refuse(format, f"other.{format}", text)
     if upper.startswith(_PLACE_PREFIXES):
         return _place_code(text, "")
     if _URL.match(text):
         return _url(text)
     if text.startswith("000201"):
-        return _refuse("payment", "other.payment", text,
-                       "Đây là mã QR thanh toán / chuyển khoản (VietQR), không phải mã cá nhân. " + ASK_VI,
-                       "This is a payment / bank-transfer code (VietQR), not a personal code. " + ASK_EN)
+        return _refuse("payment", "other.payment", text)
     if _BOARDING_PASS.match(text):
-        return _refuse("ticket", "other.boarding-pass", text,
-                       "Đây là thẻ lên máy bay, không phải mã cá nhân. " + ASK_VI,
-                       "This is an airline boarding pass, not a personal code. " + ASK_EN)
+        return _refuse("ticket", "other.boarding-pass", text)
     if "|" in text or ";" in text or "\t" in text:
-        return _refuse("unknown", "other.unknown-fields", text,
-                       "Mã này có nhiều trường nhưng không khớp với loại mã cá nhân nào mà máy đọc được "
-                       "(mã QR cá nhân, CCCD, BHYT). " + ASK_VI,
-                       "This code has several fields but matches no personal code this station reads "
-                       "(personal QR, chip ID card, health-insurance card). " + ASK_EN)
+        return _refuse("unknown", "other.unknown-fields", text)
     if text.isascii() and text.isdigit():
-        return _refuse("number", "other.number", text,
-                       f"Đây chỉ là một dãy {len(text)} chữ số (mã vạch hoặc số phiếu), không phải mã cá nhân. "
-                       + ASK_VI,
-                       f"This is only a {len(text)}-digit number (a barcode or ticket number), not a personal "
-                       f"code. " + ASK_EN)
+        return _refuse("number", "other.number", text, digits=len(text))
     if _TOKEN.fullmatch(text) and any(ch.isdigit() for ch in text) and any(ch.isalpha() for ch in text):
-        return _refuse("ticket", "other.ticket", text,
-                       "Đây là vé hoặc mã của một hệ thống khác, không phải mã cá nhân. " + ASK_VI,
-                       "This is a ticket or code of another system, not a personal code. " + ASK_EN)
-    return _refuse("text", "other.text", text,
-                   "Đây là một đoạn chữ thông thường, không phải mã cá nhân. " + ASK_VI,
-                   "This is plain text, not a personal code. " + ASK_EN)
+        return _refuse("ticket", "other.ticket", text)
+    return _refuse("text", "other.text", text)
 
 
 def invisible_characters(text: str) -> list[str]:
@@ -116,17 +82,17 @@ def hidden_characters(text: str, format: str, found: Sequence[str], field: Field
     else:
         what_vi, what_en = f"ký tự ẩn {name_en}", f"an invisible character ({name_en})"
     if field is None:
-        return _refuse(format, "other.hidden-characters", text,
+        return _refuse_inline(format, "other.hidden-characters", text,
                        f"Mã này chứa {what_vi} mà mã cá nhân thật không có — có thể là mã giả hoặc máy quét đọc "
                        "sai. Hãy quét lại; nếu vẫn lỗi, hãy kiểm tra mã hoặc nhập tay.",
                        f"This code contains {what_en} that no genuine personal code has — a forged code or a bad "
                        "read. Scan again; if it repeats, check the code or use manual entry.")
     code = f"{HIDDEN_CHARACTER}.{field.slug}"
     if format == "manual":
-        return _refuse(format, code, text,
+        return _refuse_inline(format, code, text,
                        f"Trong {field.words.vi} vừa nhập có {what_vi} — hãy xóa ô đó và gõ lại (đừng dán).",
                        f"The {field.words.en} typed in contains {what_en} — clear it and type it again (do not paste).")
-    return _refuse(format, code, text,
+    return _refuse_inline(format, code, text,
                    f"Mã này có {what_vi} trong {field.words.vi}, điều mà mã thật không có — mã có thể là giả hoặc đã bị "
                    "sửa. Đề nghị khách xuất trình mã khác hoặc nhập tay.",
                    f"This code's {field.words.en} contains {what_en}, which no genuine code has — it may be forged or "
@@ -172,7 +138,12 @@ def _character_name(ch: str) -> str:
     return unicodedata.name(ch, "") or _UNNAMED.get(unicodedata.category(ch), "unnamed character")
 
 
-def _refuse(format: str, code: str, raw: str, vi: str, en: str) -> Refusal:
+def _refuse(format: str, code: str, raw: str, **params: str | int) -> Refusal:
+    return Refusal(format=format, reason=Reason(code, **params), raw=raw)
+
+
+def _refuse_inline(format: str, code: str, raw: str, vi: str, en: str) -> Refusal:
+    """A refusal naming a hidden character and the field it hides in, worded here until those are codes."""
     return Refusal(format=format, reason=inline(code, vi, en), raw=raw)
 
 
@@ -193,14 +164,10 @@ def _url(text: str) -> Refusal:
     if parts is not None and any(word in (host + parts.path).lower() for word in _PLACE_WORDS):
         return _place_code(text, host)
     shown = host or "?"
-    return _refuse("url", "other.url", text,
-                   f"Đây là một địa chỉ web ({shown}), không phải mã cá nhân. " + ASK_VI,
-                   f"This is a web link ({shown}), not a personal code. " + ASK_EN)
+    return _refuse("url", "other.url", text, host=shown)
 
 
 def _place_code(text: str, host: str) -> Refusal:
-    shown = f" ({host})" if host else ""
-    return _refuse("place-code", "other.place-code", text,
-                   f"Đây là mã QR địa điểm{shown} để khách tự quét khi đến, không phải mã cá nhân. " + ASK_VI,
-                   f"This is a place check-in code{shown} for visitors to scan, not a personal code. " + ASK_EN)
+    # `shown` is the host in brackets with a space before, or nothing: the sentence reads well either way.
+    return _refuse("place-code", "other.place-code", text, shown=f" ({host})" if host else "")
 

@@ -9,21 +9,15 @@ from typing import Any, Mapping, Protocol, Sequence, TypeVar
 import cbor2
 
 from kiosk import base45, cose
-from kiosk.reasons import Reason, inline
+from kiosk.reasons import Reason
 
 SIGNATURE_VALID = "valid"
 SIGNATURE_INVALID = "invalid"
 SIGNATURE_UNKNOWN = "unknown-signer"
 SIGNATURE_UNSIGNED = "unsigned"
 
-STAGE_WORDS = {
-    "prefix": ("không có tiền tố đúng", "it does not start with the right prefix"),
-    "base45": ("chuỗi Base45 bị hỏng hoặc bị cắt", "the Base45 text is damaged or cut off"),
-    "zlib": ("dữ liệu nén bị hỏng hoặc quá lớn", "the compressed data is damaged or too large"),
-    "cose": ("phần chữ ký bị hỏng", "the signature envelope is damaged"),
-    "cbor": ("dữ liệu bên trong bị hỏng", "the data inside is damaged"),
-    "schema": ("nội dung không đầy đủ", "the content is incomplete"),
-}
+# The stages of the chain, each worded in the catalogue as "stage.<name>".
+STAGES = ("prefix", "base45", "zlib", "cose", "cbor", "schema")
 
 
 @dataclass(frozen=True)
@@ -60,18 +54,18 @@ K = TypeVar("K", bound=KeyHolder)
 
 
 class Malformed(Exception):
-    """A stage of the chain failed; `stage` is one of STAGE_WORDS."""
+    """A stage of the chain failed; `stage` is one of STAGES."""
 
     def __init__(self, stage: str, message: str) -> None:
         super().__init__(message)
         self.stage = stage
 
 
-def malformed_reason(code_prefix: str, stage: str, what_vi: str, what_en: str) -> Reason:
-    vi, en = STAGE_WORDS[stage]
-    return inline(f"{code_prefix}.malformed.{stage}",
-                  f"{what_vi} bị hỏng: {vi} — đề nghị xuất trình mã gốc",
-                  f"{what_en} is damaged: {en} — ask for the original code")
+def malformed_reason(code_prefix: str, stage: str) -> Reason:
+    """"<prefix>.malformed.<stage>", worded by the catalogue's "*.malformed.*" naming the format by
+    "kind.<prefix>.start" and the stage by "stage.<stage>"."""
+    return Reason(f"{code_prefix}.malformed.{stage}", what=Reason(f"kind.{code_prefix}.start"),
+                  stage=Reason(f"stage.{stage}"))
 
 
 def unprefix(text: str, prefix: str) -> bytes:
