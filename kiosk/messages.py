@@ -157,12 +157,21 @@ def template_for(code: str, lang: str) -> str | None:
     return catalogue.gettext(family) if family else None
 
 
+def window_text(context: str, source: str, lang: str) -> str | None:
+    """The window's own string `source` (English, as written in ui/ with `self.tr`) of the Qt class
+    `context` in `lang` (msgctxt = the class), or None when the catalogue has none."""
+    text = _catalogue(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).pgettext(context, source)
+    return None if text == source and lang != "en" else text
+
+
 def catalogue_codes(lang: str) -> dict[str, str]:
-    """Every code with a text in `lang`, with its template, read from the .po source (needs Babel)."""
+    """Every code (or "<Qt class>|<English source>" window string) with a text in `lang`, read from the .po
+    source (needs Babel)."""
     from babel.messages.pofile import read_po
 
     with po_path(lang).open("rb") as source:
-        return {m.id: m.string for m in read_po(source, locale=lang, domain=DOMAIN) if m.id and m.string}
+        return {f"{m.context}|{m.id}" if m.context else m.id: m.string
+                for m in read_po(source, locale=lang, domain=DOMAIN) if m.id and m.string}
 
 
 def po_path(lang: str) -> Path:
@@ -202,7 +211,8 @@ class _Catalogue(gettext.GNUTranslations):
 def _catalogue(lang: str) -> _Catalogue:
     po = po_path(lang)
     mo = po.with_suffix(".mo")
-    if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+    # A packaged kiosk ships the .mo alone; a checkout compiles its .po when the .mo is missing or older.
+    if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
         _compile(lang)
     with mo.open("rb") as source:
         return _Catalogue(source)

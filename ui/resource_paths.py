@@ -21,9 +21,5 @@ def sound_path(name: str) -> Path:
     return resources_dir() / "sounds" / f"{name}.wav"
 
 
-def translations_dir() -> Path:
-    return resources_dir() / "translations"
-
-
 def theme_path(name: str = "kiosk") -> Path:
     return resources_dir() / "themes" / f"{name}.qss"
