@@ -10,9 +10,9 @@ In demo mode every view carries the demo banner, so nobody mistakes a rehearsal 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import Enum
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from kiosk.entry import Direction
 from kiosk.frames.base import SourceStatus
@@ -180,10 +180,6 @@ class _Shown:
     notice: Reason | None = None
 
 
-def local_time(moment: datetime) -> datetime:
-    return moment.astimezone()
-
-
 class DoorScreen:
     """The state of the door screen. Times passed to `show_*` and `tick` are monotonic seconds."""
 
@@ -192,9 +188,10 @@ class DoorScreen:
         reset_seconds: float = 4.0,
         language: str = "vi",
         station: str = "",
-        to_local: Callable[[datetime], datetime] = local_time,
+        zone: tzinfo | None = None,
         demo_mode: bool = False,
     ) -> None:
+        """`zone` is the one times are shown in (None: the machine's zone)."""
         self.reset_seconds = reset_seconds
         self.demo_mode = demo_mode
         self.language = language
@@ -202,7 +199,7 @@ class DoorScreen:
         self.camera = CameraState.STARTING
         self.sync = SyncState()
         self.counts = Counts(0, 0, None)
-        self._to_local = to_local
+        self._zone = zone
         self._shown: _Shown | None = None
 
     # --- what happened -------------------------------------------------------------------------
@@ -268,7 +265,7 @@ class DoorScreen:
         shown = self._shown
         banner = DEMO_BANNER.text(lang) if self.demo_mode else ""
         if shown is not None:
-            time = self._to_local(shown.at).strftime("%H:%M:%S") if shown.at else ""
+            time = shown.at.astimezone(self._zone).strftime("%H:%M:%S") if shown.at else ""
             reason = " · ".join(r.text(lang) for r in shown.reasons[:2])
             notice = shown.notice.text(lang) if shown.notice else ""
             return DoorView(state, shown.look, shown.word.text(lang), reason, shown.name, time, notice, banner)
@@ -309,13 +306,13 @@ class DoorScreen:
             vi = f"Ngoại tuyến — {sync.waiting} lượt đang chờ gửi"
             en = f"offline — {sync.waiting} {entries} waiting"
             if sync.last_sync is not None:
-                hhmm = self._to_local(sync.last_sync).strftime("%H:%M")
+                hhmm = sync.last_sync.astimezone(self._zone).strftime("%H:%M")
                 vi, en = f"{vi} — đồng bộ lần cuối {hhmm}", f"{en} — last sync {hhmm}"
             text = _text("sync_offline", vi, en)
         elif sync.last_sync is None:
             text = _text("sync_online", "Trực tuyến", "online")
         else:
-            hhmm = self._to_local(sync.last_sync).strftime("%H:%M")
+            hhmm = sync.last_sync.astimezone(self._zone).strftime("%H:%M")
             text = _text("sync_last", f"Trực tuyến — đồng bộ lúc {hhmm}", f"online — last sync {hhmm}")
         if sync.held:
             text = _text("sync_held", f"{text.vi} — {sync.held} lượt tạm giữ, báo quản trị",

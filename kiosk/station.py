@@ -10,7 +10,7 @@ import logging
 import socket
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Callable
 
 from kiosk import credentials
@@ -49,11 +49,13 @@ class ScanResult:
 
 class Station:
     def __init__(self, settings: Settings, store: Store, clock: Callable[[], datetime] = utc_now,
-                 config: StationConfig | None = None) -> None:
-        """`settings` are the station's own; `config` is what the server pushed (see `reconfigure`)."""
+                 config: StationConfig | None = None, zone: tzinfo | None = None) -> None:
+        """`settings` are the station's own; `config` is what the server pushed (see `reconfigure`).
+        `zone` is the door's: where its day starts and the time its reasons tell (None: the machine's)."""
         self.store = store
         self.direction = Direction.IN
         self._clock = clock
+        self._zone = zone
         self._local_settings = settings
         # Entries the disk refused (full, read-only): kept in memory and written first on the next scan.
         self._unsaved: list[Entry] = []
@@ -69,7 +71,7 @@ class Station:
             self.settings = config.settings_for(self._local_settings)
             self._trust = config.trust_for(self.settings)
             checks = [published_key_check, credential_check(config.health_rules)]
-            self._policy = Policy(self.settings, checks=checks, watch=config.watch)
+            self._policy = Policy(self.settings, checks=checks, watch=config.watch, zone=self._zone)
 
     def set_direction(self, direction: Direction) -> None:
         self.direction = direction
@@ -91,7 +93,7 @@ class Station:
         return self._check(manual_credential(name, phone, id_number, note), Source.MANUAL)
 
     def counts(self) -> Counts:
-        local_midnight = self._clock().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+        local_midnight = self._clock().astimezone(self._zone).replace(hour=0, minute=0, second=0, microsecond=0)
         counted = self.store.counts(local_midnight)
         return Counts(inside=counted.inside, today=counted.today, capacity=self.settings.capacity)
 

@@ -44,12 +44,12 @@ def station(tmp_path):
     settings = Settings(station_name="Cổng A", watch_list=(f"qid:{BINH.qid}",), watch_action="warn")
     store = Store.open(tmp_path / "entries.sqlite3")
     clock = Clock()
-    yield Station(settings, store, clock=clock), clock
+    yield Station(settings, store, clock=clock, zone=HANOI), clock
     store.close()
 
 
 def screen(**kwargs) -> DoorScreen:
-    return DoorScreen(reset_seconds=4.0, to_local=lambda moment: moment.astimezone(HANOI), **kwargs)
+    return DoorScreen(reset_seconds=4.0, zone=HANOI, **kwargs)
 
 
 def url_text() -> str:
@@ -70,7 +70,7 @@ def test_each_verdict_has_its_own_colour_icon_word_and_sound(station) -> None:
     assert "danh sách theo dõi" in shown["warn"].reason
     assert "không phải mã cá nhân" in shown["refuse"].reason and shown["refuse"].name == ""
     assert shown["repeat"].word == "ĐÃ VÀO RỒI"
-    assert f"{T0.astimezone():%H:%M}" in shown["repeat"].reason  # the policy speaks the machine's local time
+    assert "Đã vào lúc 08:15" in shown["repeat"].reason  # the policy tells the time in the door's zone
     looks = [ADMIT, WARN, REFUSE, REPEAT, SCANNER_PROBLEM]
     for attribute in ("icon", "sound"):
         values = [getattr(look, attribute) for look in looks if look is not SCANNER_PROBLEM]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Callable
 
@@ -62,18 +62,20 @@ class DoorApp:
 
     def __init__(self, settings: Settings, store: Store, post: Post, settings_file: Path | None = None,
                  clock: Callable[[], datetime] = utc_now, monotonic: Callable[[], float] = time.monotonic,
-                 pin_clock: Callable[[], float] = time.monotonic) -> None:
+                 pin_clock: Callable[[], float] = time.monotonic, zone: tzinfo | None = None) -> None:
         """`settings` are the station's own for this run (`--source`, `--db` included: only what changes
         later is written to `settings_file`). `clock` is the scan time, `monotonic` the verdicts' and the
-        purge schedule's, `pin_clock` the PIN lock's."""
+        purge schedule's, `pin_clock` the PIN lock's. `zone` is the door's time zone, the one place the
+        station's day, the reasons' times and the screen's times come from (None: the machine's zone)."""
         self.store = store
+        self.zone = zone
         self._post = post
         self._settings_file = settings_file
         self._monotonic = monotonic
         self._local = settings
-        self.station = Station(settings, store, clock=clock)
+        self.station = Station(settings, store, clock=clock, zone=zone)
         self.pin_lock = PinLock(settings.admin_pin_hash, clock=pin_clock)
-        self.door = DoorScreen(settings.reset_seconds, settings.language, station_label(settings),
+        self.door = DoorScreen(settings.reset_seconds, settings.language, station_label(settings), zone=zone,
                                demo_mode=settings.demo_mode)
         self.signal = VerdictSignal(settings)
         self._retention = RetentionSchedule(store, monotonic=monotonic, clock=clock)
