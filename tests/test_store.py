@@ -1,3 +1,4 @@
+import json
 import os
 import sqlite3
 import stat
@@ -9,9 +10,9 @@ from datetime import timedelta
 import pytest
 import sqlite_utils
 
-from factories import T0, make_entry
-from kiosk.entry import Direction
-from kiosk.store import _INSERT_ENTRY, MIGRATIONS, SCHEMA_VERSION, Store, StoreError, _row
+from factories import T0, limit_to_current_size, make_entry, store_on_own_connection
+from kiosk.entry import Direction, Entry
+from kiosk.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreError
 from kiosk.verdict import Outcome
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
@@ -78,11 +79,11 @@ def test_an_entry_survives_kill_9_once_add_returned(tmp_path):
 
 def test_a_full_database_says_so_and_keeps_what_was_stored(tmp_path):
     path = tmp_path / "e.db"
-    with Store.open(path) as store:
+    store, connection = store_on_own_connection(path)
+    with store:
         first = make_entry(0)
         store.add(first)
-        pages = store._connection.execute("PRAGMA page_count").fetchone()[0]
-        store._connection.execute(f"PRAGMA max_page_count={pages}")  # the disk is now "full"
+        limit_to_current_size(connection)  # the disk is now "full"
         with pytest.raises(StoreError, match="full"):
             for n in range(1, 500):
                 store.add(make_entry(n))
@@ -177,12 +178,20 @@ def test_a_database_an_older_kiosk_left_readable_by_others_is_tightened(tmp_path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def version_1_row(entry: Entry) -> dict:
+    """An entry as a version-1 kiosk stored it: that format is history, it does not follow today's code."""
+    row = entry.to_json()
+    return row | {"fields": json.dumps(row["fields"], ensure_ascii=False, sort_keys=True),
+                  "reasons": json.dumps(row["reasons"], ensure_ascii=False), "sync_state": "pending"}
+
+
 def test_a_version_1_database_is_upgraded_with_its_queue_intact(tmp_path):
     path = tmp_path / "e.db"
     entry = make_entry()
     connection = sqlite3.connect(path)
-    MIGRATIONS[0](sqlite_utils.Database(connection))
-    connection.execute(_INSERT_ENTRY, _row(entry))
+    version_1 = sqlite_utils.Database(connection)
+    MIGRATIONS[0](version_1)
+    version_1["entries"].insert(version_1_row(entry))
     connection.execute("PRAGMA user_version=1")
     connection.commit()
     connection.close()
