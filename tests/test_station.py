@@ -1,5 +1,6 @@
 """The door's behaviour end to end below the window: text in, verdict out, entry on disk."""
 
+import dataclasses
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
@@ -173,7 +174,7 @@ def test_a_read_only_disk_says_so_and_what_was_stored_stays_readable(small_disk,
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     with pytest.raises(StoreError) as error:
         with Store.open(path) as store:
-            store.add(stored.__class__(**{**stored.__dict__, "id": "9f1c0c53-7d0e-4a55-9c4e-6d8f5a0b1c2d"}))
+            store.add(dataclasses.replace(stored, id="9f1c0c53-7d0e-4a55-9c4e-6d8f5a0b1c2d"))
     assert str(path) in str(error.value) and ("read-only" in str(error.value) or "writable" in str(error.value))
     connection = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
     assert connection.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 1
