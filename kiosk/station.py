@@ -111,6 +111,9 @@ class Station:
         except StoreError as error:
             log.error("retention purge failed: %s", error)
             return 0
+        except Exception:  # noqa: BLE001 - a bug must not stop the camera loop that calls this; tried in an hour
+            log.exception("bug: retention purge failed")
+            return 0
 
     def unsaved_count(self) -> int:
         return len(self._unsaved)

@@ -230,3 +230,15 @@ def test_an_entry_a_bug_stops_does_not_hold_back_the_entries_after_it(store, sta
     assert [result.store_problem for result in later] == [None, None]  # the door no longer says "not saved"
     assert [store.get(result.entry.id) for result in later] == [result.entry for result in later]
     assert station.unsaved_count() == 1  # the stopped entry is kept in memory, not dropped
+
+
+def test_a_bug_in_the_retention_purge_is_logged_in_full_and_does_not_stop_the_door(tmp_path, caplog):
+    path = tmp_path / "entries.sqlite3"
+    with Store.open(path) as store:
+        station = Station(Settings(station_name="Cổng A"), store, clock=lambda: datetime.now(timezone.utc))
+        with sqlite3.connect(path) as other:
+            other.execute("DROP TABLE held")  # the purge's statement now names a table that is not there
+        assert station.purge_expired_if_due() == 0  # the camera loop that calls it goes on
+        assert station.check_text(visitor(1)).store_problem is None
+    [logged] = [record for record in caplog.records if record.exc_info]
+    assert "no such table: held" in str(logged.exc_info[1])
