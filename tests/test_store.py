@@ -54,6 +54,7 @@ def test_the_same_entry_id_is_never_stored_twice(store):
     assert len(store.entries()) == 1
 
 
+@pytest.mark.slow
 def test_an_entry_survives_kill_9_once_add_returned(tmp_path):
     """A child process adds entries and reports each one after `add` returns; we kill it mid-stream."""
     path = tmp_path / "e.db"
