@@ -17,7 +17,7 @@ from server.access_log import configure_logging
 from server.admins import add_admin, disable_admin, remove_admin, set_password
 from server.database import DATABASE_ENV, default_database_url, make_engine, migrate, normalise_url
 from server.security import BODY_TIMEOUT_ENV, DEFAULT_BODY_TIMEOUT
-from kiosk.settings import WATCH_ACTIONS
+from kiosk.contract import WATCH_ACTIONS
 from server.station_config import set_setting, unwatch, watch
 from server.stations import (AdminRequestError, add_station, list_stations, rename_station, revoke_station,
                              rotate_token)

@@ -1,0 +1,50 @@
+"""What the kiosk and the central server agree on, and all the server takes from the kiosk to read uploads
+and push settings: the entry wire format (field names and limits), its enums, and the settings a server
+may push with their validator.
+
+Both sides import this module, so it imports nothing heavy (no Qt, OpenCV, zxing, requests, SQLAlchemy,
+FastAPI, pydantic): only the standard library and the kiosk's settings declaration.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from kiosk.settings import PUSHED_SETTINGS, WATCH_ACTIONS, Settings, checked_value
+
+__all__ = ["Direction", "Source", "Outcome", "ENTRY_FIELDS", "REASON_KEYS", "TEXT_LIMITS", "MAX_FIELDS_BYTES",
+           "MAX_NESTING", "PUSHED_SETTINGS", "WATCH_ACTIONS", "DEFAULT_RETENTION_DAYS", "checked_value"]
+
+
+class Direction(str, Enum):
+    IN = "in"
+    OUT = "out"
+
+
+class Source(str, Enum):
+    CAMERA = "camera"
+    SCANNER = "scanner"
+    MANUAL = "manual"
+
+
+class Outcome(str, Enum):
+    ADMIT = "admit"
+    WARN = "warn"
+    REFUSE = "refuse"
+
+
+# --- one entry as uploaded (kiosk.entry.Entry.to_json) ------------------------------------------------------
+
+# Every key of an uploaded entry. `display_name`, `fields` and `reasons` may be left out; `person_key` may be
+# empty only on a refusal (a URL or a damaged code has no person behind it).
+ENTRY_FIELDS = ("id", "scanned_at", "station", "direction", "source", "format", "person_key", "display_name",
+                "fields", "verdict", "reasons")
+REASON_KEYS = ("code", "vi", "en")  # each reason of an entry, all strings
+TEXT_LIMITS = {"station": 100, "format": 64, "person_key": 256, "display_name": 256}  # characters at most
+MAX_FIELDS_BYTES = 16_384  # characters of an entry's `fields` written as JSON (json.dumps)
+MAX_NESTING = 32  # levels of objects and lists in one entry; real entries use four
+
+# --- settings the server pushes --------------------------------------------------------------------------
+
+# What kiosks keep unless the server pushes retention_days: the server accepts scan times this old.
+DEFAULT_RETENTION_DAYS: int = Settings.retention_days
