@@ -13,6 +13,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from dashboard_login import csrf_token, log_in
 from factories import make_entry
 from kiosk.entry import format_utc
 from kiosk.station import Station
@@ -45,8 +46,7 @@ def vietnam_server(database_url: str, engine, tmp_path_factory) -> Iterator[Serv
 def admin(vietnam_server, engine) -> requests.Session:
     add_admin(engine, "quan-tri-2", PASSWORD)
     session = requests.Session()
-    answer = session.post(f"{vietnam_server.url}/dashboard/login",
-                          data={"username": "quan-tri-2", "password": PASSWORD}, timeout=10)
+    answer = log_in(session, vietnam_server.url, "quan-tri-2", PASSWORD)
     assert answer.status_code == 200 and answer.url.endswith("/dashboard/")
     return session
 
@@ -93,9 +93,11 @@ def test_entries_dated_in_the_year_9999_or_1_render_on_every_page(vietnam_server
 
     overview = admin.get(f"{vietnam_server.url}/dashboard/", timeout=10)
     latest = admin.get(f"{vietnam_server.url}/dashboard/entries", timeout=10)
-    searched = admin.post(f"{vietnam_server.url}/dashboard/entries",
-                          data={"person_key": "qid:162900000000009999", "station": station.name}, timeout=10)
-    by_day = admin.post(f"{vietnam_server.url}/dashboard/entries", data={"day": "9999-12-31"}, timeout=10)
+    token = csrf_token(latest.text)
+    searched = admin.post(f"{vietnam_server.url}/dashboard/entries", timeout=10, data={
+        "person_key": "qid:162900000000009999", "station": station.name, "csrf_token": token})
+    by_day = admin.post(f"{vietnam_server.url}/dashboard/entries", data={"day": "9999-12-31", "csrf_token": token},
+                        timeout=10)
 
     assert [page.status_code for page in (overview, latest, searched, by_day)] == [200, 200, 200, 200]
     assert "9999-12-31 23:00:00 UTC" in latest.text and "9999-12-31 23:00:00 UTC" in searched.text
@@ -206,7 +208,8 @@ def test_a_person_key_is_searched_by_post_and_never_put_in_a_url(vietnam_server,
 
     form_page = admin.get(f"{vietnam_server.url}/dashboard/entries?lang=en", timeout=10).text
     found = admin.post(f"{vietnam_server.url}/dashboard/entries?lang=en",
-                       data={"person_key": wanted["person_key"], "station": station.name}, timeout=10)
+                       data={"person_key": wanted["person_key"], "station": station.name,
+                             "csrf_token": csrf_token(form_page)}, timeout=10)
     results = found.text.split("</form>")[-1]
 
     form = re.search(r"<form[^>]*action=\"/dashboard/entries[^>]*>", form_page).group()

@@ -78,8 +78,9 @@ def test_the_dashboard_shows_stations_counts_and_masked_entries(server, admin_se
 
     overview_vi = admin_session.get(f"{server.url}/dashboard/", timeout=10).text
     overview_en = admin_session.get(f"{server.url}/dashboard/?lang=en", timeout=10).text
-    search = admin_session.post(f"{server.url}/dashboard/entries?lang=en",
-                                data={"person_key": entry.person_key}, timeout=10).text
+    form = admin_session.get(f"{server.url}/dashboard/entries?lang=en", timeout=10).text
+    search = admin_session.post(f"{server.url}/dashboard/entries?lang=en", timeout=10,
+                                data={"person_key": entry.person_key, "csrf_token": csrf_token(form)}).text
     found = search.split("</form>")[-1]  # the results, below the form that repeats what was typed
 
     assert "Các điểm quét" in overview_vi and "Stations" in overview_en
