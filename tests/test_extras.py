@@ -81,6 +81,11 @@ print("server packages loaded:", sorted(name for name in BLOCKED if name in sys.
     assert log.returncode == 0, log.stderr
 
 
+def test_the_contract_both_sides_share_needs_neither_sides_packages() -> None:
+    done = run_without(KIOSK_PACKAGES + SERVER_PACKAGES, "from kiosk.contract import *; import kiosk.extras")
+    assert done.returncode == 0, done.stderr
+
+
 @pytest.mark.parametrize("missing, command", [
     ("sqlalchemy", ("station", "list")),
     ("fastapi", ("station", "list")),
