@@ -17,6 +17,7 @@ from kiosk import credentials
 from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.credentials.manual import manual_credential
 from kiosk.entry import Direction, Entry, Source, new_entry_id, utc_now
+from kiosk.errors import INTERNAL_ERROR
 from kiosk.health_rules import credential_check
 from kiosk.policy import DoorState, Policy
 from kiosk.settings import Settings
@@ -57,7 +58,7 @@ class Station:
         self._clock = clock
         self._zone = zone
         self._local_settings = settings
-        # Entries the disk refused (full, read-only): kept in memory and written first on the next scan.
+        # Entries the disk refused (full, read-only) or a bug stopped: kept in memory, written on the next scan.
         self._unsaved: list[Entry] = []
         self._lock = threading.Lock()
         self.reconfigure(config or StationConfig())
@@ -134,13 +135,27 @@ class Station:
                               direction=self.direction)
 
     def _save(self, entry: Entry) -> str | None:
-        self._unsaved.append(entry)
-        try:
-            while self._unsaved:
-                self.store.add(self._unsaved[0])
-                self._unsaved.pop(0)
-        except StoreError as error:
-            log.error("entry not written yet (%d waiting in memory): %s", len(self._unsaved), error)
-            return str(error)
-        return None
+        """Write the entries kept in memory, then this one. A condition of the machine (disk full, read-only)
+        keeps them all, in order, for the next scan; a bug keeps only the entry it hit and is logged in full,
+        so that the entries after it are still written."""
+        waiting, self._unsaved = [*self._unsaved, entry], []
+        condition: StoreError | None = None
+        bug: Exception | None = None
+        for index, unsaved in enumerate(waiting):
+            try:
+                self.store.add(unsaved)
+            except StoreError as error:
+                condition = error
+                self._unsaved += waiting[index:]
+                break
+            except Exception as error:  # noqa: BLE001 - a bug must not stop the door answering
+                bug = error
+                self._unsaved.append(unsaved)
+        if bug is not None:
+            log.error("bug: an entry could not be written (%d waiting in memory)", len(self._unsaved),
+                      exc_info=bug)
+        if condition is not None:
+            log.error("entry not written yet (%d waiting in memory): %s", len(self._unsaved), condition)
+            return str(condition)
+        return INTERNAL_ERROR.en if entry in self._unsaved else None
 

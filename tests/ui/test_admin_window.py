@@ -49,6 +49,7 @@ def unlock_admin(qtbot, window) -> AdminDialog:
     return window.dialog
 
 
+@pytest.mark.slow
 def test_five_wrong_pins_lock_the_admin_screen_for_a_minute(qtbot, open_kiosk):
     clock = FakeClock()
     window = open_kiosk(pin_clock=clock)
@@ -208,6 +209,7 @@ def test_purge_deletes_entries_older_than_the_retention(qtbot, open_kiosk, tmp_p
     qtbot.waitUntil(lambda: "1" in admin.data_message.text())
 
 
+@pytest.mark.slow
 def test_selftest_fails_when_a_state_never_appears(tmp_path):
     done = subprocess.run([sys.executable, "-m", "ui", "selftest", "--out", str(tmp_path), "--timeout", "1"],
                           cwd=ROOT, capture_output=True, text=True, timeout=60,
