@@ -35,10 +35,13 @@ def make_entry(n: int = 0, *, at: datetime | None = None, direction: Direction =
 
 def store_on_own_connection(path: Path) -> tuple[Store, sqlite3.Connection]:
     """A store (created and migrated by `Store.open`) on a connection handed to its constructor, which the
-    test keeps: to make the disk "full" for this connection (`PRAGMA max_page_count`), or to watch which
-    threads run statements (`set_trace_callback`). The caller closes the store."""
+    test keeps: to make the disk "full" for this connection (`PRAGMA max_page_count`), to watch which
+    threads run statements (`set_trace_callback`) or to put a bug in the SQL it runs (a TEMP trigger).
+    The caller closes the store."""
     Store.open(path).close()
     connection = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
+    connection.execute("PRAGMA synchronous=FULL")  # as `Store.open` sets up its own connection
+    connection.execute("PRAGMA foreign_keys=ON")
     return Store(connection, path), connection
 
 

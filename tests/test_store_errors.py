@@ -13,9 +13,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from factories import make_entry
+from factories import make_entry, store_on_own_connection
 from kiosk import station as station_module
-from kiosk import store as store_module
 from kiosk.entry import new_entry_id
 from kiosk.errors import INTERNAL_ERROR
 from kiosk.settings import Settings
@@ -25,8 +24,12 @@ from kiosk.store import Store, StoreCondition, StoreError, condition_of
 from kiosk.verdict import Outcome
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
-# "full_name": a column that does not exist, whose name once made this mistake read as "the disk is full".
-SQL_TYPO = "INSERT INTO entries (id, full_name) VALUES (:id, :display_name)"
+# A mistake in the SQL the store runs, put in through the connection the store was handed: every insert of
+# an entry also writes into "full_name_log", a table that does not exist, whose name once made such a
+# mistake read as "the disk is full".
+SQL_BUG = ("CREATE TEMP TRIGGER sql_bug BEFORE INSERT ON main.entries "
+           "BEGIN INSERT INTO full_name_log (id) VALUES (new.id); END")
+SQL_FIXED = "DROP TRIGGER sql_bug"
 
 
 def visitor(n: int) -> str:
@@ -42,7 +45,18 @@ def store(tmp_path):
 
 @pytest.fixture
 def station(store):
+    return station_on(store)
+
+
+def station_on(store: Store) -> Station:
     return Station(Settings(station_name="Cổng A"), store, clock=lambda: datetime.now(timezone.utc))
+
+
+@pytest.fixture
+def store_and_connection(tmp_path):
+    store, connection = store_on_own_connection(tmp_path / "entries.sqlite3")
+    with store:
+        yield store, connection
 
 
 @pytest.fixture
@@ -117,7 +131,7 @@ def test_a_write_the_system_refuses_is_a_disk_problem_not_an_unexplained_error(t
     child = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
         import resource, signal, sys
         sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}]
-        from factories import make_entry
+        from factories import make_entry, store_on_own_connection
         from kiosk.store import Store, StoreError
         store = Store.open({str(path)!r})
         store.add(make_entry(0))
@@ -181,9 +195,10 @@ def test_a_folder_that_cannot_be_made_cannot_be_opened_and_the_system_says_why(t
 # --- bugs -------------------------------------------------------------------------------------------------
 
 
-def test_a_mistake_in_the_sql_is_a_bug_not_a_full_disk(store, monkeypatch):
-    monkeypatch.setattr(store_module, "_INSERT_ENTRY", SQL_TYPO)
-    with pytest.raises(sqlite3.OperationalError, match="no column named full_name"):
+def test_a_mistake_in_the_sql_is_a_bug_not_a_full_disk(store_and_connection):
+    store, connection = store_and_connection
+    connection.execute(SQL_BUG)
+    with pytest.raises(sqlite3.OperationalError, match="no such table: full_name_log"):
         store.add(make_entry())
 
 
@@ -201,18 +216,20 @@ def test_a_connection_in_its_own_way_is_a_bug_not_another_program():
 
 
 def test_a_bug_in_writing_shows_at_the_door_as_an_internal_error_is_logged_in_full_and_the_entry_kept(
-        store, station, monkeypatch, caplog):
-    with monkeypatch.context() as patch:
-        patch.setattr(store_module, "_INSERT_ENTRY", SQL_TYPO)
-        result = station.check_text(visitor(1))
+        store_and_connection, caplog):
+    store, connection = store_and_connection
+    station = station_on(store)
+    connection.execute(SQL_BUG)
+    result = station.check_text(visitor(1))
     assert result.verdict.outcome is Outcome.ADMIT  # the door answers
     assert result.store_problem == INTERNAL_ERROR.en and "full" not in result.store_problem
     assert station.unsaved_count() == 1
     [logged] = [record for record in caplog.records if record.exc_info]
-    assert "no column named full_name" in str(logged.exc_info[1])
+    assert "no such table: full_name_log" in str(logged.exc_info[1])
     assert "NGUYEN" not in caplog.text  # no personal data in the log
 
     # The software is fixed: the next scan writes the kept entry too.
+    connection.execute(SQL_FIXED)
     later = station.check_text(visitor(2))
     assert later.store_problem is None and station.unsaved_count() == 0
     assert {entry.id for entry in store.entries()} == {result.entry.id, later.entry.id}
