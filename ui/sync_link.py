@@ -2,13 +2,13 @@
 status into what the status line shows.
 
 Nothing here blocks: rounds run on the worker's thread, `wake()` only sets an event, `close()` does not
-wait for a request on the wire (the worker's thread is a daemon; what it had not sent stays queued).
-`state()` reads the store (entries waiting, last sync), so the window calls it on its door thread.
+wait for a request on the wire (the worker's thread is a daemon; what it had not sent stays queued; it
+closes its connections when that request ends). `state()` reads the store (entries waiting, last sync),
+so the window calls it on its door thread.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Callable
 
 from kiosk.door_screen import SyncState
@@ -24,12 +24,9 @@ class SyncLink:
     def __init__(self, settings: Settings, store: Store, on_round: Callable[[], None],
                  on_config: Callable[[], None]) -> None:
         client = SyncClient(store, settings, on_config=lambda _document: on_config())
-        self._worker = SyncWorker(client)
-        self._on_round = on_round
-        self._closed = threading.Event()
+        self._worker = SyncWorker(client, on_round=lambda _report: on_round())
         if client.configured:
             self._worker.start()
-            threading.Thread(target=self._announce_rounds, name="sync-rounds", daemon=True).start()
 
     def state(self) -> SyncState:
         return SyncState.from_status(self._worker.status())
@@ -39,16 +36,4 @@ class SyncLink:
         self._worker.wake()
 
     def close(self) -> None:
-        self._closed.set()
         self._worker.stop(timeout=0)
-
-    def _announce_rounds(self) -> None:
-        seen = 0
-        while not self._closed.is_set():
-            with self._worker.round_done:
-                self._worker.round_done.wait_for(lambda: self._worker.rounds > seen or self._closed.is_set(),
-                                                 timeout=1.0)
-                rounds = self._worker.rounds
-            if rounds > seen and not self._closed.is_set():
-                seen = rounds
-                self._on_round()
