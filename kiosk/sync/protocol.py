@@ -80,7 +80,7 @@ def station_headers(token: str, waiting: int, oldest: datetime | None, now: date
     }
 
 
-def upload(batch: list[Entry], headers: dict[str, str]) -> dict[str, Any]:
+def entries_request(batch: list[Entry], headers: dict[str, str]) -> dict[str, Any]:
     """The keyword arguments of `Connection.request` that post a batch: gzip-compressed JSON."""
     body = gzip.compress(
         json.dumps({"entries": [entry.to_json() for entry in batch]}, ensure_ascii=False).encode("utf-8"),

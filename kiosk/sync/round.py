@@ -91,7 +91,8 @@ class SyncClient:
         """Upload everything pending and the held entries that are due, then download the configuration.
         Never raises for network trouble."""
         if not self.configured:
-            return self._report(error="No server address or station token is set.")
+            return SyncReport(waiting=self._waiting(), on_hold=self._on_hold(),
+                              error="No server address or station token is set.")
         upload = Upload(self.store, self._server, self._headers, self.batch_size, self.clock)
         config_changed = False
         try:
@@ -115,11 +116,11 @@ class SyncClient:
         text = self.store.get_meta(META_LAST_SYNC)
         return datetime.fromisoformat(text) if text else None
 
-    def _report(self, upload: Upload | None = None, config_changed: bool = False, error: str | None = None,
+    def _report(self, upload: Upload, config_changed: bool, error: str | None = None,
                 retry_after: float | None = None) -> SyncReport:
-        sent = (upload.accepted, upload.duplicate, upload.rejected, upload.held) if upload else (0, 0, 0, 0)
-        return SyncReport(*sent, waiting=self._waiting(), on_hold=self._on_hold(), config_changed=config_changed,
-                          error=error, retry_after=retry_after)
+        return SyncReport(accepted=upload.accepted, duplicate=upload.duplicate, rejected=upload.rejected,
+                          held=upload.held, waiting=self._waiting(), on_hold=self._on_hold(),
+                          config_changed=config_changed, error=error, retry_after=retry_after)
 
     def _waiting(self) -> int:
         try:

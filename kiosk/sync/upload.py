@@ -65,7 +65,7 @@ class Upload:
         batches: list[list[Entry] | None] = [window[i:i + size] for i in range(0, len(window), size)]
         sending: tuple[list[Entry], Future[requests.Response]] | None = None
         for batch in batches + [None]:
-            request = protocol.upload(batch, self.headers()) if batch else None
+            request = protocol.entries_request(batch, self.headers()) if batch else None
             if sending is not None:
                 next_size = self._handle_answer(sending[0], sending[1].result(), size)
                 if next_size != size:
@@ -76,7 +76,7 @@ class Upload:
         return size
 
     def _post(self, batch: list[Entry]) -> requests.Response:
-        return self.server.request("POST", ENTRIES_PATH, **protocol.upload(batch, self.headers()))
+        return self.server.request("POST", ENTRIES_PATH, **protocol.entries_request(batch, self.headers()))
 
     def _handle_answer(self, batch: list[Entry], answer: requests.Response, size: int) -> int:
         """Settle a batch by the server's answer; returns the size for the next batch."""
