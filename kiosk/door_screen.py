@@ -14,6 +14,8 @@ from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Callable
 
+from kiosk.entry import Direction
+from kiosk.frames.base import SourceStatus
 from kiosk.reasons import DEMO_MODE_ENTRY, Reason
 from kiosk.settings import Settings
 from kiosk.sync import SyncState as RoundState
@@ -37,6 +39,19 @@ class CameraState(str, Enum):
     STARTING = "starting"
     RUNNING = "running"
     DISCONNECTED = "disconnected"
+
+
+def camera_state(status: SourceStatus) -> CameraState:
+    """What the screen shows of a frame source's status: a video that ran out is a camera that is gone."""
+    return _CAMERA_STATES[status]
+
+
+_CAMERA_STATES = {
+    SourceStatus.STARTING: CameraState.STARTING,
+    SourceStatus.LIVE: CameraState.RUNNING,
+    SourceStatus.DISCONNECTED: CameraState.DISCONNECTED,
+    SourceStatus.ENDED: CameraState.DISCONNECTED,
+}
 
 
 class SyncKind(str, Enum):
@@ -143,6 +158,7 @@ class StatusView:
     """The always-visible line: mode, counts, camera, sync, station, in the chosen language."""
 
     mode: str
+    entry_mode: bool
     inside: str
     today: str
     full: bool
@@ -183,7 +199,6 @@ class DoorScreen:
         self.demo_mode = demo_mode
         self.language = language
         self.station = station
-        self.direction_in = True
         self.camera = CameraState.STARTING
         self.sync = SyncState()
         self.counts = Counts(0, 0, None)
@@ -200,10 +215,10 @@ class DoorScreen:
         if verdict.repeat:
             # The policy's reason already says when ("Already checked in at 08:15").
             look = REPEAT
-            word = WORD_REPEAT if self.direction_in else WORD_REPEAT_OUT
+            word = WORD_REPEAT if result.direction is Direction.IN else WORD_REPEAT_OUT
         elif verdict.outcome is Outcome.ADMIT:
             look = ADMIT
-            word = WORD_ADMIT_IN if self.direction_in else WORD_ADMIT_OUT
+            word = WORD_ADMIT_IN if result.direction is Direction.IN else WORD_ADMIT_OUT
             reasons = reasons or (HINT_ADMIT,)
         elif verdict.outcome is Outcome.WARN:
             look, word = WARN, WORD_WARN
@@ -263,14 +278,16 @@ class DoorScreen:
         notice = self._sync_text() if state is ScreenState.OFFLINE else ""
         return DoorView(state, READY, WORD_READY.text(lang), HINT_READY.text(lang), notice=notice, banner=banner)
 
-    def status(self) -> StatusView:
+    def status(self, direction: Direction) -> StatusView:
+        """The status line for a door set to `direction` (kept by the station, not here)."""
         lang = self.language
-        mode = _text("mode_in", "CHẾ ĐỘ VÀO", "ENTRY") if self.direction_in else _text(
-            "mode_out", "CHẾ ĐỘ RA", "EXIT")
+        entry_mode = direction is Direction.IN
+        mode = _text("mode_in", "CHẾ ĐỘ VÀO", "ENTRY") if entry_mode else _text("mode_out", "CHẾ ĐỘ RA", "EXIT")
         counts = self.counts
         inside = str(counts.inside) if counts.capacity is None else f"{counts.inside}/{counts.capacity}"
         return StatusView(
             mode=mode.text(lang),
+            entry_mode=entry_mode,
             inside=_text("inside", f"Đang ở trong: {inside}", f"Inside now: {inside}").text(lang),
             today=_text("today", f"Hôm nay: {counts.today}", f"Today: {counts.today}").text(lang),
             full=counts.capacity is not None and counts.inside >= counts.capacity,

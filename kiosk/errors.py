@@ -3,6 +3,14 @@
 Such errors reach the user as one plain sentence; any other exception is a bug.
 """
 
+from kiosk.reasons import Reason
+
+# What a person is told when a bug, not the machine, stopped something; the bug itself is logged in full.
+INTERNAL_ERROR = Reason(
+    "internal-error",
+    "Lỗi nội bộ của phần mềm kiosk: hãy báo quản trị viên; chi tiết có trong nhật ký.",
+    "An internal error in the kiosk software: tell the administrator; the details are in the log.")
+
 
 class KioskError(Exception):
     """Something the user can fix; `str(error)` says what and how."""

@@ -1,6 +1,6 @@
 """The scanning loop: frames → decoder → one reading per visit → station → entry.
 
-It runs on one thread (the command line's, or the window's worker) and yields what happened, so the
+It runs on one thread (the headless door's, or the window's camera thread) and yields what happened, so the
 caller decides how to show it. It stops within one frame once `stop` is set.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Iterator, Union
+from typing import Callable, Iterator, Union
 
 import cv2
 import numpy as np
@@ -49,7 +49,9 @@ LoopEvent = Union[Scanned, CameraChanged, Preview]
 class ScanLoop:
     def __init__(self, source: FrameSource, station: Station, decoder: Decoder | None = None,
                  repeats: RepeatFilter | None = None, preview_width: int | None = None,
-                 preview_interval: float = 0.1) -> None:
+                 preview_interval: float = 0.1, on_frame: Callable[[], None] | None = None) -> None:
+        """`on_frame` is called on the loop's thread after every read, frame or not (the headless door's
+        chance to do its other work between frames)."""
         self.source = source
         self.station = station
         self.decoder = decoder or Decoder()
@@ -57,6 +59,7 @@ class ScanLoop:
         self._preview_width = preview_width
         self._preview_interval = preview_interval
         self._status_changes: list[CameraChanged] = []
+        self._on_frame = on_frame
 
     def run(self, stop: threading.Event, max_frames: int | None = None) -> Iterator[LoopEvent]:
         """Yield events until `stop` is set, the source ends, or `max_frames` frames were read."""
@@ -67,7 +70,8 @@ class ScanLoop:
             while not stop.is_set() and (max_frames is None or frames < max_frames):
                 frame = self.source.read()
                 yield from self._drain_status_changes()
-                self.station.purge_expired_if_due()
+                if self._on_frame is not None:
+                    self._on_frame()
                 if frame is None:
                     if self.source.status is SourceStatus.ENDED:
                         break

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import math
+import shlex
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -29,10 +30,12 @@ class Kind(enum.Enum):
     OPTIONAL_WHOLE = "whole number or none"  # None (0 in the file and the form) means "no limit"
     TEXTS = "list of texts"
     CHOICE = "choice"  # a text from `choices`
+    COMMAND = "command line"  # a text that splits as a POSIX shell would split it (it is run without one)
 
 
 _PYTHON_TYPES = {Kind.TEXT: str, Kind.WHOLE: int, Kind.NUMBER: float, Kind.SWITCH: bool,
-                 Kind.OPTIONAL_WHOLE: int | None, Kind.TEXTS: tuple[str, ...], Kind.CHOICE: str}
+                 Kind.OPTIONAL_WHOLE: int | None, Kind.TEXTS: tuple[str, ...], Kind.CHOICE: str,
+                 Kind.COMMAND: str}
 
 
 @dataclass(frozen=True)
@@ -67,11 +70,16 @@ class Setting:
 
     def checked(self, value: Any) -> Any:
         """The value as the station uses it; ValueError says in plain words what would be right."""
-        if self.kind in (Kind.TEXT, Kind.CHOICE):
+        if self.kind in (Kind.TEXT, Kind.CHOICE, Kind.COMMAND):
             if not isinstance(value, str):
                 raise ValueError("expected a text in quotes")
             if self.kind is Kind.CHOICE and value not in self.choices:
                 raise ValueError(f"expected one of {', '.join(self.choices)}")
+            if self.kind is Kind.COMMAND:
+                try:
+                    shlex.split(value)
+                except ValueError as problem:
+                    raise ValueError(f"not a command line ({problem})") from None
             return value
         if self.kind is Kind.SWITCH:
             if not isinstance(value, bool):
@@ -166,6 +174,26 @@ DECLARED: tuple[Setting, ...] = (
     # on every screen. Never pushed by a server; `kiosk run --demo` turns it on for one run.
     Setting("demo_mode", Kind.SWITCH, False, Words("Chế độ diễn tập", "Demo mode"),
             Words("Tin khoá ký công khai của bản demo", "Trusts the demo's published signing keys")),
+    # The door's signal per verdict and its service-log line (kiosk.door_app). Never pushed: a server must
+    # not make a door run a command or write to a device.
+    Setting("verdict_command", Kind.COMMAND, "", Words("Lệnh chạy sau mỗi kết quả", "Command after each verdict"),
+            Words("Chạy không qua shell; {look} (admit, warn, refuse, repeat, scanner) và {direction} (in, out) "
+                  "được thay vào, hoặc thêm vào cuối",
+                  "Run without a shell; {look} (admit, warn, refuse, repeat, scanner) and {direction} (in, out) "
+                  "are filled in, or appended")),
+    Setting("verdict_command_timeout", Kind.NUMBER, 5.0,
+            Words("Dừng lệnh sau (giây)", "Stop the command after (seconds)"),
+            Words("Lệnh chạy lâu hơn thế bị dừng", "A command running longer is stopped"), minimum=0.1, maximum=300),
+    Setting("verdict_line", Kind.TEXT, "", Words("Đường tín hiệu", "Signal line"),
+            Words("Thiết bị hoặc tệp nhận một chuỗi sau mỗi kết quả (/dev/ttyUSB0, giá trị GPIO)",
+                  "A device or file that gets one text per verdict (/dev/ttyUSB0, a GPIO value file)")),
+    Setting("verdict_line_admit", Kind.TEXT, "1", Words("Tín hiệu khi mời vào", "Signal on admit"),
+            Words("Chuỗi ghi ra đường tín hiệu khi mời vào", "Written to the signal line on admit")),
+    Setting("verdict_line_other", Kind.TEXT, "0", Words("Tín hiệu khi khác", "Signal otherwise"),
+            Words("Chuỗi ghi ra đường tín hiệu với mọi kết quả khác", "Written to the signal line on every other verdict")),
+    Setting("status_log_minutes", Kind.WHOLE, 15, Words("Dòng trạng thái mỗi (phút)", "Status line every (minutes)"),
+            Words("Cửa không màn hình ghi trạng thái vào nhật ký dịch vụ ít nhất mỗi chừng ấy phút",
+                  "A door without a screen logs its status at least this often"), minimum=1, maximum=24 * 60),
 )
 
 BY_NAME = MappingProxyType({setting.name: setting for setting in DECLARED})

@@ -1,7 +1,7 @@
 """The door's logic: one scanned text in, one decision out, the entry on disk.
 
-The window is handed a `Station` and only shows what it returns; the command line uses the same object,
-so every behaviour of the door is tested without Qt.
+`kiosk.door_app.DoorApp` owns the running door's `Station`; the command line's `scan` uses one directly.
+The station's `direction` is the one place the door's direction is kept.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
@@ -18,17 +17,15 @@ from kiosk import credentials
 from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.credentials.manual import manual_credential
 from kiosk.entry import Direction, Entry, Source, new_entry_id, utc_now
+from kiosk.errors import INTERNAL_ERROR
 from kiosk.health_rules import credential_check
 from kiosk.policy import DoorState, Policy
-from kiosk.retention import purge_expired
 from kiosk.settings import Settings
 from kiosk.station_config import StationConfig, published_key_check
 from kiosk.store import Store, StoreError
 from kiosk.verdict import Verdict
 
 log = logging.getLogger(__name__)
-
-PURGE_INTERVAL_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -48,6 +45,7 @@ class ScanResult:
     display_name: str  # masked; "" for refusals
     first_seen_at: datetime | None = None  # when the person was already checked in
     store_problem: str | None = None  # the entry could not be written yet: why, in plain words
+    direction: Direction = Direction.IN  # the door's direction when it decided
 
 
 class Station:
@@ -58,10 +56,9 @@ class Station:
         self.direction = Direction.IN
         self._clock = clock
         self._local_settings = settings
-        # Entries the disk refused (full, read-only): kept in memory and written first on the next scan.
+        # Entries the disk refused (full, read-only) or a bug stopped: kept in memory, written on the next scan.
         self._unsaved: list[Entry] = []
         self._lock = threading.Lock()
-        self._next_purge = 0.0
         self.reconfigure(config or StationConfig())
 
     def reconfigure(self, config: StationConfig, settings: Settings | None = None) -> None:
@@ -99,18 +96,6 @@ class Station:
         counted = self.store.counts(local_midnight)
         return Counts(inside=counted.inside, today=counted.today, capacity=self.settings.capacity)
 
-    def purge_expired_if_due(self) -> int:
-        """Apply the retention period at most once an hour; cheap to call on every frame."""
-        now = time.monotonic()
-        if now < self._next_purge:
-            return 0
-        self._next_purge = now + PURGE_INTERVAL_SECONDS
-        try:
-            return purge_expired(self.store, self.settings.retention_days, self._clock())
-        except StoreError as error:
-            log.error("retention purge failed: %s", error)
-            return 0
-
     def unsaved_count(self) -> int:
         return len(self._unsaved)
 
@@ -135,7 +120,7 @@ class Station:
             display_name = credential.display_name if credential else ""
             if verdict.repeat:
                 return ScanResult(verdict, credential, refusal, None, now, display_name,
-                                  first_seen_at=previous.scanned_at if previous else None)
+                                  first_seen_at=previous.scanned_at if previous else None, direction=self.direction)
             entry = Entry(
                 id=new_entry_id(), scanned_at=now, station=self.settings.station_name or socket.gethostname(),
                 direction=self.direction, source=source, format=scanned.format,
@@ -144,16 +129,31 @@ class Station:
                 verdict=verdict.outcome, reasons=verdict.reasons,
             )
             problem = self._save(entry)
-            return ScanResult(verdict, credential, refusal, entry, now, display_name, store_problem=problem)
+            return ScanResult(verdict, credential, refusal, entry, now, display_name, store_problem=problem,
+                              direction=self.direction)
 
     def _save(self, entry: Entry) -> str | None:
-        self._unsaved.append(entry)
-        try:
-            while self._unsaved:
-                self.store.add(self._unsaved[0])
-                self._unsaved.pop(0)
-        except StoreError as error:
-            log.error("entry not written yet (%d waiting in memory): %s", len(self._unsaved), error)
-            return str(error)
-        return None
+        """Write the entries kept in memory, then this one. A condition of the machine (disk full, read-only)
+        keeps them all, in order, for the next scan; a bug keeps only the entry it hit and is logged in full,
+        so that the entries after it are still written."""
+        waiting, self._unsaved = [*self._unsaved, entry], []
+        condition: StoreError | None = None
+        bug: Exception | None = None
+        for index, unsaved in enumerate(waiting):
+            try:
+                self.store.add(unsaved)
+            except StoreError as error:
+                condition = error
+                self._unsaved += waiting[index:]
+                break
+            except Exception as error:  # noqa: BLE001 - a bug must not stop the door answering
+                bug = error
+                self._unsaved.append(unsaved)
+        if bug is not None:
+            log.error("bug: an entry could not be written (%d waiting in memory)", len(self._unsaved),
+                      exc_info=bug)
+        if condition is not None:
+            log.error("entry not written yet (%d waiting in memory): %s", len(self._unsaved), condition)
+            return str(condition)
+        return INTERNAL_ERROR.en if entry in self._unsaved else None
 

@@ -27,6 +27,8 @@ from tests.test_credentials_support import (
     sign_hd1,
 )
 
+pytestmark = pytest.mark.slow  # property-based fuzzing (hypothesis)
+
 PERSONAL = [sample for sample in SAMPLE_PAYLOADS if sample.personal]
 FORMATS = {"vn-qr", "cccd", "bhyt", "hd1", "dcc"}
 FUZZ = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -298,6 +298,7 @@ def test_inspect_json_keys(ec_signer, trust):
 
 
 
+@pytest.mark.slow
 def test_kiosk_inspect_reports_the_signature_against_a_trust_file(tmp_path, ec_signer):
     key, der = ec_signer
     trust_file = tmp_path / "trust.json"

@@ -97,9 +97,9 @@ def test_language_switch_changes_every_text_of_the_current_screen(station) -> No
     view = door.view()
     assert view.word == "STOP" and "not a personal code" in view.reason
     door.sync = SyncState(SyncKind.OFFLINE, waiting=37)
-    assert door.status().sync == "offline — 37 entries waiting"
+    assert door.status(Direction.IN).sync == "offline — 37 entries waiting"
     door.language = "vi"
-    assert door.status().sync == "Ngoại tuyến — 37 lượt đang chờ gửi"
+    assert door.status(Direction.IN).sync == "Ngoại tuyến — 37 lượt đang chờ gửi"
 
 
 def test_camera_trouble_and_offline_show_when_no_verdict_is_up(station) -> None:
@@ -120,10 +120,10 @@ def test_exit_mode_says_checked_out(station) -> None:
     station, _ = station
     door = screen()
     station.set_direction(Direction.OUT)
-    door.direction_in = False
-    door.show_result(station.check_text(vnqr_payload(AN)), now=0.0)
+    door.show_result(station.check_text(vnqr_payload(AN)), now=0.0)  # the result carries the direction
     assert door.view().word == "ĐÃ RA"
-    assert door.status().mode == "CHẾ ĐỘ RA"
+    status = door.status(station.direction)
+    assert status.mode == "CHẾ ĐỘ RA" and not status.entry_mode
 
 
 def test_a_mangled_scan_tells_the_guard_what_to_fix() -> None:
@@ -135,36 +135,36 @@ def test_a_mangled_scan_tells_the_guard_what_to_fix() -> None:
 def test_status_line_shows_counts_capacity_and_sync() -> None:
     door = screen(station="Cổng A")
     door.counts = Counts(inside=200, today=345, capacity=200)
-    status = door.status()
+    status = door.status(Direction.IN)
     assert status.inside == "Đang ở trong: 200/200" and status.full
     assert status.today == "Hôm nay: 345" and status.station == "Cổng A"
     assert status.sync == "Chưa cài máy chủ" and status.sync_ok
     door.sync = SyncState(SyncKind.CONNECTING)
-    assert door.status().sync == "Đang kết nối máy chủ…"
+    assert door.status(Direction.IN).sync == "Đang kết nối máy chủ…"
     door.sync = SyncState(SyncKind.ONLINE, last_sync=T0)
-    assert door.status().sync == "Trực tuyến — đồng bộ lúc 08:15"
+    assert door.status(Direction.IN).sync == "Trực tuyến — đồng bộ lúc 08:15"
     door.sync = SyncState(SyncKind.OFFLINE, waiting=1, last_sync=T0)
     door.language = "en"
-    assert door.status().sync == "offline — 1 entry waiting — last sync 08:15" and not door.status().sync_ok
+    assert door.status(Direction.IN).sync == "offline — 1 entry waiting — last sync 08:15" and not door.status(Direction.IN).sync_ok
 
 
 def test_status_line_tells_the_admin_about_entries_held_aside() -> None:
     door = screen()
     door.sync = SyncState(SyncKind.ONLINE, last_sync=T0, held=2)
-    assert door.status().sync == "Trực tuyến — đồng bộ lúc 08:15 — 2 lượt tạm giữ, báo quản trị"
+    assert door.status(Direction.IN).sync == "Trực tuyến — đồng bộ lúc 08:15 — 2 lượt tạm giữ, báo quản trị"
     door.language = "en"
-    assert door.status().sync == "online — last sync 08:15 — 2 held for the admin"
+    assert door.status(Direction.IN).sync == "online — last sync 08:15 — 2 held for the admin"
 
 
 def test_status_line_counts_entries_not_sent_yet_in_every_state_with_a_server() -> None:
     door = screen()
     door.sync = SyncState(SyncKind.ONLINE, waiting=3, last_sync=T0)
-    assert door.status().sync == "Trực tuyến — 3 lượt đang chờ gửi — đồng bộ lúc 08:15"
+    assert door.status(Direction.IN).sync == "Trực tuyến — 3 lượt đang chờ gửi — đồng bộ lúc 08:15"
     door.sync = SyncState(SyncKind.CONNECTING, waiting=5, last_sync=T0)  # restarted, no answer yet
     door.language = "en"
-    assert door.status().sync == "Connecting to the server… — 5 entries waiting — last sync 08:15"
+    assert door.status(Direction.IN).sync == "Connecting to the server… — 5 entries waiting — last sync 08:15"
     door.sync = SyncState(SyncKind.NOT_CONFIGURED, waiting=120)  # a door on its own keeps its log
-    assert door.status().sync == "No server configured"
+    assert door.status(Direction.IN).sync == "No server configured"
 
 
 @pytest.mark.parametrize("look", LOOKS, ids=lambda look: look.name)

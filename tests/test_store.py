@@ -11,7 +11,7 @@ import sqlite_utils
 
 from factories import T0, make_entry
 from kiosk.entry import Direction
-from kiosk.store import _INSERT_ENTRY, MIGRATIONS, SCHEMA_VERSION, Store, StoreError, _row
+from kiosk.store import _INSERT_ENTRY, MIGRATIONS, SCHEMA_VERSION, Store, StoreCondition, StoreError, _row
 from kiosk.verdict import Outcome
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
@@ -40,8 +40,10 @@ def test_new_database_is_wal_with_the_current_schema(tmp_path):
 def test_a_database_from_a_newer_kiosk_is_not_touched(tmp_path):
     path = tmp_path / "e.db"
     sqlite3.connect(path).execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
-    with pytest.raises(StoreError, match="newer version"):
+    with pytest.raises(StoreError, match="newer version") as raised:
         Store.open(path)
+    assert raised.value.condition is StoreCondition.NEWER_SCHEMA
+    assert str(raised.value).endswith(f"update the kiosk software (schema {SCHEMA_VERSION + 1}).")
 
 
 def test_the_same_entry_id_is_never_stored_twice(store):
@@ -52,6 +54,7 @@ def test_the_same_entry_id_is_never_stored_twice(store):
     assert len(store.entries()) == 1
 
 
+@pytest.mark.slow
 def test_an_entry_survives_kill_9_once_add_returned(tmp_path):
     """A child process adds entries and reports each one after `add` returns; we kill it mid-stream."""
     path = tmp_path / "e.db"
@@ -74,34 +77,6 @@ def test_an_entry_survives_kill_9_once_add_returned(tmp_path):
     with Store.open(path) as reopened:
         stored = {entry.id for entry in reopened.entries()}
     assert set(reported) <= stored
-
-
-def test_a_full_database_says_so_and_keeps_what_was_stored(tmp_path):
-    path = tmp_path / "e.db"
-    with Store.open(path) as store:
-        first = make_entry(0)
-        store.add(first)
-        pages = store._connection.execute("PRAGMA page_count").fetchone()[0]
-        store._connection.execute(f"PRAGMA max_page_count={pages}")  # the disk is now "full"
-        with pytest.raises(StoreError, match="full"):
-            for n in range(1, 500):
-                store.add(make_entry(n))
-    with Store.open(path) as reopened:
-        assert reopened.get(first.id) == first
-
-
-def test_a_damaged_file_gives_a_plain_message(tmp_path):
-    path = tmp_path / "e.db"
-    path.write_bytes(b"this is not a database at all " * 100)
-    with pytest.raises(StoreError, match="damaged or is not a kiosk database"):
-        Store.open(path)
-
-
-def test_an_impossible_folder_gives_a_plain_message(tmp_path):
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("x")
-    with pytest.raises(StoreError, match="Cannot create the folder"):
-        Store.open(blocker / "e.db")
 
 
 def test_last_entry_looks_only_at_the_window_and_direction(store):

@@ -10,13 +10,16 @@ import argparse
 import logging
 import os
 import sys
+import time
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from kiosk.cli import main as kiosk_command
+from ui.cli import main as kiosk_command
+from kiosk.door_app import DoorApp
 from kiosk.errors import KioskError
 from kiosk.settings import Settings, database_path, load_settings, save_settings
 from kiosk.store import Store
@@ -25,7 +28,7 @@ from ui.dialogs.setup_dialog import SetupDialog
 from ui.i18n import Languages
 from ui.resource_paths import resources_dir, theme_path
 from ui.window import KioskWindow
-from ui.workers import LoopFactory
+from ui.workers import DoorWorker, LoopFactory
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +70,14 @@ def languages() -> Languages:
 
 
 def open_window(settings: Settings, store: Store, make_loop: LoopFactory, settings_file: Path | None = None,
-                kiosk_mode: bool = True) -> KioskWindow:
+                kiosk_mode: bool = True, pin_clock: Callable[[], float] = time.monotonic) -> KioskWindow:
     """The door screen on `store`, shown full-screen in kiosk mode (a plain window otherwise)."""
     switcher = languages()
     switcher.switch(settings.language)
-    window = KioskWindow(settings, store, make_loop, switcher, settings_file, kiosk_mode)
+    door_worker = DoorWorker()
+    door = DoorApp(settings, store, post=door_worker.post, settings_file=settings_file, pin_clock=pin_clock)
+    door_worker.attach(door)
+    window = KioskWindow(door, door_worker, make_loop, switcher, kiosk_mode)
     window.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, kiosk_mode)
     if kiosk_mode:
         window.showFullScreen()

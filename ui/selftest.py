@@ -1,4 +1,4 @@
-"""`kiosk selftest --out DIR`: the real window, a bundled clip through the whole pipeline, one screenshot per
+"""`kiosk selftest --out DIR` (`ui.cli`): the real window, a bundled clip through the whole pipeline, one screenshot per
 state, and exit status 0 only if every expected state appeared on screen.
 
 What an installer runs on a new door PC and what CI runs. Everything happens in a temporary folder (its
@@ -158,9 +158,9 @@ def _watch(out: Path, settings: Settings, store: Store, settings_file: Path, cli
         key = view.look.name if view.state is ScreenState.VERDICT else view.state.value
         name = _SHOT_NAMES.get(key)
         if name == "ready":
-            if window.door.camera is CameraState.RUNNING:
+            if window.camera is CameraState.RUNNING:
                 # Give the live preview a moment to arrive, so the picture shows what a guard sees.
-                QTimer.singleShot(PREVIEW_WAIT_MS, lambda: window.door.state is ScreenState.READY
+                QTimer.singleShot(PREVIEW_WAIT_MS, lambda: window.view.state is ScreenState.READY
                                   and shoot("ready"))
         elif name is not None:
             shoot(name)

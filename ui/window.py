@@ -1,4 +1,9 @@
-"""The kiosk window: renders `DoorScreen`, forwards scans and the guard's clicks, owns the worker threads.
+"""The kiosk window: draws what its `DoorApp` reports, forwards scans and the guard's clicks to it, and
+runs the camera thread. Every decision (what a scan means, what a settings change restarts, what the
+server's pushed settings change) is the app's.
+
+Threads: the app lives on the "door" thread (`DoorWorker`): the window only posts calls to it and gets
+its events back through a queued signal, so the GUI thread never touches the database.
 
 Keys (function keys, so that a scanner's typing presses none of them): F2 entry/exit, F3 manual entry,
 F4 language, F10 or Esc admin (behind the PIN; leaving full-screen kiosk mode is done from there).
@@ -6,68 +11,72 @@ F4 language, F10 or Esc admin (behind the PIN; leaving full-screen kiosk mode is
 
 from __future__ import annotations
 
-import logging
 import time
 from datetime import datetime
-from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QImage, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QVBoxLayout, QWidget
 
-from kiosk.admin_pin import PinLock
-from kiosk.door_screen import CameraState, DoorScreen, DoorView, SyncState, station_label
-from kiosk.entry import Direction, Source
-from kiosk.errors import KioskError
-from kiosk.scanner_input import mangled_reason
-from kiosk.settings import Settings, save_changes
-from kiosk.station import Counts, ScanResult, Station
-from kiosk.store import Store
+from kiosk.door_app import (
+    TICK_GRACE,
+    AdminFailed,
+    CameraStateChanged,
+    DoorApp,
+    DoorEvent,
+    EntriesLoaded,
+    Exported,
+    Purged,
+    SettingsChanged,
+    VerdictShown,
+    ViewChanged,
+)
+from kiosk.door_screen import CameraState, DoorView, StatusView
+from kiosk.settings import Settings
 from ui.camera_loop import camera_loop
 from ui.dialogs.admin_dialog import AdminDialog
-from ui.dialogs.manual_entry import ManualEntryDialog
+from ui.dialogs.manual_entry import ManualEntryDialog, ManualVisitor
 from ui.dialogs.pin_dialog import PinDialog
 from ui.door_panel import DoorPanel
 from ui.i18n import Languages
 from ui.scanner_filter import ScannerFilter
 from ui.sounds import Sounds
 from ui.status_bars import BottomBar, TopBar
-from ui.sync_link import SyncLink
 from ui.workers import CameraWorker, DoorWorker, LoopFactory, start_in_thread
 
-log = logging.getLogger(__name__)
-
-REFRESH_MS = 2000  # counts and sync state
+REFRESH_MS = 2000  # counts, sync state and the retention schedule
 
 
 class KioskWindow(QMainWindow):
-    """Signals: `rendered(DoorView)` after every change of the big area; `verdict_shown(ScanResult)`."""
+    """Signals: `rendered(DoorView)` after every change of the big area; `verdict_shown(ScanResult)`;
+    the admin's results `entries(list)`, `exported(count, path)`, `purged(count)`, `failed(message)`."""
 
     rendered = Signal(object)
     verdict_shown = Signal(object)
-    # Requests to the door thread (queued).
-    _check_text = Signal(str, object)
-    _check_manual = Signal(object)
-    _refresh = Signal()
-    _reconfigure = Signal(object, object)
-    _load_config = Signal()
+    entries = Signal(list)
+    exported = Signal(int, str)
+    purged = Signal(int)
+    failed = Signal(str)
 
-    def __init__(self, settings: Settings, store: Store, make_loop: LoopFactory, languages: Languages,
-                 settings_file: Path | None = None, kiosk_mode: bool = True) -> None:
+    def __init__(self, app: DoorApp, door_worker: DoorWorker, make_loop: LoopFactory, languages: Languages,
+                 kiosk_mode: bool = True) -> None:
         super().__init__()
-        self.settings = settings
-        self.store = store
+        self.app = app
+        self.settings: Settings = app.local_settings  # what the admin form edits (the app's latest)
+        self._retention_days = app.settings.retention_days  # in force, maybe pushed: what a purge keeps
+        self.camera = CameraState.STARTING
+        self.view: DoorView | None = None
+        self.status: StatusView | None = None
         self._make_loop = make_loop
         self._languages = languages
-        self._settings_file = settings_file
         self._kiosk_mode = kiosk_mode
         self._closing = False
-        self.pin_lock = PinLock(settings.admin_pin_hash)
-        self.door = DoorScreen(settings.reset_seconds, settings.language, station_label(settings),
-                               demo_mode=settings.demo_mode)
-        self.sounds = Sounds(settings.sound, self)
-        # The server's config for this station is read from the store on the door thread, at its start.
-        self.station = Station(settings, store)
+        self._reset_at: float | None = None
+        # A verdict was shown: the view that follows it is drawn even if it looks the same, then announced.
+        self._verdict: VerdictShown | None = None
+        self._camera_changed = False  # the preview came or went: the next view is drawn (and announced)
+        self.sounds = Sounds(app.settings.sound, self)
         self.dialog: QDialog | None = None  # the open dialog, if any (tests and the self-test look at it)
 
         self.top = TopBar()
@@ -95,29 +104,21 @@ class KioskWindow(QMainWindow):
         self.scanner.scanned.connect(self.handle_scanner_text)
         QApplication.instance().installEventFilter(self.scanner)
 
-        self._reset_timer = QTimer(self, singleShot=True)
+        self._reset_timer = QTimer(self, singleShot=True, timerType=Qt.TimerType.PreciseTimer)
         self._reset_timer.timeout.connect(self._reset_verdict)
         self._clock_timer = QTimer(self, interval=1000)
         self._clock_timer.timeout.connect(lambda: self.top.tick(datetime.now()))
         self._refresh_timer = QTimer(self, interval=REFRESH_MS)
-        self._refresh_timer.timeout.connect(self._refresh)
+        self._refresh_timer.timeout.connect(self.refresh)
 
-        self.sync_link = self._link(settings)
-        self.door_worker = DoorWorker(self.station, self.sync_link.state)
-        self.door_worker.result.connect(self.show_result)
-        self.door_worker.counts.connect(self.show_counts)
-        self.door_worker.sync.connect(self.show_sync)
-        self._check_text.connect(self.door_worker.check_text)
-        self._check_manual.connect(self.door_worker.check_manual)
-        self._refresh.connect(self.door_worker.refresh)
-        self._reconfigure.connect(self.door_worker.reconfigure)
-        self._load_config.connect(self.door_worker.load_config)
-        self.door_thread = start_in_thread(self.door_worker, "door", run=self.door_worker.load_config)
+        self.door_worker = door_worker
+        door_worker.event.connect(self._on_event)
+        self._draw(app.door.view(), app.door.status(app.direction))  # the door thread has not started yet
+        self.door_thread = start_in_thread(door_worker, "door", run=door_worker.start)
 
         self.camera_worker: CameraWorker | None = None
         self.camera_thread = None
         self.setWindowTitle(self.tr("QR check-in"))
-        self._render()
         self.top.tick(datetime.now())
         self._clock_timer.start()
         self._refresh_timer.start()
@@ -126,15 +127,14 @@ class KioskWindow(QMainWindow):
     # --- camera ---------------------------------------------------------------------------------
 
     def start_camera(self) -> None:
-        self.door.camera = CameraState.STARTING
-        worker = CameraWorker(self.station, self._make_loop)
-        worker.result.connect(self.show_result)
-        worker.camera.connect(self.show_camera)
+        worker = CameraWorker(self.app.station, self._make_loop)  # the station takes camera scans itself
+        worker.result.connect(self.door_worker.camera_result)
+        worker.camera.connect(self.door_worker.camera_changed)
         worker.preview.connect(self._show_preview)
+        self._do(lambda: self.app.camera_changed(CameraState.STARTING))
         thread = start_in_thread(worker, "camera", run=worker.run)
         worker.finished.connect(thread.quit)
         self.camera_worker, self.camera_thread = worker, thread
-        self._render()
 
     def stop_camera(self) -> None:
         if self.camera_worker is None:
@@ -144,115 +144,58 @@ class KioskWindow(QMainWindow):
         self.camera_thread.wait(5000)
         self.camera_worker = self.camera_thread = None
 
-    # --- what happened --------------------------------------------------------------------------
-
-    def show_result(self, result: ScanResult) -> None:
-        look = self.door.show_result(result, time.monotonic())
-        self.sounds.play(look.sound)
-        self._render()
-        self._arm_reset()
-        if result.entry is not None:
-            self.sync_link.wake()
-        self._refresh.emit()  # ask the door thread for the new counts
-        self.verdict_shown.emit(result)
-
-    def handle_scanner_text(self, text: str) -> None:
-        reason = mangled_reason(text)
-        if reason is not None:
-            look = self.door.show_problem(reason, time.monotonic())
-            self.sounds.play(look.sound)
-            self._render()
-            self._arm_reset()
-            return
-        self._check_text.emit(text, Source.SCANNER)
-
-    def show_camera(self, state: CameraState) -> None:
-        self.door.camera = state
-        if state is not CameraState.RUNNING:
-            self.panel.clear_preview()
-        self._render()
-
-    def show_counts(self, counts: Counts) -> None:
-        self.door.counts = counts
-        self._render_status()
-
-    def show_sync(self, state: SyncState) -> None:
-        # The offline notice on the big screen carries the waiting count: redraw it when it changes.
-        before = self.door.view()
-        self.door.sync = state
-        self._render() if self.door.view() != before else self._render_status()
-
     def _show_preview(self, image: QImage) -> None:
         self.panel.show_preview(image)
         if self.camera_worker is not None:
             self.camera_worker.preview_in_flight.clear()
 
-    # --- what the guard did ---------------------------------------------------------------------
+    # --- what the guard did: forwarded to the door thread ----------------------------------------
+
+    def handle_scanner_text(self, text: str) -> None:
+        self._do(lambda: self.app.scanner_text(text))
 
     def toggle_direction(self) -> None:
-        self.door.direction_in = self.station.toggle_direction() is Direction.IN
-        self._render_status()
+        self._do(self.app.toggle_direction)
 
     def toggle_language(self) -> None:
-        self.set_language("en" if self.door.language == "vi" else "vi")
+        self._do(self.app.toggle_language)
 
-    def set_language(self, language: str) -> None:
-        self._languages.switch(language)
-        self.door.language = language
-        self._save(self.settings.replace(language=language))
-        self._render()
+    def apply_settings(self, settings: Settings) -> None:
+        self._do(lambda: self.app.apply_settings(settings))
+
+    def refresh(self) -> None:
+        """Ask for new counts and sync state (the door thread reads them)."""
+        self._do(self.app.refresh)
 
     def open_manual_entry(self) -> None:
-        dialog = ManualEntryDialog(self.door.language, self)
+        dialog = ManualEntryDialog(self._languages.current, self)
         dialog.submitted.connect(self._check_manual)
         self._open(dialog)
+
+    def _check_manual(self, visitor: ManualVisitor) -> None:
+        self._do(lambda: self.app.check_manual(visitor.name, visitor.phone, visitor.id_number, visitor.note))
 
     def open_admin(self) -> None:
         if isinstance(self.dialog, (PinDialog, AdminDialog)) and self.dialog.isVisible():
             return
-        pin = PinDialog(self.pin_lock, self)
+        pin = PinDialog(self.app.pin_lock, self)
         pin.accepted.connect(self._open_admin_unlocked)
         self._open(pin)
 
     def _open_admin_unlocked(self) -> None:
-        dialog = AdminDialog(self.settings, self)
+        dialog = AdminDialog(self.settings, self._retention_days, self)
         dialog.settings_saved.connect(self.apply_settings)
-        dialog.log_requested.connect(self.door_worker.load_entries)
-        dialog.export_requested.connect(self.door_worker.export)
-        dialog.purge_requested.connect(self.door_worker.purge)
-        self.door_worker.entries.connect(dialog.show_entries)
-        self.door_worker.exported.connect(dialog.show_exported)
-        self.door_worker.purged.connect(dialog.show_purged)
-        self.door_worker.failed.connect(dialog.show_failed)
+        dialog.log_requested.connect(
+            lambda query: self._do(lambda: self.app.load_entries(query.search, query.limit)))
+        dialog.export_requested.connect(lambda path, who: self._do(lambda: self.app.export(path, who)))
+        dialog.purge_requested.connect(lambda: self._do(self.app.purge))
+        self.entries.connect(dialog.show_entries)
+        self.exported.connect(dialog.show_exported)
+        self.purged.connect(dialog.show_purged)
+        self.failed.connect(dialog.show_failed)
         dialog.leave_kiosk.connect(self.leave_kiosk_mode)
         dialog.quit_kiosk.connect(self.quit_kiosk)
         self._open(dialog)
-
-    def apply_settings(self, settings: Settings) -> None:
-        camera_changed = (settings.camera, settings.camera_backend) != (self.settings.camera,
-                                                                        self.settings.camera_backend)
-        self._save(settings)
-        self.pin_lock.set_hash(settings.admin_pin_hash)
-        self.sounds.enabled = settings.sound
-        self.door.reset_seconds = settings.reset_seconds
-        self.door.station = station_label(settings)
-        self.door.demo_mode = settings.demo_mode
-        # On the door thread: the station's lock may be held by a scan waiting for a busy disk.
-        self.sync_link.close()
-        self.sync_link = self._link(settings)
-        self._reconfigure.emit(settings, self.sync_link.state)
-        if settings.language != self._languages.current:
-            self.set_language(settings.language)
-        if camera_changed:
-            self._make_loop = camera_loop(settings)
-            self.stop_camera()
-            self.start_camera()
-        self._render()
-
-    def _link(self, settings: Settings) -> SyncLink:
-        # Both callbacks come from the sync thread: they only post to the door thread. A finished round
-        # is shown at once, not at the next refresh.
-        return SyncLink(settings, self.store, on_round=self._refresh.emit, on_config=self._load_config.emit)
 
     def leave_kiosk_mode(self) -> None:
         self._kiosk_mode = False
@@ -262,21 +205,62 @@ class KioskWindow(QMainWindow):
         self._kiosk_mode = False
         self.close()
 
-    # --- drawing --------------------------------------------------------------------------------
+    def _do(self, work: Callable[[], None]) -> None:
+        if not self._closing:
+            self.door_worker.post(work)
 
-    def _render(self) -> None:
-        view: DoorView = self.door.view()
-        self.panel.show_view(view)
-        self._render_status()
-        # Lay out now rather than at the next turn of the event loop: the first paint (and a screenshot)
-        # must not show the new texts in the old state's geometry.
-        self._lay_out_now()
-        self.rendered.emit(view)
+    # --- what the app reported (on the GUI thread) -----------------------------------------------
 
-    def _render_status(self) -> None:
-        status = self.door.status()
-        self.top.show_status(status, self.door.direction_in)
+    def _on_event(self, event: DoorEvent) -> None:
+        if isinstance(event, ViewChanged):
+            self._draw(event.view, event.status)
+        elif isinstance(event, VerdictShown):
+            self.sounds.play(event.look.sound)
+            self._reset_at = event.reset_at
+            self._verdict = event
+            self._arm_reset()
+        elif isinstance(event, CameraStateChanged):
+            self.camera = event.state
+            self._camera_changed = True
+            if event.state is not CameraState.RUNNING:
+                self.panel.clear_preview()
+        elif isinstance(event, SettingsChanged):
+            self._settings_changed(event)
+        elif isinstance(event, EntriesLoaded):
+            self.entries.emit(event.entries)
+        elif isinstance(event, Exported):
+            self.exported.emit(event.count, event.path)
+        elif isinstance(event, Purged):
+            self.purged.emit(event.count)
+        elif isinstance(event, AdminFailed):
+            self.failed.emit(event.message)
+
+    def _settings_changed(self, event: SettingsChanged) -> None:
+        self.settings = event.local
+        self._retention_days = event.effective.retention_days
+        self.sounds.enabled = event.effective.sound
+        if event.language != self._languages.current:
+            self._languages.switch(event.language)
+        if event.restart_camera:
+            self._make_loop = camera_loop(event.effective)
+            self.stop_camera()
+            self.start_camera()
+
+    def _draw(self, view: DoorView, status: StatusView) -> None:
+        verdict, self._verdict = self._verdict, None
+        new_view = view != self.view or verdict is not None or self._camera_changed
+        self.view, self.status, self._camera_changed = view, status, False
+        if new_view:
+            self.panel.show_view(view)
+        self.top.show_status(status, status.entry_mode)
         self.bottom.show_status(status)
+        if new_view:
+            # Lay out now rather than at the next turn of the event loop: the first paint (and a
+            # screenshot) must not show the new texts in the old state's geometry.
+            self._lay_out_now()
+            self.rendered.emit(view)
+        if verdict is not None and verdict.result is not None:
+            self.verdict_shown.emit(verdict.result)
 
     def _lay_out_now(self) -> None:
         # Each widget's layout is its own: the inner ones take the new sizes, then the window
@@ -286,16 +270,16 @@ class KioskWindow(QMainWindow):
             layout.activate()
 
     def _arm_reset(self) -> None:
-        deadline = self.door.reset_deadline
-        if deadline is not None:
-            self._reset_timer.start(max(0, int((deadline - time.monotonic()) * 1000)))
+        if self._reset_at is not None:
+            self._reset_timer.start(max(0, int((self._reset_at - time.monotonic()) * 1000)))
 
     def _reset_verdict(self) -> None:
-        # The timer may fire a hair early; a verdict is never cut short, so ask again if needed.
-        if self.door.tick(time.monotonic() + 0.005):
-            self._render()
-        else:
+        # A timer may fire a hair early; the app never cuts a verdict short, so wait out the rest here.
+        if self._reset_at is not None and self._reset_at - time.monotonic() > TICK_GRACE:
             self._arm_reset()
+            return
+        self._reset_at = None
+        self._do(self.app.tick)
 
     def _open(self, dialog: QDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -306,14 +290,6 @@ class KioskWindow(QMainWindow):
     def _forget_dialog(self, dialog: QDialog) -> None:
         if self.dialog is dialog:
             self.dialog = None
-
-    def _save(self, settings: Settings) -> None:
-        """Keep `settings` and write what changed into the settings file."""
-        before, self.settings = self.settings, settings
-        try:
-            save_changes(before, settings, self._settings_file)
-        except (KioskError, OSError) as error:  # the door keeps working with the settings in memory
-            log.error("settings not saved: %s", error)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.LanguageChange:
@@ -343,7 +319,6 @@ class KioskWindow(QMainWindow):
         for timer in (self._reset_timer, self._clock_timer, self._refresh_timer):
             timer.stop()
         self.stop_camera()
-        self.sync_link.close()
         self.door_thread.quit()
         self.door_thread.wait(5000)
-
+        self.app.close()  # the door thread has ended: nothing else uses the app now

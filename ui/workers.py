@@ -1,9 +1,9 @@
 """The threads behind the window: nothing here touches a widget, and the GUI thread never waits on them.
 
-`CameraWorker` runs the capture → decode → station loop and yields back results, camera changes and an
-occasional down-scaled preview. `DoorWorker` does everything else that touches the database or the
-network (scanner and manual scans, counts, sync state, the log, exports, purges) on its own thread.
-Both talk to the window only through queued signals.
+`CameraWorker` runs the capture → decode → station loop on the "camera" thread and yields back results,
+camera changes and an occasional down-scaled preview. `DoorWorker` is the `DoorApp`'s door thread: every
+call into the app runs there (`post`), and the app's events leave it through the `event` signal, which
+the window receives on the GUI thread.
 """
 
 from __future__ import annotations
@@ -11,26 +11,16 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
-from kiosk.door_screen import CameraState, SyncState
-from kiosk.entry import Source
-from kiosk.errors import KioskError
-from kiosk.export import export_csv
-from kiosk.frames import SourceStatus
+from kiosk.door_app import DoorApp, DoorEvent
+from kiosk.door_screen import CameraState, camera_state
 from kiosk.pipeline import CameraChanged, LoopEvent, Preview, Scanned
-from kiosk.retention import purge_expired
-from kiosk.settings import Settings
-from kiosk.station import Station
-from kiosk.station_config import load_station_config
-
-if TYPE_CHECKING:
-    from ui.dialogs.manual_entry import ManualVisitor
+from kiosk.station import ScanResult, Station
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +29,6 @@ PREVIEW_WIDTH = 480  # pixels (the scan loop scales down to it): a hint for aimi
 
 # Makes the event stream of one camera session for a station; stops soon after `stop` is set.
 LoopFactory = Callable[[Station, threading.Event], Iterator[LoopEvent]]
-
-_CAMERA_STATES = {
-    SourceStatus.STARTING: CameraState.STARTING,
-    SourceStatus.LIVE: CameraState.RUNNING,
-    SourceStatus.DISCONNECTED: CameraState.DISCONNECTED,
-    SourceStatus.ENDED: CameraState.DISCONNECTED,  # a video that ran out is a camera that is gone
-}
 
 
 def preview_image(image: np.ndarray) -> QImage:
@@ -94,7 +77,7 @@ class CameraWorker(QObject):
         if isinstance(event, Scanned):
             self.result.emit(event.result)
         elif isinstance(event, CameraChanged):
-            self.camera.emit(_CAMERA_STATES[event.status])
+            self.camera.emit(camera_state(event.status))
         elif isinstance(event, Preview):
             if not self.preview_in_flight.is_set():
                 self.preview_in_flight.set()
@@ -108,82 +91,44 @@ class LogQuery:
 
 
 class DoorWorker(QObject):
-    """Database and network work off the GUI thread. Call its slots through queued signals only.
+    """Lives on the door thread with the `DoorApp`. `post(work)` (from any thread) runs `work` there;
+    `event(DoorEvent)` carries the app's events out. Camera results and camera changes come in through
+    the `camera_result` and `camera_changed` slots (queued from the camera thread)."""
 
-    Signals: `result(ScanResult)`, `counts(Counts)`, `sync(SyncState)`, `entries(list[Entry])`,
-    `exported(count, path)`, `purged(count)`, `failed(str)` (a plain message for the admin).
-    """
+    event = Signal(object)
+    _posted = Signal(object)
 
-    result = Signal(object)
-    counts = Signal(object)
-    sync = Signal(object)
-    entries = Signal(list)
-    exported = Signal(int, str)
-    purged = Signal(int)
-    failed = Signal(str)
-
-    def __init__(self, station: Station, sync_state: Callable[[], SyncState]) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.station = station
-        self._sync_state = sync_state
+        self._posted.connect(self._run)
 
-    @Slot()
-    def load_config(self) -> None:
-        """What the server pushed last (read at start and after each new push), then counts and sync state."""
-        try:
-            self.station.reconfigure(load_station_config(self.station.store))
-        except KioskError as error:
-            log.error("station config not read: %s", error)
-        self.refresh()
+    def post(self, work: Callable[[], None]) -> None:
+        self._posted.emit(work)
 
-    @Slot(object, object)
-    def reconfigure(self, settings: Settings, sync_state: Callable[[], SyncState]) -> None:
-        """New local settings (the server's overrides still apply on top)."""
-        self.station.reconfigure(self.station.config, settings)
-        self._sync_state = sync_state
-        self.refresh()
-
-    @Slot(str, object)
-    def check_text(self, text: str, source: Source) -> None:
-        self.result.emit(self.station.check_text(text, source))  # the window asks for new counts
+    def forward(self, event: DoorEvent) -> None:
+        """The app's listener (called on the door thread)."""
+        self.event.emit(event)
 
     @Slot(object)
-    def check_manual(self, visitor: ManualVisitor) -> None:
-        self.result.emit(self.station.check_manual(visitor.name, visitor.phone, visitor.id_number, visitor.note))
+    def _run(self, work: Callable[[], None]) -> None:
+        work()
+
+    def attach(self, app: DoorApp) -> None:
+        self._app = app
+        app.subscribe(self.forward)
 
     @Slot()
-    def refresh(self) -> None:
-        try:
-            self.counts.emit(self.station.counts())
-            self.sync.emit(self._sync_state())
-        except KioskError as error:  # the status line keeps its last numbers; scanning goes on
-            log.error("counts not refreshed: %s", error)
+    def start(self) -> None:
+        """Run when the door thread starts."""
+        self._app.start()
 
     @Slot(object)
-    def load_entries(self, query: LogQuery) -> None:
-        try:
-            self.entries.emit(self.station.store.entries(search=query.search or None, limit=query.limit))
-        except KioskError as error:
-            self.failed.emit(str(error))
+    def camera_result(self, result: ScanResult) -> None:
+        self._app.show_result(result)
 
-    @Slot(str, str)
-    def export(self, path: str, who: str) -> None:
-        try:
-            count = export_csv(self.station.store, Path(path), who)
-        except KioskError as error:
-            self.failed.emit(str(error))
-            return
-        self.exported.emit(count, path)
-
-    @Slot(int)
-    def purge(self, retention_days: int) -> None:
-        try:
-            removed = purge_expired(self.station.store, retention_days)
-        except KioskError as error:
-            self.failed.emit(str(error))
-            return
-        self.purged.emit(removed)
-        self.refresh()
+    @Slot(object)
+    def camera_changed(self, state: CameraState) -> None:
+        self._app.camera_changed(state)
 
 
 def start_in_thread(worker: QObject, name: str, run: Callable[[], None] | None = None) -> QThread:
@@ -195,4 +140,3 @@ def start_in_thread(worker: QObject, name: str, run: Callable[[], None] | None =
         thread.started.connect(run)
     thread.start()
     return thread
-

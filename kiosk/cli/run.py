@@ -1,4 +1,9 @@
-"""`kiosk run`: the kiosk. `--headless` runs the whole pipeline without a window, one line per check-in."""
+"""`kiosk run --headless`: the door without a window (`kiosk.door_app.headless`), one line per check-in
+on standard output, camera changes and the status line on standard error.
+
+The window is opened by the `kiosk` command installed with the window (`ui.cli`), which adds it to this
+command; `python -m kiosk run` without `--headless` says so.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +13,19 @@ import sys
 import threading
 
 from kiosk.cli.environment import open_store, settings_from
+from kiosk.door_app.headless import HeadlessDoor
 from kiosk.door_screen import DEMO_BANNER
+from kiosk.errors import KioskError
 from kiosk.frames import open_camera
-from kiosk.pipeline import CameraChanged, ScanLoop, Scanned
 from kiosk.policy import local_time
 from kiosk.reasons import LANGUAGES
-from kiosk.station import ScanResult, Station
-from kiosk.station_config import load_station_config
+from kiosk.settings import Settings
+from kiosk.station import ScanResult
+
+WINDOW_COMMAND = "kiosk run (the `kiosk` command installed with the window, or `python -m ui run`)"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("run", help="run the kiosk")
     parser.add_argument("--source", help="camera:N, a video file, a folder of images or demo "
                                          "(default: the camera setting)")
@@ -29,9 +37,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--frames", type=int, help="stop after this many frames (headless)")
     parser.add_argument("--lang", choices=LANGUAGES, help="language of the printed reasons")
     parser.set_defaults(handler=run)
+    return parser
 
 
-def run(args: argparse.Namespace) -> int:
+def run_settings(args: argparse.Namespace) -> Settings:
+    """The settings of this run: the file's, with `--db`, `--source` and `--demo` on top."""
     settings = settings_from(args)
     # `--demo`, or the demo camera named for this run: a rehearsal, whose made-up visitors are meant to pass.
     if args.demo or (args.source or "").strip().lower() == "demo":
@@ -42,22 +52,30 @@ def run(args: argparse.Namespace) -> int:
     if settings.demo_mode:
         print(f"kiosk: {DEMO_BANNER.vi} / {DEMO_BANNER.en}: the demo's public signing keys are trusted.",
               file=sys.stderr, flush=True)
+    return settings
+
+
+def run(args: argparse.Namespace) -> int:
     if not args.headless:
-        from ui.app import run_window  # Qt is imported only when a window is wanted
-        return run_window(settings, args)
+        raise KioskError(f"this command has no window: add --headless, or open the window with {WINDOW_COMMAND}")
+    return run_headless(args)
+
+
+def run_headless(args: argparse.Namespace) -> int:
+    settings = run_settings(args)
     lang = args.lang or settings.language
     source = open_camera(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with open_store(settings) as store:
-        station = Station(settings, store, config=load_station_config(store))
+        door = HeadlessDoor(
+            settings, store,
+            on_verdict=lambda result: print(describe(result, lang), flush=True),
+            on_camera=lambda reason: print(f"kiosk: {reason.text(lang)}", file=sys.stderr, flush=True),
+            status=lambda line: print(f"kiosk: {line}", file=sys.stderr, flush=True))
         print(f"kiosk: reading {settings.camera}; press Ctrl+C to stop.", file=sys.stderr, flush=True)
         try:
-            for event in ScanLoop(source, station).run(stop, max_frames=args.frames):
-                if isinstance(event, Scanned):
-                    print(describe(event.result, lang), flush=True)
-                elif isinstance(event, CameraChanged):
-                    print(f"kiosk: {event.reason.text(lang)}", file=sys.stderr, flush=True)
+            door.run(source, stop, max_frames=args.frames)
         except KeyboardInterrupt:
             stop.set()
     return 0

@@ -29,6 +29,8 @@ from server.station_config import set_setting
 from server.stations import revoke_station
 from server.tables import stations
 
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
+
 NOW = dt.datetime.now(dt.timezone.utc)
 UTC = dt.timezone.utc
 

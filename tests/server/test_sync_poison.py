@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from factories import make_entry
 from kiosk.sync import SyncClient, SyncWorker, describe, held_retry_delay
+
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
 
 BATCH = 10
 

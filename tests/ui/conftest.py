@@ -1,6 +1,7 @@
 """A real kiosk window, offscreen, on a real SQLite store and a real video source."""
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -26,11 +27,12 @@ def open_kiosk(qtbot, tmp_path, blank_clip):
     opened = []
 
     def opener(settings: Settings | None = None, camera: Path | None = None, realtime: bool = True,
-               store: Store | None = None, kiosk_mode: bool = False):
+               store: Store | None = None, kiosk_mode: bool = False, pin_clock=time.monotonic):
         settings = settings or door_settings()
         store = store or Store.open(tmp_path / "entries.sqlite3")
         loop = camera_loop(settings, str(camera or blank_clip), realtime=realtime)
-        window = open_window(settings, store, loop, tmp_path / "settings.toml", kiosk_mode=kiosk_mode)
+        window = open_window(settings, store, loop, tmp_path / "settings.toml", kiosk_mode=kiosk_mode,
+                             pin_clock=pin_clock)
         if not kiosk_mode:
             window.resize(1280, 800)
         opened.append((window, store))

@@ -1,5 +1,7 @@
 """The door screen as a guard sees it: real window (offscreen), real video, real store."""
 
+import json
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -10,6 +12,8 @@ from kiosk.credentials.signed_examples import declaration_payload
 from kiosk.door_screen import CameraState, ScreenState
 from kiosk.entry import Source, utc_now
 from kiosk.settings import Settings
+from kiosk.station_config import META_SERVER_CONFIG
+from kiosk.store import Store
 from kiosk.verdict import Outcome
 from tests.ui.kiosk_fixtures import door_settings
 from ui.selftest import make_clip
@@ -35,8 +39,8 @@ def test_a_video_with_known_codes_puts_the_right_verdicts_on_screen(qtbot, tmp_p
     assert "không phải mã cá nhân" in seen[2][3]
     assert all("NGUYEN VAN AN" not in texts and AN.id_number not in texts for *_, texts in seen)
     # The clip ends: the camera is gone, and the screen says so once the verdict's time is up.
-    qtbot.waitUntil(lambda: window.door.camera is CameraState.DISCONNECTED, timeout=10000)
-    assert window.store.entries(limit=10)[0].source is Source.CAMERA
+    qtbot.waitUntil(lambda: window.camera is CameraState.DISCONNECTED, timeout=10000)
+    assert window.app.store.entries(limit=10)[0].source is Source.CAMERA
 
 
 def test_the_verdict_is_legible_at_two_metres(qtbot, open_kiosk):
@@ -50,7 +54,7 @@ def test_the_verdict_is_legible_at_two_metres(qtbot, open_kiosk):
 
 def test_a_scan_returns_to_ready_by_itself(qtbot, open_kiosk):
     window = open_kiosk(door_settings(reset_seconds=1.0))
-    qtbot.waitUntil(lambda: window.door.camera is CameraState.RUNNING, timeout=5000)
+    qtbot.waitUntil(lambda: window.camera is CameraState.RUNNING, timeout=5000)
     with qtbot.waitSignal(window.verdict_shown, timeout=5000):
         window.handle_scanner_text(vnqr_payload(AN))
     assert window.panel.word.text() == "MỜI VÀO"
@@ -84,7 +88,7 @@ def test_text_mangled_by_telex_tells_the_guard_to_switch_the_input_method_off(qt
     QTest.keyClick(target, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.panel.word.text() == "LỖI MÁY QUÉT", timeout=3000)
     assert "Telex" in window.panel.reason.text()
-    assert window.store.entries(limit=5) == []
+    assert window.app.store.entries(limit=5) == []
 
 
 def test_manual_entry_is_logged_with_source_manual(qtbot, open_kiosk):
@@ -114,7 +118,7 @@ def test_entry_exit_mode_switches_with_one_click(qtbot, open_kiosk):
     window = open_kiosk()
     assert window.top.mode.text().startswith("CHẾ ĐỘ VÀO")
     qtbot.mouseClick(window.top.mode, Qt.MouseButton.LeftButton)
-    assert window.top.mode.text().startswith("CHẾ ĐỘ RA")
+    qtbot.waitUntil(lambda: window.top.mode.text().startswith("CHẾ ĐỘ RA"))
     with qtbot.waitSignal(window.verdict_shown, timeout=5000) as shown:
         window.handle_scanner_text(vnqr_payload(AN))
     assert shown.args[0].entry.direction.value == "out"
@@ -147,24 +151,14 @@ def test_digits_typed_by_the_admin_reach_a_number_field(qtbot, open_kiosk):
     assert capacity.value() == 75
 
 
-def test_the_offline_notice_on_the_big_screen_follows_the_waiting_count(qtbot, open_kiosk):
-    from kiosk.door_screen import SyncKind, SyncState
-
-    window = open_kiosk()
-    window.show_sync(SyncState(SyncKind.OFFLINE, waiting=3))
-    assert "3 lượt đang chờ gửi" in window.panel.notice.text()
-    window.show_sync(SyncState(SyncKind.OFFLINE, waiting=4))
-    assert "4 lượt đang chờ gửi" in window.panel.notice.text()
-
-
 def test_choosing_another_camera_does_not_flash_camera_lost(qtbot, open_kiosk):
     window = open_kiosk()
-    qtbot.waitUntil(lambda: window.door.camera is CameraState.RUNNING, timeout=5000)
+    qtbot.waitUntil(lambda: window.camera is CameraState.RUNNING, timeout=5000)
     states = []
-    window.rendered.connect(lambda view: states.append(window.door.camera))
+    window.rendered.connect(lambda view: states.append(window.camera))
     window.stop_camera()
     window.start_camera()
-    qtbot.waitUntil(lambda: window.door.camera is CameraState.RUNNING, timeout=5000)
+    qtbot.waitUntil(lambda: window.camera is CameraState.RUNNING, timeout=5000)
     assert CameraState.DISCONNECTED not in states
 
 
@@ -172,7 +166,7 @@ def test_choosing_another_camera_does_not_flash_camera_lost(qtbot, open_kiosk):
 def test_a_scanner_at_a_door_without_demo_mode_does_not_admit_a_demo_signed_declaration(
         qtbot, open_kiosk, camera):
     window = open_kiosk(door_settings(camera=camera))
-    qtbot.waitUntil(lambda: window.door.camera is CameraState.RUNNING, timeout=5000)
+    qtbot.waitUntil(lambda: window.camera is CameraState.RUNNING, timeout=5000)
     with qtbot.waitSignal(window.verdict_shown, timeout=5000) as shown:
         window.handle_scanner_text(declaration_payload(AN, utc_now()))
     assert shown.args[0].verdict.outcome is Outcome.REFUSE
@@ -181,10 +175,24 @@ def test_a_scanner_at_a_door_without_demo_mode_does_not_admit_a_demo_signed_decl
 
 def test_demo_mode_admits_the_demo_samples_under_a_visible_demo_stripe(qtbot, open_kiosk):
     window = open_kiosk(door_settings(demo_mode=True, watch_list=()))
-    qtbot.waitUntil(lambda: window.door.camera is CameraState.RUNNING, timeout=5000)
+    qtbot.waitUntil(lambda: window.camera is CameraState.RUNNING, timeout=5000)
     assert window.panel.banner.isVisible()
     with qtbot.waitSignal(window.verdict_shown, timeout=5000) as shown:
         window.handle_scanner_text(declaration_payload(AN, utc_now()))
     assert shown.args[0].verdict.outcome is Outcome.ADMIT
     assert window.panel.word.text() == "MỜI VÀO"
     assert window.panel.banner.isVisible() and window.panel.banner.text() == "CHẾ ĐỘ THỬ — không dùng tại cửa thật"
+
+
+def test_settings_pushed_by_the_server_reach_the_window(qtbot, open_kiosk, tmp_path):
+    store = Store.open(tmp_path / "entries.sqlite3")
+    store.set_meta(META_SERVER_CONFIG, json.dumps(
+        {"settings": {"reset_seconds": 1.0, "language": "en", "sound": False}}))
+    window = open_kiosk(store=store)  # the station's own: 30 s, Vietnamese, sound on
+    qtbot.waitUntil(lambda: window.panel.word.text() == "READY")
+    qtbot.waitUntil(lambda: window.bottom.manual_button.text() == "Manual entry (F3)")
+    assert not window.sounds.enabled
+    with qtbot.waitSignal(window.verdict_shown, timeout=5000):
+        window.handle_scanner_text(vnqr_payload(AN))
+    assert window.panel.word.text() == "GO IN"
+    qtbot.waitUntil(lambda: window.panel.word.text() == "READY", timeout=3000)  # the pushed 1 s

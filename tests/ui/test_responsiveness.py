@@ -54,7 +54,7 @@ def test_the_gui_thread_keeps_ticking_while_the_store_and_sync_are_busy(qtbot, t
     busy_from = time.perf_counter()
     for person in PEOPLE:  # scans while the database is held: they queue on the door thread
         window.handle_scanner_text(vnqr_payload(person))
-    window._refresh.emit()  # counts and sync state need the database too
+    window.refresh()  # counts and sync state need the database too
     QTimer.singleShot(int(BUSY_SECONDS * 1000), release.set)
     qtbot.waitUntil(lambda: len(shown) == len(PEOPLE), timeout=10000)
     heartbeat.stop()

@@ -32,13 +32,16 @@ class AdminDialog(QDialog):
     settings_saved = Signal(object)
     log_requested = Signal(object)
     export_requested = Signal(str, str)
-    purge_requested = Signal(int)
+    purge_requested = Signal()  # with the retention in force (the server's, when it pushed one)
     leave_kiosk = Signal()
     quit_kiosk = Signal()
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, retention_days: int, parent: QWidget | None = None) -> None:
+        """`settings` are the station's own (the form edits them); `retention_days` is the retention in
+        force, which the server may have pushed."""
         super().__init__(parent)
         self._settings = settings
+        self._retention_days = retention_days
         self.resize(900, 640)
         self.tabs = QTabWidget()
         self.form = SettingsForm(settings)
@@ -61,7 +64,7 @@ class AdminDialog(QDialog):
         self.export = QPushButton(objectName="exportButton")
         self.export.clicked.connect(lambda: self.export_requested.emit(self.export_path.text(), "admin"))
         self.purge = QPushButton(objectName="purgeButton")
-        self.purge.clicked.connect(lambda: self.purge_requested.emit(self._settings.retention_days))
+        self.purge.clicked.connect(self.purge_requested)
         self.data_message = QLabel(objectName="dataMessage")
         self.data_message.setWordWrap(True)
         path_row = QWidget()
@@ -98,8 +101,7 @@ class AdminDialog(QDialog):
                                               self.tr("Reasons")])
         self.browse.setText(self.tr("Choose…"))
         self.export.setText(self.tr("Export the log as CSV (recorded in the audit log)"))
-        self.purge.setText(self.tr("Delete entries older than %n days now", "",
-                                   self._settings.retention_days))
+        self.purge.setText(self.tr("Delete entries older than %n days now", "", self._retention_days))
         self.leave.setText(self.tr("Leave full-screen kiosk mode"))
         self.quit.setText(self.tr("Close the kiosk"))
 

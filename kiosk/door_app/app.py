@@ -1,0 +1,306 @@
+"""`DoorApp`: the running door, without Qt. The window and the headless door both drive one.
+
+It owns the settings (the station's own, with the server's pushed settings on top: `Station` merges them,
+nowhere else does), the station (and with it the door's direction), the door screen's state, the PIN
+lock, sync, config reload, the retention schedule, the verdict signal and saving settings. It reports what
+happened to its listeners as events (`kiosk.door_app.events`) and decides what a settings change restarts.
+
+Threading: build it on any thread, then call every method from one thread only, the door thread (the
+window's "door" QThread, the headless door's main thread); listeners are called on that thread. Database
+work happens there, never on a GUI thread. `post(work)` must run `work` later on the door thread: the sync
+thread uses it to hand over finished rounds and new configs. The station itself may also be used by a
+camera thread (`ScanLoop` calls `station.check_text`); its results come back through `show_result`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from kiosk.admin_pin import PinLock
+from kiosk.door_app.events import (
+    AdminFailed,
+    CameraStateChanged,
+    CountsChanged,
+    DoorEvent,
+    EntriesLoaded,
+    Exported,
+    Listener,
+    Purged,
+    SettingsChanged,
+    SyncChanged,
+    VerdictShown,
+    ViewChanged,
+)
+from kiosk.door_app.signal import VerdictSignal
+from kiosk.door_screen import CameraState, DoorScreen, Look, SyncState, station_label
+from kiosk.entry import Direction, Source, utc_now
+from kiosk.errors import KioskError
+from kiosk.export import export_csv
+from kiosk.reasons import Reason
+from kiosk.retention import RetentionSchedule, purge_expired
+from kiosk.scanner_input import mangled_reason
+from kiosk.settings import Settings, save_changes
+from kiosk.station import Counts, ScanResult, Station
+from kiosk.station_config import StationConfig, load_station_config
+from kiosk.store import Store
+from kiosk.sync import SyncClient, SyncWorker
+
+log = logging.getLogger(__name__)
+
+Post = Callable[[Callable[[], None]], None]
+# A verdict is never cut short: a timer that fires this much early still lets it go.
+TICK_GRACE = 0.005
+
+
+class DoorApp:
+    """The running door (see the module's docstring for who calls what on which thread)."""
+
+    def __init__(self, settings: Settings, store: Store, post: Post, settings_file: Path | None = None,
+                 clock: Callable[[], datetime] = utc_now, monotonic: Callable[[], float] = time.monotonic,
+                 pin_clock: Callable[[], float] = time.monotonic) -> None:
+        """`settings` are the station's own for this run (`--source`, `--db` included: only what changes
+        later is written to `settings_file`). `clock` is the scan time, `monotonic` the verdicts' and the
+        purge schedule's, `pin_clock` the PIN lock's."""
+        self.store = store
+        self._post = post
+        self._settings_file = settings_file
+        self._monotonic = monotonic
+        self._local = settings
+        self.station = Station(settings, store, clock=clock)
+        self.pin_lock = PinLock(settings.admin_pin_hash, clock=pin_clock)
+        self.door = DoorScreen(settings.reset_seconds, settings.language, station_label(settings),
+                               demo_mode=settings.demo_mode)
+        self.signal = VerdictSignal(settings)
+        self._retention = RetentionSchedule(store, monotonic=monotonic, clock=clock)
+        self._listeners: list[Listener] = []
+        self._sync: _SyncRun | None = None
+        self._counts: Counts | None = None
+        self._sync_state: SyncState | None = None
+
+    # --- what the driver asks -----------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    @property
+    def settings(self) -> Settings:
+        """What the door runs with: the station's own settings with the server's pushed ones on top."""
+        return self.station.settings
+
+    @property
+    def local_settings(self) -> Settings:
+        """The station's own settings (what the admin form shows and edits)."""
+        return self._local
+
+    @property
+    def direction(self) -> Direction:
+        return self.station.direction
+
+    def start(self) -> None:
+        """Read what the server pushed last, start syncing, purge what is due, report the first state."""
+        self._sync = _SyncRun(self._local, self.store, self._sync_round_done, self._sync_config_arrived)
+        self.reload_config()
+        self._emit(CameraStateChanged(self.door.camera))
+
+    def close(self) -> None:
+        """Stop syncing (a request on the wire ends by its own timeout; what was not sent stays queued)."""
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+
+    def reload_config(self) -> None:
+        """The station config the server sent (stored by sync) or the imported trust list changed."""
+        try:
+            config = load_station_config(self.store)
+        except KioskError as error:
+            log.error("station config not read: %s", error)
+            config = self.station.config
+        self._apply(config, self._local)
+        self.refresh()
+
+    def apply_settings(self, settings: Settings) -> None:
+        """New settings from the admin: saved (what changed), applied at once, sync restarted if its server
+        or token changed; the camera is restarted by the driver when `SettingsChanged` says so."""
+        before = self._local
+        self._save(settings)
+        if self._sync is not None and _sync_key(before) != _sync_key(settings):
+            self._sync.close()
+            self._sync = _SyncRun(settings, self.store, self._sync_round_done, self._sync_config_arrived)
+        self._apply(self.station.config, settings)
+        self.refresh()
+
+    def set_language(self, language: str) -> None:
+        """The guard's choice, kept in the settings file; a pushed language wins again at its next change."""
+        self.door.language = language
+        chosen = self._local.replace(language=language)
+        self._save(chosen)
+        self._apply(self.station.config, chosen, force=True)
+
+    def toggle_language(self) -> None:
+        self.set_language("en" if self.door.language == "vi" else "vi")
+
+    def toggle_direction(self) -> None:
+        self.station.toggle_direction()
+        self._render()
+
+    def scanner_text(self, text: str) -> None:
+        """A complete scan from a handheld scanner."""
+        reason = mangled_reason(text)
+        if reason is not None:
+            self.show_problem(reason)
+        else:
+            self.show_result(self.station.check_text(text, Source.SCANNER))
+
+    def check_text(self, text: str, source: Source) -> None:
+        self.show_result(self.station.check_text(text, source))
+
+    def check_manual(self, name: str, phone: str, id_number: str = "", note: str = "") -> None:
+        self.show_result(self.station.check_manual(name, phone, id_number, note))
+
+    def show_result(self, result: ScanResult) -> None:
+        """A decision (from any source, the camera's included) goes on screen and out as a signal."""
+        look = self.door.show_result(result, self._monotonic())
+        self._shown(result, look)
+        if result.entry is not None and self._sync is not None:
+            self._sync.wake()
+        self.refresh()
+
+    def show_problem(self, reason: Reason) -> None:
+        """A scan that never reached the policy (mangled by an input method)."""
+        self._shown(None, self.door.show_problem(reason, self._monotonic()))
+
+    def camera_changed(self, state: CameraState) -> None:
+        if state is self.door.camera:
+            return
+        self.door.camera = state
+        self._emit(CameraStateChanged(state))
+        self._render()
+
+    def tick(self) -> None:
+        """Let an expired verdict go (call it at `VerdictShown.reset_at`, or often); purge if due."""
+        if self.door.tick(self._monotonic() + TICK_GRACE):
+            self._render()
+        self._retention.run_if_due(self.settings.retention_days)
+
+    def refresh(self) -> None:
+        """Counts and sync state from the store (call every few seconds); purge if due."""
+        self._retention.run_if_due(self.settings.retention_days)
+        try:
+            counts = self.station.counts()
+            sync = self._sync.state() if self._sync is not None else SyncState()
+        except KioskError as error:  # the status line keeps its last numbers; scanning goes on
+            log.error("counts not refreshed: %s", error)
+            return
+        changed = False
+        if counts != self._counts:
+            self._counts = self.door.counts = counts
+            self._emit(CountsChanged(counts))
+            changed = True
+        if sync != self._sync_state:
+            self._sync_state = self.door.sync = sync
+            self._emit(SyncChanged(sync))
+            changed = True
+        if changed:
+            self._render()
+
+    # --- the admin's requests -----------------------------------------------------------------------
+
+    def load_entries(self, search: str = "", limit: int = 200) -> None:
+        try:
+            self._emit(EntriesLoaded(self.store.entries(search=search or None, limit=limit)))
+        except KioskError as error:
+            self._emit(AdminFailed(str(error)))
+
+    def export(self, path: str, who: str) -> None:
+        try:
+            count = export_csv(self.store, Path(path), who)
+        except KioskError as error:
+            self._emit(AdminFailed(str(error)))
+            return
+        self._emit(Exported(count, path))
+
+    def purge(self) -> None:
+        """Purge now with the retention in force (the server's, when it pushed one)."""
+        try:
+            removed = purge_expired(self.store, self.settings.retention_days)
+        except KioskError as error:
+            self._emit(AdminFailed(str(error)))
+            return
+        self._emit(Purged(removed))
+        self.refresh()
+
+    # --- inside -------------------------------------------------------------------------------------
+
+    def _apply(self, config: StationConfig, local: Settings, force: bool = False) -> None:
+        before_local, before = self._local, self.station.settings
+        self._local = local
+        self.station.reconfigure(config, local)
+        after = self.station.settings
+        if after == before and local == before_local and not force:
+            return
+        self.pin_lock.set_hash(local.admin_pin_hash)
+        self.signal.configure(local)
+        self.door.reset_seconds = after.reset_seconds
+        self.door.station = station_label(after)
+        self.door.demo_mode = after.demo_mode
+        if after.language != before.language:
+            self.door.language = after.language
+        restart = (after.camera, after.camera_backend) != (before.camera, before.camera_backend)
+        self._emit(SettingsChanged(local, after, self.door.language, restart))
+        self._render()
+
+    def _save(self, settings: Settings) -> None:
+        """Write what changed since the settings in use into the settings file (`_apply` then puts them in
+        use); the door keeps working with them in memory if the disk refuses."""
+        try:
+            save_changes(self._local, settings, self._settings_file)
+        except (KioskError, OSError) as error:
+            log.error("settings not saved: %s", error)
+
+    def _shown(self, result: ScanResult | None, look: Look) -> None:
+        self.signal.send(look.name, result.direction if result is not None else self.direction)
+        self._emit(VerdictShown(result, look, self.door.reset_deadline or self._monotonic()))
+        self._render()
+
+    def _render(self) -> None:
+        self._emit(ViewChanged(self.door.view(), self.door.status(self.direction)))
+
+    def _emit(self, event: DoorEvent) -> None:
+        for listener in self._listeners:
+            listener(event)
+
+    # Called on the sync thread: only hand over to the door thread.
+    def _sync_round_done(self) -> None:
+        self._post(self.refresh)
+
+    def _sync_config_arrived(self) -> None:
+        self._post(self.reload_config)
+
+
+def _sync_key(settings: Settings) -> tuple[str, str, str]:
+    return settings.server_url, settings.server_token, settings.station_name
+
+
+class _SyncRun:
+    """The sync worker for one server address and token, on its own daemon thread; `on_round` and
+    `on_config` are called on that thread when a round ends and when a new station config arrived."""
+
+    def __init__(self, settings: Settings, store: Store, on_round: Callable[[], None],
+                 on_config: Callable[[], None]) -> None:
+        client = SyncClient(store, settings, on_config=lambda _document: on_config())
+        self._worker = SyncWorker(client, on_round=lambda _report: on_round())
+        if client.configured:
+            self._worker.start()
+
+    def state(self) -> SyncState:
+        return SyncState.from_status(self._worker.status())
+
+    def wake(self) -> None:
+        self._worker.wake()
+
+    def close(self) -> None:
+        self._worker.stop(timeout=0)

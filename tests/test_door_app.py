@@ -1,0 +1,239 @@
+"""The running door without Qt: `DoorApp` driven the way the window and the headless door drive it, on a
+real SQLite file, with the events it reports as the only view of it."""
+
+import ast
+import json
+import queue
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from kiosk.credentials.examples import AN, BINH, vnqr_payload
+from kiosk.door_app import (
+    CameraStateChanged,
+    DoorApp,
+    Purged,
+    SettingsChanged,
+    SyncChanged,
+    VerdictShown,
+    ViewChanged,
+)
+from kiosk.door_screen import CameraState, ScreenState, SyncKind
+from kiosk.entry import Direction
+from kiosk.settings import load_settings
+from kiosk.station import Station
+from kiosk.station_config import META_SERVER_CONFIG
+from kiosk.store import Store
+from tests.ui.kiosk_fixtures import door_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+PUSHED = {"settings": {"reset_seconds": 9.0, "language": "en", "retention_days": 7, "sound": False}}
+
+
+class Monotonic:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Door:
+    """A DoorApp with its door thread played by the test: posted work waits in `inbox` until `drain`."""
+
+    def __init__(self, store: Store, settings_file: Path, **changes) -> None:
+        self.inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.monotonic = Monotonic()
+        self.app = DoorApp(door_settings(**changes), store, post=self.inbox.put, settings_file=settings_file,
+                           monotonic=self.monotonic)
+        self.events: list = []
+        self.app.subscribe(self.events.append)
+
+    def of(self, kind: type) -> list:
+        return [event for event in self.events if isinstance(event, kind)]
+
+    def last_view(self) -> ViewChanged:
+        return self.of(ViewChanged)[-1]
+
+    def wait_for(self, condition, timeout: float = 10.0) -> None:
+        """Do posted work (as the door thread would) until `condition()` holds."""
+        while not condition():
+            self.inbox.get(timeout=timeout)()
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "entries.sqlite3") as opened:
+        yield opened
+
+
+@pytest.fixture
+def door(store, tmp_path):
+    made = []
+
+    def make(**changes) -> Door:
+        made.append(Door(store, tmp_path / "settings.toml", **changes))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.app.close()
+
+
+def scanned_days_ago(store: Store, days: int) -> None:
+    then = datetime.now(timezone.utc) - timedelta(days=days)
+    Station(door_settings(), store, clock=lambda: then).check_text(vnqr_payload(BINH))
+
+
+def test_pushed_reset_time_language_sound_and_retention_reach_the_screen_and_the_purge(door, store):
+    scanned_days_ago(store, 10)  # kept by the station's own 28 days, not by the pushed 7
+    store.set_meta(META_SERVER_CONFIG, json.dumps(PUSHED))
+    d = door()
+    d.app.start()
+    changed = d.of(SettingsChanged)[-1]
+    assert changed.language == "en" and not changed.effective.sound and not changed.restart_camera
+    assert changed.local.retention_days == 28  # the admin form still edits the station's own value
+    assert store.entries() == []
+    d.app.scanner_text(vnqr_payload(AN))
+    shown = d.of(VerdictShown)[-1]
+    assert shown.reset_at == d.monotonic.now + 9.0
+    assert d.last_view().view.word == "GO IN"
+
+
+def test_a_config_pushed_while_the_door_runs_applies_at_once(door, store):
+    d = door()
+    d.app.start()
+    assert d.last_view().view.word == "SẴN SÀNG"
+    store.set_meta(META_SERVER_CONFIG, json.dumps(PUSHED))
+    d.app.reload_config()  # what a sync round that brought a new config asks for
+    assert d.of(SettingsChanged)[-1].language == "en"
+    assert d.last_view().view.word == "READY"
+
+
+def test_the_admin_purge_applies_the_pushed_retention(door, store):
+    d = door()
+    d.app.start()
+    scanned_days_ago(store, 10)
+    store.set_meta(META_SERVER_CONFIG, json.dumps(PUSHED))
+    d.app.reload_config()
+    d.app.purge()
+    assert d.of(Purged)[-1].count == 1 and store.entries() == []
+
+
+def test_the_retention_schedule_purges_again_only_after_an_hour(store, tmp_path):
+    from kiosk.retention import RetentionSchedule
+
+    clock = Monotonic()
+    schedule = RetentionSchedule(store, monotonic=clock)
+    assert schedule.run_if_due(7) == 0
+    scanned_days_ago(store, 10)
+    assert schedule.run_if_due(7) == 0 and len(store.entries()) == 1
+    clock.now += 3600
+    assert schedule.run_if_due(7) == 1
+
+
+def test_a_verdict_goes_back_to_ready_when_its_time_is_up(door):
+    d = door(reset_seconds=4.0)
+    d.app.start()
+    d.app.scanner_text(vnqr_payload(AN))
+    assert d.last_view().view.state is ScreenState.VERDICT
+    d.monotonic.now += 3.9
+    d.app.tick()
+    assert d.last_view().view.state is ScreenState.VERDICT
+    d.monotonic.now += 0.1
+    d.app.tick()
+    assert d.last_view().view.state is ScreenState.READY
+
+
+def test_the_direction_is_the_stations_and_the_screen_follows_it(door, store):
+    d = door()
+    d.app.start()
+    d.app.toggle_direction()
+    assert d.app.direction is Direction.OUT and not d.last_view().status.entry_mode
+    d.app.scanner_text(vnqr_payload(AN))
+    assert d.last_view().view.word == "ĐÃ RA" and store.entries()[0].direction is Direction.OUT
+
+
+def test_text_mangled_by_an_input_method_is_shown_and_logs_nothing(door, store):
+    d = door()
+    d.app.start()
+    d.app.scanner_text("HC1:6BFOXN*TS0BI$ZDỲ")
+    shown = d.of(VerdictShown)[-1]
+    assert shown.result is None and shown.look.name == "scanner"
+    assert store.entries() == []
+
+
+def test_settings_from_the_admin_are_saved_and_only_a_new_camera_restarts_it(door, tmp_path):
+    d = door()
+    d.app.start()
+    d.app.apply_settings(d.app.local_settings.replace(station_name="Cổng B", capacity=80))
+    changed = d.of(SettingsChanged)[-1]
+    assert not changed.restart_camera and d.last_view().status.station == "Cổng B"
+    assert load_settings(tmp_path / "settings.toml").capacity == 80
+    assert d.last_view().status.inside == "Đang ở trong: 0/80"
+    d.app.apply_settings(d.app.local_settings.replace(camera="camera:1"))
+    assert d.of(SettingsChanged)[-1].restart_camera
+
+
+def test_the_guards_language_is_kept_and_survives_an_unrelated_push(door, store, tmp_path):
+    d = door()
+    d.app.start()
+    d.app.toggle_language()
+    assert d.of(SettingsChanged)[-1].language == "en"
+    assert load_settings(tmp_path / "settings.toml").language == "en"
+    store.set_meta(META_SERVER_CONFIG, json.dumps({"settings": {"capacity": 5}}))
+    d.app.reload_config()
+    assert d.last_view().view.word == "READY"
+
+
+def test_the_offline_notice_follows_the_waiting_count(door, closed_port_url):
+    d = door(server_url=closed_port_url, server_token="door-a")
+    d.app.start()
+    d.wait_for(lambda: d.of(SyncChanged) and d.of(SyncChanged)[-1].state.kind is SyncKind.OFFLINE)
+    assert "0 lượt đang chờ gửi" in d.last_view().view.notice
+    d.app.check_manual("Phạm Thị Hoa", "0912345678")
+    d.monotonic.now += 60
+    d.app.tick()
+    assert "1 lượt đang chờ gửi" in d.last_view().view.notice
+
+
+def test_a_camera_change_is_reported_once(door):
+    d = door()
+    d.app.start()
+    d.app.camera_changed(CameraState.RUNNING)
+    d.app.camera_changed(CameraState.RUNNING)
+    assert [event.state for event in d.of(CameraStateChanged)] == [CameraState.STARTING, CameraState.RUNNING]
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+
+def test_no_module_under_kiosk_imports_ui():
+    offenders = []
+    for path in sorted((ROOT / "kiosk").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            offenders += [f"{path.relative_to(ROOT)}: {name}" for name in names
+                          if name == "ui" or name.startswith("ui.") or name.startswith("PySide6")]
+    assert offenders == []
+
+
+def test_an_own_setting_the_server_overrides_is_still_saved_and_shown_in_the_form(door, store, tmp_path):
+    store.set_meta(META_SERVER_CONFIG, json.dumps(PUSHED))
+    d = door()
+    d.app.start()
+    d.app.apply_settings(d.app.local_settings.replace(retention_days=14))
+    changed = d.of(SettingsChanged)[-1]
+    assert changed.local.retention_days == 14 and changed.effective.retention_days == 7
+    assert load_settings(tmp_path / "settings.toml").retention_days == 14
