@@ -19,7 +19,7 @@ from kiosk.frames.base import SourceStatus
 from kiosk.reasons import DEMO_MODE_ENTRY, Reason
 from kiosk.settings import Settings
 from kiosk.sync import SyncState as RoundState
-from kiosk.sync import SyncStatus
+from kiosk.sync import SyncStatus, describe
 from kiosk.verdict import Outcome
 
 from kiosk.station import Counts
@@ -297,27 +297,9 @@ class DoorScreen:
 
     def _sync_text(self) -> str:
         sync = self.sync
-        if sync.kind is SyncKind.NOT_CONFIGURED:
-            text = _text("sync_off", "Chưa cài máy chủ", "No server configured")
-        elif sync.kind is SyncKind.CONNECTING:
-            text = _text("sync_connecting", "Đang kết nối máy chủ…", "Connecting to the server…")
-        elif sync.kind is SyncKind.OFFLINE:
-            entries = "entry" if sync.waiting == 1 else "entries"
-            vi = f"Ngoại tuyến — {sync.waiting} lượt đang chờ gửi"
-            en = f"offline — {sync.waiting} {entries} waiting"
-            if sync.last_sync is not None:
-                hhmm = sync.last_sync.astimezone(self._zone).strftime("%H:%M")
-                vi, en = f"{vi} — đồng bộ lần cuối {hhmm}", f"{en} — last sync {hhmm}"
-            text = _text("sync_offline", vi, en)
-        elif sync.last_sync is None:
-            text = _text("sync_online", "Trực tuyến", "online")
-        else:
-            hhmm = sync.last_sync.astimezone(self._zone).strftime("%H:%M")
-            text = _text("sync_last", f"Trực tuyến — đồng bộ lúc {hhmm}", f"online — last sync {hhmm}")
-        if sync.held:
-            text = _text("sync_held", f"{text.vi} — {sync.held} lượt tạm giữ, báo quản trị",
-                         f"{text.en} — {sync.held} held for the admin")
-        return text.text(self.language)
+        state = next(state for state, kind in _SYNC_KINDS.items() if kind is sync.kind)
+        status = SyncStatus(state, sync.waiting, sync.last_sync, last_error=None, held=sync.held)
+        return describe(status, self.language, self._zone)
 
 
 _CAMERA_TEXT = {

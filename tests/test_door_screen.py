@@ -156,6 +156,17 @@ def test_status_line_tells_the_admin_about_entries_held_aside() -> None:
     assert door.status(Direction.IN).sync == "online — last sync 08:15 — 2 held for the admin"
 
 
+def test_status_line_counts_entries_not_sent_yet_in_every_state_with_a_server() -> None:
+    door = screen()
+    door.sync = SyncState(SyncKind.ONLINE, waiting=3, last_sync=T0)
+    assert door.status(Direction.IN).sync == "Trực tuyến — 3 lượt đang chờ gửi — đồng bộ lúc 08:15"
+    door.sync = SyncState(SyncKind.CONNECTING, waiting=5, last_sync=T0)  # restarted, no answer yet
+    door.language = "en"
+    assert door.status(Direction.IN).sync == "Connecting to the server… — 5 entries waiting — last sync 08:15"
+    door.sync = SyncState(SyncKind.NOT_CONFIGURED, waiting=120)  # a door on its own keeps its log
+    assert door.status(Direction.IN).sync == "No server configured"
+
+
 @pytest.mark.parametrize("look", LOOKS, ids=lambda look: look.name)
 def test_every_look_has_at_least_7_to_1_contrast(look) -> None:
     assert contrast_ratio(look.foreground, look.background) >= 7.0

@@ -15,7 +15,6 @@ camera thread (`ScanLoop` calls `station.check_text`); its results come back thr
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -289,21 +288,15 @@ def _sync_key(settings: Settings) -> tuple[str, str, str]:
 
 
 class _SyncRun:
-    """The sync worker for one server address and token, on its own daemon thread.
-
-    Until `SyncWorker` calls back when a round ends (issue 9, the sync package's `on_round`), a second
-    daemon thread waits on its `round_done` condition and calls `on_round`.
-    """
+    """The sync worker for one server address and token, on its own daemon thread; `on_round` and
+    `on_config` are called on that thread when a round ends and when a new station config arrived."""
 
     def __init__(self, settings: Settings, store: Store, on_round: Callable[[], None],
                  on_config: Callable[[], None]) -> None:
         client = SyncClient(store, settings, on_config=lambda _document: on_config())
-        self._worker = SyncWorker(client)
-        self._on_round = on_round
-        self._closed = threading.Event()
+        self._worker = SyncWorker(client, on_round=lambda _report: on_round())
         if client.configured:
             self._worker.start()
-            threading.Thread(target=self._announce_rounds, name="sync-rounds", daemon=True).start()
 
     def state(self) -> SyncState:
         return SyncState.from_status(self._worker.status())
@@ -312,16 +305,4 @@ class _SyncRun:
         self._worker.wake()
 
     def close(self) -> None:
-        self._closed.set()
         self._worker.stop(timeout=0)
-
-    def _announce_rounds(self) -> None:
-        seen = 0
-        while not self._closed.is_set():
-            with self._worker.round_done:
-                self._worker.round_done.wait_for(lambda: self._worker.rounds > seen or self._closed.is_set(),
-                                                 timeout=1.0)
-                rounds = self._worker.rounds
-            if rounds > seen and not self._closed.is_set():
-                seen = rounds
-                self._on_round()
