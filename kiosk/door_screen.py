@@ -10,16 +10,16 @@ In demo mode every view carries the demo banner, so nobody mistakes a rehearsal 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import Enum
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from kiosk.entry import Direction
 from kiosk.frames.base import SourceStatus
 from kiosk.reasons import DEMO_MODE_ENTRY, Reason
 from kiosk.settings import Settings
 from kiosk.sync import SyncState as RoundState
-from kiosk.sync import SyncStatus
+from kiosk.sync import SyncStatus, describe
 from kiosk.verdict import Outcome
 
 from kiosk.station import Counts
@@ -172,10 +172,6 @@ class _Shown:
     notice: Reason | None = None
 
 
-def local_time(moment: datetime) -> datetime:
-    return moment.astimezone()
-
-
 class DoorScreen:
     """The state of the door screen. Times passed to `show_*` and `tick` are monotonic seconds."""
 
@@ -184,9 +180,10 @@ class DoorScreen:
         reset_seconds: float = 4.0,
         language: str = "vi",
         station: str = "",
-        to_local: Callable[[datetime], datetime] = local_time,
+        zone: tzinfo | None = None,
         demo_mode: bool = False,
     ) -> None:
+        """`zone` is the one times are shown in (None: the machine's zone)."""
         self.reset_seconds = reset_seconds
         self.demo_mode = demo_mode
         self.language = language
@@ -194,7 +191,7 @@ class DoorScreen:
         self.camera = CameraState.STARTING
         self.sync = SyncState()
         self.counts = Counts(0, 0, None)
-        self._to_local = to_local
+        self._zone = zone
         self._shown: _Shown | None = None
 
     # --- what happened -------------------------------------------------------------------------
@@ -259,7 +256,7 @@ class DoorScreen:
         shown = self._shown
         banner = DEMO_BANNER.text(lang) if self.demo_mode else ""
         if shown is not None:
-            time = self._to_local(shown.at).strftime("%H:%M:%S") if shown.at else ""
+            time = shown.at.astimezone(self._zone).strftime("%H:%M:%S") if shown.at else ""
             reason = " · ".join(r.text(lang) for r in shown.reasons[:2])
             notice = shown.notice.text(lang) if shown.notice else ""
             return DoorView(state, shown.look, shown.word.text(lang), reason, shown.name, time, notice, banner)
@@ -291,25 +288,9 @@ class DoorScreen:
 
     def _sync_text(self) -> str:
         sync = self.sync
-        if sync.kind is SyncKind.NOT_CONFIGURED:
-            text = Reason("sync_off")
-        elif sync.kind is SyncKind.CONNECTING:
-            text = Reason("sync_connecting")
-        elif sync.kind is SyncKind.OFFLINE:
-            code = "sync_offline_one" if sync.waiting == 1 else "sync_offline"
-            if sync.last_sync is None:
-                text = Reason(code, waiting=sync.waiting)
-            else:
-                hhmm = self._to_local(sync.last_sync).strftime("%H:%M")
-                text = Reason(code + "_since", waiting=sync.waiting, time=hhmm)
-        elif sync.last_sync is None:
-            text = Reason("sync_online")
-        else:
-            hhmm = self._to_local(sync.last_sync).strftime("%H:%M")
-            text = Reason("sync_last", time=hhmm)
-        if sync.held:
-            text = Reason("sync_held", status=text, held=sync.held)
-        return text.text(self.language)
+        state = next(state for state, kind in _SYNC_KINDS.items() if kind is sync.kind)
+        status = SyncStatus(state, sync.waiting, sync.last_sync, last_error=None, held=sync.held)
+        return describe(status, self.language, self._zone)
 
 
 _CAMERA_TEXT = {

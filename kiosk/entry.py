@@ -10,19 +10,10 @@ from types import MappingProxyType
 from collections.abc import Mapping
 from typing import Any
 
+from kiosk.contract import Direction, Outcome, Source
 from kiosk.reasons import Reason
-from kiosk.verdict import Outcome
 
-
-class Direction(str, Enum):
-    IN = "in"
-    OUT = "out"
-
-
-class Source(str, Enum):
-    CAMERA = "camera"
-    SCANNER = "scanner"
-    MANUAL = "manual"
+__all__ = ["Direction", "Source", "Entry", "new_entry_id", "utc_now", "format_utc", "parse_utc", "json_fields"]
 
 
 def new_entry_id() -> str:

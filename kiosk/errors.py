@@ -3,6 +3,11 @@
 Such errors reach the user as one plain sentence; any other exception is a bug.
 """
 
+from kiosk.reasons import Reason
+
+# What a person is told when a bug, not the machine, stopped something; the bug itself is logged in full.
+INTERNAL_ERROR = Reason("internal-error")
+
 
 class KioskError(Exception):
     """Something the user can fix; `str(error)` says what and how."""

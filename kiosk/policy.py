@@ -6,7 +6,7 @@ Pure functions of their inputs, so every rule is tested without a database, a ca
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from enum import Enum
 from typing import Callable, Mapping, Sequence
 
@@ -63,15 +63,18 @@ def identity_of(credential: Credential | Entry) -> Identity:
     return _IDENTITY_BY_FORMAT.get(credential.format, Identity.DOCUMENT)
 
 
-def local_time(moment: datetime) -> str:
-    return moment.astimezone().strftime("%H:%M")
+def local_time(moment: datetime, zone: tzinfo | None = None) -> str:
+    """"08:15" in `zone` (None: the machine's zone)."""
+    return moment.astimezone(zone).strftime("%H:%M")
 
 
 class Policy:
     def __init__(self, settings: Settings, checks: Sequence[CredentialCheck] = (),
-                 watch: Mapping[str, Outcome] | None = None) -> None:
-        """`watch` adds person keys or ID numbers (casefolded) with their own action to the settings' list."""
+                 watch: Mapping[str, Outcome] | None = None, zone: tzinfo | None = None) -> None:
+        """`watch` adds person keys or ID numbers (casefolded) with their own action to the settings' list;
+        `zone` is the one the reasons tell times in (None: the machine's zone)."""
         self._settings = settings
+        self._zone = zone
         local_action = Outcome(settings.watch_action)
         self._watch = {item.casefold(): local_action for item in settings.watch_list} | dict(watch or {})
         self._checks = tuple(checks)
@@ -115,9 +118,8 @@ class Policy:
         actions = [self._watch[key] for key in keys if key in self._watch]
         return max(actions, key=SEVERITY.__getitem__) if actions else None
 
-    @staticmethod
-    def _repeat_reason(door: DoorState) -> Reason:
-        at = local_time(door.previous.scanned_at)  # type: ignore[union-attr]
+    def _repeat_reason(self, door: DoorState) -> Reason:
+        at = local_time(door.previous.scanned_at, self._zone)  # type: ignore[union-attr]
         if door.direction is Direction.IN:
             return Reason("policy.already-in", at=at)
         return Reason("policy.already-out", at=at)

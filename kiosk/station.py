@@ -10,13 +10,14 @@ import logging
 import socket
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Callable
 
 from kiosk import credentials
 from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.credentials.manual import manual_credential
 from kiosk.entry import Direction, Entry, Source, new_entry_id, utc_now
+from kiosk.errors import INTERNAL_ERROR
 from kiosk.health_rules import credential_check
 from kiosk.policy import DoorState, Policy
 from kiosk.settings import Settings
@@ -49,13 +50,15 @@ class ScanResult:
 
 class Station:
     def __init__(self, settings: Settings, store: Store, clock: Callable[[], datetime] = utc_now,
-                 config: StationConfig | None = None) -> None:
-        """`settings` are the station's own; `config` is what the server pushed (see `reconfigure`)."""
+                 config: StationConfig | None = None, zone: tzinfo | None = None) -> None:
+        """`settings` are the station's own; `config` is what the server pushed (see `reconfigure`).
+        `zone` is the door's: where its day starts and the time its reasons tell (None: the machine's)."""
         self.store = store
         self.direction = Direction.IN
         self._clock = clock
+        self._zone = zone
         self._local_settings = settings
-        # Entries the disk refused (full, read-only): kept in memory and written first on the next scan.
+        # Entries the disk refused (full, read-only) or a bug stopped: kept in memory, written on the next scan.
         self._unsaved: list[Entry] = []
         self._lock = threading.Lock()
         self.reconfigure(config or StationConfig())
@@ -69,7 +72,7 @@ class Station:
             self.settings = config.settings_for(self._local_settings)
             self._trust = config.trust_for(self.settings)
             checks = [published_key_check, credential_check(config.health_rules)]
-            self._policy = Policy(self.settings, checks=checks, watch=config.watch)
+            self._policy = Policy(self.settings, checks=checks, watch=config.watch, zone=self._zone)
 
     def set_direction(self, direction: Direction) -> None:
         self.direction = direction
@@ -91,7 +94,7 @@ class Station:
         return self._check(manual_credential(name, phone, id_number, note), Source.MANUAL)
 
     def counts(self) -> Counts:
-        local_midnight = self._clock().astimezone().replace(hour=0, minute=0, second=0, microsecond=0)
+        local_midnight = self._clock().astimezone(self._zone).replace(hour=0, minute=0, second=0, microsecond=0)
         counted = self.store.counts(local_midnight)
         return Counts(inside=counted.inside, today=counted.today, capacity=self.settings.capacity)
 
@@ -132,13 +135,27 @@ class Station:
                               direction=self.direction)
 
     def _save(self, entry: Entry) -> str | None:
-        self._unsaved.append(entry)
-        try:
-            while self._unsaved:
-                self.store.add(self._unsaved[0])
-                self._unsaved.pop(0)
-        except StoreError as error:
-            log.error("entry not written yet (%d waiting in memory): %s", len(self._unsaved), error)
-            return str(error)
-        return None
+        """Write the entries kept in memory, then this one. A condition of the machine (disk full, read-only)
+        keeps them all, in order, for the next scan; a bug keeps only the entry it hit and is logged in full,
+        so that the entries after it are still written."""
+        waiting, self._unsaved = [*self._unsaved, entry], []
+        condition: StoreError | None = None
+        bug: Exception | None = None
+        for index, unsaved in enumerate(waiting):
+            try:
+                self.store.add(unsaved)
+            except StoreError as error:
+                condition = error
+                self._unsaved += waiting[index:]
+                break
+            except Exception as error:  # noqa: BLE001 - a bug must not stop the door answering
+                bug = error
+                self._unsaved.append(unsaved)
+        if bug is not None:
+            log.error("bug: an entry could not be written (%d waiting in memory)", len(self._unsaved),
+                      exc_info=bug)
+        if condition is not None:
+            log.error("entry not written yet (%d waiting in memory): %s", len(self._unsaved), condition)
+            return str(condition)
+        return INTERNAL_ERROR.en if entry in self._unsaved else None
 

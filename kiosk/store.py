@@ -2,7 +2,8 @@
 
 An entry is on disk when `add` returns (WAL with synchronous=FULL: it survives `kill -9` and a power cut).
 Errors the station's environment causes (disk full, read-only folder, corrupt file, database busy) are
-raised as `StoreError` with a plain message; anything else is a bug and propagates as is.
+raised as `StoreError`, classified by SQLite's error code, with a plain sentence in both languages; anything
+else (a mistake in the SQL, a broken constraint) is a bug and propagates as is, for the caller to log in full.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, NoReturn
 
 import sqlite_utils
 
@@ -31,10 +33,6 @@ SCHEMA_VERSION = 3
 # The log holds names and ID numbers: the database and its WAL/SHM files are for the kiosk's user alone.
 # SQLite gives the WAL and SHM files the mode of the database file.
 FILE_MODE = 0o600
-
-
-class StoreError(KioskError):
-    """The database cannot be used right now for a reason the user can fix; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -135,21 +133,63 @@ def _owner_only(path: Path) -> None:
             log.warning("%s stays readable by other users: %s", file, os_problem(error))
 
 
-def _user_error(error: sqlite3.Error, path: Path) -> StoreError:
-    """Translate the errors that the machine causes into messages a person can act on."""
-    text = str(error).lower()
-    if "full" in text:
-        return StoreError(f"The disk holding {path} is full: free some space; nothing stored was lost.")
-    if "readonly" in text or "read-only" in text:
-        return StoreError(f"{path} cannot be written (read-only file or folder): check its permissions.")
-    if "unable to open" in text:
-        return StoreError(f"Cannot open the database {path}: check that the folder exists and is writable.")
-    if "locked" in text or "busy" in text:
-        return StoreError(f"The database {path} is busy in another program; try again in a moment.")
-    if "malformed" in text or "not a database" in text or "corrupt" in text:
-        return StoreError(f"{path} is damaged or is not a kiosk database: restore it from a backup or move it "
-                          "aside to start a new one.")
-    return StoreError(f"Database error in {path}: {error}")
+class StoreCondition(Enum):
+    """Why the database cannot be used now, when a person can put it right; the catalogue words what to do
+    (its code is "store.<condition>", with the database's path as `path`)."""
+
+    FULL = "store.full"
+    READ_ONLY = "store.read_only"
+    BUSY = "store.busy"
+    DISK_FAILING = "store.disk_failing"
+    DAMAGED = "store.damaged"
+    CANNOT_OPEN = "store.cannot_open"
+    NEWER_SCHEMA = "store.newer_schema"
+
+    def reason(self, path: Path, detail: str = "") -> Reason:
+        """The sentence for this database; `detail` (the system's words, a version) goes in brackets at its end."""
+        return Reason(self.value, path=str(path), detail=f" ({detail})" if detail else "")
+
+
+# SQLite's primary result codes (an extended code's low byte) that the machine, not the kiosk's code, causes.
+# SQLITE_LOCKED is not one of them: without a shared cache it means this connection got in its own way (a bug);
+# another program's lock is SQLITE_BUSY. Every other code (SQLITE_ERROR for a mistake in the SQL,
+# SQLITE_CONSTRAINT, SQLITE_MISUSE, ...) is a bug.
+_CONDITIONS = {
+    sqlite3.SQLITE_FULL: StoreCondition.FULL,
+    sqlite3.SQLITE_READONLY: StoreCondition.READ_ONLY,
+    sqlite3.SQLITE_PERM: StoreCondition.READ_ONLY,
+    sqlite3.SQLITE_BUSY: StoreCondition.BUSY,
+    sqlite3.SQLITE_PROTOCOL: StoreCondition.BUSY,  # a race for a WAL lock that kept failing
+    sqlite3.SQLITE_IOERR: StoreCondition.DISK_FAILING,
+    sqlite3.SQLITE_CORRUPT: StoreCondition.DAMAGED,
+    sqlite3.SQLITE_NOTADB: StoreCondition.DAMAGED,
+    sqlite3.SQLITE_CANTOPEN: StoreCondition.CANNOT_OPEN,
+}
+
+
+def condition_of(error: sqlite3.Error) -> StoreCondition | None:
+    """What a person can do about `error`, judged by SQLite's error code; None when it is a bug.
+    Errors the sqlite3 module raises itself (a closed connection, wrong parameters) carry no code: bugs."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return None if code is None else _CONDITIONS.get(code & 0xFF)
+
+
+class StoreError(KioskError):
+    """The database cannot be used right now for a reason a person can fix. `str(error)` says which in English;
+    `reason` says it in both languages."""
+
+    def __init__(self, condition: StoreCondition, path: Path, detail: str = "") -> None:
+        self.condition = condition
+        self.reason = condition.reason(path, detail)
+        super().__init__(self.reason.en)
+
+
+def _raise_for(error: sqlite3.Error, path: Path) -> NoReturn:
+    """Raise the condition `error` stands for, or `error` itself when it is a bug (for the caller to log)."""
+    condition = condition_of(error)
+    if condition is None:
+        raise error
+    raise StoreError(condition, path) from error
 
 
 class Store:
@@ -162,15 +202,18 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path) -> "Store":
+    def open(cls, path: Path, busy_timeout: float = 10.0) -> "Store":
+        """Open or create the database. While another program holds its write lock, a write waits up to
+        `busy_timeout` seconds, then fails as `StoreCondition.BUSY`."""
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise StoreError(f"Cannot create the folder {path.parent}: {os_problem(error)}.") from None
+            raise StoreError(StoreCondition.CANNOT_OPEN, path, os_problem(error)) from None
         _owner_only(path)
         try:
-            connection = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
+            connection = sqlite3.connect(path, check_same_thread=False, timeout=busy_timeout,
+                                         isolation_level=None)
             connection.execute("PRAGMA journal_mode=WAL")
             # FULL: a committed entry also survives a power cut, not only a killed process.
             connection.execute("PRAGMA synchronous=FULL")
@@ -178,7 +221,7 @@ class Store:
             store = cls(connection, path)
             store._migrate()
         except sqlite3.Error as error:
-            raise _user_error(error, path) from None
+            _raise_for(error, path)
         return store
 
     def close(self) -> None:
@@ -194,8 +237,7 @@ class Store:
     def _migrate(self) -> None:
         version = self._connection.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path} was made by a newer version of the kiosk (schema {version}); "
-                             "update the kiosk software.")
+            raise StoreError(StoreCondition.NEWER_SCHEMA, self.path, f"schema {version}")
         for step in range(version, SCHEMA_VERSION):
             with self._transaction():
                 MIGRATIONS[step](self._db)
@@ -208,10 +250,8 @@ class Store:
         with self._lock:
             try:
                 return work()
-            except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
-                raise  # bugs, not the machine's fault
             except sqlite3.Error as error:
-                raise _user_error(error, self.path) from None
+                _raise_for(error, self.path)
 
     # --- entries -------------------------------------------------------------------------------
 

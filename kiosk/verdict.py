@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
+from kiosk.contract import Outcome
 from kiosk.reasons import Reason
 
-
-class Outcome(str, Enum):
-    ADMIT = "admit"
-    WARN = "warn"
-    REFUSE = "refuse"
+__all__ = ["Outcome", "SEVERITY", "Verdict"]
 
 
 # How serious an outcome is, to pick the worst of several findings.

@@ -16,13 +16,12 @@ import hmac
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from kiosk.entry import utc_now
 from server.database import writing
 from server.passwords import DISABLED_MARK, dummy_hash, hash_password, password_problem, verify_password
 from server.stations import AdminRequestError, as_utc
@@ -84,7 +83,8 @@ def add_admin(engine: Engine, username: str, password: str) -> None:
     with writing(engine) as conn:
         row = _find_admin(conn, username)
         if row is None:
-            conn.execute(admins.insert().values(username=username, password_hash=hashed, created_at=utc_now()))
+            conn.execute(admins.insert().values(username=username, password_hash=hashed,
+                                                created_at=datetime.now(timezone.utc)))
         else:
             _store_password(conn, row, hashed)
 
@@ -134,7 +134,7 @@ def log_in(engine: Engine, username: str, password: str, address: str, device: s
                                                                                          row.password_hash))
     keys = ([_throttle_key("device", device)] if known_device
             else [_throttle_key("user", _user_key(username)), _throttle_key("address", address)])
-    now = utc_now()
+    now = datetime.now(timezone.utc)
     with writing(engine) as conn:
         wait = _take_attempt(conn, keys, now)
     if wait:
@@ -196,7 +196,7 @@ def admin_for_session(conn: Connection, token: str) -> str | None:
         .join(admins, admins.c.id == sessions.c.admin_id)
         .where(sessions.c.token_hash == token_hash(token))
     ).first()
-    if row is None or as_utc(row.expires_at) < utc_now():
+    if row is None or as_utc(row.expires_at) < datetime.now(timezone.utc):
         return None
     return row.username
 

@@ -13,7 +13,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.engine import Engine
 
-from kiosk.entry import utc_now
 from server.database import writing
 from server.errors import ApiError
 from server.ingest import Answer, Contact, Status, note_contact, store_batch
@@ -95,7 +94,7 @@ def _unauthorized(message: str) -> ApiError:
 def contact_from(request: Request) -> Contact:
     """The kiosk's queue and clock, as it reported them. Headers are hostile input like any other: a value
     that does not read cleanly is just not recorded."""
-    received_at = utc_now()
+    received_at = datetime.now(timezone.utc)
     queue = request.headers.get(QUEUE_HEADER, "")
     station_time = _header_time(request.headers.get(CLOCK_HEADER, ""))
     oldest = _header_time(request.headers.get(OLDEST_HEADER, ""))

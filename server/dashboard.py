@@ -12,7 +12,6 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from kiosk.entry import utc_now
 from server.admins import admin_for_session, log_in, log_out
 from server.dashboard_text import TEXT
 from server.errors import ApiError
@@ -132,7 +131,7 @@ def logout(request: Request) -> Response:
 @router.get("/")
 def overview(request: Request, admin: str = Depends(current_admin)) -> HTMLResponse:
     with request.app.state.engine.connect() as conn:
-        stations = station_health(conn, utc_now())
+        stations = station_health(conn, datetime.now(timezone.utc))
         counts = daily_counts(conn, DAYS_SHOWN, request.app.state.zone)
     return _page(request, "overview.html", admin, stations=stations, counts=counts)
 

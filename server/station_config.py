@@ -14,13 +14,13 @@ import hashlib
 import json
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kiosk.entry import utc_now
-from kiosk.settings import PUSHED_SETTINGS, WATCH_ACTIONS, checked_value
+from kiosk.contract import PUSHED_SETTINGS, WATCH_ACTIONS, checked_value
 from server.database import writing
 from server.stations import AdminRequestError, StationRecord
 from server.tables import station_settings, stations, watch_list
@@ -111,7 +111,8 @@ def watch(engine: Engine, person_key: str, action: str, note: str = "") -> None:
         raise AdminRequestError(problem or "The watch-list key is empty.")
     with writing(engine) as conn:
         conn.execute(watch_list.delete().where(watch_list.c.person_key == person_key))
-        conn.execute(watch_list.insert().values(person_key=person_key, action=action, note=note, added_at=utc_now()))
+        conn.execute(watch_list.insert().values(person_key=person_key, action=action, note=note,
+                                                added_at=datetime.now(timezone.utc)))
 
 
 def unwatch(engine: Engine, person_key: str) -> None:

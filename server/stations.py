@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kiosk.entry import utc_now
 from server.database import writing
 from server.tables import station_former_names, stations
 from server.tokens import new_token, token_hash
@@ -122,7 +121,8 @@ def add_station(engine: Engine, name: str, location: str = "") -> tuple[StationR
         _refuse_taken(conn, name)
         conn.execute(
             stations.insert().values(
-                name=name, location=_clean_location(location), token_hash=token_hash(token), created_at=utc_now()
+                name=name, location=_clean_location(location), token_hash=token_hash(token),
+                created_at=datetime.now(timezone.utc),
             )
         )
         row = conn.execute(sa.select(*_COLUMNS).where(stations.c.name == name)).one()
@@ -136,7 +136,7 @@ def list_stations(conn: Connection) -> list[StationRecord]:
 def revoke_station(engine: Engine, name: str) -> None:
     with writing(engine) as conn:
         station_id = _active_station_id(conn, name)
-        conn.execute(stations.update().where(stations.c.id == station_id).values(revoked_at=utc_now()))
+        conn.execute(stations.update().where(stations.c.id == station_id).values(revoked_at=datetime.now(timezone.utc)))
 
 
 def rotate_token(engine: Engine, name: str) -> str:
@@ -157,7 +157,7 @@ def rename_station(engine: Engine, old: str, new: str) -> None:
         current = conn.execute(sa.select(stations.c.name).where(stations.c.id == station_id)).scalar_one()
         if name_key(current) != name_key(new):  # not just another spelling of the same name
             conn.execute(station_former_names.insert().values(station_id=station_id, name=current,
-                                                              renamed_at=utc_now()))
+                                                              renamed_at=datetime.now(timezone.utc)))
         conn.execute(stations.update().where(stations.c.id == station_id).values(name=new))
 
 

@@ -5,7 +5,7 @@ screens, in the dashboard and in exports, where a hidden U+202E reverses what th
 
 from __future__ import annotations
 
-from kiosk.credentials.fields import is_hidden
+from kiosk.contract import is_hidden
 
 
 def hidden_character_problem(label: str, value: str) -> str | None:

@@ -1,16 +1,17 @@
-"""The entry wire format (kiosk.entry.Entry.to_json), checked field by field on arrival.
+"""The entry wire format (kiosk.contract, written by kiosk.entry.Entry.to_json), checked on arrival.
 
 Every problem becomes an `InvalidEntry` whose message names the field and whose code says what kind of
 problem it is, so the kiosk's "rejected" table says exactly what was wrong with the entry it kept, and one
 bad entry never costs the rest of its batch.
 
-Hostile content is looked for in every string of an entry, keys included, at any depth:
+Hostile content is looked for first, in every string of an entry, keys included, at any depth:
 - control characters (Unicode Cc), tab, line feed and carriage return included: none of these fields is
   free text with lines, and a line break inside a name or key only ever hides or forges something;
 - format characters (Cf: zero-width characters, U+FEFF, the bidi controls U+202A–202E and U+2066–2069)
   and the line/paragraph separators U+2028/U+2029, which make a text read differently from what it holds;
 - lone surrogates (JSON "\\ud800", or bytes that are not UTF-8), which no database can store.
-Numbers must be finite and short; an entry may nest at most `MAX_NESTING` levels.
+Numbers must be finite and short; an entry may nest at most `MAX_NESTING` levels. Then the fields are
+validated by one declared model, `WireEntry`, whose first problem is reported in the words of its field.
 """
 
 from __future__ import annotations
@@ -23,21 +24,17 @@ import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Annotated, Any
 
-from kiosk.entry import Direction, Source
-from kiosk.settings import Settings
-from kiosk.verdict import Outcome
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints,
+                      ValidationError, ValidationInfo, field_validator)
+from pydantic_core import ErrorDetails, PydanticCustomError
 
-DIRECTIONS = frozenset(d.value for d in Direction)
-SOURCES = frozenset(s.value for s in Source)
-VERDICTS = frozenset(o.value for o in Outcome)
-MAX_FIELDS_BYTES = 16_384
-MAX_NESTING = 32  # levels of objects and lists in one entry; real entries use four
+from kiosk.contract import (DEFAULT_RETENTION_DAYS, MAX_FIELDS_BYTES, MAX_NESTING, TEXT_LIMITS, Direction,
+                            Outcome, Source)
+
 MAX_NUMBER_LENGTH = 64  # characters of one JSON number; Python refuses ints past 4300 digits for a whole body
 CLOCK_SKEW_TOLERANCE = timedelta(days=1)  # how far a kiosk's clock may be ahead, or behind the retention window
-DEFAULT_RETENTION_DAYS = Settings().retention_days  # what kiosks keep unless the server pushes retention_days
-_TEXT_LIMITS = {"station": 100, "format": 64, "person_key": 256, "display_name": 256}
 _SAFE_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
@@ -127,19 +124,97 @@ def _days(span: timedelta) -> str:
     return "1 day" if span == timedelta(days=1) else f"{span.total_seconds() / 86400:g} days"
 
 
-@dataclass(frozen=True)
-class WireEntry:
-    id: uuid.UUID
-    scanned_at: datetime
-    station: str
-    direction: str
-    source: str
-    format: str
-    person_key: str  # "" only for an entry the door refused (a URL, a damaged code: no person to key)
-    display_name: str
-    fields: dict[str, Any]
-    verdict: str
-    reasons: list[dict[str, Any]]
+# --- the fields, one by one ------------------------------------------------------------------------------
+
+
+def _uuid(value: object) -> uuid.UUID:
+    if not isinstance(value, str):
+        raise PydanticCustomError(Problem.MALFORMED, "id: missing or not a string")
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise PydanticCustomError(Problem.MALFORMED, f"id: {value[:40]!r} is not a UUID") from None
+
+
+def _moment(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise PydanticCustomError(Problem.MALFORMED, "scanned_at: missing or not a string")
+    try:
+        moment = datetime.fromisoformat(value) if len(value) <= 64 else None
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise PydanticCustomError(Problem.MALFORMED, f"scanned_at: {value[:40]!r} is not an ISO 8601 time")
+    if moment.tzinfo is None:
+        raise PydanticCustomError(Problem.MALFORMED, "scanned_at: the time has no time zone")
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        raise PydanticCustomError(Problem.TIME_IN_FUTURE if moment.year > 1 else Problem.TIME_TOO_OLD,
+                                  f"scanned_at: {value!r} is outside the years 1 to 9999 in UTC") from None
+
+
+def _fields(value: dict[str, Any]) -> dict[str, Any]:
+    if len(json.dumps(value, ensure_ascii=False)) > MAX_FIELDS_BYTES:
+        raise PydanticCustomError(Problem.MALFORMED, f"fields: larger than {MAX_FIELDS_BYTES} bytes")
+    return value
+
+
+def _text(name: str, required: bool) -> Any:
+    """A text field of the wire format: a string (nothing else becomes one), not longer than its limit."""
+    return Annotated[str, StringConstraints(strict=True, min_length=int(required), max_length=TEXT_LIMITS[name])]
+
+
+_Station = _text("station", required=True)
+_Format = _text("format", required=True)
+_PersonKey = _text("person_key", required=False)  # required unless the door refused: see WireEntry
+_DisplayName = _text("display_name", required=False)
+
+
+_CHOICES = {name: ", ".join(sorted(choice.value for choice in kind))
+            for name, kind in (("verdict", Outcome), ("direction", Direction), ("source", Source))}
+_WRONG_TYPE = {  # what pydantic's own refusals (missing, not the declared type) say, per field
+    "id": "id: missing or not a string",
+    "scanned_at": "scanned_at: missing or not a string",
+    "fields": "fields: not a JSON object",
+    "reasons": "reasons: not a list",
+}
+_PROBLEM_CODES = frozenset(value for name, value in vars(Problem).items() if not name.startswith("_"))
+
+
+# --- the entry -------------------------------------------------------------------------------------------
+
+
+class WireEntry(BaseModel):
+    """One uploaded entry as the server takes it: its fields in the order they are checked, so the first
+    problem found is the one reported (`verdict` first: whether `person_key` may be empty depends on it)."""
+
+    model_config = ConfigDict(frozen=True, use_enum_values=True)
+
+    verdict: Outcome
+    id: Annotated[uuid.UUID, BeforeValidator(_uuid)]
+    scanned_at: Annotated[datetime, BeforeValidator(_moment)]
+    station: _Station
+    direction: Direction
+    source: Source
+    format: _Format
+    # "" only for an entry the door refused (a URL, a damaged code: no person to key)
+    person_key: _PersonKey = Field("", validate_default=True)
+    display_name: _DisplayName = ""
+    fields: Annotated[dict[str, Any], Strict(), AfterValidator(_fields)] = {}
+    reasons: Annotated[list[dict[str, Any]], BeforeValidator(_reasons)] = []
+
+    @field_validator("person_key")
+    @classmethod
+    def _person_behind_it(cls, value: str, info: ValidationInfo) -> str:
+        """Required for every entry of a person the door let in (or warned about); a refusal at the door
+        has no person behind it, and must still reach the server."""
+        if not value and info.data.get("verdict") != Outcome.REFUSE:
+            raise PydanticCustomError(Problem.MALFORMED, "person_key: missing, empty or not a string")
+        return value
+
+
+_ENTRY = WireEntry.__pydantic_validator__
 
 
 def claimed_id(item: object) -> str | None:
@@ -155,22 +230,27 @@ def parse_entry(item: object, window: TimeWindow) -> WireEntry:
     check_content(item)
     if not isinstance(item, dict):
         raise InvalidEntry("an entry must be a JSON object")
-    verdict = _choice(item, "verdict", VERDICTS)
-    entry = WireEntry(
-        id=_uuid(item.get("id")),
-        scanned_at=_moment(item.get("scanned_at")),
-        station=_text(item, "station"),
-        direction=_choice(item, "direction", DIRECTIONS),
-        source=_choice(item, "source", SOURCES),
-        format=_text(item, "format"),
-        person_key=_person_key(item, verdict),
-        display_name=_text(item, "display_name", required=False),
-        fields=_fields(item.get("fields", {})),
-        verdict=verdict,
-        reasons=_reasons(item.get("reasons", [])),
-    )
+    try:
+        entry = _ENTRY.validate_python(item)
+    except ValidationError as problems:
+        raise _invalid(problems.errors(include_url=False, include_context=False)[0]) from None
     window.check(entry.scanned_at)
     return entry
+
+
+def _invalid(error: ErrorDetails) -> InvalidEntry:
+    """The first problem pydantic found, worded per field as the kiosk's rejected table shows it."""
+    name, kind = str(error["loc"][0]), error["type"]
+    if kind in _PROBLEM_CODES:  # raised by the checks above: message and code are already ours
+        return InvalidEntry(error["msg"], kind)
+    if name in _CHOICES:
+        value = None if kind == "missing" else error["input"]
+        return InvalidEntry(f"{name}: {str(value)[:40]!r} is not one of {_CHOICES[name]}")
+    if name in TEXT_LIMITS:
+        if kind == "string_too_long":
+            return InvalidEntry(f"{name}: longer than {TEXT_LIMITS[name]} characters")
+        return InvalidEntry(f"{name}: missing, empty or not a string")
+    return InvalidEntry(_WRONG_TYPE[name])
 
 
 # --- hostile content, anywhere in an entry --------------------------------------------------------------
@@ -266,72 +346,12 @@ def _child(path: str, key: str) -> str:
     return f"{path}.{shown}" if path else shown
 
 
-# --- the fields, one by one ------------------------------------------------------------------------------
-
-
-def _uuid(value: object) -> uuid.UUID:
-    if not isinstance(value, str):
-        raise InvalidEntry("id: missing or not a string")
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise InvalidEntry(f"id: {value[:40]!r} is not a UUID") from None
-
-
-def _moment(value: object) -> datetime:
-    if not isinstance(value, str):
-        raise InvalidEntry("scanned_at: missing or not a string")
-    try:
-        moment = datetime.fromisoformat(value) if len(value) <= 64 else None
-    except ValueError:
-        moment = None
-    if moment is None:
-        raise InvalidEntry(f"scanned_at: {value[:40]!r} is not an ISO 8601 time")
-    if moment.tzinfo is None:
-        raise InvalidEntry("scanned_at: the time has no time zone")
-    try:
-        return moment.astimezone(timezone.utc)
-    except OverflowError:
-        raise InvalidEntry(f"scanned_at: {value!r} is outside the years 1 to 9999 in UTC",
-                           Problem.TIME_IN_FUTURE if moment.year > 1 else Problem.TIME_TOO_OLD) from None
-
-
-def _text(item: dict, name: str, required: bool = True) -> str:
-    value = item.get(name, None if required else "")
-    if not isinstance(value, str) or (required and not value):
-        raise InvalidEntry(f"{name}: missing, empty or not a string")
-    if len(value) > _TEXT_LIMITS[name]:
-        raise InvalidEntry(f"{name}: longer than {_TEXT_LIMITS[name]} characters")
-    return value
-
-
-def _person_key(item: dict, verdict: str) -> str:
-    """Required for every entry of a person the door let in (or warned about); a refusal at the door (a URL,
-    a damaged code) has no person behind it, and must still reach the server."""
-    if verdict != Outcome.REFUSE.value:
-        return _text(item, "person_key")
-    return _text(item, "person_key", required=False)
-
-
-def _choice(item: dict, name: str, allowed: frozenset[str]) -> str:
-    value = item.get(name)
-    if not isinstance(value, str) or value not in allowed:
-        raise InvalidEntry(f"{name}: {str(value)[:40]!r} is not one of {', '.join(sorted(allowed))}")
-    return value
-
+# --- reasons ---------------------------------------------------------------------------------------------
 
 MAX_REASONS = 32
 MAX_REASON_PARAMS = 16
 MAX_REASON_TEXT = 1000
 MAX_REASON_DEPTH = 2
-
-
-def _fields(value: object) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidEntry("fields: not a JSON object")
-    if len(json.dumps(value, ensure_ascii=False)) > MAX_FIELDS_BYTES:
-        raise InvalidEntry(f"fields: larger than {MAX_FIELDS_BYTES} bytes")
-    return value
 
 
 def _reasons(value: object) -> list[dict[str, Any]]:
@@ -341,18 +361,21 @@ def _reasons(value: object) -> list[dict[str, Any]]:
     def short(text: object) -> bool:
         return isinstance(text, str) and len(text) <= MAX_REASON_TEXT
 
+    def refused(message: str) -> PydanticCustomError:
+        return PydanticCustomError(Problem.MALFORMED, message)
+
     def reason(item: object, depth: int) -> dict[str, Any]:
         if isinstance(item, dict) and set(item) == {"code", "vi", "en"} and all(map(short, item.values())):
             return {"code": item["code"], "params": {"vi": item["vi"], "en": item["en"]}}
         if not (isinstance(item, dict) and set(item) == {"code", "params"} and short(item["code"])
                 and isinstance(item["params"], dict) and len(item["params"]) <= MAX_REASON_PARAMS
                 and all(short(name) for name in item["params"])):
-            raise InvalidEntry("reasons: each reason needs a code and params (or code, vi and en strings)")
+            raise refused("reasons: each reason needs a code and params (or code, vi and en strings)")
         if depth == MAX_REASON_DEPTH and not all(map(short, item["params"].values())):
-            raise InvalidEntry(f"reasons: reasons nest at most {MAX_REASON_DEPTH} deep")
+            raise refused(f"reasons: reasons nest at most {MAX_REASON_DEPTH} deep")
         return {"code": item["code"],
                 "params": {k: v if short(v) else reason(v, depth + 1) for k, v in item["params"].items()}}
 
     if not isinstance(value, list) or len(value) > MAX_REASONS:
-        raise InvalidEntry(f"reasons: not a list of at most {MAX_REASONS}")
+        raise refused(f"reasons: not a list of at most {MAX_REASONS}")
     return [reason(item, 0) for item in value]

@@ -1,11 +1,14 @@
-"""Made-up entries for store and sync tests."""
+"""Made-up entries for store and sync tests, and a store on a connection the test holds too."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from kiosk.entry import Direction, Entry, Source, new_entry_id
 from kiosk.reasons import inline
+from kiosk.store import Store
 from kiosk.verdict import Outcome
 
 # 08:15 in Hà Nội two days ago: recent enough for the server, which refuses entries older than its
@@ -28,3 +31,26 @@ def make_entry(n: int = 0, *, at: datetime | None = None, direction: Direction =
         verdict=verdict,
         reasons=(inline("test.note", "Ghi chú thử", "Test note"),),
     )
+
+
+def store_on_own_connection(path: Path) -> tuple[Store, sqlite3.Connection]:
+    """A store (created and migrated by `Store.open`) on a connection handed to its constructor, which the
+    test keeps: to make the disk "full" for this connection (`PRAGMA max_page_count`), to watch which
+    threads run statements (`set_trace_callback`) or to put a bug in the SQL it runs (a TEMP trigger).
+    The caller closes the store."""
+    Store.open(path).close()
+    connection = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
+    connection.execute("PRAGMA synchronous=FULL")  # as `Store.open` sets up its own connection
+    connection.execute("PRAGMA foreign_keys=ON")
+    return Store(connection, path), connection
+
+
+def limit_to_current_size(connection: sqlite3.Connection) -> None:
+    """From now on the database cannot grow, as on a full disk (SQLITE_FULL)."""
+    pages = connection.execute("PRAGMA page_count").fetchone()[0]
+    connection.execute(f"PRAGMA max_page_count={pages}")
+
+
+def lift_size_limit(connection: sqlite3.Connection) -> None:
+    """Space came back."""
+    connection.execute("PRAGMA max_page_count=1073741823")

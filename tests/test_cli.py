@@ -8,6 +8,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 import qrcode
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
@@ -15,6 +16,8 @@ from kiosk.cli import main
 from kiosk.credentials.examples import AN, SAMPLE_PAYLOADS
 from kiosk.credentials.signed_examples import declaration_payload, demo_trust
 from kiosk.entry import utc_now
+
+pytestmark = pytest.mark.slow  # runs the kiosk command in subprocesses
 
 ROOT = Path(__file__).resolve().parent.parent
 VISITOR = "001099012345|NGUYEN VAN AN|1990-01-31|0|162900000000000001|<1<HS4010000000001<0912345678"

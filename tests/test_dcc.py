@@ -36,17 +36,50 @@ NOW = datetime(2021, 6, 1, 12, 0, tzinfo=timezone.utc)
 OID_TEST, OID_VACCINATION = "1.3.6.1.4.1.1847.2021.1.1", "1.3.6.1.4.1.1847.2021.1.2"
 
 
-def make_signer(kind: str = "ec", eku: tuple[str, ...] = ()):
+def make_signer(kind: str = "ec", eku: tuple[str, ...] = (), explicit_ca_false: bool = False):
+    """A document signer's key and certificate; `explicit_ca_false` writes "not a CA" out in full, as some
+    real signing certificates do although DER forbids it (cryptography then refuses the extensions)."""
     key = ec.generate_private_key(ec.SECP256R1()) if kind == "ec" else rsa.generate_private_key(65537, 2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test DSC"),
                       x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")])
     builder = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
                .serial_number(x509.random_serial_number())
                .not_valid_before(NOW - timedelta(days=365)).not_valid_after(NOW + timedelta(days=365)))
+    if explicit_ca_false:
+        builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
     if eku:
         builder = builder.add_extension(
             x509.ExtendedKeyUsage([x509.ObjectIdentifier(oid) for oid in eku]), critical=False)
-    return key, builder.sign(key, hashes.SHA256()).public_bytes(Encoding.DER)
+    der = builder.sign(key, hashes.SHA256()).public_bytes(Encoding.DER)
+    if explicit_ca_false:  # BasicConstraints' value SEQUENCE {} becomes SEQUENCE { BOOLEAN FALSE }
+        der = der_replaced(der, bytes.fromhex("04023000"), bytes.fromhex("04053003010100"))
+    return key, der
+
+
+def der_replaced(der: bytes, old: bytes, new: bytes) -> bytes:
+    """`der` with each element equal to `old` replaced by `new`, the lengths of the elements around it
+    written again (the certificate's signature no longer matches; a trust list does not check it)."""
+    out = b""
+    offset = 0
+    while offset < len(der):
+        tag, length = der[offset], der[offset + 1]
+        start = offset + 2
+        if length & 0x80:
+            start += length & 0x7F
+            length = int.from_bytes(der[offset + 2:start], "big")
+        end = start + length
+        if der[offset:end] == old:
+            out += new
+        elif tag & 0x20:  # constructed: its content is elements too
+            content = der_replaced(der[start:end], old, new)
+            size = len(content)
+            long_size = size.to_bytes((size.bit_length() + 7) // 8, "big")
+            head = bytes([size]) if size < 0x80 else bytes([0x80 | len(long_size)]) + long_size
+            out += bytes([tag]) + head + content
+        else:
+            out += der[offset:end]
+        offset = end
+    return out
 
 
 def vaccination(dose: int = 2, of: int = 2, on: str = "2021-05-01") -> dict:
@@ -176,11 +209,13 @@ def test_signer_limited_to_tests_cannot_sign_vaccinations():
     assert isinstance(parse(signed(key, der), TrustList(signers=(signer_from_der(der),))), Credential)
 
 
-def test_key_usage_read_by_der_walk_matches_cryptography():
-    from kiosk.trust import _extended_key_usage_from_der
-    _, der = make_signer("ec", eku=(OID_TEST, "1.3.6.1.4.1.0.1847.2021.1.3"))
-    assert _extended_key_usage_from_der(der) == [OID_TEST, "1.3.6.1.4.1.0.1847.2021.1.3"]
+def test_a_signer_certificate_cryptography_refuses_still_has_its_key_usage_read():
+    key, der = make_signer("ec", eku=(OID_TEST, "1.3.6.1.4.1.0.1847.2021.1.3"), explicit_ca_false=True)
+    with pytest.raises(ValueError):
+        x509.load_der_x509_certificate(der).extensions
     assert signer_from_der(der).allowed_types == frozenset({"t", "r"})
+    refusal = parse(signed(key, der), TrustList(signers=(signer_from_der(der),)))
+    assert isinstance(refusal, Refusal) and refusal.reason.code == "dcc.type_not_allowed"
 
 
 def test_unknown_signer_parses_and_warns_by_default(ec_signer):
@@ -298,6 +333,7 @@ def test_inspect_json_keys(ec_signer, trust):
 
 
 
+@pytest.mark.slow
 def test_kiosk_inspect_reports_the_signature_against_a_trust_file(tmp_path, ec_signer):
     key, der = ec_signer
     trust_file = tmp_path / "trust.json"

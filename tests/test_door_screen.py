@@ -44,12 +44,12 @@ def station(tmp_path):
     settings = Settings(station_name="Cổng A", watch_list=(f"qid:{BINH.qid}",), watch_action="warn")
     store = Store.open(tmp_path / "entries.sqlite3")
     clock = Clock()
-    yield Station(settings, store, clock=clock), clock
+    yield Station(settings, store, clock=clock, zone=HANOI), clock
     store.close()
 
 
 def screen(**kwargs) -> DoorScreen:
-    return DoorScreen(reset_seconds=4.0, to_local=lambda moment: moment.astimezone(HANOI), **kwargs)
+    return DoorScreen(reset_seconds=4.0, zone=HANOI, **kwargs)
 
 
 def url_text() -> str:
@@ -70,7 +70,7 @@ def test_each_verdict_has_its_own_colour_icon_word_and_sound(station) -> None:
     assert "danh sách theo dõi" in shown["warn"].reason
     assert "không phải mã cá nhân" in shown["refuse"].reason and shown["refuse"].name == ""
     assert shown["repeat"].word == "ĐÃ VÀO RỒI"
-    assert f"{T0.astimezone():%H:%M}" in shown["repeat"].reason  # the policy speaks the machine's local time
+    assert "Đã vào lúc 08:15" in shown["repeat"].reason  # the policy tells the time in the door's zone
     looks = [ADMIT, WARN, REFUSE, REPEAT, SCANNER_PROBLEM]
     for attribute in ("icon", "sound"):
         values = [getattr(look, attribute) for look in looks if look is not SCANNER_PROBLEM]
@@ -154,6 +154,17 @@ def test_status_line_tells_the_admin_about_entries_held_aside() -> None:
     assert door.status(Direction.IN).sync == "Trực tuyến — đồng bộ lúc 08:15 — 2 lượt tạm giữ, báo quản trị"
     door.language = "en"
     assert door.status(Direction.IN).sync == "online — last sync 08:15 — 2 held for the admin"
+
+
+def test_status_line_counts_entries_not_sent_yet_in_every_state_with_a_server() -> None:
+    door = screen()
+    door.sync = SyncState(SyncKind.ONLINE, waiting=3, last_sync=T0)
+    assert door.status(Direction.IN).sync == "Trực tuyến — 3 lượt đang chờ gửi — đồng bộ lúc 08:15"
+    door.sync = SyncState(SyncKind.CONNECTING, waiting=5, last_sync=T0)  # restarted, no answer yet
+    door.language = "en"
+    assert door.status(Direction.IN).sync == "Connecting to the server… — 5 entries waiting — last sync 08:15"
+    door.sync = SyncState(SyncKind.NOT_CONFIGURED, waiting=120)  # a door on its own keeps its log
+    assert door.status(Direction.IN).sync == "No server configured"
 
 
 @pytest.mark.parametrize("look", LOOKS, ids=lambda look: look.name)

@@ -11,6 +11,8 @@ from kiosk.decoding import Decoder, RepeatFilter
 from kiosk.frames import DemoSource
 from kiosk.frames.demo import VISIT
 
+pytestmark = pytest.mark.slow  # renders and decodes whole rounds of demo camera frames
+
 
 @pytest.fixture(scope="module")
 def demo():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -83,9 +84,10 @@ def frozen(tmp_path_factory) -> Path:
     return write_video(tmp_path_factory.mktemp("video") / "frozen.mp4", frames)
 
 
-def statuses(source) -> list[tuple[SourceStatus, object, float]]:
+def statuses(source, clock: Callable[[], float] = time.monotonic) -> list[tuple[SourceStatus, object, float]]:
+    """What `source` reports, each with the time by `clock` (the one the source was given)."""
     heard: list[tuple[SourceStatus, object, float]] = []
-    source.on_status = lambda status, reason: heard.append((status, reason, source._clock()))
+    source.on_status = lambda status, reason: heard.append((status, reason, clock()))
     return heard
 
 
@@ -150,7 +152,7 @@ def test_missing_and_unreadable_videos_are_explained(tmp_path):
 def test_a_frozen_camera_is_disconnected_after_the_watchdog_time_and_comes_back(frozen):
     clock = FakeClock()
     camera = fake_camera(frozen, clock, watchdog_seconds=2.0, backoff_initial=0.5)
-    heard = statuses(camera)
+    heard = statuses(camera, clock)
 
     last_new_picture_at, previous = 0.0, None
     while (frame := camera.read()) is not None:
@@ -178,7 +180,7 @@ def test_frames_keep_coming_while_frozen_until_the_watchdog_decides(frozen):
 def test_a_camera_that_stops_delivering_is_disconnected_not_ended(clip):
     clock = FakeClock()
     camera = fake_camera(clip, clock, watchdog_seconds=1.0)
-    heard = statuses(camera)
+    heard = statuses(camera, clock)
     read_until(camera, lambda: camera.status is SourceStatus.DISCONNECTED)
     assert heard[-1][1].en == "camera disconnected"
     assert camera.status is not SourceStatus.ENDED      # a camera never ends by itself
@@ -197,7 +199,7 @@ def test_an_unplugged_camera_is_retried_with_growing_but_capped_pauses():
 
     camera = CameraSource(0, opener=unplugged, backoff_initial=0.5, backoff_max=4.0,
                           clock=clock, sleep=clock.sleep)
-    heard = statuses(camera)
+    heard = statuses(camera, clock)
     for _ in range(200):
         assert camera.read() is None
     gaps = np.diff(attempts[:7])

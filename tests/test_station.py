@@ -1,10 +1,12 @@
 """The door's behaviour end to end below the window: text in, verdict out, entry on disk."""
 
+import dataclasses
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from factories import limit_to_current_size, lift_size_limit, store_on_own_connection
 from kiosk.credentials.examples import SAMPLE_PAYLOADS
 from kiosk.entry import Direction, Source
 from kiosk.settings import Settings
@@ -118,26 +120,27 @@ def test_manual_entry_uses_the_same_policy_and_is_marked_manual(store, clock):
     assert bad.verdict.outcome is Outcome.REFUSE and bad.verdict.reasons[0].code == "manual.bad-phone"
 
 
-def test_an_entry_the_disk_refuses_is_kept_and_written_when_space_returns(store, clock):
-    station = station_with(store, clock)
-    station.check_text(VISITOR)
-    pages = store._connection.execute("PRAGMA page_count").fetchone()[0]
-    store._connection.execute(f"PRAGMA max_page_count={pages}")
-    results = []
-    for n in range(2, 200):
+def test_an_entry_the_disk_refuses_is_kept_and_written_when_space_returns(tmp_path, clock):
+    store, connection = store_on_own_connection(tmp_path / "entries.sqlite3")
+    with store:
+        station = station_with(store, clock)
+        station.check_text(VISITOR)
+        limit_to_current_size(connection)
+        results = []
+        for n in range(2, 200):
+            clock.advance(seconds=1)
+            results.append(station.check_text(VISITOR.replace("162900000000000001", f"1629{n:014d}")))
+            if results[-1].store_problem:
+                break
+        failed = results[-1]
+        assert failed.store_problem and "full" in failed.store_problem
+        assert failed.verdict.outcome is Outcome.ADMIT  # the door still answers
+        assert station.unsaved_count() == 1
+        lift_size_limit(connection)
         clock.advance(seconds=1)
-        results.append(station.check_text(VISITOR.replace("162900000000000001", f"1629{n:014d}")))
-        if results[-1].store_problem:
-            break
-    failed = results[-1]
-    assert failed.store_problem and "full" in failed.store_problem
-    assert failed.verdict.outcome is Outcome.ADMIT  # the door still answers
-    assert station.unsaved_count() == 1
-    store._connection.execute("PRAGMA max_page_count=1073741823")
-    clock.advance(seconds=1)
-    station.check_text("https://example.org")
-    assert station.unsaved_count() == 0
-    assert store.get(failed.entry.id) == failed.entry
+        station.check_text("https://example.org")
+        assert station.unsaved_count() == 0
+        assert store.get(failed.entry.id) == failed.entry
 
 
 def test_a_really_full_disk_keeps_the_entry_in_memory_until_space_returns(small_disk, disk_filler, clock):
@@ -171,7 +174,7 @@ def test_a_read_only_disk_says_so_and_what_was_stored_stays_readable(small_disk,
     subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
     with pytest.raises(StoreError) as error:
         with Store.open(path) as store:
-            store.add(stored.__class__(**{**stored.__dict__, "id": "9f1c0c53-7d0e-4a55-9c4e-6d8f5a0b1c2d"}))
+            store.add(dataclasses.replace(stored, id="9f1c0c53-7d0e-4a55-9c4e-6d8f5a0b1c2d"))
     assert str(path) in str(error.value) and ("read-only" in str(error.value) or "writable" in str(error.value))
     connection = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
     assert connection.execute("SELECT COUNT(*) FROM entries").fetchone()[0] == 1

@@ -1,3 +1,4 @@
+import json
 import os
 import json
 import sqlite3
@@ -11,8 +12,8 @@ import pytest
 import sqlite_utils
 
 from factories import T0, make_entry
-from kiosk.entry import Direction
-from kiosk.store import _INSERT_ENTRY, MIGRATIONS, SCHEMA_VERSION, Store, StoreError, _row
+from kiosk.entry import Direction, Entry
+from kiosk.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreCondition, StoreError
 from kiosk.verdict import Outcome
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
@@ -41,8 +42,10 @@ def test_new_database_is_wal_with_the_current_schema(tmp_path):
 def test_a_database_from_a_newer_kiosk_is_not_touched(tmp_path):
     path = tmp_path / "e.db"
     sqlite3.connect(path).execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
-    with pytest.raises(StoreError, match="newer version"):
+    with pytest.raises(StoreError, match="newer version") as raised:
         Store.open(path)
+    assert raised.value.condition is StoreCondition.NEWER_SCHEMA
+    assert str(raised.value).endswith(f"update the kiosk software (schema {SCHEMA_VERSION + 1}).")
 
 
 def test_the_same_entry_id_is_never_stored_twice(store):
@@ -53,6 +56,7 @@ def test_the_same_entry_id_is_never_stored_twice(store):
     assert len(store.entries()) == 1
 
 
+@pytest.mark.slow
 def test_an_entry_survives_kill_9_once_add_returned(tmp_path):
     """A child process adds entries and reports each one after `add` returns; we kill it mid-stream."""
     path = tmp_path / "e.db"
@@ -75,34 +79,6 @@ def test_an_entry_survives_kill_9_once_add_returned(tmp_path):
     with Store.open(path) as reopened:
         stored = {entry.id for entry in reopened.entries()}
     assert set(reported) <= stored
-
-
-def test_a_full_database_says_so_and_keeps_what_was_stored(tmp_path):
-    path = tmp_path / "e.db"
-    with Store.open(path) as store:
-        first = make_entry(0)
-        store.add(first)
-        pages = store._connection.execute("PRAGMA page_count").fetchone()[0]
-        store._connection.execute(f"PRAGMA max_page_count={pages}")  # the disk is now "full"
-        with pytest.raises(StoreError, match="full"):
-            for n in range(1, 500):
-                store.add(make_entry(n))
-    with Store.open(path) as reopened:
-        assert reopened.get(first.id) == first
-
-
-def test_a_damaged_file_gives_a_plain_message(tmp_path):
-    path = tmp_path / "e.db"
-    path.write_bytes(b"this is not a database at all " * 100)
-    with pytest.raises(StoreError, match="damaged or is not a kiosk database"):
-        Store.open(path)
-
-
-def test_an_impossible_folder_gives_a_plain_message(tmp_path):
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("x")
-    with pytest.raises(StoreError, match="Cannot create the folder"):
-        Store.open(blocker / "e.db")
 
 
 def test_last_entry_looks_only_at_the_window_and_direction(store):
@@ -178,12 +154,20 @@ def test_a_database_an_older_kiosk_left_readable_by_others_is_tightened(tmp_path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def version_1_row(entry: Entry) -> dict:
+    """An entry as a version-1 kiosk stored it: that format is history, it does not follow today's code."""
+    row = entry.to_json()
+    return row | {"fields": json.dumps(row["fields"], ensure_ascii=False, sort_keys=True),
+                  "reasons": json.dumps(row["reasons"], ensure_ascii=False), "sync_state": "pending"}
+
+
 def test_a_version_1_database_is_upgraded_with_its_queue_intact(tmp_path):
     path = tmp_path / "e.db"
     entry = make_entry()
     connection = sqlite3.connect(path)
-    MIGRATIONS[0](sqlite_utils.Database(connection))
-    connection.execute(_INSERT_ENTRY, _row(entry))
+    version_1 = sqlite_utils.Database(connection)
+    MIGRATIONS[0](version_1)
+    version_1["entries"].insert(version_1_row(entry))
     connection.execute("PRAGMA user_version=1")
     connection.commit()
     connection.close()
@@ -207,7 +191,8 @@ def test_reasons_stored_with_both_sentences_become_codes_and_still_read_the_same
          "en": "Health declaration has expired — ask for a new one"},
         {"code": "test.note", "vi": "Ghi chú thử", "en": "Test note"},
     ]
-    connection.execute(_INSERT_ENTRY, {**_row(entry), "reasons": json.dumps(old_reasons, ensure_ascii=False)})
+    sqlite_utils.Database(connection)["entries"].insert(
+        version_1_row(entry) | {"reasons": json.dumps(old_reasons, ensure_ascii=False)})
     connection.execute("PRAGMA user_version=2")
     connection.commit()
     connection.close()

@@ -107,7 +107,7 @@ class KioskWindow(QMainWindow):
         self._reset_timer = QTimer(self, singleShot=True, timerType=Qt.TimerType.PreciseTimer)
         self._reset_timer.timeout.connect(self._reset_verdict)
         self._clock_timer = QTimer(self, interval=1000)
-        self._clock_timer.timeout.connect(lambda: self.top.tick(datetime.now()))
+        self._clock_timer.timeout.connect(lambda: self.top.tick(datetime.now(self.app.zone)))
         self._refresh_timer = QTimer(self, interval=REFRESH_MS)
         self._refresh_timer.timeout.connect(self.refresh)
 
@@ -119,7 +119,7 @@ class KioskWindow(QMainWindow):
         self.camera_worker: CameraWorker | None = None
         self.camera_thread = None
         self.setWindowTitle(self.tr("QR check-in"))
-        self.top.tick(datetime.now())
+        self.top.tick(datetime.now(self.app.zone))
         self._clock_timer.start()
         self._refresh_timer.start()
         self.start_camera()
@@ -183,7 +183,7 @@ class KioskWindow(QMainWindow):
         self._open(pin)
 
     def _open_admin_unlocked(self) -> None:
-        dialog = AdminDialog(self.settings, self._retention_days, self)
+        dialog = AdminDialog(self.settings, self._retention_days, self, zone=self.app.zone)
         dialog.settings_saved.connect(self.apply_settings)
         dialog.log_requested.connect(
             lambda query: self._do(lambda: self.app.load_entries(query.search, query.limit)))

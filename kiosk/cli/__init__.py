@@ -12,10 +12,8 @@ import logging
 import sys
 from typing import Callable, Mapping
 
-from kiosk.cli import export, inspect, log, purge, run, scan, selftest, sync, trust
 from kiosk.errors import KioskError
-
-COMMANDS = (run, scan, inspect, log, export, purge, trust, sync, selftest)
+from kiosk.extras import report_missing_extra
 
 EXIT_USER_ERROR = 2
 
@@ -24,9 +22,12 @@ Handler = Callable[[argparse.Namespace], int]
 
 def build_parser(handlers: Mapping[str, Handler] | None = None) -> argparse.ArgumentParser:
     """The command line; `handlers` replace the handlers of the named commands (the window's)."""
+    # Imported here: the commands need the door's packages (the `kiosk` extra), which main() names if missing.
+    from kiosk.cli import export, inspect, log, purge, run, scan, selftest, sync, trust
+
     parser = argparse.ArgumentParser(prog="kiosk", description="QR check-in kiosk")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
+    for command in (run, scan, inspect, log, export, purge, trust, sync, selftest):
         command.register(subparsers)
     for name, handler in (handlers or {}).items():
         subparsers.choices[name].set_defaults(handler=handler)
@@ -38,11 +39,13 @@ def build_parser(handlers: Mapping[str, Handler] | None = None) -> argparse.Argu
 
 
 def main(argv: list[str] | None = None, handlers: Mapping[str, Handler] | None = None) -> int:
-    args = build_parser(handlers).parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        args = build_parser(handlers).parse_args(argv)
+        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         return args.handler(args) or 0
+    except ModuleNotFoundError as missing:  # the door's packages (OpenCV, zxing, Qt, ...) are an extra
+        return report_missing_extra("kiosk", "kiosk", missing)
     except KioskError as error:
         print(f"kiosk: {error}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import threading
 
 from kiosk.cli.environment import open_store, settings_from
-from kiosk.sync import TIMEOUT, SyncClient, SyncReport, SyncWorker
+from kiosk.sync import TIMEOUT, SyncClient, SyncReport, SyncWorker, describe
 
 EXIT_SYNC_FAILED = 1
 
@@ -42,27 +43,29 @@ def run(args: argparse.Namespace) -> int:
                       f"next try {held.retry_at:%Y-%m-%d %H:%M} UTC")
             return 0
         if not args.once:
-            return _keep_syncing(SyncWorker(SyncClient(store, settings), interval=args.interval, min_gap=0),
-                                 settings.language)
-        report = SyncClient(store, settings).run_once()
+            return _keep_syncing(SyncClient(store, settings), args.interval, settings.language)
+        with SyncClient(store, settings) as client:
+            report = client.run_once()
     print(json.dumps(_as_json(report), ensure_ascii=False) if args.json else _in_words(report))
     return 0 if report.ok else EXIT_SYNC_FAILED
 
 
-def _keep_syncing(worker: SyncWorker, lang: str) -> int:
+def _keep_syncing(client: SyncClient, interval: float, lang: str) -> int:
+    """One status line per round, printed as the round ends, until interrupted."""
+
+    def say(_report: SyncReport) -> None:
+        status = worker.status()
+        print(describe(status, lang) + (f" ({status.last_error})" if status.last_error else ""), flush=True)
+
+    worker = SyncWorker(client, interval=interval, min_gap=0, on_round=say)
     worker.start()
-    rounds = 0
     try:
-        while True:
-            with worker.round_done:
-                worker.round_done.wait_for(lambda: worker.rounds > rounds)
-                rounds = worker.rounds
-            status = worker.status()
-            print(status.text(lang) + (f" ({status.last_error})" if status.last_error else ""), flush=True)
+        threading.Event().wait()  # the rounds run on the worker's thread
     except KeyboardInterrupt:
-        return 0
+        pass  # Ctrl+C, or SIGINT from the service manager: the way to stop
     finally:
         worker.stop(timeout=TIMEOUT[1])
+    return 0
 
 
 def _as_json(report: SyncReport) -> dict[str, object]:

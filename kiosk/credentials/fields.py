@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from enum import Enum
 from typing import Any, Callable, Iterable, Mapping
 
+from kiosk.contract import REPLACEMENT_CHARACTER, is_hidden
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.credentials.masking import mask_name
 from kiosk.reasons import Reason
@@ -22,8 +23,6 @@ from kiosk.reasons import Reason
 MAX_PERSONAL_LENGTH = 2000
 EARLIEST_BIRTH_YEAR = 1900
 
-REPLACEMENT_CHARACTER = "\ufffd"
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _SEPARATOR_NAMES = {";": "separator.semicolon", "\t": "separator.tab"}
 _NAME_PUNCTUATION = frozenset(" '-.")
 
@@ -200,14 +199,6 @@ def required(field: Field, value: str) -> str:
     if not value:
         raise FieldError(field, MISSING)
     return value
-
-
-def is_hidden(ch: str) -> bool:
-    """A character no value of a personal code holds and a guard cannot see: controls (tab included),
-    format and direction marks (U+200B, U+FEFF, U+00AD, U+202E, ...), lone surrogates, noncharacters,
-    unassigned and private-use code points, line and paragraph separators, and U+FFFD. Validators here let
-    them through: `other.checked` refuses them once, with one reason naming the field."""
-    return ch == REPLACEMENT_CHARACTER or unicodedata.category(ch) in _HIDDEN_CATEGORIES
 
 
 def spaced(value: str) -> str:

@@ -14,7 +14,8 @@ from typing import Any, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from kiosk.credentials.base import Credential, Refusal
-from kiosk.credentials.fields import REPLACEMENT_CHARACTER, Field, content_field, is_hidden
+from kiosk.contract import REPLACEMENT_CHARACTER, is_hidden
+from kiosk.credentials.fields import Field, content_field
 from kiosk.reasons import HIDDEN_CHARACTER, Reason, inline
 
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{1,15}://\S*|www\.\S+", re.ASCII)

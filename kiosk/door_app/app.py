@@ -15,9 +15,8 @@ camera thread (`ScanLoop` calls `station.check_text`); its results come back thr
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Callable
 
@@ -62,18 +61,20 @@ class DoorApp:
 
     def __init__(self, settings: Settings, store: Store, post: Post, settings_file: Path | None = None,
                  clock: Callable[[], datetime] = utc_now, monotonic: Callable[[], float] = time.monotonic,
-                 pin_clock: Callable[[], float] = time.monotonic) -> None:
+                 pin_clock: Callable[[], float] = time.monotonic, zone: tzinfo | None = None) -> None:
         """`settings` are the station's own for this run (`--source`, `--db` included: only what changes
         later is written to `settings_file`). `clock` is the scan time, `monotonic` the verdicts' and the
-        purge schedule's, `pin_clock` the PIN lock's."""
+        purge schedule's, `pin_clock` the PIN lock's. `zone` is the door's time zone, the one place the
+        station's day, the reasons' times and the screen's times come from (None: the machine's zone)."""
         self.store = store
+        self.zone = zone
         self._post = post
         self._settings_file = settings_file
         self._monotonic = monotonic
         self._local = settings
-        self.station = Station(settings, store, clock=clock)
+        self.station = Station(settings, store, clock=clock, zone=zone)
         self.pin_lock = PinLock(settings.admin_pin_hash, clock=pin_clock)
-        self.door = DoorScreen(settings.reset_seconds, settings.language, station_label(settings),
+        self.door = DoorScreen(settings.reset_seconds, settings.language, station_label(settings), zone=zone,
                                demo_mode=settings.demo_mode)
         self.signal = VerdictSignal(settings)
         self._retention = RetentionSchedule(store, monotonic=monotonic, clock=clock)
@@ -287,21 +288,15 @@ def _sync_key(settings: Settings) -> tuple[str, str, str]:
 
 
 class _SyncRun:
-    """The sync worker for one server address and token, on its own daemon thread.
-
-    Until `SyncWorker` calls back when a round ends (issue 9, the sync package's `on_round`), a second
-    daemon thread waits on its `round_done` condition and calls `on_round`.
-    """
+    """The sync worker for one server address and token, on its own daemon thread; `on_round` and
+    `on_config` are called on that thread when a round ends and when a new station config arrived."""
 
     def __init__(self, settings: Settings, store: Store, on_round: Callable[[], None],
                  on_config: Callable[[], None]) -> None:
         client = SyncClient(store, settings, on_config=lambda _document: on_config())
-        self._worker = SyncWorker(client)
-        self._on_round = on_round
-        self._closed = threading.Event()
+        self._worker = SyncWorker(client, on_round=lambda _report: on_round())
         if client.configured:
             self._worker.start()
-            threading.Thread(target=self._announce_rounds, name="sync-rounds", daemon=True).start()
 
     def state(self) -> SyncState:
         return SyncState.from_status(self._worker.status())
@@ -310,16 +305,4 @@ class _SyncRun:
         self._worker.wake()
 
     def close(self) -> None:
-        self._closed.set()
         self._worker.stop(timeout=0)
-
-    def _announce_rounds(self) -> None:
-        seen = 0
-        while not self._closed.is_set():
-            with self._worker.round_done:
-                self._worker.round_done.wait_for(lambda: self._worker.rounds > seen or self._closed.is_set(),
-                                                 timeout=1.0)
-                rounds = self._worker.rounds
-            if rounds > seen and not self._closed.is_set():
-                seen = rounds
-                self._on_round()

@@ -25,6 +25,8 @@ from server.dashboard import local_time
 from server.reports import QUEUE_STALLED_AFTER, StationHealth, is_stalled
 from server.tables import entries, stations
 
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
+
 PASSWORD = "mật-khẩu-dài-2"
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime.now(timezone.utc)

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from factories import make_entry
 from server.tables import entries, stations
 
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
+
 POISON = "POISON"  # entries whose display name starts so are refused by the database (a trigger below)
 NAME = "POISON NGUYEN VAN DOC"
 KEY = "qid:162977777777777777"

@@ -348,6 +348,7 @@ def test_no_answer_of_the_page_may_be_cached(site):
         assert (answer.headers["cache-control"], answer.headers["pragma"]) == ("no-store", "no-cache")
 
 
+@pytest.mark.slow
 def test_a_flood_from_one_address_is_answered_429_before_any_signing(start_site):
     url, service = start_site(PageLimits(signing=RateLimit(per_minute=2)))
     answers = [httpx.post(f"{url}/declare", data=FORM, timeout=60) for _ in range(4)]

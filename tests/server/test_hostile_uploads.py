@@ -13,6 +13,8 @@ from factories import make_entry
 from hostile_corpus import SERVER_CASES, ServerCase, batch_body
 from server.tables import entries, stations
 
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
+
 
 def _post(server, token: str, body: bytes, headers: dict[str, str] | None = None) -> requests.Response:
     sent = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})}

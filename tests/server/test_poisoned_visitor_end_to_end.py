@@ -13,6 +13,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import requests
 import sqlalchemy as sa
 
@@ -25,6 +26,8 @@ from kiosk.verdict import Outcome
 from server.admins import add_admin
 from server.declarations import DeclarationService
 from server.tables import entries, stations
+
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
 
 GOOD_VISITORS = (
     "001090012345|012345678|Nguyễn Văn An|31011990|Nam|Phường Láng Hạ, Quận Đống Đa, Hà Nội|15042021",

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import requests
 
 from factories import make_entry
 from server.station_config import set_setting
+
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
 
 
 def _statuses(server, station, *ages: timedelta) -> list[tuple[str, str | None]]:

@@ -18,6 +18,8 @@ from server.station_config import set_setting, watch
 from server.stations import revoke_station
 from server.tables import entries
 
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
+
 
 def post(server, token: str, payload, *, gzipped: bool = False, raw: bytes | None = None) -> requests.Response:
     body = raw if raw is not None else json.dumps(payload).encode()

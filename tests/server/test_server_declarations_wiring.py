@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 
 from kiosk.credentials import parse
@@ -13,6 +14,8 @@ from kiosk.credentials.base import Credential, ParseContext
 from kiosk.station_config import StationConfig
 from processes import REPO
 from server.declarations import DeclarationService
+
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
 
 
 def test_a_declaration_issued_for_the_server_verifies_with_the_config_a_kiosk_downloads(server, new_station, engine):

@@ -19,6 +19,8 @@ from server.admins import add_admin
 from dashboard_login import csrf_token
 from test_sync_client import _self_signed_certificate
 
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
+
 PROXIED = {"KIOSK_SERVER_TRUSTED_PROXIES": "127.0.0.1"}
 SECURITY_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
                     "Referrer-Policy": "no-referrer"}

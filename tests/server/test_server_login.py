@@ -16,6 +16,8 @@ from server.tables import login_throttle
 from commands import kiosk_server
 from dashboard_login import csrf_token, log_in
 
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
+
 PASSWORD = "mật-khẩu-dài-1"
 NEW_PASSWORD = "một-mật-khẩu-khác-2"
 PROXIED = {"KIOSK_SERVER_TRUSTED_PROXIES": "127.0.0.1"}

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import requests
 import sqlalchemy as sa
 
@@ -18,6 +19,8 @@ from server.stations import add_station
 
 from dashboard_login import log_in
 from processes import REPO, ServerProcess
+
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
 
 PERSONAL = ("NGUYEN VAN AN", "0912345678", "1990-01-31")
 

@@ -15,6 +15,8 @@ from server.stations import AdminRequestError, add_station
 
 from commands import kiosk_server
 
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
+
 
 def nfd(text: str) -> str:
     return unicodedata.normalize("NFD", text)

@@ -6,9 +6,13 @@ import datetime as dt
 import ipaddress
 import json
 import signal
+import socket
+import threading
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 import sqlalchemy as sa
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -16,16 +20,93 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from factories import T0, make_entry
-from kiosk.entry import format_utc
 from kiosk.credentials.examples import SAMPLE_PAYLOADS
+from kiosk.entry import format_utc
 from kiosk.station import Station
-from kiosk.sync import Backoff, SyncClient, SyncState, SyncWorker
+from kiosk.sync import META_LAST_SYNC, Backoff, SyncClient, SyncReport, SyncState, SyncWorker, describe
 from kiosk.verdict import Outcome
 from server.station_config import set_setting
 from server.stations import revoke_station
 from server.tables import stations
 
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
+
 NOW = dt.datetime.now(dt.timezone.utc)
+UTC = dt.timezone.utc
+
+
+class Rounds:
+    """A worker's `on_round`: keeps the reports and lets a test wait for the n-th round."""
+
+    def __init__(self) -> None:
+        self.reports: list[SyncReport] = []
+        self._changed = threading.Condition()
+
+    def __call__(self, report: SyncReport) -> None:
+        with self._changed:
+            self.reports.append(report)
+            self._changed.notify_all()
+
+    def reach(self, count: int, seconds: float = 30) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self.reports) >= count, timeout=seconds)
+
+
+class OpenConnections:
+    """A TCP relay in front of the server that counts the connections the kiosk holds open. One counts as
+    closed only when the kiosk closes its end (the server hanging up idle connections does not count)."""
+
+    def __init__(self, upstream: str) -> None:
+        target = urlsplit(upstream)
+        self._upstream = (target.hostname, target.port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self.open = 0
+        self._changed = threading.Condition()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def settles_at(self, count: int, seconds: float = 5) -> bool:
+        with self._changed:
+            return self._changed.wait_for(lambda: self.open == count, timeout=seconds)
+
+    def close(self) -> None:
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                kiosk_end, _ = self._listener.accept()
+            except OSError:
+                return
+            server_end = socket.create_connection(self._upstream)
+            with self._changed:
+                self.open += 1
+                self._changed.notify_all()
+            threading.Thread(target=_copy, args=(server_end, kiosk_end), daemon=True).start()
+            threading.Thread(target=self._relay, args=(kiosk_end, server_end), daemon=True).start()
+
+    def _relay(self, kiosk_end: socket.socket, server_end: socket.socket) -> None:
+        _copy(kiosk_end, server_end)  # until the kiosk closes its end
+        with self._changed:
+            self.open -= 1
+            self._changed.notify_all()
+        kiosk_end.close()
+        server_end.close()
+
+
+def _copy(source: socket.socket, target: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            target.sendall(data)
+    except OSError:
+        pass
+
+
+@pytest.fixture
+def open_connections(server):
+    relay = OpenConnections(server.url)
+    yield relay
+    relay.close()
 
 
 def test_one_round_sends_every_waiting_entry_once_then_fetches_the_config(server, make_kiosk, assert_exactly_once):
@@ -155,39 +236,44 @@ def test_clock_skew_is_recorded_never_corrected(server, engine, make_kiosk, serv
 
 def test_the_worker_syncs_in_the_background_and_reports_its_status(server, make_kiosk, assert_exactly_once):
     kiosk = make_kiosk(server.url, entries=0)
-    worker = SyncWorker(SyncClient(kiosk.store, kiosk.settings), interval=3600, min_gap=0)
+    rounds = Rounds()
+    worker = SyncWorker(SyncClient(kiosk.store, kiosk.settings), interval=3600, min_gap=0, on_round=rounds)
     assert worker.status().state is SyncState.NEVER
     worker.start()
     try:
-        _wait_for_rounds(worker, 1)
+        assert rounds.reach(1), "the sync worker did not finish a round"
         kiosk.store.add_many(make_entry(n, station=kiosk.station.name) for n in range(7))
         worker.wake()
-        _wait_for_rounds(worker, 2)
+        assert rounds.reach(2), "the sync worker did not finish a round"
         status = worker.status()
     finally:
         worker.stop(timeout=10)
 
+    assert [report.accepted for report in rounds.reports[:2]] == [0, 7]
     assert status.state is SyncState.ONLINE and status.waiting == 0 and status.last_sync is not None
-    assert status.text("en") == "online" and status.text("vi") == "trực tuyến"
+    at = f"{status.last_sync.astimezone(UTC):%H:%M}"
+    assert describe(status, "en", UTC) == f"online — last sync {at}"
+    assert describe(status, "vi", UTC) == f"Trực tuyến — đồng bộ lúc {at}"
     assert_exactly_once(kiosk)
 
 
 def test_the_worker_backs_off_when_offline_and_the_status_says_how_many_wait(make_kiosk, dead_server_url):
     kiosk = make_kiosk(dead_server_url, entries=37)
+    rounds = Rounds()
     worker = SyncWorker(SyncClient(kiosk.store, kiosk.settings, timeout=(1, 1)), interval=3600,
-                        backoff=Backoff(base=3600))
+                        backoff=Backoff(base=3600), on_round=rounds)
     worker.start()
     try:
-        _wait_for_rounds(worker, 1)
+        assert rounds.reach(1), "the sync worker did not finish a round"
         worker.wake()  # a new scan must not cut the back-off short
         status = worker.status()
-        assert not _rounds_reach(worker, 2, seconds=0.5)
+        assert not rounds.reach(2, seconds=0.5)
     finally:
         worker.stop(timeout=10)
 
     assert status.state is SyncState.OFFLINE and status.waiting == 37
-    assert status.text("en") == "offline — 37 waiting" and "Cannot reach" in status.last_error
-    assert status.text("vi") == "ngoại tuyến — 37 lượt đang chờ"
+    assert describe(status, "en") == "offline — 37 entries waiting" and "Cannot reach" in status.last_error
+    assert describe(status, "vi") == "Ngoại tuyến — 37 lượt đang chờ gửi"
 
 
 def test_backoff_grows_with_failures_and_keeps_jitter():
@@ -233,15 +319,6 @@ def test_kiosk_sync_once_says_what_happened(server, make_kiosk, kiosk_command, d
     assert "Cannot reach the server" in offline.stdout and "1 entries waiting; nothing was lost." in offline.stdout
 
 
-def _rounds_reach(worker: SyncWorker, rounds: int, seconds: float) -> bool:
-    with worker.round_done:
-        return worker.round_done.wait_for(lambda: worker.rounds >= rounds, timeout=seconds)
-
-
-def _wait_for_rounds(worker: SyncWorker, rounds: int) -> None:
-    assert _rounds_reach(worker, rounds, seconds=30), "the sync worker did not finish a round"
-
-
 def _self_signed_certificate(folder) -> tuple:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
@@ -269,6 +346,38 @@ def test_kiosk_sync_without_once_keeps_syncing_until_interrupted(server, make_ki
     syncing.send_signal(signal.SIGINT)
     syncing.communicate(timeout=30)
 
-    assert first_status.strip() == "trực tuyến"
+    last_sync = dt.datetime.fromisoformat(kiosk.store.get_meta(META_LAST_SYNC))
+    assert first_status.strip() == f"Trực tuyến — đồng bộ lúc {last_sync.astimezone():%H:%M}"
     assert syncing.returncode == 0
     assert_exactly_once(kiosk)
+
+
+@pytest.mark.parametrize("wait", [10, 0], ids=["joined", "not-waited-for"])
+def test_a_stopped_worker_leaves_no_connection_open(open_connections, make_kiosk, wait):
+    kiosk = make_kiosk(open_connections.url, entries=3)
+    rounds = Rounds()
+    worker = SyncWorker(SyncClient(kiosk.store, kiosk.settings), interval=3600, min_gap=0, on_round=rounds)
+    worker.start()
+    try:
+        assert rounds.reach(1) and rounds.reports[0].accepted == 3
+        kept_alive = open_connections.open
+    finally:
+        worker.stop(timeout=wait)  # the window does not wait: its worker closes when its round is over
+
+    assert kept_alive >= 1
+    assert open_connections.settles_at(0)
+
+
+def test_a_client_closes_the_connections_it_opened_but_not_a_session_it_was_handed(open_connections,
+                                                                                    make_kiosk):
+    kiosk = make_kiosk(open_connections.url, entries=2)
+    with SyncClient(kiosk.store, kiosk.settings) as client:
+        assert client.run_once().accepted == 2
+    closed_by_its_owner = open_connections.settles_at(0)
+    shared = requests.Session()
+    with SyncClient(kiosk.store, kiosk.settings, session=shared) as client:
+        assert client.run_once().ok
+    kept_for_the_caller = open_connections.settles_at(1, seconds=0.5)
+    shared.close()
+
+    assert closed_by_its_owner and kept_for_the_caller and open_connections.settles_at(0)

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from factories import make_entry
 from kiosk.store import Store
 from kiosk.sync import SyncClient
+
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
 
 BATCH = 300
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from factories import make_entry
-from kiosk.sync import SyncClient, SyncWorker, held_retry_delay
+from kiosk.sync import SyncClient, SyncWorker, describe, held_retry_delay
+
+pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
 
 BATCH = 10
 
@@ -59,8 +63,8 @@ def test_an_entry_the_server_fails_on_is_held_aside_and_the_rest_goes_up(server,
     listed = kiosk_command(kiosk, "sync", "--held")
     assert listed.returncode == 0 and "HTTP 500" in listed.stdout and bad.display_name in listed.stdout
     status = SyncWorker(client).status()
-    assert status.held == 1 and status.text("en").endswith(" — 1 held")
-    assert status.text("vi").endswith(" — 1 lượt tạm giữ")
+    assert status.held == 1 and describe(status, "en").endswith(" — 1 held for the admin")
+    assert describe(status, "vi").endswith(" — 1 lượt tạm giữ, báo quản trị")
 
 
 def test_a_held_entry_is_sent_again_when_due_and_leaves_the_hold_once_the_server_takes_it(

@@ -3,7 +3,7 @@ kiosk mode. The dialog only collects requests; the door thread does the work and
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Signal
@@ -36,12 +36,14 @@ class AdminDialog(QDialog):
     leave_kiosk = Signal()
     quit_kiosk = Signal()
 
-    def __init__(self, settings: Settings, retention_days: int, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, retention_days: int, parent: QWidget | None = None,
+                 zone: tzinfo | None = None) -> None:
         """`settings` are the station's own (the form edits them); `retention_days` is the retention in
-        force, which the server may have pushed."""
+        force, which the server may have pushed; the log shows times in `zone` (None: the machine's)."""
         super().__init__(parent)
         self._settings = settings
         self._retention_days = retention_days
+        self._zone = zone
         self.resize(900, 640)
         self.tabs = QTabWidget()
         self.form = SettingsForm(settings)
@@ -117,7 +119,7 @@ class AdminDialog(QDialog):
         language = self._settings.language
         self.table.setRowCount(len(entries))
         for row, entry in enumerate(entries):
-            cells = (f"{entry.scanned_at.astimezone():%Y-%m-%d %H:%M:%S}", entry.direction.value,
+            cells = (f"{entry.scanned_at.astimezone(self._zone):%Y-%m-%d %H:%M:%S}", entry.direction.value,
                      entry.verdict.value, entry.format, entry.display_name,
                      "; ".join(reason.text(language) for reason in entry.reasons))
             for column, text in enumerate(cells):
