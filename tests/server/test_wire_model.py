@@ -16,6 +16,8 @@ from kiosk.entry import Entry
 from kiosk.reasons import Reason
 from server.wire import InvalidEntry, Problem, TimeWindow, WireEntry, parse_entry
 
+NOT_A_REASON = "reasons: each reason needs a code and params (or code, vi and en strings)"
+
 NOW = datetime(2026, 3, 1, 2, tzinfo=timezone.utc)
 WINDOW = TimeWindow(NOW, retention_days=28)
 GOOD = Entry(id="0b6f4c3e-3f0a-4f4e-9a51-2d7e8b0c1a11", scanned_at=NOW, station="Cổng A", direction=Direction.IN,
@@ -70,8 +72,6 @@ CASES: list[tuple[str, Any, str, str]] = [
     ("reasons", ["x"], NOT_A_REASON, MALFORMED),
     ("reasons", [{"code": "a", "vi": "b", "en": 3}], NOT_A_REASON, MALFORMED),
 ]
-
-NOT_A_REASON = "reasons: each reason needs a code and params (or code, vi and en strings)"
 
 
 def changed(entry: dict[str, Any], **changes: Any) -> dict[str, Any]:
