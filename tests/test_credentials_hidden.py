@@ -100,7 +100,7 @@ def test_chip_id_card_with_a_byte_order_mark_inside_the_name_is_refused_naming_t
 def test_manual_entry_with_a_pasted_zero_width_space_is_refused():
     refusal = manual_credential("Trần\u200b Thị Bình", "0987654321")
     assert isinstance(refusal, Refusal)
-    assert (refusal.format, refusal.reason.code) == ("manual", "hidden-character.name")
+    assert (refusal.format, refusal.reason.code) == ("manual", "hidden-character-typed.name")
     assert "type it again" in refusal.reason.en
     assert isinstance(manual_credential("Trần Thị Bình", "0987654321", note="giao hàng"), Credential)
 

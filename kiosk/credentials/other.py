@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.contract import REPLACEMENT_CHARACTER, is_hidden
 from kiosk.credentials.fields import Field, content_field
-from kiosk.reasons import HIDDEN_CHARACTER, Reason, inline
+from kiosk.reasons import HIDDEN_CHARACTER, Reason
 
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]{1,15}://\S*|www\.\S+", re.ASCII)
 # Standard QR payloads that announce themselves by a prefix, and their format (reason "other.<format>").
@@ -73,31 +73,20 @@ def invisible_characters(text: str) -> list[str]:
 
 def hidden_characters(text: str, format: str, found: Sequence[str], field: Field | None = None) -> Refusal:
     """Refusal for a text (or a value decoded from it) of `format` that holds invisible characters: a forged
-    code or a bad read. With `field`, the reason names the field (code "hidden-character.<field>")."""
+    code or a bad read. With `field`, the reason names the field (code "hidden-character.<field>", or
+    "hidden-character-typed.<field>" for what the guard typed)."""
     first = found[0]
-    name_en = f"U+{ord(first):04X} {_character_name(first)}"
+    name = f"U+{ord(first):04X} {_character_name(first)}"
     if first in "\r\n":
-        what_vi, what_en = "dấu xuống dòng (có thể hai mã bị đọc liền nhau)", "a line break (two codes read as one?)"
+        what = Reason("character.line-break")
     elif first == REPLACEMENT_CHARACTER:
-        what_vi, what_en = "ký tự bị lỗi mã hóa", f"a garbled character ({name_en})"
+        what = Reason("character.garbled", name=name)
     else:
-        what_vi, what_en = f"ký tự ẩn {name_en}", f"an invisible character ({name_en})"
+        what = Reason("character.invisible", name=name)
     if field is None:
-        return _refuse_inline(format, "other.hidden-characters", text,
-                       f"Mã này chứa {what_vi} mà mã cá nhân thật không có — có thể là mã giả hoặc máy quét đọc "
-                       "sai. Hãy quét lại; nếu vẫn lỗi, hãy kiểm tra mã hoặc nhập tay.",
-                       f"This code contains {what_en} that no genuine personal code has — a forged code or a bad "
-                       "read. Scan again; if it repeats, check the code or use manual entry.")
-    code = f"{HIDDEN_CHARACTER}.{field.slug}"
-    if format == "manual":
-        return _refuse_inline(format, code, text,
-                       f"Trong {field.words.vi} vừa nhập có {what_vi} — hãy xóa ô đó và gõ lại (đừng dán).",
-                       f"The {field.words.en} typed in contains {what_en} — clear it and type it again (do not paste).")
-    return _refuse_inline(format, code, text,
-                   f"Mã này có {what_vi} trong {field.words.vi}, điều mà mã thật không có — mã có thể là giả hoặc đã bị "
-                   "sửa. Đề nghị khách xuất trình mã khác hoặc nhập tay.",
-                   f"This code's {field.words.en} contains {what_en}, which no genuine code has — it may be forged or "
-                   "altered. Ask for another code or use manual entry.")
+        return _refuse(format, "other.hidden-characters", text, what=what)
+    typed = "-typed" if format == "manual" else ""
+    return _refuse(format, f"{HIDDEN_CHARACTER}{typed}.{field.slug}", text, what=what, field=field.words)
 
 
 def checked(result: Credential | Refusal) -> Credential | Refusal:
@@ -139,13 +128,9 @@ def _character_name(ch: str) -> str:
     return unicodedata.name(ch, "") or _UNNAMED.get(unicodedata.category(ch), "unnamed character")
 
 
-def _refuse(format: str, code: str, raw: str, **params: str | int) -> Refusal:
+def _refuse(format: str, code: str, raw: str, **params: str | int | Reason) -> Refusal:
     return Refusal(format=format, reason=Reason(code, **params), raw=raw)
 
-
-def _refuse_inline(format: str, code: str, raw: str, vi: str, en: str) -> Refusal:
-    """A refusal naming a hidden character and the field it hides in, worded here until those are codes."""
-    return Refusal(format=format, reason=inline(code, vi, en), raw=raw)
 
 
 def _looks_binary(text: str) -> bool:
