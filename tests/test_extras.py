@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # every test starts a Python process with some packages blocked
+
 REPO = Path(__file__).resolve().parents[1]
 KIOSK_PACKAGES = ("PySide6", "shiboken6", "cv2", "zxingcpp", "numpy", "requests", "sqlite_utils", "pyzbar")
 SERVER_PACKAGES = ("fastapi", "starlette", "sqlalchemy", "alembic", "uvicorn", "psycopg", "jinja2", "pydantic",

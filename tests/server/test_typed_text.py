@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from commands import kiosk_server
 from server.tables import admins, stations, watch_list
 
+pytestmark = pytest.mark.slow  # runs the real command line, a process per attempt
+
 HIDDEN = ("\u202e", "\u200b", "\x01", "\ufeff")
 
 
