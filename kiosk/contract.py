@@ -14,7 +14,7 @@ from enum import Enum
 from kiosk.setting_specs import BY_NAME, PUSHED_SETTINGS, WATCH_ACTIONS, checked_value
 
 __all__ = ["Direction", "Source", "Outcome", "ENTRY_FIELDS", "REASON_KEYS", "TEXT_LIMITS", "MAX_FIELDS_BYTES",
-           "MAX_NESTING", "REPLACEMENT_CHARACTER", "is_hidden", "PUSHED_SETTINGS", "WATCH_ACTIONS", "DEFAULT_RETENTION_DAYS", "checked_value"]
+           "MAX_NESTING", "REPLACEMENT_CHARACTER", "is_hidden", "hidden_in", "PUSHED_SETTINGS", "WATCH_ACTIONS", "DEFAULT_RETENTION_DAYS", "checked_value"]
 
 
 class Direction(str, Enum):
@@ -63,3 +63,8 @@ _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 def is_hidden(ch: str) -> bool:
     """A character no personal value holds and no reader can see (see above)."""
     return ch == REPLACEMENT_CHARACTER or unicodedata.category(ch) in _HIDDEN_CATEGORIES
+
+
+def hidden_in(text: str) -> list[str]:
+    """The characters of `text` no reader can see, in order."""
+    return [ch for ch in text if is_hidden(ch)]

@@ -5,12 +5,12 @@ screens, in the dashboard and in exports, where a hidden U+202E reverses what th
 
 from __future__ import annotations
 
-from kiosk.contract import is_hidden
+from kiosk.contract import hidden_in
 
 
 def hidden_character_problem(label: str, value: str) -> str | None:
     """A sentence naming `label` and the first hidden character of `value`, or None when there is none."""
-    found = next((ch for ch in value if is_hidden(ch)), None)
-    if found is None:
+    found = hidden_in(value)
+    if not found:
         return None
-    return f"The {label} holds an invisible or control character (U+{ord(found):04X}); type it again without it."
+    return f"The {label} holds an invisible or control character (U+{ord(found[0]):04X}); type it again without it."

@@ -23,8 +23,8 @@ import platformdirs
 from sqlalchemy.engine import Engine
 
 from kiosk.atomic_file import replacing
+from kiosk.contract import hidden_in
 from kiosk.credentials import hd1
-from kiosk.credentials.other import invisible_characters
 from kiosk.entry import utc_now
 from kiosk.errors import os_problem
 from kiosk.health_rules import HealthRules, HealthRulesError
@@ -102,17 +102,11 @@ MAX_NAME = 60
 _ID_NUMBER_REASON = Reason("input.id_number")
 
 
-def hidden_in_field(value: str) -> list[str]:
-    """Characters no form field may hold: the kiosk's rule for invisible ones (controls, format and bidi
-    marks, surrogates, noncharacters, unassigned), and the tab it allows only between scanned fields."""
-    return [ch for ch in value if ch == "\t" or invisible_characters(ch)]
-
-
 def _field_problem(value: str, longest: int) -> Reason | None:
     """Why a typed value is refused before its own rules are even looked at, if it is."""
     if len(value) > longest:
         return Reason("input.too-long", longest=longest)
-    found = hidden_in_field(value)
+    found = hidden_in(value)
     if found:
         code = f"U+{ord(found[0]):04X}"
         return Reason("input.hidden-character", character=code)

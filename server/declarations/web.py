@@ -35,13 +35,13 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kiosk.contract import hidden_in
 from kiosk.reasons import Reason
 from server.declarations.issuing import (
     ConfigurationError,
     DeclarationInputError,
     DeclarationService,
     IssuedDeclaration,
-    hidden_in_field,
 )
 from server.errors import error_response
 from server.qr_image import render_qr
@@ -307,7 +307,7 @@ async def _refused(request: Request, typed: _Typed, problems: Mapping[str, Reaso
 
 def _shown(value: str | None) -> str:
     """A typed value put back in the form: hidden characters become visible (and encodable) marks."""
-    hidden = set(hidden_in_field(value or ""))
+    hidden = set(hidden_in(value or ""))
     return "".join("\ufffd" if ch in hidden else ch for ch in value or "")
 
 
