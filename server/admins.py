@@ -17,6 +17,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,7 +26,8 @@ from sqlalchemy.engine import Connection, Engine
 from server.database import writing
 from server.passwords import DISABLED_MARK, dummy_hash, hash_password, password_problem, verify_password
 from server.stations import AdminRequestError, as_utc
-from server.tables import admins, login_throttle, sessions
+from server.roles import Role
+from server.tables import admin_sites, admins, login_throttle, sessions
 from server.tokens import token_hash
 from server.typed_text import hidden_character_problem
 
@@ -73,20 +75,42 @@ def _end_sessions(conn: Connection, admin_id: int) -> None:
     conn.execute(sessions.delete().where(sessions.c.admin_id == admin_id))
 
 
-def add_admin(engine: Engine, username: str, password: str) -> None:
-    """Create an administrator, or set a new password for an existing one (which ends their sessions)."""
+def add_admin(engine: Engine, username: str, password: str, role: Role = Role.ADMIN,
+              sites: Sequence[str] = ()) -> None:
+    """Create a user with a role, or give an existing one a new password, role and sites (which ends their
+    sessions). A site administrator needs at least one site; the other roles have none."""
     username = unicodedata.normalize("NFC", username.strip())
     problem = hidden_character_problem("user name", username)
     if problem or not username:
         raise AdminRequestError(problem or "The user name is empty.")
+    sites = _checked_sites(role, sites)
     hashed = _checked_hash(username, password)
     with writing(engine) as conn:
         row = _find_admin(conn, username)
         if row is None:
-            conn.execute(admins.insert().values(username=username, password_hash=hashed,
-                                                created_at=datetime.now(timezone.utc)))
+            admin_id = conn.execute(admins.insert().values(
+                username=username, password_hash=hashed, role=role.value,
+                created_at=datetime.now(timezone.utc))).inserted_primary_key[0]
         else:
+            admin_id = row.id
+            conn.execute(admins.update().where(admins.c.id == row.id).values(role=role.value))
             _store_password(conn, row, hashed)
+        conn.execute(admin_sites.delete().where(admin_sites.c.admin_id == admin_id))
+        if sites:
+            conn.execute(admin_sites.insert(), [{"admin_id": admin_id, "location": site} for site in sites])
+
+
+def _checked_sites(role: Role, sites: Sequence[str]) -> list[str]:
+    cleaned = sorted({unicodedata.normalize("NFC", site.strip()) for site in sites})
+    for site in cleaned:
+        problem = hidden_character_problem("site", site)
+        if problem or not site:
+            raise AdminRequestError(problem or "A site name is empty.")
+    if role is Role.SITE and not cleaned:
+        raise AdminRequestError("A site administrator needs at least one site (--site LOCATION).")
+    if role is not Role.SITE and cleaned:
+        raise AdminRequestError(f"Only site administrators have sites; a {role.value} sees every location.")
+    return cleaned
 
 
 def set_password(engine: Engine, username: str, password: str) -> None:
@@ -188,17 +212,6 @@ def _take_attempt(conn: Connection, keys: list[str], now: datetime) -> int:
 
 def _forget_failures(conn: Connection, keys: list[str]) -> None:
     conn.execute(login_throttle.delete().where(login_throttle.c.key_hash.in_(keys)))
-
-
-def admin_for_session(conn: Connection, token: str) -> str | None:
-    row = conn.execute(
-        sa.select(admins.c.username, sessions.c.expires_at)
-        .join(admins, admins.c.id == sessions.c.admin_id)
-        .where(sessions.c.token_hash == token_hash(token))
-    ).first()
-    if row is None or as_utc(row.expires_at) < datetime.now(timezone.utc):
-        return None
-    return row.username
 
 
 def log_out(engine: Engine, token: str) -> None:

@@ -41,6 +41,7 @@ def create_app(
     app.state.zone = zone or ZoneInfo(os.environ.get(TIMEZONE_ENV, DEFAULT_TIMEZONE))
     app.state.config_builder = StationConfigBuilder([*DEFAULT_CONTRIBUTORS, *config_contributors])
     install_error_handlers(app)
+    app.add_exception_handler(dashboard.Forbidden, dashboard.forbidden_page)
     install_security(app)  # inside the request log, so that a 408 for a stalled body is logged as such
     install_request_log(app)
     for router in (api.router, api.health_router, dashboard.router, *routers):

@@ -16,6 +16,7 @@ from server import declarations
 from server.access_log import configure_logging
 from server.admins import add_admin, disable_admin, remove_admin, set_password
 from server.database import DATABASE_ENV, default_database_url, make_engine, migrate, normalise_url
+from server.roles import Role
 from server.security import BODY_TIMEOUT_ENV, DEFAULT_BODY_TIMEOUT
 from kiosk.contract import WATCH_ACTIONS
 from server.station_config import set_setting, unwatch, watch
@@ -89,8 +90,14 @@ def _parser() -> argparse.ArgumentParser:
     rename.set_defaults(run=_station_rename)
 
     admin = commands.add_parser("admin", help="dashboard administrators").add_subparsers(title="admin")
-    admin_add = admin.add_parser("add", help="add an administrator or change the password")
+    admin_add = admin.add_parser("add", help="add a user of the dashboard, or change their password, role and "
+                                             "sites")
     admin_add.add_argument("username")
+    admin_add.add_argument("--role", choices=[role.value for role in Role], default=Role.ADMIN.value,
+                           help="admin: stations, users, audit log; tracer: the health authority, traces "
+                                "contacts; site: sees only its own sites (default: admin)")
+    admin_add.add_argument("--site", action="append", default=[], metavar="LOCATION",
+                           help="a location a site administrator sees (repeatable)")
     admin_add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     admin_add.set_defaults(run=_admin_add)
     admin_password = admin.add_parser("password", help="set a new password (ends the administrator's sessions, "
@@ -183,8 +190,8 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def _admin_add(engine: Engine, _url: str, args: argparse.Namespace) -> int:
-    add_admin(engine, args.username, _read_password(args))
-    print(f"Administrator {args.username!r} can log in to the dashboard.")
+    add_admin(engine, args.username, _read_password(args), Role(args.role), args.site)
+    print(f"{args.username!r} ({args.role}) can log in to the dashboard.")
     return 0
 
 

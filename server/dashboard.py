@@ -5,17 +5,18 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from server.admins import admin_for_session, log_in, log_out
+from server.admins import log_in, log_out
 from server.dashboard_text import TEXT
 from server.errors import ApiError
 from server.reports import daily_counts, search_entries, station_health
+from server.roles import Role, User, user_for_session
 from server.security import csrf_token, require_csrf
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
@@ -32,13 +33,37 @@ def _language(request: Request) -> str:
     return lang if lang in TEXT else "vi"
 
 
-def current_admin(request: Request) -> str:
+def current_user(request: Request) -> User:
     token = request.cookies.get(SESSION_COOKIE, "")
     with request.app.state.engine.connect() as conn:
-        admin = admin_for_session(conn, token) if token else None
-    if admin is None:
+        user = user_for_session(conn, token) if token else None
+    if user is None:
         raise ApiError(303, "login_required", "Log in first.", headers={"Location": "/dashboard/login"})
-    return admin
+    return user
+
+
+def require_role(*roles: Role) -> Callable[[Request], User]:
+    """A dependency: the logged-in user, who must have one of these roles (else a 403 page)."""
+
+    def dependency(request: Request) -> User:
+        user = current_user(request)
+        if user.role not in roles:
+            raise Forbidden(user)
+        return user
+
+    return dependency
+
+
+class Forbidden(Exception):
+    """A logged-in user asked for a page their role does not open: answered 403 with a page saying so."""
+
+    def __init__(self, user: User) -> None:
+        super().__init__(user.role.value)
+        self.user = user
+
+
+def forbidden_page(request: Request, problem: Forbidden) -> HTMLResponse:
+    return _page(request, "forbidden.html", problem.user, status=403)
 
 
 def _browser_secret(request: Request) -> str:
@@ -71,7 +96,7 @@ def _plain(moment: datetime) -> str:
     return moment.replace(tzinfo=None).isoformat(" ", "seconds")
 
 
-def _page(request: Request, template: str, admin: str | None, status: int = 200, **context: Any) -> HTMLResponse:
+def _page(request: Request, template: str, admin: User | None, status: int = 200, **context: Any) -> HTMLResponse:
     lang = _language(request)
     zone = request.app.state.zone
 
@@ -129,7 +154,7 @@ def logout(request: Request) -> Response:
 
 
 @router.get("/")
-def overview(request: Request, admin: str = Depends(current_admin)) -> HTMLResponse:
+def overview(request: Request, admin: User = Depends(current_user)) -> HTMLResponse:
     with request.app.state.engine.connect() as conn:
         stations = station_health(conn, datetime.now(timezone.utc))
         counts = daily_counts(conn, DAYS_SHOWN, request.app.state.zone)
@@ -137,7 +162,7 @@ def overview(request: Request, admin: str = Depends(current_admin)) -> HTMLRespo
 
 
 @router.get("/entries")
-def latest_entries(request: Request, admin: str = Depends(current_admin)) -> HTMLResponse:
+def latest_entries(request: Request, admin: User = Depends(require_role(Role.ADMIN, Role.TRACER))) -> HTMLResponse:
     """The newest entries, and the search form. A search is a POST: a person key is never put in a URL,
     where browser histories, proxies and server logs would keep it."""
     return _search(request, admin, person_key="", station="", day="")
@@ -145,11 +170,11 @@ def latest_entries(request: Request, admin: str = Depends(current_admin)) -> HTM
 
 @router.post("/entries", dependencies=[Depends(csrf_protected)])
 def entries(request: Request, person_key: str = Form(""), station: str = Form(""), day: str = Form(""),
-            admin: str = Depends(current_admin)) -> HTMLResponse:
+            admin: User = Depends(require_role(Role.ADMIN, Role.TRACER))) -> HTMLResponse:
     return _search(request, admin, person_key, station, day)
 
 
-def _search(request: Request, admin: str, person_key: str, station: str, day: str) -> HTMLResponse:
+def _search(request: Request, admin: User, person_key: str, station: str, day: str) -> HTMLResponse:
     since, until = _day_bounds(day, request.app.state.zone)
     with request.app.state.engine.connect() as conn:
         found = search_entries(conn, person_key.strip(), station.strip(), since, until)

@@ -4,6 +4,10 @@ TEXT: dict[str, dict[str, str]] = {
     "vi": {
         "title": "Máy kiểm tra QR — máy chủ",
         "login": "Đăng nhập",
+        "role_admin": "quản trị",
+        "role_tracer": "truy vết",
+        "role_site": "quản trị địa điểm",
+        "forbidden": "Vai trò của bạn không mở được trang này.",
         "logout": "Đăng xuất",
         "username": "Tên đăng nhập",
         "password": "Mật khẩu",
@@ -42,6 +46,10 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "title": "QR check-in — server",
         "login": "Log in",
+        "role_admin": "administrator",
+        "role_tracer": "tracer",
+        "role_site": "site administrator",
+        "forbidden": "Your role does not open this page.",
         "logout": "Log out",
         "username": "User name",
         "password": "Password",

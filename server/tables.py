@@ -59,6 +59,15 @@ admins = sa.Table(
     sa.Column("username", sa.String(100), nullable=False, unique=True),
     sa.Column("password_hash", sa.String(200), nullable=False),
     sa.Column("created_at", Moment, nullable=False),
+    sa.Column("role", sa.String(16), nullable=False, server_default="admin"),  # server.roles.Role
+)
+
+# The locations a site administrator (role "site") may see.
+admin_sites = sa.Table(
+    "admin_sites",
+    metadata,
+    sa.Column("admin_id", sa.Integer, sa.ForeignKey("admins.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("location", sa.String(200), primary_key=True),
 )
 
 sessions = sa.Table(
