@@ -1,19 +1,6 @@
-"""Personal data as the dashboard shows it: enough to tell entries apart, not enough to identify anyone."""
+"""Personal data as the dashboard shows it: enough to tell entries apart, not enough to identify anyone.
+The rule is the kiosk's own (kiosk.credentials.masking), so that a trace reads the same everywhere."""
 
-from __future__ import annotations
+from kiosk.credentials.masking import mask_person_key, mask_text
 
-MASK = "•"
-
-
-def mask_text(text: str, keep_end: int = 3) -> str:
-    """'001099012345' → '•••••••••345'; short texts are hidden entirely."""
-    if len(text) <= keep_end * 2:
-        return MASK * len(text)
-    return MASK * (len(text) - keep_end) + text[-keep_end:]
-
-
-def mask_person_key(key: str) -> str:
-    """Keep the key's kind ('qid:', 'cccd:') readable, mask the number."""
-    kind, separator, value = key.partition(":")
-    return f"{kind}:{mask_text(value, 4)}" if separator else mask_text(key, 4)
-
+__all__ = ["mask_person_key", "mask_text"]

@@ -1,0 +1,100 @@
+"""A trace's answer, written once for every place that gives it: JSON lines (the kiosk's and the server's
+command lines, the API) and a table (CSV and XLSX exports, the screens)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Iterator
+
+from kiosk.credentials.masking import mask_person_key
+from kiosk.tracing.identity import Identity
+from kiosk.tracing.overlap import DEFAULT_CAP, ContactList, find_contacts, padded_end
+from kiosk.tracing.request import TraceWindow
+from kiosk.tracing.visits import Visit
+
+# A spreadsheet reads a cell starting with one of these as a formula (luca's exports were an injection path).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+@dataclass(frozen=True)
+class Trace:
+    identity: Identity
+    window: TraceWindow
+    min_minutes: float
+    padding: bool
+    case_visits: tuple[Visit, ...]
+    contacts: ContactList
+
+
+def trace(identity: Identity, window: TraceWindow, case_visits: Iterable[Visit],
+          candidate_visits: Iterable[Visit], *, min_minutes: float = 0, padding: bool = False,
+          cap: int = DEFAULT_CAP) -> Trace:
+    """The case's visits inside the window, and everyone who overlapped them at the same location."""
+    own = tuple(sorted((v for v in case_visits if v.start < window.until and v.end > window.since),
+                       key=lambda v: (v.start, v.entry_id)))
+    contacts = find_contacts(own, candidate_visits, case_keys=set(identity.keys), min_minutes=min_minutes,
+                             padding=padding, cap=cap)
+    return Trace(identity, window, min_minutes, padding, own, contacts)
+
+
+def json_lines(result: Trace, lang: str = "en") -> Iterator[dict[str, Any]]:
+    """First the case with its visits, then one object per contact."""
+    yield {"case": {
+        "searched": result.identity.searched,
+        "keys": [mask_person_key(key) for key in result.identity.keys],
+        "notes": [note.text(lang) for note in result.identity.notes],
+        "from": _iso(result.window.since),
+        "to": _iso(result.window.until),
+        "window_cut_to_retention": result.window.cut_to_retention,
+        "min_minutes": result.min_minutes,
+        "padding": result.padding,
+        "visits": [_visit(visit, result.padding) for visit in result.case_visits],
+        "contacts": result.contacts.total,
+        "capped": result.contacts.capped,
+    }}
+    case_starts = {visit.entry_id: visit.start for visit in result.case_visits}
+    for contact in result.contacts.contacts:
+        yield {"contact": {
+            "person": mask_person_key(contact.person_key),
+            "name": contact.display_name,
+            "location": contact.location,
+            "from": _iso(contact.start),
+            "to": _iso(contact.end),
+            "minutes": int(contact.minutes),
+            "tier": contact.tier.value,
+            "case_visit_start": _iso(case_starts[contact.case_entry_id]),
+        }}
+
+
+TABLE_HEADER = ["kind", "person", "name", "location", "from", "to", "minutes", "tier", "how it ended"]
+
+
+def table(result: Trace) -> tuple[list[str], list[list[str]]]:
+    """The case's visits, then the contacts, as text cells safe to open in a spreadsheet."""
+    rows = []
+    for visit in result.case_visits:
+        rows.append(["case", mask_person_key(visit.person_key), visit.display_name, visit.location,
+                     _iso(visit.start), _iso(padded_end(visit, result.padding)), str(int(visit.minutes)), "",
+                     visit.end_reason.value])
+    for contact in result.contacts.contacts:
+        rows.append(["contact", mask_person_key(contact.person_key), contact.display_name, contact.location,
+                     _iso(contact.start), _iso(contact.end), str(int(contact.minutes)), contact.tier.value, ""])
+    return list(TABLE_HEADER), [[spreadsheet_safe(cell) for cell in row] for row in rows]
+
+
+def spreadsheet_safe(text: str) -> str:
+    """A text cell no spreadsheet runs as a formula: a leading apostrophe where one could start (OWASP)."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def _visit(visit: Visit, padding: bool) -> dict[str, Any]:
+    shown = {"location": visit.location, "start": _iso(visit.start), "end": _iso(visit.end),
+             "end_reason": visit.end_reason.value, "minutes": int(visit.minutes)}
+    if padding:
+        shown["traced_until"] = _iso(padded_end(visit, True))
+    return shown
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")

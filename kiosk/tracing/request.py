@@ -1,0 +1,55 @@
+"""What a trace may ask: a time window inside what is kept, and a sensible minimum overlap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from kiosk.errors import KioskError
+from kiosk.messages import Message
+
+LONGEST_MINIMUM = 24 * 60  # a minimum overlap above a day can match nothing: no visit is longer
+
+
+class TraceProblem(KioskError):
+    """A trace that cannot be answered as asked; `message` says why and what to do, in either language."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.en)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class TraceWindow:
+    since: datetime
+    until: datetime
+    cut_to_retention: bool = False  # the asked start lay before anything kept: it was moved up
+
+
+def checked_window(since: datetime | None, until: datetime | None, now: datetime,
+                   retention_days: int) -> TraceWindow:
+    """The window to search: by default the whole retention period. Times must carry their zone."""
+    oldest = now - timedelta(days=retention_days)
+    since = since or oldest
+    until = until or now
+    if since >= until:
+        raise TraceProblem(Message("trace.window-reversed", since=_shown(since), until=_shown(until)))
+    if since > now:
+        raise TraceProblem(Message("trace.window-in-future", since=_shown(since), now=_shown(now)))
+    if until <= oldest:
+        raise TraceProblem(Message("trace.window-before-retention", until=_shown(until), days=retention_days,
+                                   oldest=_shown(oldest)))
+    if since < oldest:
+        return TraceWindow(oldest, until, cut_to_retention=True)
+    return TraceWindow(since, until)
+
+
+def checked_min_minutes(value: float) -> float:
+    if not 0 <= value <= LONGEST_MINIMUM:
+        raise TraceProblem(Message("trace.min-minutes-out-of-range", value=f"{value:g}",
+                                   longest=LONGEST_MINIMUM))
+    return value
+
+
+def _shown(moment: datetime) -> str:
+    return moment.isoformat(timespec="minutes")
