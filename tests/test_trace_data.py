@@ -162,5 +162,5 @@ def test_the_command_counts_scans_and_visits():
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "trace_data.py"), "--sites", "4", "--people",
                            "300", "--days", "3", "--count-only"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert re.search(r"scans\s+[\d,]+\s+generated in .* rows/s", done.stdout)
+    assert re.search(r"scans\s+[\d,]+\s+generated: .* rows/s", done.stdout)
     assert re.search(r"visits\s+[\d,]+", done.stdout) and "ended by exit" in done.stdout
