@@ -1,8 +1,13 @@
 """Synthetic scans for the tracing benchmarks: a province's sites, its people, four weeks of doors.
 
-    python bench/trace_data.py --sites 2000 --people 300000 --days 28 --count-only   # ~5 M visits
-    python bench/trace_data.py --sites 1 --people 40000 --days 28 --count-only       # one busy kiosk
-    python bench/trace_data.py --sites 5 --people 200 --days 1 | head               # the rows, JSON lines
+    python bench/trace_data.py --sites 2000 --people 333000 --days 28 --count-only  # a province
+    python bench/trace_data.py --sites 1 --people 45000 --days 28 --count-only      # one busy kiosk
+    python bench/trace_data.py --sites 5 --people 200 --days 1 | head              # the rows, JSON lines
+
+A province (seed 1): 6.6 M scans, 5.0 M visits (58% ended by the default stay, 22% by an exit, 12% by the
+next scan, 8% by the closing time). One busy kiosk, a hospital: 1.0 M scans, 0.75 M visits. About 120,000
+rows a second on one core of this machine (55 s of CPU for the province's scans); building the visits with
+kiosk.tracing.visits.build_visits takes about three times as long.
 
 What is modelled, and why (each trait exercises a rule of kiosk.tracing.visits or a cost of a trace):
 - Sites of five kinds with their own hours: markets open early (05:00-18:00), hospitals long (06:00-22:00),
@@ -431,15 +436,17 @@ def brute_force_contacts(case_keys: Collection[str], visits: Sequence[Visit], *,
                          padding: bool = False) -> list[tuple[str, str, datetime, datetime]]:
     """Every overlap of another person's visit with a case visit at the same location, checked pair by pair
     over all visits: (person_key, location, start, end), sorted. Written apart from kiosk.tracing.overlap to
-    check it: no index, no time bounds, one comparison per (case visit, visit) pair."""
-    case_visits = [visit for visit in visits if visit.person_key in case_keys]
+    check it: no interval index, no time bounds, every visit compared with every case visit at its location
+    (the only shortcut: finding those by location, so a sample of cases on 5 M visits takes seconds each)."""
+    case_visits: dict[str, list[Visit]] = defaultdict(list)
+    for visit in visits:
+        if visit.person_key in case_keys:
+            case_visits[visit.location].append(visit)
     found = []
     for other in visits:
         if other.person_key in case_keys:
             continue
-        for case in case_visits:
-            if case.location != other.location:
-                continue
+        for case in case_visits.get(other.location, ()):
             case_end = case.end + min(case.end - case.start, PADDING_CAP) if padding else case.end
             start, end = max(case.start, other.start), min(case_end, other.end)
             if start < end and (end - start).total_seconds() >= min_minutes * 60:
