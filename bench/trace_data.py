@@ -388,7 +388,10 @@ def _binomial(rng: _Draw, n: int, p: float) -> int:
 
 def synthetic_scans(sites: Sequence[Site], *, people: int, days: int, start: datetime, seed: int = 1,
                     zone: ZoneInfo = VIETNAM) -> Iterator[ScanRow]:
-    """Scans of `people` people at `sites` for `days` local days from `start`'s local date, sorted by time."""
+    """Scans of `people` people at `sites` for `days` local days from `start`'s local date, sorted by time.
+
+    Starting `days` days before today (as the command does) gives days that end yesterday, all of which a
+    server with a 28-day retention accepts (it allows a day of clock skew beyond it)."""
     population = _Population(sites, people, seed)
     first = start.astimezone(zone).date()
     serial = 0
