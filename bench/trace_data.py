@@ -177,12 +177,13 @@ def make_sites(count: int, seed: int = 1) -> list[Site]:
     return sites
 
 
-def rules_for(sites: Iterable[Site]) -> Callable[[str], LocationRules]:
-    """Each site's location rules: its kind's default stay and its closing time; unknown locations: defaults."""
+def rules_for(sites: Iterable[Site], *, zone: ZoneInfo = VIETNAM) -> Callable[[str], LocationRules]:
+    """Each site's location rules: its kind's default stay and its closing time (local time in `zone`, as
+    given to synthetic_scans); unknown locations: the defaults."""
     rules = {site.location: LocationRules(default_stay=stay_from_minutes(site.default_stay_minutes),
-                                          closing_time=site.closes)
+                                          closing_time=site.closes, zone=zone)
              for site in sites}
-    fallback = LocationRules()
+    fallback = LocationRules(zone=zone)
     return lambda location: rules.get(location, fallback)
 
 
@@ -480,7 +481,7 @@ def count_visits(rows: Iterable[ScanRow], sites: Sequence[Site], start: datetime
 
     A visit lasts at most a day (MAX_STAY) and its end depends only on its person's next scan: the visits
     opened on a day are built from that day's scans and each person's first scan of the next day."""
-    rules = rules_for(sites)
+    rules = rules_for(sites, zone=zone)
     reasons: Counter[str] = Counter()
     scans = 0
     daily = _by_day(rows, start.astimezone(zone).date(), days, zone)

@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -56,6 +57,23 @@ def test_scans_fall_in_their_sites_opening_hours(town):
         opens, closes = hours[row.location]
         if row.direction == "in" and row.verdict != "refuse":
             assert opens <= local < closes, row
+
+
+def test_days_with_a_clock_change_keep_scans_in_local_opening_hours():
+    berlin = ZoneInfo("Europe/Berlin")  # summer time from 2026-03-29 02:00
+    places = make_sites(6, seed=2)
+    rows = list(synthetic_scans(places, people=400, days=3, start=datetime(2026, 3, 28, tzinfo=berlin),
+                                seed=2, zone=berlin))
+    hours = {site.location: (site.opens, site.closes) for site in places}
+    entries = [row for row in rows if row.direction == "in" and row.verdict != "refuse"]
+    assert {row.scanned_at.astimezone(berlin).utcoffset() for row in entries} == {timedelta(hours=1),
+                                                                                  timedelta(hours=2)}
+    for row in entries:
+        opens, closes = hours[row.location]
+        assert opens <= row.scanned_at.astimezone(berlin).time() < closes, row
+    visits = build_visits(map(to_scan, rows), rules_for(places, zone=berlin))
+    closed = [visit for visit in visits if visit.end_reason is EndReason.CLOSING_TIME]
+    assert closed and all(visit.end.astimezone(berlin).time() == hours[visit.location][1] for visit in closed)
 
 
 def test_person_keys_and_names_are_in_the_projects_forms(town):
