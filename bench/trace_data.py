@@ -49,10 +49,10 @@ import time as clock
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from contextlib import contextmanager
-from functools import cache
-from itertools import accumulate
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import cache
+from itertools import accumulate
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -208,12 +208,13 @@ class _Population:
 
     def __init__(self, sites: Sequence[Site], people: int, seed: int) -> None:
         rng = _Draw(f"people-{seed}")
-        numbers = rng.sample(range(10**11), people)  # distinct: no two people share a number
+        numbers = rng.sample(range(10**9), people)  # distinct, and each number below is made from one of them
         self.people = [_person(rng, number) for number in numbers]
         regulars = int(people * REGULAR_SHARE)
         staff_weights = [KINDS[site.kind].staff * rng.lognormvariate(0, 0.6) for site in sites]
         self.home = rng.choices(range(len(sites)), weights=staff_weights, k=regulars) if sites else []
-        self.guards = {index: index * GUARD_EVERY for index in range(min(regulars, max(1, len(sites) // GUARD_EVERY)))}
+        guards = min(regulars, max(1, len(sites) // GUARD_EVERY) if sites else 0)
+        self.guards = {index: index * GUARD_EVERY for index in range(guards)}  # person: site
         for guard, site in self.guards.items():
             self.home[guard] = site
         self.visitors = range(regulars, people)
@@ -225,10 +226,10 @@ def _person(rng: _Draw, number: int) -> _Person:
     family, middle, given = rng.pick(_FAMILY), rng.pick(_MIDDLE), rng.pick(_GIVEN)
     card_name = f"{family} {middle[0]}. {given[0]}."
     qr_name = _unaccented(card_name).upper()
-    id_number = f"{rng.pick(_PROVINCES)}{rng.below(4)}{number % 10**8:08d}"
+    id_number = f"{rng.pick(_PROVINCES)}{number:09d}"
     form = rng.weighted(_FORMS, _FORM_CUMULATIVE)
     if form == "qid":
-        qid = f"{number * 7 + 10**17:018d}"[-18:]
+        qid = f"{162 + number % 7}{number:015d}"
         masked = MappingProxyType({"id_number": "*" * 6 + id_number[6:], "id_number_masked": True})
         unmasked = MappingProxyType({"id_number": id_number, "id_number_masked": False})
         return _Person((f"qid:{qid}", f"qid:{qid}", f"cccd:{id_number}"), (qr_name, qr_name, card_name),
@@ -236,9 +237,9 @@ def _person(rng: _Draw, number: int) -> _Person:
     if form == "cccd":
         key, fmt = f"cccd:{id_number}", rng.pick(("cccd", "cccd", "hd1"))
     elif form == "id":
-        key, fmt = f"id:{number % 10**9:09d}", "hd1"
+        key, fmt = f"id:{number:09d}", "hd1"
     else:
-        key, fmt = f"bhyt:{number % 10**10:010d}", "bhyt"
+        key, fmt = f"bhyt:{number:010d}", "bhyt"
     return _Person((key, key, key), (card_name, card_name, card_name), (fmt, fmt, fmt), (None, None, None), False)
 
 
