@@ -32,6 +32,7 @@ What is modelled, and why (each trait exercises a rule of kiosk.tracing.visits o
 - Links: a QID holder sometimes shows the app unmasked (its `fields` name the ID number, so
   kiosk.tracing.identity.link_of gives a QID-ID link) and sometimes the chip ID card (the same person under
   `cccd:`); a masked code's fields give no link. No two people share a number, so no link is contested.
+  Visits are built per key, so an exit scanned with the other document leaves the visit open, as at a door.
 
 Rows come day by day, each day sorted by time, and every scan lies inside its local day's opening hours, so
 the whole stream is sorted by `scanned_at` (ties in no particular order). Entry ids are UUID-shaped and
@@ -303,9 +304,9 @@ class _Day:
             self._scan_in(person, site, arrive * 60 + rng.below(60))
             if out:
                 self._scan_out(person, site, lunch * 60 + rng.below(60))
-            elsewhere = self._visited_site()
-            if elsewhere is not None and elsewhere != site and self._open(elsewhere, lunch + 15):
-                self._scan_in(person, elsewhere, (lunch + rng.between(5, 15)) * 60 + rng.below(60))
+            elsewhere, there = self._visited_site(), lunch + rng.between(5, 15)
+            if elsewhere is not None and elsewhere != site and self._open(elsewhere, there):
+                self._scan_in(person, elsewhere, there * 60 + rng.below(60))
             arrive = back
         self._scan_in(person, site, arrive * 60 + rng.below(60))
         if out:
