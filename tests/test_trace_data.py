@@ -158,6 +158,18 @@ def test_the_core_finds_the_contacts_a_pair_by_pair_check_finds(town, min_minute
     assert compared > 100
 
 
+def test_the_guards_hundreds_of_visits_meet_everyone_and_the_list_says_it_is_capped(town):
+    _, _, visits = town
+    (guard, count), = Counter(visit.person_key for visit in visits).most_common(1)
+    own = [visit for visit in visits if visit.person_key == guard]
+    expected = brute_force_contacts({guard}, visits)
+    found = find_contacts(own, visits, case_keys={guard}, cap=10**6)
+    assert count >= 200 and len(expected) > 2000
+    assert sorted((c.person_key, c.location, c.start, c.end) for c in found.contacts) == expected
+    capped = find_contacts(own, visits, case_keys={guard})
+    assert (capped.total, capped.capped, len(capped.contacts)) == (len(expected), True, 2000)
+
+
 def test_cases_have_visits_on_fourteen_days_when_there_are_such_people(town):
     _, _, visits = town
     cases = pick_cases(visits, 20, seed=7)
