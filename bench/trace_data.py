@@ -4,10 +4,11 @@
     python bench/trace_data.py --sites 1 --people 45000 --days 28 --count-only      # one busy kiosk
     python bench/trace_data.py --sites 5 --people 200 --days 1 | head              # the rows, JSON lines
 
-A province (seed 1): 6.6 M scans, 5.0 M visits (58% ended by the default stay, 22% by an exit, 12% by the
-next scan, 8% by the closing time). One busy kiosk, a hospital: 1.0 M scans, 0.75 M visits. About 120,000
-rows a second on one core of this machine (55 s of CPU for the province's scans); building the visits with
-kiosk.tracing.visits.build_visits takes about three times as long.
+A province (seed 1): 6.6 M scans, 4.97 M visits (58% ended by the default stay, 22% by an exit, 12% by the
+next scan, 8% by the closing time). One busy kiosk, a hospital: 1.01 M scans, 0.75 M visits. 100,000 to
+140,000 rows a second of CPU on this machine (63 s for the province's scans, 7 s for the kiosk's), so 10 M
+rows take under two minutes of CPU; building the visits with kiosk.tracing.visits.build_visits takes about
+three times as long. The command prints wall and CPU time: on a busy machine they differ.
 
 What is modelled, and why (each trait exercises a rule of kiosk.tracing.visits or a cost of a trace):
 - Sites of five kinds with their own hours: markets open early (05:00-18:00), hospitals long (06:00-22:00),
