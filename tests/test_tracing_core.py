@@ -204,7 +204,8 @@ def test_a_capped_contact_list_says_it_is_capped_and_how_many_there_were():
     (CASE_QID, f"qid:{CASE_QID}"),
     (f"qid:{CASE_QID}", f"qid:{CASE_QID}"),
     ("cccd:001099012345", "cccd:001099012345"),
-    ("0912345678", "phone:0912345678"),
+    ("phone:0912345678", "phone:0912345678"),
+    ("CCCD:001099012345", "cccd:001099012345"),  # a kind typed in capitals
     ("1234567890", "bhyt:1234567890"),
     ("HS4010123456789", "bhyt:0123456789"),  # a card code keys its holder as the card does
     ("hs4010123456789", "bhyt:0123456789"),
@@ -230,6 +231,14 @@ def test_an_invisible_character_in_a_query_is_named():
     with pytest.raises(TraceProblem) as raised:
         keys_for_query("001099012345\u200b")
     assert "<U+200B>" in raised.value.message.en and "\u200b" not in raised.value.message.en
+
+
+def test_a_ten_digit_number_starting_with_0_is_not_guessed_to_be_a_phone_or_an_insurance_number():
+    # Phones and the social-insurance numbers of provinces 01-09 look alike: two different people.
+    with pytest.raises(TraceProblem) as raised:
+        keys_for_query("0912345678")
+    assert raised.value.message.code == "trace.phone-or-insurance"
+    assert "phone:" in raised.value.message.en and "bhyt:" in raised.value.message.en
 
 
 def test_an_unknown_key_kind_lists_the_kinds():
