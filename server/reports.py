@@ -1,5 +1,5 @@
 """What the dashboard reads: each station's health, counts per local day and location, and an entry
-search (masked).
+search (masked). A site administrator's view is cut to their locations here, in the queries (`sites`).
 
 Times are read from the database as plain UTC: a PostgreSQL session in a zone ahead of UTC would otherwise
 hand back an entry dated 9999-12-31 as year 10000, which Python cannot hold, and fail the whole page.
@@ -8,9 +8,12 @@ hand back an entry dated 9999-12-31 as year 10000, which Python cannot hold, and
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from enum import Enum
+from typing import Collection, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -23,6 +26,20 @@ from server.wire import CLOCK_SKEW_TOLERANCE
 
 # A station is "not draining" when entries have waited this long and no batch of it was stored meanwhile.
 QUEUE_STALLED_AFTER = timedelta(minutes=15)
+# An active station that has not called for this long is "silent" (switched off, unplugged, offline).
+SILENT_AFTER = timedelta(hours=24)
+PAGE_SIZE = 50
+
+Sites = Collection[str] | None  # the locations a user may see (server.roles.User.visible_sites); None: all
+
+
+class StationState(str, Enum):
+    """The overview's choice of stations."""
+
+    ALL = "all"
+    STALLED = "stalled"  # not draining
+    SILENT = "silent"  # no contact for SILENT_AFTER
+    REVOKED = "revoked"
 
 
 @dataclass(frozen=True)
@@ -47,6 +64,39 @@ class DayCount:
 
 
 @dataclass(frozen=True)
+class StationSummary:
+    total: int
+    active: int
+    revoked: int
+    never_contacted: int  # active ones
+    silent: int  # active ones without contact for SILENT_AFTER, the never contacted included
+    stalled: int
+
+
+@dataclass(frozen=True)
+class StationPage:
+    stations: list[StationHealth]
+    matching: int  # stations the filter chose, on every page
+    page: int  # from 1
+    pages: int
+    first: int  # the position of the page's first station among `matching`, from 1
+
+
+@dataclass(frozen=True)
+class DayTotal:
+    day: date
+    admitted: int
+    refused: int
+
+
+@dataclass(frozen=True)
+class LocationTotal:
+    location: str
+    admitted: int
+    refused: int
+
+
+@dataclass(frozen=True)
 class FoundEntry:
     id: uuid.UUID
     station: str
@@ -60,12 +110,16 @@ class FoundEntry:
     person_key: str  # masked
 
 
-def station_health(conn: Connection, now: datetime) -> list[StationHealth]:
+def station_health(conn: Connection, now: datetime, sites: Sites = None) -> list[StationHealth]:
+    """Every station the user may see (`sites`: their locations; None: all), by name."""
     columns = [stations.c.name, stations.c.location, stations.c.revoked_at, stations.c.reported_queue,
                stations.c.clock_offset_seconds, *(_utc(conn, column) for column in (
                    stations.c.last_contact_at, stations.c.queue_oldest_at, stations.c.last_upload_at))]
+    query = sa.select(*columns).order_by(stations.c.name)
+    if sites is not None:
+        query = query.where(station_location().in_(list(sites)))
     health = []
-    for row in conn.execute(sa.select(*columns).order_by(stations.c.name)):
+    for row in conn.execute(query):
         station = StationHealth(
             name=row.name, location=row.location, revoked=row.revoked_at is not None,
             last_contact_at=as_utc(row.last_contact_at), reported_queue=row.reported_queue,
@@ -74,6 +128,55 @@ def station_health(conn: Connection, now: datetime) -> list[StationHealth]:
         )
         health.append(dataclasses.replace(station, stalled=is_stalled(station, now)))
     return health
+
+
+def station_location() -> sa.ColumnElement:
+    """Where a station stands: its location, or its name when it has none."""
+    return sa.func.coalesce(sa.func.nullif(stations.c.location, ""), stations.c.name)
+
+
+def summarise(health: Sequence[StationHealth], now: datetime) -> StationSummary:
+    active = [s for s in health if not s.revoked]
+    return StationSummary(total=len(health), active=len(active), revoked=len(health) - len(active),
+                          never_contacted=sum(s.last_contact_at is None for s in active),
+                          silent=sum(is_silent(s, now) for s in active), stalled=sum(s.stalled for s in active))
+
+
+def station_page(health: Sequence[StationHealth], now: datetime, text: str = "",
+                 state: StationState = StationState.ALL, page: int = 1, size: int = PAGE_SIZE) -> StationPage:
+    """One page of the stations whose name or location contains `text` and that are in `state`: the ones
+    not draining first (they need someone), then by name. A page past the last shows the last.
+
+    Computed from the stations already read: "not draining" weighs each kiosk's clock offset, which can
+    be off by millennia, and Python checks that arithmetic where SQL would fail the page; a few thousand
+    stations are a few milliseconds."""
+    wanted = _folded(text)
+    chosen = [s for s in health if _in_state(s, state, now)
+              and (not wanted or wanted in _folded(s.name) or wanted in _folded(s.location))]
+    chosen.sort(key=lambda s: (not s.stalled, s.name))
+    pages = max(1, -(-len(chosen) // size))
+    page = min(max(page, 1), pages)
+    return StationPage(stations=chosen[(page - 1) * size:page * size], matching=len(chosen), page=page,
+                       pages=pages, first=(page - 1) * size + 1)
+
+
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFC", text.strip()).casefold()
+
+
+def _in_state(station: StationHealth, state: StationState, now: datetime) -> bool:
+    if state is StationState.STALLED:
+        return station.stalled
+    if state is StationState.SILENT:
+        return not station.revoked and is_silent(station, now)
+    if state is StationState.REVOKED:
+        return station.revoked
+    return True
+
+
+def is_silent(station: StationHealth, now: datetime) -> bool:
+    """An active station that has not called for SILENT_AFTER, or never."""
+    return not station.revoked and (station.last_contact_at is None or station.last_contact_at < now - SILENT_AFTER)
 
 
 def is_stalled(station: StationHealth, now: datetime) -> bool:
@@ -109,21 +212,56 @@ def _local_day(dialect: str, column: sa.ColumnElement, zone: ZoneInfo) -> sa.Col
     return sa.func.date(column, f"{minutes:+d} minutes")
 
 
-def daily_counts(conn: Connection, days: int, zone: ZoneInfo) -> list[DayCount]:
+def daily_counts(conn: Connection, days: int, zone: ZoneInfo, sites: Sites = None) -> list[DayCount]:
     """The last `days` local days, and tomorrow for kiosks whose clocks run ahead; an entry dated beyond
-    (which the server no longer accepts) is left out rather than failing the page."""
+    (which the server no longer accepts) is left out rather than failing the page. Only the entries at the
+    user's locations (`sites`; None: all)."""
     today = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     since = today - timedelta(days=days - 1)
     until = today + timedelta(days=1) + CLOCK_SKEW_TOLERANCE
     day = _local_day(conn.dialect.name, entries.c.scanned_at, zone).label("day")
     refused = sa.func.sum(sa.case((entries.c.verdict == "refuse", 1), else_=0))
-    rows = conn.execute(
+    query = (
         sa.select(day, entries.c.location, sa.func.count().label("n"), refused.label("refused"))
         .where(entries.c.scanned_at >= _bound(since), entries.c.scanned_at < _bound(until))
         .group_by(day, entries.c.location)
         .order_by(day.desc(), entries.c.location)
     )
+    if sites is not None:
+        query = query.where(_entries_at(list(sites)))
+    rows = conn.execute(query)
     return [DayCount(_as_date(r.day), r.location, r.n - int(r.refused or 0), int(r.refused or 0)) for r in rows]
+
+
+def _entries_at(sites: list[str]) -> sa.ColumnElement:
+    """Entries made at these locations: the location they carry, or, when they carry none, their station's
+    name (a station without a location stands for itself)."""
+    unplaced = sa.select(stations.c.id).where(stations.c.location == "", stations.c.name.in_(sites))
+    return sa.or_(entries.c.location.in_(sites),
+                  sa.and_(entries.c.location == "", entries.c.station_id.in_(unplaced)))
+
+
+def day_totals(counts: Iterable[DayCount], days: int, zone: ZoneInfo) -> list[DayTotal]:
+    """Every location together, newest day first: each of the last `days` days (none left out for having
+    no entries), and any later day that has some."""
+    today = datetime.now(zone).date()
+    totals = {today - timedelta(days=n): [0, 0] for n in range(days)}
+    for count in counts:
+        total = totals.setdefault(count.day, [0, 0])
+        total[0] += count.admitted
+        total[1] += count.refused
+    return [DayTotal(day, *totals[day]) for day in sorted(totals, reverse=True)]
+
+
+def top_locations(counts: Iterable[DayCount], limit: int) -> list[LocationTotal]:
+    """The locations with the most entries over the days counted, most first."""
+    totals: dict[str, list[int]] = {}
+    for count in counts:
+        total = totals.setdefault(count.location, [0, 0])
+        total[0] += count.admitted
+        total[1] += count.refused
+    ranked = sorted(totals.items(), key=lambda item: (-(item[1][0] + item[1][1]), item[0]))
+    return [LocationTotal(location, *total) for location, total in ranked[:limit]]
 
 
 def _bound(moment: datetime) -> datetime:
