@@ -18,8 +18,8 @@ from fastapi.templating import Jinja2Templates
 from server.admins import log_in, log_out
 from server.dashboard_text import TEXT
 from server.errors import ApiError
-from server.reports import (StationState, daily_counts, day_totals, search_entries, station_health, station_page,
-                            summarise, top_locations)
+from server.reports import (StationState, busiest_locations, day_totals, search_entries, station_health,
+                            station_page, summarise)
 from server.roles import Role, User, user_for_session
 from server.security import csrf_token, require_csrf
 
@@ -165,17 +165,16 @@ def overview(request: Request, admin: User = Depends(current_user)) -> HTMLRespo
     together, and one chosen location's or the busiest ones. A site administrator sees their sites only."""
     view = OverviewQuery.read(request)
     now = datetime.now(timezone.utc)
-    zone = request.app.state.zone
+    zone, sites = request.app.state.zone, admin.visible_sites
     with request.app.state.engine.connect() as conn:
-        health = station_health(conn, now, admin.visible_sites)
-        counts = daily_counts(conn, DAYS_SHOWN, zone, admin.visible_sites)
+        health = station_health(conn, now, sites)
+        totals = day_totals(conn, DAYS_SHOWN, zone, sites)
+        chosen = day_totals(conn, DAYS_SHOWN, zone, sites, view.location) if view.location else []
+        busiest = [] if view.location else busiest_locations(conn, DAYS_SHOWN, zone, sites, TOP_LOCATIONS)
     board = station_page(health, now, view.text, view.state, view.page)
-    at_location = [count for count in counts if count.location == view.location]
-    chosen = day_totals(at_location, DAYS_SHOWN, zone) if view.location else []
     return _page(request, "overview.html", admin, view=view, summary=summarise(health, now), board=board,
-                 pages=page_numbers(board.page, board.pages), totals=day_totals(counts, DAYS_SHOWN, zone),
-                 chosen=chosen, top=top_locations(counts, TOP_LOCATIONS), days=DAYS_SHOWN,
-                 states=list(StationState))
+                 pages=page_numbers(board.page, board.pages), totals=totals, chosen=chosen, top=busiest,
+                 days=DAYS_SHOWN, states=list(StationState))
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,18 @@ import dataclasses
 import unicodedata
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from enum import Enum
-from typing import Collection, Iterable, Sequence
+from typing import Collection, Sequence
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from server.masking import mask_person_key
 from server.stations import as_utc
-from server.tables import entries, stations
+from server.tables import Moment, entries, stations
 from server.wire import CLOCK_SKEW_TOLERANCE
 
 # A station is "not draining" when entries have waited this long and no batch of it was stored meanwhile.
@@ -56,14 +57,6 @@ class StationHealth:
 
 
 @dataclass(frozen=True)
-class DayCount:
-    day: date
-    location: str
-    admitted: int  # visits: entries the door let through (admit or warn), in and out
-    refused: int  # refusals at the door (since they reach the server: a URL, a damaged code, a watch list)
-
-
-@dataclass(frozen=True)
 class StationSummary:
     total: int
     active: int
@@ -85,8 +78,8 @@ class StationPage:
 @dataclass(frozen=True)
 class DayTotal:
     day: date
-    admitted: int
-    refused: int
+    admitted: int  # visits: entries the door let through (admit or warn), in and out
+    refused: int  # refusals at the door (since they reach the server: a URL, a damaged code, a watch list)
 
 
 @dataclass(frozen=True)
@@ -204,73 +197,98 @@ def _utc(conn: Connection, column: sa.Column) -> sa.ColumnElement:
     return column
 
 
-def _local_day(dialect: str, column: sa.ColumnElement, zone: ZoneInfo) -> sa.ColumnElement:
-    if dialect == "postgresql":
-        return sa.func.date(sa.func.timezone(zone.key, column))
-    # SQLite has no time zones; the zones that matter here (Vietnam) keep one offset all year.
-    minutes = int(datetime.now(zone).utcoffset().total_seconds() // 60)
-    return sa.func.date(column, f"{minutes:+d} minutes")
+def day_totals(conn: Connection, days: int, zone: ZoneInfo, sites: Sites = None,
+               location: str | None = None) -> list[DayTotal]:
+    """Entries per local day at every location the user sees (`sites`; None: all), or at one `location`:
+    newest first, each of the last `days` days (a day without entries too), and tomorrow when a kiosk's
+    clock runs ahead. An entry dated beyond (which the server no longer accepts) is left out rather than
+    failing the page."""
+    window = _CountWindow.of(days, zone)
+    day = window.day_number(conn.dialect.name, entries.c.scanned_at).label("day")
+    query = window.counting(sa.select(day, *_COUNTS), sites).group_by(day)
+    if location is not None:
+        query = query.where(_entries_at([location]))
+    found = {window.first + timedelta(days=r.day): r for r in conn.execute(query)}
+    shown = set(found) | {window.today - timedelta(days=n) for n in range(days)}
+    return [DayTotal(day, *_admitted_refused(found.get(day))) for day in sorted(shown, reverse=True)]
 
 
-def daily_counts(conn: Connection, days: int, zone: ZoneInfo, sites: Sites = None) -> list[DayCount]:
-    """The last `days` local days, and tomorrow for kiosks whose clocks run ahead; an entry dated beyond
-    (which the server no longer accepts) is left out rather than failing the page. Only the entries at the
-    user's locations (`sites`; None: all)."""
-    today = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    since = today - timedelta(days=days - 1)
-    until = today + timedelta(days=1) + CLOCK_SKEW_TOLERANCE
-    day = _local_day(conn.dialect.name, entries.c.scanned_at, zone).label("day")
-    refused = sa.func.sum(sa.case((entries.c.verdict == "refuse", 1), else_=0))
-    query = (
-        sa.select(day, entries.c.location, sa.func.count().label("n"), refused.label("refused"))
-        .where(entries.c.scanned_at >= _bound(since), entries.c.scanned_at < _bound(until))
-        .group_by(day, entries.c.location)
-        .order_by(day.desc(), entries.c.location)
-    )
-    if sites is not None:
-        query = query.where(_entries_at(list(sites)))
-    rows = conn.execute(query)
-    return [DayCount(_as_date(r.day), r.location, r.n - int(r.refused or 0), int(r.refused or 0)) for r in rows]
+def busiest_locations(conn: Connection, days: int, zone: ZoneInfo, sites: Sites = None,
+                      limit: int = 10) -> list[LocationTotal]:
+    """The locations with the most entries over the same days, most first. An entry without a location
+    counts at its station's name (a station without a location stands for itself)."""
+    window = _CountWindow.of(days, zone)
+    unplaced = sa.case((entries.c.location == "", entries.c.station_id)).label("unplaced")
+    query = (window.counting(sa.select(entries.c.location, unplaced, *_COUNTS), sites)
+             .group_by(entries.c.location, unplaced)
+             .order_by(sa.func.count().desc(), entries.c.location)
+             .limit(limit))
+    rows = conn.execute(query).all()
+    names = _station_names(conn, {r.unplaced for r in rows if r.unplaced is not None})
+    return [LocationTotal(names.get(r.unplaced, r.location), *_admitted_refused(r)) for r in rows]
+
+
+_COUNTS = (sa.func.count().label("n"),
+           sa.func.sum(sa.case((entries.c.verdict == "refuse", 1), else_=0)).label("refused"))
+
+
+def _admitted_refused(row: sa.Row | None) -> tuple[int, int]:
+    refused = int(row.refused or 0) if row else 0
+    return (row.n - refused if row else 0), refused
+
+
+@dataclass(frozen=True)
+class _CountWindow:
+    """The local days counted: `first` .. today, and the next day for clocks that run ahead."""
+
+    today: date
+    first: date
+    since: datetime
+    until: datetime
+    zone: ZoneInfo
+
+    @classmethod
+    def of(cls, days: int, zone: ZoneInfo) -> "_CountWindow":
+        today = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        since = today - timedelta(days=days - 1)
+        return cls(today.date(), since.date(), since, today + timedelta(days=1) + CLOCK_SKEW_TOLERANCE, zone)
+
+    def counting(self, query: sa.Select, sites: Sites) -> sa.Select:
+        """The query over the entries of these days at the user's locations."""
+        query = query.where(entries.c.scanned_at >= _bound(self.since), entries.c.scanned_at < _bound(self.until))
+        return query if sites is None else query.where(_entries_at(list(sites)))
+
+    def day_number(self, dialect: str, column: sa.ColumnElement) -> sa.ColumnElement:
+        """The local day of a time, as days after `first`."""
+        if dialect == "postgresql":
+            # The local midnights as thresholds: a binary search per row, several times cheaper than a
+            # time zone conversion per row.
+            midnights = [_bound(datetime.combine(self.first + timedelta(days=n), time(), tzinfo=self.zone))
+                         for n in range((self.until.date() - self.first).days + 1)]
+            return sa.func.width_bucket(column, sa.bindparam("midnights", midnights, type_=ARRAY(Moment))) - 1
+        # SQLite has no time zones; the zones that matter here (Vietnam) keep one offset all year.
+        minutes = int(datetime.now(self.zone).utcoffset().total_seconds() // 60)
+        local_day = sa.func.julianday(sa.func.date(column, f"{minutes:+d} minutes"))
+        return sa.cast(local_day - sa.func.julianday(self.first.isoformat()), sa.Integer)
+
+
+def _station_names(conn: Connection, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(conn.execute(sa.select(stations.c.id, stations.c.name).where(stations.c.id.in_(ids))).all())
 
 
 def _entries_at(sites: list[str]) -> sa.ColumnElement:
     """Entries made at these locations: the location they carry, or, when they carry none, their station's
-    name (a station without a location stands for itself)."""
+    name."""
     unplaced = sa.select(stations.c.id).where(stations.c.location == "", stations.c.name.in_(sites))
     return sa.or_(entries.c.location.in_(sites),
                   sa.and_(entries.c.location == "", entries.c.station_id.in_(unplaced)))
 
 
-def day_totals(counts: Iterable[DayCount], days: int, zone: ZoneInfo) -> list[DayTotal]:
-    """Every location together, newest day first: each of the last `days` days (none left out for having
-    no entries), and any later day that has some."""
-    today = datetime.now(zone).date()
-    totals = {today - timedelta(days=n): [0, 0] for n in range(days)}
-    for count in counts:
-        total = totals.setdefault(count.day, [0, 0])
-        total[0] += count.admitted
-        total[1] += count.refused
-    return [DayTotal(day, *totals[day]) for day in sorted(totals, reverse=True)]
-
-
-def top_locations(counts: Iterable[DayCount], limit: int) -> list[LocationTotal]:
-    """The locations with the most entries over the days counted, most first."""
-    totals: dict[str, list[int]] = {}
-    for count in counts:
-        total = totals.setdefault(count.location, [0, 0])
-        total[0] += count.admitted
-        total[1] += count.refused
-    ranked = sorted(totals.items(), key=lambda item: (-(item[1][0] + item[1][1]), item[0]))
-    return [LocationTotal(location, *total) for location, total in ranked[:limit]]
-
-
 def _bound(moment: datetime) -> datetime:
     """A time to compare with stored ones: in UTC, as they are stored (SQLite compares the text)."""
     return moment.astimezone(timezone.utc)
-
-
-def _as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def search_entries(conn: Connection, person_key: str = "", station: str = "", since: datetime | None = None,
