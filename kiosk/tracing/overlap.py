@@ -8,10 +8,12 @@ aerosols that stay in a room; off unless asked for, and the answer says when it 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
+from itertools import accumulate
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Collection, Iterable, Sequence
+from typing import Collection, Iterable, Iterator, Sequence
 
 from kiosk.tracing.visits import Visit
 
@@ -69,21 +71,44 @@ def padded_end(visit: Visit, padding: bool) -> datetime:
 def find_contacts(case_visits: Sequence[Visit], others: Iterable[Visit], *, case_keys: Collection[str],
                   min_minutes: float = 0, padding: bool = False, cap: int = DEFAULT_CAP) -> ContactList:
     """Overlaps of `others` with the case's visits, in time order. Visits of the case's own keys, at other
-    locations, or overlapping less than `min_minutes` are left out; the first `cap` are listed."""
-    by_location: dict[str, list[Visit]] = {}
-    for visit in case_visits:
-        by_location.setdefault(visit.location, []).append(visit)
+    locations, or overlapping less than `min_minutes` are left out; the first `cap` are listed.
+    Each other visit is matched only with the case visits it can overlap (a bisection over the case's
+    visits at its location): a guard at a gate with hundreds of visits costs no more per candidate."""
+    by_location = {place: _CaseVisits(visits, padding) for place, visits in _by_location(case_visits).items()}
     found = []
     for other in others:
-        if other.person_key in case_keys:
+        if other.person_key in case_keys or other.location not in by_location:
             continue
-        for case in by_location.get(other.location, ()):
-            start, end = max(case.start, other.start), min(padded_end(case, padding), other.end)
-            if end <= start:
-                continue
+        for case, traced_until in by_location[other.location].overlapping(other.start, other.end):
+            start, end = max(case.start, other.start), min(traced_until, other.end)
             contact = Contact(other.person_key, other.location, start, end, case.entry_id, other.entry_id,
                               other.display_name)
             if contact.minutes >= min_minutes:
                 found.append(contact)
     found.sort(key=lambda c: (c.start, -c.minutes, c.person_key, c.entry_id))
     return ContactList(tuple(found[:cap]), len(found), len(found) > cap)
+
+
+def _by_location(visits: Iterable[Visit]) -> dict[str, list[Visit]]:
+    grouped: dict[str, list[Visit]] = {}
+    for visit in visits:
+        grouped.setdefault(visit.location, []).append(visit)
+    return grouped
+
+
+class _CaseVisits:
+    """A case's visits at one location, by start, with the latest traced end up to each: the visits an
+    interval overlaps are found by bisection and a walk back that stops where no earlier one reaches it."""
+
+    def __init__(self, visits: Sequence[Visit], padding: bool) -> None:
+        self.visits = sorted(visits, key=lambda v: (v.start, v.entry_id))
+        self.starts = [visit.start for visit in self.visits]
+        self.ends = [padded_end(visit, padding) for visit in self.visits]
+        self.reach = list(accumulate(self.ends, max))
+
+    def overlapping(self, start: datetime, end: datetime) -> Iterator[tuple[Visit, datetime]]:
+        index = bisect_left(self.starts, end) - 1  # the last case visit starting before `end`
+        while index >= 0 and self.reach[index] > start:
+            if self.ends[index] > start:
+                yield self.visits[index], self.ends[index]
+            index -= 1

@@ -30,15 +30,15 @@ def checked_window(since: datetime | None, until: datetime | None, now: datetime
                    retention_days: int) -> TraceWindow:
     """The window to search: by default the whole retention period. Times must carry their zone."""
     oldest = now - timedelta(days=retention_days)
+    if since is not None and since > now:
+        raise TraceProblem(Message("trace.window-in-future", since=_shown(since), now=_shown(now)))
+    if until is not None and until <= oldest:
+        raise TraceProblem(Message("trace.window-before-retention", until=_shown(until), days=retention_days,
+                                   oldest=_shown(oldest)))
     since = since or oldest
     until = until or now
     if since >= until:
         raise TraceProblem(Message("trace.window-reversed", since=_shown(since), until=_shown(until)))
-    if since > now:
-        raise TraceProblem(Message("trace.window-in-future", since=_shown(since), now=_shown(now)))
-    if until <= oldest:
-        raise TraceProblem(Message("trace.window-before-retention", until=_shown(until), days=retention_days,
-                                   oldest=_shown(oldest)))
     if since < oldest:
         return TraceWindow(oldest, until, cut_to_retention=True)
     return TraceWindow(since, until)
