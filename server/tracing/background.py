@@ -15,6 +15,8 @@ from server.tracing.builder import DRAIN_LIMIT, drain_queue
 
 logger = logging.getLogger("kiosk_server")
 INTERVAL_SECONDS = 5.0
+# On SQLite the builder holds the one write lock while it works: small rounds let uploads in between.
+SQLITE_LIMIT = 2_000
 
 
 class VisitBuilder:
@@ -22,6 +24,7 @@ class VisitBuilder:
         self.engine = engine
         self.zone = zone
         self.interval = interval
+        self.limit = SQLITE_LIMIT if engine.dialect.name == "sqlite" else DRAIN_LIMIT
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="visit-builder", daemon=True)
 
@@ -43,7 +46,7 @@ class VisitBuilder:
     def drain(self) -> None:
         """Build until the queue is empty (or another process's builder has it)."""
         try:
-            while drain_queue(self.engine, zone=self.zone) == DRAIN_LIMIT and not self._stopping.is_set():
+            while not self._stopping.is_set() and drain_queue(self.engine, self.limit, zone=self.zone) == self.limit:
                 pass
         except Exception as error:  # noqa: BLE001 - whatever it was, the server goes on and tries again
             original = getattr(error, "orig", None) or error
