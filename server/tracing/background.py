@@ -13,14 +13,16 @@ import threading
 import time
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from server.tables import visit_queue
 from server.tracing import queue
 from server.tracing.builder import DRAIN_LIMIT, drain_queue
 
 logger = logging.getLogger("kiosk_server")
 INTERVAL_SECONDS = 5.0
-QUIET_SECONDS = 1.0  # build once no batch has been stored for this long...
+QUIET_SECONDS = 1.0  # build once no server process has stored a batch for this long...
 PATIENCE_SECONDS = 60.0  # ...or once uploads have gone on this long without such a pause
 # On SQLite the builder holds the one write lock while it works: small rounds let uploads in between.
 SQLITE_LIMIT = 2_000
@@ -54,10 +56,23 @@ class VisitBuilder:
                 self.drain()
 
     def _wait_for_a_pause(self) -> None:
+        """Until no process has queued an entry for `quiet` seconds (the newest queued row is the same), or
+        `patience` has passed."""
         deadline = time.monotonic() + self.patience
-        while queue.stored.is_set() and time.monotonic() < deadline and not self._stopping.is_set():
+        newest = self._newest_queued()
+        while time.monotonic() < deadline and not self._stopping.is_set():
             queue.stored.clear()
-            self._stopping.wait(self.quiet)  # a batch stored meanwhile sets `stored` again
+            self._stopping.wait(self.quiet)
+            before, newest = newest, self._newest_queued()
+            if newest == before and not queue.stored.is_set():
+                return
+
+    def _newest_queued(self) -> int | None:
+        try:
+            with self.engine.connect() as conn:
+                return conn.execute(sa.select(sa.func.max(visit_queue.c.id))).scalar()
+        except sa.exc.SQLAlchemyError:
+            return None  # the drain that follows says what is wrong
 
     def drain(self) -> None:
         """Build until the queue is empty (or another process's builder has it)."""
