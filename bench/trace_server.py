@@ -41,7 +41,7 @@ from kiosk.tracing.request import TraceWindow  # noqa: E402
 from kiosk.tracing.visits import Visit, build_visits  # noqa: E402
 from server.database import make_engine, migrate  # noqa: E402
 from server.tables import station_settings  # noqa: E402
-from server.tracing.builder import DRAIN_LIMIT, drain_queue  # noqa: E402
+from server.tracing.builder import DRAIN_LIMIT, drain_all  # noqa: E402
 from server.tracing.query import candidate_visits, case_visits, resolved  # noqa: E402
 
 GOAL_MS = 100
@@ -227,12 +227,7 @@ def time_builder(engine: sa.Engine, sites: Sequence, args: argparse.Namespace, s
         conn.exec_driver_sql("ANALYZE entries")
         queued = conn.exec_driver_sql("SELECT count(*) FROM visit_queue").scalar()
     began = time.perf_counter()
-    drained = 0
-    while True:
-        taken = drain_queue(engine, zone=VIETNAM)
-        drained += taken
-        if taken < DRAIN_LIMIT:
-            break
+    drained = drain_all(engine, zone=VIETNAM)
     spent = time.perf_counter() - began
     print(f"builder: {drained:,} of {queued:,} queued entries ({args.builder_days} days, {len(rows):,} scans) "
           f"built in {spent:.1f} s = {drained / spent:,.0f} entries/s (one process, batches of {DRAIN_LIMIT:,})")

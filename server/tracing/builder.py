@@ -27,7 +27,7 @@ from server.tables import entries, person_links, stations, visit_queue, visits
 from server.tracing.rules import rules_for, server_zone
 
 DRAIN_LIMIT = 20_000
-LOCK_KEY = 712010  # pg advisory lock: one builder in the whole database
+LOCK_KEY = 712010  # pg advisory lock: one builder per schema
 PEOPLE_PER_STATEMENT = 2_000  # windows per statement (SQLite binds each as three parameters)
 ADMITTED = (Outcome.ADMIT.value, Outcome.WARN.value)
 
@@ -66,10 +66,12 @@ def lock(conn: Connection, wait: bool) -> bool:
     """Become the one builder, for this transaction. SQLite's write lock (BEGIN IMMEDIATE) already is one."""
     if conn.dialect.name != "postgresql":
         return True
+    # Keyed by schema too: builders of other schemas in the same database (tests, staging) are no rivals.
     if wait:
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"), {"key": LOCK_KEY})
         return True
-    return bool(conn.execute(sa.text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK_KEY}).scalar())
+    return bool(conn.execute(sa.text("SELECT pg_try_advisory_xact_lock(:key, hashtext(current_schema()))"),
+                             {"key": LOCK_KEY}).scalar())
 
 
 def windows_around(moments: Iterable[tuple[str, datetime]]) -> dict[str, Window]:
