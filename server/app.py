@@ -18,10 +18,13 @@ from server.database import default_database_url, make_engine
 from server.errors import install_error_handlers
 from server.security import install_security
 from server.station_config import DEFAULT_CONTRIBUTORS, ConfigContributor, StationConfigBuilder
+from server.tracing.background import VisitBuilder
 from server.upload import Limits
 
 TIMEZONE_ENV = "KIOSK_SERVER_TIMEZONE"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+# "off": this process builds no visits (another process does, or a benchmark measures ingest without it).
+BUILD_VISITS_ENV = "KIOSK_SERVER_BUILD_VISITS"
 
 
 def create_app(
@@ -31,8 +34,10 @@ def create_app(
     routers: Sequence[APIRouter] = (),
     config_contributors: Sequence[ConfigContributor] = (),
     zone: ZoneInfo | None = None,
+    build_visits: bool = False,
 ) -> FastAPI:
-    """The server on an engine whose schema is migrated (see server.database.migrate)."""
+    """The server on an engine whose schema is migrated (see server.database.migrate). With `build_visits`
+    a thread builds visits from the stored entries while the app runs (tests drain the queue themselves)."""
     # No Swagger/ReDoc pages: they run scripts from a CDN that the CSP refuses. /openapi.json stays.
     app = FastAPI(title="QR check-in kiosk server", version="1", description=server.__doc__,
                   docs_url=None, redoc_url=None)
@@ -46,6 +51,10 @@ def create_app(
     install_request_log(app)
     for router in (api.router, api.health_router, dashboard.router, *routers):
         app.include_router(router)
+    if build_visits:
+        builder = VisitBuilder(engine, app.state.zone)
+        app.router.on_startup.append(builder.start)
+        app.router.on_shutdown.append(builder.stop)
 
     @app.get("/", include_in_schema=False)
     def _home() -> RedirectResponse:
@@ -56,10 +65,11 @@ def create_app(
 
 def app_from_environment() -> FastAPI:
     """Entry point for `uvicorn --factory` worker processes: the database comes from KIOSK_SERVER_DB, the
-    declaration keyring and health rules from KIOSK_SERVER_DATA_DIR."""
+    declaration keyring and health rules from KIOSK_SERVER_DATA_DIR; each process builds visits unless
+    KIOSK_SERVER_BUILD_VISITS is "off"."""
     engine = make_engine(default_database_url())
     service = declarations.DeclarationService(engine=engine)
-    app = create_app(engine,
+    app = create_app(engine, build_visits=os.environ.get(BUILD_VISITS_ENV, "on") != "off",
                      config_contributors=[lambda _conn, station: service.station_config_fragment(station.name)])
     # The public /declare page, rate-limited per client address (KIOSK_SERVER_DECLARE_* settings).
     declarations.install(app, service, declarations.PageLimits.from_environment())

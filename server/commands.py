@@ -23,6 +23,7 @@ from kiosk.contract import WATCH_ACTIONS
 from server.station_config import set_setting, unwatch, watch
 from server.stations import (AdminRequestError, add_station, list_stations, rename_station, revoke_station,
                              rotate_token)
+from server.tracing import cli as tracing_cli
 
 TRUSTED_PROXIES_ENV = "KIOSK_SERVER_TRUSTED_PROXIES"
 GRACEFUL_SHUTDOWN_SECONDS = 3  # then open requests are cancelled: a stalled client must not hold the server
@@ -136,6 +137,7 @@ def _parser() -> argparse.ArgumentParser:
     watch_remove.set_defaults(run=_watch_remove)
 
     declarations.register(commands)  # issue, declaration-key-rotate, declaration-revoke, dcc-trust-import
+    tracing_cli.register(commands)  # trace, location, visits
     return parser
 
 

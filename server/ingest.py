@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from server.database import writing
 from server.stations import StationRecord, record_contact
 from server.tables import entries
+from server.tracing import queue
 from server.wire import Problem, WireEntry
 
 logger = logging.getLogger("kiosk_server")
@@ -98,17 +99,21 @@ def _by_id(unique: dict[uuid.UUID, WireEntry], stored: dict[uuid.UUID, Answer],
 
 def _store(engine: Engine, station: StationRecord, rows: list[dict], contact: Contact,
            isolate: bool) -> tuple[dict[uuid.UUID, Answer], dict[uuid.UUID, Answer]]:
-    """One transaction: insert, look up the repeats' owners, note the contact. Returns the answers for the
-    stored or repeated entries, and those for the entries the database refused (only when isolating)."""
+    """One transaction: insert, queue the new entries for the visit builder, look up the repeats' owners,
+    note the contact. Returns the answers for the stored or repeated entries, and those for the entries the
+    database refused (only when isolating)."""
     with writing(engine) as conn:
         refused: dict[uuid.UUID, Answer] = {}
         if isolate:
             inserted = _insert_isolating(conn, rows, refused)
         else:
             inserted = _insert_new(conn, rows) if rows else set()
+        queued = queue.enqueue(conn, [row for row in rows if row["id"] in inserted])
         holders = _stations_holding(conn, [row["id"] for row in rows
                                            if row["id"] not in inserted and row["id"] not in refused])
         note_contact(conn, station, contact, uploaded=True)
+    if queued:
+        queue.stored.set()
     answers = {}
     for row in rows:
         if row["id"] in refused:

@@ -24,6 +24,7 @@ from kiosk.contract import PUSHED_SETTINGS, WATCH_ACTIONS, checked_value
 from server.database import writing
 from server.stations import AdminRequestError, StationRecord
 from server.tables import station_settings, stations, watch_list
+from server.tracing.locations import station_location_rules
 from server.typed_text import hidden_character_problem
 
 ConfigContributor = Callable[[Connection, StationRecord], Mapping[str, Any]]
@@ -39,13 +40,17 @@ def station_identity(_conn: Connection, station: StationRecord) -> dict[str, Any
 
 
 def settings_for(conn: Connection, station: StationRecord) -> dict[str, Any]:
-    """Settings: defaults for every station, overridden by the station's own rows."""
+    """Settings: defaults for every station, overridden by its location's rules for visits
+    (`kiosk-server location set`), overridden by the station's own rows."""
     rows = conn.execute(
         sa.select(station_settings.c.station_id, station_settings.c.key, station_settings.c.value)
         .where(sa.or_(station_settings.c.station_id.is_(None), station_settings.c.station_id == station.id))
         .order_by(station_settings.c.station_id.is_not(None), station_settings.c.key)
-    )
-    return {"settings": {row.key: row.value for row in rows}}
+    ).all()
+    settings = {row.key: row.value for row in rows if row.station_id is None}
+    settings.update(station_location_rules(conn, station))
+    settings.update({row.key: row.value for row in rows if row.station_id is not None})
+    return {"settings": settings}
 
 
 def watch_list_for(conn: Connection, _station: StationRecord) -> dict[str, Any]:

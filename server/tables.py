@@ -145,3 +145,85 @@ login_throttle = sa.Table(
     sa.Column("last_failure_at", Moment, nullable=False),
     sa.Column("locked_until", Moment),
 )
+
+# --- Contact tracing (server.tracing) ----------------------------------------------------------------------
+
+# A location's rules for ending a visit nobody scanned out of. A location without a row has the defaults of
+# kiosk.tracing.visits (a 2-hour stay, no closing time).
+locations = sa.Table(
+    "locations",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("default_stay_minutes", sa.Integer, nullable=False),
+    sa.Column("closing_time", sa.String(5)),  # "HH:MM" in the server's time zone; NULL: none
+)
+
+# One presence interval of a person at a location, built from scans by server.tracing.builder: the entry
+# that opened it is its key. On PostgreSQL a GiST index on (location, tstzrange(started_at, ended_at, '[)'))
+# finds overlaps (migration 0009); the B-tree on (location, started_at) does the same bounded by MAX_STAY.
+visits = sa.Table(
+    "visits",
+    metadata,
+    sa.Column("entry_id", sa.Uuid, primary_key=True),
+    sa.Column("person_key", sa.String(256), nullable=False),
+    sa.Column("location", sa.String(200), nullable=False),
+    sa.Column("station_id", sa.Integer, nullable=False),
+    sa.Column("started_at", Moment, nullable=False),
+    sa.Column("ended_at", Moment, nullable=False),
+    sa.Column("end_reason", sa.String(16), nullable=False),  # kiosk.tracing.visits.EndReason
+    sa.Column("exit_id", sa.Uuid),
+    sa.Column("display_name", sa.String(256), nullable=False),  # masked, as the door stored it
+    sa.Index("ix_visits_location_started", "location", "started_at",
+             postgresql_include=["ended_at", "person_key"]),
+    sa.Index("ix_visits_person_started", "person_key", "started_at"),
+)
+
+# "Close all open visits" at a location, as an operator asked (kiosk-server visits close).
+visit_closures = sa.Table(
+    "visit_closures",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("location", sa.String(200), nullable=False),
+    sa.Column("at", Moment, nullable=False),
+    sa.Index("ix_visit_closures_location_at", "location", "at"),
+)
+
+# Two keys of one person, proved by an entry (kiosk.tracing.identity.link_of): a QID and an ID number.
+person_links = sa.Table(
+    "person_links",
+    metadata,
+    sa.Column("a", sa.String(256), primary_key=True),
+    sa.Column("b", sa.String(256), primary_key=True),
+    sa.Column("seen_at", Moment, nullable=False),  # the latest entry that showed the link
+    sa.Index("ix_person_links_b", "b"),
+)
+
+# Stored entries whose person's visits are still to be rebuilt; filled at ingest, emptied by the builder.
+# No index but the key: ingest must stay fast.
+visit_queue = sa.Table(
+    "visit_queue",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), sa.Identity(), primary_key=True),
+    sa.Column("person_key", sa.String(256), nullable=False),
+    sa.Column("scanned_at", Moment, nullable=False),
+)
+
+# Every trace asked, refused ones excepted: who, as what, through what, for which case. The person is kept
+# masked and as a keyed tag (server.declarations.ledger), never in clear.
+trace_audit = sa.Table(
+    "trace_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("asked_at", Moment, nullable=False),
+    sa.Column("asked_by", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("via", sa.String(16), nullable=False),  # cli, api or dashboard
+    sa.Column("searched", sa.String(256), nullable=False),  # masked
+    sa.Column("person_tag", sa.String(64), nullable=False),  # HMAC-SHA256 of the first key searched, hex
+    sa.Column("case_number", sa.String(100), nullable=False),
+    sa.Column("since", Moment, nullable=False),
+    sa.Column("until", Moment, nullable=False),
+    sa.Column("min_minutes", sa.Float, nullable=False),
+    sa.Column("padding", sa.Boolean, nullable=False),
+    sa.Column("contacts", sa.Integer, nullable=False),
+)
