@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
-from server.masking import mask_person_key
+from kiosk.tracing.masking import mask_person_key
 from server.stations import as_utc
 from server.tables import Moment, entries, stations
 from server.wire import CLOCK_SKEW_TOLERANCE

@@ -37,18 +37,3 @@ def mask_phone(phone: str) -> str:
         return MASK * len(phone)
     return phone[:3] + MASK * (len(phone) - 6) + phone[-3:]
 
-
-KEY_MASK = "•"
-
-
-def mask_text(text: str, keep_end: int = 3) -> str:
-    """'001099012345' → '•••••••••345'; short texts are hidden entirely."""
-    if len(text) <= keep_end * 2:
-        return KEY_MASK * len(text)
-    return KEY_MASK * (len(text) - keep_end) + text[-keep_end:]
-
-
-def mask_person_key(key: str) -> str:
-    """Keep the key's kind ('qid:', 'cccd:') readable, mask the number: as the dashboard and traces show it."""
-    kind, separator, value = key.partition(":")
-    return f"{kind}:{mask_text(value, 4)}" if separator else mask_text(key, 4)

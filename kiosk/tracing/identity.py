@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from kiosk.contract import is_hidden
-from kiosk.credentials.masking import mask_person_key
+from kiosk.tracing.masking import mask_person_key
 from kiosk.messages import Message
 from kiosk.tracing.request import TraceProblem
 

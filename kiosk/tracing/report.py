@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Iterator
 
-from kiosk.credentials.masking import mask_person_key
+from kiosk.tracing.masking import mask_person_key
 from kiosk.tracing.identity import Identity
 from kiosk.tracing.overlap import DEFAULT_CAP, ContactList, find_contacts, padded_end
 from kiosk.tracing.request import TraceWindow

@@ -17,7 +17,7 @@ from kiosk.messages import Message
 from kiosk.tracing.report import Trace, json_lines, table
 from kiosk.tracing.request import TraceProblem
 from server.declarations.ledger import SecretError
-from server.masking import mask_person_key
+from kiosk.tracing.masking import mask_person_key
 from server.stations import AdminRequestError
 from server.tracing.locations import close_visits, list_locations, parse_closing_time, set_location
 from server.tracing.query import run_trace

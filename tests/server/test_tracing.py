@@ -79,7 +79,7 @@ def trace(engine, person: str, **options):
 
 
 def masked(key: str) -> str:
-    from server.masking import mask_person_key
+    from kiosk.tracing.masking import mask_person_key
     return mask_person_key(key)
 
 
