@@ -4,7 +4,8 @@ contributors (their parts of the document each kiosk downloads), passed to `crea
 from __future__ import annotations
 
 import os
-from typing import Sequence
+from contextlib import asynccontextmanager
+from typing import AsyncContextManager, AsyncIterator, Callable, Sequence
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI
@@ -16,12 +17,15 @@ from server import api, dashboard, declarations
 from server.access_log import install_request_log
 from server.database import default_database_url, make_engine
 from server.errors import install_error_handlers
+from server.retention import PurgeSchedule
 from server.security import install_security
 from server.station_config import DEFAULT_CONTRIBUTORS, ConfigContributor, StationConfigBuilder
 from server.upload import Limits
 
 TIMEZONE_ENV = "KIOSK_SERVER_TIMEZONE"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+PURGE_EVERY_ENV = "KIOSK_SERVER_PURGE_EVERY"
+DEFAULT_PURGE_EVERY = 3600.0  # seconds between retention purges of a served app; 0 turns them off
 
 
 def create_app(
@@ -31,11 +35,13 @@ def create_app(
     routers: Sequence[APIRouter] = (),
     config_contributors: Sequence[ConfigContributor] = (),
     zone: ZoneInfo | None = None,
+    purge_every: float | None = None,
 ) -> FastAPI:
-    """The server on an engine whose schema is migrated (see server.database.migrate)."""
+    """The server on an engine whose schema is migrated (see server.database.migrate). With `purge_every`
+    seconds, a thread purges expired entries while the app runs (server.retention.PurgeSchedule)."""
     # No Swagger/ReDoc pages: they run scripts from a CDN that the CSP refuses. /openapi.json stays.
     app = FastAPI(title="QR check-in kiosk server", version="1", description=server.__doc__,
-                  docs_url=None, redoc_url=None)
+                  docs_url=None, redoc_url=None, lifespan=_purging(engine, purge_every))
     app.state.engine = engine
     app.state.limits = limits
     app.state.zone = zone or ZoneInfo(os.environ.get(TIMEZONE_ENV, DEFAULT_TIMEZONE))
@@ -53,13 +59,41 @@ def create_app(
     return app
 
 
+def _purging(engine: Engine, every: float | None) -> Callable[[FastAPI], AsyncContextManager[None]]:
+    """The app's lifespan: the purge thread runs from start-up to shut-down (when `every` is set)."""
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if not every:
+            yield
+            return
+        schedule = PurgeSchedule(engine, every)
+        schedule.start()
+        try:
+            yield
+        finally:
+            schedule.stop()
+    return lifespan
+
+
+def purge_every_from_environment() -> float:
+    text = os.environ.get(PURGE_EVERY_ENV, "").strip()
+    try:
+        seconds = float(text) if text else DEFAULT_PURGE_EVERY
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise ValueError(f"{PURGE_EVERY_ENV} must be a number of seconds (0: no purge), not {text!r}")
+    return seconds
+
+
 def app_from_environment() -> FastAPI:
     """Entry point for `uvicorn --factory` worker processes: the database comes from KIOSK_SERVER_DB, the
     declaration keyring and health rules from KIOSK_SERVER_DATA_DIR."""
     engine = make_engine(default_database_url())
     service = declarations.DeclarationService(engine=engine)
     app = create_app(engine,
-                     config_contributors=[lambda _conn, station: service.station_config_fragment(station.name)])
+                     config_contributors=[lambda _conn, station: service.station_config_fragment(station.name)],
+                     purge_every=purge_every_from_environment())
     # The public /declare page, rate-limited per client address (KIOSK_SERVER_DECLARE_* settings).
     declarations.install(app, service, declarations.PageLimits.from_environment())
     return app
