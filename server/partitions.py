@@ -2,8 +2,8 @@
 purge drops whole months instead of deleting them row by row.
 
 A month's partition is `entries_YYYYMM`. `entries_default` takes whatever has no month of its own: a kiosk
-whose clock was years off, or a month not created yet. Months are created ahead (this one and the next
-MONTHS_AHEAD, by every purge and by the migration that partitioned the table). Creating a month whose rows
+whose clock was years off, or a month not created yet. Every purge creates the months from its cut-off to
+MONTHS_AHEAD months ahead; the migration that partitioned the table created those its rows needed too. Creating a month whose rows
 already sit in the default partition moves them into it: PostgreSQL refuses the new partition otherwise.
 
 SQLite keeps one table; nothing here is called for it. Names put into statements come from `Month` alone
@@ -89,9 +89,10 @@ def ensure_months(conn: Connection, first: Month, last: Month) -> list[str]:
     return [month.name for month in missing]
 
 
-def ensure_ahead(conn: Connection, now: datetime) -> list[str]:
-    """This month's partition and the next MONTHS_AHEAD months' (idempotent); returns the names created."""
-    return ensure_months(conn, Month.of(now), Month.of(now).plus(MONTHS_AHEAD))
+def ensure_ahead(conn: Connection, since: datetime, now: datetime) -> list[str]:
+    """The partitions of the months from `since` (the retention's cut-off: entries that old are still
+    accepted) to MONTHS_AHEAD months after now (idempotent); returns the names created."""
+    return ensure_months(conn, Month.of(since), Month.of(now).plus(MONTHS_AHEAD))
 
 
 def _create_month(conn: Connection, month: Month) -> None:

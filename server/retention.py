@@ -4,7 +4,8 @@ The retention is the `retention_days` setting pushed to every station (the stati
 station; see server.station_config), else the kiosks' own default. `purge(engine, now)` removes what was
 scanned before now - retention (an entry scanned exactly at the cut-off stays). On PostgreSQL it drops the
 month partitions that end at or before the cut-off and deletes the rest (the cut-off's month, the default
-partition); on SQLite it deletes. It also creates the month partitions ahead (server/partitions.py).
+partition); on SQLite it deletes. It also creates the month partitions from the cut-off's to two months
+ahead (server/partitions.py).
 One purge at a time across server processes: a transaction-level advisory lock on PostgreSQL (a purge
 that finds it taken does nothing and says so), the write lock of BEGIN IMMEDIATE on SQLite.
 
@@ -95,7 +96,7 @@ def purge(engine: Engine, now: datetime, *, dry_run: bool = False,
                 return PurgeReport(days, cutoff, busy=True, dry_run=dry_run)
             if postgres:
                 conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-            created = partitions.ensure_ahead(conn, now) if postgres and not dry_run else []
+            created = partitions.ensure_ahead(conn, cutoff, now) if postgres and not dry_run else []
             old_months = partitions.months_before(conn, cutoff) if postgres else []
             removed = {"entries": _delete_entries(conn, cutoff, old_months)}
             failed = _run_steps(conn, cutoff, steps, removed)

@@ -1,9 +1,9 @@
 """Entries by month: on PostgreSQL a table partitioned by month of scanned_at, so that a purge drops months.
 
 PostgreSQL: the table is renamed, a partitioned one is created (its primary key (id, scanned_at), as a
-unique constraint there must hold the partition key), one partition per month from the oldest entry (but
-no further back than the longest retention a kiosk accepts) to two months ahead, a default partition for
-the rest, the rows copied, the old table dropped. SQLite keeps its one table, keyed by id alone.
+unique constraint there must hold the partition key), one partition per month from the oldest entry or the
+default retention's cut-off, whichever is older (but no further back than the longest retention a kiosk
+accepts), to two months ahead, a default partition for the rest, the rows copied, the old table dropped. SQLite keeps its one table, keyed by id alone.
 Both: a person's entries are read by time, so the index on person_key becomes (person_key, scanned_at).
 
 Revision ID: 0006
@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
+from kiosk.contract import DEFAULT_RETENTION_DAYS
 from kiosk.setting_specs import BY_NAME
-from server.partitions import MONTHS_AHEAD, Month, create_default_partition, ensure_months
+from server.partitions import create_default_partition, ensure_ahead
 
 revision = "0006"
 down_revision = "0005"
@@ -78,7 +79,8 @@ def upgrade() -> None:
     create_default_partition(connection)
     now = datetime.now(timezone.utc)
     oldest = connection.exec_driver_sql("SELECT min(scanned_at) FROM entries_unpartitioned").scalar() or now
-    ensure_months(connection, Month.of(max(oldest, now - LONGEST_RETENTION)), Month.of(now).plus(MONTHS_AHEAD))
+    since = max(min(oldest, now - timedelta(days=DEFAULT_RETENTION_DAYS)), now - LONGEST_RETENTION)
+    ensure_ahead(connection, since, now)
     op.execute(f"INSERT INTO entries ({COLUMNS}) SELECT {COLUMNS} FROM entries_unpartitioned")
     # Keys and indexes built once over the copied rows, not updated row by row while copying.
     op.create_primary_key("entries_pkey", "entries", ["id", "scanned_at"])
