@@ -5,11 +5,8 @@ a kiosk sends with it, through a real server."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Callable
-
 import psycopg
 import pytest
 import requests
@@ -19,6 +16,7 @@ from alembic.config import Config
 
 from factories import make_entry
 from processes import ServerProcess
+from server_db import entry_row, partition_of, wait_until
 from server.database import MIGRATIONS, make_engine, writing
 from server.partitions import DEFAULT_PARTITION, Month, ensure_ahead, ensure_months, monthly_partitions
 from server.stations import add_station
@@ -39,13 +37,6 @@ def _stored(engine: sa.Engine, entry_id: str) -> list[sa.Row]:
     with engine.connect() as conn:
         return list(conn.execute(sa.select(entries.c.station_id, entries.c.scanned_at)
                                  .where(entries.c.id == uuid.UUID(entry_id))))
-
-
-def _where(engine: sa.Engine, entry_id: str) -> str:
-    """The partition holding an entry (PostgreSQL)."""
-    with engine.connect() as conn:
-        return conn.execute(sa.text("SELECT tableoid::regclass::text FROM entries WHERE id = :id"),
-                            {"id": uuid.UUID(entry_id)}).scalar_one()
 
 
 def _later(entry: dict, minutes: int) -> dict:
@@ -71,7 +62,7 @@ def test_an_id_is_stored_once_whatever_scan_time_is_sent_with_it(server, engine,
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_two_batches_of_one_station_racing_with_one_id_and_two_times_store_it_once(
         server, engine, database_url, new_station):
     station = new_station()
@@ -84,7 +75,7 @@ def test_two_batches_of_one_station_racing_with_one_id_and_two_times_store_it_on
         holder.execute("SELECT 1 FROM stations WHERE name = %s FOR UPDATE", [station.name])
         for upload in uploads:
             upload.start()
-        _wait_until(lambda: _blocked_by(watcher, holder.info.backend_pid) == 2)
+        wait_until(lambda: _blocked_by(watcher, holder.info.backend_pid) == 2)
         holder.rollback()
     for upload in uploads:
         upload.join(60)
@@ -102,20 +93,13 @@ def _blocked_by(conn: psycopg.Connection, holder: int) -> int:
         "SELECT count(*) FROM blocked", [holder]).fetchone()[0]
 
 
-def _wait_until(condition: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never came true"
-        time.sleep(0.05)
-
-
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_months_are_created_ahead_once_and_a_late_month_takes_its_rows_from_the_default_partition(engine):
     far = Month.of(NOW).plus(30)  # no partition: its entries wait in the default partition
     station = _station(engine)
     entry_id = uuid.uuid4()
     with writing(engine) as conn:
-        conn.execute(entries.insert().values(_row(entry_id, station, far.start + timedelta(days=3))))
+        conn.execute(entries.insert().values(entry_row(entry_id, station, far.start + timedelta(days=3))))
         assert conn.execute(sa.text(f"SELECT count(*) FROM {DEFAULT_PARTITION}")).scalar_one() == 1
 
         assert ensure_months(conn, far, far) == [far.name]
@@ -124,7 +108,7 @@ def test_months_are_created_ahead_once_and_a_late_month_takes_its_rows_from_the_
         assert ensure_ahead(conn, NOW - timedelta(days=28), NOW) == []
         assert {Month.of(NOW - timedelta(days=28)), *(Month.of(NOW).plus(n) for n in range(3))} <= set(
             monthly_partitions(conn))
-    assert _where(engine, str(entry_id)) == far.name
+    assert partition_of(engine, entry_id) == far.name
     with engine.connect() as conn:
         assert conn.execute(sa.text(f"SELECT count(*) FROM {DEFAULT_PARTITION}")).scalar_one() == 0
 
@@ -134,13 +118,6 @@ def _station(engine: sa.Engine) -> int:
         return conn.execute(stations.insert().values(
             name=f"Cổng {uuid.uuid4().hex[:8]}", location="Sảnh A", token_hash=uuid.uuid4().hex * 2,
             created_at=NOW).returning(stations.c.id)).scalar_one()
-
-
-def _row(entry_id: uuid.UUID, station_id: int, scanned_at: datetime) -> dict:
-    return dict(id=entry_id, station_id=station_id, scanned_at=scanned_at, received_at=scanned_at,
-                location="Sảnh A", direction="in", source="camera", format="vn-qr",
-                person_key="qid:162900000000000042", display_name="NGUYEN V** A*", fields={"phone": "0912345678"},
-                verdict="admit", reasons=[])
 
 
 def _to(engine: sa.Engine, revision: str, down: bool = False) -> None:
@@ -170,7 +147,7 @@ def test_the_migration_keeps_every_entry_and_its_indexes_and_uploads_still_dedup
                  "long ago": datetime(2019, 5, 1, 8, tzinfo=timezone.utc)}
         ids = {label: uuid.uuid4() for label in times}
         with writing(engine) as conn:
-            conn.execute(entries.insert(), [_row(ids[label], station.id, at) for label, at in times.items()])
+            conn.execute(entries.insert(), [entry_row(ids[label], station.id, at) for label, at in times.items()])
         before = _contents(engine)
 
         _to(engine, "0006")
@@ -182,8 +159,8 @@ def test_the_migration_keeps_every_entry_and_its_indexes_and_uploads_still_dedup
         if engine.dialect.name == "postgresql":
             assert sa.inspect(engine).get_pk_constraint("entries")["constrained_columns"] == ["id", "scanned_at"]
             for label in ("an hour ago", "two months ago"):
-                assert _where(engine, str(ids[label])) == Month.of(times[label]).name
-            assert _where(engine, str(ids["long ago"])) == DEFAULT_PARTITION  # older than any retention
+                assert partition_of(engine, ids[label]) == Month.of(times[label]).name
+            assert partition_of(engine, ids["long ago"]) == DEFAULT_PARTITION  # older than any retention
 
         recent = make_entry(station="Cổng A", at=times["an hour ago"]).to_json() | {"id": str(ids["an hour ago"])}
         new = make_entry(station="Cổng A").to_json()
