@@ -14,7 +14,8 @@ Other tables that hold personal data purge themselves in the same run: each adds
     PURGE_STEPS = (PurgeStep("visits", purge_visits),)
 
 where `purge_visits(conn: Connection, cutoff: datetime) -> int` deletes that table's rows from before the
-cut-off (a datetime in UTC) and returns how many went. Steps run after the entries, in the order listed,
+cut-off (a datetime in UTC) and returns how many went; this module imports it (so its module must not
+import this one). Steps run after the entries, in the order listed,
 in the purge's transaction, each under a savepoint: a step that fails is logged and reported, the others
 (and the entries' purge) still count. A dry run runs everything and rolls it back, so its counts are exact;
 it drops no partition (it counts their rows) and creates none.
@@ -84,8 +85,10 @@ def retention_days(conn: Connection) -> int:
 
 
 def purge(engine: Engine, now: datetime, *, dry_run: bool = False,
-          steps: Sequence[PurgeStep] = PURGE_STEPS) -> PurgeReport:
-    """Remove entries (and the steps' rows) scanned before now - retention; see the module's docstring."""
+          steps: Sequence[PurgeStep] | None = None) -> PurgeReport:
+    """Remove entries (and the rows of `steps`, by default PURGE_STEPS) scanned before now - retention; see
+    the module's docstring."""
+    steps = PURGE_STEPS if steps is None else steps
     with engine.connect() as conn:
         conn.execution_options(write=True)  # SQLite: BEGIN IMMEDIATE, one writer at a time
         with conn.begin() as transaction:

@@ -5,6 +5,7 @@ the kiosks, months dropped whole on PostgreSQL, further tables purged in the sam
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
@@ -17,9 +18,10 @@ import sqlalchemy as sa
 from commands import kiosk_server
 from factories import make_entry
 from processes import ServerProcess
+from server.access_log import JsonLines
 from server.database import make_engine, migrate, writing
 from server.partitions import DEFAULT_PARTITION, Month, ensure_months, monthly_partitions
-from server.retention import PURGE_LOCK, PurgeStep, RetentionProblem, purge
+from server.retention import PURGE_LOCK, PurgeSchedule, PurgeStep, RetentionProblem, purge
 from server.station_config import set_setting
 from server.stations import add_station
 from server.tables import station_settings
@@ -215,3 +217,22 @@ def test_a_running_server_purges_by_itself_and_logs_counts_only(engine, fresh_da
               if '"retention purge"' in line]
     assert any(line["removed"] == {"entries": 1} for line in purges)
     assert PERSON_KEY not in server.log_path.read_text()
+
+
+def test_a_scheduled_purge_that_fails_is_logged_and_tried_again_without_stopping(tmp_path):
+    broken = make_engine(f"sqlite:///{tmp_path / 'no-tables.sqlite3'}")  # never migrated: every purge fails
+    failures: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: failures.append(record) if "purge failed" in record.getMessage() else None
+    logger = logging.getLogger("kiosk_server")
+    logger.addHandler(handler)
+    schedule = PurgeSchedule(broken, interval=0.01)
+    try:
+        schedule.start()
+        wait_until(lambda: len(failures) >= 2)
+    finally:
+        schedule.stop()
+        logger.removeHandler(handler)
+        broken.dispose()
+    line = json.loads(JsonLines().format(failures[0]))
+    assert line["level"] == "error" and "withheld" in line["error"]  # the database's message can quote a row
