@@ -5,10 +5,10 @@ the kiosk sends it again; if the answer is lost after the commit, the resent ent
 Either way each entry is stored exactly once. The key is the entry's UUID and its scan time (PostgreSQL
 partitions entries by month, and a key there must hold the partition key): a resent entry has the same scan
 time (kiosks never change it) and conflicts. An id stored before with another scan time (a broken or
-hostile kiosk) would not conflict, so the batch's ids are looked up before inserting and the stored ones are
-answered as repeats, or as "id taken" when another station holds them. Two batches of one station do not
-pass that look-up at the same time: each first updates the station's row (its contact), which waits for
-the other's commit. (Two stations sending one id at the same instant with two scan times could both store
+hostile kiosk) would not conflict, so the insert looks each id up first (the key's index leads with the id)
+and leaves the stored ones out: they are answered as repeats, or as "id taken" when another station holds
+them. (SQLite keeps the id alone as the key.) Two batches of one station do not pass that look-up at the
+same time: each first updates the station's row (its contact), which waits for the other's commit. (Two stations sending one id at the same instant with two scan times could both store
 it; ids are random UUIDs, so only a kiosk that knows another's fresh id could try.)
 
 Should the database still refuse what the wire checks let through (PostgreSQL's DataError for a text it
@@ -105,21 +105,18 @@ def _by_id(unique: dict[uuid.UUID, WireEntry], stored: dict[uuid.UUID, Answer],
 
 def _store(engine: Engine, station: StationRecord, rows: list[dict], contact: Contact,
            isolate: bool) -> tuple[dict[uuid.UUID, Answer], dict[uuid.UUID, Answer]]:
-    """One transaction: note the contact (locking the station's row), look up the ids already stored,
-    insert the others. Returns the answers for the stored or repeated entries, and those for the entries
-    the database refused (only when isolating)."""
+    """One transaction: note the contact (locking the station's row), insert the entries whose id is new,
+    look up the repeats' owners. Returns the answers for the stored or repeated entries, and those for the
+    entries the database refused (only when isolating)."""
     with writing(engine) as conn:
         note_contact(conn, station, contact, uploaded=True)
-        holders = _stations_holding(conn, [row["id"] for row in rows])
-        new = [row for row in rows if row["id"] not in holders]
         refused: dict[uuid.UUID, Answer] = {}
         if isolate:
-            inserted = _insert_isolating(conn, new, refused)
+            inserted = _insert_isolating(conn, rows, refused)
         else:
-            inserted = _insert_new(conn, new) if new else set()
-        # Not inserted after all: another station's batch stored the same id and time meanwhile.
-        holders |= _stations_holding(conn, [row["id"] for row in new
-                                            if row["id"] not in inserted and row["id"] not in refused])
+            inserted = _insert_new(conn, rows) if rows else set()
+        holders = _stations_holding(conn, [row["id"] for row in rows
+                                           if row["id"] not in inserted and row["id"] not in refused])
     answers = {}
     for row in rows:
         if row["id"] in refused:
@@ -136,8 +133,6 @@ def _store(engine: Engine, station: StationRecord, rows: list[dict], contact: Co
 
 def _insert_isolating(conn: sa.Connection, rows: list[dict], refused: dict[uuid.UUID, Answer]) -> set[uuid.UUID]:
     """Insert in halves under savepoints until each refused entry is alone; note those in `refused`."""
-    if not rows:
-        return set()
     inserted = _insert_halving(conn, rows, refused)
     if len(rows) > 1 and len(refused) == len(rows):
         # Every entry fails even on its own: the fault is not in the entries (a broken schema, a bug).
@@ -148,7 +143,7 @@ def _insert_isolating(conn: sa.Connection, rows: list[dict], refused: dict[uuid.
 def _insert_halving(conn: sa.Connection, rows: list[dict], refused: dict[uuid.UUID, Answer]) -> set[uuid.UUID]:
     try:
         with conn.begin_nested():
-            return _insert_new(conn, rows)
+            return _insert_new(conn, rows) if rows else set()
     except CONTENT_ERRORS as error:
         if len(rows) == 1:
             refused[rows[0]["id"]] = _database_refused(error)
@@ -175,7 +170,7 @@ def _log_refusal(station: StationRecord, error: Exception) -> None:
 
 
 def _insert_new(conn: sa.Connection, rows: list[dict]) -> set[uuid.UUID]:
-    """Insert the rows (none of their ids was stored when looked up); return the ids inserted."""
+    """Insert the rows whose id is not stored yet (with whatever scan time); return the ids inserted."""
     if conn.dialect.name == "postgresql":
         return _insert_new_postgresql(conn, rows)
     statement = sqlite.insert(entries).on_conflict_do_nothing(index_elements=[entries.c.id])
@@ -189,7 +184,8 @@ _ARRAY_TYPES = {
 _COLUMNS = [column.name for column in entries.columns]
 _ARRAYS = ", ".join(f"%b::{_ARRAY_TYPES.get(name, 'text')}[]" for name in _COLUMNS)
 _UNNEST_INSERT = (
-    f"INSERT INTO entries ({', '.join(_COLUMNS)}) SELECT * FROM unnest({_ARRAYS}) "
+    f"INSERT INTO entries ({', '.join(_COLUMNS)}) SELECT * FROM unnest({_ARRAYS}) AS batch ({', '.join(_COLUMNS)}) "
+    "WHERE NOT EXISTS (SELECT FROM entries stored WHERE stored.id = batch.id) "
     "ON CONFLICT (id, scanned_at) DO NOTHING RETURNING id"
 )
 
@@ -204,7 +200,7 @@ def _insert_new_postgresql(conn: sa.Connection, rows: list[dict]) -> set[uuid.UU
 
 
 def _stations_holding(conn: sa.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
-    """For the ids already stored (repeats, mostly): which station each belongs to."""
+    """For ids already stored (repeats, mostly): which station each belongs to."""
     if not ids:
         return {}
     if conn.dialect.name == "postgresql":
