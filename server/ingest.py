@@ -8,8 +8,9 @@ time (kiosks never change it) and conflicts. An id stored before with another sc
 hostile kiosk) would not conflict, so the insert looks each id up first (the key's index leads with the id)
 and leaves the stored ones out: they are answered as repeats, or as "id taken" when another station holds
 them. (SQLite keeps the id alone as the key.) Two batches of one station do not pass that look-up at the
-same time: each first updates the station's row (its contact), which waits for the other's commit. (Two stations sending one id at the same instant with two scan times could both store
-it; ids are random UUIDs, so only a kiosk that knows another's fresh id could try.)
+same time: each first updates the station's row (its contact), which waits for the other's commit. (Two
+stations sending one id at the same instant with two scan times could both store it; ids are random UUIDs,
+so only a kiosk that knows another's fresh id could try.)
 
 Should the database still refuse what the wire checks let through (PostgreSQL's DataError for a text it
 cannot store, a constraint), the batch is not answered with a 500 that the kiosk would resend forever: it

@@ -3,8 +3,9 @@ purge drops whole months instead of deleting them row by row.
 
 A month's partition is `entries_YYYYMM`. `entries_default` takes whatever has no month of its own: a kiosk
 whose clock was years off, or a month not created yet. Every purge creates the months from its cut-off to
-MONTHS_AHEAD months ahead; the migration that partitioned the table created those its rows needed too. Creating a month whose rows
-already sit in the default partition moves them into it: PostgreSQL refuses the new partition otherwise.
+MONTHS_AHEAD months ahead; the migration that partitioned the table created those its rows needed too.
+Creating a month whose rows already sit in the default partition moves them into it: PostgreSQL refuses
+the new partition otherwise.
 
 SQLite keeps one table; nothing here is called for it. Names put into statements come from `Month` alone
 (digits), never from a client.

@@ -3,8 +3,9 @@
 PostgreSQL: the table is renamed, a partitioned one is created (its primary key (id, scanned_at), as a
 unique constraint there must hold the partition key), one partition per month from the oldest entry or the
 default retention's cut-off, whichever is older (but no further back than the longest retention a kiosk
-accepts), to two months ahead, a default partition for the rest, the rows copied, the old table dropped. SQLite keeps its one table, keyed by id alone.
-Both: a person's entries are read by time, so the index on person_key becomes (person_key, scanned_at).
+accepts), to two months ahead, a default partition for the rest, the rows copied, the old table dropped.
+SQLite keeps its one table, keyed by id alone. Both: a person's entries are read by time, so the index on
+person_key becomes (person_key, scanned_at).
 
 Revision ID: 0006
 Revises: 0005
