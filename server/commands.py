@@ -7,6 +7,7 @@ import getpass
 import json
 import os
 import sys
+from datetime import datetime, timezone
 from typing import Sequence
 
 from sqlalchemy.engine import Engine
@@ -17,6 +18,7 @@ from server.access_log import configure_logging
 from server.admins import (add_admin, disable_admin, issue_api_token, remove_admin, revoke_api_tokens,
                            set_password)
 from server.database import DATABASE_ENV, default_database_url, make_engine, migrate, normalise_url
+from server.retention import RetentionProblem, purge
 from server.roles import Role
 from server.security import BODY_TIMEOUT_ENV, DEFAULT_BODY_TIMEOUT
 from kiosk.contract import WATCH_ACTIONS
@@ -136,6 +138,11 @@ def _parser() -> argparse.ArgumentParser:
     watch_remove.add_argument("person_key")
     watch_remove.set_defaults(run=_watch_remove)
 
+    purge_cmd = commands.add_parser("purge", help="remove the entries older than the retention (retention_days "
+                                                  "pushed to every station, else 28 days) and say what went")
+    purge_cmd.add_argument("--dry-run", action="store_true", help="only say what would be removed")
+    purge_cmd.set_defaults(run=_purge)
+
     declarations.register(commands)  # issue, declaration-key-rotate, declaration-revoke, dcc-trust-import
     tracing_cli.register(commands)  # trace, location, visits
     return parser
@@ -244,6 +251,29 @@ def _setting(engine: Engine, _url: str, args: argparse.Namespace) -> int:
     set_setting(engine, args.key, value, args.station)
     print(f"{args.key} = {json.dumps(value)} for {args.station or 'every station'}.")
     return 0
+
+
+def _purge(engine: Engine, _url: str, args: argparse.Namespace) -> int:
+    configure_logging("warning")  # a failed step's log line: JSON, database messages withheld
+    try:
+        report = purge(engine, datetime.now(timezone.utc), dry_run=args.dry_run)
+    except RetentionProblem as problem:
+        raise AdminRequestError(f"Nothing was purged: {problem}.") from None
+    if report.busy:
+        print("Another server process is purging right now; nothing was done here.", file=sys.stderr)
+        return 1
+    verb = "would be removed" if report.dry_run else "removed"
+    print(f"Retention {report.retention_days} days: entries scanned before "
+          f"{report.cutoff.isoformat(timespec='seconds')} {verb}.")
+    for table, rows in report.removed.items():
+        print(f"{table}: {rows} {verb}")
+    if report.dropped:
+        print(f"partitions {'to drop' if report.dry_run else 'dropped'}: {', '.join(report.dropped)}")
+    if report.created:
+        print(f"partitions created ahead: {', '.join(report.created)}")
+    for table in report.failed:
+        print(f"{table}: its purge failed (logged above); its rows stay until the next purge", file=sys.stderr)
+    return 1 if report.failed else 0
 
 
 def _watch_add(engine: Engine, _url: str, args: argparse.Namespace) -> int:

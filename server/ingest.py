@@ -2,7 +2,15 @@
 
 The whole batch is one transaction. If the server dies before the commit nothing of the batch exists and
 the kiosk sends it again; if the answer is lost after the commit, the resent entries come back "duplicate".
-Either way each entry is stored exactly once, because the entry's UUID is the primary key.
+Either way each entry is stored exactly once. The key is the entry's UUID and its scan time (PostgreSQL
+partitions entries by month, and a key there must hold the partition key): a resent entry has the same scan
+time (kiosks never change it) and conflicts. An id stored before with another scan time (a broken or
+hostile kiosk) would not conflict, so the insert looks each id up first (the key's index leads with the id)
+and leaves the stored ones out: they are answered as repeats, or as "id taken" when another station holds
+them. (SQLite keeps the id alone as the key.) Two batches of one station do not pass that look-up at the
+same time: each first updates the station's row (its contact), which waits for the other's commit. (Two
+stations sending one id at the same instant with two scan times could both store it; ids are random UUIDs,
+so only a kiosk that knows another's fresh id could try.)
 
 Should the database still refuse what the wire checks let through (PostgreSQL's DataError for a text it
 cannot store, a constraint), the batch is not answered with a 500 that the kiosk would resend forever: it
@@ -99,10 +107,11 @@ def _by_id(unique: dict[uuid.UUID, WireEntry], stored: dict[uuid.UUID, Answer],
 
 def _store(engine: Engine, station: StationRecord, rows: list[dict], contact: Contact,
            isolate: bool) -> tuple[dict[uuid.UUID, Answer], dict[uuid.UUID, Answer]]:
-    """One transaction: insert, queue the new entries for the visit builder, look up the repeats' owners,
-    note the contact. Returns the answers for the stored or repeated entries, and those for the entries the
-    database refused (only when isolating)."""
+    """One transaction: note the contact (locking the station's row), insert the entries whose id is new,
+    queue them for the visit builder, look up the repeats' owners. Returns the answers for the stored or
+    repeated entries, and those for the entries the database refused (only when isolating)."""
     with writing(engine) as conn:
+        note_contact(conn, station, contact, uploaded=True)
         refused: dict[uuid.UUID, Answer] = {}
         if isolate:
             inserted = _insert_isolating(conn, rows, refused)
@@ -111,7 +120,6 @@ def _store(engine: Engine, station: StationRecord, rows: list[dict], contact: Co
         queued = queue.enqueue(conn, [row for row in rows if row["id"] in inserted])
         holders = _stations_holding(conn, [row["id"] for row in rows
                                            if row["id"] not in inserted and row["id"] not in refused])
-        note_contact(conn, station, contact, uploaded=True)
     if queued:
         queue.stored.set()
     answers = {}
@@ -167,7 +175,7 @@ def _log_refusal(station: StationRecord, error: Exception) -> None:
 
 
 def _insert_new(conn: sa.Connection, rows: list[dict]) -> set[uuid.UUID]:
-    """Insert the rows whose id is not stored yet; return the ids inserted."""
+    """Insert the rows whose id is not stored yet (with whatever scan time); return the ids inserted."""
     if conn.dialect.name == "postgresql":
         return _insert_new_postgresql(conn, rows)
     statement = sqlite.insert(entries).on_conflict_do_nothing(index_elements=[entries.c.id])
@@ -181,8 +189,9 @@ _ARRAY_TYPES = {
 _COLUMNS = [column.name for column in entries.columns]
 _ARRAYS = ", ".join(f"%b::{_ARRAY_TYPES.get(name, 'text')}[]" for name in _COLUMNS)
 _UNNEST_INSERT = (
-    f"INSERT INTO entries ({', '.join(_COLUMNS)}) SELECT * FROM unnest({_ARRAYS}) "
-    "ON CONFLICT (id) DO NOTHING RETURNING id"
+    f"INSERT INTO entries ({', '.join(_COLUMNS)}) SELECT * FROM unnest({_ARRAYS}) AS batch ({', '.join(_COLUMNS)}) "
+    "WHERE NOT EXISTS (SELECT FROM entries stored WHERE stored.id = batch.id) "
+    "ON CONFLICT (id, scanned_at) DO NOTHING RETURNING id"
 )
 
 
@@ -199,8 +208,12 @@ def _stations_holding(conn: sa.Connection, ids: list[uuid.UUID]) -> dict[uuid.UU
     """For ids already stored (repeats, mostly): which station each belongs to."""
     if not ids:
         return {}
-    query = sa.select(entries.c.id, entries.c.station_id).where(entries.c.id.in_(ids))
-    return {row.id: row.station_id for row in conn.execute(query)}
+    if conn.dialect.name == "postgresql":
+        # One array parameter: hundreds of separate ones cost more to send than the look-up itself.
+        rows = conn.exec_driver_sql("SELECT id, station_id FROM entries WHERE id = ANY(%s::uuid[])", (ids,))
+    else:
+        rows = conn.execute(sa.select(entries.c.id, entries.c.station_id).where(entries.c.id.in_(ids)))
+    return {entry_id: station_id for entry_id, station_id in rows}
 
 
 def _row(entry: WireEntry, station: StationRecord, received_at: datetime) -> dict:

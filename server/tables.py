@@ -30,10 +30,12 @@ stations = sa.Table(
     sa.Column("last_upload_at", Moment),
 )
 
+# On PostgreSQL partitioned by month of scanned_at (server/partitions.py), so the primary key must hold
+# scanned_at too; ingest still stores each id once (server/ingest.py). SQLite keeps id alone as its key.
 entries = sa.Table(
     "entries",
     metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("id", sa.Uuid, nullable=False),
     sa.Column("station_id", sa.Integer, sa.ForeignKey("stations.id"), nullable=False),
     # The kiosk's clock at the scan, never corrected; the server's clock on arrival, separately.
     sa.Column("scanned_at", Moment, nullable=False),
@@ -47,9 +49,11 @@ entries = sa.Table(
     sa.Column("fields", JsonValue, nullable=False),
     sa.Column("verdict", sa.String(8), nullable=False),
     sa.Column("reasons", JsonValue, nullable=False),
+    sa.PrimaryKeyConstraint("id", "scanned_at", name="entries_pkey"),
     sa.Index("ix_entries_scanned_at", "scanned_at"),
     sa.Index("ix_entries_station_scanned", "station_id", "scanned_at"),
-    sa.Index("ix_entries_person_key", "person_key"),
+    sa.Index("ix_entries_person_scanned", "person_key", "scanned_at"),  # a person's entries by time (tracing)
+    postgresql_partition_by="RANGE (scanned_at)",
 )
 
 admins = sa.Table(

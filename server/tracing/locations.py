@@ -16,7 +16,8 @@ from kiosk.tracing.visits import DEFAULT_STAY, MAX_STAY, stay_from_minutes
 from server.database import writing
 from server.stations import AdminRequestError, StationRecord, as_utc
 from server.tables import locations, visit_closures, visits
-from server.tracing import builder, retention
+from server import retention
+from server.tracing import builder
 from server.tracing.rules import LocationSetting, row_setting, server_zone
 from server.typed_text import hidden_character_problem
 

@@ -29,7 +29,7 @@ from server.stations import as_utc
 from server.tables import person_links, visits
 from server.tracing.audit import VIAS, record_trace
 from server.tracing.builder import drain_all
-from server.tracing.retention import retention_days
+from server.retention import retention_days
 from server.tracing.rules import server_zone
 
 CASE_NUMBER_LONGEST = 100

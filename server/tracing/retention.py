@@ -1,4 +1,4 @@
-"""How long the server keeps what tracing needs, and the purges the retention schedule runs.
+"""What tracing keeps is purged with the entries: the steps server.retention runs after them.
 
 Visits, queued rows and links go with the entries they come from. The audit log goes last: a trace's record
 is kept until every entry its window covered is gone, so a trace can always be accounted for while the data
@@ -12,18 +12,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kiosk.contract import DEFAULT_RETENTION_DAYS
 from kiosk.tracing.visits import MAX_STAY
-from server.tables import person_links, station_settings, trace_audit, visit_closures, visit_queue, visits
-
-
-def retention_days(conn: Connection) -> int:
-    """The retention pushed to every station (`kiosk-server setting retention_days N`), else the kiosks'
-    default."""
-    pushed = conn.execute(sa.select(station_settings.c.value).where(
-        station_settings.c.station_id.is_(None), station_settings.c.key == "retention_days")).scalar()
-    return pushed if isinstance(pushed, int) and not isinstance(pushed, bool) and pushed > 0 \
-        else DEFAULT_RETENTION_DAYS
+from server.tables import person_links, trace_audit, visit_closures, visit_queue, visits
 
 
 def purge_visits(conn: Connection, cutoff: datetime) -> int:

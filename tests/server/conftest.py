@@ -69,6 +69,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     return f"sqlite:///{tmp_path_factory.mktemp('server') / 'server.sqlite3'}"
 
 
+@pytest.fixture(params=BACKENDS)
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database for one test alone (a module's tests share `database_url`), not migrated."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    request.getfixturevalue("postgres_schema_url")  # skipped or failed as KIOSK_TEST_POSTGRES says
+    with postgres_schema(POSTGRES_URL) as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
 def engine(database_url: str) -> Iterator[sa.Engine]:
     engine = make_engine(database_url)
