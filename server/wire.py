@@ -30,7 +30,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       ValidationError, ValidationInfo, field_validator)
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from kiosk.contract import (DEFAULT_RETENTION_DAYS, MAX_FIELDS_BYTES, MAX_NESTING, TEXT_LIMITS, Direction,
+from kiosk.contract import (MAX_FIELDS_BYTES, MAX_NESTING, TEXT_LIMITS, Direction,
                             Outcome, Source)
 
 MAX_NUMBER_LENGTH = 64  # characters of one JSON number; Python refuses ints past 4300 digits for a whole body

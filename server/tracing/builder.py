@@ -38,8 +38,6 @@ def drain_queue(engine: Engine, limit: int = DRAIN_LIMIT, *, zone: ZoneInfo | No
                 wait: bool = False) -> int:
     """Build the visits of up to `limit` queued entries; returns how many were taken (0: nothing queued, or
     another builder is at work and `wait` is False)."""
-    from server.tracing.locations import server_zone
-
     with writing(engine) as conn:
         if not lock(conn, wait):
             return 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kiosk.tracing.visits import MAX_STAY
