@@ -17,11 +17,10 @@ from server.database import writing
 from server.errors import ApiError
 from server.ingest import Answer, Contact, Status, note_contact, store_batch
 from server.station_config import settings_for
+from kiosk.contract import DEFAULT_RETENTION_DAYS
 from server.stations import StationRecord, names_this_station, station_for_token
 from server.upload import read_batch
-from server.wire import (
-    CLOCK_SKEW_TOLERANCE, DEFAULT_RETENTION_DAYS, InvalidEntry, TimeWindow, WireEntry, claimed_id, parse_entry,
-)
+from server.wire import CLOCK_SKEW_TOLERANCE, InvalidEntry, TimeWindow, WireEntry, claimed_id, parse_entry
 
 router = APIRouter(prefix="/api/v1", tags=["kiosk"])
 
