@@ -27,7 +27,7 @@ from server.database import writing
 from server.passwords import DISABLED_MARK, dummy_hash, hash_password, password_problem, verify_password
 from server.stations import AdminRequestError, as_utc
 from server.roles import Role
-from server.tables import admin_sites, admins, login_throttle, sessions
+from server.tables import admin_sites, admin_tokens, admins, login_throttle, sessions
 from server.tokens import token_hash
 from server.typed_text import hidden_character_problem
 
@@ -36,6 +36,7 @@ FREE_FAILURES = 5
 LOCK_BASE = timedelta(seconds=30)
 LOCK_MAX = timedelta(minutes=15)
 FORGET_FAILURES_AFTER = timedelta(hours=24)
+API_TOKEN_PREFIX = "kat_"  # told apart from a station's token (kst_) at a glance
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def _user_key(username: str) -> str:
 
 def _find_admin(conn: Connection, username: str) -> sa.Row | None:
     wanted = _user_key(username)
-    rows = conn.execute(sa.select(admins.c.id, admins.c.username, admins.c.password_hash)).all()
+    rows = conn.execute(sa.select(admins.c.id, admins.c.username, admins.c.password_hash, admins.c.role)).all()
     return next((row for row in rows if _user_key(row.username) == wanted), None)
 
 
@@ -75,6 +76,12 @@ def _end_sessions(conn: Connection, admin_id: int) -> None:
     conn.execute(sessions.delete().where(sessions.c.admin_id == admin_id))
 
 
+def _revoke_tokens(conn: Connection, admin_id: int) -> int:
+    return conn.execute(admin_tokens.update()
+                        .where(admin_tokens.c.admin_id == admin_id, admin_tokens.c.revoked_at.is_(None))
+                        .values(revoked_at=datetime.now(timezone.utc))).rowcount
+
+
 def add_admin(engine: Engine, username: str, password: str, role: Role = Role.ADMIN,
               sites: Sequence[str] = ()) -> None:
     """Create a user with a role, or give an existing one a new password, role and sites (which ends their
@@ -93,6 +100,8 @@ def add_admin(engine: Engine, username: str, password: str, role: Role = Role.AD
                 created_at=datetime.now(timezone.utc))).inserted_primary_key[0]
         else:
             admin_id = row.id
+            if row.role != role.value:  # a token opens what the role opens: not more after a change
+                _revoke_tokens(conn, admin_id)
             conn.execute(admins.update().where(admins.c.id == row.id).values(role=role.value))
             _store_password(conn, row, hashed)
         conn.execute(admin_sites.delete().where(admin_sites.c.admin_id == admin_id))
@@ -127,20 +136,43 @@ def _store_password(conn: Connection, row: sa.Row, hashed: str) -> None:
 
 
 def disable_admin(engine: Engine, username: str) -> None:
-    """The administrator can no longer log in, and is logged out everywhere; `set_password` enables again."""
+    """The administrator can no longer log in, is logged out everywhere and their API tokens stop working
+    for good; `set_password` enables the login again (a new token is needed for the API)."""
     with writing(engine) as conn:
         row = _existing_admin(conn, username)
         if not row.password_hash.startswith(DISABLED_MARK):
             conn.execute(admins.update().where(admins.c.id == row.id)
                          .values(password_hash=DISABLED_MARK + row.password_hash))
         _end_sessions(conn, row.id)
+        _revoke_tokens(conn, row.id)
 
 
 def remove_admin(engine: Engine, username: str) -> None:
+    """Delete the user; their sessions and API tokens go with them."""
     with writing(engine) as conn:
         row = _existing_admin(conn, username)
         _end_sessions(conn, row.id)
+        conn.execute(admin_tokens.delete().where(admin_tokens.c.admin_id == row.id))
         conn.execute(admins.delete().where(admins.c.id == row.id))
+
+
+def issue_api_token(engine: Engine, username: str) -> tuple[Role, str]:
+    """A new bearer token for the user's API calls (shown once, stored as its sha256), and their role: only
+    a tracer's token opens the trace API. Refused for a disabled user."""
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with writing(engine) as conn:
+        row = _existing_admin(conn, username)
+        if row.password_hash.startswith(DISABLED_MARK):
+            raise AdminRequestError(f"{row.username!r} is disabled; enable them first (admin password).")
+        conn.execute(admin_tokens.insert().values(token_hash=token_hash(token), admin_id=row.id,
+                                                  created_at=datetime.now(timezone.utc)))
+    return Role(row.role), token
+
+
+def revoke_api_tokens(engine: Engine, username: str) -> int:
+    """Every API token of the user stops working; how many did."""
+    with writing(engine) as conn:
+        return _revoke_tokens(conn, _existing_admin(conn, username).id)
 
 
 def device_cookie(username: str, password_hash: str) -> str:

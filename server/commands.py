@@ -14,7 +14,8 @@ from sqlalchemy.exc import OperationalError
 
 from server import declarations
 from server.access_log import configure_logging
-from server.admins import add_admin, disable_admin, remove_admin, set_password
+from server.admins import (add_admin, disable_admin, issue_api_token, remove_admin, revoke_api_tokens,
+                           set_password)
 from server.database import DATABASE_ENV, default_database_url, make_engine, migrate, normalise_url
 from server.roles import Role
 from server.security import BODY_TIMEOUT_ENV, DEFAULT_BODY_TIMEOUT
@@ -112,6 +113,12 @@ def _parser() -> argparse.ArgumentParser:
     admin_remove = admin.add_parser("remove", help="delete an administrator and end their sessions")
     admin_remove.add_argument("username")
     admin_remove.set_defaults(run=_admin_remove)
+    admin_token = admin.add_parser("token", help="print a new API token for the user (shown only this once; "
+                                                 "only a tracer's opens the trace API)")
+    admin_token.add_argument("username")
+    admin_token.add_argument("--revoke", action="store_true", help="instead: every API token of the user stops "
+                                                                   "working")
+    admin_token.set_defaults(run=_admin_token)
 
     setting = commands.add_parser("setting", help="push a setting to the kiosks")
     setting.add_argument("key")
@@ -205,13 +212,27 @@ def _admin_password(engine: Engine, _url: str, args: argparse.Namespace) -> int:
 
 def _admin_disable(engine: Engine, _url: str, args: argparse.Namespace) -> int:
     disable_admin(engine, args.username)
-    print(f"Administrator {args.username!r} is disabled and logged out everywhere.")
+    print(f"Administrator {args.username!r} is disabled and logged out everywhere; their API tokens no longer "
+          "work.")
     return 0
 
 
 def _admin_remove(engine: Engine, _url: str, args: argparse.Namespace) -> int:
     remove_admin(engine, args.username)
     print(f"Administrator {args.username!r} is removed and logged out everywhere.")
+    return 0
+
+
+def _admin_token(engine: Engine, _url: str, args: argparse.Namespace) -> int:
+    if args.revoke:
+        count = revoke_api_tokens(engine, args.username)
+        print(f"{count} API token(s) of {args.username!r} revoked; they no longer work.")
+        return 0
+    role, token = issue_api_token(engine, args.username)
+    note = ("" if role is Role.TRACER
+            else f" Note: {args.username!r} has the role {role.value}; only a tracer's token opens the trace API.")
+    print(f"API token for {args.username!r} (shown only now; send it as 'Authorization: Bearer <token>').{note}")
+    print(token)
     return 0
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -15,7 +18,8 @@ from fastapi.templating import Jinja2Templates
 from server.admins import log_in, log_out
 from server.dashboard_text import TEXT
 from server.errors import ApiError
-from server.reports import daily_counts, search_entries, station_health
+from server.reports import (StationState, busiest_locations, day_totals, search_entries, station_health,
+                            station_page, summarise)
 from server.roles import Role, User, user_for_session
 from server.security import csrf_token, require_csrf
 
@@ -26,6 +30,8 @@ LOGIN_COOKIE = "kiosk_login"  # a random secret before the login, so that the lo
 DEVICE_COOKIE = "kiosk_device"  # this browser logged in before: see server.admins
 LANG_COOKIE = "lang"
 DAYS_SHOWN = 14
+TOP_LOCATIONS = 10
+FILTER_MAX = 200  # characters of a filter: a location has at most 200
 
 
 def _language(request: Request) -> str:
@@ -155,10 +161,59 @@ def logout(request: Request) -> Response:
 
 @router.get("/")
 def overview(request: Request, admin: User = Depends(current_user)) -> HTMLResponse:
+    """A summary of the stations, one page of them (filtered), and the counts per day: every location
+    together, and one chosen location's or the busiest ones. A site administrator sees their sites only."""
+    view = OverviewQuery.read(request)
+    now = datetime.now(timezone.utc)
+    zone, sites = request.app.state.zone, admin.visible_sites
     with request.app.state.engine.connect() as conn:
-        stations = station_health(conn, datetime.now(timezone.utc))
-        counts = daily_counts(conn, DAYS_SHOWN, request.app.state.zone)
-    return _page(request, "overview.html", admin, stations=stations, counts=counts)
+        health = station_health(conn, now, sites)
+        totals = day_totals(conn, DAYS_SHOWN, zone, sites)
+        chosen = day_totals(conn, DAYS_SHOWN, zone, sites, view.location) if view.location else []
+        busiest = [] if view.location else busiest_locations(conn, DAYS_SHOWN, zone, sites, TOP_LOCATIONS)
+    board = station_page(health, now, view.text, view.state, view.page)
+    return _page(request, "overview.html", admin, view=view, summary=summarise(health, now), board=board,
+                 pages=page_numbers(board.page, board.pages), totals=totals, chosen=chosen, top=busiest,
+                 days=DAYS_SHOWN, states=list(StationState))
+
+
+@dataclass(frozen=True)
+class OverviewQuery:
+    """The overview's filters, from its GET query (station names and locations only: nothing personal)."""
+
+    text: str = ""
+    state: StationState = StationState.ALL
+    page: int = 1
+    location: str = ""
+
+    @classmethod
+    def read(cls, request: Request) -> "OverviewQuery":
+        params = request.query_params
+        state, page = params.get("state", ""), params.get("page", "")
+        return cls(text=params.get("q", "").strip()[:FILTER_MAX],
+                   location=params.get("location", "").strip()[:FILTER_MAX],
+                   state=next((known for known in StationState if known.value == state), StationState.ALL),
+                   page=int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1)
+
+    def link(self, **changes: Any) -> str:
+        """This view's address with some filters changed; the defaults are left out."""
+        if isinstance(changes.get("state"), str):
+            changes["state"] = StationState(changes["state"])
+        chosen = dataclasses.replace(self, **changes)
+        query = {"q": chosen.text, "state": chosen.state.value if chosen.state is not StationState.ALL else "",
+                 "page": str(chosen.page) if chosen.page > 1 else "", "location": chosen.location}
+        return "?" + urlencode({key: value for key, value in query.items() if value})
+
+
+def page_numbers(page: int, pages: int) -> list[int | None]:
+    """The page links to offer: the first, the last, and two either side of this one; None for a gap."""
+    shown = sorted({1, pages, *range(max(1, page - 2), min(pages, page + 2) + 1)})
+    numbers: list[int | None] = []
+    for number in shown:
+        if numbers and number - numbers[-1] > 1:
+            numbers.append(None)
+        numbers.append(number)
+    return numbers
 
 
 @router.get("/entries")

@@ -15,8 +15,9 @@ from enum import Enum
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from server.passwords import DISABLED_MARK
 from server.stations import as_utc
-from server.tables import admin_sites, admins, sessions
+from server.tables import admin_sites, admin_tokens, admins, sessions
 from server.tokens import token_hash
 
 
@@ -35,6 +36,11 @@ class User:
     def sees_location(self, location: str) -> bool:
         return self.role is not Role.SITE or location in self.sites
 
+    @property
+    def visible_sites(self) -> tuple[str, ...] | None:
+        """The locations whose stations and counts this user sees; None: every location."""
+        return self.sites if self.role is Role.SITE else None
+
 
 def user_for_session(conn: Connection, token: str) -> User | None:
     """The user a dashboard session cookie belongs to, while the session lasts."""
@@ -44,6 +50,18 @@ def user_for_session(conn: Connection, token: str) -> User | None:
         .where(sessions.c.token_hash == token_hash(token))
     ).first()
     if row is None or as_utc(row.expires_at) < datetime.now(timezone.utc):
+        return None
+    return user_of(conn, row.id, row.username, row.role)
+
+
+def user_for_api_token(conn: Connection, token: str) -> User | None:
+    """The user an API bearer token belongs to, unless it was revoked or the user is disabled."""
+    row = conn.execute(
+        sa.select(admins.c.id, admins.c.username, admins.c.role, admins.c.password_hash)
+        .join(admins, admins.c.id == admin_tokens.c.admin_id)
+        .where(admin_tokens.c.token_hash == token_hash(token), admin_tokens.c.revoked_at.is_(None))
+    ).first()
+    if row is None or row.password_hash.startswith(DISABLED_MARK):
         return None
     return user_of(conn, row.id, row.username, row.role)
 

@@ -78,6 +78,17 @@ sessions = sa.Table(
     sa.Column("expires_at", Moment, nullable=False),
 )
 
+# Bearer tokens of the API for the health authority (server.api_auth): sha256 only, like station tokens.
+admin_tokens = sa.Table(
+    "admin_tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("admin_id", sa.Integer, sa.ForeignKey("admins.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", Moment, nullable=False),
+    sa.Column("revoked_at", Moment),
+    sa.Index("ix_admin_tokens_admin", "admin_id"),
+)
+
 # Settings pushed to kiosks: station_id NULL is the default for every station, a row with a station wins.
 station_settings = sa.Table(
     "station_settings",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -80,6 +81,8 @@ def test_the_dashboard_shows_stations_counts_and_masked_entries(server, admin_se
 
     overview_vi = admin_session.get(f"{server.url}/dashboard/", timeout=10).text
     overview_en = admin_session.get(f"{server.url}/dashboard/?lang=en", timeout=10).text
+    at_location = admin_session.get(f"{server.url}/dashboard/", params={"location": "Bệnh viện Đa khoa, sảnh B"},
+                                    timeout=10).text
     form = admin_session.get(f"{server.url}/dashboard/entries", timeout=10).text
     search = admin_session.post(f"{server.url}/dashboard/entries?lang=en", timeout=10,
                                 data={"person_key": entry.person_key, "csrf_token": csrf_token(form)}).text
@@ -87,7 +90,8 @@ def test_the_dashboard_shows_stations_counts_and_masked_entries(server, admin_se
 
     assert "Các điểm quét" in overview_vi and "Stations" in overview_en
     assert station.name in overview_en and "<td>37</td>" in overview_en  # how far behind it is
-    assert "<td>Bệnh viện Đa khoa, sảnh B</td><td>1</td>" in overview_en
+    assert "Bệnh viện Đa khoa, sảnh B</a></td><td>1</td>" in overview_en  # among the busiest locations
+    assert re.search(r"<td>[0-9-]{10}</td><td>1</td><td>0</td>", at_location.split("sảnh B")[-1])  # its day
     assert "NGUYEN V** A*" in found and "qid:" in found and "0001" in found
     for personal in ("162900000000000001", "0912345678", "NGUYEN VAN AN", "1990-01-31"):
         assert personal not in found and personal not in overview_en
