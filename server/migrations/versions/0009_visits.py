@@ -6,14 +6,14 @@ which needs btree_gist for the text column. The extension is created in schema p
 schema it would go with that schema when it is dropped, and every GiST index on it with it.
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
