@@ -18,6 +18,7 @@ from server.database import default_database_url, make_engine
 from server.errors import install_error_handlers
 from server.security import install_security
 from server.station_config import DEFAULT_CONTRIBUTORS, ConfigContributor, StationConfigBuilder
+from server.tracing import api as trace_api, pages as trace_pages
 from server.tracing.background import VisitBuilder
 from server.upload import Limits
 
@@ -47,7 +48,7 @@ def create_app(
     app.add_exception_handler(dashboard.Forbidden, dashboard.forbidden_page)
     install_security(app)  # inside the request log, so that a 408 for a stalled body is logged as such
     install_request_log(app)
-    for router in (api.router, api.health_router, dashboard.router, *routers):
+    for router in (api.router, api.health_router, dashboard.router, trace_api.router, trace_pages.router, *routers):
         app.include_router(router)
     if build_visits:
         builder = VisitBuilder(engine, app.state.zone)
