@@ -22,6 +22,7 @@ from server.reports import (StationState, busiest_locations, day_totals, search_
                             station_page, summarise)
 from server.roles import Role, User, user_for_session
 from server.security import csrf_token, require_csrf
+from server.typed_text import hidden_character_problem
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -190,8 +191,7 @@ class OverviewQuery:
     def read(cls, request: Request) -> "OverviewQuery":
         params = request.query_params
         state, page = params.get("state", ""), params.get("page", "")
-        return cls(text=params.get("q", "").strip()[:FILTER_MAX],
-                   location=params.get("location", "").strip()[:FILTER_MAX],
+        return cls(text=_filter_text(params.get("q", "")), location=_filter_text(params.get("location", "")),
                    state=next((known for known in StationState if known.value == state), StationState.ALL),
                    page=int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1)
 
@@ -203,6 +203,13 @@ class OverviewQuery:
         query = {"q": chosen.text, "state": chosen.state.value if chosen.state is not StationState.ALL else "",
                  "page": str(chosen.page) if chosen.page > 1 else "", "location": chosen.location}
         return "?" + urlencode({key: value for key, value in query.items() if value})
+
+
+def _filter_text(value: str) -> str:
+    """A filter as typed; none when it holds a character no station name or location can hold (a NUL
+    would fail the database's query)."""
+    value = value.strip()[:FILTER_MAX]
+    return "" if hidden_character_problem("filter", value) else value
 
 
 def page_numbers(page: int, pages: int) -> list[int | None]:

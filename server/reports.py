@@ -215,13 +215,14 @@ def day_totals(conn: Connection, days: int, zone: ZoneInfo, sites: Sites = None,
 
 def busiest_locations(conn: Connection, days: int, zone: ZoneInfo, sites: Sites = None,
                       limit: int = 10) -> list[LocationTotal]:
-    """The locations with the most entries over the same days, most first. An entry without a location
-    counts at its station's name (a station without a location stands for itself)."""
+    """The locations with the most visits (admitted entries) over the same days, most first. An entry
+    without a location counts at its station's name (a station without a location stands for itself)."""
     window = _CountWindow.of(days, zone)
     unplaced = sa.case((entries.c.location == "", entries.c.station_id)).label("unplaced")
+    admitted = sa.func.sum(sa.case((entries.c.verdict == "refuse", 0), else_=1))
     query = (window.counting(sa.select(entries.c.location, unplaced, *_COUNTS), sites)
              .group_by(entries.c.location, unplaced)
-             .order_by(sa.func.count().desc(), entries.c.location)
+             .order_by(admitted.desc(), entries.c.location)
              .limit(limit))
     rows = conn.execute(query).all()
     names = _station_names(conn, {r.unplaced for r in rows if r.unplaced is not None})

@@ -128,11 +128,11 @@ def _windows_joined(conn: Connection, windows: Mapping[str, Window], person: sa.
         window = sa.func.unnest(sa.bindparam("keys", keys, type_=postgresql.ARRAY(sa.Text)),
                                 sa.bindparam("los", los, type_=postgresql.ARRAY(sa.DateTime(timezone=True))),
                                 sa.bindparam("his", his, type_=postgresql.ARRAY(sa.DateTime(timezone=True)))
-                                ).table_valued("key", "lo", "hi").alias("window")
+                                ).table_valued("key", "lo", "hi").render_derived(name="wanted")
     else:
         window = sa.values(sa.column("key", sa.String), sa.column("lo", sa.DateTime(timezone=True)),
-                           sa.column("hi", sa.DateTime(timezone=True)), name="window").data(
-            list(zip(keys, los, his)))
+                           sa.column("hi", sa.DateTime(timezone=True)), name="wanted").data(
+            list(zip(keys, los, his))).cte("wanted")  # SQLite names a VALUES list's columns only in a CTE
     return sa.join(person.table, window, sa.and_(person == window.c.key, moment >= window.c.lo,
                                                  moment <= window.c.hi))
 

@@ -131,9 +131,9 @@ def _spans(conn: Connection, spans: list[tuple[str, datetime, datetime]]) -> sa.
         types = [postgresql.ARRAY(sa.Text)] + [postgresql.ARRAY(Moments)] * 3
         arrays = [sa.bindparam(f"span_{n}", values, type_=kind) for n, (values, kind)
                   in enumerate(zip(columns, types))]
-        return sa.func.unnest(*arrays).table_valued("location", "lo", "hi", "earliest").alias("span")
+        return sa.func.unnest(*arrays).table_valued("location", "lo", "hi", "earliest").render_derived(name="span")
     return sa.values(sa.column("location", sa.String), sa.column("lo", Moments), sa.column("hi", Moments),
-                     sa.column("earliest", Moments), name="span").data(list(zip(*columns)))
+                     sa.column("earliest", Moments), name="span").data(list(zip(*columns))).cte("span")
 
 
 def _during(start: sa.ColumnElement, end: sa.ColumnElement) -> sa.ColumnElement:

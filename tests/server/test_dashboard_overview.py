@@ -157,7 +157,8 @@ def test_counts_per_day_are_every_locations_together_or_one_locations(server, se
 
 
 @pytest.mark.parametrize("query", ["?page=abc", "?page=-3", "?page=99999999999999", "?state=all%27--",
-                                   "?q=%3Cscript%3Ealert(1)%3C/script%3E", "?location=" + "x" * 5000])
+                                   "?q=%3Cscript%3Ealert(1)%3C/script%3E", "?location=" + "x" * 5000,
+                                   "?location=Khu%0005", "?q=%E2%80%AEKhu"])
 def test_odd_filters_are_read_as_no_filter_and_never_break_the_page(server, session, query):
     page = _open(session, server, query)
 
