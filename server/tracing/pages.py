@@ -117,8 +117,9 @@ def audit_page(request: Request, user: User = Depends(admin_only)) -> HTMLRespon
     with request.app.state.engine.connect() as conn:
         records = audit_log(conn, limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
     more = len(records) > AUDIT_PAGE
+    zone = request.app.state.zone
     response = _page(request, "audit.html", user, records=records[:AUDIT_PAGE], page=page, more=more,
-                     first=(page - 1) * AUDIT_PAGE + 1)
+                     first=(page - 1) * AUDIT_PAGE + 1, minute=lambda moment: _minute(moment, zone))
     response.headers.update(NO_STORE)
     return response
 

@@ -5,7 +5,8 @@ One band per location (per stretch of the case's visits there: visits more than 
 so that a visit a week later does not squash the first to a sliver), on its own time axis in local time.
 The case's visits are a dark bar (its aerosol padding hatched grey); below it one row per contact, its
 overlap drawn in the tier's colour AND pattern (solid / stripes / dots), so that colour is never the only
-signal. At most `per_band` contacts are drawn per band; the band says how many more the table lists.
+signal. At most `per_band` contacts are drawn per band (the longest overlaps); the band says that the
+table lists them all.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ LEGEND_HEIGHT = 34
 BAND_HEAD = 46  # the location's name, then the axis' labels
 CASE_ROW, CONTACT_ROW = 24, 17
 BAND_GAP = 26
+FOOT, FOOT_AFTER_ROWS = 20, 12  # a band of more rows repeats its clock below them
 GAP = timedelta(hours=6)
 PER_BAND = 40
 FONT = "system-ui, 'Segoe UI', Roboto, sans-serif"
@@ -118,9 +120,12 @@ def _legend(words: Mapping[str, str], padding: bool) -> str:
 
 def _band(band: Band, top: int, zone: ZoneInfo, words: Mapping[str, str], padding: bool,
           per_band: int) -> tuple[str, int]:
-    shown = band.contacts[:per_band]
+    # Past the cap, the longest overlaps (the closest contacts) are drawn, still in time order.
+    longest = set(sorted(band.contacts, key=lambda c: (-(c.end - c.start), c.start))[:per_band])
+    shown = [contact for contact in band.contacts if contact in longest]
     rows_top = top + BAND_HEAD
-    bottom = rows_top + CASE_ROW + CONTACT_ROW * len(shown) + 6
+    rows_bottom = rows_top + CASE_ROW + CONTACT_ROW * len(shown) + 2
+    bottom = rows_bottom + (FOOT if len(shown) > FOOT_AFTER_ROWS else 4)
     scale = _Scale(band.start, band.end)
     day = band.visits[0].start.astimezone(zone).strftime("%d/%m/%Y")
     count = words["band_contacts"].format(count=len(band.contacts))
@@ -128,14 +133,16 @@ def _band(band: Band, top: int, zone: ZoneInfo, words: Mapping[str, str], paddin
         count += " — " + words["band_capped"].format(drawn=len(shown), total=len(band.contacts))
     out = [f'<rect x="0" y="{top}" width="{WIDTH}" height="{bottom - top}" fill="#fafafa" stroke="#ccc"/>',
            f'<text x="8" y="{top + 18}" font-size="15" font-weight="bold">{escape(_short(band.location, 70))}'
-           f'<tspan font-weight="normal" fill="#444">  ·  {day}  ·  {escape(count)}</tspan></text>']
+           f'<tspan font-weight="normal" fill="#444">  ·  {day}  ·  {escape(words["legend_case"])} '
+           f'{_clock(band.visits[0].start, zone)}–{_clock(band.visits[-1].end, zone)}  ·  {escape(count)}</tspan></text>']
     out += [f'<rect x="1" y="{rows_top + CASE_ROW + n * CONTACT_ROW}" width="{WIDTH - 2}" height="{CONTACT_ROW}" '
             f'fill="#ececec"/>' for n in range(1, len(shown), 2)]  # every other row shaded, to follow a row
-    out += _axis(scale, zone, rows_top - 4, bottom)
+    # The clock above the rows, and below them too when the band is taller than a screen's share.
+    out += _axis(scale, zone, rows_top - 4, rows_bottom, rows_bottom + 14 if bottom > rows_bottom + 4 else None)
     for visit in band.visits:  # the case's presence, shaded through every contact row below
         x0, x1 = scale.x(visit.start), scale.x(padded_end(visit, padding))
-        out.append(f'<rect x="{x0:.1f}" y="{rows_top}" width="{max(x1 - x0, 1):.1f}" height="{bottom - rows_top - 4}" '
-                   f'fill="#000" fill-opacity="0.05"/>')
+        out.append(f'<rect x="{x0:.1f}" y="{rows_top}" width="{max(x1 - x0, 1):.1f}" '
+                   f'height="{rows_bottom - rows_top}" fill="#000" fill-opacity="0.05"/>')
     out.append(f'<text x="8" y="{rows_top + 16}" font-weight="bold">{escape(words["legend_case"])}</text>')
     for visit in band.visits:
         out.append(_case_bar(visit, scale, rows_top, zone, words, padding))
@@ -147,32 +154,37 @@ def _band(band: Band, top: int, zone: ZoneInfo, words: Mapping[str, str], paddin
 def _case_bar(visit: Visit, scale: "_Scale", y: int, zone: ZoneInfo, words: Mapping[str, str],
               padding: bool) -> str:
     x0, x1 = scale.x(visit.start), scale.x(visit.end)
-    title = f"{words['legend_case']}: {_clock(visit.start, zone)}–{_clock(visit.end, zone)}, {int(visit.minutes)} {words['minutes_short']}"
-    out = f'<g><title>{escape(title)}</title><rect x="{x0:.1f}" y="{y + 3}" width="{max(x1 - x0, 2):.1f}" height="17" fill="{CASE_FILL}"/>'
+    title = (f"{words['legend_case']}: {_clock(visit.start, zone)}–{_clock(visit.end, zone)}, "
+             f"{int(visit.minutes)} {words['minutes_short']}")
+    out = (f'<g><title>{escape(title)}</title><rect x="{x0:.1f}" y="{y + 3}" width="{max(x1 - x0, 2):.1f}" '
+           f'height="17" fill="{CASE_FILL}"/>')
     if padding:
         end = scale.x(padded_end(visit, True))
-        out += f'<rect x="{x1:.1f}" y="{y + 3}" width="{max(end - x1, 1):.1f}" height="17" fill="{PADDING_FILL}" stroke="#555"/>'
+        out += (f'<rect x="{x1:.1f}" y="{y + 3}" width="{max(end - x1, 1):.1f}" height="17" fill="{PADDING_FILL}" '
+                f'stroke="#555"/>')
     return out + "</g>"
 
 
 def _contact_row(contact: Contact, scale: "_Scale", y: int, zone: ZoneInfo, words: Mapping[str, str]) -> str:
     fill, edge = TIER_LOOK[contact.tier]
     x0, x1 = scale.x(contact.start), scale.x(contact.end)
-    who = contact.display_name or mask_person_key(contact.person_key)
+    key = mask_person_key(contact.person_key)
+    # Masked names repeat (NGUYEN V** A*): the key's visible end tells two people apart.
+    who = f"{_short(contact.display_name, 22)} ·{key[-4:]}" if contact.display_name else key
     minutes = f"{int(contact.minutes)} {words['minutes_short']}"
-    title = (f"{who} ({mask_person_key(contact.person_key)}): {_clock(contact.start, zone)}–"
-             f"{_clock(contact.end, zone)}, {minutes}, {words['tier_' + contact.tier.value]}")
+    title = (f"{contact.display_name} ({key}): {_clock(contact.start, zone)}–{_clock(contact.end, zone)}, "
+             f"{minutes}, {words['tier_' + contact.tier.value]}")
     return (f'<g><title>{escape(title)}</title>'
-            f'<text x="8" y="{y + 13}">{escape(_short(who, 30))}</text>'
+            f'<text x="8" y="{y + 13}">{escape(who)}</text>'
             f'<text x="{LABEL_WIDTH}" y="{y + 13}" text-anchor="end" fill="#333">{escape(minutes)}</text>'
             f'<rect x="{x0:.1f}" y="{y + 3}" width="{max(x1 - x0, 2):.1f}" height="12" fill="{fill}" '
             f'stroke="{edge}"/></g>')
 
 
-def _axis(scale: "_Scale", zone: ZoneInfo, y: int, bottom: int) -> list[str]:
+def _axis(scale: "_Scale", zone: ZoneInfo, y: int, bottom: int, foot: int | None) -> list[str]:
+    """Grid lines at round local times from y to bottom, labelled above y (and at foot, if given)."""
     step = next((s for s in TICK_STEPS if scale.minutes / s <= MAX_TICKS), TICK_STEPS[-1])
-    local = scale.start.astimezone(zone)
-    tick = local.replace(minute=0, second=0, microsecond=0)
+    tick = scale.start.astimezone(zone).replace(minute=0, second=0, microsecond=0)
     if step >= 60:
         tick = tick.replace(hour=tick.hour - tick.hour % (step // 60)) if step < 1440 else tick.replace(hour=0)
     out = []
@@ -180,8 +192,9 @@ def _axis(scale: "_Scale", zone: ZoneInfo, y: int, bottom: int) -> list[str]:
         if tick >= scale.start:
             x = scale.x(tick)
             text = tick.strftime("%H:%M") if (tick.hour, tick.minute) != (0, 0) else tick.strftime("%d/%m")
-            out.append(f'<line x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{bottom - 4}" stroke="#c8c8c8"/>'
-                       f'<text x="{x:.1f}" y="{y - 4}" text-anchor="middle" font-size="12" fill="#333">{text}</text>')
+            out.append(f'<line x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{bottom}" stroke="#c8c8c8"/>')
+            out += [f'<text x="{x:.1f}" y="{label_y}" text-anchor="middle" font-size="12" fill="#333">{text}</text>'
+                    for label_y in (y - 4, foot) if label_y is not None]
         tick = (tick.astimezone(ZoneInfo("UTC")) + timedelta(minutes=step)).astimezone(zone)
     return out
 
