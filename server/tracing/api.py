@@ -20,8 +20,8 @@ from kiosk.tracing.report import json_lines
 from kiosk.tracing.request import LONGEST_MINIMUM, TraceProblem
 from server.declarations.ledger import SecretError
 from server.errors import ApiError
-from server.roles import Role, User
 from server.api_auth import require_api_role
+from server.roles import Role, User
 from server.tracing.query import CASE_NUMBER_LONGEST, run_trace
 
 router = APIRouter(prefix="/api/v1", tags=["tracing"])

@@ -175,7 +175,8 @@ def _minutes(text: str) -> float:
     try:
         return float(text or "0")
     except ValueError:
-        raise TraceProblem(Message("trace.min-minutes-out-of-range", value=text[:20], longest=LONGEST_MINIMUM)) from None
+        raise TraceProblem(Message("trace.min-minutes-out-of-range", value=text[:20],
+                                   longest=LONGEST_MINIMUM)) from None
 
 
 def _minute(moment: datetime, zone: ZoneInfo) -> str:

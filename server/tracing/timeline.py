@@ -134,7 +134,8 @@ def _band(band: Band, top: int, zone: ZoneInfo, words: Mapping[str, str], paddin
     out = [f'<rect x="0" y="{top}" width="{WIDTH}" height="{bottom - top}" fill="#fafafa" stroke="#ccc"/>',
            f'<text x="8" y="{top + 18}" font-size="15" font-weight="bold">{escape(_short(band.location, 70))}'
            f'<tspan font-weight="normal" fill="#444">  ·  {day}  ·  {escape(words["legend_case"])} '
-           f'{_clock(band.visits[0].start, zone)}–{_clock(band.visits[-1].end, zone)}  ·  {escape(count)}</tspan></text>']
+           f'{_clock(band.visits[0].start, zone)}–{_clock(band.visits[-1].end, zone)}  ·  {escape(count)}'
+           '</tspan></text>']
     out += [f'<rect x="1" y="{rows_top + CASE_ROW + n * CONTACT_ROW}" width="{WIDTH - 2}" height="{CONTACT_ROW}" '
             f'fill="#ececec"/>' for n in range(1, len(shown), 2)]  # every other row shaded, to follow a row
     # The clock above the rows, and below them too when the band is taller than a screen's share.

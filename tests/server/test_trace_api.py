@@ -142,7 +142,8 @@ def test_a_huge_body_is_refused_before_it_is_read_whole(server, tokens):
 
 
 @pytest.mark.parametrize("body, message", [
-    ({"person": "hello", "case_number": "HC-1"}, Message("trace.person-not-recognised", searched=mask_person_key("hello"))),
+    ({"person": "hello", "case_number": "HC-1"},
+     Message("trace.person-not-recognised", searched=mask_person_key("hello"))),
     ({"person": CASE_ID, "case_number": "HC\u200b-1"}, Message("trace.case-number-hidden", code_point="U+200B")),
     ({"person": CASE_ID, "case_number": "   "}, Message("trace.case-number-missing", longest=100)),
 ])

@@ -25,9 +25,9 @@ from kiosk.tracing.request import TraceWindow
 from kiosk.tracing.visits import EndReason, Visit
 from server.admins import add_admin, issue_api_token
 from server.roles import Role
+from server.dashboard_text import TEXT
 from server.tracing.query import run_trace
 from server.tracing.timeline import PER_BAND, timeline_svg
-from server.dashboard_text import TEXT
 from trace_case import CASE_ID, EXPECTED, FORMULA_LOCATION, HALL, SMALL, T, upload_visits
 
 pytestmark = pytest.mark.slow  # a real server process, on SQLite and PostgreSQL
@@ -195,7 +195,7 @@ def test_a_case_number_makes_a_safe_file_name(server, users):
                         answer.headers["content-disposition"])
 
 
-def test_every_trace_is_in_the_audit_log_newest_first(server, engine, users):
+def test_every_trace_is_in_the_audit_log_newest_first(server, users):
     tracer = logged_in(server, "truy-vết")
     requests.post(f"{server.url}/api/v1/trace", json={"person": CASE_ID, "case_number": "AUDIT-API"},
                   headers={"Authorization": f"Bearer {users['token']}"}, timeout=30).raise_for_status()

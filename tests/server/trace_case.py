@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import requests
 import sqlalchemy as sa
@@ -54,18 +54,15 @@ class Visit:
 
 
 def upload_visits(engine: sa.Engine, server_url: str, visits: list[Visit | tuple]) -> None:
-    """One station per location (named after it), and each visit's scans uploaded by that station."""
+    """A station per location (Cổng 1, Cổng 2, ...) uploads the scans of the visits there."""
     visits = [v if isinstance(v, Visit) else Visit(*v) for v in visits]
-    tokens = {}
-    for location in dict.fromkeys(v.location for v in visits):
-        station, tokens[location] = add_station(engine, f"Cổng {len(tokens) + 1}", location)
-    for location, token in tokens.items():
-        name = f"Cổng {list(tokens).index(location) + 1}"
+    for n, location in enumerate(dict.fromkeys(v.location for v in visits), start=1):
+        station, token = add_station(engine, f"Cổng {n}", location)
         batch = []
         for visit in (v for v in visits if v.location == location):
-            batch.append(_scan(visit, name, visit.enter, Direction.IN))
+            batch.append(_scan(visit, station.name, visit.enter, Direction.IN))
             if visit.leave is not None:
-                batch.append(_scan(visit, name, visit.leave, Direction.OUT))
+                batch.append(_scan(visit, station.name, visit.leave, Direction.OUT))
         answer = requests.post(f"{server_url}/api/v1/entries", json={"entries": batch},
                                headers={"Authorization": f"Bearer {token}"}, timeout=30)
         assert answer.status_code == 200 and answer.json()["accepted"] == len(batch), answer.text
@@ -75,7 +72,3 @@ def _scan(visit: Visit, station: str, minutes: float, direction: Direction) -> d
     entry = make_entry(at=T + timedelta(minutes=minutes), direction=direction, person=visit.person_key,
                        station=station)
     return dataclasses.replace(entry, display_name=visit.name).to_json()
-
-
-def moment(minutes: float) -> datetime:
-    return T + timedelta(minutes=minutes)
