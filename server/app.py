@@ -24,6 +24,8 @@ from server.upload import Limits
 
 TIMEZONE_ENV = "KIOSK_SERVER_TIMEZONE"
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+# "off": this process builds no visits (another process does, or a benchmark measures ingest without it).
+BUILD_VISITS_ENV = "KIOSK_SERVER_BUILD_VISITS"
 
 
 def create_app(
@@ -64,10 +66,11 @@ def create_app(
 
 def app_from_environment() -> FastAPI:
     """Entry point for `uvicorn --factory` worker processes: the database comes from KIOSK_SERVER_DB, the
-    declaration keyring and health rules from KIOSK_SERVER_DATA_DIR."""
+    declaration keyring and health rules from KIOSK_SERVER_DATA_DIR; each process builds visits unless
+    KIOSK_SERVER_BUILD_VISITS is "off"."""
     engine = make_engine(default_database_url())
     service = declarations.DeclarationService(engine=engine)
-    app = create_app(engine, build_visits=True,
+    app = create_app(engine, build_visits=os.environ.get(BUILD_VISITS_ENV, "on") != "off",
                      config_contributors=[lambda _conn, station: service.station_config_fragment(station.name)])
     # The public /declare page, rate-limited per client address (KIOSK_SERVER_DECLARE_* settings).
     declarations.install(app, service, declarations.PageLimits.from_environment())

@@ -1,5 +1,6 @@
-"""What the dashboard reads: each station's health, counts per local day and location, and an entry
-search (masked). A site administrator's view is cut to their locations here, in the queries (`sites`).
+"""What the dashboard reads: each station's health (summed up, filtered, a page at a time), entries per
+local day (every location together or one location), the busiest locations, and an entry search (masked).
+A site administrator's view is cut to their locations here, in the queries (`sites`).
 
 Times are read from the database as plain UTC: a PostgreSQL session in a zone ahead of UTC would otherwise
 hand back an entry dated 9999-12-31 as year 10000, which Python cannot hold, and fail the whole page.
@@ -110,7 +111,7 @@ def station_health(conn: Connection, now: datetime, sites: Sites = None) -> list
                    stations.c.last_contact_at, stations.c.queue_oldest_at, stations.c.last_upload_at))]
     query = sa.select(*columns).order_by(stations.c.name)
     if sites is not None:
-        query = query.where(station_location().in_(list(sites)))
+        query = query.where(_station_location().in_(list(sites)))
     health = []
     for row in conn.execute(query):
         station = StationHealth(
@@ -123,7 +124,7 @@ def station_health(conn: Connection, now: datetime, sites: Sites = None) -> list
     return health
 
 
-def station_location() -> sa.ColumnElement:
+def _station_location() -> sa.ColumnElement:
     """Where a station stands: its location, or its name when it has none."""
     return sa.func.coalesce(sa.func.nullif(stations.c.location, ""), stations.c.name)
 
@@ -161,7 +162,7 @@ def _in_state(station: StationHealth, state: StationState, now: datetime) -> boo
     if state is StationState.STALLED:
         return station.stalled
     if state is StationState.SILENT:
-        return not station.revoked and is_silent(station, now)
+        return is_silent(station, now)
     if state is StationState.REVOKED:
         return station.revoked
     return True

@@ -58,7 +58,7 @@ def user_for_api_token(conn: Connection, token: str) -> User | None:
     """The user an API bearer token belongs to, unless it was revoked or the user is disabled."""
     row = conn.execute(
         sa.select(admins.c.id, admins.c.username, admins.c.role, admins.c.password_hash)
-        .join(admins, admins.c.id == admin_tokens.c.admin_id)
+        .select_from(admin_tokens).join(admins, admins.c.id == admin_tokens.c.admin_id)
         .where(admin_tokens.c.token_hash == token_hash(token), admin_tokens.c.revoked_at.is_(None))
     ).first()
     if row is None or row.password_hash.startswith(DISABLED_MARK):

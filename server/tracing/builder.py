@@ -93,12 +93,7 @@ def rebuild(conn: Connection, windows: Mapping[str, Window], zone: ZoneInfo) -> 
                           since=min(lo for lo, _ in chunk.values()) - MAX_STAY)
         built = [visit for visit in build_visits(scans, rules.__getitem__)
                  if chunk[visit.person_key][0] <= visit.start <= chunk[visit.person_key][1]]
-        conn.execute(visits.delete().where(visits.c.entry_id.in_(
-            sa.select(visits.c.entry_id).select_from(_windows_joined(conn, chunk, visits.c.person_key,
-                                                                     visits.c.started_at, 0)))))
-        stations_of = {row.id: row.station_id for row in rows}
-        if built:
-            conn.execute(visits.insert(), [_visit_row(visit, stations_of) for visit in built])
+        _replace_visits(conn, chunk, built, {str(row.id): row.station_id for row in rows})
         _record_links(conn, rows)
 
 
@@ -137,17 +132,51 @@ def _windows_joined(conn: Connection, windows: Mapping[str, Window], person: sa.
                                                  moment <= window.c.hi))
 
 
+_DIRECTIONS = {direction.value: direction for direction in Direction}
+
+
 def _scan(row: sa.Row) -> Scan:
-    return Scan(str(row.id), row.person_key, row.location, as_utc(row.scanned_at), Direction(row.direction),
+    return Scan(str(row.id), row.person_key, row.location, as_utc(row.scanned_at), _DIRECTIONS[row.direction],
                 row.verdict in ADMITTED, row.display_name)
 
 
-def _visit_row(visit: Visit, stations_of: Mapping[uuid.UUID, int]) -> dict:
-    entry_id = uuid.UUID(visit.entry_id)
-    return {"entry_id": entry_id, "person_key": visit.person_key, "location": visit.location,
-            "station_id": stations_of[entry_id], "started_at": visit.start, "ended_at": visit.end,
-            "end_reason": visit.end_reason.value, "exit_id": uuid.UUID(visit.exit_id) if visit.exit_id else None,
-            "display_name": visit.display_name}
+_VISIT_COLUMNS = [column.name for column in visits.columns]
+_VISIT_TYPES = {"entry_id": "uuid", "exit_id": "uuid", "station_id": "int", "started_at": "timestamptz",
+                "ended_at": "timestamptz"}
+_UNNEST_INSERT = (f"INSERT INTO visits ({', '.join(_VISIT_COLUMNS)}) SELECT * FROM unnest("
+                  + ", ".join(f"%b::{_VISIT_TYPES.get(name, 'text')}[]" for name in _VISIT_COLUMNS) + ")")
+VisitRow = tuple  # the values of _VISIT_COLUMNS, ids as UUIDs and times aware
+
+
+def _replace_visits(conn: Connection, windows: Mapping[str, Window], built: list[Visit],
+                    stations_of: Mapping[str, int]) -> None:
+    """Make the stored visits in the windows the built ones, writing only those that changed: most of a
+    window is as it was, and every row written costs the interval index an insertion."""
+    stored = conn.execute(sa.select(*visits.columns).select_from(
+        _windows_joined(conn, windows, visits.c.person_key, visits.c.started_at, 0)))
+    current = {row.entry_id: _stored_row(row) for row in stored}
+    wanted = {row[0]: row for row in (_built_row(visit, stations_of) for visit in built)}
+    stale = [entry_id for entry_id, row in current.items() if wanted.get(entry_id) != row]
+    fresh = [row for entry_id, row in wanted.items() if current.get(entry_id) != row]
+    for start in range(0, len(stale), 10_000):
+        conn.execute(visits.delete().where(visits.c.entry_id.in_(stale[start:start + 10_000])))
+    if not fresh:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(_UNNEST_INSERT, tuple(list(column) for column in zip(*fresh)))
+    else:
+        conn.execute(visits.insert(), [dict(zip(_VISIT_COLUMNS, row)) for row in fresh])
+
+
+def _built_row(visit: Visit, stations_of: Mapping[str, int]) -> VisitRow:
+    return (uuid.UUID(visit.entry_id), visit.person_key, visit.location, stations_of[visit.entry_id],
+            visit.start, visit.end, visit.end_reason.value, uuid.UUID(visit.exit_id) if visit.exit_id else None,
+            visit.display_name)
+
+
+def _stored_row(row: sa.Row) -> VisitRow:
+    return (row.entry_id, row.person_key, row.location, row.station_id, as_utc(row.started_at),
+            as_utc(row.ended_at), row.end_reason, row.exit_id, row.display_name)
 
 
 def _record_links(conn: Connection, rows: list[sa.Row]) -> None:

@@ -91,8 +91,9 @@ def _moment(text: str | None, option: str) -> datetime | None:
 
 def _readable(result: Trace) -> str:
     identity, window = result.identity, result.window
-    lines = [f"Trace of {identity.searched} (keys searched: {', '.join(mask_person_key(key) for key in identity.keys)}) "
-             f"from {_shown(window.since)} to {_shown(window.until)}"
+    keys = ", ".join(mask_person_key(key) for key in identity.keys)
+    lines = [f"Trace of {identity.searched} (keys searched: {keys}) from {_shown(window.since)} to "
+             f"{_shown(window.until)}"
              + (f", overlaps of {result.min_minutes:g} minutes or more" if result.min_minutes else "") + "."]
     lines += [note.text("en") for note in identity.notes]
     if window.cut_to_retention:

@@ -8,7 +8,6 @@ with the B-tree on (location, started_at), bounded because no visit is longer th
 
 from __future__ import annotations
 
-import dataclasses
 import unicodedata
 from datetime import datetime, timezone
 from typing import Literal, Sequence
@@ -56,10 +55,9 @@ def run_trace(engine: Engine, person: str, *, since: datetime | None = None, unt
     drain_all(engine, zone=zone)
     with engine.connect() as conn:
         identity = resolved(conn, person)
-        own = case_visits(conn, identity.keys, window)
-        others = candidate_visits(conn, own, padding=padding, method=preferred_method(conn))
-    result = trace(identity, window, [_local(v, zone) for v in own],
-                   [_local(v, zone) for v in others], min_minutes=min_minutes, padding=padding, cap=cap)
+        own = case_visits(conn, identity.keys, window, zone)
+        others = candidate_visits(conn, own, padding=padding, method=preferred_method(conn), zone=zone)
+    result = trace(identity, window, own, others, min_minutes=min_minutes, padding=padding, cap=cap)
     with writing(engine) as conn:
         record_trace(conn, result, asked_at=now, asked_by=asked_by, role=role, via=via, case_number=case_number)
     return result
@@ -91,18 +89,19 @@ def resolved(conn: Connection, person: str) -> Identity:
     return resolve(person, sorted(links))
 
 
-def case_visits(conn: Connection, keys: Sequence[str], window: TraceWindow) -> list[Visit]:
-    """The visits of these keys overlapping the window (read by person and start)."""
+def case_visits(conn: Connection, keys: Sequence[str], window: TraceWindow,
+                zone: ZoneInfo = timezone.utc) -> list[Visit]:
+    """The visits of these keys overlapping the window (read by person and start), times in `zone`."""
     since, until = window.since.astimezone(timezone.utc), window.until.astimezone(timezone.utc)
     query = sa.select(visits).where(visits.c.person_key.in_(keys), visits.c.started_at >= since - MAX_STAY,
                                     visits.c.started_at < until, visits.c.ended_at > since)
-    return [_visit(row) for row in conn.execute(query)]
+    return [_visit(row, zone) for row in conn.execute(query)]
 
 
-def candidate_visits(conn: Connection, case: Sequence[Visit], *, padding: bool,
-                     method: Method = "btree") -> list[Visit]:
-    """Every visit at a case visit's location overlapping it (padded when asked), the case's own included;
-    one query for all of them."""
+def candidate_visits(conn: Connection, case: Sequence[Visit], *, padding: bool, method: Method = "btree",
+                     zone: ZoneInfo = timezone.utc) -> list[Visit]:
+    """Every visit at a case visit's location overlapping it (padded when asked), the case's own included,
+    times in `zone`; one query for all of them."""
     if not case:
         return []
     spans = [(v.location, v.start.astimezone(timezone.utc), padded_end(v, padding).astimezone(timezone.utc))
@@ -116,7 +115,7 @@ def candidate_visits(conn: Connection, case: Sequence[Visit], *, padding: bool,
     rows = conn.execute(sa.select(visits).select_from(
         sa.join(span, visits, sa.and_(visits.c.location == span.c.location, overlaps))))
     unique = {row.entry_id: row for row in rows}  # a visit overlapping two case visits comes twice
-    return [_visit(row) for row in unique.values()]
+    return [_visit(row, zone) for row in unique.values()]
 
 
 def preferred_method(conn: Connection) -> Method:
@@ -141,13 +140,13 @@ def _during(start: sa.ColumnElement, end: sa.ColumnElement) -> sa.ColumnElement:
     return sa.func.tstzrange(start, end, sa.literal_column("'[)'"))
 
 
-def _visit(row: sa.Row) -> Visit:
-    return Visit(str(row.entry_id), row.person_key, row.location, as_utc(row.started_at), as_utc(row.ended_at),
-                 EndReason(row.end_reason), str(row.exit_id) if row.exit_id else None, row.display_name)
+_REASONS = {reason.value: reason for reason in EndReason}
 
 
-def _local(visit: Visit, zone: ZoneInfo) -> Visit:
-    return dataclasses.replace(visit, start=visit.start.astimezone(zone), end=visit.end.astimezone(zone))
+def _visit(row: sa.Row, zone: ZoneInfo) -> Visit:
+    return Visit(str(row.entry_id), row.person_key, row.location, as_utc(row.started_at).astimezone(zone),
+                 as_utc(row.ended_at).astimezone(zone), _REASONS[row.end_reason],
+                 str(row.exit_id) if row.exit_id else None, row.display_name)
 
 
 def _local_moment(moment: datetime | None, zone: ZoneInfo) -> datetime | None:

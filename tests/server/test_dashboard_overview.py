@@ -123,6 +123,7 @@ def test_a_filter_keeps_stalled_stations_first_and_its_page_links_keep_it(server
     assert _links(page)["Next ›"] == {"q": ["trạm 1"], "page": ["2"]}
     assert _links(page)["2"] == {"q": ["trạm 1"], "page": ["2"]}
     assert _names(second) == (stalled + [n for n in wanted if n not in stalled])[PAGE_SIZE:]
+    assert 'href="?q=tr%E1%BA%A1m+1&amp;page=2&amp;lang=vi">Tiếng Việt</a>' in second  # so does a language
 
 
 @pytest.mark.parametrize("state, kinds", [("stalled", {"stalled"}), ("revoked", {"revoked"}),

@@ -163,6 +163,18 @@ def test_a_locations_default_stay_and_closing_time_end_visits_nobody_scanned_out
         (minutes(45), "default_stay"), (minutes(15), "closing_time")]
 
 
+@pytest.mark.parametrize("args, sentence", [
+    (["--closing-time", "25:00"], "HH:MM on a 24-hour clock"), ([], "Give --default-stay"),
+    (["--default-stay", "30", "--closing-time", "7h"], "HH:MM on a 24-hour clock")])
+def test_a_location_rule_that_cannot_be_set_says_why(database_url, args, sentence):
+    place = new_location()
+
+    done = kiosk_server(database_url, "location", "set", place, *args)
+
+    assert done.returncode == 1 and sentence in done.stderr and "Traceback" not in done.stderr
+    assert place not in kiosk_server(database_url, "location", "list").stdout
+
+
 def test_a_location_rule_reaches_its_kiosks_in_their_settings(server, database_url, new_station):
     place = new_location()
     door = new_station(place)

@@ -92,8 +92,12 @@ def test_a_build_that_fails_leaves_the_queue_as_it_was_and_logs_no_personal_data
     monkeypatch.setattr(builder, "build_visits", broken)
     with pytest.raises(RuntimeError):
         drain_queue(engine)
-    with caplog.at_level(logging.ERROR, logger="kiosk_server"):
+    server_log = logging.getLogger("kiosk_server")
+    server_log.addHandler(caplog.handler)  # the server's logger may not propagate (server.access_log)
+    try:
         VisitBuilder(engine, timezone.utc).drain()  # the server's thread: logs and goes on
+    finally:
+        server_log.removeHandler(caplog.handler)
 
     assert queued(engine) == 1 and visits_of(engine, person) == []
     assert "building visits failed" in caplog.text and person not in caplog.text
