@@ -20,6 +20,7 @@ from server.errors import install_error_handlers
 from server.retention import PurgeSchedule
 from server.security import install_security
 from server.station_config import DEFAULT_CONTRIBUTORS, ConfigContributor, StationConfigBuilder
+from server.tracing import api as trace_api, pages as trace_pages
 from server.tracing.background import VisitBuilder
 from server.upload import Limits
 
@@ -58,7 +59,7 @@ def create_app(
     app.add_exception_handler(dashboard.Forbidden, dashboard.forbidden_page)
     install_security(app)  # inside the request log, so that a 408 for a stalled body is logged as such
     install_request_log(app)
-    for router in (api.router, api.health_router, dashboard.router, *routers):
+    for router in (api.router, api.health_router, dashboard.router, trace_api.router, trace_pages.router, *routers):
         app.include_router(router)
 
     @app.get("/", include_in_schema=False)
