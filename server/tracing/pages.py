@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from kiosk.credentials.masking import mask_person_key
+from kiosk.tracing.masking import mask_person_key
 from kiosk.messages import Message
 from kiosk.tracing.overlap import padded_end
 from kiosk.tracing.report import Trace

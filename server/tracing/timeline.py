@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from markupsafe import Markup, escape
 
-from kiosk.credentials.masking import mask_person_key
+from kiosk.tracing.masking import mask_person_key
 from kiosk.tracing.overlap import Contact, Tier, padded_end
 from kiosk.tracing.report import Trace
 from kiosk.tracing.visits import Visit

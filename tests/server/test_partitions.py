@@ -150,7 +150,7 @@ def test_the_migration_keeps_every_entry_and_its_indexes_and_uploads_still_dedup
             conn.execute(entries.insert(), [entry_row(ids[label], station.id, at) for label, at in times.items()])
         before = _contents(engine)
 
-        _to(engine, "0006")
+        _to(engine, "0008")
 
         assert _contents(engine) == before
         assert _indexes(engine) == {"ix_entries_scanned_at": ["scanned_at"],

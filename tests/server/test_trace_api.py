@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from commands import kiosk_server
-from kiosk.credentials.masking import mask_person_key
+from kiosk.tracing.masking import mask_person_key
 from kiosk.messages import Message
 from server.admins import add_admin, issue_api_token
 from server.roles import Role
