@@ -106,7 +106,7 @@ def test_the_page_renders_under_the_content_security_policy(server, users):
     ({"since": "hôm qua"}, Message("trace.bad-moment", option="From (local time)", value="hôm qua")),
     ({"min_minutes": "nhiều"}, Message("trace.min-minutes-out-of-range", value="nhiều", longest=1440)),
     ({"since": "2026-11-30T10:00", "until": "2026-11-30T09:00"},
-     Message("trace.window-reversed", since="2026-11-30T10:00+07:00", until="2026-11-30T09:00+07:00")),
+     Message("trace.window-reversed", since="2026-11-30 10:00", until="2026-11-30 09:00")),
 ])
 def test_a_form_the_trace_cannot_answer_says_why_and_keeps_what_was_typed(server, users, fields, message):
     session = logged_in(server, "truy-vết")
