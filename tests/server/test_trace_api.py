@@ -12,24 +12,15 @@ import requests
 from commands import kiosk_server
 from kiosk.tracing.masking import mask_person_key
 from kiosk.messages import Message
-from server.admins import add_admin, issue_api_token
-from server.roles import Role
 from server.tracing.audit import audit_log
-from trace_case import CASE_ID, EXPECTED, FORMULA_LOCATION, HALL, SMALL, upload_visits
+from trace_case import CASE_ID, EXPECTED, FORMULA_LOCATION, HALL, add_users_and_upload
 
 pytestmark = pytest.mark.slow  # a real server process, on SQLite and PostgreSQL
-
-PASSWORD = "mật-khẩu-dài-3"
-
 
 @pytest.fixture(scope="module")
 def tokens(server, engine) -> dict[str, str]:
     """An API token per role, and the case uploaded."""
-    add_admin(engine, "truy-vết", PASSWORD, Role.TRACER)
-    add_admin(engine, "quản-trị", PASSWORD, Role.ADMIN)
-    add_admin(engine, "nhà-a", PASSWORD, Role.SITE, [HALL])
-    upload_visits(engine, server.url, SMALL)
-    return {name: issue_api_token(engine, name)[1] for name in ("truy-vết", "quản-trị", "nhà-a")}
+    return add_users_and_upload(engine, server.url)
 
 
 def ask(server, token: str | None, body, **headers: str) -> requests.Response:

@@ -23,27 +23,20 @@ from kiosk.tracing.identity import Identity
 from kiosk.tracing.report import TABLE_HEADER, trace
 from kiosk.tracing.request import TraceWindow
 from kiosk.tracing.visits import EndReason, Visit
-from server.admins import add_admin, issue_api_token
-from server.roles import Role
 from server.dashboard_text import TEXT
 from server.tracing.query import run_trace
 from server.tracing.timeline import PER_BAND, timeline_svg
-from trace_case import CASE_ID, EXPECTED, FORMULA_LOCATION, HALL, SMALL, T, upload_visits
+from trace_case import CASE_ID, EXPECTED, FORMULA_LOCATION, HALL, PASSWORD, T, add_users_and_upload
 
 pytestmark = pytest.mark.slow  # a real server process, on SQLite and PostgreSQL
 
-PASSWORD = "mật-khẩu-dài-3"
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture(scope="module")
 def users(server, engine) -> dict[str, str]:
     """A user per role (and an API token for the tracer), and the case uploaded."""
-    add_admin(engine, "truy-vết", PASSWORD, Role.TRACER)
-    add_admin(engine, "quản-trị", PASSWORD, Role.ADMIN)
-    add_admin(engine, "nhà-a", PASSWORD, Role.SITE, [HALL])
-    upload_visits(engine, server.url, SMALL)
-    return {"token": issue_api_token(engine, "truy-vết")[1]}
+    return {"token": add_users_and_upload(engine, server.url)["truy-vết"]}
 
 
 def logged_in(server, username: str) -> requests.Session:

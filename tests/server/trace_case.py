@@ -20,6 +20,8 @@ import sqlalchemy as sa
 
 from factories import T0, make_entry
 from kiosk.entry import Direction
+from server.admins import add_admin, issue_api_token
+from server.roles import Role
 from server.stations import add_station
 
 CASE_ID = "001099012345"
@@ -72,3 +74,16 @@ def _scan(visit: Visit, station: str, minutes: float, direction: Direction) -> d
     entry = make_entry(at=T + timedelta(minutes=minutes), direction=direction, person=visit.person_key,
                        station=station)
     return dataclasses.replace(entry, display_name=visit.name).to_json()
+
+
+PASSWORD = "mật-khẩu-dài-3"
+USERS = ("truy-vết", "quản-trị", "nhà-a")  # a tracer, an administrator, the hall's own administrator
+
+
+def add_users_and_upload(engine: sa.Engine, server_url: str) -> dict[str, str]:
+    """A user per role, each with an API token (by user name), and the small case uploaded."""
+    add_admin(engine, "truy-vết", PASSWORD, Role.TRACER)
+    add_admin(engine, "quản-trị", PASSWORD, Role.ADMIN)
+    add_admin(engine, "nhà-a", PASSWORD, Role.SITE, [HALL])
+    upload_visits(engine, server_url, SMALL)
+    return {name: issue_api_token(engine, name)[1] for name in USERS}
