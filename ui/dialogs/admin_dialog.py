@@ -1,10 +1,11 @@
-"""Behind the admin PIN: settings, the log (masked), CSV export (audited by the store), purge, and leaving
-kiosk mode. The dialog only collects requests; the door thread does the work and answers by signal."""
+"""Behind the admin PIN: settings, the log (masked), contact tracing (audited by the store), CSV export
+(audited too), purge, and leaving kiosk mode. The dialog only collects requests; the door thread does the work and answers by signal."""
 
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import (
@@ -25,6 +26,7 @@ from kiosk.admin_pin import PinError
 from kiosk.entry import Entry
 from kiosk.settings import Settings
 from ui.dialogs.settings_form import SettingsForm
+from ui.dialogs.trace_tab import TraceTab
 from ui.workers import LogQuery
 
 
@@ -37,14 +39,15 @@ class AdminDialog(QDialog):
     quit_kiosk = Signal()
 
     def __init__(self, settings: Settings, retention_days: int, parent: QWidget | None = None,
-                 zone: tzinfo | None = None) -> None:
+                 zone: tzinfo | None = None, language: Callable[[], str] | None = None) -> None:
         """`settings` are the station's own (the form edits them); `retention_days` is the retention in
-        force, which the server may have pushed; the log shows times in `zone` (None: the machine's)."""
+        force, which the server may have pushed (a trace searches it by default); the log and the trace
+        show times in `zone` (None: the machine's); `language()` is the screen's language now."""
         super().__init__(parent)
         self._settings = settings
         self._retention_days = retention_days
         self._zone = zone
-        self.resize(900, 640)
+        self._fit_screen()
         self.tabs = QTabWidget()
         self.form = SettingsForm(settings)
         self.save = QPushButton(objectName="saveSettings")
@@ -84,7 +87,9 @@ class AdminDialog(QDialog):
         kiosk_tab = _column(self.leave, self.quit)
         kiosk_tab.layout().addStretch(1)
 
-        for tab in (settings_tab, log_tab, data_tab, kiosk_tab):
+        self.trace = TraceTab(retention_days, language or (lambda: settings.language), zone)
+
+        for tab in (settings_tab, log_tab, self.trace, data_tab, kiosk_tab):
             self.tabs.addTab(tab, "")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
@@ -93,8 +98,8 @@ class AdminDialog(QDialog):
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Administration"))
-        for index, title in enumerate((self.tr("Settings"), self.tr("Log"), self.tr("Export and purge"),
-                                       self.tr("Kiosk mode"))):
+        for index, title in enumerate((self.tr("Settings"), self.tr("Log"), self.tr("Trace"),
+                                       self.tr("Export and purge"), self.tr("Kiosk mode"))):
             self.tabs.setTabText(index, title)
         self.save.setText(self.tr("Save settings"))
         self.search.setPlaceholderText(self.tr("Search masked name, person key or format, then Enter"))
@@ -144,6 +149,11 @@ class AdminDialog(QDialog):
         self.settings_message.setText(self.tr("Saved."))
         self.settings_saved.emit(settings)
         self.retranslate()
+
+    def _fit_screen(self) -> None:
+        """Large enough for the trace's table and timeline, never larger than the screen (1366×768 too)."""
+        screen = self.screen().availableGeometry()
+        self.resize(min(1300, screen.width() - 40), min(720, screen.height() - 40))
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export the log"), self.export_path.text(),

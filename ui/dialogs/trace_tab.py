@@ -1,0 +1,334 @@
+"""The admin's trace ("Truy vết"): who was in this kiosk's hall at the same time as a person.
+
+The tab collects a request (person, window in the door's local time, minimum overlap, padding, the case
+number the audit records) and draws the answer the door thread sends back: the case's visits, each
+followed by the contacts who overlapped it, masked as everywhere else, with the tier in words and in a
+pattern, and a timeline column. A request the tracing core refuses comes back as its catalogue sentence.
+
+The person typed is shown masked once the field is left, sent only with the request, and never logged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import Callable
+
+from PySide6.QtCore import QDateTime, QEvent, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QIcon
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateTimeEdit,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.cli.trace import END_REASONS, TIERS
+from kiosk.credentials.masking import mask_person_key
+from kiosk.messages import Message
+from kiosk.trace_here import LONGEST_REASON
+from kiosk.tracing.overlap import Contact, Tier, padded_end
+from kiosk.tracing.report import Trace
+from kiosk.tracing.request import LONGEST_MINIMUM
+from kiosk.tracing.visits import Visit
+from ui.timeline import BAR_ROLE, Bar, Look, TimelineDelegate, axis_of, swatch
+
+PICKER_FORMAT = "yyyy-MM-dd HH:mm"
+TIER_MARKS = {Tier.FIFTEEN: "●●●", Tier.TEN: "●●○", Tier.ANY: "●○○"}  # the tier's rank, without colour
+CASE_ROW = QColor("#E8EEF7")  # a case visit's row heads the contacts under it
+COLUMNS = 10
+TIMELINE = COLUMNS - 1
+
+
+@dataclass(frozen=True)
+class TraceQuery:
+    """What the admin asked; `since`/`until` None: the whole retention period up to now."""
+
+    person: str = field(repr=False)
+    since: datetime | None
+    until: datetime | None
+    min_minutes: int
+    padding: bool
+    reason: str
+
+
+class TraceTab(QWidget):
+    requested = Signal(object)  # a TraceQuery
+
+    def __init__(self, retention_days: int, language: Callable[[], str], zone: tzinfo | None = None,
+                 parent: QWidget | None = None) -> None:
+        """`language()` is the screen's language now (the answer's sentences come from the catalogue);
+        times are shown and picked in `zone` (None: the machine's)."""
+        super().__init__(parent)
+        self._retention_days = retention_days
+        self._language = language
+        self._zone = zone
+        self._answer: Trace | None = None
+        self._problem: Message | None = None
+        self._defaults: tuple[QDateTime, QDateTime] | None = None  # what the pickers showed untouched
+
+        self.person = QLineEdit(objectName="tracePerson", echoMode=QLineEdit.EchoMode.PasswordEchoOnEdit)
+        self.reason = QLineEdit(objectName="traceReason", maxLength=LONGEST_REASON)
+        self.since = _picker("traceSince")
+        self.until = _picker("traceUntil")
+        self.min_minutes = QSpinBox(objectName="traceMinMinutes", maximum=LONGEST_MINIMUM, singleStep=5)
+        self.padding = QCheckBox(objectName="tracePadding")
+        self.button = QPushButton(objectName="traceButton", default=True)
+        # A scanner types a space now and then: a focused button or box would take it as a press.
+        self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.padding.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.button.clicked.connect(self.submit)
+        for line in (self.person, self.reason):
+            line.returnPressed.connect(self.submit)
+        self.labels = {name: QLabel() for name in ("person", "reason", "since", "until", "min_minutes")}
+        for name, widget in (("person", self.person), ("reason", self.reason), ("since", self.since),
+                             ("until", self.until), ("min_minutes", self.min_minutes)):
+            self.labels[name].setBuddy(widget)
+
+        self.message = QLabel(objectName="dialogError", wordWrap=True)
+        self.summary = QLabel(objectName="traceSummary", wordWrap=True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.legend = _Legend()
+        self.table = QTableWidget(0, COLUMNS, objectName="traceTable")
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.setItemDelegateForColumn(TIMELINE, TimelineDelegate(self.table))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(TIMELINE, QHeaderView.ResizeMode.Stretch)
+
+        self._lay_out()
+        self.setStyleSheet("QDateTimeEdit { font-size: 18px; } QLabel#traceSummary { font-size: 17px; }")
+        self.reset_window()
+        self.retranslate()
+
+    def _lay_out(self) -> None:
+        form = QGridLayout()
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(3, 1)
+        form.addWidget(self.labels["person"], 0, 0)
+        form.addWidget(self.person, 0, 1)
+        form.addWidget(self.labels["reason"], 0, 2)
+        form.addWidget(self.reason, 0, 3)
+        form.addWidget(self.labels["since"], 1, 0)
+        form.addWidget(self.since, 1, 1)
+        form.addWidget(self.labels["until"], 1, 2)
+        form.addWidget(self.until, 1, 3)
+        form.addWidget(self.labels["min_minutes"], 2, 0)
+        form.addWidget(self.min_minutes, 2, 1)
+        form.addWidget(self.padding, 2, 2, 1, 2)
+        actions = QHBoxLayout()
+        actions.addWidget(self.message, 1)
+        actions.addWidget(self.button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(actions)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.table, 1)
+
+    # --- the request ------------------------------------------------------------------------------
+
+    def reset_window(self) -> None:
+        """The pickers show the whole retention period, up to now (what an untouched window searches)."""
+        now = datetime.now(self._zone).replace(second=0, microsecond=0) + timedelta(minutes=1)
+        since = now - timedelta(days=self._retention_days)
+        self._defaults = (QDateTime(since.date(), since.time()), QDateTime(now.date(), now.time()))
+        self.since.setDateTime(self._defaults[0])
+        self.until.setDateTime(self._defaults[1])
+
+    def query(self) -> TraceQuery:
+        untouched = (self.since.dateTime(), self.until.dateTime()) == self._defaults
+        since, until = (None, None) if untouched else (self._local(self.since), self._local(self.until))
+        return TraceQuery(self.person.text(), since, until, self.min_minutes.value(), self.padding.isChecked(),
+                          self.reason.text())
+
+    def submit(self) -> None:
+        """Ask for the trace; a missing case number or person is refused here, the rest by the core."""
+        query = self.query()
+        if not query.reason.strip():
+            self.show_problem(Message("trace.reason-missing"))
+            self.reason.setFocus()
+            return
+        if not query.person.strip():
+            self.show_problem(Message("trace.person-missing"))
+            self.person.setFocus()
+            return
+        self._problem = None
+        self.message.setText(self.tr("Tracing…"))
+        self.button.setEnabled(False)
+        self.requested.emit(query)
+
+    # --- the answer -------------------------------------------------------------------------------
+
+    def show_problem(self, message: Message) -> None:
+        self._problem = message
+        self.button.setEnabled(True)
+        self.message.setText(message.text(self._language()))
+
+    def show_trace(self, answer: Trace) -> None:
+        self._answer, self._problem = answer, None
+        self.button.setEnabled(True)
+        self.message.clear()
+        self._draw()
+
+    def retranslate(self) -> None:
+        self.labels["person"].setText(self.tr("Person (ID number, QID or person key)"))
+        self.labels["reason"].setText(self.tr("Case number (required, recorded)"))
+        self.labels["since"].setText(self.tr("From"))
+        self.labels["until"].setText(self.tr("To"))
+        self.labels["min_minutes"].setText(self.tr("Minimum overlap"))
+        self.min_minutes.setSuffix(self.tr(" min"))
+        self.min_minutes.setSpecialValueText(self.tr("any overlap"))
+        self.padding.setText(self.tr("Count up to 30 min after the case left (aerosols)"))
+        self.button.setText(self.tr("Trace"))
+        self.legend.name(self.tr("Case visit"), self.tr("after the case left"),
+                         *(TIERS[tier].text(self._language()) for tier in (Tier.FIFTEEN, Tier.TEN, Tier.ANY)))
+        language = self._language()
+        self.table.setHorizontalHeaderLabels([
+            "", Message("trace.column.person").text(language), Message("trace.column.name").text(language),
+            Message("trace.column.location").text(language), Message("trace.column.from").text(language),
+            Message("trace.column.to").text(language), Message("trace.column.minutes").text(language),
+            Message("trace.column.tier").text(language), Message("trace.column.ended").text(language),
+            self.tr("Timeline")])
+        if self._problem is not None:
+            self.message.setText(self._problem.text(language))
+        elif not self.button.isEnabled():
+            self.message.setText(self.tr("Tracing…"))
+        if self._answer is not None:
+            self._draw()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def _draw(self) -> None:
+        answer, language = self._answer, self._language()
+        self.summary.setText("\n".join(self._summary(answer, language)))
+        rows: list[list[QTableWidgetItem]] = []
+        for visit in answer.case_visits:
+            rows.append(self._case_row(visit, answer, language))
+            rows += [self._contact_row(contact, visit, answer, language) for contact in answer.contacts.contacts
+                     if contact.case_entry_id == visit.entry_id]
+        self.table.setRowCount(len(rows))
+        for row, items in enumerate(rows):
+            for column, item in enumerate(items):
+                self.table.setItem(row, column, item)
+        self.legend.setVisible(bool(rows))
+        self.table.setVisible(bool(rows))
+
+    def _summary(self, answer: Trace, language: str) -> list[str]:
+        def say(code: str, **params: object) -> str:
+            return Message(code, **params).text(language)
+
+        since, until = self._shown(answer.window.since), self._shown(answer.window.until)
+        searched = answer.identity.searched
+        lines = [say("trace.heading.case", searched=searched, since=since, until=until,
+                     keys=", ".join(mask_person_key(key) for key in answer.identity.keys))]
+        lines += [note.text(language) for note in answer.identity.notes]
+        if answer.window.cut_to_retention:
+            lines.append(say("trace.window-cut", since=since))
+        if answer.min_minutes:
+            lines.append(say("trace.min-minutes-shown", minutes=f"{answer.min_minutes:g}"))
+        if answer.padding:
+            lines.append(say("trace.padding-on"))
+        if not answer.case_visits:
+            return [*lines, say("trace.no-visits", searched=searched, since=since, until=until)]
+        contacts = answer.contacts
+        lines.append(f"{say('trace.heading.visits', count=str(len(answer.case_visits)))} · "
+                     f"{say('trace.heading.contacts', total=str(contacts.total))}")
+        if contacts.capped:
+            lines.append(say("trace.capped", total=str(contacts.total), listed=str(len(contacts.contacts))))
+        return lines
+
+    def _case_row(self, visit: Visit, answer: Trace, language: str) -> list[QTableWidgetItem]:
+        bar = self._bar(visit, visit.start, visit.end, Look.CASE, answer.padding)
+        cells = [self.tr("Case"), mask_person_key(visit.person_key), visit.display_name or "–", visit.location,
+                 self._shown(visit.start), self._shown(visit.end, visit.start), str(int(visit.minutes)), "",
+                 END_REASONS[visit.end_reason].text(language)]
+        items = _items(cells, bar)
+        for item in items:
+            font = QFont(item.font())
+            font.setBold(True)
+            item.setFont(font)
+            item.setBackground(CASE_ROW)
+        return items
+
+    def _contact_row(self, contact: Contact, visit: Visit, answer: Trace, language: str) -> list[QTableWidgetItem]:
+        bar = self._bar(visit, contact.start, contact.end, Look.of(contact.tier), answer.padding)
+        cells = [self.tr("Contact"), mask_person_key(contact.person_key), contact.display_name or "–",
+                 contact.location, self._shown(contact.start), self._shown(contact.end, contact.start),
+                 str(int(contact.minutes)), f"{TIER_MARKS[contact.tier]} {TIERS[contact.tier].text(language)}", ""]
+        items = _items(cells, bar)
+        items[7].setIcon(QIcon(swatch(Look.of(contact.tier))))
+        return items
+
+    def _bar(self, visit: Visit, start: datetime, end: datetime, look: Look, padding: bool) -> Bar:
+        traced_until = padded_end(visit, padding)
+        axis = axis_of(self._in_zone(visit.start), self._in_zone(traced_until))
+        padded = look is Look.CASE and traced_until > visit.end
+        return Bar(*axis, self._in_zone(start), self._in_zone(end), look,
+                   self._in_zone(traced_until) if padded else None)
+
+    def _local(self, picker: QDateTimeEdit) -> datetime:
+        """The picked wall-clock time in the door's zone."""
+        moment = picker.dateTime().toPython().replace(second=0, microsecond=0)
+        return moment.replace(tzinfo=self._zone) if self._zone is not None else moment.astimezone()
+
+    def _in_zone(self, moment: datetime) -> datetime:
+        return moment.astimezone(self._zone)
+
+    def _shown(self, moment: datetime, same_day_as: datetime | None = None) -> str:
+        local = self._in_zone(moment)
+        if same_day_as is not None and self._in_zone(same_day_as).date() == local.date():
+            return f"{local:%H:%M}"
+        return f"{local:%Y-%m-%d %H:%M}"
+
+
+class _Legend(QWidget):
+    """What each bar's look means, in the order of the tiers."""
+
+    LOOKS = (Look.CASE, Look.PADDING, Look.CLOSE, Look.TEN, Look.ANY)
+
+    def __init__(self) -> None:
+        super().__init__()
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self._texts = []
+        for look in self.LOOKS:
+            picture = QLabel()
+            picture.setPixmap(swatch(look))
+            text = QLabel()
+            row.addWidget(picture)
+            row.addWidget(text)
+            row.addSpacing(14)
+            self._texts.append(text)
+        row.addStretch(1)
+
+    def name(self, *texts: str) -> None:
+        for label, text in zip(self._texts, texts, strict=True):
+            label.setText(text)
+
+
+def _picker(name: str) -> QDateTimeEdit:
+    picker = QDateTimeEdit(objectName=name, calendarPopup=True)
+    picker.setDisplayFormat(PICKER_FORMAT)
+    return picker
+
+
+def _items(cells: list[str], bar: Bar) -> list[QTableWidgetItem]:
+    items = [QTableWidgetItem(text) for text in cells]
+    timeline = QTableWidgetItem()
+    timeline.setData(BAR_ROLE, bar)
+    return [*items, timeline]
