@@ -37,10 +37,10 @@ class Look(Enum):
 
 
 _COLOURS = {Look.CASE: "#1A3F7A", Look.PADDING: "#1A3F7A", Look.CLOSE: "#B3261E", Look.TEN: "#C45A00",
-            Look.ANY: "#6B6B00"}
+            Look.ANY: "#5C5C00"}
 _PATTERNS = {Look.CASE: Qt.BrushStyle.SolidPattern, Look.PADDING: Qt.BrushStyle.BDiagPattern,
              Look.CLOSE: Qt.BrushStyle.SolidPattern, Look.TEN: Qt.BrushStyle.DiagCrossPattern,
-             Look.ANY: Qt.BrushStyle.Dense6Pattern}
+             Look.ANY: Qt.BrushStyle.Dense5Pattern}
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,12 @@ class TimelineDelegate(QStyledItemDelegate):
         _paint_hours(painter, area, bar)
         if bar.padded_until is not None:
             paint_look(painter, _span(area, bar, bar.end, bar.padded_until), Look.PADDING)
-        paint_look(painter, _span(area, bar, bar.start, bar.end), bar.look)
+        span = _span(area, bar, bar.start, bar.end)
+        paint_look(painter, span, bar.look)
+        if bar.look is Look.CASE:
+            painter.setFont(option.font)
+            painter.setClipRect(span)
+            _label_hours(painter, area, bar)
         painter.restore()
 
 
@@ -112,16 +117,33 @@ def _span(area: QRect, bar: Bar, start: datetime, end: datetime) -> QRectF:
     return QRectF(left, area.top(), width, area.height())
 
 
+def _hours(bar: Bar) -> list[datetime]:
+    """The full hours on the axis (none on an axis too long for them to be told apart)."""
+    if bar.axis_end - bar.axis_start > timedelta(hours=MOST_HOUR_TICKS):
+        return []
+    hour = bar.axis_start.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    hours = []
+    while hour < bar.axis_end:
+        hours.append(hour)
+        hour += timedelta(hours=1)
+    return hours
+
+
 def _paint_hours(painter: QPainter, area: QRect, bar: Bar) -> None:
     """A faint line at each full hour of the axis, and the axis itself."""
     painter.setPen(QPen(QColor("#9E9E9E"), 1))
     middle = area.center().y()
     painter.drawLine(area.left(), middle, area.right(), middle)
-    if bar.axis_end - bar.axis_start > timedelta(hours=MOST_HOUR_TICKS):
-        return
-    painter.setPen(QPen(QColor("#D0D0D0"), 1, Qt.PenStyle.DotLine))
-    hour = bar.axis_start.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    while hour < bar.axis_end:
+    painter.setPen(QPen(QColor("#B0B0B0"), 1, Qt.PenStyle.DotLine))
+    for hour in _hours(bar):
         x = round(_x(area, bar, hour))
         painter.drawLine(x, area.top() - 4, x, area.bottom() + 4)
-        hour += timedelta(hours=1)
+
+
+def _label_hours(painter: QPainter, area: QRect, bar: Bar) -> None:
+    """The case's row names the hours its ticks stand for, in white on its bar (clipped to it)."""
+    painter.setPen(QColor("#FFFFFF"))
+    for hour in _hours(bar):
+        x = round(_x(area, bar, hour)) + 3
+        painter.drawText(QRect(x, area.top(), area.width(), area.height()),
+                         Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, f"{hour:%H}h")

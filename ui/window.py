@@ -202,6 +202,7 @@ class KioskWindow(QMainWindow):
         self.exported.connect(dialog.show_exported)
         self.purged.connect(dialog.show_purged)
         self.failed.connect(dialog.show_failed)
+        dialog.language_requested.connect(self.toggle_language)
         dialog.leave_kiosk.connect(self.leave_kiosk_mode)
         dialog.quit_kiosk.connect(self.quit_kiosk)
         self._open(dialog)

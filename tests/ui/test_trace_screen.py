@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from kiosk.credentials.examples import AN, BINH, CUONG, vnqr_payload
 from kiosk.tracing.overlap import Tier
@@ -61,7 +62,10 @@ def test_the_case_and_its_two_contacts_are_listed_masked_with_their_tiers_and_th
     [record] = window.app.store.traces()
     assert (record.who, record.reason, record.contacts) == ("screen", CASE_NUMBER, 2)
 
-    qtbot.mouseClick(window.bottom.language_button, Qt.MouseButton.LeftButton)  # F4's button
+    admin = window.dialog
+    admin.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is admin)
+    QTest.keyClick(tab.reason, Qt.Key.Key_F4)  # the guard's language key works inside the dialog too
     qtbot.waitUntil(lambda: rows(tab)[1][7] == "●●● ≥ 15 min (close contact)")
     assert [row[0] for row in rows(tab)] == ["Case", "Contact", "Contact"]
     assert "Contacts: 2" in tab.summary.text() and tab.button.text() == "Trace"

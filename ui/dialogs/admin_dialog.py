@@ -7,7 +7,8 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -35,6 +37,7 @@ class AdminDialog(QDialog):
     log_requested = Signal(object)
     export_requested = Signal(str, str)
     purge_requested = Signal()  # with the retention in force (the server's, when it pushed one)
+    language_requested = Signal()  # F4: the window's own shortcut does not reach a dialog
     leave_kiosk = Signal()
     quit_kiosk = Signal()
 
@@ -54,7 +57,7 @@ class AdminDialog(QDialog):
         self.save.clicked.connect(self._save)
         self.settings_message = QLabel(objectName="dialogError")
         self.settings_message.setWordWrap(True)
-        settings_tab = _column(self.form, self.settings_message, self.save)
+        settings_tab = _column(_scrolled(self.form), self.settings_message, self.save)
 
         self.search = QLineEdit(objectName="logSearch")
         self.search.returnPressed.connect(self.request_log)
@@ -93,6 +96,7 @@ class AdminDialog(QDialog):
             self.tabs.addTab(tab, "")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
+        QShortcut(QKeySequence(Qt.Key.Key_F4), self).activated.connect(self.language_requested.emit)
         self.tabs.currentChanged.connect(lambda index: index == 1 and self.request_log())
         self.retranslate()
 
@@ -168,6 +172,13 @@ def _column(*widgets: QWidget) -> QWidget:
     for widget in widgets:
         layout.addWidget(widget)
     return page
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    """A tall form that scrolls, so that the dialog fits a 1366×768 screen."""
+    area = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
 
 
 def _default_export_path() -> Path:

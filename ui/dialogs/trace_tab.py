@@ -45,7 +45,8 @@ from ui.timeline import BAR_ROLE, Bar, Look, TimelineDelegate, axis_of, swatch
 PICKER_FORMAT = "yyyy-MM-dd HH:mm"
 TIER_MARKS = {Tier.FIFTEEN: "●●●", Tier.TEN: "●●○", Tier.ANY: "●○○"}  # the tier's rank, without colour
 CASE_ROW = QColor("#E8EEF7")  # a case visit's row heads the contacts under it
-COLUMNS = 10
+COLUMNS = 9
+LOCATION = 3
 TIMELINE = COLUMNS - 1
 
 
@@ -106,9 +107,14 @@ class TraceTab(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(TIMELINE, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(40)
+
+        self.button.setMinimumWidth(180)
+        self.legend.hide()
 
         self._lay_out()
-        self.setStyleSheet("QDateTimeEdit { font-size: 18px; } QLabel#traceSummary { font-size: 17px; }")
+        self.setStyleSheet("QDateTimeEdit { font-size: 18px; } QPushButton#traceButton { font-weight: bold; }"
+                           " QLabel#traceSummary, QTableWidget#traceTable { font-size: 16px; }")
         self.reset_window()
         self.retranslate()
 
@@ -164,7 +170,10 @@ class TraceTab(QWidget):
             self.show_problem(Message("trace.person-missing"))
             self.person.setFocus()
             return
-        self._problem = None
+        self._answer = self._problem = None  # an earlier answer must not pass for this one's
+        self.summary.setText(self.tr("Every trace is recorded: who asked, when, and the case number."))
+        self.legend.hide()
+        self.table.setRowCount(0)
         self.message.setText(self.tr("Tracing…"))
         self.button.setEnabled(False)
         self.requested.emit(query)
@@ -199,14 +208,15 @@ class TraceTab(QWidget):
             "", Message("trace.column.person").text(language), Message("trace.column.name").text(language),
             Message("trace.column.location").text(language), Message("trace.column.from").text(language),
             Message("trace.column.to").text(language), Message("trace.column.minutes").text(language),
-            Message("trace.column.tier").text(language), Message("trace.column.ended").text(language),
-            self.tr("Timeline")])
+            Message("trace.column.tier").text(language), self.tr("Timeline")])
         if self._problem is not None:
             self.message.setText(self._problem.text(language))
         elif not self.button.isEnabled():
             self.message.setText(self.tr("Tracing…"))
         if self._answer is not None:
             self._draw()
+        else:
+            self.summary.setText(self.tr("Every trace is recorded: who asked, when, and the case number."))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.LanguageChange:
@@ -225,8 +235,9 @@ class TraceTab(QWidget):
         for row, items in enumerate(rows):
             for column, item in enumerate(items):
                 self.table.setItem(row, column, item)
+        # At one kiosk every visit is usually in one hall: then the summary names it once.
+        self.table.setColumnHidden(LOCATION, len({visit.location for visit in answer.case_visits}) <= 1)
         self.legend.setVisible(bool(rows))
-        self.table.setVisible(bool(rows))
 
     def _summary(self, answer: Trace, language: str) -> list[str]:
         def say(code: str, **params: object) -> str:
@@ -246,17 +257,19 @@ class TraceTab(QWidget):
         if not answer.case_visits:
             return [*lines, say("trace.no-visits", searched=searched, since=since, until=until)]
         contacts = answer.contacts
-        lines.append(f"{say('trace.heading.visits', count=str(len(answer.case_visits)))} · "
-                     f"{say('trace.heading.contacts', total=str(contacts.total))}")
+        locations = sorted({visit.location for visit in answer.case_visits})
+        lines.append(" · ".join([say("trace.heading.visits", count=str(len(answer.case_visits))),
+                                 say("trace.heading.contacts", total=str(contacts.total)),
+                                 f"{say('trace.column.location')}: {', '.join(locations)}"]))
         if contacts.capped:
             lines.append(say("trace.capped", total=str(contacts.total), listed=str(len(contacts.contacts))))
         return lines
 
     def _case_row(self, visit: Visit, answer: Trace, language: str) -> list[QTableWidgetItem]:
         bar = self._bar(visit, visit.start, visit.end, Look.CASE, answer.padding)
+        ended = f"{self._shown(visit.end, visit.start)} ({END_REASONS[visit.end_reason].text(language)})"
         cells = [self.tr("Case"), mask_person_key(visit.person_key), visit.display_name or "–", visit.location,
-                 self._shown(visit.start), self._shown(visit.end, visit.start), str(int(visit.minutes)), "",
-                 END_REASONS[visit.end_reason].text(language)]
+                 self._shown(visit.start), ended, str(int(visit.minutes)), ""]
         items = _items(cells, bar)
         for item in items:
             font = QFont(item.font())
@@ -268,11 +281,9 @@ class TraceTab(QWidget):
     def _contact_row(self, contact: Contact, visit: Visit, answer: Trace, language: str) -> list[QTableWidgetItem]:
         bar = self._bar(visit, contact.start, contact.end, Look.of(contact.tier), answer.padding)
         cells = [self.tr("Contact"), mask_person_key(contact.person_key), contact.display_name or "–",
-                 contact.location, self._shown(contact.start), self._shown(contact.end, contact.start),
-                 str(int(contact.minutes)), f"{TIER_MARKS[contact.tier]} {TIERS[contact.tier].text(language)}", ""]
-        items = _items(cells, bar)
-        items[7].setIcon(QIcon(swatch(Look.of(contact.tier))))
-        return items
+                 contact.location, self._shown(contact.start, visit.start), self._shown(contact.end, contact.start),
+                 str(int(contact.minutes)), f"{TIER_MARKS[contact.tier]} {TIERS[contact.tier].text(language)}"]
+        return _items(cells, bar)
 
     def _bar(self, visit: Visit, start: datetime, end: datetime, look: Look, padding: bool) -> Bar:
         traced_until = padded_end(visit, padding)
@@ -329,6 +340,8 @@ def _picker(name: str) -> QDateTimeEdit:
 
 def _items(cells: list[str], bar: Bar) -> list[QTableWidgetItem]:
     items = [QTableWidgetItem(text) for text in cells]
+    if bar.look is not Look.CASE:  # the tier's pattern, as in the timeline and the legend
+        items[-1].setIcon(QIcon(swatch(bar.look, 22, 12)))
     timeline = QTableWidgetItem()
     timeline.setData(BAR_ROLE, bar)
     return [*items, timeline]
