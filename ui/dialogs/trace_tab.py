@@ -147,7 +147,7 @@ class TraceTab(QWidget):
 
     def reset_window(self) -> None:
         """The pickers show the whole retention period, up to now (what an untouched window searches)."""
-        now = datetime.now(self._zone).replace(second=0, microsecond=0) + timedelta(minutes=1)
+        now = datetime.now(self._zone).replace(second=0, microsecond=0)
         since = now - timedelta(days=self._retention_days)
         self._defaults = (QDateTime(since.date(), since.time()), QDateTime(now.date(), now.time()))
         self.since.setDateTime(self._defaults[0])
