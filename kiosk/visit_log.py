@@ -134,20 +134,23 @@ class VisitLog:
 
     def close_open(self, at: datetime) -> int:
         """The operator closes every visit open at `at`: a closure per location, the visits rebuilt so they
-        end then (and stay so when rebuilt later). Returns how many visits were open."""
+        end then (and stay so when rebuilt later). Returns how many visits it ended."""
         moment = format_utc(at)
         open_visits = self._connection.execute(
-            'SELECT person_key, location, start FROM visits WHERE start >= ? AND start < ? AND "end" > ?',
+            'SELECT entry_id, person_key, location, start FROM visits WHERE start >= ? AND start < ? AND "end" > ?',
             [format_utc(at - MAX_STAY), moment, moment]).fetchall()
-        locations = {location for _key, location, _start in open_visits}
+        locations = {location for _id, _key, location, _start in open_visits} | ({self.rules.location} - {""})
         self._connection.executemany("INSERT INTO visit_closures (location, at) VALUES (?, ?)",
                                      [(location, moment) for location in sorted(locations)])
         earliest: dict[str, str] = {}
-        for person_key, _location, start in open_visits:
+        for _id, person_key, _location, start in open_visits:
             earliest[person_key] = min(start, earliest.get(person_key, start))
         for person_key, start in earliest.items():
             self._rebuild(person_key, parse_utc(start))
-        return len(open_visits)
+        return self._connection.execute(
+            'SELECT COUNT(*) FROM visits WHERE entry_id IN (SELECT value FROM json_each(?)) AND "end" = ? '
+            "AND end_reason = ?", [json.dumps([row[0] for row in open_visits]), moment,
+                                   EndReason.OPERATOR.value]).fetchone()[0]
 
     def purge(self, cutoff: datetime) -> None:
         """Remove what is as old as the entries scanned before `cutoff` (the store removes those)."""
