@@ -224,3 +224,20 @@ def test_bulk_added_entries_get_their_visits_too(store, clock):
         copy.add_many(result.entry for result in scans)
         assert {v.entry_id for p in (AN, BINH) for v in visits(copy, qid(p))} == {r.entry.id for r in scans}
         assert copy.rebuild_visits() == 2
+
+
+def test_the_visits_built_scan_by_scan_are_those_built_from_every_scan_at_once(store, clock):
+    """Each scan rebuilds only from its person's previous scan; a rebuild from all entries gives the same."""
+    entrance, exit_door = door(store, clock), door(store, clock, name="Lối ra", direction="out")
+    timeline = [(entrance, AN, 8, 0), (entrance, BINH, 8, 5), (exit_door, AN, 8, 50), (entrance, AN, 9, 0),
+                (entrance, CUONG, 9, 1), (entrance, AN, 9, 30), (exit_door, CUONG, 13, 0), (exit_door, BINH, 9, 15),
+                (entrance, BINH, 22, 0), (exit_door, AN, 23, 0)]
+    for station, person, hour, minute in timeline:  # BINH's exit at 09:15 arrives late, after 13:00
+        clock.at(hour, minute)
+        station.check_text(vnqr_payload(person))
+    store.close_open_visits(clock.at(22, 30).now)
+    built = {person: visits(store, qid(person)) for person in (AN, BINH, CUONG)}
+    store.rebuild_visits()
+    assert {person: visits(store, qid(person)) for person in (AN, BINH, CUONG)} == built
+    assert [v.end_reason.value for v in built[AN]] == ["exit", "next_scan", "default_stay"]
+    assert [v.end_reason.value for v in built[BINH]] == ["exit", "operator"]
