@@ -3,14 +3,14 @@
 The command line (`kiosk trace`) and the admin's trace screen both call `trace_here`. It checks the
 request (kiosk.tracing.request), follows the links the store recorded to the case's other keys
 (kiosk.tracing.identity), reads the case's visits and, for each, the visits that can overlap it (one range
-of the (start, end, person_key) index: no visit is longer than MAX_STAY), computes the answer with
+of the (start, end, person_key) index per case visit: no visit is longer than MAX_STAY), computes the answer with
 kiosk.tracing.report and records who asked and why in the store's trace audit before returning it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Iterable
 
 from kiosk.contract import hidden_in
 from kiosk.entry import utc_now
@@ -61,17 +61,11 @@ def trace_here(store: Store, settings: Any, person: str, *, since: datetime | No
 
 
 def _candidates(store: Store, case_visits: Iterable[Visit], padding: bool) -> list[Visit]:
-    """Every visit that can overlap one of the case's: starting at most MAX_STAY before a case visit and
-    before its (padded) end, ending after its start. Case visits close in time share one index range."""
-    ranges: list[list[Any]] = []
-    for visit in sorted(case_visits, key=lambda v: v.start):
-        low, high = visit.start - MAX_STAY, padded_end(visit, padding)
-        if ranges and low <= ranges[-1][1]:
-            ranges[-1][1] = max(ranges[-1][1], high)
-        else:
-            ranges.append([low, high, visit.start])
-    found: list[Visit] = []
-    for low, high, end_after in ranges:
-        found += store.visits_starting(low, high, end_after)
-    return found
-
+    """Every visit that overlaps one of the case's: for each case visit, the visits starting at most
+    MAX_STAY before it and before its (padded) end, that end after its start. A visit overlapping two case
+    visits is read twice and kept once."""
+    found: dict[str, Visit] = {}
+    for visit in case_visits:
+        for other in store.visits_starting(visit.start - MAX_STAY, padded_end(visit, padding), visit.start):
+            found.setdefault(other.entry_id, other)
+    return list(found.values())

@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
+from kiosk.contract import is_hidden
 from kiosk.credentials.masking import mask_person_key
 from kiosk.messages import Message
 from kiosk.tracing.request import TraceProblem
@@ -25,6 +26,7 @@ _LINKED_KINDS = ("cccd", "id")  # what a QID can be linked to
 _KEY = re.compile(r"([a-z]+):([0-9A-Za-z]{1,64})")
 _BHYT = re.compile(r"[A-Z]{2}[0-9][0-9]{12}")
 MAX_KEYS = 16  # keys one trace may search after following links
+SHOWN_AT_MOST = 40  # characters of a query repeated in an answer: a pasted page is not echoed back
 
 
 @dataclass(frozen=True)
@@ -51,9 +53,17 @@ def keys_for_query(text: str) -> tuple[str, ...]:
             return (f"phone:{text}",)
         if 13 <= len(text) <= 20:
             return (f"qid:{text}",)
-    if text.isascii() and (_BHYT.fullmatch(text.upper()) or (len(text) == 10 and text.isdigit())):
-        return (f"bhyt:{text.upper()}",)
-    raise TraceProblem(Message("trace.person-not-recognised", searched=mask_person_key(text)))
+    if text.isascii() and _BHYT.fullmatch(text.upper()):
+        return (f"bhyt:{text[-10:]}",)  # a card code: the card keys its holder by the last ten digits
+    if text.isascii() and len(text) == 10 and text.isdigit():
+        return (f"bhyt:{text}",)
+    raise TraceProblem(Message("trace.person-not-recognised", searched=shown_query(text)))
+
+
+def shown_query(text: str) -> str:
+    """A query as an answer repeats it: masked, invisible characters named (U+200B), at most 40 characters."""
+    masked = "".join(f"<U+{ord(ch):04X}>" if is_hidden(ch) else ch for ch in mask_person_key(text.strip()))
+    return masked if len(masked) <= SHOWN_AT_MOST else "…" + masked[-SHOWN_AT_MOST:]
 
 
 def link_of(format: str, person_key: str, fields: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -80,12 +90,14 @@ def resolve(text: str, links: Iterable[tuple[str, str]]) -> Identity:
             notes.append(Message("trace.note.link-contested", key=mask_person_key(key)))
             continue
         for partner in sorted(partners.get(key, ())):
-            if partner not in keys and partner not in contested and len(keys) < MAX_KEYS:
+            if partner in contested:
+                notes.append(Message("trace.note.link-contested", key=mask_person_key(partner)))
+            elif partner not in keys and len(keys) < MAX_KEYS:
                 keys.append(partner)
     if len(keys) > 1:
         notes.insert(0, Message("trace.note.linked", keys=", ".join(mask_person_key(k) for k in keys[1:])))
     notes.extend(_unlinkable(keys))
-    return Identity(mask_person_key(text.strip()), tuple(keys), tuple(notes))
+    return Identity(shown_query(text), tuple(keys), tuple(notes))
 
 
 def _unlinkable(keys: list[str]) -> list[Message]:

@@ -149,6 +149,9 @@ class AdminDialog(QDialog):
         except PinError as error:
             self.settings_message.setText(error.reason.text(self._settings.language))
             return
+        except ValueError as error:  # a typed value the setting cannot take: the form names it
+            self.settings_message.setText(str(error))
+            return
         self._settings = settings
         self.settings_message.setText(self.tr("Saved."))
         self.settings_saved.emit(settings)

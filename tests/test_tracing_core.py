@@ -1,0 +1,387 @@
+"""The shared tracing core (kiosk.tracing) as a tracer relies on it: how a visit's end is decided, who counts
+as a contact and in which tier, which keys a query searches, which windows are refused, and what the answer
+shows (masked keys, cells no spreadsheet runs)."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bench.trace_data import make_sites, rules_for, synthetic_scans, to_scan
+from kiosk.contract import Direction
+from kiosk.tracing.identity import keys_for_query, link_of, resolve
+from kiosk.tracing.overlap import Tier, find_contacts, padded_end
+from kiosk.tracing.report import json_lines, spreadsheet_safe, table, trace
+from kiosk.tracing.request import TraceProblem, TraceWindow, checked_min_minutes, checked_window
+from kiosk.tracing.visits import EndReason, LocationRules, Scan, Visit, build_visits, stay_from_minutes
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+T = datetime(2026, 3, 2, 8, 0, tzinfo=VIETNAM)  # a Monday, 08:00 at the door
+RULES = LocationRules(default_stay=timedelta(hours=2), closing_time=time(22))
+CASE_ID, CASE_QID = "001099012345", "162900000000001234"
+
+
+def scan(entry_id: str, minutes: float, location: str = "Hall", *, person: str = "cccd:001099012345",
+         direction: Direction = Direction.IN, admitted: bool = True, at: datetime | None = None) -> Scan:
+    return Scan(entry_id, person, location, at or T + timedelta(minutes=minutes), direction, admitted)
+
+
+def out(entry_id: str, minutes: float, location: str = "Hall", **kwargs) -> Scan:
+    return scan(entry_id, minutes, location, direction=Direction.OUT, **kwargs)
+
+
+def visits_of(*scans: Scan, rules: LocationRules = RULES) -> list[tuple[str, datetime, EndReason, str | None]]:
+    return [(v.entry_id, v.end, v.end_reason, v.exit_id) for v in build_visits(scans, lambda location: rules)]
+
+
+def at(minutes: float) -> datetime:
+    return T + timedelta(minutes=minutes)
+
+
+# --- build_visits: how each visit's end is decided ----------------------------------------------------------
+
+def test_an_exit_at_the_same_location_ends_the_visit():
+    assert visits_of(scan("in", 0), out("out", 45)) == [("in", at(45), EndReason.EXIT, "out")]
+
+
+def test_an_exit_after_the_default_stay_is_believed():
+    assert visits_of(scan("in", 0), out("out", 5 * 60)) == [("in", at(300), EndReason.EXIT, "out")]
+
+
+def test_an_exit_after_the_closing_time_is_not_believed():
+    late = T.replace(hour=21)
+    found = visits_of(scan("in", 0, at=late), out("out", 0, at=late + timedelta(minutes=90)))
+    assert found == [("in", late.replace(hour=22), EndReason.CLOSING_TIME, None)]
+
+
+def test_an_exit_after_an_operator_closed_the_location_is_not_believed():
+    rules = LocationRules(default_stay=timedelta(hours=4), closures=(at(60),))
+    assert visits_of(scan("in", 0), out("out", 90), rules=rules) == [("in", at(60), EndReason.OPERATOR, None)]
+
+
+def test_an_exit_is_not_believed_past_a_day():
+    rules = LocationRules(default_stay=timedelta(hours=1))
+    found = visits_of(scan("in", 0), out("out", 25 * 60), rules=rules)
+    assert found == [("in", at(60), EndReason.DEFAULT_STAY, None)]
+
+
+@pytest.mark.parametrize("following", [
+    scan("next", 30, "Clinic"),
+    scan("next", 30, "Clinic", admitted=False),  # any verdict: they were at the other door
+    out("next", 30, "Clinic"),
+])
+def test_the_next_scan_elsewhere_ends_the_visit(following):
+    assert visits_of(scan("in", 0), following)[0] == ("in", at(30), EndReason.NEXT_SCAN, None)
+
+
+def test_a_next_scan_after_the_default_stay_does_not_stretch_the_visit():
+    assert visits_of(scan("in", 0), scan("next", 3 * 60, "Clinic"))[0] == ("in", at(120), EndReason.DEFAULT_STAY,
+                                                                          None)
+
+
+def test_entering_again_at_the_same_door_ends_the_first_visit_and_opens_another():
+    assert visits_of(scan("in", 0), scan("again", 40)) == [
+        ("in", at(40), EndReason.NEXT_SCAN, None), ("again", at(160), EndReason.DEFAULT_STAY, None)]
+
+
+def test_without_an_exit_the_visit_lasts_the_default_stay():
+    assert visits_of(scan("in", 0)) == [("in", at(120), EndReason.DEFAULT_STAY, None)]
+    rules = LocationRules(default_stay=stay_from_minutes(50))
+    assert visits_of(scan("in", 0), rules=rules) == [("in", at(45), EndReason.DEFAULT_STAY, None)]
+
+
+def test_the_closing_time_is_22_00_local_whatever_zone_the_scan_time_is_in():
+    arrived = T.replace(hour=21, minute=10).astimezone(timezone.utc)  # 14:10 UTC
+    (_, end, reason, _), = visits_of(scan("in", 0, at=arrived))
+    assert reason is EndReason.CLOSING_TIME
+    assert end == T.replace(hour=22) and end.astimezone(timezone.utc).hour == 15
+
+
+def test_a_visit_that_starts_after_closing_is_not_closed_before_its_stay():
+    arrived = T.replace(hour=22, minute=30)
+    assert visits_of(scan("in", 0, at=arrived)) == [("in", arrived + timedelta(hours=2), EndReason.DEFAULT_STAY,
+                                                     None)]
+
+
+def test_an_operator_closure_ends_open_visits_but_not_later_ones():
+    rules = LocationRules(closures=(at(30),))
+    assert visits_of(scan("before", 0), rules=rules) == [("before", at(30), EndReason.OPERATOR, None)]
+    assert visits_of(scan("after", 40), rules=rules) == [("after", at(160), EndReason.DEFAULT_STAY, None)]
+
+
+def test_refused_and_exit_scans_open_no_visit():
+    assert visits_of(scan("refused", 0, admitted=False)) == []
+    assert visits_of(out("exit without entry", 0)) == []
+    assert visits_of(out("exit", 0), scan("refused", 10, admitted=False), out("exit again", 20)) == []
+
+
+def test_scans_without_a_person_key_are_ignored():
+    assert visits_of(scan("nobody", 0, person="")) == []
+    # nor do they end someone's visit: they are no one's next scan
+    assert visits_of(scan("in", 0), scan("nobody", 10, "Clinic", person="")) == [
+        ("in", at(120), EndReason.DEFAULT_STAY, None)]
+
+
+def test_scans_in_any_order_give_the_same_visits():
+    sites = make_sites(4, seed=3)
+    scans = [to_scan(row) for row in synthetic_scans(sites, people=150, days=3, start=T, seed=3)]
+    shuffled = random.Random(3).sample(scans, len(scans))
+    rules = rules_for(sites)
+    in_order = build_visits(scans, rules)
+    assert build_visits(shuffled, rules) == in_order
+    assert len({visit.end_reason for visit in in_order}) >= 4
+
+
+# --- stay_from_minutes ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("minutes, stay", [(15, 15), (50, 45), (53, 60), (120, 120), (0, 15), (7, 15), (-30, 15),
+                                           (24 * 60, 24 * 60), (10_000, 24 * 60)])
+def test_a_default_stay_is_rounded_to_15_minutes_and_kept_between_15_minutes_and_a_day(minutes, stay):
+    assert stay_from_minutes(minutes) == timedelta(minutes=stay)
+
+
+# --- find_contacts -------------------------------------------------------------------------------------------
+
+def visit(person: str, start: float, end: float, location: str = "Hall", entry: str | None = None) -> Visit:
+    return Visit(entry or f"{person}@{start}", person, location, at(start), at(end), EndReason.DEFAULT_STAY,
+                 display_name=f"{person.upper()} V. A.")
+
+
+CASE = visit("case", 0, 120)
+
+
+@pytest.mark.parametrize("overlap_seconds, tier", [(599, Tier.ANY), (600, Tier.TEN), (899, Tier.TEN),
+                                                   (900, Tier.FIFTEEN)])
+def test_the_tier_says_how_long_they_were_together(overlap_seconds, tier):
+    other = visit("other", 120 - overlap_seconds / 60, 200)
+    (contact,) = find_contacts([CASE], [other], case_keys={"case"}).contacts
+    assert (contact.start, contact.end, contact.tier) == (other.start, CASE.end, tier)
+
+
+def test_a_minimum_overlap_leaves_out_shorter_ones():
+    others = [visit("a", 120 - 9.99, 200), visit("b", 110, 200), visit("c", 105, 200)]
+    assert [c.person_key for c in find_contacts([CASE], others, case_keys={"case"}, min_minutes=10).contacts] == [
+        "c", "b"]
+    assert [c.person_key for c in find_contacts([CASE], others, case_keys={"case"}, min_minutes=15).contacts] == [
+        "c"]
+
+
+def test_padding_traces_the_case_until_min_stay_30_minutes_after_leaving():
+    short = visit("case", 0, 20, "Clinic")
+    came_after = [visit("a", 30, 60, "Clinic"), visit("b", 130, 200)]
+    assert padded_end(short, True) == at(40) and padded_end(CASE, True) == at(150)
+    assert padded_end(CASE, False) == CASE.end
+    assert find_contacts([short, CASE], came_after, case_keys={"case"}).contacts == ()
+    found = find_contacts([short, CASE], came_after, case_keys={"case"}, padding=True).contacts
+    assert [(c.person_key, c.start, c.end) for c in found] == [("a", at(30), at(40)), ("b", at(130), at(150))]
+
+
+def test_the_case_under_another_of_its_keys_and_people_elsewhere_are_no_contacts():
+    others = [visit("qid:case", 0, 60), visit("elsewhere", 0, 60, "Clinic"), visit("touching", 120, 180),
+              visit("neighbour", 30, 60)]
+    found = find_contacts([CASE], others, case_keys={"case", "qid:case"}).contacts
+    assert [c.person_key for c in found] == ["neighbour"]
+
+
+def test_a_capped_contact_list_says_it_is_capped_and_how_many_there_were():
+    others = [visit(f"p{n}", n, 200) for n in range(5)]
+    capped = find_contacts([CASE], others, case_keys={"case"}, cap=3)
+    assert (capped.total, capped.capped, [c.person_key for c in capped.contacts]) == (5, True, ["p0", "p1", "p2"])
+    whole = find_contacts([CASE], others, case_keys={"case"}, cap=5)
+    assert (whole.total, whole.capped, len(whole.contacts)) == (5, False, 5)
+
+
+# --- identity ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, key", [
+    ("001099012345", "cccd:001099012345"),
+    (" 001099012345 ", "cccd:001099012345"),
+    ("123456789", "id:123456789"),
+    (CASE_QID, f"qid:{CASE_QID}"),
+    (f"qid:{CASE_QID}", f"qid:{CASE_QID}"),
+    ("cccd:001099012345", "cccd:001099012345"),
+    ("0912345678", "phone:0912345678"),
+    ("1234567890", "bhyt:1234567890"),
+    ("HS4010123456789", "bhyt:0123456789"),  # a card code keys its holder as the card does
+    ("hs4010123456789", "bhyt:0123456789"),
+    ("dcc:0a1b2c3d4e5f6a7b", "dcc:0a1b2c3d4e5f6a7b"),
+])
+def test_a_query_names_the_key_the_doors_stored(text, key):
+    assert keys_for_query(text) == (key,)
+
+
+@pytest.mark.parametrize("text", [
+    "", "   ", "Nguyễn Văn An", "1' OR '1'='1", "cccd:1 OR 1=1", "qid:1; DROP TABLE visits;--", "12345",
+    "001099012345\u200b", "\u202e001099012345", "0010990\u00ad12345", "x" * 10_000, "1" * 10_000,
+])
+def test_a_query_that_names_no_person_gets_a_short_clear_answer_that_does_not_repeat_the_number(text):
+    with pytest.raises(TraceProblem) as raised:
+        keys_for_query(text)
+    sentence = raised.value.message.en
+    assert raised.value.message.code == "trace.person-not-recognised"
+    assert len(sentence) < 300 and "001099012345" not in sentence and "0990" not in sentence
+
+
+def test_an_invisible_character_in_a_query_is_named():
+    with pytest.raises(TraceProblem) as raised:
+        keys_for_query("001099012345\u200b")
+    assert "<U+200B>" in raised.value.message.en and "\u200b" not in raised.value.message.en
+
+
+def test_an_unknown_key_kind_lists_the_kinds():
+    with pytest.raises(TraceProblem) as raised:
+        keys_for_query("passport:C1234567")
+    assert raised.value.message.code == "trace.unknown-key-kind" and "cccd" in raised.value.message.en
+
+
+@pytest.mark.parametrize("number, key", [("001099012345", "cccd:001099012345"), ("123456789", "id:123456789")])
+def test_an_unmasked_national_qr_links_its_qid_to_its_id_number(number, key):
+    fields = {"id_number": number, "id_number_masked": False}
+    assert link_of("vn-qr", f"qid:{CASE_QID}", fields) == (f"qid:{CASE_QID}", key)
+
+
+@pytest.mark.parametrize("format, fields", [
+    ("vn-qr", {"id_number": "******012345", "id_number_masked": True}),  # the apps' default view
+    ("vn-qr", {"id_number": "C1234567", "id_number_masked": False}),  # a passport number
+    ("cccd", {"id_number": "001099012345"}),
+    ("hd1", {"id_number": "001099012345"}),
+])
+def test_only_an_unmasked_national_qr_gives_a_link(format, fields):
+    assert link_of(format, f"qid:{CASE_QID}", fields) is None
+
+
+def test_linked_keys_are_searched_together_from_either_side():
+    links = [(f"qid:{CASE_QID}", f"cccd:{CASE_ID}")]
+    by_qid, by_id = resolve(CASE_QID, links), resolve(CASE_ID, links)
+    assert by_qid.keys == (f"qid:{CASE_QID}", f"cccd:{CASE_ID}")
+    assert by_id.keys == (f"cccd:{CASE_ID}", f"qid:{CASE_QID}")
+    assert any(note.code == "trace.note.linked" for note in by_qid.notes)
+    assert CASE_ID not in by_qid.searched + by_id.searched and CASE_ID not in by_id.searched
+
+
+def test_a_qid_seen_with_two_id_numbers_is_linked_to_neither_and_the_answer_says_so():
+    links = [(f"qid:{CASE_QID}", f"cccd:{CASE_ID}"), (f"qid:{CASE_QID}", "cccd:079188000111")]
+    for query in (CASE_QID, CASE_ID, "079188000111"):
+        identity = resolve(query, links)
+        assert len(identity.keys) == 1, query
+        assert "trace.note.link-contested" in {note.code for note in identity.notes}, query
+
+
+def test_an_id_number_seen_with_two_qids_is_linked_to_neither():
+    links = [(f"qid:{CASE_QID}", f"cccd:{CASE_ID}"), ("qid:162900000000009999", f"cccd:{CASE_ID}")]
+    assert resolve(CASE_QID, links).keys == (f"qid:{CASE_QID}",)
+    assert resolve(CASE_ID, links).keys == (f"cccd:{CASE_ID}",)
+
+
+def test_a_masked_national_qr_links_nothing():
+    fields = {"id_number": "******012345", "id_number_masked": True}
+    links = [link for link in [link_of("vn-qr", f"qid:{CASE_QID}", fields)] if link]
+    assert resolve(CASE_QID, links).keys == (f"qid:{CASE_QID}",)
+    assert "trace.note.qid-only" in {note.code for note in resolve(CASE_QID, links).notes}
+
+
+# --- request -------------------------------------------------------------------------------------------------
+
+NOW = datetime(2026, 3, 30, 12, 0, tzinfo=VIETNAM)
+
+
+def problem(since: datetime | None, until: datetime | None) -> str:
+    with pytest.raises(TraceProblem) as raised:
+        checked_window(since, until, NOW, 28)
+    return raised.value.message.code
+
+
+def test_the_default_window_is_the_retention_period():
+    assert checked_window(None, None, NOW, 28) == TraceWindow(NOW - timedelta(days=28), NOW)
+
+
+def test_a_window_that_ends_before_it_starts_is_refused():
+    assert problem(NOW - timedelta(days=1), NOW - timedelta(days=2)) == "trace.window-reversed"
+    assert problem(NOW - timedelta(days=1), NOW - timedelta(days=1)) == "trace.window-reversed"
+
+
+def test_a_window_in_the_future_is_refused():
+    assert problem(NOW + timedelta(hours=1), NOW + timedelta(days=1)) == "trace.window-in-future"
+    assert problem(NOW + timedelta(hours=1), None) == "trace.window-reversed"
+
+
+def test_a_window_before_anything_kept_is_refused():
+    assert problem(NOW - timedelta(days=60), NOW - timedelta(days=29)) == "trace.window-before-retention"
+
+
+def test_a_window_reaching_before_the_retention_period_is_cut_to_it():
+    window = checked_window(NOW - timedelta(days=40), NOW - timedelta(days=1), NOW, 28)
+    assert window == TraceWindow(NOW - timedelta(days=28), NOW - timedelta(days=1), cut_to_retention=True)
+
+
+@pytest.mark.parametrize("value", [-1, -0.5, 24 * 60 + 1, float("nan"), float("inf")])
+def test_a_minimum_overlap_out_of_range_is_refused(value):
+    with pytest.raises(TraceProblem) as raised:
+        checked_min_minutes(value)
+    assert raised.value.message.code == "trace.min-minutes-out-of-range"
+
+
+@pytest.mark.parametrize("value", [0, 10, 15, 24 * 60])
+def test_a_minimum_overlap_in_range_is_kept(value):
+    assert checked_min_minutes(value) == value
+
+
+# --- report --------------------------------------------------------------------------------------------------
+
+def answer(*, cap: int = 2000, padding: bool = False, location: str = "Hall", name: str = "Trần T. B."):
+    case_key, other = f"qid:{CASE_QID}", "cccd:079188000111"
+    links = [(case_key, f"cccd:{CASE_ID}")]
+    own = [Visit("c1", case_key, location, at(0), at(60), EndReason.EXIT, "c1-out"),
+           Visit("c2", f"cccd:{CASE_ID}", location, at(24 * 60), at(24 * 60 + 30), EndReason.DEFAULT_STAY)]
+    others = [Visit("o1", other, location, at(30), at(90), EndReason.DEFAULT_STAY, display_name=name),
+              Visit("o2", "bhyt:0123456789", location, at(24 * 60 + 5), at(24 * 60 + 20), EndReason.NEXT_SCAN)]
+    window = checked_window(T - timedelta(days=1), T + timedelta(days=2), T + timedelta(days=3), 28)
+    return trace(resolve(CASE_QID, links), window, own, others, min_minutes=0, padding=padding, cap=cap)
+
+
+def test_json_lines_give_the_case_first_then_each_contact_with_masked_keys():
+    lines = list(json_lines(answer()))
+    assert [list(line) for line in lines] == [["case"], ["contact"], ["contact"]]
+    case = lines[0]["case"]
+    assert {"searched", "keys", "notes", "from", "to", "min_minutes", "padding", "visits", "contacts",
+            "capped"} <= set(case)
+    assert case["keys"] == ["qid:••••••••••••••1234", "cccd:••••••••2345"]
+    assert (case["contacts"], case["capped"], case["padding"]) == (2, False, False)
+    assert [v["end_reason"] for v in case["visits"]] == ["exit", "default_stay"]
+    assert datetime.fromisoformat(case["visits"][0]["start"]) == at(0)
+    first = lines[1]["contact"]
+    assert first == {"person": "cccd:••••••••0111", "name": "Trần T. B.", "location": "Hall",
+                     "from": at(30).isoformat(timespec="seconds"), "to": at(60).isoformat(timespec="seconds"),
+                     "minutes": 30, "tier": "15", "case_visit_start": at(0).isoformat(timespec="seconds")}
+    assert first["from"].endswith("+07:00")
+    written = json.dumps(lines, ensure_ascii=False)
+    for number in (CASE_QID, CASE_ID, "079188000111", "0123456789"):
+        assert number not in written
+
+
+def test_json_lines_say_when_the_list_is_capped_and_when_padding_is_on():
+    case = next(json_lines(answer(cap=1, padding=True)))["case"]
+    assert (case["contacts"], case["capped"], case["padding"]) == (2, True, True)
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_cell_a_spreadsheet_could_run_gets_a_leading_apostrophe(start):
+    assert spreadsheet_safe(f"{start}HYPERLINK(\"http://example.invalid\")") == f"'{start}HYPERLINK(\"http://example.invalid\")"
+
+
+@pytest.mark.parametrize("text", ["Hall", "Nguyễn V. A.", "a=b", "2026-03-02T08:00:00+07:00", ""])
+def test_an_ordinary_cell_is_left_as_it_is(text):
+    assert spreadsheet_safe(text) == text
+
+
+def test_table_rows_escape_every_cell_that_could_run():
+    header, rows = table(answer(location="=cmd|' /C calc'!A0", name="@SUM(1+1)*cmd"))
+    assert header[:4] == ["kind", "person", "name", "location"]
+    assert [row[0] for row in rows] == ["case", "case", "contact", "contact"]
+    assert all(row[3] == "'=cmd|' /C calc'!A0" for row in rows)
+    assert rows[2][2] == "'@SUM(1+1)*cmd"
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for cell in row)
