@@ -1,5 +1,6 @@
 """Behind the admin PIN: settings, the log (masked), contact tracing (audited by the store), CSV export
-(audited too), purge, and leaving kiosk mode. The dialog only collects requests; the door thread does the work and answers by signal."""
+(audited too), purge, and leaving kiosk mode. The dialog only collects requests; the door thread does the
+work and answers by signal."""
 
 from __future__ import annotations
 

@@ -161,6 +161,8 @@ class TraceTab(QWidget):
 
     def submit(self) -> None:
         """Ask for the trace; a missing case number or person is refused here, the rest by the core."""
+        if not self.button.isEnabled():  # Enter again while the last request is on its way
+            return
         query = self.query()
         if not query.reason.strip():
             self.show_problem(Message("trace.reason-missing"))
@@ -281,8 +283,8 @@ class TraceTab(QWidget):
     def _contact_row(self, contact: Contact, visit: Visit, answer: Trace, language: str) -> list[QTableWidgetItem]:
         bar = self._bar(visit, contact.start, contact.end, Look.of(contact.tier), answer.padding)
         cells = [self.tr("Contact"), mask_person_key(contact.person_key), contact.display_name or "–",
-                 contact.location, self._shown(contact.start, visit.start), self._shown(contact.end, contact.start),
-                 str(int(contact.minutes)), f"{TIER_MARKS[contact.tier]} {TIERS[contact.tier].text(language)}"]
+                 contact.location, self._shown(contact.start, visit.start),
+                 self._shown(contact.end, contact.start), str(int(contact.minutes)), f"{TIER_MARKS[contact.tier]} {TIERS[contact.tier].text(language)}"]
         return _items(cells, bar)
 
     def _bar(self, visit: Visit, start: datetime, end: datetime, look: Look, padding: bool) -> Bar:
