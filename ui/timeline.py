@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import cache
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPixmap
@@ -71,8 +72,9 @@ def paint_look(painter: QPainter, rect: QRectF, look: Look) -> None:
     painter.drawRect(rect.adjusted(0.75, 0.75, -0.75, -0.75))
 
 
+@cache
 def swatch(look: Look, width: int = 34, height: int = 16) -> QPixmap:
-    """The look as a small picture: for the legend and the tier column."""
+    """The look as a small picture: for the legend and the tier column (drawn once per look and size)."""
     pixmap = QPixmap(width, height)
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)

@@ -12,7 +12,8 @@ from kiosk.credentials.examples import AN, BINH, CUONG, vnqr_payload
 from kiosk.tracing.overlap import Tier
 from tests.test_door_app import scan_case_and_two_visitors
 from tests.ui.test_admin_window import unlock_admin
-from ui.dialogs.trace_tab import TIMELINE, TraceTab
+from ui.dialogs.trace_rows import TIMELINE
+from ui.dialogs.trace_tab import TraceTab
 from ui.timeline import BAR_ROLE, Look
 
 CASE_NUMBER = "BV-2026-0042"
@@ -33,8 +34,8 @@ def ask(qtbot, window, tab: TraceTab, person: str, reason: str = CASE_NUMBER) ->
 
 
 def rows(tab: TraceTab) -> list[list[str]]:
-    table = tab.table
-    return [[table.item(row, column).text() for column in range(TIMELINE)] for row in range(table.rowCount())]
+    model = tab.table.model()
+    return [[model.index(row, column).data() for column in range(TIMELINE)] for row in range(model.rowCount())]
 
 
 def set_picker(picker, moment: datetime) -> None:
@@ -58,7 +59,7 @@ def test_the_case_and_its_two_contacts_are_listed_masked_with_their_tiers_and_th
     for person in (AN, BINH, CUONG):
         assert person.qid not in shown and person.id_number not in shown
     assert "Người tiếp xúc: 2" in tab.summary.text()
-    looks = [tab.table.item(row, TIMELINE).data(BAR_ROLE).look for row in range(3)]
+    looks = [tab.table.model().index(row, TIMELINE).data(BAR_ROLE).look for row in range(3)]
     assert looks == [Look.CASE, Look.of(Tier.FIFTEEN), Look.of(Tier.TEN)]
     assert tab.person.echoMode() == tab.person.EchoMode.PasswordEchoOnEdit  # masked once the field is left
 
@@ -86,7 +87,7 @@ def test_a_window_from_after_to_or_in_the_future_shows_the_catalogues_sentence_a
     ask(qtbot, window, tab, AN.id_number)
     assert tab.message.text().startswith("Khoảng thời gian bắt đầu (")
     assert tab.message.text().endswith("hãy đổi chỗ hai mốc.")
-    assert tab.table.rowCount() == 0
+    assert tab.table.model().rowCount() == 0
     set_picker(tab.since, now + timedelta(days=1))
     set_picker(tab.until, now + timedelta(days=2))
     ask(qtbot, window, tab, AN.id_number)
@@ -107,7 +108,7 @@ def test_an_unknown_or_unreadable_person_gets_a_sentence_not_a_traceback(qtbot, 
     ask(qtbot, window, tab, BINH.id_number)  # never scanned here: an answer, "no visits"
     masked = "•" * 8 + BINH.id_number[-4:]
     assert f"Không có lượt có mặt nào của {masked} từ" in tab.summary.text()
-    assert BINH.id_number not in tab.summary.text() and tab.table.rowCount() == 0
+    assert BINH.id_number not in tab.summary.text() and tab.table.model().rowCount() == 0
 
 
 def test_a_scanner_typing_into_the_trace_fields_reaches_the_door_and_leaves_the_fields_as_they_were(

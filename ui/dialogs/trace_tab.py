@@ -15,7 +15,6 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Callable
 
 from PySide6.QtCore import QDateTime, QEvent, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateTimeEdit,
@@ -26,28 +25,23 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from kiosk.cli.trace import END_REASONS, TIERS
+from kiosk.cli.trace import TIERS
 from kiosk.credentials.masking import mask_person_key
 from kiosk.messages import Message
 from kiosk.trace_here import LONGEST_REASON
-from kiosk.tracing.overlap import Contact, Tier, padded_end
+from kiosk.tracing.overlap import Tier
 from kiosk.tracing.report import Trace
 from kiosk.tracing.request import LONGEST_MINIMUM
-from kiosk.tracing.visits import Visit
-from ui.timeline import BAR_ROLE, Bar, Look, TimelineDelegate, axis_of, swatch
+from ui.dialogs.trace_rows import LOCATION, TIMELINE, RowWords, TraceRows, shown
+from ui.timeline import Look, TimelineDelegate, swatch
 
 PICKER_FORMAT = "yyyy-MM-dd HH:mm"
-TIER_MARKS = {Tier.FIFTEEN: "●●●", Tier.TEN: "●●○", Tier.ANY: "●○○"}  # the tier's rank, without colour
-CASE_ROW = QColor("#E8EEF7")  # a case visit's row heads the contacts under it
-COLUMNS = 9
-LOCATION = 3
-TIMELINE = COLUMNS - 1
+SIZED_BY_ROWS = 60  # columns fit the first rows and the visible ones: a guard's 2,000 contacts stay quick
 
 
 @dataclass(frozen=True)
@@ -99,22 +93,24 @@ class TraceTab(QWidget):
         self.summary = QLabel(objectName="traceSummary", wordWrap=True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.legend = _Legend()
-        self.table = QTableWidget(0, COLUMNS, objectName="traceTable")
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.rows = TraceRows(zone)
+        self.table = QTableView(objectName="traceTable")
+        self.table.setModel(self.rows)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
         self.table.setItemDelegateForColumn(TIMELINE, TimelineDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(TIMELINE, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(40)
+        header.setResizeContentsPrecision(SIZED_BY_ROWS)
 
         self.button.setMinimumWidth(180)
         self.legend.hide()
 
         self._lay_out()
         self.setStyleSheet("QDateTimeEdit { font-size: 18px; } QPushButton#traceButton { font-weight: bold; }"
-                           " QLabel#traceSummary, QTableWidget#traceTable { font-size: 16px; }")
+                           " QLabel#traceSummary, QTableView#traceTable { font-size: 16px; }")
         self.reset_window()
         self.retranslate()
 
@@ -175,7 +171,8 @@ class TraceTab(QWidget):
         self._answer = self._problem = None  # an earlier answer must not pass for this one's
         self.summary.setText(self.tr("Every trace is recorded: who asked, when, and the case number."))
         self.legend.hide()
-        self.table.setRowCount(0)
+        self.rows.show(None, RowWords("", "", self._language()), self._headers(self._language()),
+                       self.table.font())
         self.message.setText(self.tr("Tracing…"))
         self.button.setEnabled(False)
         self.requested.emit(query)
@@ -206,11 +203,6 @@ class TraceTab(QWidget):
         self.legend.name(self.tr("Case visit"), self.tr("after the case left"),
                          *(TIERS[tier].text(self._language()) for tier in (Tier.FIFTEEN, Tier.TEN, Tier.ANY)))
         language = self._language()
-        self.table.setHorizontalHeaderLabels([
-            "", Message("trace.column.person").text(language), Message("trace.column.name").text(language),
-            Message("trace.column.location").text(language), Message("trace.column.from").text(language),
-            Message("trace.column.to").text(language), Message("trace.column.minutes").text(language),
-            Message("trace.column.tier").text(language), self.tr("Timeline")])
         if self._problem is not None:
             self.message.setText(self._problem.text(language))
         elif not self.button.isEnabled():
@@ -219,6 +211,12 @@ class TraceTab(QWidget):
             self._draw()
         else:
             self.summary.setText(self.tr("Every trace is recorded: who asked, when, and the case number."))
+            self.rows.show(None, RowWords("", "", language), self._headers(language), self.table.font())
+
+    def _headers(self, language: str) -> list[str]:
+        return ["", *(Message(f"trace.column.{name}").text(language)
+                      for name in ("person", "name", "location", "from", "to", "minutes", "tier")),
+                self.tr("Timeline")]
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.LanguageChange:
@@ -228,24 +226,17 @@ class TraceTab(QWidget):
     def _draw(self) -> None:
         answer, language = self._answer, self._language()
         self.summary.setText("\n".join(self._summary(answer, language)))
-        rows: list[list[QTableWidgetItem]] = []
-        for visit in answer.case_visits:
-            rows.append(self._case_row(visit, answer, language))
-            rows += [self._contact_row(contact, visit, answer, language) for contact in answer.contacts.contacts
-                     if contact.case_entry_id == visit.entry_id]
-        self.table.setRowCount(len(rows))
-        for row, items in enumerate(rows):
-            for column, item in enumerate(items):
-                self.table.setItem(row, column, item)
+        self.rows.show(answer, RowWords(self.tr("Case"), self.tr("Contact"), language), self._headers(language),
+                       self.table.font())
         # At one kiosk every visit is usually in one hall: then the summary names it once.
         self.table.setColumnHidden(LOCATION, len({visit.location for visit in answer.case_visits}) <= 1)
-        self.legend.setVisible(bool(rows))
+        self.legend.setVisible(self.rows.rowCount() > 0)
 
     def _summary(self, answer: Trace, language: str) -> list[str]:
         def say(code: str, **params: object) -> str:
             return Message(code, **params).text(language)
 
-        since, until = self._shown(answer.window.since), self._shown(answer.window.until)
+        since, until = shown(answer.window.since, self._zone), shown(answer.window.until, self._zone)
         searched = answer.identity.searched
         lines = [say("trace.heading.case", searched=searched, since=since, until=until,
                      keys=", ".join(mask_person_key(key) for key in answer.identity.keys))]
@@ -267,46 +258,10 @@ class TraceTab(QWidget):
             lines.append(say("trace.capped", total=str(contacts.total), listed=str(len(contacts.contacts))))
         return lines
 
-    def _case_row(self, visit: Visit, answer: Trace, language: str) -> list[QTableWidgetItem]:
-        bar = self._bar(visit, visit.start, visit.end, Look.CASE, answer.padding)
-        ended = f"{self._shown(visit.end, visit.start)} ({END_REASONS[visit.end_reason].text(language)})"
-        cells = [self.tr("Case"), mask_person_key(visit.person_key), visit.display_name or "–", visit.location,
-                 self._shown(visit.start), ended, str(int(visit.minutes)), ""]
-        items = _items(cells, bar)
-        for item in items:
-            font = QFont(item.font())
-            font.setBold(True)
-            item.setFont(font)
-            item.setBackground(CASE_ROW)
-        return items
-
-    def _contact_row(self, contact: Contact, visit: Visit, answer: Trace, language: str) -> list[QTableWidgetItem]:
-        bar = self._bar(visit, contact.start, contact.end, Look.of(contact.tier), answer.padding)
-        cells = [self.tr("Contact"), mask_person_key(contact.person_key), contact.display_name or "–",
-                 contact.location, self._shown(contact.start, visit.start),
-                 self._shown(contact.end, contact.start), str(int(contact.minutes)), f"{TIER_MARKS[contact.tier]} {TIERS[contact.tier].text(language)}"]
-        return _items(cells, bar)
-
-    def _bar(self, visit: Visit, start: datetime, end: datetime, look: Look, padding: bool) -> Bar:
-        traced_until = padded_end(visit, padding)
-        axis = axis_of(self._in_zone(visit.start), self._in_zone(traced_until))
-        padded = look is Look.CASE and traced_until > visit.end
-        return Bar(*axis, self._in_zone(start), self._in_zone(end), look,
-                   self._in_zone(traced_until) if padded else None)
-
     def _local(self, picker: QDateTimeEdit) -> datetime:
         """The picked wall-clock time in the door's zone."""
         moment = picker.dateTime().toPython().replace(second=0, microsecond=0)
         return moment.replace(tzinfo=self._zone) if self._zone is not None else moment.astimezone()
-
-    def _in_zone(self, moment: datetime) -> datetime:
-        return moment.astimezone(self._zone)
-
-    def _shown(self, moment: datetime, same_day_as: datetime | None = None) -> str:
-        local = self._in_zone(moment)
-        if same_day_as is not None and self._in_zone(same_day_as).date() == local.date():
-            return f"{local:%H:%M}"
-        return f"{local:%Y-%m-%d %H:%M}"
 
 
 class _Legend(QWidget):
@@ -338,12 +293,3 @@ def _picker(name: str) -> QDateTimeEdit:
     picker = QDateTimeEdit(objectName=name, calendarPopup=True)
     picker.setDisplayFormat(PICKER_FORMAT)
     return picker
-
-
-def _items(cells: list[str], bar: Bar) -> list[QTableWidgetItem]:
-    items = [QTableWidgetItem(text) for text in cells]
-    if bar.look is not Look.CASE:  # the tier's pattern, as in the timeline and the legend
-        items[-1].setIcon(QIcon(swatch(bar.look, 22, 12)))
-    timeline = QTableWidgetItem()
-    timeline.setData(BAR_ROLE, bar)
-    return [*items, timeline]
