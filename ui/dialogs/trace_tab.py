@@ -106,7 +106,6 @@ class TraceTab(QWidget):
         header.setResizeContentsPrecision(SIZED_BY_ROWS)
 
         self.button.setMinimumWidth(180)
-        self.legend.hide()
 
         self._lay_out()
         self.setStyleSheet("QDateTimeEdit { font-size: 18px; } QPushButton#traceButton { font-weight: bold; }"
@@ -169,10 +168,7 @@ class TraceTab(QWidget):
             self.person.setFocus()
             return
         self._answer = self._problem = None  # an earlier answer must not pass for this one's
-        self.summary.setText(self.tr("Every trace is recorded: who asked, when, and the case number."))
-        self.legend.hide()
-        self.rows.show(None, RowWords("", "", self._language()), self._headers(self._language()),
-                       self.table.font())
+        self._show_no_answer()
         self.message.setText(self.tr("Tracing…"))
         self.button.setEnabled(False)
         self.requested.emit(query)
@@ -200,9 +196,9 @@ class TraceTab(QWidget):
         self.min_minutes.setSpecialValueText(self.tr("any overlap"))
         self.padding.setText(self.tr("Count up to 30 min after the case left (aerosols)"))
         self.button.setText(self.tr("Trace"))
-        self.legend.name(self.tr("Case visit"), self.tr("after the case left"),
-                         *(TIERS[tier].text(self._language()) for tier in (Tier.FIFTEEN, Tier.TEN, Tier.ANY)))
         language = self._language()
+        self.legend.name(self.tr("Case visit"), self.tr("after the case left"),
+                         *(TIERS[tier].text(language) for tier in (Tier.FIFTEEN, Tier.TEN, Tier.ANY)))
         if self._problem is not None:
             self.message.setText(self._problem.text(language))
         elif not self.button.isEnabled():
@@ -210,8 +206,13 @@ class TraceTab(QWidget):
         if self._answer is not None:
             self._draw()
         else:
-            self.summary.setText(self.tr("Every trace is recorded: who asked, when, and the case number."))
-            self.rows.show(None, RowWords("", "", language), self._headers(language), self.table.font())
+            self._show_no_answer()
+
+    def _show_no_answer(self) -> None:
+        language = self._language()
+        self.summary.setText(self.tr("Every trace is recorded: who asked, when, and the case number."))
+        self.legend.hide()
+        self.rows.show(None, RowWords("", "", language), self._headers(language), self.table.font())
 
     def _headers(self, language: str) -> list[str]:
         return ["", *(Message(f"trace.column.{name}").text(language)
