@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 import shlex
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -21,6 +22,8 @@ from kiosk.messages import LANGUAGES, Message
 CAMERA_BACKENDS = ("auto", "v4l2", "dshow", "msmf", "any")
 WATCH_ACTIONS = ("warn", "refuse")
 SELF_DECLARED_ACTIONS = ("admit", "warn", "refuse")
+DIRECTIONS = ("in", "out")
+_TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 
 
 class Kind(enum.Enum):
@@ -32,11 +35,12 @@ class Kind(enum.Enum):
     TEXTS = "list of texts"
     CHOICE = "choice"  # a text from `choices`
     COMMAND = "command line"  # a text that splits as a POSIX shell would split it (it is run without one)
+    TIME_OF_DAY = "time of day"  # "HH:MM" on a 24-hour clock, or "" for none
 
 
 _PYTHON_TYPES = {Kind.TEXT: str, Kind.WHOLE: int, Kind.NUMBER: float, Kind.SWITCH: bool,
                  Kind.OPTIONAL_WHOLE: int | None, Kind.TEXTS: tuple[str, ...], Kind.CHOICE: str,
-                 Kind.COMMAND: str}
+                 Kind.COMMAND: str, Kind.TIME_OF_DAY: str}
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,14 @@ class Setting:
 
     def checked(self, value: Any) -> Any:
         """The value as the station uses it; ValueError says in plain words what would be right."""
-        if self.kind in (Kind.TEXT, Kind.CHOICE, Kind.COMMAND):
+        if self.kind in (Kind.TEXT, Kind.CHOICE, Kind.COMMAND, Kind.TIME_OF_DAY):
             if not isinstance(value, str):
                 raise ValueError("expected a text in quotes")
+            if self.kind is Kind.TIME_OF_DAY:
+                value = value.strip()
+                if value and not _TIME_OF_DAY.fullmatch(value):
+                    raise ValueError('expected a time of day as "HH:MM" (24-hour clock, e.g. "22:00"), '
+                                     'or "" for none')
             if self.kind is Kind.CHOICE and value not in self.choices:
                 raise ValueError(f"expected one of {', '.join(self.choices)}")
             if self.kind is Kind.COMMAND:
@@ -113,6 +122,13 @@ class Setting:
 DECLARED: tuple[Setting, ...] = (
     Setting("station_name", Kind.TEXT, "", in_form=True),
     Setting("location", Kind.TEXT, "", in_form=True),
+    # Whether the door records entries or exits when it starts (F2 still switches at a window); exits end
+    # visits, for buildings with separate exit doors. `kiosk run --direction out` sets it for one run.
+    Setting("direction", Kind.CHOICE, "in", choices=DIRECTIONS, in_form=True),
+    # When nobody scans out, a visit ends after this long (kiosk.tracing.visits.stay_from_minutes rounds
+    # it to 15-minute steps) or at the closing time, whichever comes first.
+    Setting("default_stay_minutes", Kind.WHOLE, 120, minimum=15, maximum=24 * 60, pushable=True, in_form=True),
+    Setting("closing_time", Kind.TIME_OF_DAY, "", pushable=True, in_form=True),
     # Never the demo camera: its made-up visitors would be logged at a real door.
     Setting("camera", Kind.TEXT, "camera:0", suggestions=("camera:0", "camera:1", "camera:2"), in_form=True),
     Setting("camera_backend", Kind.CHOICE, "auto", choices=CAMERA_BACKENDS, in_form=True),

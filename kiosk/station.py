@@ -24,6 +24,7 @@ from kiosk.settings import Settings
 from kiosk.station_config import StationConfig, published_key_check
 from kiosk.store import Store, StoreError
 from kiosk.verdict import Verdict
+from kiosk.visit_log import VisitRules
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ class Station:
         """`settings` are the station's own; `config` is what the server pushed (see `reconfigure`).
         `zone` is the door's: where its day starts and the time its reasons tell (None: the machine's)."""
         self.store = store
-        self.direction = Direction.IN
+        self.direction = Direction(settings.direction)
         self._clock = clock
         self._zone = zone
         self._local_settings = settings
@@ -64,12 +65,16 @@ class Station:
         self.reconfigure(config or StationConfig())
 
     def reconfigure(self, config: StationConfig, settings: Settings | None = None) -> None:
-        """Apply a new server config (or new local settings) between two scans."""
+        """Apply a new server config (or new local settings) between two scans. A newly chosen direction
+        setting turns the door that way at once; visits are built with the new rules from the next scan."""
         with self._lock:
             if settings is not None:
+                if settings.direction != self._local_settings.direction:
+                    self.direction = Direction(settings.direction)
                 self._local_settings = settings
             self.config = config
             self.settings = config.settings_for(self._local_settings)
+            self.store.use_visit_rules(VisitRules.from_settings(self.settings, self._zone))
             self._trust = config.trust_for(self.settings)
             checks = [published_key_check, credential_check(config.health_rules)]
             self._policy = Policy(self.settings, checks=checks, watch=config.watch, zone=self._zone)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NoReturn
+from typing import Any, Callable, Iterable, Iterator, NoReturn, Sequence
 
 import sqlite_utils
 
@@ -25,11 +25,14 @@ from kiosk.entry import Direction, Entry, Source, format_utc, parse_utc, utc_now
 from kiosk.errors import KioskError, os_problem
 from kiosk.messages import upgrade_stored
 from kiosk.reasons import Reason
+from kiosk.tracing.visits import Visit
 from kiosk.verdict import Outcome
+from kiosk.visit_log import SCHEMA_V4, TraceRecord, VisitLog, VisitRules
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+VISITS_SCHEMA = 4  # the version that brought visits: migrating to it builds the visits of the entries kept
 # The log holds names and ID numbers: the database and its WAL/SHM files are for the kiosk's user alone.
 # SQLite gives the WAL and SHM files the mode of the database file.
 FILE_MODE = 0o600
@@ -111,8 +114,16 @@ def _reasons_as_codes_v3(db: sqlite_utils.Database) -> None:
                    [json.dumps(upgraded, ensure_ascii=False), entry_id])
 
 
+def _add_visits_v4(db: sqlite_utils.Database) -> None:
+    """Visits, the links between a person's keys, operator closures and the trace audit (kiosk.visit_log).
+    The visits of the entries already kept are built by the store right after, with its station's rules."""
+    for statement in SCHEMA_V4:
+        db.execute(statement)
+
+
 # MIGRATIONS[n] brings a database from user_version n to n + 1.
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_create_v1, _add_held_v2, _reasons_as_codes_v3)
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _create_v1, _add_held_v2, _reasons_as_codes_v3, _add_visits_v4)
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -195,16 +206,18 @@ def _raise_for(error: sqlite3.Error, path: Path) -> NoReturn:
 class Store:
     """Thread-safe: the door thread and the sync thread share one connection behind one lock."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path, visit_rules: VisitRules | None = None) -> None:
         self._connection = connection
         self._db = sqlite_utils.Database(connection)
         self._lock = threading.RLock()
+        self._visits = VisitLog(connection, visit_rules)
         self.path = path
 
     @classmethod
-    def open(cls, path: Path, busy_timeout: float = 10.0) -> "Store":
+    def open(cls, path: Path, busy_timeout: float = 10.0, visit_rules: VisitRules | None = None) -> "Store":
         """Open or create the database. While another program holds its write lock, a write waits up to
-        `busy_timeout` seconds, then fails as `StoreCondition.BUSY`."""
+        `busy_timeout` seconds, then fails as `StoreCondition.BUSY`. `visit_rules` are the station's (the
+        station sets them again with `use_visit_rules`); a migration that builds visits uses them."""
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -218,7 +231,7 @@ class Store:
             # FULL: a committed entry also survives a power cut, not only a killed process.
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA foreign_keys=ON")
-            store = cls(connection, path)
+            store = cls(connection, path, visit_rules)
             store._migrate()
         except sqlite3.Error as error:
             _raise_for(error, path)
@@ -241,6 +254,8 @@ class Store:
         for step in range(version, SCHEMA_VERSION):
             with self._transaction():
                 MIGRATIONS[step](self._db)
+                if step + 1 == VISITS_SCHEMA:
+                    self._visits.rebuild_all()
                 self._connection.execute(f"PRAGMA user_version={step + 1}")
 
     def _transaction(self) -> "_Transaction":
@@ -256,18 +271,23 @@ class Store:
     # --- entries -------------------------------------------------------------------------------
 
     def add(self, entry: Entry) -> None:
+        """Store the entry and, in the same transaction, the visits it changes (kiosk.visit_log)."""
         def insert() -> None:
             with self._transaction():
                 self._connection.execute(_INSERT_ENTRY, _row(entry))
+                self._visits.record([entry])
         self._run(insert)
 
     def add_many(self, entries: Iterable[Entry]) -> int:
-        """Add entries in one transaction, all or none (imports, and filling queues in tests and benchmarks)."""
+        """Add entries in one transaction, all or none, with their visits (imports, and filling queues in
+        tests and benchmarks)."""
+        entries = list(entries)
         rows = [_row(entry) for entry in entries]
 
         def insert() -> None:
             with self._transaction():
                 self._connection.executemany(_INSERT_ENTRY, rows)
+                self._visits.record(entries)
         self._run(insert)
         return len(rows)
 
@@ -334,11 +354,13 @@ class Store:
         return DayCounts(inside=inside, today=today)
 
     def purge(self, older_than: datetime) -> int:
-        """Delete entries scanned before the cut-off (the retention period), with their rejections and holds."""
+        """Delete entries scanned before the cut-off (the retention period), with their rejections and holds,
+        and the visits, links, closures and trace records as old as they are."""
         cutoff = format_utc(older_than)
 
         def delete() -> int:
             with self._transaction():
+                self._visits.purge(older_than)
                 for table in ("rejected", "held"):
                     self._connection.execute(
                         f"DELETE FROM {table} WHERE entry_id IN (SELECT id FROM entries WHERE scanned_at < ?)",
@@ -348,6 +370,51 @@ class Store:
         if removed:
             self._run(lambda: self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
         return removed
+
+    # --- visits (kiosk.visit_log) ----------------------------------------------------------------
+
+    @property
+    def visit_rules(self) -> VisitRules:
+        return self._visits.rules
+
+    def use_visit_rules(self, rules: VisitRules) -> None:
+        """The rules the station's settings give, for the visits built from now on."""
+        with self._lock:
+            self._visits.rules = rules
+
+    def rebuild_visits(self) -> int:
+        """Build every visit again from the entries kept (after a bulk load); returns how many there are."""
+        def rebuild() -> int:
+            with self._transaction():
+                return self._visits.rebuild_all()
+        return self._run(rebuild)
+
+    def close_open_visits(self, at: datetime) -> int:
+        """The operator's "close all open visits": they end at `at`. Returns how many were open."""
+        def close() -> int:
+            with self._transaction():
+                return self._visits.close_open(at)
+        return self._run(close)
+
+    def person_links(self, keys: Sequence[str]) -> list[tuple[str, str]]:
+        """The links a trace of these keys follows (kiosk.visit_log.VisitLog.links_around)."""
+        return self._run(lambda: self._visits.links_around(keys))
+
+    def visits_of(self, keys: Sequence[str], since: datetime, until: datetime) -> list[Visit]:
+        return self._run(lambda: self._visits.visits_of(keys, since, until))
+
+    def visits_starting(self, start_from: datetime, start_before: datetime, end_after: datetime) -> list[Visit]:
+        return self._run(lambda: self._visits.visits_starting(start_from, start_before, end_after))
+
+    def record_trace(self, record: TraceRecord) -> None:
+        def write() -> None:
+            with self._transaction():
+                self._visits.record_trace(record)
+        self._run(write)
+
+    def traces(self) -> list[TraceRecord]:
+        """The audit of the traces made at this kiosk, oldest first."""
+        return self._run(self._visits.traces)
 
     # --- sync queue ----------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def fill_disk(folder: Path, leave_free: int) -> Path:
     """Fill the file system holding `folder`, then give back `leave_free` bytes; returns the filler file."""
     filler = folder / "filler"
-    with open(filler, "wb") as out:
+    with open(filler, "wb", buffering=0) as out:  # nothing left in a buffer for close() to fail on
         try:
             while True:
                 out.write(b"\0" * 65536)

@@ -4,6 +4,7 @@ import csv
 import json
 import subprocess
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -13,9 +14,12 @@ import qrcode
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from kiosk.cli import main
-from kiosk.credentials.examples import AN, SAMPLE_PAYLOADS
+from kiosk.credentials.examples import AN, BINH, CUONG, SAMPLE_PAYLOADS, vnqr_payload
 from kiosk.credentials.signed_examples import declaration_payload, demo_trust
 from kiosk.entry import utc_now
+from kiosk.settings import Settings, save_settings
+from kiosk.station import Station
+from kiosk.store import Store
 
 pytestmark = pytest.mark.slow  # runs the kiosk command in subprocesses
 
@@ -167,3 +171,88 @@ def test_inspect_never_fails_whatever_is_typed(capsys, text):
     assert main(["inspect", "--json", "--", text]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["valid"] or (result["reasons"] and result["reason_codes"][0])
+
+
+def hall_with_a_case(env_dir: Path) -> datetime:
+    """The kiosk's own database with a morning in its waiting hall, made by real doors: the case (AN, his
+    unmasked national QR code) from 3 h to 2 h ago, a visitor (BINH) overlapping him 20 minutes. Returns
+    when the case came in."""
+    came = (utc_now() - timedelta(hours=3)).replace(microsecond=0)
+    now = [came]
+    save_settings(Settings(location="Sảnh chờ"), env_dir / "config" / "settings.toml")  # the kiosk's own
+    with Store.open(env_dir / "data" / "entries.sqlite3") as store:
+        settings = Settings(station_name="Cổng vào", location="Sảnh chờ", dedup_minutes=0)
+        entrance = Station(settings, store, clock=lambda: now[0])
+        exit_door = Station(settings.replace(station_name="Lối ra", direction="out"), store, clock=lambda: now[0])
+        entrance.check_text(vnqr_payload(AN))
+        now[0] = came + timedelta(minutes=40)
+        entrance.check_text(vnqr_payload(BINH, masked=True))
+        now[0] = came + timedelta(hours=1)
+        exit_door.check_text(vnqr_payload(AN))
+    return came
+
+
+def test_trace_prints_the_case_and_its_contacts_as_a_table_or_json_lines(tmp_path):
+    came = hall_with_a_case(tmp_path)
+    table = kiosk("trace", AN.id_number, "--reason", "CA-17", "--lang", "en", env_dir=tmp_path)
+    assert table.returncode == 0, table.stderr
+    assert "Visits of the case: 1" in table.stdout and "Contacts: 1" in table.stdout
+    assert "exit scan" in table.stdout and "≥ 15 min (close contact)" in table.stdout
+    assert "TRAN T. B." in table.stdout and BINH.qid not in table.stdout and AN.id_number not in table.stdout
+    vietnamese = kiosk("trace", AN.qid, "--reason", "CA-17", "--padding", env_dir=tmp_path)
+    assert "Người tiếp xúc: 1" in vietnamese.stdout and "khí dung" in vietnamese.stdout
+    lines = [json.loads(line) for line in kiosk("trace", AN.id_number, "--reason", "CA-17", "--json",
+                                                 env_dir=tmp_path).stdout.splitlines()]
+    case, contact = lines[0]["case"], lines[1]["contact"]
+    assert len(lines) == 2 and len(case["keys"]) == 2 and case["contacts"] == 1
+    assert case["visits"][0]["start"] == came.isoformat(timespec="seconds")
+    assert (contact["minutes"], contact["tier"], contact["location"]) == (20, "15", "Sảnh chờ")
+    with Store.open(tmp_path / "data" / "entries.sqlite3") as store:
+        assert [record.reason for record in store.traces()] == ["CA-17"] * 3
+
+
+def test_trace_of_a_person_never_seen_says_no_visits_and_what_was_searched(tmp_path):
+    hall_with_a_case(tmp_path)
+    done = kiosk("trace", "079199000001", "--reason", "CA-17", "--lang", "en", env_dir=tmp_path)
+    assert done.returncode == 0 and "No visits of ••••••••0001 between" in done.stdout
+
+
+@pytest.mark.parametrize("window, sentence", [
+    (["--from", "2026-03-02T10:00", "--to", "2026-03-02T09:00"], "after it ends"),
+    (["--from", "2999-01-01T00:00+07:00", "--to", "2999-01-02T00:00+07:00"], "starts in the future"),
+    (["--from", "2001-01-01", "--to", "2001-01-02"], "entries are kept 28 days"),
+    (["--from", "yesterday"], "is not a time"),
+    (["--min-minutes", "-5"], "is not possible"),
+])
+def test_a_trace_window_that_cannot_be_answered_gets_its_sentence_and_exit_code_2(tmp_path, window, sentence):
+    hall_with_a_case(tmp_path)
+    done = kiosk("trace", AN.id_number, "--reason", "CA-17", "--lang", "en", *window, env_dir=tmp_path)
+    assert done.returncode == 2 and sentence in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == ""
+
+
+def test_visits_close_ends_every_open_visit_now(tmp_path):
+    hall_with_a_case(tmp_path)
+    with Store.open(tmp_path / "data" / "entries.sqlite3") as store:
+        Station(Settings(station_name="Cổng vào", location="Sảnh chờ"), store).check_text(vnqr_payload(CUONG))
+    done = kiosk("visits", "close", "--lang", "en", env_dir=tmp_path)
+    assert done.returncode == 0 and done.stdout.startswith("1 open visits closed at"), done.stderr
+    with Store.open(tmp_path / "data" / "entries.sqlite3") as store:
+        [visit] = store.visits_of([f"qid:{CUONG.qid}"], utc_now() - timedelta(hours=1), utc_now())
+        assert visit.end_reason.value == "operator" and visit.end <= utc_now()
+    assert "0 open visits" in kiosk("visits", "close", "--lang", "en", env_dir=tmp_path).stdout
+
+
+def test_a_headless_exit_door_records_exits_that_end_visits(tmp_path):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "00.png"), qr_image(VISITOR))
+    entered = kiosk("run", "--source", str(folder), "--headless", env_dir=tmp_path)
+    left = kiosk("run", "--source", str(folder), "--headless", "--direction", "out", env_dir=tmp_path)
+    assert entered.returncode == 0 and left.returncode == 0, left.stderr
+    assert " in " in entered.stdout and " out " in left.stdout
+    with Store.open(tmp_path / "data" / "entries.sqlite3") as store:
+        [visit] = store.visits_of(["qid:162900000000000001"], utc_now() - timedelta(hours=1), utc_now())
+        assert visit.end_reason.value == "exit" and visit.exit_id is not None
+    assert not (tmp_path / "config" / "settings.toml").exists() or \
+        "direction" not in (tmp_path / "config" / "settings.toml").read_text()  # for one run only

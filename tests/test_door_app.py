@@ -4,12 +4,13 @@ real SQLite file, with the events it reports as the only view of it."""
 import ast
 import json
 import queue
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from kiosk.credentials.examples import AN, BINH, vnqr_payload
+from kiosk.credentials.examples import AN, BINH, CUONG, vnqr_payload
 from kiosk.door_app import (
     CameraStateChanged,
     DoorApp,
@@ -19,12 +20,15 @@ from kiosk.door_app import (
     VerdictShown,
     ViewChanged,
 )
+from kiosk.door_app.events import Traced, TraceRefused
 from kiosk.door_screen import CameraState, ScreenState, SyncKind
-from kiosk.entry import Direction
+from kiosk.entry import Direction, utc_now
 from kiosk.settings import load_settings
 from kiosk.station import Station
 from kiosk.station_config import META_SERVER_CONFIG
 from kiosk.store import Store
+from kiosk.tracing.overlap import Tier
+from tests.factories import store_on_own_connection
 from tests.ui.kiosk_fixtures import door_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +83,17 @@ def door(store, tmp_path):
     yield make
     for each in made:
         each.app.close()
+
+
+def scan_case_and_two_visitors(store: Store) -> datetime:
+    """AN (the case) comes in three hours ago and stays the default two hours; BINH comes five minutes
+    after AN (115 minutes together: a close contact), CUONG ten minutes before AN's visit ends (tier 10).
+    Returns when AN came in."""
+    came = utc_now() - timedelta(hours=3)
+    for person, minutes in ((AN, 0), (BINH, 5), (CUONG, 110)):
+        at = came + timedelta(minutes=minutes)
+        Station(door_settings(), store, clock=lambda at=at: at).check_text(vnqr_payload(person))
+    return came
 
 
 def scanned_days_ago(store: Store, days: int) -> None:
@@ -237,3 +252,34 @@ def test_an_own_setting_the_server_overrides_is_still_saved_and_shown_in_the_for
     changed = d.of(SettingsChanged)[-1]
     assert changed.local.retention_days == 14 and changed.effective.retention_days == 7
     assert load_settings(tmp_path / "settings.toml").retention_days == 14
+
+
+def test_a_trace_answers_on_the_door_thread_and_its_queries_run_on_a_thread_of_their_own(tmp_path):
+    store, connection = store_on_own_connection(tmp_path / "entries.sqlite3")
+    scan_case_and_two_visitors(store)
+    threads: set[int] = set()
+    connection.set_trace_callback(lambda sql: "FROM visits" in sql and threads.add(threading.get_ident()))
+    d = Door(store, tmp_path / "settings.toml")
+    d.app.trace(AN.id_number, None, None, 0, False, "BV-2026-0042")
+    assert d.of(Traced) == []  # the answer is handed over, not emitted on the trace's thread
+    d.wait_for(lambda: d.of(Traced))
+    trace = d.of(Traced)[0].trace
+    assert [(c.person_key, c.tier) for c in trace.contacts.contacts] == [
+        (f"qid:{BINH.qid}", Tier.FIFTEEN), (f"qid:{CUONG.qid}", Tier.TEN)]
+    assert threads and threading.get_ident() not in threads
+    [record] = store.traces()
+    assert (record.who, record.reason, record.contacts) == ("screen", "BV-2026-0042", 2)
+    assert AN.id_number not in record.searched
+    store.close()
+
+
+def test_a_trace_that_cannot_be_made_as_asked_answers_with_the_catalogue_sentence(door, store):
+    d = door()
+    now = datetime.now(timezone.utc)
+    d.app.trace(AN.id_number, now - timedelta(hours=1), now - timedelta(hours=2), 0, False, "BV-2026-0042")
+    d.app.trace(AN.id_number, None, None, 0, False, "  ")
+    d.wait_for(lambda: len(d.of(TraceRefused)) == 2)
+    codes = sorted(refused.message.code for refused in d.of(TraceRefused))
+    assert codes == ["trace.reason-missing", "trace.window-reversed"]
+    assert "swap the two times" in next(r.message.en for r in d.of(TraceRefused) if "reversed" in r.message.code)
+    assert store.traces() == []  # nothing was traced, so nothing is recorded

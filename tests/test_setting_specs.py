@@ -40,11 +40,12 @@ def test_the_settings_class_has_one_field_per_declaration_with_its_default():
 
 
 def test_the_server_pushes_todays_settings_and_never_the_stations_own():
-    assert PUSHED_SETTINGS == ("dedup_minutes", "reset_seconds", "retention_days", "capacity", "sound",
+    assert PUSHED_SETTINGS == ("default_stay_minutes", "closing_time", "dedup_minutes", "reset_seconds", "retention_days", "capacity", "sound",
                                "language", "watch_action", "watch_self_declared")
     assert kiosk.settings.PUSHED_SETTINGS is PUSHED_SETTINGS and kiosk.settings.checked_value is checked_value
     assert not any(BY_NAME[name].pushable for name in ("station_name", "camera", "server_url", "server_token",
-                                                        "admin_pin_hash", "database", "demo_mode"))
+                                                        "admin_pin_hash", "database", "demo_mode",
+                                                        "direction"))
 
 
 @pytest.mark.parametrize("setting", DECLARED, ids=lambda setting: setting.name)

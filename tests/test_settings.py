@@ -45,6 +45,11 @@ def test_saved_settings_read_back_the_same(tmp_path):
     ("sound = \"yes\"", "expected true or false"),
     ("demo_mode = 1", "line 3: demo_mode = 1: expected true or false"),
     ("watch_self_declared = \"ignore\"", "expected one of admit, warn, refuse"),
+    ("direction = \"sideways\"", "line 3: direction = 'sideways': expected one of in, out"),
+    ("default_stay_minutes = 5", "line 3: default_stay_minutes = 5: expected a whole number from 15 to 1440"),
+    ("closing_time = \"25:00\"", "line 3: closing_time = '25:00': expected a time of day as \"HH:MM\""),
+    ("closing_time = \"10pm\"", "expected a time of day as \"HH:MM\" (24-hour clock, e.g. \"22:00\"), or \"\" for none"),
+    ("closing_time = 2200", "line 3: closing_time = 2200: expected a text in quotes"),
     ("colour = \"red\"", "line 3: unknown setting 'colour'"),
     ("server_token = 12345678", "line 3: server_token = (hidden): expected a text in quotes"),
 ])
@@ -110,3 +115,10 @@ def test_a_secret_stays_out_of_the_repr_and_of_errors(tmp_path):
     with pytest.raises(SettingsError) as error:
         load_settings(path)
     assert "s3cret" not in str(error.value) and "server_token = (hidden)" in str(error.value)
+
+
+def test_the_tracing_settings_read_back_and_default_to_entries_two_hours_and_no_closing_time(tmp_path):
+    assert (Settings().direction, Settings().default_stay_minutes, Settings().closing_time) == ("in", 120, "")
+    path = tmp_path / "settings.toml"
+    path.write_text('direction = "out"\ndefault_stay_minutes = 45\nclosing_time = " 21:30 "\n', encoding="utf-8")
+    assert load_settings(path) == Settings(direction="out", default_stay_minutes=45, closing_time="21:30")

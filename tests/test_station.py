@@ -81,6 +81,34 @@ def test_exit_after_entry_is_logged_and_updates_who_is_inside(store, clock):
     assert (counts.inside, counts.today) == (0, 1)
 
 
+def test_the_door_starts_in_the_configured_direction_and_f2_still_switches(store, clock):
+    exit_door = station_with(store, clock, direction="out")
+    assert exit_door.check_text(VISITOR).entry.direction is Direction.OUT
+    assert exit_door.toggle_direction() is Direction.IN
+    clock.advance(minutes=1)
+    assert exit_door.check_text(VISITOR).entry.direction is Direction.IN
+    # The admin saves the settings without changing the direction: the guard's choice stays.
+    exit_door.reconfigure(exit_door.config, Settings(station_name="Cổng A", direction="out"))
+    assert exit_door.direction is Direction.IN
+    # A newly chosen direction turns the door at once.
+    exit_door.reconfigure(exit_door.config, Settings(station_name="Cổng A", direction="in"))
+    exit_door.reconfigure(exit_door.config, Settings(station_name="Cổng A", direction="out"))
+    assert exit_door.direction is Direction.OUT
+
+
+def test_pushed_visit_rules_apply_to_the_visits_built_after_them(store, clock):
+    from kiosk.station_config import StationConfig
+    from kiosk.tracing.visits import EndReason
+
+    door = station_with(store, clock, location="Sảnh chờ")
+    door.reconfigure(StationConfig.from_document({"settings": {"default_stay_minutes": 30}}))
+    came = door.check_text(VISITOR)
+    [visit] = store.visits_of(["qid:162900000000000001"], clock.now - timedelta(hours=1),
+                              clock.now + timedelta(hours=1))
+    assert (visit.entry_id, visit.location, visit.minutes, visit.end_reason) == \
+        (came.entry.id, "Sảnh chờ", 30, EndReason.DEFAULT_STAY)
+
+
 def test_a_non_personal_code_is_refused_and_logged_without_personal_data(store, clock):
     result = station_with(store, clock).check_text("https://example.org/menu")
     assert result.verdict.outcome is Outcome.REFUSE

@@ -176,7 +176,7 @@ def test_a_version_1_database_is_upgraded_with_its_queue_intact(tmp_path):
         assert store.pending(10) == [entry]
         store.mark_held(entry.id, "HTTP 500", at=T0, retry_at=T0 + timedelta(hours=1))
         assert store.held_count() == 1 and store.pending_count() == 0
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 3 == SCHEMA_VERSION
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 4 == SCHEMA_VERSION
 
 
 def test_reasons_stored_with_both_sentences_become_codes_and_still_read_the_same(tmp_path):

@@ -32,6 +32,7 @@ from kiosk.door_app import (
     VerdictShown,
     ViewChanged,
 )
+from kiosk.door_app.events import Traced, TraceRefused
 from kiosk.door_screen import CameraState, DoorView, StatusView
 from kiosk.settings import Settings
 from ui.camera_loop import camera_loop
@@ -50,7 +51,8 @@ REFRESH_MS = 2000  # counts, sync state and the retention schedule
 
 class KioskWindow(QMainWindow):
     """Signals: `rendered(DoorView)` after every change of the big area; `verdict_shown(ScanResult)`;
-    the admin's results `entries(list)`, `exported(count, path)`, `purged(count)`, `failed(message)`."""
+    the admin's results `entries(list)`, `exported(count, path)`, `purged(count)`, `failed(message)`,
+    `traced(Trace)`, `trace_refused(Message)`."""
 
     rendered = Signal(object)
     verdict_shown = Signal(object)
@@ -58,6 +60,8 @@ class KioskWindow(QMainWindow):
     exported = Signal(int, str)
     purged = Signal(int)
     failed = Signal(str)
+    traced = Signal(object)
+    trace_refused = Signal(object)
 
     def __init__(self, app: DoorApp, door_worker: DoorWorker, make_loop: LoopFactory, languages: Languages,
                  kiosk_mode: bool = True) -> None:
@@ -183,16 +187,22 @@ class KioskWindow(QMainWindow):
         self._open(pin)
 
     def _open_admin_unlocked(self) -> None:
-        dialog = AdminDialog(self.settings, self._retention_days, self, zone=self.app.zone)
+        dialog = AdminDialog(self.settings, self._retention_days, self, zone=self.app.zone,
+                             language=lambda: self._languages.current)
         dialog.settings_saved.connect(self.apply_settings)
         dialog.log_requested.connect(
             lambda query: self._do(lambda: self.app.load_entries(query.search, query.limit)))
         dialog.export_requested.connect(lambda path, who: self._do(lambda: self.app.export(path, who)))
         dialog.purge_requested.connect(lambda: self._do(self.app.purge))
+        dialog.trace.requested.connect(lambda query: self._do(lambda: self.app.trace(
+            query.person, query.since, query.until, query.min_minutes, query.padding, query.reason)))
+        self.traced.connect(dialog.trace.show_trace)
+        self.trace_refused.connect(dialog.trace.show_problem)
         self.entries.connect(dialog.show_entries)
         self.exported.connect(dialog.show_exported)
         self.purged.connect(dialog.show_purged)
         self.failed.connect(dialog.show_failed)
+        dialog.language_requested.connect(self.toggle_language)
         dialog.leave_kiosk.connect(self.leave_kiosk_mode)
         dialog.quit_kiosk.connect(self.quit_kiosk)
         self._open(dialog)
@@ -234,6 +244,10 @@ class KioskWindow(QMainWindow):
             self.purged.emit(event.count)
         elif isinstance(event, AdminFailed):
             self.failed.emit(event.message)
+        elif isinstance(event, Traced):
+            self.traced.emit(event.trace)
+        elif isinstance(event, TraceRefused):
+            self.trace_refused.emit(event.message)
 
     def _settings_changed(self, event: SettingsChanged) -> None:
         self.settings = event.local

@@ -23,19 +23,26 @@ Handler = Callable[[argparse.Namespace], int]
 def build_parser(handlers: Mapping[str, Handler] | None = None) -> argparse.ArgumentParser:
     """The command line; `handlers` replace the handlers of the named commands (the window's)."""
     # Imported here: the commands need the door's packages (the `kiosk` extra), which main() names if missing.
-    from kiosk.cli import export, inspect, log, purge, run, scan, selftest, sync, trust
+    from kiosk.cli import export, inspect, log, purge, run, scan, selftest, sync, trace, trust, visits
 
     parser = argparse.ArgumentParser(prog="kiosk", description="QR check-in kiosk")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (run, scan, inspect, log, export, purge, trust, sync, selftest):
+    for command in (run, scan, inspect, log, export, purge, trust, sync, selftest, trace, visits):
         command.register(subparsers)
     for name, handler in (handlers or {}).items():
         subparsers.choices[name].set_defaults(handler=handler)
     for subparser in subparsers.choices.values():  # options every command takes, after its name
-        subparser.add_argument("--config", help="settings file (default: the platform's config folder)")
-        subparser.add_argument("--db", help="entries database (default: from the settings)")
-        subparser.add_argument("-v", "--verbose", action="store_true", help="log what happens to stderr")
+        add_common_options(subparser)
     return parser
+
+
+def add_common_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+    """--config, --db and --verbose. A command with subcommands (`kiosk visits close`) gives them to each
+    subcommand too, with `default=argparse.SUPPRESS` so that they may come after its name as well."""
+    parser.add_argument("--config", default=default, help="settings file (default: the platform's config folder)")
+    parser.add_argument("--db", default=default, help="entries database (default: from the settings)")
+    parser.add_argument("-v", "--verbose", action="store_true", default=False if default is None else default,
+                        help="log what happens to stderr")
 
 
 def main(argv: list[str] | None = None, handlers: Mapping[str, Handler] | None = None) -> int:

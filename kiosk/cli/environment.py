@@ -7,6 +7,7 @@ from pathlib import Path
 
 from kiosk.settings import Settings, database_path, load_settings
 from kiosk.store import Store
+from kiosk.visit_log import VisitRules
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -17,4 +18,5 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def open_store(settings: Settings) -> Store:
-    return Store.open(database_path(settings))
+    """The entries database; a migration that builds visits uses these settings' rules."""
+    return Store.open(database_path(settings), visit_rules=VisitRules.from_settings(settings))

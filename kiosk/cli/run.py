@@ -19,6 +19,7 @@ from kiosk.errors import KioskError
 from kiosk.frames import open_camera
 from kiosk.policy import local_time
 from kiosk.reasons import LANGUAGES
+from kiosk.setting_specs import DIRECTIONS
 from kiosk.settings import Settings
 from kiosk.station import ScanResult
 
@@ -34,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
                              "trusts the demo's public signing keys and says so on every screen; never at a "
                              "real door (--source demo turns it on too)")
     parser.add_argument("--headless", action="store_true", help="no window: print one line per check-in")
+    parser.add_argument("--direction", choices=DIRECTIONS,
+                        help="record entries (in) or exits (out) in this run, e.g. at a headless exit door "
+                             "(default: the direction setting)")
     parser.add_argument("--frames", type=int, help="stop after this many frames (headless)")
     parser.add_argument("--lang", choices=LANGUAGES, help="language of the printed reasons")
     parser.set_defaults(handler=run)
@@ -41,8 +45,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run_settings(args: argparse.Namespace) -> Settings:
-    """The settings of this run: the file's, with `--db`, `--source` and `--demo` on top."""
+    """The settings of this run: the file's, with `--db`, `--source`, `--direction` and `--demo` on top."""
     settings = settings_from(args)
+    if args.direction:
+        settings = settings.replace(direction=args.direction)
     # `--demo`, or the demo camera named for this run: a rehearsal, whose made-up visitors are meant to pass.
     if args.demo or (args.source or "").strip().lower() == "demo":
         args.source = args.source or "demo"  # the window keeps a run's source over the first start's camera

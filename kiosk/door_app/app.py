@@ -15,7 +15,9 @@ camera thread (`ScanLoop` calls `station.check_text`); its results come back thr
 from __future__ import annotations
 
 import logging
+import threading
 import time
+import traceback
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Callable
@@ -32,13 +34,15 @@ from kiosk.door_app.events import (
     Purged,
     SettingsChanged,
     SyncChanged,
+    Traced,
+    TraceRefused,
     VerdictShown,
     ViewChanged,
 )
 from kiosk.door_app.signal import VerdictSignal
 from kiosk.door_screen import CameraState, DoorScreen, Look, SyncState, station_label
 from kiosk.entry import Direction, Source, utc_now
-from kiosk.errors import KioskError
+from kiosk.errors import INTERNAL_ERROR, KioskError
 from kiosk.export import export_csv
 from kiosk.reasons import Reason
 from kiosk.retention import RetentionSchedule, purge_expired
@@ -46,8 +50,10 @@ from kiosk.scanner_input import mangled_reason
 from kiosk.settings import Settings, save_changes
 from kiosk.station import Counts, ScanResult, Station
 from kiosk.station_config import StationConfig, load_station_config
-from kiosk.store import Store
+from kiosk.store import Store, StoreError
 from kiosk.sync import SyncClient, SyncWorker
+from kiosk.trace_here import trace_here
+from kiosk.tracing.request import TraceProblem
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +77,7 @@ class DoorApp:
         self._post = post
         self._settings_file = settings_file
         self._monotonic = monotonic
+        self._clock = clock
         self._local = settings
         self.station = Station(settings, store, clock=clock, zone=zone)
         self.pin_lock = PinLock(settings.admin_pin_hash, clock=pin_clock)
@@ -234,6 +241,31 @@ class DoorApp:
             return
         self._emit(Purged(removed))
         self.refresh()
+
+    def trace(self, person: str, since: datetime | None, until: datetime | None, min_minutes: float,
+              padding: bool, reason: str) -> None:
+        """Trace `person` at this kiosk for case `reason` (kiosk.trace_here, recorded in the trace audit as
+        asked from the screen). It runs on a thread of its own: a guard's hundreds of visits take a while,
+        and the store lets the door's scans in between the trace's queries. The answer comes back on the
+        door thread as `Traced`, or `TraceRefused` with the sentence to show."""
+        settings, now = self.settings, self._clock()
+
+        def work() -> None:
+            try:
+                answer: DoorEvent = Traced(trace_here(
+                    self.store, settings, person, since=since, until=until, min_minutes=min_minutes,
+                    padding=padding, who="screen", reason=reason, now=now))
+            except TraceProblem as problem:
+                answer = TraceRefused(problem.message)
+            except StoreError as error:
+                answer = TraceRefused(error.reason)
+            except Exception as error:  # a bug must not leave the admin waiting; its text may name the person
+                log.error("trace failed: %s\n%s", type(error).__name__,
+                          "".join(traceback.format_tb(error.__traceback__)))
+                answer = TraceRefused(INTERNAL_ERROR)
+            self._post(lambda: self._emit(answer))
+
+        threading.Thread(target=work, name="trace", daemon=True).start()
 
     # --- inside -------------------------------------------------------------------------------------
 

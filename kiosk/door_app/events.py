@@ -10,8 +10,10 @@ from typing import Callable, Union
 
 from kiosk.door_screen import CameraState, DoorView, Look, StatusView, SyncState
 from kiosk.entry import Entry
+from kiosk.messages import Message
 from kiosk.settings import Settings
 from kiosk.station import Counts, ScanResult
+from kiosk.tracing.report import Trace
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,20 @@ class AdminFailed:
     message: str
 
 
+@dataclass(frozen=True)
+class Traced:
+    """The admin's trace, answered (and recorded in the store's trace audit)."""
+
+    trace: Trace
+
+
+@dataclass(frozen=True)
+class TraceRefused:
+    """The admin's trace could not be made as asked; `message` says why, in the viewer's language."""
+
+    message: Message
+
+
 DoorEvent = Union[ViewChanged, VerdictShown, CountsChanged, SyncChanged, CameraStateChanged, SettingsChanged,
-                  EntriesLoaded, Exported, Purged, AdminFailed]
+                  EntriesLoaded, Exported, Purged, AdminFailed, Traced, TraceRefused]
 Listener = Callable[[DoorEvent], None]

@@ -125,6 +125,15 @@ def test_a_mistyped_new_pin_is_refused_and_nothing_is_saved(qtbot, open_kiosk, t
     assert not (tmp_path / "settings.toml").exists()
 
 
+def test_a_closing_time_that_is_not_a_time_is_refused_and_nothing_is_saved(qtbot, open_kiosk, tmp_path):
+    window = open_kiosk()
+    admin = unlock_admin(qtbot, window)
+    admin.form.fields["closing_time"].setText("22h")
+    admin.save.click()
+    assert admin.settings_message.text().startswith("Giờ đóng cửa (HH:MM): expected a time of day")
+    assert not (tmp_path / "settings.toml").exists()
+
+
 def test_the_log_shows_masked_names_and_the_export_is_audited(qtbot, open_kiosk, tmp_path):
     window = open_kiosk()
     with qtbot.waitSignal(window.verdict_shown, timeout=5000):

@@ -70,3 +70,18 @@ def test_the_labels_follow_the_language_saved_from_the_form(qtbot):
     QCoreApplication.sendEvent(form, QEvent(QEvent.Type.LanguageChange))
     assert label(form, "station_name") == "Station name"
     assert form.fields["dedup_minutes"].toolTip() == BY_NAME["dedup_minutes"].help.en
+
+
+def test_a_closing_time_that_is_not_a_time_is_named_with_what_would_be_right(qtbot):
+    form = open_form(qtbot, Settings(language="en"))
+    assert form.fields["direction"].currentText() == "in" and form.fields["default_stay_minutes"].minimum() == 15
+    form.fields["closing_time"].setText("10pm")
+    try:
+        form.settings()
+    except ValueError as problem:
+        assert str(problem).startswith("Closing time (HH:MM): expected a time of day as \"HH:MM\"")
+    else:
+        raise AssertionError("a closing time of 10pm was taken")
+    form.fields["closing_time"].setText(" 21:30 ")
+    form.fields["direction"].setCurrentText("out")
+    assert (form.settings().closing_time, form.settings().direction) == ("21:30", "out")

@@ -1,12 +1,15 @@
-"""Behind the admin PIN: settings, the log (masked), CSV export (audited by the store), purge, and leaving
-kiosk mode. The dialog only collects requests; the door thread does the work and answers by signal."""
+"""Behind the admin PIN: settings, the log (masked), contact tracing (audited by the store), CSV export
+(audited too), purge, and leaving kiosk mode. The dialog only collects requests; the door thread does the
+work and answers by signal."""
 
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import Callable
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -14,6 +17,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -25,6 +29,7 @@ from kiosk.admin_pin import PinError
 from kiosk.entry import Entry
 from kiosk.settings import Settings
 from ui.dialogs.settings_form import SettingsForm
+from ui.dialogs.trace_tab import TraceTab
 from ui.workers import LogQuery
 
 
@@ -33,25 +38,27 @@ class AdminDialog(QDialog):
     log_requested = Signal(object)
     export_requested = Signal(str, str)
     purge_requested = Signal()  # with the retention in force (the server's, when it pushed one)
+    language_requested = Signal()  # F4: the window's own shortcut does not reach a dialog
     leave_kiosk = Signal()
     quit_kiosk = Signal()
 
     def __init__(self, settings: Settings, retention_days: int, parent: QWidget | None = None,
-                 zone: tzinfo | None = None) -> None:
+                 zone: tzinfo | None = None, language: Callable[[], str] | None = None) -> None:
         """`settings` are the station's own (the form edits them); `retention_days` is the retention in
-        force, which the server may have pushed; the log shows times in `zone` (None: the machine's)."""
+        force, which the server may have pushed (a trace searches it by default); the log and the trace
+        show times in `zone` (None: the machine's); `language()` is the screen's language now."""
         super().__init__(parent)
         self._settings = settings
         self._retention_days = retention_days
         self._zone = zone
-        self.resize(900, 640)
+        self._fit_screen()
         self.tabs = QTabWidget()
         self.form = SettingsForm(settings)
         self.save = QPushButton(objectName="saveSettings")
         self.save.clicked.connect(self._save)
         self.settings_message = QLabel(objectName="dialogError")
         self.settings_message.setWordWrap(True)
-        settings_tab = _column(self.form, self.settings_message, self.save)
+        settings_tab = _column(_scrolled(self.form), self.settings_message, self.save)
 
         self.search = QLineEdit(objectName="logSearch")
         self.search.returnPressed.connect(self.request_log)
@@ -84,17 +91,20 @@ class AdminDialog(QDialog):
         kiosk_tab = _column(self.leave, self.quit)
         kiosk_tab.layout().addStretch(1)
 
-        for tab in (settings_tab, log_tab, data_tab, kiosk_tab):
+        self.trace = TraceTab(retention_days, language or (lambda: settings.language), zone)
+
+        for tab in (settings_tab, log_tab, self.trace, data_tab, kiosk_tab):
             self.tabs.addTab(tab, "")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
+        QShortcut(QKeySequence(Qt.Key.Key_F4), self).activated.connect(self.language_requested.emit)
         self.tabs.currentChanged.connect(lambda index: index == 1 and self.request_log())
         self.retranslate()
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Administration"))
-        for index, title in enumerate((self.tr("Settings"), self.tr("Log"), self.tr("Export and purge"),
-                                       self.tr("Kiosk mode"))):
+        for index, title in enumerate((self.tr("Settings"), self.tr("Log"), self.tr("Trace"),
+                                       self.tr("Export and purge"), self.tr("Kiosk mode"))):
             self.tabs.setTabText(index, title)
         self.save.setText(self.tr("Save settings"))
         self.search.setPlaceholderText(self.tr("Search masked name, person key or format, then Enter"))
@@ -140,10 +150,18 @@ class AdminDialog(QDialog):
         except PinError as error:
             self.settings_message.setText(error.reason.text(self._settings.language))
             return
+        except ValueError as error:  # a typed value the setting cannot take: the form names it
+            self.settings_message.setText(str(error))
+            return
         self._settings = settings
         self.settings_message.setText(self.tr("Saved."))
         self.settings_saved.emit(settings)
         self.retranslate()
+
+    def _fit_screen(self) -> None:
+        """Large enough for the trace's table and timeline, never larger than the screen (1366×768 too)."""
+        screen = self.screen().availableGeometry()
+        self.resize(min(1300, screen.width() - 40), min(720, screen.height() - 40))
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Export the log"), self.export_path.text(),
@@ -158,6 +176,13 @@ def _column(*widgets: QWidget) -> QWidget:
     for widget in widgets:
         layout.addWidget(widget)
     return page
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    """A tall form that scrolls, so that the dialog fits a 1366×768 screen."""
+    area = QScrollArea(widgetResizable=True, frameShape=QScrollArea.Shape.NoFrame)
+    area.setWidget(widget)
+    return area
 
 
 def _default_export_path() -> Path:

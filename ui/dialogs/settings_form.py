@@ -80,9 +80,10 @@ class SettingsForm(QWidget):
         super().changeEvent(event)
 
     def settings(self) -> Settings:
-        """The edited settings; raises PinError when a new PIN was typed wrongly."""
+        """The edited settings; raises PinError when a new PIN was typed wrongly, ValueError naming the
+        setting when a typed value cannot be used (a closing time that is not "HH:MM")."""
         new_hash = self.pins.new_hash(required=False)
-        edited = {setting.name: checked_value(setting.name, _value(setting, self.fields[setting.name]))
+        edited = {setting.name: _checked(setting, self.fields[setting.name], self._language())
                   for setting in self._shown}
         return self._settings.replace(**edited, admin_pin_hash=new_hash or self._settings.admin_pin_hash)
 
@@ -118,6 +119,13 @@ def _widget(setting: Setting, value: Any) -> QWidget:
                            else QLineEdit.EchoMode.Normal)
     widget.setObjectName(setting.name)
     return widget
+
+
+def _checked(setting: Setting, widget: Any, language: str) -> Any:
+    try:
+        return checked_value(setting.name, _value(setting, widget))
+    except ValueError as problem:
+        raise ValueError(f"{setting.label.text(language)}: {problem}") from None
 
 
 def _value(setting: Setting, widget: Any) -> Any:

@@ -1,0 +1,132 @@
+"""`kiosk trace PERSON --reason CASE`: who was at this kiosk's location at the same time as a person.
+
+With `--json`, the JSON lines every trace prints (kiosk.tracing.report.json_lines: the case first, then one
+line per contact); without, a table in the chosen language. A request that cannot be answered (a window
+from after to, in the future, before anything kept; a reason missing) gets its sentence on stderr and exit
+code 2; a person never seen here is an answer: "no visits", with what was searched, and exit code 0.
+Every trace is recorded in the kiosk's trace audit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from datetime import datetime
+
+from kiosk.cli import EXIT_USER_ERROR
+from kiosk.cli.environment import open_store, settings_from
+from kiosk.cli.visits import in_force
+from kiosk.credentials.masking import mask_person_key
+from kiosk.messages import Message
+from kiosk.reasons import LANGUAGES
+from kiosk.trace_here import trace_here
+from kiosk.tracing.overlap import Tier
+from kiosk.tracing.report import Trace, json_lines
+from kiosk.tracing.request import TraceProblem
+from kiosk.tracing.visits import EndReason
+
+END_REASONS = {
+    EndReason.EXIT: Message("trace.end.exit"),
+    EndReason.NEXT_SCAN: Message("trace.end.next_scan"),
+    EndReason.DEFAULT_STAY: Message("trace.end.default_stay"),
+    EndReason.CLOSING_TIME: Message("trace.end.closing_time"),
+    EndReason.OPERATOR: Message("trace.end.operator"),
+}
+TIERS = {Tier.ANY: Message("trace.tier.any"), Tier.TEN: Message("trace.tier.10"),
+         Tier.FIFTEEN: Message("trace.tier.15")}
+VISIT_COLUMNS = (Message("trace.column.location"), Message("trace.column.from"), Message("trace.column.to"),
+                 Message("trace.column.minutes"), Message("trace.column.ended"))
+CONTACT_COLUMNS = (Message("trace.column.person"), Message("trace.column.name"), Message("trace.column.location"),
+                   Message("trace.column.from"), Message("trace.column.to"), Message("trace.column.minutes"),
+                   Message("trace.column.tier"))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("trace", help="who was here at the same time as a person (contact tracing)")
+    parser.add_argument("person", help="an ID number, a QID, or a person key as `kiosk log` prints it")
+    parser.add_argument("--from", dest="since", metavar="ISO",
+                        help="start of the window, e.g. 2026-03-02T08:00 (the station's local time unless a zone "
+                             "is given; default: the oldest entry kept)")
+    parser.add_argument("--to", dest="until", metavar="ISO", help="end of the window (default: now)")
+    parser.add_argument("--min-minutes", type=float, default=0, metavar="N",
+                        help="count only overlaps of at least N minutes (default 0: any overlap)")
+    parser.add_argument("--padding", action="store_true",
+                        help="trace each case visit until min(stay, 30 min) after they left (aerosols)")
+    parser.add_argument("--json", action="store_true", help="JSON lines: the case, then one line per contact")
+    parser.add_argument("--reason", required=True, metavar="CASE", help="why: the case number (recorded)")
+    parser.add_argument("--lang", choices=LANGUAGES, default="vi", help="language of the answer (default vi)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    try:
+        since, until = local_moment(args.since), local_moment(args.until)
+        with open_store(settings) as store:
+            result = trace_here(store, in_force(store, settings), args.person, since=since, until=until,
+                                min_minutes=args.min_minutes, padding=args.padding, reason=args.reason,
+                                who=f"command line ({getpass.getuser()})")
+    except TraceProblem as problem:
+        print(f"kiosk: {problem.message.text(args.lang)}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    lines = [json.dumps(line, ensure_ascii=False) for line in json_lines(result, args.lang)] if args.json \
+        else readable(result, args.lang)
+    print("\n".join(lines))
+    return 0
+
+
+def local_moment(text: str | None) -> datetime | None:
+    """An ISO 8601 time; without a zone it is the station's local time."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise TraceProblem(Message("trace.time-not-understood", text=text[:40])) from None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+def readable(result: Trace, lang: str) -> list[str]:
+    """The answer as a person reads it: what was searched, the notes, the case's visits, the contacts."""
+    def say(code: str, **params: object) -> str:
+        return Message(code, **params).text(lang)
+
+    identity, window = result.identity, result.window
+    since, until = _shown(window.since), _shown(window.until)
+    lines = [say("trace.heading.case", searched=identity.searched, since=since, until=until,
+                 keys=", ".join(mask_person_key(key) for key in identity.keys))]
+    lines += [note.text(lang) for note in identity.notes]
+    if window.cut_to_retention:
+        lines.append(say("trace.window-cut", since=since))
+    if result.min_minutes:
+        lines.append(say("trace.min-minutes-shown", minutes=f"{result.min_minutes:g}"))
+    if result.padding:
+        lines.append(say("trace.padding-on"))
+    if not result.case_visits:
+        return [*lines, say("trace.no-visits", searched=identity.searched, since=since, until=until)]
+    lines += ["", say("trace.heading.visits", count=str(len(result.case_visits)))]
+    lines += _table([column.text(lang) for column in VISIT_COLUMNS],
+                    [[visit.location, _shown(visit.start), _shown(visit.end), str(int(visit.minutes)),
+                      END_REASONS[visit.end_reason].text(lang)] for visit in result.case_visits])
+    contacts = result.contacts
+    lines += ["", say("trace.heading.contacts", total=str(contacts.total))]
+    if contacts.contacts:
+        lines += _table([column.text(lang) for column in CONTACT_COLUMNS],
+                        [[mask_person_key(c.person_key), c.display_name or "-", c.location, _shown(c.start),
+                          _shown(c.end), str(int(c.minutes)), TIERS[c.tier].text(lang)] for c in contacts.contacts])
+    if contacts.capped:
+        lines.append(say("trace.capped", total=str(contacts.total), listed=str(len(contacts.contacts))))
+    return lines
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(row[column]) for row in (header, *rows)) for column in range(len(header))]
+    return ["  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip()
+            for row in (header, *rows)]
+
+
+def _shown(moment: datetime) -> str:
+    """A time in the station's local time, as the door shows it."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")

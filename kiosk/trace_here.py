@@ -1,0 +1,71 @@
+"""A trace at this kiosk: the case's visits here and everyone whose visit overlapped one of them.
+
+The command line (`kiosk trace`) and the admin's trace screen both call `trace_here`. It checks the
+request (kiosk.tracing.request), follows the links the store recorded to the case's other keys
+(kiosk.tracing.identity), reads the case's visits and, for each, the visits that can overlap it (one range
+of the (start, end, person_key) index per case visit: no visit is longer than MAX_STAY), computes the answer with
+kiosk.tracing.report and records who asked and why in the store's trace audit before returning it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable
+
+from kiosk.contract import hidden_in
+from kiosk.entry import utc_now
+from kiosk.messages import Message
+from kiosk.store import Store
+from kiosk.tracing.identity import keys_for_query, resolve
+from kiosk.tracing.overlap import padded_end
+from kiosk.tracing.report import Trace, trace
+from kiosk.tracing.request import TraceProblem, checked_min_minutes, checked_window
+from kiosk.tracing.visits import MAX_STAY, Visit
+from kiosk.visit_log import TraceRecord
+
+LONGEST_REASON = 100  # characters of a case number
+
+
+def checked_reason(text: str) -> str:
+    """The reason a trace is made (a case number), as typed text is checked everywhere: present, visible
+    characters only, at most LONGEST_REASON characters."""
+    reason = text.strip()
+    if not reason:
+        raise TraceProblem(Message("trace.reason-missing"))
+    hidden = hidden_in(reason)
+    if hidden:
+        raise TraceProblem(Message("trace.reason-hidden-character", character=f"U+{ord(hidden[0]):04X}"))
+    if len(reason) > LONGEST_REASON:
+        raise TraceProblem(Message("trace.reason-too-long", length=str(len(reason)), longest=str(LONGEST_REASON)))
+    return reason
+
+
+def trace_here(store: Store, settings: Any, person: str, *, since: datetime | None = None,
+               until: datetime | None = None, min_minutes: float = 0, padding: bool = False, who: str,
+               reason: str, now: datetime | None = None) -> Trace:
+    """Trace `person` (an ID number, a QID or a person key as `kiosk log` prints it) at this kiosk.
+    `settings` are the ones in force (their retention_days bounds the window); `since`/`until` carry their
+    zone. Raises TraceProblem for a request that cannot be answered as asked; an unknown person is an
+    answer with no visits."""
+    now = now or utc_now()
+    reason = checked_reason(reason)
+    window = checked_window(since, until, now, settings.retention_days)
+    min_minutes = checked_min_minutes(min_minutes)
+    identity = resolve(person, store.person_links(keys_for_query(person)))
+    case_visits = store.visits_of(identity.keys, window.since, window.until)
+    result = trace(identity, window, case_visits, _candidates(store, case_visits, padding),
+                   min_minutes=min_minutes, padding=padding)
+    store.record_trace(TraceRecord(now, who, reason, identity.searched, window.since, window.until,
+                                   result.contacts.total))
+    return result
+
+
+def _candidates(store: Store, case_visits: Iterable[Visit], padding: bool) -> list[Visit]:
+    """Every visit that overlaps one of the case's: for each case visit, the visits starting at most
+    MAX_STAY before it and before its (padded) end, that end after its start. A visit overlapping two case
+    visits is read twice and kept once."""
+    found: dict[str, Visit] = {}
+    for visit in case_visits:
+        for other in store.visits_starting(visit.start - MAX_STAY, padded_end(visit, padding), visit.start):
+            found.setdefault(other.entry_id, other)
+    return list(found.values())
