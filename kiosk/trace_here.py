@@ -10,7 +10,7 @@ kiosk.tracing.report and records who asked and why in the store's trace audit be
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable
+from typing import Any, Iterable
 
 from kiosk.contract import hidden_in
 from kiosk.entry import utc_now

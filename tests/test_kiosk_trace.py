@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kiosk.credentials.examples import AN, BINH, CUONG, cccd_payload, vnqr_payload
-from kiosk.credentials.masking import mask_person_key
+from kiosk.tracing.masking import mask_person_key
 from kiosk.settings import Settings
 from kiosk.station import Station
 from kiosk.store import Store

@@ -18,7 +18,7 @@ from datetime import datetime
 from kiosk.cli import EXIT_USER_ERROR
 from kiosk.cli.environment import open_store, settings_from
 from kiosk.cli.visits import in_force
-from kiosk.credentials.masking import mask_person_key
+from kiosk.tracing.masking import mask_person_key
 from kiosk.messages import Message
 from kiosk.reasons import LANGUAGES
 from kiosk.trace_here import trace_here

@@ -16,7 +16,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon
 
 from kiosk.cli.trace import END_REASONS, TIERS
-from kiosk.credentials.masking import mask_person_key
+from kiosk.tracing.masking import mask_person_key
 from kiosk.tracing.overlap import Contact, Tier, padded_end
 from kiosk.tracing.report import Trace
 from kiosk.tracing.visits import Visit

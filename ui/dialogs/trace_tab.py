@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.cli.trace import TIERS
-from kiosk.credentials.masking import mask_person_key
+from kiosk.tracing.masking import mask_person_key
 from kiosk.messages import Message
 from kiosk.trace_here import LONGEST_REASON
 from kiosk.tracing.overlap import Tier
