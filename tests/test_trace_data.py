@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -58,6 +59,23 @@ def test_scans_fall_in_their_sites_opening_hours(town):
             assert opens <= local < closes, row
 
 
+def test_days_with_a_clock_change_keep_scans_in_local_opening_hours():
+    berlin = ZoneInfo("Europe/Berlin")  # summer time from 2026-03-29 02:00
+    places = make_sites(6, seed=2)
+    rows = list(synthetic_scans(places, people=400, days=3, start=datetime(2026, 3, 28, tzinfo=berlin),
+                                seed=2, zone=berlin))
+    hours = {site.location: (site.opens, site.closes) for site in places}
+    entries = [row for row in rows if row.direction == "in" and row.verdict != "refuse"]
+    assert {row.scanned_at.astimezone(berlin).utcoffset() for row in entries} == {timedelta(hours=1),
+                                                                                  timedelta(hours=2)}
+    for row in entries:
+        opens, closes = hours[row.location]
+        assert opens <= row.scanned_at.astimezone(berlin).time() < closes, row
+    visits = build_visits(map(to_scan, rows), rules_for(places, zone=berlin))
+    closed = [visit for visit in visits if visit.end_reason is EndReason.CLOSING_TIME]
+    assert closed and all(visit.end.astimezone(berlin).time() == hours[visit.location][1] for visit in closed)
+
+
 def test_person_keys_and_names_are_in_the_projects_forms(town):
     _, rows, _ = town
     kinds = Counter()
@@ -88,7 +106,7 @@ def test_unmasked_national_codes_link_each_qid_to_one_id_number_its_holder_also_
 
 def test_a_guard_at_the_gate_scans_hundreds_of_times():
     _, rows = scans(3, 200, 28)
-    (guard, count), = Counter(row.person_key for row in rows if row.person_key).most_common(1)
+    (_, count), = Counter(row.person_key for row in rows if row.person_key).most_common(1)
     assert count >= 200
 
 
@@ -138,6 +156,18 @@ def test_the_core_finds_the_contacts_a_pair_by_pair_check_finds(town, min_minute
         assert found.total == len(expected) and not found.capped
         compared += len(expected)
     assert compared > 100
+
+
+def test_the_guards_hundreds_of_visits_meet_everyone_and_the_list_says_it_is_capped(town):
+    _, _, visits = town
+    (guard, count), = Counter(visit.person_key for visit in visits).most_common(1)
+    own = [visit for visit in visits if visit.person_key == guard]
+    expected = brute_force_contacts({guard}, visits)
+    found = find_contacts(own, visits, case_keys={guard}, cap=10**6)
+    assert count >= 200 and len(expected) > 2000
+    assert sorted((c.person_key, c.location, c.start, c.end) for c in found.contacts) == expected
+    capped = find_contacts(own, visits, case_keys={guard})
+    assert (capped.total, capped.capped, len(capped.contacts)) == (len(expected), True, 2000)
 
 
 def test_cases_have_visits_on_fourteen_days_when_there_are_such_people(town):

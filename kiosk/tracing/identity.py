@@ -23,7 +23,7 @@ from kiosk.tracing.request import TraceProblem
 
 KINDS = ("cccd", "id", "qid", "bhyt", "dcc", "phone")
 _LINKED_KINDS = ("cccd", "id")  # what a QID can be linked to
-_KEY = re.compile(r"([a-z]+):([0-9A-Za-z]{1,64})")
+_KEY = re.compile(r"([a-z]+):([0-9A-Za-z]{1,64})", re.IGNORECASE)
 _BHYT = re.compile(r"[A-Z]{2}[0-9][0-9]{12}")
 MAX_KEYS = 16  # keys one trace may search after following links
 SHOWN_AT_MOST = 40  # characters of a query repeated in an answer: a pasted page is not echoed back
@@ -37,20 +37,22 @@ class Identity:
 
 
 def keys_for_query(text: str) -> tuple[str, ...]:
-    """The person key a typed query names: a key as `kiosk log` prints it, or a bare number."""
+    """The person key a typed query names: a key as the log shows it, or a bare number."""
     text = text.strip()
     key = _KEY.fullmatch(text)
     if key:
-        if key.group(1) not in KINDS:
-            raise TraceProblem(Message("trace.unknown-key-kind", kind=key.group(1), kinds=", ".join(KINDS)))
-        return (f"{key.group(1)}:{key.group(2)}",)
+        kind = key.group(1).lower()
+        if kind not in KINDS:
+            raise TraceProblem(Message("trace.unknown-key-kind", kind=kind, kinds=", ".join(KINDS)))
+        return (f"{kind}:{key.group(2)}",)
     if text.isascii() and text.isdigit():
         if len(text) == 12:
             return (f"cccd:{text}",)
         if len(text) == 9:
             return (f"id:{text}",)
         if len(text) == 10 and text.startswith("0"):
-            return (f"phone:{text}",)
+            # A phone number, or the social-insurance number of a card from provinces 01-09: two people.
+            raise TraceProblem(Message("trace.phone-or-insurance", number=shown_query(text)))
         if 13 <= len(text) <= 20:
             return (f"qid:{text}",)
     if text.isascii() and _BHYT.fullmatch(text.upper()):

@@ -52,4 +52,5 @@ def checked_min_minutes(value: float) -> float:
 
 
 def _shown(moment: datetime) -> str:
-    return moment.isoformat(timespec="minutes")
+    """'2026-11-04 17:04', in the zone the time was given in (the station's or the server's)."""
+    return moment.strftime("%Y-%m-%d %H:%M")
