@@ -143,24 +143,27 @@ def candidates_from(visits: Iterable[Visit]) -> Candidates:
     return candidates
 
 
-def _order(contact: Contact) -> tuple[datetime, float, str, str]:
-    return contact.start, -contact.minutes, contact.person_key, contact.entry_id
+def _order(contact: Contact) -> tuple[datetime, timedelta, str, str]:
+    """Time order: overlap start, then the longest first (start - end: minus its length), person, entry."""
+    return contact.start, contact.start - contact.end, contact.person_key, contact.entry_id
 
 
 def _contacts_of(index: int, case: Visit, candidates: Candidates, case_keys: Collection[str],
                  min_minutes: float, padding: bool) -> Iterator[tuple[tuple, int, Contact]]:
-    """The contacts of one case visit in time order, as (order, case index, contact) for the merge."""
+    """The contacts of one case visit in time order, as (order, case index, contact) for the merge. Each
+    overlap is sorted by its order among those of the same start; a contact is made only when it is reached."""
     traced_until = padded_end(case, padding)
     found = iter(candidates(case, traced_until))
     try:
-        overlaps = (Contact(other.person_key, other.location, max(case.start, other.start),
-                            min(traced_until, other.end), case.entry_id, other.entry_id, other.display_name)
-                    for other in found
-                    if other.person_key not in case_keys and other.location == case.location)
-        kept = (contact for contact in overlaps if contact.end > contact.start and contact.minutes >= min_minutes)
-        for _start, same_start in groupby(kept, key=lambda contact: contact.start):
-            for contact in sorted(same_start, key=_order):
-                yield _order(contact), index, contact
+        overlaps = (((start, start - end, other.person_key, other.entry_id), other)
+                    for other in found if other.person_key not in case_keys and other.location == case.location
+                    for start, end in [(max(case.start, other.start), min(traced_until, other.end))]
+                    if end > start and (not min_minutes or (end - start).total_seconds() / 60 >= min_minutes))
+        for _start, same_start in groupby(overlaps, key=lambda overlap: overlap[0][0]):
+            for order, other in sorted(same_start, key=lambda overlap: overlap[0]):
+                start, minus_length = order[0], order[1]
+                yield order, index, Contact(other.person_key, other.location, start, start - minus_length,
+                                            case.entry_id, other.entry_id, other.display_name)
     finally:
         close = getattr(found, "close", None)
         if close is not None:

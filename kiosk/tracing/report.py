@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Iterable, Iterator
 
 from kiosk.credentials.masking import mask_person_key
+from kiosk.messages import Message
 from kiosk.tracing.identity import Identity
 from kiosk.tracing.overlap import DEFAULT_CAP, Candidates, ContactList, candidates_from, first_contacts, padded_end
 from kiosk.tracing.request import TraceWindow
@@ -68,6 +69,14 @@ def json_lines(result: Trace, lang: str = "en") -> Iterator[dict[str, Any]]:
             "tier": contact.tier.value,
             "case_visit_start": _iso(case_starts[contact.case_entry_id]),
         }}
+
+
+def contacts_heading(contacts: ContactList) -> Message:
+    """How many contacts a heading says: the number, or "more than" the number listed when capped (then the
+    total is only a lower bound)."""
+    if contacts.capped:
+        return Message("trace.heading.contacts-more", listed=str(len(contacts.contacts)))
+    return Message("trace.heading.contacts", total=str(contacts.total))
 
 
 TABLE_HEADER = ["kind", "person", "name", "location", "from", "to", "minutes", "tier", "how it ended"]
