@@ -155,10 +155,7 @@ def _contacts_of(index: int, case: Visit, candidates: Candidates, case_keys: Col
     traced_until = padded_end(case, padding)
     found = iter(candidates(case, traced_until))
     try:
-        overlaps = (((start, start - end, other.person_key, other.entry_id), other)
-                    for other in found if other.person_key not in case_keys and other.location == case.location
-                    for start, end in [(max(case.start, other.start), min(traced_until, other.end))]
-                    if end > start and (not min_minutes or (end - start).total_seconds() / 60 >= min_minutes))
+        overlaps = _overlaps(case, traced_until, found, case_keys, min_minutes)
         for _start, same_start in groupby(overlaps, key=lambda overlap: overlap[0][0]):
             for order, other in sorted(same_start, key=lambda overlap: overlap[0]):
                 start, minus_length = order[0], order[1]
@@ -168,6 +165,18 @@ def _contacts_of(index: int, case: Visit, candidates: Candidates, case_keys: Col
         close = getattr(found, "close", None)
         if close is not None:
             close()
+
+
+def _overlaps(case: Visit, traced_until: datetime, found: Iterable[Visit], case_keys: Collection[str],
+              min_minutes: float) -> Iterator[tuple[tuple, Visit]]:
+    """(order, visit) of each candidate of another person overlapping [case.start, traced_until) enough."""
+    for other in found:
+        if other.person_key in case_keys or other.location != case.location:
+            continue
+        start = other.start if other.start > case.start else case.start
+        end = other.end if other.end < traced_until else traced_until
+        if end > start and (not min_minutes or (end - start).total_seconds() / 60 >= min_minutes):
+            yield (start, start - end, other.person_key, other.entry_id), other
 
 
 def _merged(streams: Iterator[Iterator[tuple[tuple, int, Contact]]], starts: list[datetime]) -> Iterator[Contact]:
