@@ -21,6 +21,7 @@ from kiosk.entry import utc_now
 from kiosk.settings import Settings, save_settings
 from kiosk.station import Station
 from kiosk.store import Store
+from kiosk.visit_log import VisitRules
 
 pytestmark = pytest.mark.slow  # runs the kiosk command in subprocesses
 
@@ -217,9 +218,9 @@ def test_a_trace_meeting_more_than_it_lists_says_more_than_and_lists_the_first_i
     of one real scan); the answer lists the first 2,000 and says there are more, never a number it did not
     count."""
     came = hall_with_a_case(tmp_path)
-    with Store.open(tmp_path / "data" / "entries.sqlite3") as store:
+    with Store.open(tmp_path / "data" / "entries.sqlite3", visit_rules=VisitRules(location="Sảnh chờ")) as store:
         visitor = next(entry for entry in store.entries() if entry.person_key == f"qid:{BINH.qid}")
-        store.add_many(dataclasses.replace(visitor, id=f"visitor-{n}", person_key=f"qid:1629{n:014d}",
+        store.add_many(dataclasses.replace(visitor, id=f"visitor-{n}", person_key=f"qid:1789{n:014d}", fields={},
                                            scanned_at=came + timedelta(seconds=1 + n))
                        for n in range(2005))
     table = kiosk("trace", AN.id_number, "--reason", "CA-18", "--lang", "en", env_dir=tmp_path)
