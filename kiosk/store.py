@@ -13,6 +13,7 @@ import logging
 import os
 import sqlite3
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
@@ -25,6 +26,7 @@ from kiosk.entry import Direction, Entry, Source, format_utc, parse_utc, utc_now
 from kiosk.errors import KioskError, os_problem
 from kiosk.messages import upgrade_stored
 from kiosk.reasons import Reason
+from kiosk.tracing.overlap import Candidates
 from kiosk.tracing.visits import Visit
 from kiosk.verdict import Outcome
 from kiosk.visit_log import SCHEMA_V4, TraceRecord, VisitLog, VisitRules
@@ -405,6 +407,17 @@ class Store:
 
     def visits_starting(self, start_from: datetime, start_before: datetime, end_after: datetime) -> list[Visit]:
         return self._run(lambda: self._visits.visits_starting(start_from, start_before, end_after))
+
+    @contextmanager
+    def overlapping_visits(self) -> Iterator[Candidates]:
+        """For the length of the `with`: a kiosk.tracing.overlap.Candidates function streaming the visits
+        that overlap a case visit (VisitLog.overlapping). The store stays locked meanwhile, so that no other
+        thread's statement runs between the reads of its cursors."""
+        with self._lock:
+            try:
+                yield self._visits.overlapping
+            except sqlite3.Error as error:
+                _raise_for(error, self.path)
 
     def record_trace(self, record: TraceRecord) -> None:
         def write() -> None:

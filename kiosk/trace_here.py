@@ -2,25 +2,24 @@
 
 The command line (`kiosk trace`) and the admin's trace screen both call `trace_here`. It checks the
 request (kiosk.tracing.request), follows the links the store recorded to the case's other keys
-(kiosk.tracing.identity), reads the case's visits and, for each, the visits that can overlap it (one range
-of the (start, end, person_key) index per case visit: no visit is longer than MAX_STAY), computes the answer with
-kiosk.tracing.report and records who asked and why in the store's trace audit before returning it.
+(kiosk.tracing.identity), reads the case's visits and computes the answer with kiosk.tracing.report, which
+reads the visits overlapping each case visit from the store in time order (kiosk.visit_log.VisitLog.overlapping)
+only as far as the first contacts it lists; it records who asked and why in the store's trace audit before
+returning it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from kiosk.contract import hidden_in
 from kiosk.entry import utc_now
 from kiosk.messages import Message
 from kiosk.store import Store
 from kiosk.tracing.identity import keys_for_query, resolve
-from kiosk.tracing.overlap import padded_end
 from kiosk.tracing.report import Trace, trace
 from kiosk.tracing.request import TraceProblem, checked_min_minutes, checked_window
-from kiosk.tracing.visits import MAX_STAY, Visit
 from kiosk.visit_log import TraceRecord
 
 LONGEST_REASON = 100  # characters of a case number
@@ -53,19 +52,10 @@ def trace_here(store: Store, settings: Any, person: str, *, since: datetime | No
     min_minutes = checked_min_minutes(min_minutes)
     identity = resolve(person, store.person_links(keys_for_query(person)))
     case_visits = store.visits_of(identity.keys, window.since, window.until)
-    result = trace(identity, window, case_visits, _candidates(store, case_visits, padding),
-                   min_minutes=min_minutes, padding=padding)
+    with store.overlapping_visits() as candidates:
+        result = trace(identity, window, case_visits, candidates_for=candidates, min_minutes=min_minutes,
+                       padding=padding)
     store.record_trace(TraceRecord(now, who, reason, identity.searched, window.since, window.until,
                                    result.contacts.total))
     return result
 
-
-def _candidates(store: Store, case_visits: Iterable[Visit], padding: bool) -> list[Visit]:
-    """Every visit that overlaps one of the case's: for each case visit, the visits starting at most
-    MAX_STAY before it and before its (padded) end, that end after its start. A visit overlapping two case
-    visits is read twice and kept once."""
-    found: dict[str, Visit] = {}
-    for visit in case_visits:
-        for other in store.visits_starting(visit.start - MAX_STAY, padded_end(visit, padding), visit.start):
-            found.setdefault(other.entry_id, other)
-    return list(found.values())

@@ -18,7 +18,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
 from itertools import groupby
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from kiosk.contract import Direction
 from kiosk.entry import Entry, format_utc, parse_utc
@@ -35,9 +35,14 @@ SCHEMA_V4 = (
         "end" TEXT NOT NULL,
         end_reason TEXT NOT NULL,
         exit_id TEXT,
-        display_name TEXT NOT NULL DEFAULT ''
+        display_name TEXT NOT NULL DEFAULT '',
+        length_class INTEGER NOT NULL  -- LENGTH_CLASSES: bounds the search for the visits ongoing at a moment
     )""",
-    'CREATE INDEX idx_visits_start_end_person ON visits (start, "end", person_key)',
+    # Both cover what a trace reads, so that it never visits the table.
+    'CREATE INDEX idx_visits_start_end_person ON visits (start, "end", person_key, location, entry_id, '
+    "display_name, end_reason, exit_id)",
+    'CREATE INDEX idx_visits_length_start ON visits (length_class, start, "end", person_key, location, entry_id, '
+    "display_name, end_reason, exit_id)",
     "CREATE INDEX idx_visits_person_start ON visits (person_key, start)",
     """CREATE TABLE person_links (
         a TEXT NOT NULL, b TEXT NOT NULL,
@@ -57,9 +62,19 @@ SCHEMA_V4 = (
 )
 
 _VISIT_COLUMNS = 'entry_id, person_key, location, start, "end", end_reason, exit_id, display_name'
-_INSERT_VISIT = f"INSERT INTO visits ({_VISIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_VISIT = f"INSERT INTO visits ({_VISIT_COLUMNS}, length_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+# A visit's length class k: it lasts at most LENGTH_CLASSES[k]. The visits ongoing at a moment are then, for
+# each class, those that started at most that long before it: short ranges of one index, not a day of it.
+LENGTH_CLASSES = (timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6), MAX_STAY)
+STREAMED = 256  # visits read at a time from a cursor a trace streams
 _SCAN_COLUMNS = "id, person_key, station, direction, scanned_at, verdict, display_name"
 _END_REASONS = {reason.value: reason for reason in EndReason}
+
+
+def length_class(visit: Visit) -> int:
+    """The first of LENGTH_CLASSES the visit fits in (the last: no visit is longer than MAX_STAY)."""
+    length = visit.end - visit.start
+    return next((k for k, longest in enumerate(LENGTH_CLASSES) if length <= longest), len(LENGTH_CLASSES) - 1)
 
 
 def machine_zone() -> tzinfo:
@@ -205,6 +220,26 @@ class VisitLog:
             f'SELECT {_VISIT_COLUMNS} FROM visits WHERE start >= ? AND start < ? AND "end" > ?',
             [format_utc(start_from), format_utc(start_before), format_utc(end_after)])
 
+    def overlapping(self, case: Visit, traced_until: datetime) -> Iterator[Visit]:
+        """The visits at the case visit's location that overlap [case.start, traced_until), as
+        kiosk.tracing.overlap.Candidates wants them: first those ongoing at case.start (one short range of
+        the length-class index per class), then those starting from then on in start order, streamed from
+        the (start, ...) index a few at a time: a trace that stops early reads no further."""
+        start, until = format_utc(case.start), format_utc(traced_until)
+        ongoing = " UNION ALL ".join(
+            f'SELECT {_VISIT_COLUMNS} FROM visits WHERE length_class = {k} AND start >= ? AND start < ? '
+            f'AND "end" > ? AND location = ?' for k in range(len(LENGTH_CLASSES)))
+        yield from self._visits(ongoing, [value for longest in LENGTH_CLASSES
+                                          for value in (format_utc(case.start - longest), start, start, case.location)])
+        cursor = self._connection.execute(
+            f"SELECT {_VISIT_COLUMNS} FROM visits WHERE start >= ? AND start < ? AND location = ? ORDER BY start",
+            [start, until, case.location])
+        try:
+            while rows := cursor.fetchmany(STREAMED):
+                yield from map(_visit, rows)
+        finally:
+            cursor.close()
+
     def traces(self) -> list[TraceRecord]:
         rows = self._connection.execute(
             "SELECT at, who, reason, searched, since, until, contacts FROM traces ORDER BY id").fetchall()
@@ -234,7 +269,7 @@ class VisitLog:
     def _insert(self, visits: list[Visit]) -> int:
         self._connection.executemany(_INSERT_VISIT, [
             (v.entry_id, v.person_key, v.location, format_utc(v.start), format_utc(v.end), v.end_reason.value,
-             v.exit_id, v.display_name) for v in visits])
+             v.exit_id, v.display_name, length_class(v)) for v in visits])
         return len(visits)
 
     def _rules_since(self, since: datetime | None) -> Callable[[str], LocationRules]:
@@ -259,10 +294,12 @@ class VisitLog:
                     Direction(direction), verdict != "refuse", display_name or "")
 
     def _visits(self, sql: str, params: list[Any]) -> list[Visit]:
-        # The times were written by format_utc ("...Z"), which fromisoformat reads as UTC: a trace reads
-        # thousands of visits, and parse_utc's checks would double the time it takes.
-        moment = datetime.fromisoformat
-        return [Visit(entry_id, person_key, location, moment(start), moment(end), _END_REASONS[reason], exit_id,
-                      display_name)
-                for entry_id, person_key, location, start, end, reason, exit_id, display_name
-                in self._connection.execute(sql, params)]
+        return list(map(_visit, self._connection.execute(sql, params)))
+
+
+def _visit(row: tuple[Any, ...]) -> Visit:
+    # The times were written by format_utc ("...Z"), which fromisoformat reads as UTC: a trace reads
+    # thousands of visits, and parse_utc's checks would double the time it takes.
+    entry_id, person_key, location, start, end, reason, exit_id, display_name = row
+    return Visit(entry_id, person_key, location, datetime.fromisoformat(start), datetime.fromisoformat(end),
+                 _END_REASONS[reason], exit_id, display_name)

@@ -1,6 +1,7 @@
 """The command line as automation and administrators use it: real processes, real files, real pixels."""
 
 import csv
+import dataclasses
 import json
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from kiosk.entry import utc_now
 from kiosk.settings import Settings, save_settings
 from kiosk.station import Station
 from kiosk.store import Store
+from kiosk.visit_log import VisitRules
 
 pytestmark = pytest.mark.slow  # runs the kiosk command in subprocesses
 
@@ -209,6 +211,29 @@ def test_trace_prints_the_case_and_its_contacts_as_a_table_or_json_lines(tmp_pat
     assert (contact["minutes"], contact["tier"], contact["location"]) == (20, "15", "Sảnh chờ")
     with Store.open(tmp_path / "data" / "entries.sqlite3") as store:
         assert [record.reason for record in store.traces()] == ["CA-17"] * 3
+
+
+def test_a_trace_meeting_more_than_it_lists_says_more_than_and_lists_the_first_in_time_order(tmp_path):
+    """A busy hall: 2,005 visitors came in one after the other while the case was there (bulk-added copies
+    of one real scan); the answer lists the first 2,000 and says there are more, never a number it did not
+    count."""
+    came = hall_with_a_case(tmp_path)
+    with Store.open(tmp_path / "data" / "entries.sqlite3", visit_rules=VisitRules(location="Sảnh chờ")) as store:
+        visitor = next(entry for entry in store.entries() if entry.person_key == f"qid:{BINH.qid}")
+        store.add_many(dataclasses.replace(visitor, id=f"visitor-{n}", person_key=f"qid:1789{n:014d}", fields={},
+                                           scanned_at=came + timedelta(seconds=1 + n))
+                       for n in range(2005))
+    table = kiosk("trace", AN.id_number, "--reason", "CA-18", "--lang", "en", env_dir=tmp_path)
+    assert table.returncode == 0, table.stderr
+    assert "Contacts: more than 2000" in table.stdout
+    assert "More than 2000 contacts: the first 2000 in time order are listed" in table.stdout
+    assert "2006" not in table.stdout and "2001" not in table.stdout
+    lines = [json.loads(line) for line in kiosk("trace", AN.id_number, "--reason", "CA-18", "--json",
+                                                 env_dir=tmp_path).stdout.splitlines()]
+    assert lines[0]["case"]["capped"] and len(lines) == 1 + 2000
+    starts = [line["contact"]["from"] for line in lines[1:]]
+    assert starts == sorted(starts) and lines[-1]["contact"]["from"] == (
+        came + timedelta(seconds=2000)).astimezone().isoformat(timespec="seconds")
 
 
 def test_trace_of_a_person_never_seen_says_no_visits_and_what_was_searched(tmp_path):

@@ -97,6 +97,27 @@ def test_three_visitors_overlapping_5_12_and_20_minutes_are_any_10_and_15(mornin
     assert result.contacts.total == 3 and not result.contacts.capped
 
 
+def test_everyone_still_there_when_the_case_came_is_found_however_long_they_had_stayed(hall):
+    """Visits of every length class: since the evening before (20 h), since 04:00 (5.5 h), since 07:50
+    (20 min), one that ended a minute before the case came, one that began while he was there."""
+    giang = dataclasses.replace(DUNG, given_name="Giang", id_number="001195004322", qid="162900000000000005")
+    hall.enter(vnqr_payload(DUNG), 12, day=-1)
+    hall.enter(vnqr_payload(giang), 4)
+    hall.enter(vnqr_payload(CUONG), 4, 30)
+    hall.leave(vnqr_payload(CUONG), 7, 59)
+    hall.enter(vnqr_payload(BINH), 7, 50)
+    hall.enter(vnqr_payload(AN), 8)
+    hall.leave(vnqr_payload(BINH), 8, 10)
+    hall.enter(vnqr_payload(CUONG), 8, 20)
+    hall.leave(vnqr_payload(DUNG), 8, 30)
+    hall.leave(vnqr_payload(AN), 9)
+    hall.leave(vnqr_payload(giang), 9, 30)
+    found = [(c.person_key, c.start.astimezone(VIETNAM).strftime("%H:%M"), c.minutes)
+             for c in hall.trace(AN.qid).contacts.contacts]
+    assert found == [(f"qid:{giang.qid}", "08:00", 60), (f"qid:{DUNG.qid}", "08:00", 30),
+                     (f"qid:{BINH.qid}", "08:00", 10), (f"qid:{CUONG.qid}", "08:20", 40)]
+
+
 def test_a_minimum_overlap_leaves_out_the_short_ones(morning):
     assert set(overlaps(morning.trace(AN.qid, min_minutes=10))) == {f"qid:{CUONG.qid}", f"qid:{DUNG.qid}"}
 

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import json
 import random
+from bisect import bisect_left
 from datetime import datetime, time, timedelta, timezone
+from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from bench.trace_data import make_sites, rules_for, synthetic_scans, to_scan
 from kiosk.contract import Direction
 from kiosk.tracing.identity import keys_for_query, link_of, resolve
-from kiosk.tracing.overlap import Tier, find_contacts, padded_end
+from kiosk.tracing.overlap import Candidates, Tier, find_contacts, first_contacts, padded_end
 from kiosk.tracing.report import json_lines, spreadsheet_safe, table, trace
 from kiosk.tracing.request import TraceProblem, TraceWindow, checked_min_minutes, checked_window
-from kiosk.tracing.visits import EndReason, LocationRules, Scan, Visit, build_visits, stay_from_minutes
+from kiosk.tracing.visits import MAX_STAY, EndReason, LocationRules, Scan, Visit, build_visits, stay_from_minutes
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 T = datetime(2026, 3, 2, 8, 0, tzinfo=VIETNAM)  # a Monday, 08:00 at the door
@@ -144,6 +147,24 @@ def test_a_default_stay_is_rounded_to_15_minutes_and_kept_between_15_minutes_and
     assert stay_from_minutes(minutes) == timedelta(minutes=stay)
 
 
+def candidates_from(visits: Iterable[Visit]) -> Candidates:
+    """A `Candidates` function over visits held in memory, as a store streams them."""
+    by_location: dict[str, list[Visit]] = {}
+    for visit in sorted(visits, key=lambda v: v.start):
+        by_location.setdefault(visit.location, []).append(visit)
+    starts = {location: [v.start for v in found] for location, found in by_location.items()}
+
+    def candidates(case: Visit, traced_until: datetime) -> Iterator[Visit]:
+        here, at = by_location.get(case.location, []), starts.get(case.location, [])
+        earliest, first = bisect_left(at, case.start - MAX_STAY), bisect_left(at, case.start)
+        yield from (other for other in here[earliest:first] if other.end > case.start)
+        for other in here[first:]:
+            if other.start >= traced_until:
+                return
+            yield other
+    return candidates
+
+
 # --- find_contacts -------------------------------------------------------------------------------------------
 
 def visit(person: str, start: float, end: float, location: str = "Hall", entry: str | None = None) -> Visit:
@@ -185,6 +206,42 @@ def test_the_case_under_another_of_its_keys_and_people_elsewhere_are_no_contacts
               visit("neighbour", 30, 60)]
     found = find_contacts([CASE], others, case_keys={"case", "qid:case"}).contacts
     assert [c.person_key for c in found] == ["neighbour"]
+
+
+# Whole quarter hours on two days at two halls, by five people: many ties, shared starts and visits of the
+# case that overlap each other (the case has two keys), as a linked identity or padding gives.
+_random_visits = st.lists(st.tuples(st.sampled_from(["case", "qid:case", "p1", "p2", "p3"]),
+                                    st.sampled_from(["Hall", "Lab"]), st.integers(0, 4 * 48),
+                                    st.integers(1, 4 * 24)), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_random_visits, st.sampled_from([0, 10, 15]), st.booleans(), st.integers(0, 12))
+def test_reading_contacts_in_time_order_up_to_the_cap_gives_what_comparing_every_pair_gives(
+        rows, min_minutes, padding, cap):
+    visits = [Visit(f"v{number}", person, location, at(15 * start), at(15 * (start + length)),
+                    EndReason.DEFAULT_STAY, display_name=person.upper())
+              for number, (person, location, start, length) in enumerate(rows)]
+    keys = {"case", "qid:case"}
+    case = sorted((v for v in visits if v.person_key in keys), key=lambda v: (v.start, v.entry_id))
+    every = find_contacts(case, visits, case_keys=keys, min_minutes=min_minutes, padding=padding, cap=cap)
+    first = first_contacts(case, candidates_from(visits), case_keys=keys, min_minutes=min_minutes,
+                           padding=padding, cap=cap)
+    assert first.contacts == every.contacts and first.capped == every.capped
+    assert first.total == (every.total if not every.capped else cap + 1)
+
+
+def test_a_capped_list_stops_reading_the_candidates_once_it_is_full():
+    case = Visit("case-visit", "case", "Hall", at(0), at(60), EndReason.EXIT)
+    read = []
+
+    def candidates(visit, traced_until):
+        for minute in range(60):
+            read.append(minute)
+            yield Visit(f"o{minute}", f"p{minute}", "Hall", at(minute), at(minute + 30), EndReason.EXIT)
+    found = first_contacts([case], candidates, case_keys={"case"}, cap=3)
+    assert ([c.person_key for c in found.contacts], found.total, found.capped) == (["p0", "p1", "p2"], 4, True)
+    assert len(read) < 10
 
 
 def test_a_capped_contact_list_says_it_is_capped_and_how_many_there_were():

@@ -23,7 +23,7 @@ from kiosk.messages import Message
 from kiosk.reasons import LANGUAGES
 from kiosk.trace_here import trace_here
 from kiosk.tracing.overlap import Tier
-from kiosk.tracing.report import Trace, json_lines
+from kiosk.tracing.report import Trace, contacts_heading, json_lines
 from kiosk.tracing.request import TraceProblem
 from kiosk.tracing.visits import EndReason
 
@@ -111,13 +111,13 @@ def readable(result: Trace, lang: str) -> list[str]:
                     [[visit.location, _shown(visit.start), _shown(visit.end), str(int(visit.minutes)),
                       END_REASONS[visit.end_reason].text(lang)] for visit in result.case_visits])
     contacts = result.contacts
-    lines += ["", say("trace.heading.contacts", total=str(contacts.total))]
+    lines += ["", contacts_heading(contacts).text(lang)]
     if contacts.contacts:
         lines += _table([column.text(lang) for column in CONTACT_COLUMNS],
                         [[mask_person_key(c.person_key), c.display_name or "-", c.location, _shown(c.start),
                           _shown(c.end), str(int(c.minutes)), TIERS[c.tier].text(lang)] for c in contacts.contacts])
     if contacts.capped:
-        lines.append(say("trace.capped", total=str(contacts.total), listed=str(len(contacts.contacts))))
+        lines.append(say("trace.capped", listed=str(len(contacts.contacts))))
     return lines
 
 

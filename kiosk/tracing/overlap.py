@@ -8,17 +8,22 @@ aerosols that stay in a room; off unless asked for, and the answer says when it 
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left
 from dataclasses import dataclass
-from itertools import accumulate
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Collection, Iterable, Iterator, Sequence
+from itertools import accumulate, groupby
+from typing import Callable, Collection, Iterable, Iterator, Sequence
 
 from kiosk.tracing.visits import Visit
 
 AEROSOL_PADDING_MAX = timedelta(minutes=30)
-DEFAULT_CAP = 2000  # contacts listed at most; the answer says how many there were
+DEFAULT_CAP = 2000  # contacts listed at most; the answer says when there were more
+
+# The visits at a case visit's location that overlap [case.start, traced_until): first every one that
+# started before case.start (in any order), then those starting from case.start on, in start order.
+Candidates = Callable[[Visit, datetime], Iterable[Visit]]
 
 
 class Tier(str, Enum):
@@ -56,8 +61,14 @@ class Contact:
 
 @dataclass(frozen=True)
 class ContactList:
+    """The contacts in time order (overlap start, then longest first, person key, entry id).
+
+    `total` is exact unless `capped`. When capped, `contacts` holds the first `cap` in time order, more
+    exist, and `total` is only a lower bound (more than `cap`): an exact count would mean reading every
+    overlap, which a busy hall cannot do in the time a trace is given."""
+
     contacts: tuple[Contact, ...]
-    total: int  # overlaps found, listed or not
+    total: int  # overlaps found, listed or not: exact unless capped
     capped: bool  # more were found than are listed
 
 
@@ -85,7 +96,7 @@ def find_contacts(case_visits: Sequence[Visit], others: Iterable[Visit], *, case
                               other.display_name)
             if contact.minutes >= min_minutes:
                 found.append(contact)
-    found.sort(key=lambda c: (c.start, -c.minutes, c.person_key, c.entry_id))
+    found.sort(key=_order)
     return ContactList(tuple(found[:cap]), len(found), len(found) > cap)
 
 
@@ -112,3 +123,89 @@ class _CaseVisits:
             if self.ends[index] > start:
                 yield self.visits[index], self.ends[index]
             index -= 1
+
+def first_contacts(case_visits: Sequence[Visit], candidates: Candidates, *, case_keys: Collection[str],
+                   min_minutes: float = 0, padding: bool = False, cap: int = DEFAULT_CAP) -> ContactList:
+    """The contacts find_contacts gives, in its order, read only as far as the first `cap` + 1.
+
+    `case_visits` are in time order; `candidates(case_visit, traced_until)` gives the visits that can
+    overlap one of them (see `Candidates`). Every contact of a case visit starts at or after its start, so
+    its contacts come in time order from its candidates (sorted only among equal starts), the case visits'
+    lists are merged, and a case visit's candidates are read only once the merged list reaches its start.
+    When cap + 1 are found the reading stops: the list is capped and `total` is a lower bound."""
+    streams = (_contacts_of(index, case, candidates, case_keys, min_minutes, padding)
+               for index, case in enumerate(case_visits))
+    merged = _merged(streams, [case.start for case in case_visits])
+    found = []
+    try:
+        for contact in merged:
+            found.append(contact)
+            if len(found) > cap:
+                break
+    finally:
+        merged.close()
+    return ContactList(tuple(found[:cap]), len(found), len(found) > cap)
+
+
+def _order(contact: Contact) -> tuple[datetime, timedelta, str, str]:
+    """Time order: overlap start, then the longest first (start - end: minus its length), person, entry."""
+    return contact.start, contact.start - contact.end, contact.person_key, contact.entry_id
+
+
+def _contacts_of(index: int, case: Visit, candidates: Candidates, case_keys: Collection[str],
+                 min_minutes: float, padding: bool) -> Iterator[tuple[tuple, int, Contact]]:
+    """The contacts of one case visit in time order, as (order, case index, contact) for the merge. Each
+    overlap is sorted by its order among those of the same start; a contact is made only when it is reached."""
+    traced_until = padded_end(case, padding)
+    found = iter(candidates(case, traced_until))
+    try:
+        overlaps = _overlaps(case, traced_until, found, case_keys, min_minutes)
+        for _start, same_start in groupby(overlaps, key=lambda overlap: overlap[0][0]):
+            for order, other in sorted(same_start, key=lambda overlap: overlap[0]):
+                start, minus_length = order[0], order[1]
+                yield order, index, Contact(other.person_key, other.location, start, start - minus_length,
+                                            case.entry_id, other.entry_id, other.display_name)
+    finally:
+        close = getattr(found, "close", None)
+        if close is not None:
+            close()
+
+
+def _overlaps(case: Visit, traced_until: datetime, found: Iterable[Visit], case_keys: Collection[str],
+              min_minutes: float) -> Iterator[tuple[tuple, Visit]]:
+    """(order, visit) of each candidate of another person overlapping [case.start, traced_until) enough."""
+    for other in found:
+        if other.person_key in case_keys or other.location != case.location:
+            continue
+        start = other.start if other.start > case.start else case.start
+        end = other.end if other.end < traced_until else traced_until
+        if end > start and (not min_minutes or (end - start).total_seconds() / 60 >= min_minutes):
+            yield (start, start - end, other.person_key, other.entry_id), other
+
+
+def _merged(streams: Iterator[Iterator[tuple[tuple, int, Contact]]], starts: list[datetime]) -> Iterator[Contact]:
+    """The streams' contacts in one time order; stream i (whose contacts start at or after starts[i], in
+    ascending order) is opened only when no contact found so far comes before starts[i]. Closing this
+    closes the streams still open (a store's cursors)."""
+    heap: list[tuple[tuple, int, Contact, Iterator]] = []
+    opened = 0
+    try:
+        while True:
+            while opened < len(starts) and (not heap or heap[0][0][0] >= starts[opened]):
+                _push(heap, next(streams))
+                opened += 1
+            if not heap:
+                return
+            _order_key, _index, contact, stream = heapq.heappop(heap)
+            _push(heap, stream)
+            yield contact
+    finally:
+        for *_found, stream in heap:
+            stream.close()  # type: ignore[attr-defined]
+
+
+def _push(heap: list, stream: Iterator[tuple[tuple, int, Contact]]) -> None:
+    """The stream's next contact onto the heap, if it has one."""
+    following = next(stream, None)
+    if following is not None:
+        heapq.heappush(heap, (*following, stream))

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Iterator
 
-from kiosk.tracing.masking import mask_person_key
+from kiosk.messages import Message
 from kiosk.tracing.identity import Identity
-from kiosk.tracing.overlap import DEFAULT_CAP, ContactList, find_contacts, padded_end
+from kiosk.tracing.masking import mask_person_key
+from kiosk.tracing.overlap import DEFAULT_CAP, Candidates, ContactList, find_contacts, first_contacts, padded_end
 from kiosk.tracing.request import TraceWindow
 from kiosk.tracing.visits import Visit
 
@@ -28,18 +29,26 @@ class Trace:
 
 
 def trace(identity: Identity, window: TraceWindow, case_visits: Iterable[Visit],
-          candidate_visits: Iterable[Visit], *, min_minutes: float = 0, padding: bool = False,
-          cap: int = DEFAULT_CAP) -> Trace:
-    """The case's visits inside the window, and everyone who overlapped them at the same location."""
+          candidate_visits: Iterable[Visit] = (), *, candidates_for: Candidates | None = None,
+          min_minutes: float = 0, padding: bool = False, cap: int = DEFAULT_CAP) -> Trace:
+    """The case's visits inside the window, and everyone who overlapped them at the same location: from
+    `candidate_visits` held in memory (the server: every contact counted), or read visit by visit from
+    `candidates_for` (a kiosk's store streaming them, see kiosk.tracing.overlap.Candidates) as far as the
+    first `cap` + 1 contacts, where one busy hall can hold hundreds of thousands."""
     own = tuple(sorted((v for v in case_visits if v.start < window.until and v.end > window.since),
                        key=lambda v: (v.start, v.entry_id)))
-    contacts = find_contacts(own, candidate_visits, case_keys=set(identity.keys), min_minutes=min_minutes,
-                             padding=padding, cap=cap)
+    if candidates_for is None:
+        contacts = find_contacts(own, candidate_visits, case_keys=set(identity.keys), min_minutes=min_minutes,
+                                 padding=padding, cap=cap)
+    else:
+        contacts = first_contacts(own, candidates_for, case_keys=set(identity.keys), min_minutes=min_minutes,
+                                  padding=padding, cap=cap)
     return Trace(identity, window, min_minutes, padding, own, contacts)
 
 
 def json_lines(result: Trace, lang: str = "en") -> Iterator[dict[str, Any]]:
-    """First the case with its visits, then one object per contact."""
+    """First the case with its visits, then one object per contact. "contacts" is the number found: exact
+    unless "capped", when it is a lower bound (more than the contacts listed exist)."""
     yield {"case": {
         "searched": result.identity.searched,
         "keys": [mask_person_key(key) for key in result.identity.keys],
@@ -65,6 +74,14 @@ def json_lines(result: Trace, lang: str = "en") -> Iterator[dict[str, Any]]:
             "tier": contact.tier.value,
             "case_visit_start": _iso(case_starts[contact.case_entry_id]),
         }}
+
+
+def contacts_heading(contacts: ContactList) -> Message:
+    """How many contacts a heading says: the number, or "more than" the number listed when capped (then the
+    total is only a lower bound)."""
+    if contacts.capped:
+        return Message("trace.heading.contacts-more", listed=str(len(contacts.contacts)))
+    return Message("trace.heading.contacts", total=str(contacts.total))
 
 
 TABLE_HEADER = ["kind", "person", "name", "location", "from", "to", "minutes", "tier", "how it ended"]

@@ -30,6 +30,8 @@ def checked_window(since: datetime | None, until: datetime | None, now: datetime
                    retention_days: int) -> TraceWindow:
     """The window to search: by default the whole retention period. Times must carry their zone."""
     oldest = now - timedelta(days=retention_days)
+    if since is not None and until is not None and since >= until:
+        raise TraceProblem(Message("trace.window-reversed", since=_shown(since), until=_shown(until)))
     if since is not None and since > now:
         raise TraceProblem(Message("trace.window-in-future", since=_shown(since), now=_shown(now)))
     if until is not None and until <= oldest:

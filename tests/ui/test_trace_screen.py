@@ -1,6 +1,7 @@
 """The trace behind the admin PIN, on the real window with a real store: a case and two visitors scanned at
 this door, traced from the dialog, in both languages; requests the core refuses show its sentence."""
 
+import dataclasses
 import logging
 from datetime import datetime, timedelta
 
@@ -74,6 +75,21 @@ def test_the_case_and_its_two_contacts_are_listed_masked_with_their_tiers_and_th
     qtbot.waitUntil(lambda: rows(tab)[1][7] == "●●● ≥ 15 min (close contact)")
     assert [row[0] for row in rows(tab)] == ["Case", "Contact", "Contact"]
     assert "Contacts: 2" in tab.summary.text() and tab.button.text() == "Trace"
+
+
+def test_a_busy_hall_lists_the_first_2000_contacts_and_says_there_are_more_not_how_many(qtbot, open_kiosk):
+    window = open_kiosk()
+    store = window.app.store
+    came = scan_case_and_two_visitors(store)
+    visitor = next(entry for entry in store.entries() if entry.person_key == f"qid:{BINH.qid}")
+    store.add_many(dataclasses.replace(visitor, id=f"visitor-{n}", person_key=f"qid:1789{n:014d}", fields={},
+                                       scanned_at=came + timedelta(seconds=1 + n)) for n in range(2005))
+    tab = trace_tab(qtbot, window)
+    ask(qtbot, window, tab, AN.id_number)
+    assert tab.table.model().rowCount() == 1 + 2000
+    summary = tab.summary.text()
+    assert "Người tiếp xúc: hơn 2000" in summary and "Hơn 2000 người tiếp xúc" in summary
+    assert "2001" not in summary and "2007" not in summary
 
 
 def test_a_window_from_after_to_or_in_the_future_shows_the_catalogues_sentence_and_an_empty_case_number_is_refused(

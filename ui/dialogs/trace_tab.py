@@ -35,7 +35,7 @@ from kiosk.tracing.masking import mask_person_key
 from kiosk.messages import Message
 from kiosk.trace_here import LONGEST_REASON
 from kiosk.tracing.overlap import Tier
-from kiosk.tracing.report import Trace
+from kiosk.tracing.report import Trace, contacts_heading
 from kiosk.tracing.request import LONGEST_MINIMUM
 from ui.dialogs.trace_rows import LOCATION, TIMELINE, RowWords, TraceRows, shown
 from ui.timeline import Look, TimelineDelegate, swatch
@@ -253,10 +253,10 @@ class TraceTab(QWidget):
         contacts = answer.contacts
         locations = sorted({visit.location for visit in answer.case_visits})
         lines.append(" · ".join([say("trace.heading.visits", count=str(len(answer.case_visits))),
-                                 say("trace.heading.contacts", total=str(contacts.total)),
+                                 contacts_heading(contacts).text(language),
                                  f"{say('trace.column.location')}: {', '.join(locations)}"]))
         if contacts.capped:
-            lines.append(say("trace.capped", total=str(contacts.total), listed=str(len(contacts.contacts))))
+            lines.append(say("trace.capped", listed=str(len(contacts.contacts))))
         return lines
 
     def _local(self, picker: QDateTimeEdit) -> datetime:
