@@ -13,31 +13,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kiosk.contract import hidden_in
 from kiosk.entry import utc_now
-from kiosk.messages import Message
 from kiosk.store import Store
 from kiosk.tracing.identity import keys_for_query, resolve
 from kiosk.tracing.report import Trace, trace
-from kiosk.tracing.request import TraceProblem, checked_min_minutes, checked_window
+from kiosk.tracing.request import checked_case_number, checked_min_minutes, checked_window
 from kiosk.visit_log import TraceRecord
-
-LONGEST_REASON = 100  # characters of a case number
-
-
-def checked_reason(text: str) -> str:
-    """The reason a trace is made (a case number), as typed text is checked everywhere: present, visible
-    characters only, at most LONGEST_REASON characters."""
-    reason = text.strip()
-    if not reason:
-        raise TraceProblem(Message("trace.reason-missing"))
-    hidden = hidden_in(reason)
-    if hidden:
-        raise TraceProblem(Message("trace.reason-hidden-character", character=f"U+{ord(hidden[0]):04X}"))
-    if len(reason) > LONGEST_REASON:
-        raise TraceProblem(Message("trace.reason-too-long", length=str(len(reason)), longest=str(LONGEST_REASON)))
-    return reason
-
 
 def trace_here(store: Store, settings: Any, person: str, *, since: datetime | None = None,
                until: datetime | None = None, min_minutes: float = 0, padding: bool = False, who: str,
@@ -47,7 +28,7 @@ def trace_here(store: Store, settings: Any, person: str, *, since: datetime | No
     zone. Raises TraceProblem for a request that cannot be answered as asked; an unknown person is an
     answer with no visits."""
     now = now or utc_now()
-    reason = checked_reason(reason)
+    reason = checked_case_number(reason)
     window = checked_window(since, until, now, settings.retention_days)
     min_minutes = checked_min_minutes(min_minutes)
     identity = resolve(person, store.person_links(keys_for_query(person)))

@@ -280,6 +280,6 @@ def test_a_trace_that_cannot_be_made_as_asked_answers_with_the_catalogue_sentenc
     d.app.trace(AN.id_number, None, None, 0, False, "  ")
     d.wait_for(lambda: len(d.of(TraceRefused)) == 2)
     codes = sorted(refused.message.code for refused in d.of(TraceRefused))
-    assert codes == ["trace.reason-missing", "trace.window-reversed"]
+    assert codes == ["trace.case-number-missing", "trace.window-reversed"]
     assert "swap the two times" in next(r.message.en for r in d.of(TraceRefused) if "reversed" in r.message.code)
     assert store.traces() == []  # nothing was traced, so nothing is recorded

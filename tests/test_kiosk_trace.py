@@ -14,7 +14,8 @@ from kiosk.tracing.masking import mask_person_key
 from kiosk.settings import Settings
 from kiosk.station import Station
 from kiosk.store import Store
-from kiosk.trace_here import LONGEST_REASON, trace_here
+from kiosk.trace_here import trace_here
+from kiosk.tracing.request import CASE_NUMBER_LONGEST
 from kiosk.tracing.report import json_lines
 from kiosk.tracing.request import TraceProblem
 
@@ -172,9 +173,9 @@ def test_a_person_never_seen_here_is_an_answer_with_no_visits(morning):
     ({"since": EVENING + timedelta(days=1), "until": EVENING + timedelta(days=2)}, "trace.window-in-future"),
     ({"since": MORNING - timedelta(days=60), "until": MORNING - timedelta(days=30)}, "trace.window-before-retention"),
     ({"min_minutes": -1}, "trace.min-minutes-out-of-range"),
-    ({"reason": "  "}, "trace.reason-missing"),
-    ({"reason": "CA-1\u202e7"}, "trace.reason-hidden-character"),
-    ({"reason": "C" * (LONGEST_REASON + 1)}, "trace.reason-too-long"),
+    ({"reason": "  "}, "trace.case-number-missing"),
+    ({"reason": "CA-1\u202e7"}, "trace.case-number-hidden"),
+    ({"reason": "C" * (CASE_NUMBER_LONGEST + 1)}, "trace.case-number-too-long"),
 ])
 def test_a_request_that_cannot_be_answered_says_why_and_is_not_recorded(morning, asked, code):
     with pytest.raises(TraceProblem) as problem:

@@ -2,7 +2,7 @@
 visits the store builds from those scans in the same transaction (kiosk.visit_log)."""
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest

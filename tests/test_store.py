@@ -1,6 +1,5 @@
 import json
 import os
-import json
 import sqlite3
 import stat
 import subprocess

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from kiosk.contract import hidden_in
 from kiosk.errors import KioskError
 from kiosk.messages import Message
 
+CASE_NUMBER_LONGEST = 100
 LONGEST_MINIMUM = 24 * 60  # a minimum overlap above a day can match nothing: no visit is longer
 
 
@@ -44,6 +47,20 @@ def checked_window(since: datetime | None, until: datetime | None, now: datetime
     if since < oldest:
         return TraceWindow(oldest, until, cut_to_retention=True)
     return TraceWindow(since, until)
+
+
+def checked_case_number(text: str) -> str:
+    """The case a trace is for (every trace is recorded with it): required, at most CASE_NUMBER_LONGEST
+    characters, nothing a reader cannot see."""
+    text = unicodedata.normalize("NFC", (text or "").strip())
+    if not text:
+        raise TraceProblem(Message("trace.case-number-missing", longest=CASE_NUMBER_LONGEST))
+    if len(text) > CASE_NUMBER_LONGEST:
+        raise TraceProblem(Message("trace.case-number-too-long", longest=CASE_NUMBER_LONGEST, length=len(text)))
+    hidden = hidden_in(text)
+    if hidden:
+        raise TraceProblem(Message("trace.case-number-hidden", code_point=f"U+{ord(hidden[0]):04X}"))
+    return text
 
 
 def checked_min_minutes(value: float) -> float:

@@ -22,7 +22,8 @@ from server.declarations.ledger import SecretError
 from server.errors import ApiError
 from server.api_auth import require_api_role
 from server.roles import Role, User
-from server.tracing.query import CASE_NUMBER_LONGEST, run_trace
+from kiosk.tracing.request import CASE_NUMBER_LONGEST
+from server.tracing.query import run_trace
 
 router = APIRouter(prefix="/api/v1", tags=["tracing"])
 

@@ -8,7 +8,6 @@ with the B-tree on (location, started_at), bounded because no visit is longer th
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime, timezone
 from typing import Literal, Sequence
 from zoneinfo import ZoneInfo
@@ -17,12 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
-from kiosk.contract import hidden_in
-from kiosk.messages import Message
 from kiosk.tracing.identity import MAX_KEYS, Identity, keys_for_query, resolve
 from kiosk.tracing.overlap import DEFAULT_CAP, padded_end
 from kiosk.tracing.report import Trace, trace
-from kiosk.tracing.request import TraceProblem, TraceWindow, checked_min_minutes, checked_window
+from kiosk.tracing.request import TraceWindow, checked_case_number, checked_min_minutes, checked_window
 from kiosk.tracing.visits import MAX_STAY, EndReason, Visit
 from server.database import writing
 from server.stations import as_utc
@@ -32,7 +29,6 @@ from server.tracing.builder import drain_all
 from server.retention import retention_days
 from server.tracing.rules import server_zone
 
-CASE_NUMBER_LONGEST = 100
 Method = Literal["gist", "btree"]
 Moments = sa.DateTime(timezone=True)
 
@@ -61,19 +57,6 @@ def run_trace(engine: Engine, person: str, *, since: datetime | None = None, unt
     with writing(engine) as conn:
         record_trace(conn, result, asked_at=now, asked_by=asked_by, role=role, via=via, case_number=case_number)
     return result
-
-
-def checked_case_number(text: str) -> str:
-    """The case a trace is for: required, at most 100 characters, nothing a reader cannot see."""
-    text = unicodedata.normalize("NFC", (text or "").strip())
-    if not text:
-        raise TraceProblem(Message("trace.case-number-missing", longest=CASE_NUMBER_LONGEST))
-    if len(text) > CASE_NUMBER_LONGEST:
-        raise TraceProblem(Message("trace.case-number-too-long", longest=CASE_NUMBER_LONGEST, length=len(text)))
-    hidden = hidden_in(text)  # the rule of server.typed_text, worded from the catalogue
-    if hidden:
-        raise TraceProblem(Message("trace.case-number-hidden", code_point=f"U+{ord(hidden[0]):04X}"))
-    return text
 
 
 def resolved(conn: Connection, person: str) -> Identity:

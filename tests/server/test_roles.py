@@ -20,7 +20,7 @@ from alembic.config import Config
 
 from commands import kiosk_server
 from dashboard_login import csrf_token, log_in
-from dashboard_rows import NOW, add_entries, add_stations, station_row
+from dashboard_rows import add_entries, add_stations, station_row
 from processes import REPO, ServerProcess, postgres_schema
 from server.admins import add_admin, disable_admin, remove_admin
 from server.database import MIGRATIONS, make_engine, writing

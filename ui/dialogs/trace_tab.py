@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from kiosk.cli.trace import TIERS
 from kiosk.tracing.masking import mask_person_key
 from kiosk.messages import Message
-from kiosk.trace_here import LONGEST_REASON
+from kiosk.tracing.request import CASE_NUMBER_LONGEST
 from kiosk.tracing.overlap import Tier
 from kiosk.tracing.report import Trace, contacts_heading
 from kiosk.tracing.request import LONGEST_MINIMUM
@@ -72,7 +72,7 @@ class TraceTab(QWidget):
         self._defaults: tuple[QDateTime, QDateTime] | None = None  # what the pickers showed untouched
 
         self.person = QLineEdit(objectName="tracePerson", echoMode=QLineEdit.EchoMode.PasswordEchoOnEdit)
-        self.reason = QLineEdit(objectName="traceReason", maxLength=LONGEST_REASON)
+        self.reason = QLineEdit(objectName="traceReason", maxLength=CASE_NUMBER_LONGEST)
         self.since = _picker("traceSince")
         self.until = _picker("traceUntil")
         self.min_minutes = QSpinBox(objectName="traceMinMinutes", maximum=LONGEST_MINIMUM, singleStep=5)
@@ -160,7 +160,7 @@ class TraceTab(QWidget):
             return
         query = self.query()
         if not query.reason.strip():
-            self.show_problem(Message("trace.reason-missing"))
+            self.show_problem(Message("trace.case-number-missing", longest=CASE_NUMBER_LONGEST))
             self.reason.setFocus()
             return
         if not query.person.strip():
