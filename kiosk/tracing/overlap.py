@@ -96,7 +96,8 @@ def find_contacts(case_visits: Sequence[Visit], others: Iterable[Visit], *, case
                               other.display_name)
             if contact.minutes >= min_minutes:
                 found.append(contact)
-    found.sort(key=_order)
+    rank = {visit.entry_id: index for index, visit in enumerate(case_visits)}  # ties: the case's visits in order
+    found.sort(key=lambda contact: (*_order(contact), rank[contact.case_entry_id]))
     return ContactList(tuple(found[:cap]), len(found), len(found) > cap)
 
 

@@ -107,8 +107,7 @@ def _readable(result: Trace) -> str:
     header, rows = table(result)
     lines.append(f"{len(result.case_visits)} visits, {result.contacts.total} contacts.")
     if result.contacts.capped:
-        lines.append(Message("trace.capped", total=result.contacts.total,
-                             listed=len(result.contacts.contacts)).text("en"))
+        lines.append(Message("trace.capped", listed=len(result.contacts.contacts)).text("en"))
     widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]
     for row in (header, *rows):
         lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())

@@ -147,7 +147,7 @@ def _answer(result: Trace, request: Request, lang: str) -> dict[str, Any]:
     if result.min_minutes:
         notes.append(words["trace_min_stated"].format(minutes=f"{result.min_minutes:g}"))
     if contacts.capped:
-        notes.append(Message("trace.capped", total=contacts.total, listed=len(contacts.contacts)).text(lang))
+        notes.append(Message("trace.capped", listed=len(contacts.contacts)).text(lang))
     if not result.case_visits:
         notes.append(Message("trace.no-visits", searched=result.identity.searched, since=_minute(window.since, zone),
                              until=_minute(window.until, zone)).text(lang))

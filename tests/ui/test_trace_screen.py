@@ -9,6 +9,7 @@ from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from kiosk.messages import Message
 from kiosk.credentials.examples import AN, BINH, CUONG, vnqr_payload
 from kiosk.tracing.overlap import Tier
 from tests.test_door_app import scan_case_and_two_visitors
@@ -112,7 +113,7 @@ def test_a_window_from_after_to_or_in_the_future_shows_the_catalogues_sentence_a
     tab.reason.setText("   ")
     with qtbot.assertNotEmitted(tab.requested):
         tab.button.click()
-    assert tab.message.text() == "Hãy nhập lý do truy vết: số hiệu ca bệnh."
+    assert tab.message.text() == Message("trace.case-number-missing", longest=100).text("vi")
     assert window.app.store.traces() == []
 
 
