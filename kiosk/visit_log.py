@@ -68,7 +68,6 @@ _INSERT_VISIT = f"INSERT INTO visits ({_VISIT_COLUMNS}, length_class) VALUES (?,
 LENGTH_CLASSES = (timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6), MAX_STAY)
 STREAMED = 256  # visits read at a time from a cursor a trace streams
 _SCAN_COLUMNS = "id, person_key, station, direction, scanned_at, verdict, display_name"
-_END_REASONS = {reason.value: reason for reason in EndReason}
 
 
 def length_class(visit: Visit) -> int:
@@ -302,4 +301,4 @@ def _visit(row: tuple[Any, ...]) -> Visit:
     # thousands of visits, and parse_utc's checks would double the time it takes.
     entry_id, person_key, location, start, end, reason, exit_id, display_name = row
     return Visit(entry_id, person_key, location, datetime.fromisoformat(start), datetime.fromisoformat(end),
-                 _END_REASONS[reason], exit_id, display_name)
+                 EndReason(reason), exit_id, display_name)

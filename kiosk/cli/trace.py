@@ -22,20 +22,9 @@ from kiosk.tracing.masking import mask_person_key
 from kiosk.messages import Message
 from kiosk.reasons import LANGUAGES
 from kiosk.trace_here import trace_here
-from kiosk.tracing.overlap import Tier
-from kiosk.tracing.report import Trace, contacts_heading, json_lines
+from kiosk.tracing.report import END_REASON_WORDS, TIER_WORDS, Trace, contacts_heading, json_lines, summary
 from kiosk.tracing.request import TraceProblem
-from kiosk.tracing.visits import EndReason
 
-END_REASONS = {
-    EndReason.EXIT: Message("trace.end.exit"),
-    EndReason.NEXT_SCAN: Message("trace.end.next_scan"),
-    EndReason.DEFAULT_STAY: Message("trace.end.default_stay"),
-    EndReason.CLOSING_TIME: Message("trace.end.closing_time"),
-    EndReason.OPERATOR: Message("trace.end.operator"),
-}
-TIERS = {Tier.ANY: Message("trace.tier.any"), Tier.TEN: Message("trace.tier.10"),
-         Tier.FIFTEEN: Message("trace.tier.15")}
 VISIT_COLUMNS = (Message("trace.column.location"), Message("trace.column.from"), Message("trace.column.to"),
                  Message("trace.column.minutes"), Message("trace.column.ended"))
 CONTACT_COLUMNS = (Message("trace.column.person"), Message("trace.column.name"), Message("trace.column.location"),
@@ -93,29 +82,19 @@ def readable(result: Trace, lang: str) -> list[str]:
     def say(code: str, **params: object) -> str:
         return Message(code, **params).text(lang)
 
-    identity, window = result.identity, result.window
-    since, until = _shown(window.since), _shown(window.until)
-    lines = [say("trace.heading.case", searched=identity.searched, since=since, until=until,
-                 keys=", ".join(mask_person_key(key) for key in identity.keys))]
-    lines += [note.text(lang) for note in identity.notes]
-    if window.cut_to_retention:
-        lines.append(say("trace.window-cut", since=since))
-    if result.min_minutes:
-        lines.append(say("trace.min-minutes-shown", minutes=f"{result.min_minutes:g}"))
-    if result.padding:
-        lines.append(say("trace.padding-on"))
+    lines = summary(result, lang, _shown)
     if not result.case_visits:
-        return [*lines, say("trace.no-visits", searched=identity.searched, since=since, until=until)]
+        return lines
     lines += ["", say("trace.heading.visits", count=str(len(result.case_visits)))]
     lines += _table([column.text(lang) for column in VISIT_COLUMNS],
                     [[visit.location, _shown(visit.start), _shown(visit.end), str(int(visit.minutes)),
-                      END_REASONS[visit.end_reason].text(lang)] for visit in result.case_visits])
+                      END_REASON_WORDS[visit.end_reason].text(lang)] for visit in result.case_visits])
     contacts = result.contacts
     lines += ["", contacts_heading(contacts).text(lang)]
     if contacts.contacts:
         lines += _table([column.text(lang) for column in CONTACT_COLUMNS],
                         [[mask_person_key(c.person_key), c.display_name or "-", c.location, _shown(c.start),
-                          _shown(c.end), str(int(c.minutes)), TIERS[c.tier].text(lang)] for c in contacts.contacts])
+                          _shown(c.end), str(int(c.minutes)), TIER_WORDS[c.tier].text(lang)] for c in contacts.contacts])
     if contacts.capped:
         lines.append(say("trace.capped", listed=str(len(contacts.contacts))))
     return lines

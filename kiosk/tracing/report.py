@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from kiosk.messages import Message
 from kiosk.tracing.identity import Identity
 from kiosk.tracing.masking import mask_person_key
-from kiosk.tracing.overlap import DEFAULT_CAP, Candidates, ContactList, find_contacts, first_contacts, padded_end
+from kiosk.tracing.overlap import (DEFAULT_CAP, Candidates, ContactList, Tier, find_contacts, first_contacts,
+                                   padded_end)
 from kiosk.tracing.request import TraceWindow
-from kiosk.tracing.visits import Visit
+from kiosk.tracing.visits import EndReason, Visit
 
 # A spreadsheet reads a cell starting with one of these as a formula (luca's exports were an injection path).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -74,6 +75,33 @@ def json_lines(result: Trace, lang: str = "en") -> Iterator[dict[str, Any]]:
             "tier": contact.tier.value,
             "case_visit_start": _iso(case_starts[contact.case_entry_id]),
         }}
+
+
+# How each end and tier is said where a person reads the answer (the command line, the kiosk's screen).
+END_REASON_WORDS = {reason: Message(f"trace.end.{reason.value}") for reason in EndReason}
+TIER_WORDS = {tier: Message(f"trace.tier.{tier.value}") for tier in Tier}
+
+
+def summary(result: Trace, lang: str, shown: Callable[[datetime], str]) -> list[str]:
+    """What a person reads before the tables: what was searched and linked, the notes, how the window and
+    the options were taken; for a case with no visits, that and "no visits". `shown` writes a time."""
+    def say(code: str, **params: object) -> str:
+        return Message(code, **params).text(lang)
+
+    identity, window = result.identity, result.window
+    since, until = shown(window.since), shown(window.until)
+    lines = [say("trace.heading.case", searched=identity.searched, since=since, until=until,
+                 keys=", ".join(mask_person_key(key) for key in identity.keys))]
+    lines += [note.text(lang) for note in identity.notes]
+    if window.cut_to_retention:
+        lines.append(say("trace.window-cut", since=since))
+    if result.min_minutes:
+        lines.append(say("trace.min-minutes-shown", minutes=f"{result.min_minutes:g}"))
+    if result.padding:
+        lines.append(say("trace.padding-on"))
+    if not result.case_visits:
+        lines.append(say("trace.no-visits", searched=identity.searched, since=since, until=until))
+    return lines
 
 
 def contacts_heading(contacts: ContactList) -> Message:

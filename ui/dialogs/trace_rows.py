@@ -15,10 +15,9 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon
 
-from kiosk.cli.trace import END_REASONS, TIERS
 from kiosk.tracing.masking import mask_person_key
 from kiosk.tracing.overlap import Contact, Tier, padded_end
-from kiosk.tracing.report import Trace
+from kiosk.tracing.report import END_REASON_WORDS, TIER_WORDS, Trace
 from kiosk.tracing.visits import Visit
 from ui.timeline import BAR_ROLE, Bar, Look, axis_of, swatch
 
@@ -112,7 +111,7 @@ class TraceRows(QAbstractTableModel):
 
     def _case(self, visit: Visit) -> tuple[list[str], Bar]:
         words, zone = self._words, self._zone
-        ended = f"{shown(visit.end, zone, visit.start)} ({END_REASONS[visit.end_reason].text(words.language)})"
+        ended = f"{shown(visit.end, zone, visit.start)} ({END_REASON_WORDS[visit.end_reason].text(words.language)})"
         cells = [words.case, mask_person_key(visit.person_key), visit.display_name or "–", visit.location,
                  shown(visit.start, zone), ended, str(int(visit.minutes)), ""]
         return cells, self._bar(visit, visit.start, visit.end, Look.CASE)
@@ -121,7 +120,7 @@ class TraceRows(QAbstractTableModel):
         words, zone = self._words, self._zone
         cells = [words.contact, mask_person_key(contact.person_key), contact.display_name or "–", contact.location,
                  shown(contact.start, zone, visit.start), shown(contact.end, zone, contact.start),
-                 str(int(contact.minutes)), f"{TIER_MARKS[contact.tier]} {TIERS[contact.tier].text(words.language)}"]
+                 str(int(contact.minutes)), f"{TIER_MARKS[contact.tier]} {TIER_WORDS[contact.tier].text(words.language)}"]
         return cells, self._bar(visit, contact.start, contact.end, Look.of(contact.tier))
 
     def _bar(self, visit: Visit, start: datetime, end: datetime, look: Look) -> Bar:

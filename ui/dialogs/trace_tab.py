@@ -30,12 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from kiosk.cli.trace import TIERS
-from kiosk.tracing.masking import mask_person_key
 from kiosk.messages import Message
 from kiosk.tracing.request import CASE_NUMBER_LONGEST
 from kiosk.tracing.overlap import Tier
-from kiosk.tracing.report import Trace, contacts_heading
+from kiosk.tracing.report import TIER_WORDS, Trace, contacts_heading, summary
 from kiosk.tracing.request import LONGEST_MINIMUM
 from ui.dialogs.trace_rows import LOCATION, TIMELINE, RowWords, TraceRows, shown
 from ui.timeline import Look, TimelineDelegate, swatch
@@ -198,7 +196,7 @@ class TraceTab(QWidget):
         self.button.setText(self.tr("Trace"))
         language = self._language()
         self.legend.name(self.tr("Case visit"), self.tr("after the case left"),
-                         *(TIERS[tier].text(language) for tier in (Tier.FIFTEEN, Tier.TEN, Tier.ANY)))
+                         *(TIER_WORDS[tier].text(language) for tier in (Tier.FIFTEEN, Tier.TEN, Tier.ANY)))
         if self._problem is not None:
             self.message.setText(self._problem.text(language))
         elif not self.button.isEnabled():
@@ -237,19 +235,9 @@ class TraceTab(QWidget):
         def say(code: str, **params: object) -> str:
             return Message(code, **params).text(language)
 
-        since, until = shown(answer.window.since, self._zone), shown(answer.window.until, self._zone)
-        searched = answer.identity.searched
-        lines = [say("trace.heading.case", searched=searched, since=since, until=until,
-                     keys=", ".join(mask_person_key(key) for key in answer.identity.keys))]
-        lines += [note.text(language) for note in answer.identity.notes]
-        if answer.window.cut_to_retention:
-            lines.append(say("trace.window-cut", since=since))
-        if answer.min_minutes:
-            lines.append(say("trace.min-minutes-shown", minutes=f"{answer.min_minutes:g}"))
-        if answer.padding:
-            lines.append(say("trace.padding-on"))
+        lines = summary(answer, language, lambda moment: shown(moment, self._zone))
         if not answer.case_visits:
-            return [*lines, say("trace.no-visits", searched=searched, since=since, until=until)]
+            return lines
         contacts = answer.contacts
         locations = sorted({visit.location for visit in answer.case_visits})
         lines.append(" · ".join([say("trace.heading.visits", count=str(len(answer.case_visits))),
