@@ -23,7 +23,7 @@ from kiosk.messages import Message
 from kiosk.reasons import LANGUAGES
 from kiosk.trace_here import trace_here
 from kiosk.tracing.report import END_REASON_WORDS, TIER_WORDS, Trace, contacts_heading, json_lines, summary
-from kiosk.tracing.request import TraceProblem
+from kiosk.tracing.request import TraceProblem, typed_moment
 
 VISIT_COLUMNS = (Message("trace.column.location"), Message("trace.column.from"), Message("trace.column.to"),
                  Message("trace.column.minutes"), Message("trace.column.ended"))
@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     try:
-        since, until = local_moment(args.since), local_moment(args.until)
+        since, until = local_moment(args.since, "--from"), local_moment(args.until, "--to")
         with open_store(settings) as store:
             result = trace_here(store, in_force(store, settings), args.person, since=since, until=until,
                                 min_minutes=args.min_minutes, padding=args.padding, reason=args.reason,
@@ -66,15 +66,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def local_moment(text: str | None) -> datetime | None:
+def local_moment(text: str | None, option: str) -> datetime | None:
     """An ISO 8601 time; without a zone it is the station's local time."""
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise TraceProblem(Message("trace.time-not-understood", text=text[:40])) from None
-    return moment if moment.tzinfo else moment.astimezone()
+    moment = typed_moment(text, option)
+    return moment.astimezone() if moment is not None and moment.tzinfo is None else moment
 
 
 def readable(result: Trace, lang: str) -> list[str]:

@@ -49,6 +49,17 @@ def checked_window(since: datetime | None, until: datetime | None, now: datetime
     return TraceWindow(since, until)
 
 
+def typed_moment(text: str | None, option: str) -> datetime | None:
+    """A time typed as ISO 8601 (`option` names where: "--from", a form's field), None when left empty; it
+    keeps no zone when none was typed, for the caller to read in its own."""
+    if not text or not text.strip():
+        return None
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise TraceProblem(Message("trace.bad-moment", option=option, value=text[:40])) from None
+
+
 def checked_case_number(text: str) -> str:
     """The case a trace is for (every trace is recorded with it): required, at most CASE_NUMBER_LONGEST
     characters, nothing a reader cannot see."""

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from kiosk.messages import Message
 from kiosk.tracing.report import Trace, json_lines, table
-from kiosk.tracing.request import TraceProblem
+from kiosk.tracing.request import TraceProblem, typed_moment
 from server.declarations.ledger import SecretError
 from kiosk.tracing.masking import mask_person_key
 from server.stations import AdminRequestError
@@ -62,7 +62,7 @@ def register(commands: Any) -> None:
 def _trace(engine: Engine, _url: str, args: argparse.Namespace) -> int:
     zone = server_zone()
     try:
-        since, until = _moment(args.since, "--from"), _moment(args.until, "--to")
+        since, until = typed_moment(args.since, "--from"), typed_moment(args.until, "--to")
         result = run_trace(engine, args.person, since=since, until=until, min_minutes=args.min_minutes,
                            padding=args.padding, asked_by=getpass.getuser(), role=CLI_ROLE, via="cli",
                            case_number=args.case, zone=zone)
@@ -78,15 +78,6 @@ def _trace(engine: Engine, _url: str, args: argparse.Namespace) -> int:
     else:
         print(_readable(result))
     return 0
-
-
-def _moment(text: str | None, option: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise TraceProblem(Message("trace.bad-moment", option=option, value=text)) from None
 
 
 def _readable(result: Trace) -> str:

@@ -20,7 +20,7 @@ from kiosk.tracing.masking import mask_person_key
 from kiosk.messages import Message
 from kiosk.tracing.overlap import padded_end
 from kiosk.tracing.report import Trace
-from kiosk.tracing.request import LONGEST_MINIMUM, TraceProblem
+from kiosk.tracing.request import LONGEST_MINIMUM, TraceProblem, typed_moment
 from server.dashboard import _language, _page, csrf_protected, require_role
 from server.dashboard_text import TEXT
 from server.declarations.ledger import SecretError
@@ -67,8 +67,8 @@ class TraceForm:
         """The trace asked, recorded in the audit log; _Unanswered when it cannot be."""
         lang = _language(request)
         try:
-            return run_trace(request.app.state.engine, self.person, since=_moment(self.since, "trace_from", lang),
-                             until=_moment(self.until, "trace_to", lang), min_minutes=_minutes(self.min_minutes),
+            return run_trace(request.app.state.engine, self.person, since=typed_moment(self.since, TEXT[lang]["trace_from"]),
+                             until=typed_moment(self.until, TEXT[lang]["trace_to"]), min_minutes=_minutes(self.min_minutes),
                              padding=self.padding, asked_by=user.name, role=user.role.value, via="dashboard",
                              case_number=self.case_number, zone=request.app.state.zone)
         except TraceProblem as problem:
@@ -160,15 +160,6 @@ def _answer(result: Trace, request: Request, lang: str) -> dict[str, Any]:
             "timeline": timeline_svg(result, zone, words),
             "mask": mask_person_key, "minute": lambda moment: _minute(moment, zone),
             "padded_end": lambda visit: padded_end(visit, result.padding)}
-
-
-def _moment(text: str, field: str, lang: str) -> datetime | None:
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise TraceProblem(Message("trace.bad-moment", option=TEXT[lang][field], value=text[:40])) from None
 
 
 def _minutes(text: str) -> float:
