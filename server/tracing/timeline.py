@@ -128,7 +128,7 @@ def _band(band: Band, top: int, zone: ZoneInfo, words: Mapping[str, str], paddin
     bottom = rows_bottom + (FOOT if len(shown) > FOOT_AFTER_ROWS else 4)
     scale = _Scale(band.start, band.end)
     day = band.visits[0].start.astimezone(zone).strftime("%d/%m/%Y")
-    count = words["band_contacts"].format(count=len(band.contacts))
+    count = words["band_contact"] if len(band.contacts) == 1 else words["band_contacts"].format(count=len(band.contacts))
     if len(shown) < len(band.contacts):
         count += " — " + words["band_capped"].format(drawn=len(shown), total=len(band.contacts))
     out = [f'<rect x="0" y="{top}" width="{WIDTH}" height="{bottom - top}" fill="#fafafa" stroke="#ccc"/>',
