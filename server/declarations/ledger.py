@@ -1,7 +1,7 @@
 """What the server issued: one row per signed declaration, with no personal data in clear.
 
 A declaration is found by person through a keyed tag of the ID number: HMAC-SHA256 with a secret kept in
-the server's data directory. A plain hash would not do: a 12-digit ID number has 10^12 values, which a
+the server's keys directory (server.secret_keys). A plain hash would not do: a 12-digit ID number has 10^12 values, which a
 laptop hashes through in hours, so a copy of the database would give every number back. Without the
 secret file the tags are useless; with a new secret file the old rows can no longer be found by person
 (back it up with the keyring).
@@ -9,11 +9,8 @@ secret file the tags are useless; with a new secret file the old rows can no lon
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,18 +19,10 @@ from typing import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from kiosk.errors import os_problem
+from server import secret_keys
 from server.database import writing
 from server.stations import as_utc
 from server.tables import issued_declarations
-
-SECRET_FILE = "declaration_person_secret"
-SECRET_BYTES = 32
-
-
-class SecretError(Exception):
-    """The person-tag secret cannot be read or created; the message names the file."""
-
 
 @dataclass(frozen=True)
 class IssuedRecord:
@@ -45,42 +34,8 @@ class IssuedRecord:
 
 
 def person_secret(data_dir: Path) -> bytes:
-    """The HMAC key, created owner-only (0600) on first use. Several server processes may start at once:
-    the file is written under a temporary name and linked into place, so each one reads the same key."""
-    path = data_dir / SECRET_FILE
-    try:
-        return _read_secret(path)
-    except FileNotFoundError:
-        pass
-    except OSError as error:
-        raise SecretError(f"cannot read {path}: {os_problem(error)}") from None
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        temporary = data_dir / f".{SECRET_FILE}.{secrets.token_hex(8)}"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(descriptor, "w", encoding="ascii") as out:
-                out.write(base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii") + "\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.link(temporary, path)
-        except FileExistsError:
-            pass  # another process was first: use its key
-        finally:
-            temporary.unlink(missing_ok=True)
-        return _read_secret(path)
-    except OSError as error:
-        raise SecretError(f"cannot create {path}: {os_problem(error)}") from None
-
-
-def _read_secret(path: Path) -> bytes:
-    try:
-        secret = base64.b64decode(path.read_text(encoding="ascii").strip(), validate=True)
-    except ValueError:
-        raise SecretError(f"{path} is damaged; restore it from a backup") from None
-    if len(secret) != SECRET_BYTES:
-        raise SecretError(f"{path} is damaged; restore it from a backup")
-    return secret
+    """The HMAC key (server.secret_keys "person-tag"), created owner-only on first use."""
+    return secret_keys.secret("person-tag", data_dir)
 
 
 def person_tag(secret: bytes, id_number: str) -> str:

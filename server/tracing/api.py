@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from kiosk.contract import hidden_in
 from kiosk.tracing.report import json_lines
 from kiosk.tracing.request import LONGEST_MINIMUM, TraceProblem
-from server.declarations.ledger import SecretError
+from server.secret_keys import SecretError
 from server.errors import ApiError
 from server.api_auth import require_api_role
 from server.roles import Role, User

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from kiosk.messages import Message
 from kiosk.tracing.report import Trace, json_lines, table
 from kiosk.tracing.request import TraceProblem, typed_moment
-from server.declarations.ledger import SecretError
+from server.secret_keys import SecretError
 from kiosk.tracing.masking import mask_person_key
 from server.stations import AdminRequestError
 from server.tracing.locations import close_visits, list_locations, parse_closing_time, set_location

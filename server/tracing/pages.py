@@ -23,7 +23,7 @@ from kiosk.tracing.report import Trace
 from kiosk.tracing.request import LONGEST_MINIMUM, TraceProblem, typed_moment
 from server.dashboard import _language, _page, csrf_protected, require_role
 from server.dashboard_text import TEXT
-from server.declarations.ledger import SecretError
+from server.secret_keys import SecretError
 from server.roles import Role, User
 from server.tracing.audit import audit_log
 from server.tracing.exports import CSV_TYPE, XLSX_TYPE, csv_bytes, export_filename, xlsx_bytes

@@ -1,0 +1,251 @@
+"""The health authority's keys: a private file only the authority holds, and a signed set of weekly public
+keys that the server hands to every station.
+
+`authority.key` holds a 32-byte seed and an Ed25519 signing key. The sealing key of week W is derived from
+the seed (HKDF-SHA256, label "W"): an ML-KEM-768 key and an X25519 key, used together as HPKE's hybrid KEM
+(`MLKEM768_X25519`), so a sealed entry stays closed even to a future quantum computer as long as either half
+holds. One week's private key, if it leaks, opens that week's entries and no other.
+
+`authority.pub` lists the public keys of the weeks it covers and is signed by the signing key. A station
+pins the signing key the first time it sees one (or is told its fingerprint in its settings) and refuses a
+key set signed by another: a server, or anyone between it and the station, cannot slip in its own keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, hpke
+from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
+
+from kiosk.sealing.weeks import WEEK, week_start, weeks_from
+
+PRIVATE_FORMAT = "kiosk-authority-key/1"
+PUBLIC_FORMAT = "kiosk-authority-keys/1"
+SUITE_NAME = "MLKEM768-X25519/HKDF-SHA256/ChaCha20-Poly1305"
+SUITE = hpke.Suite(hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
+DEFAULT_WEEKS = 26  # what one `authority keygen` covers: half a year of weekly keys
+SEED_BYTES = 32
+_MLKEM_PUBLIC_BYTES = 1184
+_X25519_BYTES = 32
+
+
+class AuthorityKeyError(Exception):
+    """An authority key file that cannot be used; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class WeekKey:
+    week: str  # "2026-W49"
+    public: hpke.MLKEM768X25519PublicKey
+    public_bytes: bytes  # ML-KEM-768 public key followed by the X25519 public key
+
+
+@dataclass(frozen=True)
+class AuthorityKeySet:
+    """What `authority.pub` holds: the weekly public keys, signed by the authority."""
+
+    signing_key: bytes  # Ed25519 public key, raw
+    issued_at: datetime
+    weeks: tuple[WeekKey, ...]
+    signature: bytes
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.signing_key)
+
+    def key_for(self, moment: datetime) -> WeekKey | None:
+        """The key that seals what happened at `moment`, or None when the set does not cover it."""
+        start = moment.astimezone(timezone.utc)
+        for key in self.weeks:
+            if week_start(key.week) <= start < week_start(key.week) + WEEK:
+                return key
+        return None
+
+    @property
+    def last_day(self) -> datetime:
+        """When the last key of the set stops sealing."""
+        return max(week_start(key.week) for key in self.weeks) + WEEK
+
+    def to_json(self) -> dict[str, Any]:
+        return {**_signed_part(self.signing_key, self.issued_at, self.weeks), "signature": _b64(self.signature)}
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> "AuthorityKeySet":
+        """Parse and verify; AuthorityKeyError when the document is not a key set its own key signed."""
+        try:
+            if document.get("format") != PUBLIC_FORMAT or document.get("suite") != SUITE_NAME:
+                raise AuthorityKeyError("this is not a health authority key set this kiosk can use")
+            signing_key = _unb64(document["signing_key"])
+            issued_at = datetime.fromisoformat(document["issued_at"])
+            weeks = tuple(_week_key(item["week"], _unb64(item["public"])) for item in document["weeks"])
+            signature = _unb64(document["signature"])
+            Ed25519PublicKey.from_public_bytes(signing_key).verify(
+                signature, _canonical(_signed_part(signing_key, issued_at, weeks)))
+        except AuthorityKeyError:
+            raise
+        except InvalidSignature:
+            raise AuthorityKeyError("the authority key set's signature does not match: it was changed") from None
+        except (KeyError, TypeError, ValueError):
+            raise AuthorityKeyError("the authority key set is damaged") from None
+        if not weeks:
+            raise AuthorityKeyError("the authority key set holds no key")
+        return cls(signing_key, issued_at, weeks, signature)
+
+
+@dataclass(frozen=True)
+class AuthorityPrivateKey:
+    """What `authority.key` holds. Only the health authority has it: never on a kiosk or the server."""
+
+    seed: bytes
+    signing: Ed25519PrivateKey
+    created_at: datetime
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(_raw_public(self.signing))
+
+    def week_private(self, week: str) -> hpke.MLKEM768X25519PrivateKey:
+        week_start(week)  # refuses a text that is not a week
+        mlkem_key = mlkem.MLKEM768PrivateKey.from_seed_bytes(_expand(self.seed, f"mlkem768|{week}", 64))
+        x_key = x25519.X25519PrivateKey.from_private_bytes(_expand(self.seed, f"x25519|{week}", 32))
+        return hpke.MLKEM768X25519PrivateKey(mlkem_key, x_key)
+
+    def key_set(self, start: datetime, count: int = DEFAULT_WEEKS) -> AuthorityKeySet:
+        """The signed public keys of `count` weeks from the week of `start`."""
+        weeks = tuple(self._week_key(week) for week in weeks_from(start, count))
+        issued_at = datetime.now(timezone.utc).replace(microsecond=0)
+        public = _raw_public(self.signing)
+        signature = self.signing.sign(_canonical(_signed_part(public, issued_at, weeks)))
+        return AuthorityKeySet(public, issued_at, weeks, signature)
+
+    def _week_key(self, week: str) -> WeekKey:
+        mlkem_key = mlkem.MLKEM768PrivateKey.from_seed_bytes(_expand(self.seed, f"mlkem768|{week}", 64))
+        x_key = x25519.X25519PrivateKey.from_private_bytes(_expand(self.seed, f"x25519|{week}", 32))
+        raw = (mlkem_key.public_key().public_bytes_raw()
+               + x_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+        return _week_key(week, raw)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": PRIVATE_FORMAT,
+            "seed": _b64(self.seed),
+            "signing_key": _b64(self.signing.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())),
+            "created_at": self.created_at.isoformat(),
+        }
+
+    @classmethod
+    def from_json(cls, document: Mapping[str, Any]) -> "AuthorityPrivateKey":
+        try:
+            if document.get("format") != PRIVATE_FORMAT:
+                raise AuthorityKeyError("this is not a health authority private key file")
+            seed = _unb64(document["seed"])
+            if len(seed) != SEED_BYTES:
+                raise ValueError("seed length")
+            return cls(seed, Ed25519PrivateKey.from_private_bytes(_unb64(document["signing_key"])),
+                       datetime.fromisoformat(document["created_at"]))
+        except AuthorityKeyError:
+            raise
+        except (KeyError, TypeError, ValueError):
+            raise AuthorityKeyError("the authority private key file is damaged") from None
+
+
+def generate_private_key() -> AuthorityPrivateKey:
+    return AuthorityPrivateKey(secrets.token_bytes(SEED_BYTES), Ed25519PrivateKey.generate(),
+                               datetime.now(timezone.utc).replace(microsecond=0))
+
+
+def fingerprint(signing_key: bytes) -> str:
+    """What a person compares by eye: 16 hex digits in groups of four."""
+    digest = hashlib.sha256(b"kiosk-authority|" + signing_key).hexdigest()[:16].upper()
+    return " ".join(digest[i:i + 4] for i in range(0, 16, 4))
+
+
+# --- files ------------------------------------------------------------------------------------------------
+
+def write_private_key(key: AuthorityPrivateKey, path: Path) -> None:
+    """Owner-only from the first byte, never replacing an existing file."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        json.dump(key.to_json(), out, indent=2)
+        out.write("\n")
+
+
+def read_private_key(path: Path) -> AuthorityPrivateKey:
+    return AuthorityPrivateKey.from_json(_read_json(path, "authority private key"))
+
+
+def write_key_set(key_set: AuthorityKeySet, path: Path) -> None:
+    path.write_text(json.dumps(key_set.to_json(), indent=2) + "\n", encoding="utf-8")
+
+
+def read_key_set(path: Path) -> AuthorityKeySet:
+    return AuthorityKeySet.from_json(_read_json(path, "authority key set"))
+
+
+def _read_json(path: Path, what: str) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise AuthorityKeyError(f"cannot read the {what} {path}: {error.strerror or error}") from None
+    except ValueError:
+        raise AuthorityKeyError(f"{path} is not a {what} file") from None
+    if not isinstance(document, dict):
+        raise AuthorityKeyError(f"{path} is not a {what} file")
+    return document
+
+
+# --- helpers ----------------------------------------------------------------------------------------------
+
+def _signed_part(signing_key: bytes, issued_at: datetime, weeks: tuple[WeekKey, ...]) -> dict[str, Any]:
+    return {
+        "format": PUBLIC_FORMAT,
+        "suite": SUITE_NAME,
+        "signing_key": _b64(signing_key),
+        "issued_at": issued_at.isoformat(),
+        "weeks": [{"week": key.week, "public": _b64(key.public_bytes)} for key in weeks],
+    }
+
+
+def _week_key(week: str, raw: bytes) -> WeekKey:
+    week_start(week)
+    if len(raw) != _MLKEM_PUBLIC_BYTES + _X25519_BYTES:
+        raise ValueError("public key length")
+    public = hpke.MLKEM768X25519PublicKey(
+        mlkem.MLKEM768PublicKey.from_public_bytes(raw[:_MLKEM_PUBLIC_BYTES]),
+        x25519.X25519PublicKey.from_public_bytes(raw[_MLKEM_PUBLIC_BYTES:]))
+    return WeekKey(week, public, raw)
+
+
+def _expand(seed: bytes, label: str, length: int) -> bytes:
+    return HKDF(hashes.SHA256(), length, salt=b"kiosk-authority", info=label.encode("ascii")).derive(seed)
+
+
+def _raw_public(signing: Ed25519PrivateKey) -> bytes:
+    return signing.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def _canonical(document: Mapping[str, Any]) -> bytes:
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode("ascii")
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: Any) -> bytes:
+    if not isinstance(text, str):
+        raise TypeError("not base64 text")
+    return base64.b64decode(text, validate=True)
