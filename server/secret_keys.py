@@ -24,7 +24,6 @@ import stat
 from functools import cache
 from pathlib import Path
 
-from kiosk.errors import os_problem
 from kiosk.sealing.tags import person_tag
 
 log = logging.getLogger(__name__)
@@ -70,7 +69,7 @@ def _secret(directory: Path, file_name: str) -> bytes:
     except FileNotFoundError:
         pass
     except OSError as error:
-        raise SecretError(f"cannot read {path}: {os_problem(error)}") from None
+        raise SecretError(f"cannot read {path}: {error.strerror or error}") from None
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         temporary = directory / f".{file_name}.{secrets.token_hex(8)}"
@@ -87,7 +86,7 @@ def _secret(directory: Path, file_name: str) -> bytes:
             temporary.unlink(missing_ok=True)
         return _read_secret(path)
     except OSError as error:
-        raise SecretError(f"cannot create {path}: {os_problem(error)}") from None
+        raise SecretError(f"cannot create {path}: {error.strerror or error}") from None
 
 
 def owner_only(path: Path) -> None:

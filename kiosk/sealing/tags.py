@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 TAG_HEX = 32  # 128 bits
 KEY_BYTES = 32
 NONCE_BYTES = 12
+TAGGED_MARK = "#"
 
 
 def derive(secret: bytes, label: str) -> bytes:
@@ -30,6 +31,18 @@ def derive(secret: bytes, label: str) -> bytes:
 def person_tag(key: bytes, person_key: str) -> str:
     """The tag of a person key ("cccd:001099012345", "qid:...") under `key`; the same key, the same tag."""
     return _tag(key, "person", person_key)
+
+
+def tagged_key(key: bytes, person_key: str) -> str:
+    """What the kiosk and the server store where a person key was: its kind, readable, then its tag
+    ("cccd:#3f2a9c01..."). Equal person keys give equal tagged keys, so de-duplication, visits, links and
+    traces compare these as they compared person keys; nothing of the number itself is kept."""
+    kind, separator, _ = person_key.partition(":")
+    return f"{kind if separator else 'key'}:{TAGGED_MARK}{person_tag(key, person_key)}"
+
+
+def is_tagged(stored: str) -> bool:
+    return stored.partition(":")[2].startswith(TAGGED_MARK)
 
 
 def watch_week_key(root: bytes, week: str) -> bytes:
