@@ -132,4 +132,5 @@ def test_the_server_takes_from_the_kiosk_only_the_contract() -> None:
                 imported.update(alias.name for alias in node.names)
     from_kiosk = {name for name in imported if name.split(".")[0] == "kiosk"}
     shared = {name for name in from_kiosk if name.startswith(("kiosk.tracing.", "kiosk.sealing."))}
-    assert from_kiosk - shared <= {"kiosk.contract", "kiosk.extras", "kiosk.messages", "kiosk.setting_specs"}
+    assert from_kiosk - shared <= {"kiosk.contract", "kiosk.extras", "kiosk.messages", "kiosk.setting_specs",
+                                 "kiosk.atomic_file"}
