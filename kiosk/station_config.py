@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -22,6 +22,7 @@ from kiosk.credentials.signed_examples import demo_trust
 from kiosk.errors import KioskError, os_problem
 from kiosk.health_rules import HealthRules
 from kiosk.reasons import PUBLISHED_KEY, Reason
+from kiosk.sealing.authority import AuthorityKeyError, AuthorityKeySet
 from kiosk.settings import PUSHED_SETTINGS, Settings, checked_value
 from kiosk.store import Store
 from kiosk.trust import TrustList
@@ -51,6 +52,8 @@ class StationConfig:
     watch: Mapping[str, Outcome] = field(default_factory=dict)  # person key or ID number → what to do
     trust: TrustList = field(default_factory=TrustList)
     health_rules: HealthRules = field(default_factory=HealthRules)
+    # The health authority's weekly sealing keys (kiosk.sealing.authority), None until the server has one.
+    authority_keys: AuthorityKeySet | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "settings_overrides", MappingProxyType(dict(self.settings_overrides)))
@@ -77,18 +80,28 @@ class StationConfig:
                 raise StationConfigError(f"station config watch list item {item!r} is not usable") from None
         return cls(overrides, watch,
                    TrustList.from_station_config(document).without(PUBLISHED_KEYS, "station config"),
-                   HealthRules.from_json(document.get("health_rules") or {}))
+                   HealthRules.from_json(document.get("health_rules") or {}),
+                   _authority_keys(document.get("authority")))
 
     def settings_for(self, local: Settings) -> Settings:
         """The server's pushed settings override the station's own."""
         return local.replace(**self.settings_overrides) if self.settings_overrides else local
 
     def with_trust(self, extra: TrustList) -> "StationConfig":
-        return StationConfig(self.settings_overrides, self.watch, self.trust.merged(extra), self.health_rules)
+        return replace(self, trust=self.trust.merged(extra))
 
     def trust_for(self, settings: Settings) -> TrustList:
         """The keys the station verifies with: the demo's too in demo mode, and only then."""
         return self.trust.merged(PUBLISHED_TRUST) if settings.demo_mode else self.trust
+
+
+def _authority_keys(document: Any) -> AuthorityKeySet | None:
+    if document is None:
+        return None
+    try:
+        return AuthorityKeySet.from_json(document if isinstance(document, dict) else {})
+    except AuthorityKeyError as error:
+        raise StationConfigError(f"station config authority keys: {error}") from None
 
 
 def load_station_config(store: Store) -> StationConfig:
