@@ -4,7 +4,10 @@ The same SQLAlchemy Core code runs on both. SQLite (the embedded default) gets W
 (an entry the server confirmed must survive a power cut) and `BEGIN IMMEDIATE` for writing transactions,
 so two writers queue on the busy timeout instead of failing with "database is locked". Engines hide
 statement parameters in error messages, which would otherwise carry personal data into the logs.
-The SQLite file and its folder are created readable by their owner only, however the server is started.
+The SQLite file and its folder are created readable by their owner only, however the server is started,
+and SQLite overwrites what it deletes (secure_delete). A migration that rewrote personal data names the
+tables in `connection.info[RECLAIM_AFTER_MIGRATION]`; their old row versions are reclaimed once it is
+committed (SQLite: VACUUM, then the WAL emptied; PostgreSQL: VACUUM FULL), so no copy of them stays.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 DATABASE_ENV = "KIOSK_SERVER_DB"
+RECLAIM_AFTER_MIGRATION = "reclaim_after_migration"
 
 
 def default_database_url() -> str:
@@ -71,6 +75,7 @@ def _sqlite_engine(url: sa.URL) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
@@ -100,3 +105,23 @@ def migrate(engine: Engine) -> None:
             connection.exec_driver_sql("SELECT pg_advisory_xact_lock(712001)")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        rewritten = connection.info.pop(RECLAIM_AFTER_MIGRATION, ())
+    if rewritten:
+        reclaim(engine, rewritten)
+
+
+def reclaim(engine: Engine, tables: tuple[str, ...]) -> None:
+    """Rewrite the tables without their dead row versions; outside any transaction, as VACUUM must be."""
+    connection = engine.raw_connection()
+    try:
+        driver = connection.driver_connection
+        if engine.dialect.name == "postgresql":
+            driver.autocommit = True
+            for table in tables:
+                driver.execute(f"VACUUM FULL {table}")
+            driver.autocommit = False
+        else:  # the connection is in autocommit already (see _configure)
+            driver.execute("VACUUM")
+            driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()

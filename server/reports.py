@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Connection
 
 from kiosk.tracing.masking import mask_person_key
+from server.sealing_store import stored_key
 from server.stations import as_utc
 from server.tables import Moment, entries, stations
 from server.wire import CLOCK_SKEW_TOLERANCE
@@ -295,7 +296,8 @@ def _bound(moment: datetime) -> datetime:
 
 def search_entries(conn: Connection, person_key: str = "", station: str = "", since: datetime | None = None,
                    until: datetime | None = None, limit: int = 200) -> list[FoundEntry]:
-    """Newest first. The person key must match exactly: the dashboard never offers browsing by name."""
+    """Newest first. The person key (clear, as typed) must match exactly: it is tagged as stored entries'
+    are (server.sealing_store) before the query, and the dashboard never offers browsing by name."""
     query = (
         sa.select(entries.c.id, entries.c.location, _utc(conn, entries.c.scanned_at),
                   _utc(conn, entries.c.received_at), entries.c.direction, entries.c.verdict, entries.c.format,
@@ -305,7 +307,7 @@ def search_entries(conn: Connection, person_key: str = "", station: str = "", si
         .limit(limit)
     )
     if person_key:
-        query = query.where(entries.c.person_key == person_key)
+        query = query.where(entries.c.person_key == stored_key(person_key))
     if station:
         query = query.where(stations.c.name == station)
     if since:

@@ -32,6 +32,11 @@ stations = sa.Table(
 
 # On PostgreSQL partitioned by month of scanned_at (server/partitions.py), so the primary key must hold
 # scanned_at too; ingest still stores each id once (server/ingest.py). SQLite keeps id alone as its key.
+# No personal data in clear (migration 0010): `person_key` and `linked_key` hold tagged keys
+# (kiosk.sealing.tags.tagged_key under the server's "person-tag" secret), and the personal fields are
+# `sealed` to the health authority's key of the week (`sealed_kid` "<fingerprint>/<week>"), or, while no
+# authority key covers the week, boxed under the server's "pending-box" secret (`sealed_kid` "local") until
+# server.sealing_store.reseal_pending seals them. An entry with nothing personal (a refusal) has neither.
 entries = sa.Table(
     "entries",
     metadata,
@@ -44,11 +49,13 @@ entries = sa.Table(
     sa.Column("direction", sa.String(8), nullable=False),
     sa.Column("source", sa.String(16), nullable=False),
     sa.Column("format", sa.String(64), nullable=False),
-    sa.Column("person_key", sa.String(256), nullable=False),
-    sa.Column("display_name", sa.String(256), nullable=False),
-    sa.Column("fields", JsonValue, nullable=False),
+    sa.Column("person_key", sa.String(256), nullable=False),  # tagged; "" for a refusal
+    sa.Column("display_name", sa.String(256), nullable=False),  # masked, as the door showed it
     sa.Column("verdict", sa.String(8), nullable=False),
     sa.Column("reasons", JsonValue, nullable=False),
+    sa.Column("linked_key", sa.String(256)),  # tagged: the key this entry proves linked to person_key
+    sa.Column("sealed", sa.LargeBinary),
+    sa.Column("sealed_kid", sa.String(64)),
     sa.PrimaryKeyConstraint("id", "scanned_at", name="entries_pkey"),
     sa.Index("ix_entries_scanned_at", "scanned_at"),
     sa.Index("ix_entries_station_scanned", "station_id", "scanned_at"),
@@ -163,7 +170,7 @@ locations = sa.Table(
 )
 
 # One presence interval of a person at a location, built from scans by server.tracing.builder: the entry
-# that opened it is its key. On PostgreSQL a GiST index on (location, tstzrange(started_at, ended_at, '[)'))
+# that opened it is its key; `person_key` is a tagged key, as in entries. On PostgreSQL a GiST index on (location, tstzrange(started_at, ended_at, '[)'))
 # finds overlaps (migration 0009); the B-tree on (location, started_at) does the same bounded by MAX_STAY.
 visits = sa.Table(
     "visits",
@@ -192,7 +199,8 @@ visit_closures = sa.Table(
     sa.Index("ix_visit_closures_location_at", "location", "at"),
 )
 
-# Two keys of one person, proved by an entry (kiosk.tracing.identity.link_of): a QID and an ID number.
+# Two keys of one person, proved by an entry (kiosk.tracing.identity.link_of): a QID and an ID number, both
+# tagged keys (entries.person_key and entries.linked_key).
 person_links = sa.Table(
     "person_links",
     metadata,
@@ -202,7 +210,8 @@ person_links = sa.Table(
     sa.Index("ix_person_links_b", "b"),
 )
 
-# Stored entries whose person's visits are still to be rebuilt; filled at ingest, emptied by the builder.
+# Stored entries whose person (a tagged key) has visits still to be rebuilt; filled at ingest, emptied by
+# the builder.
 # No index but the key: ingest must stay fast.
 visit_queue = sa.Table(
     "visit_queue",

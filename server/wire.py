@@ -12,10 +12,16 @@ Hostile content is looked for first, in every string of an entry, keys included,
 - lone surrogates (JSON "\\ud800", or bytes that are not UTF-8), which no database can store.
 Numbers must be finite and short; an entry may nest at most `MAX_NESTING` levels. Then the fields are
 validated by one declared model, `WireEntry`, whose first problem is reported in the words of its field.
+
+Personal fields come either sealed to the health authority (`sealed`, base64 of the box, with its key id
+`sealed_kid`) or in clear as `fields` for the server to seal (server.sealing_store), never both. An entry of
+the previous kiosk version has no `linked_key`, `sealed` or `sealed_kid`: they default to "".
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 import re
@@ -33,6 +39,8 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 from kiosk.contract import (MAX_FIELDS_BYTES, MAX_NESTING, TEXT_LIMITS, Direction,
                             Outcome, Source)
 
+MAX_SEALED_BYTES = 8 * 1024  # an entry's sealed box, decoded (a real one is about 1.3 KB)
+SEALED_KID = re.compile(r"[0-9A-F]{16}/[0-9]{4}-W[0-9]{2}")  # "<authority fingerprint>/<ISO week>"
 MAX_NUMBER_LENGTH = 64  # characters of one JSON number; Python refuses ints past 4300 digits for a whole body
 CLOCK_SKEW_TOLERANCE = timedelta(days=1)  # how far a kiosk's clock may be ahead, or behind the retention window
 _SAFE_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
@@ -160,6 +168,28 @@ def _fields(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
+def _sealed(value: object) -> bytes:
+    if not isinstance(value, str):
+        raise PydanticCustomError(Problem.MALFORMED, "sealed: not a string")
+    too_large = PydanticCustomError(Problem.MALFORMED, f"sealed: larger than {MAX_SEALED_BYTES} bytes")
+    if len(value) > (MAX_SEALED_BYTES + 2) // 3 * 4:  # before decoding it
+        raise too_large
+    try:
+        box = base64.b64decode(value, validate=True)
+    except binascii.Error:
+        raise PydanticCustomError(Problem.MALFORMED, "sealed: not base64") from None
+    if len(box) > MAX_SEALED_BYTES:
+        raise too_large
+    return box
+
+
+def _sealed_kid(value: object) -> str:
+    if not isinstance(value, str) or not (value == "" or SEALED_KID.fullmatch(value)):
+        raise PydanticCustomError(Problem.MALFORMED, "sealed_kid: not an authority key id "
+                                  "(16 hexadecimal digits, a slash and an ISO week such as 2026-W49)")
+    return value
+
+
 def _text(name: str, required: bool) -> Any:
     """A text field of the wire format: a string (nothing else becomes one), not longer than its limit."""
     return Annotated[str, StringConstraints(strict=True, min_length=int(required), max_length=TEXT_LIMITS[name])]
@@ -168,6 +198,7 @@ def _text(name: str, required: bool) -> Any:
 _Station = _text("station", required=True)
 _Format = _text("format", required=True)
 _PersonKey = _text("person_key", required=False)  # required unless the door refused: see WireEntry
+_LinkedKey = Annotated[str, StringConstraints(strict=True, max_length=TEXT_LIMITS["person_key"])]
 _DisplayName = _text("display_name", required=False)
 
 
@@ -178,7 +209,9 @@ _WRONG_TYPE = {  # what pydantic's own refusals (missing, not the declared type)
     "scanned_at": "scanned_at: missing or not a string",
     "fields": "fields: not a JSON object",
     "reasons": "reasons: not a list",
+    "linked_key": "linked_key: not a string",
 }
+_LONGEST = {**TEXT_LIMITS, "linked_key": TEXT_LIMITS["person_key"]}
 _PROBLEM_CODES = frozenset(value for name, value in vars(Problem).items() if not name.startswith("_"))
 
 
@@ -200,7 +233,10 @@ class WireEntry(BaseModel):
     format: _Format
     # "" only for an entry the door refused (a URL, a damaged code: no person to key)
     person_key: _PersonKey = Field("", validate_default=True)
+    linked_key: _LinkedKey = ""  # clear; the key this entry proves linked to person_key
     display_name: _DisplayName = ""
+    sealed: Annotated[bytes, BeforeValidator(_sealed)] = b""
+    sealed_kid: Annotated[str, BeforeValidator(_sealed_kid)] = Field("", validate_default=True)
     fields: Annotated[dict[str, Any], Strict(), AfterValidator(_fields)] = {}
     reasons: Annotated[list[dict[str, Any]], BeforeValidator(_reasons)] = []
 
@@ -211,6 +247,22 @@ class WireEntry(BaseModel):
         has no person behind it, and must still reach the server."""
         if not value and info.data.get("verdict") != Outcome.REFUSE:
             raise PydanticCustomError(Problem.MALFORMED, "person_key: missing, empty or not a string")
+        return value
+
+    @field_validator("sealed_kid")
+    @classmethod
+    def _kid_with_its_box(cls, value: str, info: ValidationInfo) -> str:
+        """A box without its key id cannot be opened; a key id without a box names nothing."""
+        if bool(value) != bool(info.data.get("sealed")):
+            raise PydanticCustomError(Problem.MALFORMED, "sealed_kid: sealed and sealed_kid go together")
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _sealed_or_clear(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """Sealed fields and clear fields together: which one is the visitor's is anyone's guess."""
+        if value and info.data.get("sealed"):
+            raise PydanticCustomError(Problem.MALFORMED, "fields: an entry with sealed fields sends fields {}")
         return value
 
 
@@ -234,6 +286,9 @@ def parse_entry(item: object, window: TimeWindow) -> WireEntry:
         entry = _ENTRY.validate_python(item)
     except ValidationError as problems:
         raise _invalid(problems.errors(include_url=False, include_context=False)[0]) from None
+    if entry.sealed and item["id"] != str(entry.id):
+        # The box is bound to the id as written; the authority opens it with the id as stored.
+        raise InvalidEntry("id: a sealed entry's id is written in lowercase with hyphens")
     window.check(entry.scanned_at)
     return entry
 
@@ -246,10 +301,10 @@ def _invalid(error: ErrorDetails) -> InvalidEntry:
     if name in _CHOICES:
         value = None if kind == "missing" else error["input"]
         return InvalidEntry(f"{name}: {str(value)[:40]!r} is not one of {_CHOICES[name]}")
-    if name in TEXT_LIMITS:
+    if name in _LONGEST:
         if kind == "string_too_long":
-            return InvalidEntry(f"{name}: longer than {TEXT_LIMITS[name]} characters")
-        return InvalidEntry(f"{name}: missing, empty or not a string")
+            return InvalidEntry(f"{name}: longer than {_LONGEST[name]} characters")
+        return InvalidEntry(_WRONG_TYPE.get(name, f"{name}: missing, empty or not a string"))
     return InvalidEntry(_WRONG_TYPE[name])
 
 

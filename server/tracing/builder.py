@@ -1,7 +1,8 @@
 """Visits from stored entries. Ingest queues each new entry's (person, scan time) in its own transaction;
 the builder takes queued rows, rebuilds each person's visits around those times with the kiosk's rules
-(kiosk.tracing.visits.build_visits) and records the links the entries prove, all in one transaction: a
-crash leaves the queue as it was, so every entry is built in exactly once.
+(kiosk.tracing.visits.build_visits) and records the links the entries prove (their `linked_key`, read at
+ingest with kiosk.tracing.identity.link_of), all in one transaction: a crash leaves the queue as it was, so
+every entry is built in exactly once. Person keys are the stored tagged keys throughout.
 
 One builder at a time (an advisory lock on PostgreSQL, the write lock on SQLite): rebuilding a person's
 window is idempotent, but two builders deleting and inserting the same visits would collide.
@@ -19,7 +20,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from kiosk.contract import Direction, Outcome
-from kiosk.tracing.identity import link_of
 from kiosk.tracing.visits import MAX_STAY, Scan, Visit, build_visits
 from server.database import writing
 from server.stations import as_utc
@@ -101,12 +101,9 @@ def _entries_around(conn: Connection, windows: Mapping[str, Window]) -> list[sa.
     """The people's entries that can decide the visits in their windows: from MAX_STAY before (a visit
     started then may end inside) to MAX_STAY after (the scan that ends the last one)."""
     location = sa.case((entries.c.location == "", stations.c.name), else_=entries.c.location)
-    vn_qr = entries.c.format == "vn-qr"
     query = (sa.select(entries.c.id, entries.c.person_key, location.label("location"), entries.c.station_id,
                        entries.c.scanned_at, entries.c.direction, entries.c.verdict, entries.c.display_name,
-                       entries.c.format,
-                       sa.case((vn_qr, entries.c.fields["id_number"].as_string())).label("id_number"),
-                       sa.case((vn_qr, entries.c.fields["id_number_masked"].as_boolean())).label("id_masked"))
+                       entries.c.linked_key)
              .select_from(_windows_joined(conn, windows, entries.c.person_key, entries.c.scanned_at, 1)
                           .join(stations, stations.c.id == entries.c.station_id)))
     return conn.execute(query).all()
@@ -183,12 +180,8 @@ def _record_links(conn: Connection, rows: list[sa.Row]) -> None:
     """Keep each link an entry proves, with the latest time it was seen."""
     latest: dict[tuple[str, str], datetime] = {}
     for row in rows:
-        if row.id_number is None:
-            continue
-        link = link_of(row.format, row.person_key, {"id_number": row.id_number,
-                                                    "id_number_masked": bool(row.id_masked)})
-        if link is not None:
-            at = as_utc(row.scanned_at)
+        if row.linked_key:
+            link, at = (row.person_key, row.linked_key), as_utc(row.scanned_at)
             latest[link] = max(latest.get(link, at), at)
     if not latest:
         return

@@ -1,13 +1,15 @@
 """The trace on the server: a person's visits in a window and everyone whose visit overlapped one of them
 at the same location, across every station, recorded in the audit log.
 
-The queue is drained first, so every entry stored before the trace is in its visits. Overlaps are found in
+Person keys are stored tagged (server.sealing_store): the typed person's keys are tagged before they are
+looked for, and the answer shows them masked as tags. The queue is drained first, so every entry stored before the trace is in its visits. Overlaps are found in
 one query for all the case's visits: on PostgreSQL with the GiST index on (location, tstzrange) (`&&`), or
 with the B-tree on (location, started_at), bounded because no visit is longer than MAX_STAY.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Literal, Sequence
 from zoneinfo import ZoneInfo
@@ -22,6 +24,7 @@ from kiosk.tracing.report import Trace, trace
 from kiosk.tracing.request import TraceWindow, checked_case_number, checked_min_minutes, checked_window
 from kiosk.tracing.visits import MAX_STAY, EndReason, Visit
 from server.database import writing
+from server.sealing_store import stored_key
 from server.stations import as_utc
 from server.tables import person_links, visits
 from server.tracing.audit import VIAS, record_trace
@@ -60,8 +63,11 @@ def run_trace(engine: Engine, person: str, *, since: datetime | None = None, unt
 
 
 def resolved(conn: Connection, person: str) -> Identity:
-    """The searched keys and the keys linked to them, reading only the links that touch them."""
-    known = set(keys_for_query(person))
+    """The searched keys and the keys linked to them, as stored (tagged), reading only the links that touch
+    them. `resolve` starts from the keys as typed: the links reaching them are renamed back to those for it,
+    and its answer tagged again."""
+    typed = {stored_key(key): key for key in keys_for_query(person)}
+    known = set(typed)
     frontier, links = set(known), set()
     while frontier and len(known) <= 4 * MAX_KEYS:
         rows = conn.execute(sa.select(person_links.c.a, person_links.c.b).where(
@@ -69,7 +75,9 @@ def resolved(conn: Connection, person: str) -> Identity:
         links |= {(row.a, row.b) for row in rows}
         frontier = {key for row in rows for key in row} - known
         known |= frontier
-    return resolve(person, sorted(links))
+    identity = resolve(person, sorted((typed.get(a, a), typed.get(b, b)) for a, b in links))
+    stored = {key: tagged for tagged, key in typed.items()}
+    return replace(identity, keys=tuple(stored.get(key, key) for key in identity.keys))
 
 
 def case_visits(conn: Connection, keys: Sequence[str], window: TraceWindow,
