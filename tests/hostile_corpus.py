@@ -7,6 +7,7 @@ says which answer, which refusal code or which field.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import zlib
@@ -75,6 +76,8 @@ _NOW = datetime.now(timezone.utc)
 _REFUSED_AT_THE_DOOR = {"verdict": "refuse", "format": "other", "person_key": "", "display_name": "", "fields": {},
                         "reasons": [{"code": "other.url", "vi": "Đây là một đường link", "en": "This is a link"}]}
 HIDDEN, SURROGATE, MALFORMED = "hidden_character", "lone_surrogate", "malformed_field"
+_SEALED = base64.b64encode(bytes(range(256)) * 5).decode()  # as large as a real box; the server cannot open it
+_KID = "3F2A9C01B7D4E655/2026-W49"
 
 SERVER_CASES: list[ServerCase] = [
     # Control characters (Cc), tab and line breaks included, anywhere in the entry.
@@ -172,6 +175,23 @@ SERVER_CASES: list[ServerCase] = [
                {"display_name": "A" * 257}),
     ServerCase("fields too large", "rejected", "fields: larger than 16384 bytes", MALFORMED,
                {"fields": {"photo": "x" * 20_000}}),
+    # Fields sealed to the health authority: a bounded box with the id of the key it was sealed to, never
+    # next to clear fields.
+    ServerCase("a sealed entry", "accepted", entry={"sealed": _SEALED, "sealed_kid": _KID, "fields": {}}),
+    ServerCase("a sealed box too large", "rejected", "sealed: larger than 8192 bytes", MALFORMED,
+               {"sealed": base64.b64encode(bytes(8193)).decode(), "sealed_kid": _KID, "fields": {}}),
+    ServerCase("a sealed box that is not base64", "rejected", "sealed: not base64", MALFORMED,
+               {"sealed": "not base64!", "sealed_kid": _KID, "fields": {}}),
+    ServerCase("a key id the authority never made", "rejected", "sealed_kid: not an authority key id", MALFORMED,
+               {"sealed": _SEALED, "sealed_kid": "local", "fields": {}}),
+    ServerCase("a key id with a bidi control", "rejected", "sealed_kid: holds U+202E", HIDDEN,
+               {"sealed": _SEALED, "sealed_kid": "\u202e" + _KID, "fields": {}}),
+    ServerCase("a sealed box without its key id", "rejected", "sealed and sealed_kid go together", MALFORMED,
+               {"sealed": _SEALED, "fields": {}}),
+    ServerCase("sealed fields and clear fields together", "rejected", "fields: an entry with sealed fields",
+               MALFORMED, {"sealed": _SEALED, "sealed_kid": _KID}),
+    ServerCase("a linked key too long", "rejected", "linked_key: longer than 256", MALFORMED,
+               {"linked_key": "cccd:" + "1" * 260}),
     # The door's own refusals must reach the server; an admitted person must have a key.
     ServerCase("a refusal at the door without a person key", "accepted", entry=_REFUSED_AT_THE_DOOR),
     ServerCase("an admitted entry without a person key", "rejected", "person_key: missing", MALFORMED,

@@ -45,5 +45,5 @@ def add_entries(engine: sa.Engine, station_id: int, location: str, at: datetime,
             "id": uuid.uuid4(), "station_id": station_id, "scanned_at": at, "received_at": at,
             "location": location, "direction": "in", "source": "camera", "format": "vn-qr",
             "person_key": f"qid:1629{n:014d}" if verdict != "refuse" else "", "display_name": "NGUYEN V** A*",
-            "fields": {}, "verdict": verdict, "reasons": [],
+            "verdict": verdict, "reasons": [],
         } for n, verdict in enumerate(verdicts)])

@@ -18,7 +18,7 @@ PERSON_KEY = "qid:162900000000000042"
 def entry_row(entry_id: uuid.UUID, station_id: int, scanned_at: datetime) -> dict:
     return dict(id=entry_id, station_id=station_id, scanned_at=scanned_at, received_at=scanned_at,
                 location="Sảnh A", direction="in", source="camera", format="vn-qr", person_key=PERSON_KEY,
-                display_name="NGUYEN V** A*", fields={"phone": "0912345678"}, verdict="admit", reasons=[])
+                display_name="NGUYEN V** A*", verdict="admit", reasons=[])
 
 
 def store_rows(engine: sa.Engine, station_id: int, *times: datetime) -> list[uuid.UUID]:

@@ -98,7 +98,7 @@ def test_entries_dated_in_the_year_9999_or_1_render_on_every_page(vietnam_server
             conn.execute(entries.insert().values(
                 id=uuid.UUID(row["id"]), station_id=_station_id(engine, station.name), scanned_at=moment,
                 received_at=NOW, location=station.name, direction="in", source="camera", format="vn-qr",
-                person_key=person, display_name=row["display_name"], fields={}, verdict="admit", reasons=[]))
+                person_key=person, display_name=row["display_name"], verdict="admit", reasons=[]))
 
     overview = admin.get(f"{vietnam_server.url}/dashboard/", timeout=10)
     latest = admin.get(f"{vietnam_server.url}/dashboard/entries", timeout=10)

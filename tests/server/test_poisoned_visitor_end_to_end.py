@@ -25,6 +25,7 @@ from kiosk.station_config import load_station_config
 from kiosk.verdict import Outcome
 from server.admins import add_admin
 from server.declarations import DeclarationService
+from server.sealing_store import stored_key
 from server.tables import entries, stations
 
 pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
@@ -63,15 +64,15 @@ def test_a_nul_in_a_signed_name_is_refused_at_the_door_and_never_stops_the_sync(
 
     with engine.connect() as conn:
         rows = conn.execute(
-            sa.select(entries.c.id, entries.c.person_key, entries.c.verdict, entries.c.fields)
+            sa.select(entries.c.id, entries.c.person_key, entries.c.verdict, entries.c.sealed)
             .join(stations, stations.c.id == entries.c.station_id).where(stations.c.name == kiosk.station.name)
         ).all()
     by_id = {str(row.id): row for row in rows}
     assert set(by_id) == {result.entry.id for result in results}, "every verdict the door logged arrived"
-    assert by_id[results[0].entry.id].person_key == results[0].entry.person_key
-    assert by_id[results[2].entry.id].person_key == results[2].entry.person_key
+    assert by_id[results[0].entry.id].person_key == stored_key(results[0].entry.person_key)
+    assert by_id[results[2].entry.id].person_key == stored_key(results[2].entry.person_key)
     refusal = by_id[results[1].entry.id]
-    assert refusal.verdict == "refuse" and refusal.person_key == "" and "CƯỜNG" not in str(refusal.fields)
+    assert refusal.verdict == "refuse" and refusal.person_key == "" and "CƯỜNG".encode() not in (refusal.sealed or b"")
 
     add_admin(engine, "quantri", "Cổng-bệnh-viện-2026")
     browser = requests.Session()

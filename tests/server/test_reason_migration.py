@@ -7,12 +7,11 @@ import uuid
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
 from kiosk.messages import Message
-from server.database import MIGRATIONS, make_engine, writing
-from server.tables import entries, stations
+from schema_0009 import migrate_to, old_entries
+from server.database import make_engine, writing
+from server.tables import stations
 
 OLD_REASONS = [
     {"code": "policy.capacity", "vi": "Đã đủ người: 12/12 đang ở bên trong", "en": "Full: 12 of 12 people inside"},
@@ -22,33 +21,25 @@ OLD_REASONS = [
 ]
 
 
-def _to(engine: sa.Engine, revision: str, down: bool = False) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with writing(engine) as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-
 def _reasons(engine: sa.Engine) -> list[dict]:
     with engine.connect() as connection:
-        return list(connection.execute(sa.select(entries.c.reasons)).scalars())
+        return list(connection.execute(sa.select(old_entries.c.reasons)).scalars())
 
 
 def test_reasons_stored_before_the_catalogue_become_codes_and_read_the_same(database_url):
     engine = make_engine(database_url)
     try:
-        _to(engine, "0004")
+        migrate_to(engine, "0004")
         now = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
         with writing(engine) as connection:
             station = connection.execute(stations.insert().values(
                 name="Cổng A", token_hash="0" * 64, created_at=now).returning(stations.c.id)).scalar_one()
-            connection.execute(entries.insert().values(
+            connection.execute(old_entries.insert().values(
                 id=uuid.uuid4(), station_id=station, scanned_at=now, received_at=now, location="Sảnh A",
                 direction="in", source="camera", format="vn-qr", person_key="qid:162900000000000042",
                 display_name="NGUYEN V** A*", fields={}, verdict="warn", reasons=OLD_REASONS))
 
-        _to(engine, "0005")
+        migrate_to(engine, "0005")
         [stored] = _reasons(engine)
         assert stored == [{"code": "policy.capacity", "params": {"capacity": "12", "inside": "12"}},
                           {"code": "hd1.expired", "params": {}},
@@ -56,7 +47,7 @@ def test_reasons_stored_before_the_catalogue_become_codes_and_read_the_same(data
         for lang in ("vi", "en"):
             assert [Message.from_json(r).text(lang) for r in stored] == [r[lang] for r in OLD_REASONS]
 
-        _to(engine, "0004", down=True)
+        migrate_to(engine, "0004", down=True)
         assert _reasons(engine) == [OLD_REASONS]
     finally:
         engine.dispose()
