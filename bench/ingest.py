@@ -2,17 +2,24 @@
 
     python bench/ingest.py [--stations 50] [--batches 4] [--batch 500] [--workers 2]
                            [--backend sqlite|postgres|both] [--postgres postgresql://...]
+                           [--wire sealed|clear|pending]
 
 Each simulated station is a thread with its own token and connection, posting its batches (gzip JSON,
 built before the clock starts) one after another, as a kiosk catching up after an outage would. The server
 runs as separate processes (`serve --workers N`) on 127.0.0.1, sharing the machine with this client.
+
+--wire: `sealed` (default) sends what a kiosk of this version sends, fields sealed at the door (the server
+tags the keys); `clear` what a kiosk of the previous version sends, which the server seals on arrival to the
+published authority key; `pending` the same with no key published (the server boxes them under its own).
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import base64
 import json
+import os
 import tempfile
 import threading
 import time
@@ -24,16 +31,32 @@ from sync import DEFAULT_POSTGRES, count_entries, running_server  # bench/sync.p
 
 from factories import make_entry  # noqa: E402  (put on the path by bench/sync.py)
 from percentiles import percentile  # noqa: E402
+from kiosk.sealing.authority import AuthorityKeySet, generate_private_key  # noqa: E402
+from kiosk.sealing.kept import sealed_content  # noqa: E402
+from kiosk.sealing.seal import seal_entry  # noqa: E402
+from server.authority_keys import store_key_set  # noqa: E402
 from server.stations import add_station  # noqa: E402
 
 
-def build_uploads(engine, stations: int, batches: int, batch: int) -> list[tuple[str, list[bytes]]]:
+def wire_entry(n: int, station: str, key_set: AuthorityKeySet | None) -> dict:
+    """Entry n as a kiosk sends it: sealed at the door with `key_set`, or (None) as the previous version."""
+    entry = make_entry(n, station=station)
+    if key_set is None:
+        return entry.to_json()
+    sealed = seal_entry(sealed_content(entry.format, entry.person_key, "", entry.fields), key_set,
+                        entry.scanned_at, entry.id)
+    return entry.to_json() | {"linked_key": "", "fields": {}, "sealed": base64.b64encode(sealed.box).decode(),
+                              "sealed_kid": sealed.kid}
+
+
+def build_uploads(engine, stations: int, batches: int, batch: int,
+                  key_set: AuthorityKeySet | None) -> list[tuple[str, list[bytes]]]:
     uploads = []
     for s in range(stations):
         station, token = add_station(engine, f"Trạm {s:03d}", f"Địa điểm {s % 10}")
         bodies = []
         for b in range(batches):
-            items = [make_entry(n, station=station.name).to_json() for n in range(b * batch, (b + 1) * batch)]
+            items = [wire_entry(n, station.name, key_set) for n in range(b * batch, (b + 1) * batch)]
             bodies.append(gzip.compress(json.dumps({"entries": items}).encode(), compresslevel=5))
         uploads.append((token, bodies))
     return uploads
@@ -53,8 +76,13 @@ def post_all(url: str, token: str, bodies: list[bytes], latencies: list[float], 
 def run(backend: str, args: argparse.Namespace) -> None:
     total = args.stations * args.batches * args.batch
     with tempfile.TemporaryDirectory() as name:
+        os.environ["KIOSK_SERVER_DATA_DIR"] = str(Path(name) / "server-data")  # the server's secrets and keys
+        key_set = generate_private_key().key_set(make_entry(0).scanned_at, 2)
+        if args.wire != "pending":
+            store_key_set(key_set)
         with running_server(backend, Path(name), args.postgres, workers=args.workers) as (url, engine):
-            uploads = build_uploads(engine, args.stations, args.batches, args.batch)
+            uploads = build_uploads(engine, args.stations, args.batches, args.batch,
+                                    key_set if args.wire == "sealed" else None)
             latencies: list[float] = []
             failures: list[str] = []
             threads = [threading.Thread(target=post_all, args=(url, token, bodies, latencies, failures))
@@ -72,7 +100,7 @@ def run(backend: str, args: argparse.Namespace) -> None:
     p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
     print(f"{backend:<9} {args.stations} stations, {total} entries in {elapsed:6.2f} s = "
           f"{total / elapsed:8.0f} entries/s; request p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms "
-          f"({len(latencies)} requests of {args.batch}, {args.workers} server processes)")
+          f"({len(latencies)} requests of {args.batch}, {args.workers} server processes, {args.wire} wire)")
 
 
 def main() -> None:
@@ -83,6 +111,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
+    parser.add_argument("--wire", choices=("sealed", "clear", "pending"), default="sealed")
     args = parser.parse_args()
     for backend in ("sqlite", "postgres") if args.backend == "both" else (args.backend,):
         run(backend, args)

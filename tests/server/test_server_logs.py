@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from factories import make_entry
 from server.admins import add_admin
 from server.database import make_engine, migrate
+from server.sealing_store import stored_key
 from server.stations import add_station
 
 from dashboard_login import log_in
@@ -32,7 +33,7 @@ def test_a_database_error_quoting_the_row_stays_out_of_the_log(postgres_schema_u
     entry = make_entry(1, station="Cổng nhật ký")
     with engine.begin() as conn:  # PostgreSQL refuses this row and quotes all of it: "Failing row contains"
         conn.execute(sa.text(f"ALTER TABLE entries ADD CONSTRAINT refuse_one CHECK (person_key <> "
-                             f"'{entry.person_key}')"))
+                             f"'{stored_key(entry.person_key)}')"))
     server = ServerProcess(postgres_schema_url, tmp_path / "server.log").start()
     try:
         answer = requests.post(f"{server.url}/api/v1/entries", json={"entries": [entry.to_json()]},

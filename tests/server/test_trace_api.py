@@ -13,7 +13,7 @@ from commands import kiosk_server
 from kiosk.tracing.masking import mask_person_key
 from kiosk.messages import Message
 from server.tracing.audit import audit_log
-from trace_case import CASE_ID, EXPECTED, FORMULA_LOCATION, HALL, add_users_and_upload
+from trace_case import CASE_ID, FORMULA_LOCATION, HALL, add_users_and_upload, expected
 
 pytestmark = pytest.mark.slow  # a real server process, on SQLite and PostgreSQL
 
@@ -53,7 +53,7 @@ def test_a_tracer_gets_the_case_and_its_contacts_with_tiers_as_the_command_line_
     assert [(v["location"], v["minutes"], v["end_reason"]) for v in case["visits"]] == [
         (HALL, 60, "exit"), (FORMULA_LOCATION, 120, "default_stay")]
     assert case["contacts"] == 4 and not case["capped"] and case["searched"] == "••••••••2345"
-    assert {c["person"]: (c["location"], c["minutes"], c["tier"]) for c in contacts} == EXPECTED
+    assert {c["person"]: (c["location"], c["minutes"], c["tier"]) for c in contacts} == expected()
     assert printed.returncode == 0, printed.stderr
     printed_case, printed_contacts = lines_of(printed.stdout)
     assert printed_contacts == contacts

@@ -21,6 +21,8 @@ from commands import kiosk_server
 from factories import T0, make_entry
 from kiosk.contract import Direction, Outcome
 from kiosk.entry import Entry
+from kiosk.tracing.masking import mask_person_key
+from server.sealing_store import stored_key
 from server.tables import trace_audit, visit_queue, visits
 from server.tracing.audit import audit_log
 from server.tracing.builder import drain_all
@@ -79,8 +81,12 @@ def trace(engine, person: str, **options):
 
 
 def masked(key: str) -> str:
-    from kiosk.tracing.masking import mask_person_key
     return mask_person_key(key)
+
+
+def shown(key: str) -> str:
+    """A person as a trace shows them: the server's tag of their key, masked."""
+    return mask_person_key(stored_key(key))
 
 
 def test_two_doors_of_one_location_make_visits_that_overlap_into_contacts_by_tier(server, database_url,
@@ -103,9 +109,9 @@ def test_two_doors_of_one_location_make_visits_that_overlap_into_contacts_by_tie
                                 "end_reason": "exit", "minutes": 60}]
     by_person = {c["person"]: (c["location"], c["from"], c["to"], c["minutes"], c["tier"]) for c in contacts}
     assert by_person == {
-        masked(brief): (place, local(T0 + minutes(5)), local(T0 + minutes(12)), 7, "any"),
-        masked(ten): (place, local(T0 + minutes(30)), local(T0 + minutes(42)), 12, "10"),
-        masked(long): (place, local(T0), local(T0 + minutes(20)), 20, "15"),
+        shown(brief): (place, local(T0 + minutes(5)), local(T0 + minutes(12)), 7, "any"),
+        shown(ten): (place, local(T0 + minutes(30)), local(T0 + minutes(42)), 12, "10"),
+        shown(long): (place, local(T0), local(T0 + minutes(20)), 20, "15"),
     }
     assert all(c["name"] == "NGUYEN V** A*" and c["case_visit_start"] == local(T0) for c in contacts)
 
@@ -231,9 +237,9 @@ def test_a_qid_linked_to_an_id_number_by_an_unmasked_national_qr_is_traced_by_ei
 
     by_number = trace(engine, number)
 
-    assert by_number.identity.keys == (f"cccd:{number}", qid)
+    assert by_number.identity.keys == (stored_key(f"cccd:{number}"), stored_key(qid))
     assert [v.location for v in by_number.case_visits] == [place, other_place]
-    assert trace(engine, qid).identity.keys == (qid, f"cccd:{number}")
+    assert trace(engine, qid).identity.keys == (stored_key(qid), stored_key(f"cccd:{number}"))
 
 
 def test_an_unknown_person_has_no_visits_and_the_trace_is_still_recorded(server, engine, database_url):
@@ -287,7 +293,7 @@ def test_the_builder_in_the_server_process_drains_the_queue_without_a_trace(serv
     def built() -> bool:
         with engine.connect() as conn:
             queued = conn.execute(sa.select(sa.func.count()).select_from(visit_queue)).scalar()
-            made = conn.execute(sa.select(visits.c.end_reason).where(visits.c.person_key == person)).all()
+            made = conn.execute(sa.select(visits.c.end_reason).where(visits.c.person_key == stored_key(person))).all()
         return queued == 0 and [row.end_reason for row in made] == ["default_stay"]
 
     assert wait_until(built), "the server's builder did not build the visit"

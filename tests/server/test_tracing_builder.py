@@ -16,6 +16,7 @@ from factories import T0, make_entry
 from kiosk.contract import Direction, Outcome
 from server.ingest import Contact, store_batch
 from server.stations import add_station
+from server.sealing_store import stored_key
 from server.tables import person_links, trace_audit, visit_queue, visits
 from server.tracing import builder
 from server.tracing.background import VisitBuilder
@@ -53,7 +54,7 @@ def queued(engine) -> int:
 def visits_of(engine, person: str) -> list[tuple]:
     with engine.connect() as conn:
         return [tuple(row) for row in conn.execute(sa.select(visits.c.started_at, visits.c.end_reason)
-                                                   .where(visits.c.person_key == person))]
+                                                   .where(visits.c.person_key == stored_key(person)))]
 
 
 def test_ingest_queues_each_stored_entry_once_and_no_entry_without_a_person(engine, door):
@@ -77,7 +78,7 @@ def test_a_trace_drains_the_queue_first_so_it_sees_every_stored_entry(engine, do
     result = run_trace(engine, case, asked_by="an", role="tracer", via="api", case_number="HC-9")
 
     assert queued(engine) == 0
-    assert [c.person_key for c in result.contacts.contacts] == [contact]
+    assert [c.person_key for c in result.contacts.contacts] == [stored_key(contact)]
 
 
 def test_a_build_that_fails_leaves_the_queue_as_it_was_and_logs_no_personal_data(engine, door, monkeypatch,
@@ -137,12 +138,12 @@ def test_the_purges_keep_the_audit_log_until_every_entry_it_concerns_is_gone(eng
     run_trace(engine, person, since=T0 - minutes(60), until=T0 + minutes(60), asked_by="an", role="tracer",
               via="api", case_number="HC-purge")
     with engine.connect() as conn:
-        assert conn.execute(sa.select(person_links).where(person_links.c.a == person)).first() is not None
+        assert conn.execute(sa.select(person_links).where(person_links.c.a == stored_key(person))).first() is not None
 
     with engine.begin() as conn:
         assert purge_visits(conn, T0 + timedelta(hours=3)) >= 1
         assert purge_audit(conn, T0 + minutes(30)) == 0  # the trace's window runs past this cutoff
-        assert conn.execute(sa.select(person_links).where(person_links.c.a == person)).first() is None
+        assert conn.execute(sa.select(person_links).where(person_links.c.a == stored_key(person))).first() is None
         assert purge_audit(conn, T0 + timedelta(hours=3)) >= 1
         assert conn.execute(sa.select(trace_audit).where(trace_audit.c.case_number == "HC-purge")).first() is None
     assert visits_of(engine, person) == []

@@ -20,8 +20,10 @@ import sqlalchemy as sa
 
 from factories import T0, make_entry
 from kiosk.entry import Direction
+from kiosk.tracing.masking import mask_person_key
 from server.admins import add_admin, issue_api_token
 from server.roles import Role
+from server.sealing_store import stored_key
 from server.stations import add_station
 
 CASE_ID = "001099012345"
@@ -40,10 +42,12 @@ SMALL = [
     (CASE_KEY, HALL, 0, 60), (person(1), HALL, 10, None), (person(2), HALL, 48, 80), (person(3), HALL, -30, 4),
     (person(5), HALL, 300, 310), (CASE_KEY, FORMULA_LOCATION, 120, None), (person(4), FORMULA_LOCATION, 200, 230),
 ]
-EXPECTED = {  # masked key as the trace shows it: (location, minutes, tier)
-    "qid:••••••••••••••0001": (HALL, 50, "15"), "qid:••••••••••••••0002": (HALL, 12, "10"),
-    "qid:••••••••••••••0003": (HALL, 4, "any"), "qid:••••••••••••••0004": (FORMULA_LOCATION, 30, "15"),
-}
+
+
+def expected() -> dict[str, tuple[str, int, str]]:
+    """The contacts, by their key as the trace shows it (the server's tag, masked): (location, minutes, tier)."""
+    return {mask_person_key(stored_key(person(n))): contact for n, contact in (
+        (1, (HALL, 50, "15")), (2, (HALL, 12, "10")), (3, (HALL, 4, "any")), (4, (FORMULA_LOCATION, 30, "15")))}
 
 
 @dataclass(frozen=True)
