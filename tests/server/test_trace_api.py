@@ -13,7 +13,7 @@ from commands import kiosk_server
 from kiosk.tracing.masking import mask_person_key
 from kiosk.messages import Message
 from server.tracing.audit import audit_log
-from trace_case import CASE_ID, FORMULA_LOCATION, HALL, add_users_and_upload, expected
+from trace_case import CASE_ID, FORMULA_LOCATION, HALL, add_users_and_upload, expected, person, shown
 
 pytestmark = pytest.mark.slow  # a real server process, on SQLite and PostgreSQL
 
@@ -70,7 +70,8 @@ def test_each_api_trace_is_recorded_against_the_tokens_user(server, engine, toke
     case, contacts = lines_of(answer.text)
     assert case["padding"] and case["min_minutes"] == 10 and case["window_cut_to_retention"]
     # The case traced 30 minutes past each exit: p2's 12 minutes become 32; p3's 4 are under the minimum.
-    assert {c["person"][-4:]: c["minutes"] for c in contacts} == {"0001": 80, "0002": 32, "0004": 30}
+    assert {c["person"]: c["minutes"] for c in contacts} == {shown(person(1)): 80, shown(person(2)): 32,
+                                                             shown(person(4)): 30}
     assert (newest.asked_by, newest.role, newest.via, newest.case_number) == ("truy-vết", "tracer", "api",
                                                                               "HC-2026-0043")
     assert newest.searched == "••••••••2345" and newest.padding and newest.min_minutes == 10

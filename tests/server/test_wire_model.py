@@ -4,6 +4,7 @@ kiosk's "rejected" table must explain, in the words of the field and with the co
 from __future__ import annotations
 
 import ast
+import base64
 import dataclasses
 from datetime import datetime, timezone
 from pathlib import Path
@@ -134,3 +135,21 @@ def test_the_server_takes_from_the_kiosk_only_the_contract() -> None:
     shared = {name for name in from_kiosk if name.startswith(("kiosk.tracing.", "kiosk.sealing."))}
     assert from_kiosk - shared <= {"kiosk.contract", "kiosk.extras", "kiosk.messages", "kiosk.setting_specs",
                                  "kiosk.atomic_file"}
+
+
+def test_an_entry_of_the_previous_kiosk_version_has_no_seal_and_keeps_its_clear_fields() -> None:
+    old = {key: value for key, value in GOOD.items() if key not in ("linked_key", "sealed", "sealed_kid")}
+    entry = parse_entry(old, WINDOW)
+    assert (entry.linked_key, entry.sealed, entry.sealed_kid, entry.fields) == ("", b"", "", GOOD["fields"])
+
+
+def test_a_sealed_entry_arrives_as_its_box_and_key_id() -> None:
+    box = bytes(range(256)) * 5
+    sealed = changed(GOOD, fields={}, linked_key="cccd:001099012345", sealed=base64.b64encode(box).decode(),
+                     sealed_kid="3F2A9C01B7D4E655/2026-W49")
+    entry = parse_entry(sealed, WINDOW)
+    assert (entry.sealed, entry.sealed_kid, entry.linked_key) == (box, "3F2A9C01B7D4E655/2026-W49",
+                                                                  "cccd:001099012345")
+    upper = changed(sealed, id=GOOD["id"].upper())
+    with pytest.raises(InvalidEntry, match="lowercase"):  # the box is bound to the id as the kiosk wrote it
+        parse_entry(upper, WINDOW)

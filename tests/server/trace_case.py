@@ -44,9 +44,14 @@ SMALL = [
 ]
 
 
+def shown(key: str) -> str:
+    """A person as a trace shows them: the server's tag of their key, masked."""
+    return mask_person_key(stored_key(key))
+
+
 def expected() -> dict[str, tuple[str, int, str]]:
-    """The contacts, by their key as the trace shows it (the server's tag, masked): (location, minutes, tier)."""
-    return {mask_person_key(stored_key(person(n))): contact for n, contact in (
+    """The contacts, by their key as the trace shows it: (location, minutes, tier)."""
+    return {shown(person(n)): contact for n, contact in (
         (1, (HALL, 50, "15")), (2, (HALL, 12, "10")), (3, (HALL, 4, "any")), (4, (FORMULA_LOCATION, 30, "15")))}
 
 
