@@ -38,6 +38,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from kiosk.contract import (MAX_FIELDS_BYTES, MAX_NESTING, TEXT_LIMITS, Direction,
                             Outcome, Source)
+from kiosk.tracing.identity import link_of
 
 MAX_SEALED_BYTES = 8 * 1024  # an entry's sealed box, decoded (a real one is about 1.3 KB)
 SEALED_KID = re.compile(r"[0-9A-F]{16}/[0-9]{4}-W[0-9]{2}")  # "<authority fingerprint>/<ISO week>"
@@ -247,6 +248,17 @@ class WireEntry(BaseModel):
         has no person behind it, and must still reach the server."""
         if not value and info.data.get("verdict") != Outcome.REFUSE:
             raise PydanticCustomError(Problem.MALFORMED, "person_key: missing, empty or not a string")
+        return value
+
+    @field_validator("linked_key")
+    @classmethod
+    def _a_link_the_entry_proves(cls, value: str, info: ValidationInfo) -> str:
+        """Only what kiosk.tracing.identity.link_of makes (a national QR code's QID and the ID number it
+        shows): a link merges two keys in every trace, so a kiosk cannot claim any other."""
+        person_key, number = info.data.get("person_key", ""), value.partition(":")[2]
+        if value and link_of(info.data.get("format", ""), person_key, {"id_number": number}) != (person_key, value):
+            raise PydanticCustomError(Problem.MALFORMED, "linked_key: only a national QR code's QID is linked, "
+                                      "to the ID number it shows")
         return value
 
     @field_validator("sealed_kid")

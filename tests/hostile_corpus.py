@@ -192,6 +192,8 @@ SERVER_CASES: list[ServerCase] = [
                MALFORMED, {"sealed": _SEALED, "sealed_kid": _KID}),
     ServerCase("a linked key too long", "rejected", "linked_key: longer than 256", MALFORMED,
                {"linked_key": "cccd:" + "1" * 260}),
+    ServerCase("a link no national QR code proves", "rejected", "linked_key: only a national QR code's QID",
+               MALFORMED, {"format": "cccd", "person_key": "cccd:001099012345", "linked_key": "cccd:001099054321"}),
     # The door's own refusals must reach the server; an admitted person must have a key.
     ServerCase("a refusal at the door without a person key", "accepted", entry=_REFUSED_AT_THE_DOOR),
     ServerCase("an admitted entry without a person key", "rejected", "person_key: missing", MALFORMED,

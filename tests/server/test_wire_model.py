@@ -145,7 +145,7 @@ def test_an_entry_of_the_previous_kiosk_version_has_no_seal_and_keeps_its_clear_
 
 def test_a_sealed_entry_arrives_as_its_box_and_key_id() -> None:
     box = bytes(range(256)) * 5
-    sealed = changed(GOOD, fields={}, linked_key="cccd:001099012345", sealed=base64.b64encode(box).decode(),
+    sealed = changed(GOOD, format="vn-qr", fields={}, linked_key="cccd:001099012345", sealed=base64.b64encode(box).decode(),
                      sealed_kid="3F2A9C01B7D4E655/2026-W49")
     entry = parse_entry(sealed, WINDOW)
     assert (entry.sealed, entry.sealed_kid, entry.linked_key) == (box, "3F2A9C01B7D4E655/2026-W49",
