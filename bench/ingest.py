@@ -34,6 +34,7 @@ from percentiles import percentile  # noqa: E402
 from kiosk.sealing.authority import AuthorityKeySet, generate_private_key  # noqa: E402
 from kiosk.sealing.kept import sealed_content  # noqa: E402
 from kiosk.sealing.seal import seal_entry  # noqa: E402
+from kiosk.sealing.weeks import week_of  # noqa: E402
 from server.authority_keys import store_key_set  # noqa: E402
 from server.stations import add_station  # noqa: E402
 
@@ -77,7 +78,8 @@ def run(backend: str, args: argparse.Namespace) -> None:
     total = args.stations * args.batches * args.batch
     with tempfile.TemporaryDirectory() as name:
         os.environ["KIOSK_SERVER_DATA_DIR"] = str(Path(name) / "server-data")  # the server's secrets and keys
-        key_set = generate_private_key().key_set(make_entry(0).scanned_at, 2)
+        first = make_entry(0).scanned_at
+        key_set = generate_private_key(week_of(first)).key_set(first, 2)
         if args.wire != "pending":
             store_key_set(key_set)
         with running_server(backend, Path(name), args.postgres, workers=args.workers) as (url, engine):

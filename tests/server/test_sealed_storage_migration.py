@@ -1,8 +1,8 @@
 """A database of the previous schema (0009: person keys and fields in clear) converted in place by 0010, on
 SQLite and PostgreSQL: every entry is still there, its person and link are the tags a trace computes, the
-authority's key opens each sealed entry with the fields it had (what the door keeps of them), an entry of a
-week no published key covers waits boxed until one does, and no byte of the SQLite file (or a pg_dump)
-names anyone."""
+authority's key opens each sealed entry with the fields it had (what the door keeps of them), an entry past
+the last week of the published keys waits boxed until the authority publishes more, and no byte of the
+SQLite file (or a pg_dump) names anyone."""
 
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ from server.tables import entries, person_links, stations, visit_queue, visits
 from server.tracing.query import run_trace
 
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
-SCANNED = NOW - timedelta(days=1)
-LONG_AGO = NOW - timedelta(days=20)  # a week the first published key set does not cover
+SCANNED = NOW - timedelta(days=20)
+LATE = NOW - timedelta(days=1)  # past the first published key set's last week
 
 MO = {"key": "cccd:001099012345", "name": "Trần Thị Mơ", "birth_date": "1999-04-15", "phone": "0912345678"}
 DUC = {"key": "qid:162900000000000077", "number": "001088054321", "name": "Nguyễn Văn Đức",
@@ -54,7 +54,7 @@ def _rows(station_id: int) -> list[dict]:
         row(DUC["key"], "vn-qr", {"name": DUC["name"], "id_number": DUC["number"], "id_number_masked": False,
                                   "birth_date": DUC["birth_date"], "phone": DUC["phone"], "signature": "x"},
             SCANNED + timedelta(minutes=10)),
-        row(YEN["key"], "manual", {"name": YEN["name"], "phone": YEN["phone"]}, LONG_AGO),
+        row(YEN["key"], "manual", {"name": YEN["name"], "phone": YEN["phone"]}, LATE),
         row("", "url", {"text": f"https://example.test/{YEN['name']}"}, SCANNED, verdict="refuse"),
         row("", "damaged", {}, SCANNED, verdict="refuse"),
     ]
@@ -82,8 +82,10 @@ def _stolen(engine: sa.Engine, url: str) -> bytes:
 
 
 def test_0009_database_is_tagged_and_sealed_in_place_and_names_no_one(fresh_database_url, data_dir):
-    authority = generate_private_key()
-    store_key_set(authority.key_set(week_start(week_of(SCANNED)) - timedelta(weeks=1), 3))
+    authority = generate_private_key(week_of(NOW - timedelta(days=60)))
+    first_set = authority.key_set(week_start(week_of(SCANNED)) - timedelta(weeks=1), 3)
+    assert first_set.key_for(LATE) is None
+    store_key_set(first_set)
     engine = make_engine(fresh_database_url)
     try:
         migrate_to(engine, "0009")
@@ -116,7 +118,7 @@ def test_0009_database_is_tagged_and_sealed_in_place_and_names_no_one(fresh_data
             if not old["person_key"] and not old["fields"]:
                 assert new.sealed is None and new.sealed_kid is None
                 continue
-            if old["scanned_at"] == LONG_AGO:
+            if old["scanned_at"] == LATE:
                 assert new.sealed_kid == LOCAL_KID
                 continue
             content = open_entry(Sealed(new.sealed_kid, new.sealed), authority, str(old["id"]))
@@ -130,8 +132,8 @@ def test_0009_database_is_tagged_and_sealed_in_place_and_names_no_one(fresh_data
         assert found_in(haystack, _needles()) == set()
         assert b"id_number" not in haystack and b"birth_date" not in haystack
 
-        # The key set of the authority's next keygen covers the older week: the waiting entry is sealed.
-        store_key_set(authority.key_set(week_start(week_of(LONG_AGO)), 5))
+        # The key set of the authority's next keygen covers the later week: the waiting entry is sealed.
+        store_key_set(authority.key_set(LATE, 5))
         assert reseal_pending(engine) == 1
         assert reseal_pending(engine) == 0
         yen = next(row for row in before if row["person_key"] == YEN["key"])

@@ -21,6 +21,7 @@ from kiosk.sealing.authority import generate_private_key
 from kiosk.sealing.kept import kept_fields, sealed_content
 from kiosk.sealing.seal import Sealed, open_entry, seal_entry
 from kiosk.sealing.tags import tagged_key
+from kiosk.sealing.weeks import week_of
 from kiosk.sync import SyncClient
 from personal_data import date_forms, folder_bytes, found_in, name_forms, pg_dump_bytes, sqlite_bytes
 from server.authority_keys import store_key_set
@@ -94,7 +95,7 @@ def test_what_kiosks_of_both_versions_upload_names_no_one_and_still_traces(
         monkeypatch: pytest.MonkeyPatch):
     data_dir = tmp_path / "server-data"
     monkeypatch.setenv("KIOSK_SERVER_DATA_DIR", str(data_dir))  # this process tags and traces as the server
-    authority = generate_private_key()
+    authority = generate_private_key(week_of(T - timedelta(days=7)))
     key_set = authority.key_set(T - timedelta(days=7), 3)
     store_key_set(key_set)
     server = start_server(env={"KIOSK_SERVER_DATA_DIR": str(data_dir)})

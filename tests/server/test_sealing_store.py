@@ -1,6 +1,6 @@
 """Sealing on arrival and later: what an old kiosk sends in clear is sealed to the published key, or boxed
-under the server's own key until `reseal_pending` seals it, batch after batch, leaving boxed only the weeks
-no published key covers. On SQLite and PostgreSQL."""
+under the server's own key until `reseal_pending` seals it, batch after batch, leaving boxed only what is
+past the published key set's last week. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ from server.tables import entries
 from server.wire import TimeWindow, parse_entry
 
 NOW = datetime.now(timezone.utc)
+EARLY = NOW - timedelta(days=20)
+
+
+def _authority():
+    return generate_private_key(week_of(NOW - timedelta(days=60)))
 
 
 @pytest.fixture
@@ -48,25 +53,24 @@ def _stored(engine: sa.Engine, ids: list[str]) -> dict[str, sa.Row]:
 
 
 def test_pending_boxes_are_sealed_batch_by_batch_once_a_key_covers_their_week(engine, data_dir, monkeypatch):
-    recent = [NOW - timedelta(hours=n) for n in range(1, 6)]
-    old = NOW - timedelta(days=20)
-    ids = _upload(engine, old, *recent)  # nothing published yet: every entry waits in a box
+    early = [EARLY + timedelta(hours=n) for n in range(5)]
+    ids = _upload(engine, *early, NOW - timedelta(hours=1))  # nothing published yet: every entry waits in a box
     assert {row.sealed_kid for row in _stored(engine, ids).values()} == {LOCAL_KID}
 
-    authority = generate_private_key()
-    store_key_set(authority.key_set(week_start(week_of(NOW)) - timedelta(weeks=1), 3))  # not the old week
+    authority = _authority()
+    store_key_set(authority.key_set(EARLY, 2))  # two weeks from the early entries': not this week
     monkeypatch.setattr(sealing_store, "RESEAL_BATCH", 2)
     assert sealing_store.reseal_pending(engine) == 5
 
     stored = _stored(engine, ids)
-    assert stored[ids[0]].sealed_kid == LOCAL_KID  # its week has no key yet
-    for entry_id in ids[1:]:
+    assert stored[ids[-1]].sealed_kid == LOCAL_KID  # past the key set: it waits for the next one
+    for entry_id in ids[:-1]:
         content = open_entry(Sealed(stored[entry_id].sealed_kid, stored[entry_id].sealed), authority, entry_id)
         assert content["fields"] == {"name": "NGUYEN VAN AN", "phone": "0912345678", "birth_date": "1990-01-31"}
 
 
 def test_clear_fields_arriving_after_a_publish_are_sealed_at_once(engine, data_dir):
-    authority = generate_private_key()
+    authority = _authority()
     store_key_set(authority.key_set(week_start(week_of(NOW)) - timedelta(weeks=1), 3))
 
     [entry_id] = _upload(engine, NOW - timedelta(minutes=5))
