@@ -108,7 +108,7 @@ def _json(content: Mapping[str, Any]) -> bytes:
 
 def reseal_pending(engine: Engine) -> int:
     """Seal every entry boxed "local" to the published key set and drop its box; returns how many were
-    sealed. Entries of weeks the key set does not cover stay boxed (a later key set seals them). Batches of
+    sealed. Entries past the key set's last week stay boxed (the next key set seals them). Batches of
     RESEAL_BATCH, each its own transaction: an interrupted run keeps what it did and the next one goes on."""
     key_set = published_key_set()
     if key_set is None:
