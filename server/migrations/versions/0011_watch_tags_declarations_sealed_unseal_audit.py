@@ -36,7 +36,10 @@ def upgrade() -> None:
     from server.watch_list import DEFAULT_LENGTH, converted_note, entry_rows
 
     connection = op.get_bind()
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("PRAGMA secure_delete = ON")  # the clear rows' pages are overwritten
     old = connection.execute(sa.select(old_watch_list)).all()
+    connection.execute(old_watch_list.delete())
     op.drop_table("watch_list")
     _create_watch_tables()
     now = datetime.now(timezone.utc)
