@@ -238,3 +238,26 @@ def test_the_migration_converts_a_clear_watch_list_and_its_notes_wait_for_the_au
     content = open_entry(Sealed(resealed.note_kid, resealed.note_sealed), read_private_key(out / "authority.key"),
                          f"watch:{resealed.person_key}")
     assert content == {"v": 1, "watch": True, "person_key": f"cccd:{ID_NUMBER}", "note": NOTE}
+
+
+def test_going_down_keeps_the_entries_under_their_tags_and_coming_back_up_works(
+        fresh_database_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("KIOSK_SERVER_DATA_DIR", str(tmp_path / "data"))
+    engine = make_engine(fresh_database_url)
+    migrate(engine)
+    watch(engine, ID_NUMBER, "refuse")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+
+    with writing(engine) as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0009")
+    with engine.connect() as conn:
+        down = conn.execute(sa.text("SELECT person_key, action, note FROM watch_list")).all()
+    migrate(engine)
+    with engine.connect() as conn:
+        up = conn.execute(sa.select(watch_list.c.masked, watch_list.c.action)).all()
+    engine.dispose()
+
+    assert [(key.startswith("cccd:#"), action, note) for key, action, note in down] == [(True, "refuse", "")]
+    assert up == [(f"cccd:#{down[0][0].partition('#')[2][:8]}", "refuse")]  # its tag is all that is left

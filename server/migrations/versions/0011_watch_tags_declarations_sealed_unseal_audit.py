@@ -43,14 +43,13 @@ def upgrade() -> None:
     op.drop_table("watch_list")
     _create_watch_tables()
     now = datetime.now(timezone.utc)
+    new_watch_list, new_watch_tags = _table("watch_list"), _table("watch_tags")
     for row in old:
         person_key = _person_key(row.person_key)
         note_box = converted_note(person_key, row.note, now) if row.note else None
         watched, tags = entry_rows(person_key, row.action, row.note, now, now + DEFAULT_LENGTH, note_box)
-        watched["added_at"] = row.added_at
-        connection.execute(sa.insert(_table("watch_list")), [watched])
-        if tags:
-            connection.execute(sa.insert(_table("watch_tags")), tags)
+        connection.execute(sa.insert(new_watch_list), [{**watched, "added_at": row.added_at}])
+        connection.execute(sa.insert(new_watch_tags), tags)
 
     with op.batch_alter_table("issued_declarations") as batch:
         batch.add_column(sa.Column("sealed", sa.LargeBinary))
@@ -72,7 +71,8 @@ def downgrade() -> None:
         batch.drop_column("sealed_kid")
         batch.drop_column("sealed")
     connection = op.get_bind()
-    kept = connection.execute(sa.text("SELECT person_key, action, added_at FROM watch_list")).all()
+    kept = connection.execute(sa.select(old_watch_list.c.person_key, old_watch_list.c.action,
+                                        old_watch_list.c.added_at)).all()
     op.drop_table("watch_tags")
     op.drop_table("watch_list")
     op.create_table(
