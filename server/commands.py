@@ -303,6 +303,7 @@ def _watch_list(engine: Engine, _url: str, _args: argparse.Namespace) -> int:
     entries = watched(engine)
     for entry in entries:
         note = "sealed note" if entry.has_note else "no note"
-        print(f"{entry.masked}\t{entry.action}\tadded {entry.added_at:%Y-%m-%d}\tuntil {entry.until:%Y-%m-%d %H:%M} UTC\t{note}")
+        print(f"{entry.masked}\t{entry.action}\tadded {entry.added_at:%Y-%m-%d}\t"
+              f"until {entry.until:%Y-%m-%d %H:%M} UTC\t{note}")
     print(f"{len(entries)} entries on the watch list", file=sys.stderr)
     return 0

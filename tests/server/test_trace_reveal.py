@@ -43,10 +43,12 @@ PEOPLE = {  # made-up people: full name, phone, address
     person(4): ("Hoàng Văn Bốn", "0911000004", "9 Nguyễn Trãi, Thanh Xuân"),
     person(5): ("Đỗ Thị Năm", "0911000005", "21 Láng Hạ, Đống Đa"),
 }
+# p3's entry waits for a key ("local"); p5 and the case: no contact
 OPENED = (person(1), person(2), person(4))
+# The entries' columns these tests read and write (`fields` only until the sealing at ingest is merged).
 STORED = sa.table("entries", sa.column("id", sa.Uuid), sa.column("scanned_at", sa.DateTime(timezone=True)),
                   sa.column("format", sa.String), sa.column("person_key", sa.String), sa.column("fields", sa.JSON),
-                  sa.column("sealed", sa.LargeBinary), sa.column("sealed_kid", sa.String))  # p3's entry waits for a key ("local"); p5 and the case: no contact
+                  sa.column("sealed", sa.LargeBinary), sa.column("sealed_kid", sa.String))
 
 
 @dataclasses.dataclass(frozen=True)
