@@ -13,7 +13,7 @@ from typing import Sequence
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from server import declarations
+from server import authority_cli, declarations
 from server.access_log import configure_logging
 from server.admins import (add_admin, disable_admin, issue_api_token, remove_admin, revoke_api_tokens,
                            set_password)
@@ -22,10 +22,11 @@ from server.retention import RetentionProblem, purge
 from server.roles import Role
 from server.security import BODY_TIMEOUT_ENV, DEFAULT_BODY_TIMEOUT
 from kiosk.contract import WATCH_ACTIONS
-from server.station_config import set_setting, unwatch, watch
+from server.station_config import set_setting
 from server.stations import (AdminRequestError, add_station, list_stations, rename_station, revoke_station,
                              rotate_token)
 from server.tracing import cli as tracing_cli
+from server.watch_list import unwatch, until_date, watch, watched
 
 TRUSTED_PROXIES_ENV = "KIOSK_SERVER_TRUSTED_PROXIES"
 GRACEFUL_SHUTDOWN_SECONDS = 3  # then open requests are cancelled: a stalled client must not hold the server
@@ -42,6 +43,8 @@ def run_command(argv: Sequence[str] | None = None) -> int:
         return 2
     url = normalise_url(args.db) if args.db else default_database_url()
     try:
+        if not getattr(args, "database", True):  # e.g. the authority's keygen, on a machine with no server
+            return args.run(None, url, args)
         engine = make_engine(url)
         migrate(engine)
         return args.run(engine, url, args)
@@ -128,21 +131,27 @@ def _parser() -> argparse.ArgumentParser:
     setting.add_argument("--station", help="only this station (default: every station)")
     setting.set_defaults(run=_setting)
 
-    watch_cmd = commands.add_parser("watch", help="the watch list kiosks download").add_subparsers(title="watch")
-    watch_add = watch_cmd.add_parser("add")
-    watch_add.add_argument("person_key")
+    watch_cmd = commands.add_parser("watch", help="the watch list kiosks recognise (by weekly tags: no station "
+                                                  "can read who is on it)").add_subparsers(title="watch")
+    watch_add = watch_cmd.add_parser("add", help="add a person (or change their entry)")
+    watch_add.add_argument("person_key", help="an ID number, a QID or a person key (cccd:..., qid:...)")
     watch_add.add_argument("--action", choices=WATCH_ACTIONS, default="warn")
-    watch_add.add_argument("--note", default="")
+    watch_add.add_argument("--note", default="", help="shown at the door when this person's code is read; "
+                                                      "stored sealed to the health authority")
+    watch_add.add_argument("--until", metavar="YYYY-MM-DD",
+                           help="last day of the entry (default: 52 weeks from now)")
     watch_add.set_defaults(run=_watch_add)
-    watch_remove = watch_cmd.add_parser("remove")
+    watch_remove = watch_cmd.add_parser("remove", help="remove a person: type their key again")
     watch_remove.add_argument("person_key")
     watch_remove.set_defaults(run=_watch_remove)
+    watch_cmd.add_parser("list", help="the entries, keys masked").set_defaults(run=_watch_list)
 
     purge_cmd = commands.add_parser("purge", help="remove the entries older than the retention (retention_days "
                                                   "pushed to every station, else 28 days) and say what went")
     purge_cmd.add_argument("--dry-run", action="store_true", help="only say what would be removed")
     purge_cmd.set_defaults(run=_purge)
 
+    authority_cli.register(commands)  # authority keygen, publish, status
     declarations.register(commands)  # issue, declaration-key-rotate, declaration-revoke, dcc-trust-import
     tracing_cli.register(commands)  # trace, location, visits
     return parser
@@ -277,12 +286,24 @@ def _purge(engine: Engine, _url: str, args: argparse.Namespace) -> int:
 
 
 def _watch_add(engine: Engine, _url: str, args: argparse.Namespace) -> int:
-    watch(engine, args.person_key, args.action, args.note)
-    print("Added to the watch list.")
+    until = until_date(args.until) if args.until else None
+    entry = watch(engine, args.person_key, args.action, args.note, until)
+    print(f"{entry.masked} is on the watch list ({entry.action}) until {entry.until:%Y-%m-%d %H:%M} UTC; stations "
+          "get it at their next sync.")
     return 0
 
 
 def _watch_remove(engine: Engine, _url: str, args: argparse.Namespace) -> int:
     unwatch(engine, args.person_key)
     print("Removed from the watch list.")
+    return 0
+
+
+def _watch_list(engine: Engine, _url: str, _args: argparse.Namespace) -> int:
+    entries = watched(engine)
+    for entry in entries:
+        note = "sealed note" if entry.has_note else "no note"
+        print(f"{entry.masked}\t{entry.action}\tadded {entry.added_at:%Y-%m-%d}\t"
+              f"until {entry.until:%Y-%m-%d %H:%M} UTC\t{note}")
+    print(f"{len(entries)} entries on the watch list", file=sys.stderr)
     return 0

@@ -1,4 +1,5 @@
-"""What a kiosk downloads: its settings, the watch list and (from other packages) key material.
+"""What a kiosk downloads: its settings, the watch list by weekly tags (server.watch_list), the health
+authority's key set, and (from other packages) key material.
 
 The document is assembled from contributors, each a function of (connection, station) returning some of
 the document's top-level parts, so another package adds its parts without touching this module:
@@ -12,20 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from kiosk.contract import PUSHED_SETTINGS, WATCH_ACTIONS, checked_value
+from kiosk.contract import PUSHED_SETTINGS, checked_value
 from server.database import writing
 from server.stations import AdminRequestError, StationRecord
-from server.tables import station_settings, stations, watch_list
+from server.authority_keys import published_key_set
+from server.tables import station_settings, stations
 from server.tracing.locations import station_location_rules
-from server.typed_text import hidden_character_problem
+from server.watch_list import watch_for
 
 ConfigContributor = Callable[[Connection, StationRecord], Mapping[str, Any]]
 
@@ -53,14 +53,13 @@ def settings_for(conn: Connection, station: StationRecord) -> dict[str, Any]:
     return {"settings": settings}
 
 
-def watch_list_for(conn: Connection, _station: StationRecord) -> dict[str, Any]:
-    rows = conn.execute(
-        sa.select(watch_list.c.person_key, watch_list.c.action, watch_list.c.note).order_by(watch_list.c.person_key)
-    )
-    return {"watch_list": [{"person_key": r.person_key, "action": r.action, "note": r.note} for r in rows]}
+def authority_for(_conn: Connection, _station: StationRecord) -> dict[str, Any]:
+    """The health authority's signed key set as published (kiosk-server authority publish), absent before."""
+    key_set = published_key_set()
+    return {} if key_set is None else {"authority": key_set.to_json()}
 
 
-DEFAULT_CONTRIBUTORS: tuple[ConfigContributor, ...] = (station_identity, settings_for, watch_list_for)
+DEFAULT_CONTRIBUTORS: tuple[ConfigContributor, ...] = (station_identity, settings_for, watch_for, authority_for)
 
 
 class StationConfigBuilder:
@@ -106,21 +105,3 @@ def _station_id(conn: Connection, name: str) -> int:
         raise AdminRequestError(f"No station is named {name!r}.")
     return station_id
 
-
-def watch(engine: Engine, person_key: str, action: str, note: str = "") -> None:
-    if action not in WATCH_ACTIONS:
-        raise AdminRequestError(f"The action must be one of {', '.join(WATCH_ACTIONS)}.")
-    person_key, note = person_key.strip(), unicodedata.normalize("NFC", note.strip())
-    problem = hidden_character_problem("watch-list key", person_key) or hidden_character_problem("note", note)
-    if problem or not person_key:
-        raise AdminRequestError(problem or "The watch-list key is empty.")
-    with writing(engine) as conn:
-        conn.execute(watch_list.delete().where(watch_list.c.person_key == person_key))
-        conn.execute(watch_list.insert().values(person_key=person_key, action=action, note=note,
-                                                added_at=datetime.now(timezone.utc)))
-
-
-def unwatch(engine: Engine, person_key: str) -> None:
-    with writing(engine) as conn:
-        if conn.execute(watch_list.delete().where(watch_list.c.person_key == person_key)).rowcount == 0:
-            raise AdminRequestError(f"{person_key!r} is not on the watch list.")

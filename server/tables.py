@@ -111,17 +111,41 @@ station_settings = sa.Table(
     sa.UniqueConstraint("station_id", "key", name="uq_station_settings_station_key"),
 )
 
+# The watch list, with nothing a copy of the database or a station could read a person or a note from.
+# person_key is the server's tagged key (kiosk.sealing.tags.tagged_key under secret_keys "person-tag"), so
+# an entry is found again by typing its key; `masked` is what `watch list` shows. The note is sealed to the
+# health authority (note_kid "<fingerprint>/<week>"), or, for a row converted before any authority key was
+# published, boxed under the server's "pending-box" secret (note_kid "local") until one is.
 watch_list = sa.Table(
     "watch_list",
     metadata,
     sa.Column("person_key", sa.String(256), primary_key=True),
+    sa.Column("masked", sa.String(64), nullable=False),
     sa.Column("action", sa.String(8), nullable=False),
-    sa.Column("note", sa.String(500), nullable=False, server_default=""),
     sa.Column("added_at", Moment, nullable=False),
+    sa.Column("until", Moment, nullable=False),
+    sa.Column("note_sealed", sa.LargeBinary),
+    sa.Column("note_kid", sa.String(64)),
+)
+
+# A watch-list entry as the doors of one week see it: its tag under that week's key (kiosk.sealing.tags
+# watch_tag, watch_week_key of the "watch-root" secret) and its note closed to that person's key
+# (seal_note, hex, "" for none). Computed when the entry is added, so the clear key is not needed again;
+# a station gets the rows of this week and the next (server.station_config.watch_for).
+watch_tags = sa.Table(
+    "watch_tags",
+    metadata,
+    sa.Column("person_key", sa.String(256), sa.ForeignKey("watch_list.person_key", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("week", sa.String(8), primary_key=True),
+    sa.Column("tag", sa.String(32), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    sa.Index("ix_watch_tags_week", "week"),
 )
 
 # Every declaration the server signed (kiosk-server issue, /declare), so it can be found and revoked per
-# person. No personal data: the ID number is kept only as a keyed tag (see server/declarations/ledger.py).
+# person. No personal data in clear: the ID number is kept only as a keyed tag (server/declarations/ledger.py),
+# and what was declared only sealed to the health authority (NULL when no authority key was published).
 issued_declarations = sa.Table(
     "issued_declarations",
     metadata,
@@ -131,6 +155,8 @@ issued_declarations = sa.Table(
     sa.Column("issued_at", Moment, nullable=False),
     sa.Column("expires_at", Moment, nullable=False),
     sa.Column("revoked_at", Moment),
+    sa.Column("sealed", sa.LargeBinary),  # kiosk.sealing.seal box of the declaration, bound to "hd1:<cti>"
+    sa.Column("sealed_kid", sa.String(64)),
     sa.Index("ix_issued_declarations_person_tag", "person_tag"),
 )
 
@@ -239,4 +265,17 @@ trace_audit = sa.Table(
     sa.Column("min_minutes", sa.Float, nullable=False),
     sa.Column("padding", sa.Boolean, nullable=False),
     sa.Column("contacts", sa.Integer, nullable=False),
+)
+
+# Every time the authority's private key opened entries (kiosk-server trace --key), written before anything
+# opened was shown: when, who (the OS user or --as), for which case, which entries, how many.
+unseal_audit = sa.Table(
+    "unseal_audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("unsealed_at", Moment, nullable=False),
+    sa.Column("unsealed_by", sa.String(100), nullable=False),
+    sa.Column("case_number", sa.String(100), nullable=False),
+    sa.Column("entry_ids", JsonValue, nullable=False),  # the entries' ids, as text
+    sa.Column("count", sa.Integer, nullable=False),
 )

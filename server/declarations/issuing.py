@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import re
 import secrets
+import shutil
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -29,7 +31,13 @@ from kiosk.entry import utc_now
 from kiosk.errors import os_problem
 from kiosk.health_rules import HealthRules, HealthRulesError
 from kiosk.reasons import Reason
+from kiosk.sealing.authority import AuthorityKeyError
+from kiosk.sealing.kept import sealed_content
+from kiosk.sealing.seal import Sealed, seal_entry
+from kiosk.tracing.identity import keys_for_query
 from kiosk.trust import TrustError, TrustList
+from server import secret_keys
+from server.authority_keys import published_key_set
 from server.declarations import ledger
 from server.declarations.keyring import Keyring, load_keyring, save_keyring
 from server.qr_image import render_qr
@@ -39,7 +47,7 @@ KEYRING_FILE = "declaration_keyring.json"
 RULES_FILE = "health_rules.json"
 DCC_TRUST_FILE = "dcc_trust.json"
 CTI_BYTES = 8
-
+log = logging.getLogger(__name__)
 
 
 def server_data_dir() -> Path:
@@ -163,11 +171,18 @@ def _yes_no(value: str | bool | None) -> bool | None:
 
 class DeclarationService:
     """The engine is needed to issue and revoke (every issued declaration is recorded) and may be left out
-    for what the data directory alone answers: the station config part, key rotation, the EU trust list."""
+    for what the data directory alone answers: the station config part, key rotation, the EU trust list.
+
+    The signing keyring and the person-tag secret live in the keys directory: `keys_dir`, else
+    KIOSK_SERVER_KEYS_DIR, else the data directory. A keyring an older server wrote in the data directory
+    is moved there, and a keyring others can read is made owner-only (server.secret_keys.owner_only)."""
 
     def __init__(self, data_dir: Path | None = None, settings: DeclarationSettings = DeclarationSettings(),
-                 clock: Callable[[], datetime] = utc_now, engine: Engine | None = None) -> None:
+                 clock: Callable[[], datetime] = utc_now, engine: Engine | None = None,
+                 keys_dir: Path | None = None) -> None:
         self.data_dir = data_dir or server_data_dir()
+        configured = os.environ.get(secret_keys.KEYS_DIR_ENV)
+        self.keys_dir = keys_dir or (Path(configured) if configured else self.data_dir)
         self.settings = settings
         self.clock = clock
         self.engine = engine
@@ -175,11 +190,29 @@ class DeclarationService:
 
     @property
     def keyring_path(self) -> Path:
-        return self.data_dir / KEYRING_FILE
+        return self.keys_dir / KEYRING_FILE
 
     def keyring(self) -> Keyring:
         with self._lock:
-            return load_keyring(self.keyring_path, self.clock())
+            return load_keyring(self._keyring_file(), self.clock())
+
+    def _keyring_file(self) -> Path:
+        """The keyring's path, after moving an older server's keyring out of the data directory and
+        making a keyring others can read owner-only."""
+        path, older = self.keyring_path, self.data_dir / KEYRING_FILE
+        if older != path and older.exists():
+            secret_keys.owner_only(older)
+            if path.exists():
+                log.warning("a second declaration keyring is in the data directory; the keys directory's "
+                            "is used: remove the other", extra={"fields": {"file": older.name}})
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                shutil.move(older, path)
+                log.warning("the declaration keyring moved from the data directory to the keys directory",
+                            extra={"fields": {"file": path.name}})
+        if path.exists():
+            secret_keys.owner_only(path)
+        return path
 
     def issue(self, name: str, phone: str, id_number: str, answers: Mapping[str, str | bool | None]
               ) -> IssuedDeclaration:
@@ -188,25 +221,43 @@ class DeclarationService:
         declaration = read_declaration(name, phone, id_number, answers, self.rules(), now)
         issued = issue_declaration(self.keyring(), declaration, self.settings, now)
         ledger.record(self._engine(), self._person_tag(declaration.id_number), issued.cti, issued.kid,
-                      issued.issued_at, issued.expires_at)
+                      issued.issued_at, issued.expires_at, self._sealed(declaration, issued))
         return issued
+
+    def _sealed(self, declaration: hd1.Declaration, issued: IssuedDeclaration) -> Sealed | None:
+        """What was declared, sealed to the authority's key of the week (kiosk.sealing.seal, bound to
+        "hd1:<cti>"), so that only the authority can read it; None when no key covers the week (nothing of
+        it is kept then but the tag and the dates)."""
+        try:
+            key_set = published_key_set(self.data_dir)
+        except AuthorityKeyError as problem:
+            raise ConfigurationError(f"the published authority key set cannot be used: {problem}") from None
+        if key_set is None:
+            return None
+        content = sealed_content(hd1.FORMAT, keys_for_query(declaration.id_number)[0], "", {
+            "name": declaration.name, "phone": declaration.phone, "id_number": declaration.id_number,
+            "declared_at": declaration.declared_at.isoformat(), "answers": dict(declaration.answers),
+            "declaration_id": issued.cti.hex(), "issued_at": issued.issued_at.isoformat(),
+            "expires_at": issued.expires_at.isoformat()})
+        return seal_entry(content, key_set, issued.issued_at, ledger.sealed_id(issued.cti))
 
     def rotate(self) -> bytes:
         """Start signing with a fresh key; the old one stays trusted for the overlap. Returns the new kid."""
         with self._lock:
-            keyring = load_keyring(self.keyring_path, self.clock()).with_new_key(self.clock(),
-                                                                                 self.settings.overlap)
-            save_keyring(keyring, self.keyring_path)
+            path = self._keyring_file()
+            keyring = load_keyring(path, self.clock()).with_new_key(self.clock(), self.settings.overlap)
+            save_keyring(keyring, path)
         return keyring.signing_key().kid
 
     def revoke(self, *ctis: bytes) -> None:
         """List the declarations as revoked for the kiosks, then mark them so in the record."""
         now = self.clock()
         with self._lock:
-            keyring = load_keyring(self.keyring_path, now)
+            path = self._keyring_file()
+            keyring = load_keyring(path, now)
             for cti in ctis:
                 keyring = keyring.revoking(cti, now, self.settings.lifetime)
-            save_keyring(keyring, self.keyring_path)
+            save_keyring(keyring, path)
         ledger.mark_revoked(self._engine(), ctis, now)
 
     def issued_for(self, id_number: str) -> list[ledger.IssuedRecord]:
@@ -230,7 +281,7 @@ class DeclarationService:
 
     def _person_tag(self, id_number: str) -> str:
         try:
-            return ledger.person_tag(ledger.person_secret(self.data_dir), id_number)
+            return ledger.person_tag(ledger.person_secret(self.keys_dir), id_number)
         except ledger.SecretError as error:
             raise ConfigurationError(str(error)) from None
 

@@ -1,4 +1,6 @@
-"""What the server issued: one row per signed declaration, with no personal data in clear.
+"""What the server issued: one row per signed declaration, with no personal data in clear: what was
+declared is kept only sealed to the health authority (kiosk.sealing.seal, bound to "hd1:<cti>"), so the
+authority can read it and nobody else; before any authority key is published it is not kept at all.
 
 A declaration is found by person through a keyed tag of the ID number: HMAC-SHA256 with a secret kept in
 the server's keys directory (server.secret_keys). A plain hash would not do: a 12-digit ID number has 10^12 values, which a
@@ -19,6 +21,7 @@ from typing import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from kiosk.sealing.seal import Sealed
 from server import secret_keys
 from server.database import writing
 from server.stations import as_utc
@@ -43,10 +46,17 @@ def person_tag(secret: bytes, id_number: str) -> str:
     return hmac.new(secret, b"hd1-person:" + id_number.encode("ascii"), hashlib.sha256).hexdigest()
 
 
-def record(engine: Engine, tag: str, cti: bytes, kid: bytes, issued_at: datetime, expires_at: datetime) -> None:
+def sealed_id(cti: bytes) -> str:
+    """What a declaration's sealed box is bound to (the entry id of kiosk.sealing.seal.open_entry)."""
+    return f"hd1:{cti.hex()}"
+
+
+def record(engine: Engine, tag: str, cti: bytes, kid: bytes, issued_at: datetime, expires_at: datetime,
+           sealed: Sealed | None = None) -> None:
     with writing(engine) as conn:
         conn.execute(sa.insert(issued_declarations).values(
-            cti=cti.hex(), kid=kid.hex(), person_tag=tag, issued_at=issued_at, expires_at=expires_at))
+            cti=cti.hex(), kid=kid.hex(), person_tag=tag, issued_at=issued_at, expires_at=expires_at,
+            sealed=sealed.box if sealed else None, sealed_kid=sealed.kid if sealed else None))
 
 
 def for_person(engine: Engine, tag: str) -> list[IssuedRecord]:

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kiosk.tracing.report import Trace
+from server import secret_keys
 from server.declarations import ledger
-from server.declarations.issuing import server_data_dir
 from server.stations import as_utc
 from server.tables import trace_audit
 
@@ -39,7 +39,7 @@ class AuditRecord:
 
 def person_tag(person_key: str) -> str:
     """The keyed tag of a person key, with the server's ledger secret (created on first use)."""
-    return ledger.person_tag(ledger.person_secret(server_data_dir()), person_key)
+    return ledger.person_tag(secret_keys.secret("person-tag"), person_key)
 
 
 def record_trace(conn: Connection, result: Trace, *, asked_at: datetime, asked_by: str, role: str, via: str,

@@ -1,6 +1,10 @@
 """`kiosk-server trace`, `location` and `visits`: contact tracing from the server's command line (for the
 server's operator; the health authority traces on the dashboard or through the API). English, as the
-rest of the server's command line."""
+rest of the server's command line.
+
+`trace --key FILE` is the one place the contacts' details are shown in clear: the authority's private key
+opens, in this process only, the sealed entries of the contacts the trace returned (server.tracing.reveal),
+each opening recorded in the audit before anything is shown."""
 
 from __future__ import annotations
 
@@ -9,11 +13,13 @@ import getpass
 import json
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
 from kiosk.messages import Message
+from kiosk.sealing.authority import AuthorityKeyError, AuthorityPrivateKey, read_private_key
 from kiosk.tracing.report import Trace, json_lines, table
 from kiosk.tracing.request import TraceProblem, typed_moment
 from server.secret_keys import SecretError
@@ -21,6 +27,7 @@ from kiosk.tracing.masking import mask_person_key
 from server.stations import AdminRequestError
 from server.tracing.locations import close_visits, list_locations, parse_closing_time, set_location
 from server.tracing.query import run_trace
+from server.tracing.reveal import SAID, Outcome, Revealed, reveal_contacts
 from server.tracing.rules import server_zone
 
 CLI_ROLE = "operator"  # whoever runs the server's command line: recorded as such, by their OS user name
@@ -39,6 +46,11 @@ def register(commands: Any) -> None:
                                                               "the person left (aerosols)")
     trace.add_argument("--case", required=True, metavar="CASE_NUMBER", help="the case this trace is for")
     trace.add_argument("--json", action="store_true", help="JSON lines: the case, then one line per contact")
+    trace.add_argument("--key", type=Path, metavar="FILE",
+                       help="the health authority's authority.key: show the contacts' names, numbers and "
+                            "addresses (read in this process only; each opening is recorded in the audit)")
+    trace.add_argument("--as", dest="as_name", metavar="NAME",
+                       help="who opens the entries, as the audit records it (default: the OS user)")
     trace.set_defaults(run=_trace)
 
     location = commands.add_parser("location", help="a location's rules for ending visits").add_subparsers(
@@ -61,10 +73,12 @@ def register(commands: Any) -> None:
 
 def _trace(engine: Engine, _url: str, args: argparse.Namespace) -> int:
     zone = server_zone()
+    who = (args.as_name or "").strip() or getpass.getuser()
     try:
+        authority = _authority_key(args.key) if args.key else None  # a key that cannot be read: no trace
         since, until = typed_moment(args.since, "--from"), typed_moment(args.until, "--to")
         result = run_trace(engine, args.person, since=since, until=until, min_minutes=args.min_minutes,
-                           padding=args.padding, asked_by=getpass.getuser(), role=CLI_ROLE, via="cli",
+                           padding=args.padding, asked_by=who, role=CLI_ROLE, via="cli",
                            case_number=args.case, zone=zone)
     except TraceProblem as problem:
         print(f"kiosk-server: {problem.message.text('en')}", file=sys.stderr)
@@ -72,15 +86,53 @@ def _trace(engine: Engine, _url: str, args: argparse.Namespace) -> int:
     except SecretError as problem:
         print(f"kiosk-server: the trace cannot be recorded: {problem}", file=sys.stderr)
         return 1
+    revealed = None
+    if authority is not None:
+        revealed = reveal_contacts(engine, result, authority, unsealed_by=who, case_number=args.case)
     if args.json:
-        for line in json_lines(result):
+        for line, contact in zip(json_lines(result), (None, *result.contacts.contacts)):
+            if revealed is not None and contact is not None:
+                line["contact"]["revealed"] = _revealed_json(revealed, contact.entry_id)
             print(json.dumps(line, ensure_ascii=False))
     else:
-        print(_readable(result))
+        print(_readable(result, revealed))
+    if revealed is not None and revealed.attempted and not revealed.opened:
+        print(f"kiosk-server: the key {args.key} ({authority.fingerprint}) opens none of the "
+              f"{revealed.attempted} contacts' entries: they are sealed to another authority key.", file=sys.stderr)
+        return 1
     return 0
 
 
-def _readable(result: Trace) -> str:
+def _authority_key(path: Path) -> AuthorityPrivateKey:
+    try:
+        return read_private_key(path)
+    except AuthorityKeyError as problem:
+        raise AdminRequestError(f"{problem}.") from None
+
+
+REVEALED_HEADER = ["full name", "ID number", "phone", "address", "birth date"]
+REVEALED_FIELDS = ["name", "id_number", "phone", "address", "birth_date"]
+
+
+def _revealed_json(revealed: Revealed, entry_id: str) -> dict[str, Any]:
+    reading = revealed.readings[entry_id]
+    if reading.outcome is not Outcome.OPENED:
+        return {"status": reading.outcome.value, "why": SAID[reading.outcome]}
+    content = reading.content
+    return {"status": reading.outcome.value, "person_key": content.get("person_key", ""),
+            "linked_key": content.get("linked_key", ""), "format": content.get("format", ""),
+            "fields": content.get("fields", {})}
+
+
+def _revealed_cells(revealed: Revealed, entry_id: str) -> list[str]:
+    reading = revealed.readings[entry_id]
+    if reading.outcome is not Outcome.OPENED:
+        return [f"({SAID[reading.outcome]})"] + [""] * (len(REVEALED_FIELDS) - 1)
+    fields = reading.content.get("fields", {})
+    return [str(fields.get(name, "")) for name in REVEALED_FIELDS]
+
+
+def _readable(result: Trace, revealed: Revealed | None = None) -> str:
     identity, window = result.identity, result.window
     keys = ", ".join(mask_person_key(key) for key in identity.keys)
     lines = [f"Trace of {identity.searched} (keys searched: {keys}) from {_shown(window.since)} to "
@@ -96,7 +148,15 @@ def _readable(result: Trace) -> str:
                              until=_shown(window.until)).text("en"))
         return "\n".join(lines)
     header, rows = table(result)
-    lines.append(f"{len(result.case_visits)} visits, {result.contacts.total} contacts.")
+    if revealed is not None:
+        header = header + REVEALED_HEADER
+        cases = len(result.case_visits)
+        rows = [row + ([""] * len(REVEALED_HEADER) if n < cases else
+                       _revealed_cells(revealed, result.contacts.contacts[n - cases].entry_id))
+                for n, row in enumerate(rows)]
+    lines.append(f"{len(result.case_visits)} visits, {result.contacts.total} contacts."
+                 + (f" The authority's key opened {revealed.opened} of their {len(revealed.readings)} entries "
+                    "(recorded in the audit)." if revealed is not None else ""))
     if result.contacts.capped:
         lines.append(Message("trace.capped", listed=len(result.contacts.contacts)).text("en"))
     widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]

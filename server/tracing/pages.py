@@ -2,7 +2,8 @@
 log of every trace (administrators only).
 
 The person searched travels in POST bodies only, never in a URL (browser histories, proxies and logs keep
-URLs), and no answer may be cached (Cache-Control: no-store). Each trace and each export is a new trace,
+URLs), is never sent back in a page (the form shows it masked, to be typed again), and no answer may be
+cached (Cache-Control: no-store). Each trace and each export is a new trace,
 recorded in the audit log against its case number (via "dashboard").
 """
 
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from kiosk.tracing.identity import shown_query
 from kiosk.tracing.masking import mask_person_key
 from kiosk.messages import Message
 from kiosk.tracing.overlap import padded_end
@@ -62,6 +64,12 @@ class TraceForm:
              until: str = Form(""), min_minutes: str = Form("0"), padding: str = Form("")) -> "TraceForm":
         return cls(*(text.strip()[:FIELD_LONGEST] for text in (person, case_number, since, until, min_minutes)),
                    padding=bool(padding))
+
+    @property
+    def shown_person(self) -> str:
+        """The person as the page shows it again: masked (the number typed is never sent back), to be
+        typed again for the next trace or export."""
+        return shown_query(self.person) if self.person else ""
 
     def run(self, request: Request, user: User) -> Trace:
         """The trace asked, recorded in the audit log; _Unanswered when it cannot be."""

@@ -14,7 +14,8 @@ import requests
 import sqlalchemy as sa
 
 from factories import make_entry
-from server.station_config import set_setting, watch
+from server.station_config import set_setting
+from server.watch_list import watch
 from server.stations import revoke_station
 from server.tables import entries
 
@@ -167,15 +168,17 @@ def test_station_config_has_an_etag_that_changes_with_the_content(server, engine
     first = requests.get(url, headers=auth, timeout=10)
     unchanged = requests.get(url, headers=auth | {"If-None-Match": first.headers["ETag"]}, timeout=10)
     set_setting(engine, "dedup_minutes", 45, station.name)
-    watch(engine, "qid:162900000000000099", "refuse", "reported lost card")
+    watch(engine, "qid:162900000000000099", "refuse")
     changed = requests.get(url, headers=auth | {"If-None-Match": first.headers["ETag"]}, timeout=10)
 
     assert first.status_code == 200 and first.json()["station"]["name"] == station.name
     assert unchanged.status_code == 304 and unchanged.content == b""
     assert changed.status_code == 200 and changed.headers["ETag"] != first.headers["ETag"]
     assert changed.json()["settings"]["dedup_minutes"] == 45
-    assert {"person_key": "qid:162900000000000099", "action": "refuse", "note": "reported lost card"} in \
-        changed.json()["watch_list"]
+    watched = changed.json()["watch"]
+    assert "qid:162900000000000099" not in changed.text
+    assert {(item["action"], item["note"]) for item in watched["entries"]} == {("refuse", "")}
+    assert {item["week"] for item in watched["entries"]} == set(watched["weeks"])
 
 
 def test_health_and_openapi_are_served(server):
@@ -228,4 +231,4 @@ def test_other_packages_add_parts_to_the_station_config(engine, new_station):
         document = json.loads(app.state.config_builder.build(conn, station_for_token(conn, station.token)).body)
 
     assert document["declaration_keys"] == [{"kid": station.name}]
-    assert {"station", "settings", "watch_list"} <= set(document)
+    assert {"station", "settings", "watch"} <= set(document)

@@ -69,6 +69,7 @@ def test_a_tracer_traces_a_case_and_sees_its_contacts_by_tier_in_a_table_and_a_t
     assert answer.status_code == 200, answer.text
     assert answer.headers["cache-control"] == "no-store"
     assert CASE_ID not in answer.url and "person" not in answer.url
+    assert CASE_ID not in answer.text and 'placeholder="••••••••2345"' in answer.text
     assert "2 visits of the case, 4 contacts" in answer.text
     contacts = {row[1]: (row[0], int(row[5]), row[6]) for row in table_rows(answer.text, "contacts")}
     tiers = {"15": "≥ 15 min", "10": "10–14 min", "any": "under 10 min"}
@@ -101,14 +102,16 @@ def test_the_page_renders_under_the_content_security_policy(server, users):
     ({"since": "2026-11-30T10:00", "until": "2026-11-30T09:00"},
      Message("trace.window-reversed", since="2026-11-30 10:00", until="2026-11-30 09:00")),
 ])
-def test_a_form_the_trace_cannot_answer_says_why_and_keeps_what_was_typed(server, users, fields, message):
+def test_a_form_the_trace_cannot_answer_says_why_and_never_sends_the_number_back(server, users, fields, message):
     session = logged_in(server, "truy-vết")
 
     answer = post_trace(session, server, **fields)
 
     assert answer.status_code == 422
     assert f'<p class="problem" role="alert">{message.text("en")}</p>' in answer.text.replace("&#34;", '"')
-    assert f'name="person" value="{CASE_ID}"' in answer.text  # kept in the form, to correct and send again
+    # The number typed is never sent back: the form shows it masked, to be typed again.
+    assert 'name="person" value="" placeholder="••••••••2345"' in answer.text
+    assert CASE_ID not in answer.text
     assert answer.headers["cache-control"] == "no-store"
 
 

@@ -31,6 +31,7 @@ def test_station_names_locations_watch_entries_and_user_names_refuse_hidden_char
         assert "Traceback" not in done.stderr
     with engine.connect() as conn:
         for table, column in ((stations, stations.c.name), (stations, stations.c.location),
-                              (watch_list, watch_list.c.note), (watch_list, watch_list.c.person_key),
+                              (watch_list, watch_list.c.masked), (watch_list, watch_list.c.person_key),
                               (admins, admins.c.username)):
             assert not [v for v in conn.execute(sa.select(column)).scalars() if hidden in v], column
+        assert conn.execute(sa.select(sa.func.count()).select_from(watch_list)).scalar() == 0

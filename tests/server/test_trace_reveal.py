@@ -1,0 +1,197 @@
+"""`kiosk-server trace --key`: the authority's private key reveals the contacts a trace returns, exactly
+those, after recording the unsealing; without the key, and in every export, nothing is in clear.
+
+The case of trace_case.py is uploaded to a real server process whose data directory holds the published
+authority key set, with each visitor's own name, phone and address (made up).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import uuid
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from authority_cli import authority_cli
+from factories import make_entry
+from kiosk.entry import Direction
+from kiosk.sealing.authority import generate_private_key, write_private_key
+from kiosk.sealing.seal import LOCAL_KID
+from processes import ServerProcess
+from server.authority_keys import store_key_set
+from server.stations import add_station
+from server.tables import unseal_audit
+from server.tracing.exports import csv_bytes, xlsx_bytes
+from server.tracing.query import run_trace
+from trace_case import CASE_ID, CASE_KEY, SMALL, T, person
+
+CASE = "HC-2026-0042"
+PEOPLE = {  # made-up people: full name, phone, address
+    CASE_KEY: ("Nguyễn Văn Ca", "0911000000", "12 Lý Thường Kiệt, Hoàn Kiếm"),
+    person(1): ("Trần Thị Mơ", "0911000001", "3 Hàng Bạc, Hoàn Kiếm"),
+    person(2): ("Lê Văn Hai", "0911000002", "45 Kim Mã, Ba Đình"),
+    person(3): ("Phạm Thị Ba", "0911000003", "7 Trần Phú, Hà Đông"),
+    person(4): ("Hoàng Văn Bốn", "0911000004", "9 Nguyễn Trãi, Thanh Xuân"),
+    person(5): ("Đỗ Thị Năm", "0911000005", "21 Láng Hạ, Đống Đa"),
+}
+# p3's entry waits for a key ("local"); p5 and the case: no contact
+OPENED = (person(1), person(2), person(4))
+# The entries' columns these tests read and write (`fields` only until the sealing at ingest is merged).
+STORED = sa.table("entries", sa.column("id", sa.Uuid), sa.column("scanned_at", sa.DateTime(timezone=True)),
+                  sa.column("format", sa.String), sa.column("person_key", sa.String), sa.column("fields", sa.JSON),
+                  sa.column("sealed", sa.LargeBinary), sa.column("sealed_kid", sa.String))
+
+
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    database_url: str
+    data: Path
+    key_file: Path
+    other_key_file: Path
+    entry_of: dict[str, str]  # person → the entry that opened their visit
+
+
+@pytest.fixture(scope="module")
+def setup(database_url, engine, tmp_path_factory) -> Iterator[Setup]:
+    folder = tmp_path_factory.mktemp("authority")
+    data, key_file, other_key_file = folder / "data", folder / "authority.key", folder / "other.key"
+    authority = generate_private_key()
+    write_private_key(authority, key_file)
+    write_private_key(generate_private_key(), other_key_file)
+    key_set = authority.key_set(T - timedelta(weeks=1), 4)
+    store_key_set(key_set, data)
+    server = ServerProcess(database_url, folder / "server.log", {"KIOSK_SERVER_DATA_DIR": str(data)}).start()
+    try:
+        entry_of = _upload(engine, server.url)
+    finally:
+        server.stop()
+    with engine.begin() as conn:  # one contact's entry still boxed by the server: no key was published then
+        conn.execute(STORED.update().where(STORED.c.id == uuid.UUID(entry_of[person(3)])).values(sealed_kid=LOCAL_KID))
+    yield Setup(database_url, data, key_file, other_key_file, entry_of)
+
+
+def _upload(engine: sa.Engine, url: str) -> dict[str, str]:
+    opened: dict[str, str] = {}
+    for n, location in enumerate(dict.fromkeys(v[1] for v in SMALL), start=1):
+        station, token = add_station(engine, f"Cổng {n}", location)
+        batch = []
+        for key, _, enter, leave in (v for v in SMALL if v[1] == location):
+            for minutes, direction in ((enter, Direction.IN), (leave, Direction.OUT)):
+                if minutes is None:
+                    continue
+                name, phone, address = PEOPLE[key]
+                entry = dataclasses.replace(
+                    make_entry(at=T + timedelta(minutes=minutes), direction=direction, person=key,
+                               station=station.name),
+                    display_name=f"{name[0]}** {name.split()[-1][0]}*",
+                    fields={"name": name, "phone": phone, "address": address, "birth_date": "1990-01-31"})
+                if direction is Direction.IN:
+                    opened.setdefault(key, entry.id)
+                batch.append(entry.to_json())
+        answer = requests.post(f"{url}/api/v1/entries", json={"entries": batch},
+                               headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert answer.status_code == 200 and answer.json()["accepted"] == len(batch), answer.text
+    return opened
+
+
+def _audit(engine: sa.Engine, case: str) -> list[sa.Row]:
+    with engine.connect() as conn:
+        return conn.execute(sa.select(unseal_audit).where(unseal_audit.c.case_number == case)
+                            .order_by(unseal_audit.c.id)).all()
+
+
+def _contacts(output: str) -> list[dict]:
+    lines = [json.loads(line) for line in output.splitlines()]
+    assert "case" in lines[0]
+    return [line["contact"] for line in lines[1:]]
+
+
+def test_the_key_reveals_exactly_the_contacts_and_each_unsealing_is_recorded(setup, engine):
+    done = authority_cli(setup.database_url, setup.data, "trace", CASE_ID, "--case", CASE, "--key", setup.key_file,
+                         "--json", "--as", "BS. Lan (CDC Hà Nội)")
+    table = authority_cli(setup.database_url, setup.data, "trace", CASE_ID, "--case", f"{CASE}-table",
+                          "--key", setup.key_file)
+
+    assert done.returncode == 0, done.stderr
+    contacts = _contacts(done.stdout)
+    revealed = {contact["revealed"]["fields"]["name"]: contact["revealed"] for contact in contacts
+                if contact["revealed"]["status"] == "opened"}
+    assert set(revealed) == {PEOPLE[key][0] for key in OPENED}
+    for key in OPENED:
+        name, phone, address = PEOPLE[key]
+        assert revealed[name]["person_key"] == key
+        assert {k: revealed[name]["fields"][k] for k in ("phone", "address")} == {"phone": phone, "address": address}
+    [waiting] = [c["revealed"] for c in contacts if c["revealed"]["status"] != "opened"]
+    assert waiting == {"status": "not-sealed-yet", "why": "not sealed to the authority yet"}
+    for key in (CASE_KEY, person(3), person(5)):  # the case, the contact not sealed yet, the one who was no contact
+        for clear in PEOPLE[key]:
+            assert clear not in done.stdout + table.stdout
+    [audit] = _audit(engine, CASE)
+    assert audit.unsealed_by == "BS. Lan (CDC Hà Nội)" and audit.count == 3
+    assert sorted(audit.entry_ids) == sorted(setup.entry_of[key] for key in OPENED)
+    assert table.returncode == 0, table.stderr
+    assert "opened 3 of their 4 entries" in table.stdout and "(not sealed to the authority yet)" in table.stdout
+    for key in OPENED:
+        assert all(clear in table.stdout for clear in PEOPLE[key])
+    assert len(_audit(engine, f"{CASE}-table")) == 1
+
+
+def test_without_the_key_nothing_is_revealed_or_recorded_as_unsealed(setup, engine):
+    done = authority_cli(setup.database_url, setup.data, "trace", CASE_ID, "--case", "HC-NO-KEY", "--json")
+
+    assert done.returncode == 0, done.stderr
+    contacts = _contacts(done.stdout)
+    assert len(contacts) == 4 and all("revealed" not in contact for contact in contacts)
+    for details in PEOPLE.values():
+        for clear in details:
+            assert clear not in done.stdout
+    assert _audit(engine, "HC-NO-KEY") == []
+
+
+def test_a_key_that_opens_nothing_says_so(setup, engine):
+    done = authority_cli(setup.database_url, setup.data, "trace", CASE_ID, "--case", "HC-OTHER-KEY",
+                         "--key", setup.other_key_file)
+
+    assert done.returncode == 1
+    assert "opens none of the 3 contacts' entries: they are sealed to another authority key" in done.stderr
+    assert "Traceback" not in done.stderr
+    for details in PEOPLE.values():
+        for clear in details:
+            assert clear not in done.stdout + done.stderr
+    assert [row.count for row in _audit(engine, "HC-OTHER-KEY")] == [3]  # the attempt is recorded too
+
+
+def test_a_file_that_is_no_authority_key_stops_the_trace_before_it_is_run(setup, engine, tmp_path):
+    public = tmp_path / "authority.pub"
+    public.write_text((setup.data / "authority_keys.json").read_text(encoding="utf-8"), encoding="utf-8")
+
+    done = authority_cli(setup.database_url, setup.data, "trace", CASE_ID, "--case", "HC-PUB", "--key", public)
+
+    assert done.returncode == 1 and "not a health authority private key file" in done.stderr
+    with engine.connect() as conn:
+        asked = conn.execute(sa.text("SELECT count(*) FROM trace_audit WHERE case_number = 'HC-PUB'")).scalar()
+    assert asked == 0
+
+
+def test_exports_never_hold_a_clear_name_phone_or_id_number(setup, engine, monkeypatch):
+    monkeypatch.setenv("KIOSK_SERVER_DATA_DIR", str(setup.data))
+    result = run_trace(engine, CASE_ID, asked_by="truy-vết", role="tracer", via="dashboard", case_number="HC-EXPORT")
+
+    exported = csv_bytes(result).decode("utf-8-sig")
+    with zipfile.ZipFile(io.BytesIO(xlsx_bytes(result, "HC-EXPORT"))) as book:
+        exported += "".join(book.read(name).decode("utf-8") for name in book.namelist())
+
+    assert len(result.contacts.contacts) == 4 and "contact" in exported
+    for details in PEOPLE.values():
+        for clear in details:
+            assert clear not in exported
+    for number in (CASE_ID, *(key.partition(":")[2] for key in PEOPLE)):
+        assert number not in exported
