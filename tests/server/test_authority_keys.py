@@ -251,7 +251,7 @@ def test_going_down_keeps_the_entries_under_their_tags_and_coming_back_up_works(
 
     with writing(engine) as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0009")
+        command.downgrade(config, "0010")
     with engine.connect() as conn:
         down = conn.execute(sa.text("SELECT person_key, action, note FROM watch_list")).all()
     migrate(engine)

@@ -24,6 +24,7 @@ from authority_cli import authority_cli
 from factories import make_entry
 from kiosk.entry import Direction
 from kiosk.sealing.authority import generate_private_key, write_private_key
+from kiosk.sealing.weeks import week_of
 from kiosk.sealing.seal import LOCAL_KID
 from processes import ServerProcess
 from server.authority_keys import store_key_set
@@ -63,7 +64,7 @@ class Setup:
 def setup(database_url, engine, tmp_path_factory) -> Iterator[Setup]:
     folder = tmp_path_factory.mktemp("authority")
     data, key_file, other_key_file = folder / "data", folder / "authority.key", folder / "other.key"
-    authority = generate_private_key()
+    authority = generate_private_key(week_of(T - timedelta(weeks=1)))
     write_private_key(authority, key_file)
     write_private_key(generate_private_key(), other_key_file)
     key_set = authority.key_set(T - timedelta(weeks=1), 4)
