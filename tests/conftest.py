@@ -18,6 +18,8 @@ def isolated_dirs(tmp_path, monkeypatch):
     """No test reads or writes the real user's settings or database."""
     monkeypatch.setenv("KIOSK_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KIOSK_SECRETS_DIR", str(tmp_path / "secrets"))  # the station secret (kiosk.secret_store)
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
     monkeypatch.delenv("KIOSK_CONFIG", raising=False)
     monkeypatch.setenv("QT_QPA_PLATFORM", os.environ.get("QT_QPA_PLATFORM", "offscreen"))
 

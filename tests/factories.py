@@ -6,7 +6,11 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from dataclasses import replace
+
 from kiosk.entry import Direction, Entry, Source, new_entry_id
+from kiosk.person_seal import StoredEntry
+from kiosk.sealing.kept import kept_fields
 from kiosk.reasons import inline
 from kiosk.store import Store
 from kiosk.verdict import Outcome
@@ -33,6 +37,18 @@ def make_entry(n: int = 0, *, at: datetime | None = None, direction: Direction =
     )
 
 
+def uploaded(store: Store, stored: Entry) -> Entry:
+    """An entry read from the store as the upload sends it: clear keys, and the kept fields in clear when no
+    authority key sealed them (the store's keys box opened with the store's station keys)."""
+    return store.seal.uploaded(StoredEntry(stored, store.keys_boxes([stored.id])[stored.id]))
+
+
+def kept(entry: Entry) -> Entry:
+    """A door entry as it comes back from `uploaded` on a station without authority keys: the fields the
+    door drops (kiosk.sealing.kept) are gone."""
+    return replace(entry, fields=kept_fields(entry.format, entry.fields))
+
+
 def store_on_own_connection(path: Path) -> tuple[Store, sqlite3.Connection]:
     """A store (created and migrated by `Store.open`) on a connection handed to its constructor, which the
     test keeps: to make the disk "full" for this connection (`PRAGMA max_page_count`), to watch which
@@ -42,6 +58,7 @@ def store_on_own_connection(path: Path) -> tuple[Store, sqlite3.Connection]:
     connection = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
     connection.execute("PRAGMA synchronous=FULL")  # as `Store.open` sets up its own connection
     connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute("PRAGMA secure_delete=ON")
     return Store(connection, path), connection
 
 
