@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -47,6 +48,27 @@ def kept(entry: Entry) -> Entry:
     """A door entry as it comes back from `uploaded` on a station without authority keys: the fields the
     door drops (kiosk.sealing.kept) are gone."""
     return replace(entry, fields=kept_fields(entry.format, entry.fields))
+
+
+# The entries table as kiosks of schemas 1 to 4 wrote it (schema 2 added the `held` table, 4 the visits).
+SCHEMA_4_ENTRY_COLUMNS = ("id", "scanned_at", "station", "direction", "source", "format", "person_key",
+                          "display_name", "fields", "verdict", "reasons", "sync_state")
+
+
+def schema_4_row(entry: Entry) -> tuple:
+    """A door entry as kiosks of schemas 1 to 4 stored it: the clear person key, the code's fields as JSON.
+    That format is history: it does not follow today's code."""
+    row = entry.to_json()
+    row["fields"] = json.dumps(row["fields"], ensure_ascii=False, sort_keys=True)
+    row["reasons"] = json.dumps(row["reasons"], ensure_ascii=False)
+    row["sync_state"] = "pending"
+    return tuple(row[column] for column in SCHEMA_4_ENTRY_COLUMNS)
+
+
+def insert_schema_4_rows(connection: sqlite3.Connection, entries: list[Entry]) -> None:
+    columns = ", ".join(SCHEMA_4_ENTRY_COLUMNS)
+    connection.executemany(f"INSERT INTO entries ({columns}) VALUES ({', '.join('?' * len(SCHEMA_4_ENTRY_COLUMNS))})",
+                           [schema_4_row(entry) for entry in entries])
 
 
 def store_on_own_connection(path: Path) -> tuple[Store, sqlite3.Connection]:

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 import sqlite_utils
 
-from factories import T0, make_entry, uploaded
-from kiosk.entry import Direction, Entry
+from factories import T0, insert_schema_4_rows, make_entry, uploaded
+from kiosk.entry import Direction
 from kiosk.person_seal import PersonSeal
 from kiosk.secret_store import station_keys
 from kiosk.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreCondition, StoreError
@@ -159,20 +159,13 @@ def test_a_database_an_older_kiosk_left_readable_by_others_is_tightened(tmp_path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def version_1_row(entry: Entry) -> dict:
-    """An entry as a version-1 kiosk stored it: that format is history, it does not follow today's code."""
-    row = entry.to_json()
-    return row | {"fields": json.dumps(row["fields"], ensure_ascii=False, sort_keys=True),
-                  "reasons": json.dumps(row["reasons"], ensure_ascii=False), "sync_state": "pending"}
-
-
 def test_a_version_1_database_is_upgraded_with_its_queue_intact(tmp_path):
     path = tmp_path / "e.db"
     entry = make_entry()
     connection = sqlite3.connect(path)
     version_1 = sqlite_utils.Database(connection)
     MIGRATIONS[0](version_1, PersonSeal(station_keys()))
-    version_1["entries"].insert(version_1_row(entry))
+    insert_schema_4_rows(connection, [entry])
     connection.execute("PRAGMA user_version=1")
     connection.commit()
     connection.close()
@@ -196,8 +189,8 @@ def test_reasons_stored_with_both_sentences_become_codes_and_still_read_the_same
          "en": "Health declaration has expired — ask for a new one"},
         {"code": "test.note", "vi": "Ghi chú thử", "en": "Test note"},
     ]
-    sqlite_utils.Database(connection)["entries"].insert(
-        version_1_row(entry) | {"reasons": json.dumps(old_reasons, ensure_ascii=False)})
+    insert_schema_4_rows(connection, [entry])
+    connection.execute("UPDATE entries SET reasons = ?", [json.dumps(old_reasons, ensure_ascii=False)])
     connection.execute("PRAGMA user_version=2")
     connection.commit()
     connection.close()
