@@ -274,9 +274,9 @@ class Store:
              seal: PersonSeal | None = None) -> "Store":
         """Open or create the database. While another program holds its write lock, a write waits up to
         `busy_timeout` seconds, then fails as `StoreCondition.BUSY`. `visit_rules` are the station's (the
-        station sets them again with `use_visit_rules`); a migration that builds visits uses them. Without
-        authority keys in `seal`, the store seals with those of the station config it keeps (the station
-        gives newer ones with `use_authority_keys`)."""
+        station sets them again with `use_visit_rules`); a migration that builds visits uses them. The
+        station gives the store its authority keys (`use_authority_keys`); the migration that seals the
+        entries of an older database uses those of the station config it keeps, unless `seal` has some."""
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -292,8 +292,6 @@ class Store:
             connection.execute("PRAGMA foreign_keys=ON")
             connection.execute("PRAGMA secure_delete=ON")  # what is deleted or replaced is overwritten
             store = cls(connection, path, visit_rules, seal)
-            if store.seal.authority_keys is None:
-                store.seal.authority_keys = store._stored_authority_keys()
             store._migrate()
         except sqlite3.Error as error:
             _raise_for(error, path)
@@ -313,6 +311,8 @@ class Store:
         version = self._connection.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(StoreCondition.NEWER_SCHEMA, self.path, f"schema {version}")
+        if 0 < version < SEALED_SCHEMA and self.seal.authority_keys is None:
+            self.seal.authority_keys = self._stored_authority_keys()
         for step in range(version, SCHEMA_VERSION):
             with self._transaction():
                 MIGRATIONS[step](self._db, self.seal)
@@ -325,12 +325,10 @@ class Store:
             self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _stored_authority_keys(self) -> AuthorityKeySet | None:
-        """The authority keys of the station config this database keeps (None in a new database)."""
+        """The authority keys of the station config this database keeps."""
         from kiosk.station_config import load_station_config  # it reads a store
 
-        has_meta = self._connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
-        return load_station_config(self).authority_keys if has_meta else None
+        return load_station_config(self).authority_keys
 
     def use_authority_keys(self, key_set: AuthorityKeySet | None) -> None:
         """Seal with these keys from now on (and entries kept in the station's own box, when uploaded).

@@ -7,6 +7,7 @@ import pytest
 from factories import make_entry
 from kiosk.export import ExportError, export_csv
 from kiosk.store import Store
+from kiosk.tracing.masking import mask_person_key
 
 
 @pytest.fixture
@@ -22,7 +23,9 @@ def test_every_entry_is_exported_oldest_first_and_the_export_is_audited(store, t
     assert export_csv(store, out, who="admin") == 2500
     rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
     assert [row["id"] for row in rows] == [entry.id for entry in entries]
-    assert rows[0]["phone"] == "0912345678"
+    assert (rows[0]["person_key"], rows[0]["name"]) == (mask_person_key(store.seal.tag(entries[0].person_key)),
+                                                        "NGUYEN V** A*")
+    assert "0912345678" not in out.read_text(encoding="utf-8-sig")  # masked only: no fields
     [audit] = store.exports()
     assert (audit.path, audit.count, audit.who) == (str(out), 2500, "admin")
 

@@ -13,6 +13,7 @@ import json
 from kiosk import secret_store
 from kiosk.cli.environment import open_store, settings_from
 from kiosk.settings import database_path
+from kiosk.station_config import load_station_config
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     with open_store(settings) as store:
-        keys = store.seal.authority_keys
+        keys = load_station_config(store).authority_keys
         status = {
             "database": str(database_path(settings)),
             "secret_backend": secret_store.backend().value,

@@ -43,9 +43,10 @@ def run(args: argparse.Namespace) -> int:
                       f"held since {held.held_at:%Y-%m-%d %H:%M}, {held.attempts} failed, "
                       f"next try {held.retry_at:%Y-%m-%d %H:%M} UTC")
             return 0
-        def config_arrived(_document: object) -> None:  # new authority keys seal from the next round
+        def config_arrived(_document: object = None) -> None:  # new authority keys seal from the next round
             store.use_authority_keys(load_station_config(store).authority_keys)
 
+        config_arrived()
         if not args.once:
             return _keep_syncing(SyncClient(store, settings, on_config=config_arrived), args.interval,
                                  settings.language)
