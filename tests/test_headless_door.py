@@ -149,7 +149,8 @@ def test_the_headless_door_signals_syncs_and_purges_with_the_pushed_retention(tm
         Station(door_settings(), store, clock=lambda: then).check_text(URL)
     done = subprocess.run([sys.executable, "-m", "kiosk", "run", "--headless", "--source", str(frames),
                            "--config", str(config)], capture_output=True, text=True, cwd=ROOT, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+                               "KIOSK_SECRETS_DIR": os.environ["KIOSK_SECRETS_DIR"]})
     assert done.returncode == 0, done.stderr
     assert "ADMIT" in done.stdout and out.read_text() == "admit in\n"
     status = [line for line in done.stderr.splitlines() if line.startswith("kiosk: status: ")]
