@@ -29,10 +29,12 @@ from kiosk.credentials.signed_examples import demo_trust, signed_samples
 from kiosk.entry import Entry, Source
 from kiosk.export import export_csv
 from kiosk.frames import open_source
+from kiosk.person_seal import PersonSeal
 from kiosk.pipeline import ScanLoop, Scanned
 from kiosk.sealing.authority import AuthorityPrivateKey, generate_private_key
 from kiosk.sealing.kept import kept_fields
 from kiosk.sealing.seal import LOCAL_KID, Sealed, open_entry
+from kiosk.secret_store import StationKeys
 from kiosk.settings import Settings, data_dir, save_settings
 from kiosk.station import Station
 from kiosk.station_config import StationConfig
@@ -249,3 +251,21 @@ def test_the_upload_sends_clear_keys_and_sealed_fields_and_a_refusal_with_neithe
     assert sent[sealed.id]["linked_key"] == f"cccd:{AN.id_number}"
     assert {key: sent[refused.id][key] for key in ("person_key", "linked_key", "sealed", "sealed_kid", "fields")} \
         == {"person_key": "", "linked_key": "", "sealed": "", "sealed_kid": "", "fields": {}}
+
+
+def test_an_entry_whose_boxes_this_kiosk_cannot_open_is_set_aside_and_the_others_are_sent(tmp_path, server):
+    """A replaced station secret (a reinstalled user profile) cannot open the boxes of the entries written
+    before: they are rejected on the kiosk, with why, and the queue goes on."""
+    clock = Clock()
+    settings = Settings(station_name="Cổng A", server_url=server.url, server_token="door-a", dedup_minutes=0)
+    path = tmp_path / "entries.sqlite3"
+    with Store.open(path) as store:
+        before = Station(settings, store, clock=clock).check_text(vnqr_payload(AN)).entry
+    with Store.open(path, seal=PersonSeal(StationKeys.from_secret(b"\x05" * 32))) as store:
+        clock.advance(5)
+        after = Station(settings, store, clock=clock).check_text(vnqr_payload(BINH)).entry
+        report = SyncClient(store, settings, clock=clock).run_once()
+        [rejected] = store.rejected()
+    assert (report.accepted, report.rejected) == (1, 1)
+    assert rejected.entry.id == before.id and "station secret was replaced" in rejected.reason
+    assert [entry["id"] for entry in server.received] == [after.id]
