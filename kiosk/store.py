@@ -31,13 +31,13 @@ import sqlite_utils
 from kiosk.entry import Direction, Entry, Source, format_utc, parse_utc, utc_now
 from kiosk.errors import KioskError, os_problem
 from kiosk.messages import upgrade_stored
+from kiosk.person_seal import PersonSeal, StoredEntry
 from kiosk.reasons import Reason
+from kiosk.sealing.authority import AuthorityKeySet
+from kiosk.secret_store import station_keys
 from kiosk.tracing.overlap import Candidates
 from kiosk.tracing.visits import Visit
 from kiosk.verdict import Outcome
-from kiosk.person_seal import PersonSeal, StoredEntry
-from kiosk.sealing.authority import AuthorityKeySet
-from kiosk.secret_store import station_keys
 from kiosk.visit_log import SCHEMA_V4, TAG_PERSON_KEYS_V5, TraceRecord, VisitLog, VisitRules
 
 log = logging.getLogger(__name__)

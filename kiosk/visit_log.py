@@ -132,7 +132,8 @@ class VisitLog:
     # --- writing --------------------------------------------------------------------------------------
 
     def record(self, entries: Sequence[Entry]) -> None:
-        """The entries (as stored: tagged keys) were just inserted: rebuild the visits they can change, record the links they prove.
+        """The entries (as stored: tagged keys) were just inserted: rebuild the visits they can change,
+        record the links they prove.
 
         A visit's end depends only on its person's next scan, so a scan at `t` can change only the visit
         opened by the person's scan just before `t` (when it lies within MAX_STAY) and the visits from `t` on:
