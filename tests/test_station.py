@@ -70,6 +70,24 @@ def test_the_masked_code_of_the_same_person_is_a_repeat_within_the_window(store,
     assert len(store.entries()) == 2
 
 
+def test_a_signed_certificate_shown_twice_is_a_repeat_though_its_entry_keeps_no_fields(store, clock):
+    from kiosk.credentials.signed_examples import demo_trust, signed_samples
+    from kiosk.policy import Identity, identity_of
+    from kiosk.reasons import Reason
+    from kiosk.station_config import StationConfig
+
+    certificate = signed_samples(clock.now)[0].text
+    trusted = Station(Settings(station_name="Cổng A", dedup_minutes=30), store, clock=clock,
+                      config=StationConfig(trust=demo_trust()))
+    assert trusted.check_text(certificate).entry is not None
+    clock.advance(minutes=5)
+    assert trusted.check_text(certificate).verdict.repeat
+    [entry] = store.entries()
+    assert identity_of(entry) is Identity.SIGNED
+    unverified = dataclasses.replace(entry, reasons=(Reason("health.unknown_signer"),))
+    assert identity_of(unverified) is Identity.UNVERIFIED  # a later signed scan is the check asked for
+
+
 def test_exit_after_entry_is_logged_and_updates_who_is_inside(store, clock):
     station = station_with(store, clock)
     station.check_text(VISITOR)
