@@ -39,3 +39,11 @@ def test_an_export_that_cannot_be_written_leaves_nothing_behind(store, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["entries.sqlite3", "entries.sqlite3-shm",
                                                          "entries.sqlite3-wal", "not-a-folder"]
     assert store.exports() == []
+
+
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_written_as_text(store, tmp_path):
+    store.add(make_entry(0, station='=HYPERLINK("http://example.org","Cổng A")'))
+    out = tmp_path / "export.csv"
+    export_csv(store, out, who="admin")
+    [row] = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    assert row["station"] == '\'=HYPERLINK("http://example.org","Cổng A")'
