@@ -15,7 +15,7 @@ DAY = datetime(2026, 12, 2, 9, 30, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="module")
 def authority_key() -> authority.AuthorityPrivateKey:
-    return authority.generate_private_key()
+    return authority.generate_private_key("2026-W49")
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +50,26 @@ def test_another_authority_key_opens_nothing(key_set):
         seal.open_entry(sealed, authority.generate_private_key(), "entry-1")
 
 
-def test_each_week_has_its_own_key_and_a_week_outside_the_set_seals_nothing(key_set):
+def test_each_week_has_its_own_key_older_entries_take_the_first_and_past_the_set_nothing_seals(
+        authority_key, key_set):
     this_week = seal.seal_entry(_content(), key_set, DAY, "e")
     next_week = seal.seal_entry(_content(), key_set, DAY + timedelta(days=7), "e")
     assert this_week.kid.endswith("/2026-W49") and next_week.kid.endswith("/2026-W50")
+    older = seal.seal_entry(_content(), key_set, DAY - timedelta(days=30), "e")
+    assert older.kid.endswith("/2026-W49") and seal.open_entry(older, authority_key, "e")["fields"]
     assert seal.seal_entry(_content(), key_set, key_set.last_day + timedelta(hours=1), "e") is None
-    assert seal.seal_entry(_content(), key_set, DAY - timedelta(days=7), "e") is None
+
+
+def test_a_forgotten_week_opens_for_no_one_and_the_weeks_after_it_still_do(authority_key, key_set):
+    this_week = seal.seal_entry(_content(), key_set, DAY, "e")
+    next_week = seal.seal_entry(_content(), key_set, DAY + timedelta(days=7), "e")
+    later = authority.AuthorityPrivateKey.from_json(authority_key.forgetting("2026-W50").to_json())
+    assert later.first_week == "2026-W50" and later.seed != authority_key.seed
+    assert seal.open_entry(next_week, later, "e")["person_key"] == "cccd:001099012345"
+    with pytest.raises(seal.UnsealError):
+        seal.open_entry(this_week, later, "e")
+    with pytest.raises(authority.AuthorityKeyError, match="2026-W49"):
+        later.week_private("2026-W49")
 
 
 def test_a_changed_key_set_is_refused(authority_key):

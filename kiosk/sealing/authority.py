@@ -1,10 +1,13 @@
 """The health authority's keys: a private file only the authority holds, and a signed set of weekly public
 keys that the server hands to every station.
 
-`authority.key` holds a 32-byte seed and an Ed25519 signing key. The sealing key of week W is derived from
-the seed (HKDF-SHA256, label "W"): an ML-KEM-768 key and an X25519 key, used together as HPKE's hybrid KEM
-(`MLKEM768_X25519`), so a sealed entry stays closed even to a future quantum computer as long as either half
-holds. One week's private key, if it leaks, opens that week's entries and no other.
+`authority.key` holds an Ed25519 signing key and the seed of its first week. Each week's seed is the hash
+of the week before's (a chain that only runs forward), and the week's sealing key is derived from it
+(HKDF-SHA256): an ML-KEM-768 key and an X25519 key, used together as HPKE's hybrid KEM (`MLKEM768_X25519`),
+so a sealed entry stays closed even to a future quantum computer as long as either half holds. One week's
+private key, if it leaks, opens that week's entries and no other. `forgetting(week)` moves the file's
+first week forward: the weeks before can then be opened by no one, not even with the file, which is how
+the authority makes entries past their retention unreadable in its own backups too.
 
 `authority.pub` lists the public keys of the weeks it covers and is signed by the signing key. A station
 pins the signing key the first time it sees one (or is told its fingerprint in its settings) and refuses a
@@ -18,8 +21,9 @@ import hashlib
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -30,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
-from kiosk.sealing.weeks import WEEK, week_start, weeks_from
+from kiosk.sealing.weeks import WEEK, week_of, week_start, weeks_from
 
 PRIVATE_FORMAT = "kiosk-authority-key/1"
 PUBLIC_FORMAT = "kiosk-authority-keys/1"
@@ -67,8 +71,12 @@ class AuthorityKeySet:
         return fingerprint(self.signing_key)
 
     def key_for(self, moment: datetime) -> WeekKey | None:
-        """The key that seals what happened at `moment`, or None when the set does not cover it."""
+        """The key that seals what happened at `moment`: its week's, the first week's for anything older
+        (entries a kiosk kept from before the authority published, or a database being converted), None
+        past the set's last week (the authority must publish more)."""
         start = moment.astimezone(timezone.utc)
+        if start < week_start(self.weeks[0].week):
+            return self.weeks[0]
         for key in self.weeks:
             if week_start(key.week) <= start < week_start(key.week) + WEEK:
                 return key
@@ -109,7 +117,8 @@ class AuthorityKeySet:
 class AuthorityPrivateKey:
     """What `authority.key` holds. Only the health authority has it: never on a kiosk or the server."""
 
-    seed: bytes
+    seed: bytes  # the seed of `first_week`
+    first_week: str
     signing: Ed25519PrivateKey
     created_at: datetime
 
@@ -118,10 +127,24 @@ class AuthorityPrivateKey:
         return fingerprint(_raw_public(self.signing))
 
     def week_private(self, week: str) -> hpke.MLKEM768X25519PrivateKey:
-        week_start(week)  # refuses a text that is not a week
-        mlkem_key = mlkem.MLKEM768PrivateKey.from_seed_bytes(_expand(self.seed, f"mlkem768|{week}", 64))
-        x_key = x25519.X25519PrivateKey.from_private_bytes(_expand(self.seed, f"x25519|{week}", 32))
-        return hpke.MLKEM768X25519PrivateKey(mlkem_key, x_key)
+        """The private key of `week`; AuthorityKeyError for a week this file has forgotten."""
+        return _week_private(self._week_seed(week))
+
+    def forgetting(self, first_week: str) -> "AuthorityPrivateKey":
+        """The same key without the weeks before `first_week` (unchanged if it forgot them already)."""
+        if week_start(first_week) <= week_start(self.first_week):
+            return self
+        return replace(self, seed=self._week_seed(first_week), first_week=first_week)
+
+    def _week_seed(self, week: str) -> bytes:
+        steps = (week_start(week) - week_start(self.first_week)) // WEEK
+        if steps < 0:
+            raise AuthorityKeyError(f"this key file no longer opens {week}: its weeks before "
+                                    f"{self.first_week} were forgotten")
+        seed = self.seed
+        for _ in range(steps):
+            seed = hashlib.sha256(b"kiosk-authority-next-week|" + seed).digest()
+        return seed
 
     def key_set(self, start: datetime, count: int = DEFAULT_WEEKS) -> AuthorityKeySet:
         """The signed public keys of `count` weeks from the week of `start`."""
@@ -132,8 +155,7 @@ class AuthorityPrivateKey:
         return AuthorityKeySet(public, issued_at, weeks, signature)
 
     def _week_key(self, week: str) -> WeekKey:
-        mlkem_key = mlkem.MLKEM768PrivateKey.from_seed_bytes(_expand(self.seed, f"mlkem768|{week}", 64))
-        x_key = x25519.X25519PrivateKey.from_private_bytes(_expand(self.seed, f"x25519|{week}", 32))
+        mlkem_key, x_key = _week_parts(self._week_seed(week))
         raw = (mlkem_key.public_key().public_bytes_raw()
                + x_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
         return _week_key(week, raw)
@@ -142,6 +164,7 @@ class AuthorityPrivateKey:
         return {
             "format": PRIVATE_FORMAT,
             "seed": _b64(self.seed),
+            "first_week": self.first_week,
             "signing_key": _b64(self.signing.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())),
             "created_at": self.created_at.isoformat(),
         }
@@ -154,7 +177,9 @@ class AuthorityPrivateKey:
             seed = _unb64(document["seed"])
             if len(seed) != SEED_BYTES:
                 raise ValueError("seed length")
-            return cls(seed, Ed25519PrivateKey.from_private_bytes(_unb64(document["signing_key"])),
+            first_week = str(document["first_week"])
+            week_start(first_week)
+            return cls(seed, first_week, Ed25519PrivateKey.from_private_bytes(_unb64(document["signing_key"])),
                        datetime.fromisoformat(document["created_at"]))
         except AuthorityKeyError:
             raise
@@ -162,9 +187,11 @@ class AuthorityPrivateKey:
             raise AuthorityKeyError("the authority private key file is damaged") from None
 
 
-def generate_private_key() -> AuthorityPrivateKey:
-    return AuthorityPrivateKey(secrets.token_bytes(SEED_BYTES), Ed25519PrivateKey.generate(),
-                               datetime.now(timezone.utc).replace(microsecond=0))
+def generate_private_key(first_week: str | None = None) -> AuthorityPrivateKey:
+    """A new authority key whose chain starts at `first_week` (default: this week)."""
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    return AuthorityPrivateKey(secrets.token_bytes(SEED_BYTES), first_week or week_of(now),
+                               Ed25519PrivateKey.generate(), now)
 
 
 def fingerprint(signing_key: bytes) -> str:
@@ -227,6 +254,16 @@ def _week_key(week: str, raw: bytes) -> WeekKey:
         mlkem.MLKEM768PublicKey.from_public_bytes(raw[:_MLKEM_PUBLIC_BYTES]),
         x25519.X25519PublicKey.from_public_bytes(raw[_MLKEM_PUBLIC_BYTES:]))
     return WeekKey(week, public, raw)
+
+
+@lru_cache(maxsize=64)
+def _week_private(week_seed: bytes) -> hpke.MLKEM768X25519PrivateKey:
+    return hpke.MLKEM768X25519PrivateKey(*_week_parts(week_seed))
+
+
+def _week_parts(week_seed: bytes) -> tuple[mlkem.MLKEM768PrivateKey, x25519.X25519PrivateKey]:
+    return (mlkem.MLKEM768PrivateKey.from_seed_bytes(_expand(week_seed, "mlkem768", 64)),
+            x25519.X25519PrivateKey.from_private_bytes(_expand(week_seed, "x25519", 32)))
 
 
 def _expand(seed: bytes, label: str, length: int) -> bytes:

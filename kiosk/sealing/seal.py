@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping
 
-from kiosk.sealing.authority import SUITE, AuthorityKeySet, AuthorityPrivateKey
+from kiosk.sealing.authority import SUITE, AuthorityKeyError, AuthorityKeySet, AuthorityPrivateKey
 
 LOCAL_KID = "local"  # a box the kiosk or server closed under its own key (kiosk.sealing.boxes), not sealed
 
@@ -29,7 +29,7 @@ class Sealed:
 
 def seal_entry(content: Mapping[str, Any], key_set: AuthorityKeySet, scanned_at: datetime,
                entry_id: str) -> Sealed | None:
-    """Seal to the key of the week of `scanned_at`; None when the key set does not cover that week."""
+    """Seal to the key of the week of `scanned_at` (AuthorityKeySet.key_for); None past the key set."""
     week_key = key_set.key_for(scanned_at)
     if week_key is None:
         return None
@@ -43,7 +43,11 @@ def open_entry(sealed: Sealed, authority: AuthorityPrivateKey, entry_id: str) ->
     if owner != authority.fingerprint.replace(" ", ""):
         raise UnsealError("this entry was sealed to another authority key")
     try:
-        plaintext = SUITE.decrypt(sealed.box, authority.week_private(week), info=_info(entry_id))
+        private = authority.week_private(week)
+    except (AuthorityKeyError, ValueError) as error:
+        raise UnsealError(str(error)) from None
+    try:
+        plaintext = SUITE.decrypt(sealed.box, private, info=_info(entry_id))
         content = json.loads(plaintext.decode("utf-8"))
     except Exception:  # noqa: BLE001 - HPKE raises several types; every one means "does not open"
         raise UnsealError("the sealed entry does not open: damaged, or not this entry's") from None
