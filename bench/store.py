@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent.parent / "tests")]
@@ -47,7 +48,7 @@ def main() -> None:
         path = Path(folder) / "entries.sqlite3"
         entries = [make_entry(n, person=f"qid:1629{n % args.people:014d}" if args.people else None)
                    for n in range(args.entries)]
-        key_set = None if args.no_authority else generate_private_key().key_set(entries[0].scanned_at, 2)
+        key_set = None if args.no_authority else generate_private_key().key_set(datetime.now(timezone.utc), 2)
         seal = PersonSeal(StationKeys.from_secret(os.urandom(32)), key_set)
         sealing = []  # processor time of this thread: a busy machine's other work is not counted
         for entry in entries:
