@@ -13,11 +13,10 @@ from kiosk.errors import KioskError, os_problem
 from kiosk.policy import local_time
 from kiosk.store import Store
 from kiosk.tracing.masking import mask_person_key
+from kiosk.tracing.report import spreadsheet_safe
 
 COLUMNS = ("id", "date", "time", "station", "direction", "source", "format", "person_key", "name",
            "verdict", "reasons")
-# A cell a spreadsheet would run as a formula starts with one of these: it is written as text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(KioskError):
@@ -32,7 +31,7 @@ def export_csv(store: Store, path: Path, who: str, since: datetime | None = None
             writer = csv.writer(out)
             writer.writerow(COLUMNS)
             for entry in store.iter_entries(since):
-                writer.writerow([_as_text(cell) for cell in (
+                writer.writerow([spreadsheet_safe(cell) for cell in (  # never run as a formula
                     entry.id, f"{entry.scanned_at.astimezone():%Y-%m-%d}", local_time(entry.scanned_at),
                     entry.station, entry.direction.value, entry.source.value, entry.format,
                     mask_person_key(entry.person_key) if entry.person_key else "", entry.display_name,
@@ -43,8 +42,3 @@ def export_csv(store: Store, path: Path, who: str, since: datetime | None = None
         raise ExportError(f"Cannot write {path}: {os_problem(error)}.") from None
     store.record_export(str(path), count, who)
     return count
-
-
-def _as_text(cell: str) -> str:
-    """A station name or a code's masked name is never run by the spreadsheet that opens the export."""
-    return "'" + cell if cell.startswith(_FORMULA_START) else cell
