@@ -14,6 +14,7 @@ from enum import Enum
 from kiosk.setting_specs import BY_NAME, PUSHED_SETTINGS, WATCH_ACTIONS, checked_value
 
 __all__ = ["Direction", "Source", "Outcome", "ENTRY_FIELDS", "REASON_KEYS", "TEXT_LIMITS", "MAX_FIELDS_BYTES",
+           "MAX_SEALED_BYTES", "SEALED_KID_PATTERN",
            "MAX_NESTING", "REPLACEMENT_CHARACTER", "is_hidden", "hidden_in", "PUSHED_SETTINGS", "WATCH_ACTIONS", "DEFAULT_RETENTION_DAYS", "checked_value"]
 
 
@@ -37,11 +38,18 @@ class Outcome(str, Enum):
 # --- one entry as uploaded (kiosk.entry.Entry.to_json) ------------------------------------------------------
 
 # Every key of an uploaded entry. `display_name`, `fields` and `reasons` may be left out; `person_key` may be
-# empty only on a refusal (a URL or a damaged code has no person behind it).
-ENTRY_FIELDS = ("id", "scanned_at", "station", "direction", "source", "format", "person_key", "display_name",
-                "fields", "verdict", "reasons")
+# empty only on a refusal (a URL or a damaged code has no person behind it). `person_key` and `linked_key` are
+# clear (the server tags them with its own key); `sealed` is the base64 of the fields sealed to the health
+# authority's key `sealed_kid`, and then `fields` is empty; `fields` holds the kept fields in clear only when
+# no authority key could seal them at the kiosk (the server seals them on arrival). An entry of a kiosk of
+# the previous version has no `linked_key`, `sealed` or `sealed_kid`.
+ENTRY_FIELDS = ("id", "scanned_at", "station", "direction", "source", "format", "person_key", "linked_key",
+                "display_name", "sealed", "sealed_kid", "fields", "verdict", "reasons")
 REASON_KEYS = ("code", "params")  # each reason of an entry: a catalogue code and its parameters
-TEXT_LIMITS = {"station": 100, "format": 64, "person_key": 256, "display_name": 256}  # characters at most
+TEXT_LIMITS = {"station": 100, "format": 64, "person_key": 256, "linked_key": 256, "display_name": 256,
+               "sealed_kid": 64}  # characters at most
+MAX_SEALED_BYTES = 8192  # bytes of an entry's `sealed` box, decoded
+SEALED_KID_PATTERN = r"[0-9A-F]{16}/[0-9]{4}-W[0-9]{2}"  # a `sealed_kid`: the authority's fingerprint and a week
 MAX_FIELDS_BYTES = 16_384  # characters of an entry's `fields` written as JSON (json.dumps)
 MAX_NESTING = 32  # levels of objects and lists in one entry; real entries use four
 

@@ -1,9 +1,16 @@
-"""One logged check-in, as stored in SQLite and sent to the central server."""
+"""One check-in, in the three forms it takes (kiosk.person_seal turns one into the next):
+
+- at the door: the clear person key and the code's fields, in memory only, for the verdict;
+- as stored (kiosk.store): the person key and linked key tagged, the fields sealed (`sealed`, `sealed_kid`),
+  `fields` empty;
+- as uploaded (`to_json`, the wire of kiosk.contract.ENTRY_FIELDS): the clear keys for the server to tag, and
+  `sealed`, or the kept fields in clear when no authority key could seal them yet.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from enum import Enum
 from types import MappingProxyType
@@ -60,7 +67,7 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Entry:
     id: str
     scanned_at: datetime
@@ -68,9 +75,12 @@ class Entry:
     direction: Direction
     source: Source
     format: str
-    person_key: str
-    display_name: str
-    fields: Mapping[str, Any]
+    person_key: str  # "" only on a refusal
+    linked_key: str = ""  # the key this entry proves linked to person_key (kiosk.tracing.identity.link_of)
+    display_name: str  # masked
+    sealed: str = ""  # base64 of the sealed fields (kiosk.sealing.seal), or of the kiosk's own box
+    sealed_kid: str = ""  # "<authority fingerprint>/<week>", or kiosk.sealing.seal.LOCAL_KID for that box
+    fields: Mapping[str, Any] = field(default_factory=dict)  # at the door, and uploaded when not sealed
     verdict: Outcome
     reasons: tuple[Reason, ...] = ()
 
@@ -86,7 +96,10 @@ class Entry:
             "source": self.source.value,
             "format": self.format,
             "person_key": self.person_key,
+            "linked_key": self.linked_key,
             "display_name": self.display_name,
+            "sealed": self.sealed,
+            "sealed_kid": self.sealed_kid,
             "fields": dict(self.fields),
             "verdict": self.verdict.value,
             "reasons": [reason.to_json() for reason in self.reasons],

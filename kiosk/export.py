@@ -1,4 +1,6 @@
-"""CSV export of the log for the health authority; every export is recorded in the audit table."""
+"""CSV export of the log, masked: names as the door shows them, person keys as their tagged form's start
+(kiosk.tracing.masking), no personal fields. An export that names people exists only on the health
+authority's side, after unsealing. Every export is recorded in the audit table."""
 
 from __future__ import annotations
 
@@ -10,9 +12,11 @@ from kiosk.atomic_file import replacing
 from kiosk.errors import KioskError, os_problem
 from kiosk.policy import local_time
 from kiosk.store import Store
+from kiosk.tracing.masking import mask_person_key
+from kiosk.tracing.report import spreadsheet_safe
 
 COLUMNS = ("id", "date", "time", "station", "direction", "source", "format", "person_key", "name",
-           "id_number", "phone", "verdict", "reasons")
+           "verdict", "reasons")
 
 
 class ExportError(KioskError):
@@ -27,14 +31,12 @@ def export_csv(store: Store, path: Path, who: str, since: datetime | None = None
             writer = csv.writer(out)
             writer.writerow(COLUMNS)
             for entry in store.iter_entries(since):
-                fields = entry.fields
-                writer.writerow([
+                writer.writerow([spreadsheet_safe(cell) for cell in (  # never run as a formula
                     entry.id, f"{entry.scanned_at.astimezone():%Y-%m-%d}", local_time(entry.scanned_at),
-                    entry.station, entry.direction.value, entry.source.value, entry.format, entry.person_key,
-                    fields.get("name", entry.display_name), fields.get("id_number", ""),
-                    fields.get("phone", ""), entry.verdict.value,
-                    "; ".join(reason.en for reason in entry.reasons),
-                ])
+                    entry.station, entry.direction.value, entry.source.value, entry.format,
+                    mask_person_key(entry.person_key) if entry.person_key else "", entry.display_name,
+                    entry.verdict.value, "; ".join(reason.en for reason in entry.reasons),
+                )])
                 count += 1
     except OSError as error:
         raise ExportError(f"Cannot write {path}: {os_problem(error)}.") from None

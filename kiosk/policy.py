@@ -52,12 +52,16 @@ class Identity(Enum):
         return self not in (Identity.SELF_DECLARED, Identity.UNVERIFIED)
 
 
+UNKNOWN_SIGNER = "health.unknown_signer"  # the reason every entry of a code no known signer signed carries
 # Formats not listed are read from an identity document's own code (unsigned).
 _IDENTITY_BY_FORMAT = {"hd1": Identity.SELF_DECLARED, "manual": Identity.GUARD}
 
 
 def identity_of(credential: Credential | Entry) -> Identity:
     """The watch list's confidence in the identity of a scanned code or a logged entry, per format."""
+    if credential.format == "dcc" and isinstance(credential, Entry):  # stored: no fields, its reasons tell
+        unknown = any(reason.code == UNKNOWN_SIGNER for reason in credential.reasons)
+        return Identity.UNVERIFIED if unknown else Identity.SIGNED
     if credential.format == "dcc":
         return Identity.SIGNED if credential.fields.get("signature") == "valid" else Identity.UNVERIFIED
     return _IDENTITY_BY_FORMAT.get(credential.format, Identity.DOCUMENT)

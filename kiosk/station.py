@@ -1,4 +1,5 @@
-"""The door's logic: one scanned text in, one decision out, the entry on disk.
+"""The door's logic: one scanned text in, one decision out, the entry on disk (tagged and sealed by the
+store, after the decision: kiosk.person_seal).
 
 `kiosk.door_app.DoorApp` owns the running door's `Station`; the command line's `scan` uses one directly.
 The station's `direction` is the one place the door's direction is kept.
@@ -23,6 +24,7 @@ from kiosk.policy import DoorState, Policy
 from kiosk.settings import Settings
 from kiosk.station_config import StationConfig, published_key_check
 from kiosk.store import Store, StoreError
+from kiosk.tracing.identity import link_of
 from kiosk.verdict import Verdict
 from kiosk.visit_log import VisitRules
 
@@ -75,6 +77,7 @@ class Station:
             self.config = config
             self.settings = config.settings_for(self._local_settings)
             self.store.use_visit_rules(VisitRules.from_settings(self.settings, self._zone))
+            self.store.use_authority_keys(config.authority_keys)
             self._trust = config.trust_for(self.settings)
             checks = [published_key_check, credential_check(config.health_rules)]
             self._policy = Policy(self.settings, checks=checks, watch=config.watch, zone=self._zone)
@@ -116,7 +119,8 @@ class Station:
             previous = None
             if isinstance(scanned, Credential):
                 window_start = now - timedelta(minutes=self.settings.dedup_minutes)
-                previous = self.store.last_entry_for(scanned.person_key, window_start, self.direction)
+                previous = self.store.last_entry_for(self.store.seal.tag(scanned.person_key), window_start,
+                                                     self.direction)
             # Counting who is inside costs a query over today's entries: only a capacity limit needs it.
             counted = isinstance(scanned, Credential) and previous is None and self.settings.capacity is not None
             inside = self.counts().inside if counted else 0
@@ -131,11 +135,11 @@ class Station:
             entry = Entry(
                 id=new_entry_id(), scanned_at=now, station=self.settings.station_name or socket.gethostname(),
                 direction=self.direction, source=source, format=scanned.format,
-                person_key=credential.person_key if credential else "",
+                person_key=credential.person_key if credential else "", linked_key=_linked_key(credential),
                 display_name=display_name, fields=credential.fields if credential else {},
                 verdict=verdict.outcome, reasons=verdict.reasons,
             )
-            problem = self._save(entry)
+            problem = self._save(entry)  # tagged and sealed on the way to the disk (kiosk.person_seal)
             return ScanResult(verdict, credential, refusal, entry, now, display_name, store_problem=problem,
                               direction=self.direction)
 
@@ -164,3 +168,8 @@ class Station:
             return str(condition)
         return INTERNAL_ERROR.en if entry in self._unsaved else None
 
+
+def _linked_key(credential: Credential | None) -> str:
+    """The key the code proves its person also has (a national QR code's ID number), else ""."""
+    link = link_of(credential.format, credential.person_key, credential.fields) if credential else None
+    return link[1] if link else ""

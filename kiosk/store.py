@@ -1,5 +1,10 @@
 """The station's durable log of entries: one SQLite file, WAL journal, versioned schema.
 
+No one is readable in it (schema 5, kiosk.person_seal): person keys are tagged with the station's key,
+personal fields sealed to the health authority (or boxed under the station's key until a key arrives); every
+connection deletes securely, and converting an older database ends with a VACUUM and a truncated WAL, so the
+clear bytes of before are gone from the files too.
+
 An entry is on disk when `add` returns (WAL with synchronous=FULL: it survives `kill -9` and a power cut).
 Errors the station's environment causes (disk full, read-only folder, corrupt file, database busy) are
 raised as `StoreError`, classified by SQLite's error code, with a plain sentence in both languages; anything
@@ -8,6 +13,7 @@ else (a mistake in the SQL, a broken constraint) is a bug and propagates as is, 
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -25,17 +31,21 @@ import sqlite_utils
 from kiosk.entry import Direction, Entry, Source, format_utc, parse_utc, utc_now
 from kiosk.errors import KioskError, os_problem
 from kiosk.messages import upgrade_stored
+from kiosk.person_seal import PersonSeal, StoredEntry
 from kiosk.reasons import Reason
+from kiosk.sealing.authority import AuthorityKeySet
+from kiosk.secret_store import station_keys
 from kiosk.tracing.overlap import Candidates
 from kiosk.tracing.visits import Visit
 from kiosk.verdict import Outcome
-from kiosk.visit_log import SCHEMA_V4, TraceRecord, VisitLog, VisitRules
+from kiosk.visit_log import SCHEMA_V4, TAG_PERSON_KEYS_V5, TraceRecord, VisitLog, VisitRules
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 VISITS_SCHEMA = 4  # the version that brought visits: migrating to it builds the visits of the entries kept
-# The log holds names and ID numbers: the database and its WAL/SHM files are for the kiosk's user alone.
+SEALED_SCHEMA = 5  # the version that tagged person keys and sealed fields: migrating to it rewrites the file
+# The database and its WAL/SHM files are for the kiosk's user alone (masked names, visit times).
 # SQLite gives the WAL and SHM files the mode of the database file.
 FILE_MODE = 0o600
 
@@ -72,7 +82,7 @@ class ExportRecord:
     who: str
 
 
-def _create_v1(db: sqlite_utils.Database) -> None:
+def _create_v1(db: sqlite_utils.Database, _seal: PersonSeal) -> None:
     db["entries"].create(
         {
             "id": str, "scanned_at": str, "station": str, "direction": str, "source": str, "format": str,
@@ -93,7 +103,7 @@ def _create_v1(db: sqlite_utils.Database) -> None:
     db["exports"].create({"id": int, "exported_at": str, "path": str, "count": int, "who": str}, pk="id")
 
 
-def _add_held_v2(db: sqlite_utils.Database) -> None:
+def _add_held_v2(db: sqlite_utils.Database, _seal: PersonSeal) -> None:
     """Entries in sync_state 'held' have one row here: why, since when, and when to send them again."""
     db.execute("""
         CREATE TABLE held (
@@ -106,7 +116,7 @@ def _add_held_v2(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_held_retry_at ON held (retry_at)")
 
 
-def _reasons_as_codes_v3(db: sqlite_utils.Database) -> None:
+def _reasons_as_codes_v3(db: sqlite_utils.Database, _seal: PersonSeal) -> None:
     """Reasons were stored as {"code", "vi", "en"}; they are a code with parameters now, rendered from the
     catalogue (kiosk.messages.upgrade_stored says how each old one is converted)."""
     rows = db.execute("SELECT id, reasons FROM entries WHERE reasons LIKE '%\"vi\"%'").fetchall()
@@ -116,16 +126,54 @@ def _reasons_as_codes_v3(db: sqlite_utils.Database) -> None:
                    [json.dumps(upgraded, ensure_ascii=False), entry_id])
 
 
-def _add_visits_v4(db: sqlite_utils.Database) -> None:
+def _add_visits_v4(db: sqlite_utils.Database, _seal: PersonSeal) -> None:
     """Visits, the links between a person's keys, operator closures and the trace audit (kiosk.visit_log).
     The visits of the entries already kept are built by the store right after, with its station's rules."""
     for statement in SCHEMA_V4:
         db.execute(statement)
 
 
-# MIGRATIONS[n] brings a database from user_version n to n + 1.
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
-    _create_v1, _add_held_v2, _reasons_as_codes_v3, _add_visits_v4)
+def _seal_people_v5(db: sqlite_utils.Database, seal: PersonSeal) -> None:
+    """Person keys were stored in clear and fields as JSON: every entry is converted as the door now writes
+    it (kiosk.person_seal: keys tagged, fields sealed to the authority key the stored station config has,
+    else boxed under the station's key), the visit tables' keys are tagged, the `fields` column is dropped
+    and the watch list a server used to send in clear (ID numbers with notes) is dropped from the stored
+    station config, whose next download brings the current one."""
+    connection = db.conn
+    for statement in ("ALTER TABLE entries ADD COLUMN linked_key TEXT NOT NULL DEFAULT ''",
+                      "ALTER TABLE entries ADD COLUMN keys_box BLOB",
+                      "ALTER TABLE entries ADD COLUMN sealed BLOB",
+                      "ALTER TABLE entries ADD COLUMN sealed_kid TEXT NOT NULL DEFAULT ''"):
+        connection.execute(statement)
+    after = ""
+    while rows := _records(connection, "SELECT * FROM entries WHERE id > ? ORDER BY id LIMIT 1000", [after]):
+        stored = [seal.stored(_entry(row)) for row in rows]
+        connection.executemany(
+            "UPDATE entries SET person_key = :person_key, linked_key = :linked_key, keys_box = :keys_box, "
+            "sealed = :sealed, sealed_kid = :sealed_kid WHERE id = :id", [_row(item) for item in stored])
+        after = rows[-1]["id"]
+    connection.create_function("tag", 1, seal.tag, deterministic=True)
+    for statement in TAG_PERSON_KEYS_V5:
+        connection.execute(statement)
+    connection.execute("ALTER TABLE entries DROP COLUMN fields")
+    _drop_clear_watch_list(connection)
+
+
+def _drop_clear_watch_list(connection: sqlite3.Connection) -> None:
+    from kiosk.station_config import META_SERVER_CONFIG, META_SERVER_CONFIG_ETAG  # it reads this store
+
+    kept = connection.execute("SELECT value FROM meta WHERE key = ?", [META_SERVER_CONFIG]).fetchone()
+    document = json.loads(kept[0]) if kept and kept[0] else None
+    if isinstance(document, dict) and "watch_list" in document:
+        del document["watch_list"]
+        connection.execute("UPDATE meta SET value = ? WHERE key = ?",
+                           [json.dumps(document, ensure_ascii=False), META_SERVER_CONFIG])
+        connection.execute("DELETE FROM meta WHERE key = ?", [META_SERVER_CONFIG_ETAG])
+
+
+# MIGRATIONS[n] brings a database from user_version n to n + 1, with the station's seal (kiosk.person_seal).
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database, PersonSeal], None], ...] = (
+    _create_v1, _add_held_v2, _reasons_as_codes_v3, _add_visits_v4, _seal_people_v5)
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
@@ -206,20 +254,29 @@ def _raise_for(error: sqlite3.Error, path: Path) -> NoReturn:
 
 
 class Store:
-    """Thread-safe: the door thread and the sync thread share one connection behind one lock."""
+    """Thread-safe: the door thread and the sync thread share one connection behind one lock.
 
-    def __init__(self, connection: sqlite3.Connection, path: Path, visit_rules: VisitRules | None = None) -> None:
+    Every person key it is given or returns is a tagged key (`seal.tag`), except in `add`, which takes the
+    door's entry (clear) and stores it as kiosk.person_seal says."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path, visit_rules: VisitRules | None = None,
+                 seal: PersonSeal | None = None) -> None:
+        """`seal` holds the station's keys; None: those of the station secret (kiosk.secret_store)."""
         self._connection = connection
         self._db = sqlite_utils.Database(connection)
         self._lock = threading.RLock()
         self._visits = VisitLog(connection, visit_rules)
+        self.seal = seal or PersonSeal(station_keys())
         self.path = path
 
     @classmethod
-    def open(cls, path: Path, busy_timeout: float = 10.0, visit_rules: VisitRules | None = None) -> "Store":
+    def open(cls, path: Path, busy_timeout: float = 10.0, visit_rules: VisitRules | None = None,
+             seal: PersonSeal | None = None) -> "Store":
         """Open or create the database. While another program holds its write lock, a write waits up to
         `busy_timeout` seconds, then fails as `StoreCondition.BUSY`. `visit_rules` are the station's (the
-        station sets them again with `use_visit_rules`); a migration that builds visits uses them."""
+        station sets them again with `use_visit_rules`); a migration that builds visits uses them. The
+        station gives the store its authority keys (`use_authority_keys`); the migration that seals the
+        entries of an older database uses those of the station config it keeps, unless `seal` has some."""
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -233,7 +290,8 @@ class Store:
             # FULL: a committed entry also survives a power cut, not only a killed process.
             connection.execute("PRAGMA synchronous=FULL")
             connection.execute("PRAGMA foreign_keys=ON")
-            store = cls(connection, path, visit_rules)
+            connection.execute("PRAGMA secure_delete=ON")  # what is deleted or replaced is overwritten
+            store = cls(connection, path, visit_rules, seal)
             store._migrate()
         except sqlite3.Error as error:
             _raise_for(error, path)
@@ -253,12 +311,31 @@ class Store:
         version = self._connection.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(StoreCondition.NEWER_SCHEMA, self.path, f"schema {version}")
+        if 0 < version < SEALED_SCHEMA and self.seal.authority_keys is None:
+            self.seal.authority_keys = self._stored_authority_keys()
         for step in range(version, SCHEMA_VERSION):
             with self._transaction():
-                MIGRATIONS[step](self._db)
-                if step + 1 == VISITS_SCHEMA:
-                    self._visits.rebuild_all()
+                MIGRATIONS[step](self._db, self.seal)
+                if step + 1 == SCHEMA_VERSION and version < VISITS_SCHEMA:
+                    self._visits.rebuild_all()  # from the entries as they are now
                 self._connection.execute(f"PRAGMA user_version={step + 1}")
+        if 0 < version < SEALED_SCHEMA:
+            # The old pages (clear keys and fields) leave the file and the WAL, not only the tables.
+            self._connection.execute("VACUUM")
+            self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _stored_authority_keys(self) -> AuthorityKeySet | None:
+        """The authority keys of the station config this database keeps."""
+        from kiosk.station_config import load_station_config  # it reads a store
+
+        return load_station_config(self).authority_keys
+
+    def use_authority_keys(self, key_set: AuthorityKeySet | None) -> None:
+        """Seal with these keys from now on (and entries kept in the station's own box, when uploaded).
+        None keeps the keys in use: a config without keys does not take back keys the authority published."""
+        if key_set is not None:
+            with self._lock:
+                self.seal.authority_keys = key_set
 
     def _transaction(self) -> "_Transaction":
         return _Transaction(self._connection)
@@ -273,23 +350,26 @@ class Store:
     # --- entries -------------------------------------------------------------------------------
 
     def add(self, entry: Entry) -> None:
-        """Store the entry and, in the same transaction, the visits it changes (kiosk.visit_log)."""
+        """Store the door's entry (clear keys and fields) tagged and sealed (kiosk.person_seal) and, in the
+        same transaction, the visits it changes (kiosk.visit_log)."""
+        stored = self.seal.stored(entry)
+
         def insert() -> None:
             with self._transaction():
-                self._connection.execute(_INSERT_ENTRY, _row(entry))
-                self._visits.record([entry])
+                self._connection.execute(_INSERT_ENTRY, _row(stored))
+                self._visits.record([stored.entry])
         self._run(insert)
 
     def add_many(self, entries: Iterable[Entry]) -> int:
-        """Add entries in one transaction, all or none, with their visits (imports, and filling queues in
-        tests and benchmarks)."""
-        entries = list(entries)
-        rows = [_row(entry) for entry in entries]
+        """Add door entries in one transaction, all or none, with their visits (imports, and filling queues
+        in tests and benchmarks)."""
+        stored = [self.seal.stored(entry) for entry in entries]
+        rows = [_row(item) for item in stored]
 
         def insert() -> None:
             with self._transaction():
                 self._connection.executemany(_INSERT_ENTRY, rows)
-                self._visits.record(entries)
+                self._visits.record([item.entry for item in stored])
         self._run(insert)
         return len(rows)
 
@@ -298,7 +378,7 @@ class Store:
         return rows[0] if rows else None
 
     def last_entry_for(self, person_key: str, since: datetime, direction: Direction | None = None) -> Entry | None:
-        """The person's latest entry that was not refused, since the given time."""
+        """The person's (a tagged key: `seal.tag`) latest entry that was not refused, since the given time."""
         sql = "SELECT * FROM entries WHERE person_key = ? AND scanned_at >= ? AND verdict != 'refuse'"
         params: list[Any] = [person_key, format_utc(since)]
         if direction is not None:
@@ -309,7 +389,7 @@ class Store:
 
     def entries(self, since: datetime | None = None, until: datetime | None = None,
                 search: str | None = None, limit: int | None = None) -> list[Entry]:
-        """Newest first. `search` matches the masked name, person key, format or station."""
+        """Newest first. `search` matches the masked name, tagged person key, format or station."""
         sql, params = "SELECT * FROM entries WHERE 1=1", []
         if since is not None:
             sql += " AND scanned_at >= ?"
@@ -445,6 +525,13 @@ class Store:
             "SELECT MIN(scanned_at) FROM entries WHERE sync_state = 'pending'").fetchone()[0])
         return parse_utc(text) if text else None
 
+    def keys_boxes(self, ids: Sequence[str]) -> dict[str, bytes]:
+        """The boxes of these entries' clear keys (kiosk.person_seal.StoredEntry.keys_box), for the upload."""
+        rows = self._run(lambda: self._connection.execute(
+            "SELECT id, keys_box FROM entries WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(ids))]).fetchall())
+        return {entry_id: box for entry_id, box in rows}
+
     def mark_synced(self, ids: Iterable[str]) -> None:
         now = format_utc(utc_now())
         rows = [(now, entry_id) for entry_id in ids]
@@ -534,11 +621,7 @@ class Store:
         return [_entry(record) for record in self._records(sql, params)]
 
     def _records(self, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-        def read() -> list[dict[str, Any]]:
-            cursor = self._connection.execute(sql, params)
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
-        return self._run(read)
+        return self._run(lambda: _records(self._connection, sql, params))
 
 
 class _Transaction:
@@ -560,27 +643,39 @@ class _Transaction:
                 self._connection.execute("ROLLBACK")
 
 
-_ENTRY_COLUMNS = ("id", "scanned_at", "station", "direction", "source", "format", "person_key", "display_name",
-                  "fields", "verdict", "reasons", "sync_state")
+def _records(connection: sqlite3.Connection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = connection.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+# `person_key` and `linked_key` hold tagged keys; `keys_box` the clear ones under the station's box key,
+# `sealed` the fields sealed to the authority key `sealed_kid` (or boxed, kid "local"); see kiosk.person_seal.
+_ENTRY_COLUMNS = ("id", "scanned_at", "station", "direction", "source", "format", "person_key", "linked_key",
+                  "display_name", "keys_box", "sealed", "sealed_kid", "verdict", "reasons", "sync_state")
 # Plain SQL on the door's hot path: sqlite-utils' insert() looks the table up in sqlite_master each time.
 _INSERT_ENTRY = (f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS)}) "
                  f"VALUES ({', '.join(':' + column for column in _ENTRY_COLUMNS)})")
 
 
-def _row(entry: Entry) -> dict[str, Any]:
-    data = entry.to_json()
-    data["fields"] = json.dumps(data["fields"], ensure_ascii=False, sort_keys=True)
+def _row(stored: StoredEntry) -> dict[str, Any]:
+    data = stored.entry.to_json()
+    del data["fields"]  # empty: the fields are in `sealed`
+    data["sealed"] = base64.b64decode(data["sealed"]) if data["sealed"] else None
+    data["keys_box"] = stored.keys_box
     data["reasons"] = json.dumps(data["reasons"], ensure_ascii=False)
     data["sync_state"] = "pending"
     return data
 
 
 def _entry(row: dict[str, Any]) -> Entry:
-    """Rows were checked on the way in: rebuild the entry without validating every field again."""
+    """Rows were checked on the way in: rebuild the entry without validating every field again. A row of
+    schema 4 (read by the migration to 5) has clear keys and its `fields`."""
     return Entry(
         id=row["id"], scanned_at=parse_utc(row["scanned_at"]), station=row["station"],
         direction=Direction(row["direction"]), source=Source(row["source"]), format=row["format"],
-        person_key=row["person_key"], display_name=row["display_name"] or "",
-        fields=json.loads(row["fields"] or "{}"), verdict=Outcome(row["verdict"]),
-        reasons=tuple(Reason.from_json(r) for r in json.loads(row["reasons"] or "[]")),
+        person_key=row["person_key"], linked_key=row.get("linked_key") or "", display_name=row["display_name"] or "",
+        sealed=base64.b64encode(row["sealed"]).decode("ascii") if row.get("sealed") else "",
+        sealed_kid=row.get("sealed_kid") or "", fields=json.loads(row.get("fields") or "{}"),
+        verdict=Outcome(row["verdict"]), reasons=tuple(Reason.from_json(r) for r in json.loads(row["reasons"] or "[]")),
     )

@@ -5,17 +5,19 @@ request (kiosk.tracing.request), follows the links the store recorded to the cas
 (kiosk.tracing.identity), reads the case's visits and computes the answer with kiosk.tracing.report, which
 reads the visits overlapping each case visit from the store in time order (kiosk.visit_log.VisitLog.overlapping)
 only as far as the first contacts it lists; it records who asked and why in the store's trace audit before
-returning it.
+returning it. The store keeps tagged person keys (kiosk.person_seal): the typed person is tagged with the
+station's key before anything is looked up.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from kiosk.entry import utc_now
 from kiosk.store import Store
-from kiosk.tracing.identity import keys_for_query, resolve
+from kiosk.tracing.identity import Identity, keys_for_query, resolve
 from kiosk.tracing.report import Trace, trace
 from kiosk.tracing.request import checked_case_number, checked_min_minutes, checked_window
 from kiosk.visit_log import TraceRecord
@@ -31,7 +33,7 @@ def trace_here(store: Store, settings: Any, person: str, *, since: datetime | No
     reason = checked_case_number(reason)
     window = checked_window(since, until, now, settings.retention_days)
     min_minutes = checked_min_minutes(min_minutes)
-    identity = resolve(person, store.person_links(keys_for_query(person)))
+    identity = _tagged_identity(store, person)
     case_visits = store.visits_of(identity.keys, window.since, window.until)
     with store.overlapping_visits() as candidates:
         result = trace(identity, window, case_visits, candidates_for=candidates, min_minutes=min_minutes,
@@ -39,4 +41,15 @@ def trace_here(store: Store, settings: Any, person: str, *, since: datetime | No
     store.record_trace(TraceRecord(now, who, reason, identity.searched, window.since, window.until,
                                    result.contacts.total))
     return result
+
+
+def _tagged_identity(store: Store, person: str) -> Identity:
+    """The typed person's keys and the keys the stored links tie to them, all tagged. `resolve` starts from
+    the typed keys in clear: it is given the stored links with those keys in clear, and its keys come back
+    tagged."""
+    tagged = {key: store.seal.tag(key) for key in keys_for_query(person)}
+    typed = {tag: key for key, tag in tagged.items()}
+    links = store.person_links(list(tagged.values()))
+    identity = resolve(person, [(typed.get(a, a), typed.get(b, b)) for a, b in links])
+    return replace(identity, keys=tuple(tagged.get(key, key) for key in identity.keys))
 

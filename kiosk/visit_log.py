@@ -3,7 +3,9 @@
 Each scan rebuilds the visits of its person that it can change (those starting at most MAX_STAY before it)
 with `kiosk.tracing.visits.build_visits`, in the transaction that stores the scan: an entry is never on
 disk without its visit. A national QR code shown unmasked also records the link between its QID and its ID
-number (`kiosk.tracing.identity.link_of`), the one link a trace follows. An operator's "close all open
+number (the entry's `linked_key`, from `kiosk.tracing.identity.link_of`), the one link a trace follows.
+Every person key here (visits.person_key, person_links.a and .b) is a tagged key (kiosk.person_seal), as in
+the entries: equal people have equal tags, and no number is kept. An operator's "close all open
 visits" is kept as a closure, so that a later rebuild ends the same visits at the same moment. Every trace
 made here is recorded in `traces` (who, why, whom: masked, what window, how many contacts).
 
@@ -22,14 +24,14 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from kiosk.contract import Direction
 from kiosk.entry import Entry, format_utc, parse_utc
-from kiosk.tracing.identity import MAX_KEYS, link_of
+from kiosk.tracing.identity import MAX_KEYS
 from kiosk.tracing.visits import DEFAULT_STAY, MAX_STAY, EndReason, LocationRules, Scan, Visit, build_visits, \
     stay_from_minutes
 
 SCHEMA_V4 = (
     """CREATE TABLE visits (
         entry_id TEXT PRIMARY KEY REFERENCES entries(id),
-        person_key TEXT NOT NULL,
+        person_key TEXT NOT NULL,  -- tagged (kiosk.person_seal), since schema 5
         location TEXT NOT NULL,
         start TEXT NOT NULL,
         "end" TEXT NOT NULL,
@@ -45,7 +47,7 @@ SCHEMA_V4 = (
     "display_name, end_reason, exit_id)",
     "CREATE INDEX idx_visits_person_start ON visits (person_key, start)",
     """CREATE TABLE person_links (
-        a TEXT NOT NULL, b TEXT NOT NULL,
+        a TEXT NOT NULL, b TEXT NOT NULL,  -- a QID and an ID number, tagged since schema 5
         seen_at TEXT NOT NULL,  -- the latest entry that proved the link: it goes when that entry goes
         PRIMARY KEY (a, b)
     )""",
@@ -59,6 +61,13 @@ SCHEMA_V4 = (
         since TEXT NOT NULL, until TEXT NOT NULL,  -- the window searched: kept while its entries are kept
         contacts INTEGER NOT NULL
     )""",
+)
+
+# Schema 5: the person keys of the visit tables tagged in place, by the SQL function `tag` the migration
+# gives its connection (kiosk.person_seal.PersonSeal.tag).
+TAG_PERSON_KEYS_V5 = (
+    "UPDATE visits SET person_key = tag(person_key)",
+    "UPDATE person_links SET a = tag(a), b = tag(b)",
 )
 
 _VISIT_COLUMNS = 'entry_id, person_key, location, start, "end", end_reason, exit_id, display_name'
@@ -123,7 +132,8 @@ class VisitLog:
     # --- writing --------------------------------------------------------------------------------------
 
     def record(self, entries: Sequence[Entry]) -> None:
-        """The entries were just inserted: rebuild the visits they can change, record the links they prove.
+        """The entries (as stored: tagged keys) were just inserted: rebuild the visits they can change,
+        record the links they prove.
 
         A visit's end depends only on its person's next scan, so a scan at `t` can change only the visit
         opened by the person's scan just before `t` (when it lies within MAX_STAY) and the visits from `t` on:
@@ -138,7 +148,7 @@ class VisitLog:
                 "SELECT MAX(scanned_at) FROM entries WHERE person_key = ? AND scanned_at >= ? AND scanned_at < ?",
                 [person_key, format_utc(at - MAX_STAY), format_utc(at)]).fetchone()[0]
             self._rebuild(person_key, parse_utc(previous) if previous else at)
-        self._link(((entry.format, entry.person_key, entry.fields), entry.scanned_at) for entry in entries)
+        self._link((entry.person_key, entry.linked_key, entry.scanned_at) for entry in entries)
 
     def rebuild_all(self) -> int:
         """Every visit, from every entry kept (the migration that brought visits, and bulk loads); returns
@@ -150,9 +160,9 @@ class VisitLog:
         count = 0
         for _person, scans in groupby(map(self._scan, rows), key=lambda scan: scan.person_key):
             count += self._insert(build_visits(scans, rules))
-        rows = self._connection.execute("SELECT format, person_key, fields, scanned_at FROM entries "
-                                        "WHERE format = 'vn-qr'").fetchall()
-        self._link(((fmt, key, json.loads(fields or "{}")), parse_utc(at)) for fmt, key, fields, at in rows)
+        rows = self._connection.execute("SELECT person_key, linked_key, scanned_at FROM entries "
+                                        "WHERE linked_key != ''").fetchall()
+        self._link((key, linked, parse_utc(at)) for key, linked, at in rows)
         return count
 
     def close_open(self, at: datetime) -> int:
@@ -257,13 +267,12 @@ class VisitLog:
         self._connection.execute("DELETE FROM visits WHERE person_key = ? AND start >= ?", [person_key, moment])
         self._insert(visits)
 
-    def _link(self, sightings: Iterable[tuple[tuple[str, str, Any], datetime]]) -> None:
-        """Record the links that entries, given as ((format, person_key, fields), scanned_at), prove."""
-        found = [(link, at) for entry, at in sightings if (link := link_of(*entry))]
+    def _link(self, sightings: Iterable[tuple[str, str, datetime]]) -> None:
+        """Record the links that entries, given as (person_key, linked_key, scanned_at), prove."""
         self._connection.executemany(
             "INSERT INTO person_links (a, b, seen_at) VALUES (?, ?, ?) ON CONFLICT (a, b) "
             "DO UPDATE SET seen_at = max(seen_at, excluded.seen_at)",
-            [(a, b, format_utc(at)) for (a, b), at in found])
+            [(a, b, format_utc(at)) for a, b, at in sightings if a and b])
 
     def _insert(self, visits: list[Visit]) -> int:
         self._connection.executemany(_INSERT_VISIT, [

@@ -14,10 +14,13 @@ os.environ["KIOSK_SERVER_DATA_DIR"] = tempfile.mkdtemp(prefix="kiosk-server-data
 
 
 @pytest.fixture(autouse=True)
-def isolated_dirs(tmp_path, monkeypatch):
+def isolated_dirs(tmp_path, tmp_path_factory, monkeypatch):
     """No test reads or writes the real user's settings or database."""
     monkeypatch.setenv("KIOSK_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path / "data"))
+    # The station secret (kiosk.secret_store), outside the test's folder as outside the data folder.
+    monkeypatch.setenv("KIOSK_SECRETS_DIR", str(tmp_path_factory.mktemp("secrets")))
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
     monkeypatch.delenv("KIOSK_CONFIG", raising=False)
     monkeypatch.setenv("QT_QPA_PLATFORM", os.environ.get("QT_QPA_PLATFORM", "offscreen"))
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from dataclasses import replace
+
 from kiosk.entry import Direction, Entry, Source, new_entry_id
+from kiosk.person_seal import StoredEntry
+from kiosk.sealing.kept import kept_fields
 from kiosk.reasons import inline
 from kiosk.store import Store
 from kiosk.verdict import Outcome
@@ -33,6 +38,39 @@ def make_entry(n: int = 0, *, at: datetime | None = None, direction: Direction =
     )
 
 
+def uploaded(store: Store, stored: Entry) -> Entry:
+    """An entry read from the store as the upload sends it: clear keys, and the kept fields in clear when no
+    authority key sealed them (the store's keys box opened with the store's station keys)."""
+    return store.seal.uploaded(StoredEntry(stored, store.keys_boxes([stored.id])[stored.id]))
+
+
+def kept(entry: Entry) -> Entry:
+    """A door entry as it comes back from `uploaded` on a station without authority keys: the fields the
+    door drops (kiosk.sealing.kept) are gone."""
+    return replace(entry, fields=kept_fields(entry.format, entry.fields))
+
+
+# The entries table as kiosks of schemas 1 to 4 wrote it (schema 2 added the `held` table, 4 the visits).
+SCHEMA_4_ENTRY_COLUMNS = ("id", "scanned_at", "station", "direction", "source", "format", "person_key",
+                          "display_name", "fields", "verdict", "reasons", "sync_state")
+
+
+def schema_4_row(entry: Entry) -> tuple:
+    """A door entry as kiosks of schemas 1 to 4 stored it: the clear person key, the code's fields as JSON.
+    That format is history: it does not follow today's code."""
+    row = entry.to_json()
+    row["fields"] = json.dumps(row["fields"], ensure_ascii=False, sort_keys=True)
+    row["reasons"] = json.dumps(row["reasons"], ensure_ascii=False)
+    row["sync_state"] = "pending"
+    return tuple(row[column] for column in SCHEMA_4_ENTRY_COLUMNS)
+
+
+def insert_schema_4_rows(connection: sqlite3.Connection, entries: list[Entry]) -> None:
+    columns = ", ".join(SCHEMA_4_ENTRY_COLUMNS)
+    connection.executemany(f"INSERT INTO entries ({columns}) VALUES ({', '.join('?' * len(SCHEMA_4_ENTRY_COLUMNS))})",
+                           [schema_4_row(entry) for entry in entries])
+
+
 def store_on_own_connection(path: Path) -> tuple[Store, sqlite3.Connection]:
     """A store (created and migrated by `Store.open`) on a connection handed to its constructor, which the
     test keeps: to make the disk "full" for this connection (`PRAGMA max_page_count`), to watch which
@@ -42,6 +80,7 @@ def store_on_own_connection(path: Path) -> tuple[Store, sqlite3.Connection]:
     connection = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
     connection.execute("PRAGMA synchronous=FULL")  # as `Store.open` sets up its own connection
     connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute("PRAGMA secure_delete=ON")
     return Store(connection, path), connection
 
 

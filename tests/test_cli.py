@@ -3,6 +3,7 @@
 import csv
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -32,7 +33,8 @@ CCCD = "001090012345|012345678|Nguyễn Văn An|31011990|Nam|Phường Láng H�
 
 def kiosk(*args, stdin=None, env_dir=None):
     env = {"PATH": "/usr/bin:/bin", "KIOSK_CONFIG_DIR": str(env_dir / "config"),
-           "KIOSK_DATA_DIR": str(env_dir / "data"), "PYTHONPATH": str(ROOT)}
+           "KIOSK_DATA_DIR": str(env_dir / "data"), "PYTHONPATH": str(ROOT),
+           "KIOSK_SECRETS_DIR": os.environ["KIOSK_SECRETS_DIR"]}  # the test's station secret (conftest)
     return subprocess.run([sys.executable, "-m", "kiosk", *args], input=stdin, capture_output=True,
                           text=True, cwd=ROOT, env=env, timeout=120)
 
@@ -219,7 +221,7 @@ def test_a_trace_meeting_more_than_it_lists_says_more_than_and_lists_the_first_i
     count."""
     came = hall_with_a_case(tmp_path)
     with Store.open(tmp_path / "data" / "entries.sqlite3", visit_rules=VisitRules(location="Sảnh chờ")) as store:
-        visitor = next(entry for entry in store.entries() if entry.person_key == f"qid:{BINH.qid}")
+        visitor = next(entry for entry in store.entries() if entry.person_key == store.seal.tag(f"qid:{BINH.qid}"))
         store.add_many(dataclasses.replace(visitor, id=f"visitor-{n}", person_key=f"qid:1789{n:014d}", fields={},
                                            scanned_at=came + timedelta(seconds=1 + n))
                        for n in range(2005))
@@ -263,7 +265,7 @@ def test_visits_close_ends_every_open_visit_now(tmp_path):
     done = kiosk("visits", "close", "--lang", "en", env_dir=tmp_path)
     assert done.returncode == 0 and done.stdout.startswith("1 open visits closed at"), done.stderr
     with Store.open(tmp_path / "data" / "entries.sqlite3") as store:
-        [visit] = store.visits_of([f"qid:{CUONG.qid}"], utc_now() - timedelta(hours=1), utc_now())
+        [visit] = store.visits_of([store.seal.tag(f"qid:{CUONG.qid}")], utc_now() - timedelta(hours=1), utc_now())
         assert visit.end_reason.value == "operator" and visit.end <= utc_now()
     assert "0 open visits" in kiosk("visits", "close", "--lang", "en", env_dir=tmp_path).stdout
 
@@ -277,7 +279,7 @@ def test_a_headless_exit_door_records_exits_that_end_visits(tmp_path):
     assert entered.returncode == 0 and left.returncode == 0, left.stderr
     assert " in " in entered.stdout and " out " in left.stdout
     with Store.open(tmp_path / "data" / "entries.sqlite3") as store:
-        [visit] = store.visits_of(["qid:162900000000000001"], utc_now() - timedelta(hours=1), utc_now())
+        [visit] = store.visits_of([store.seal.tag("qid:162900000000000001")], utc_now() - timedelta(hours=1), utc_now())
         assert visit.end_reason.value == "exit" and visit.exit_id is not None
     assert not (tmp_path / "config" / "settings.toml").exists() or \
         "direction" not in (tmp_path / "config" / "settings.toml").read_text()  # for one run only

@@ -265,7 +265,7 @@ def test_a_trace_answers_on_the_door_thread_and_its_queries_run_on_a_thread_of_t
     d.wait_for(lambda: d.of(Traced))
     trace = d.of(Traced)[0].trace
     assert [(c.person_key, c.tier) for c in trace.contacts.contacts] == [
-        (f"qid:{BINH.qid}", Tier.FIFTEEN), (f"qid:{CUONG.qid}", Tier.TEN)]
+        (store.seal.tag(f"qid:{BINH.qid}"), Tier.FIFTEEN), (store.seal.tag(f"qid:{CUONG.qid}"), Tier.TEN)]
     assert threads and threading.get_ident() not in threads
     [record] = store.traces()
     assert (record.who, record.reason, record.contacts) == ("screen", "BV-2026-0042", 2)

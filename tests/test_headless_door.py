@@ -6,6 +6,7 @@ import logging
 import queue
 import shlex
 import subprocess
+import os
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -148,7 +149,8 @@ def test_the_headless_door_signals_syncs_and_purges_with_the_pushed_retention(tm
         Station(door_settings(), store, clock=lambda: then).check_text(URL)
     done = subprocess.run([sys.executable, "-m", "kiosk", "run", "--headless", "--source", str(frames),
                            "--config", str(config)], capture_output=True, text=True, cwd=ROOT, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
+                               "KIOSK_SECRETS_DIR": os.environ["KIOSK_SECRETS_DIR"]})
     assert done.returncode == 0, done.stderr
     assert "ADMIT" in done.stdout and out.read_text() == "admit in\n"
     status = [line for line in done.stderr.splitlines() if line.startswith("kiosk: status: ")]
@@ -182,5 +184,6 @@ def test_the_kiosk_console_command_runs_the_headless_door_without_loading_qt(tmp
               "sys.exit(code or ('PySide6' in sys.modules and 'Qt was loaded'))")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT),
-                               "KIOSK_CONFIG_DIR": str(tmp_path / "config"), "KIOSK_DATA_DIR": str(tmp_path)})
+                               "KIOSK_CONFIG_DIR": str(tmp_path / "config"), "KIOSK_DATA_DIR": str(tmp_path),
+                               "KIOSK_SECRETS_DIR": os.environ["KIOSK_SECRETS_DIR"]})
     assert done.returncode == 0, done.stderr

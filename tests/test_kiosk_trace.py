@@ -57,6 +57,10 @@ class Hall:
         self.clock.at(hour, minute, day)
         return self.exit.check_text(payload)
 
+    def key(self, person_key):
+        """A person key as the store keeps it (kiosk.person_seal): tagged with the station's key."""
+        return self.store.seal.tag(person_key)
+
     def trace(self, person, **asked):
         asked.setdefault("reason", "CA-2026-0117")
         return trace_here(self.store, self.entrance.settings, person, who="admin (window)", now=EVENING, **asked)
@@ -93,8 +97,8 @@ def test_three_visitors_overlapping_5_12_and_20_minutes_are_any_10_and_15(mornin
     [visit] = result.case_visits
     assert (visit.location, visit.start, visit.end, visit.end_reason.value) == (HALL, MORNING, MORNING.replace(hour=9),
                                                                                 "exit")
-    assert overlaps(result) == {f"qid:{BINH.qid}": (5, "any"), f"qid:{CUONG.qid}": (12, "10"),
-                                f"qid:{DUNG.qid}": (20, "15")}
+    assert overlaps(result) == {morning.key(f"qid:{BINH.qid}"): (5, "any"),
+                                morning.key(f"qid:{CUONG.qid}"): (12, "10"), morning.key(f"qid:{DUNG.qid}"): (20, "15")}
     assert result.contacts.total == 3 and not result.contacts.capped
 
 
@@ -115,17 +119,18 @@ def test_everyone_still_there_when_the_case_came_is_found_however_long_they_had_
     hall.leave(vnqr_payload(giang), 9, 30)
     found = [(c.person_key, c.start.astimezone(VIETNAM).strftime("%H:%M"), c.minutes)
              for c in hall.trace(AN.qid).contacts.contacts]
-    assert found == [(f"qid:{giang.qid}", "08:00", 60), (f"qid:{DUNG.qid}", "08:00", 30),
-                     (f"qid:{BINH.qid}", "08:00", 10), (f"qid:{CUONG.qid}", "08:20", 40)]
+    assert found == [(hall.key(f"qid:{giang.qid}"), "08:00", 60), (hall.key(f"qid:{DUNG.qid}"), "08:00", 30),
+                     (hall.key(f"qid:{BINH.qid}"), "08:00", 10), (hall.key(f"qid:{CUONG.qid}"), "08:20", 40)]
 
 
 def test_a_minimum_overlap_leaves_out_the_short_ones(morning):
-    assert set(overlaps(morning.trace(AN.qid, min_minutes=10))) == {f"qid:{CUONG.qid}", f"qid:{DUNG.qid}"}
+    assert set(overlaps(morning.trace(AN.qid, min_minutes=10))) == {morning.key(f"qid:{CUONG.qid}"),
+                                                                    morning.key(f"qid:{DUNG.qid}")}
 
 
 def test_padding_traces_the_case_half_an_hour_after_he_left_and_says_so(morning):
     result = morning.trace(AN.qid, padding=True)
-    assert overlaps(result)[f"qid:{BINH.qid}"] == (35, "15")
+    assert overlaps(result)[morning.key(f"qid:{BINH.qid}")] == (35, "15")
     case = next(json_lines(result))["case"]
     assert case["padding"] is True and case["visits"][0]["traced_until"] == utc(MORNING.replace(hour=9, minute=30))
 
@@ -135,7 +140,7 @@ def test_a_visit_that_began_the_day_before_and_is_still_on_is_found(hall):
     hall.enter(vnqr_payload(CUONG), 20, day=-1)
     hall.enter(vnqr_payload(AN), 8)
     hall.leave(vnqr_payload(CUONG), 10)
-    assert overlaps(hall.trace(AN.qid)) == {f"qid:{CUONG.qid}": (120, "15")}
+    assert overlaps(hall.trace(AN.qid)) == {hall.key(f"qid:{CUONG.qid}"): (120, "15")}
 
 
 def test_an_unmasked_national_qr_code_lets_a_trace_by_id_number_find_the_qid_scans(hall):
@@ -144,9 +149,9 @@ def test_an_unmasked_national_qr_code_lets_a_trace_by_id_number_find_the_qid_sca
     hall.enter(cccd_payload(AN), 8, day=-1)  # the chip card the day before: keyed by ID number
     hall.enter(vnqr_payload(CUONG), 8, 20, day=-1)
     result = hall.trace(AN.id_number)
-    assert result.identity.keys == (f"cccd:{AN.id_number}", f"qid:{AN.qid}")
-    assert [visit.person_key for visit in result.case_visits] == [f"cccd:{AN.id_number}", f"qid:{AN.qid}"]
-    assert set(overlaps(result)) == {f"qid:{BINH.qid}", f"qid:{CUONG.qid}"}
+    assert result.identity.keys == (hall.key(f"cccd:{AN.id_number}"), hall.key(f"qid:{AN.qid}"))
+    assert [visit.person_key for visit in result.case_visits] == list(result.identity.keys)
+    assert set(overlaps(result)) == {hall.key(f"qid:{BINH.qid}"), hall.key(f"qid:{CUONG.qid}")}
     assert [note.code for note in result.identity.notes] == ["trace.note.linked"]
 
 
@@ -154,10 +159,10 @@ def test_a_masked_national_qr_code_is_not_linked_and_the_answer_says_so(hall):
     hall.enter(vnqr_payload(BINH, masked=True), 8)
     hall.enter(cccd_payload(BINH), 8, day=-1)
     by_number = hall.trace(BINH.id_number)
-    assert [visit.person_key for visit in by_number.case_visits] == [f"cccd:{BINH.id_number}"]
+    assert [visit.person_key for visit in by_number.case_visits] == [hall.key(f"cccd:{BINH.id_number}")]
     assert [note.code for note in by_number.identity.notes] == ["trace.note.id-without-qid"]
     by_qid = hall.trace(BINH.qid)
-    assert [visit.person_key for visit in by_qid.case_visits] == [f"qid:{BINH.qid}"]
+    assert [visit.person_key for visit in by_qid.case_visits] == [hall.key(f"qid:{BINH.qid}")]
     assert [note.code for note in by_qid.identity.notes] == ["trace.note.qid-only"]
     assert "QID" in next(json_lines(by_number, "en"))["case"]["notes"][0]
 
@@ -204,7 +209,8 @@ def test_the_json_lines_have_the_shape_every_trace_prints(morning):
     assert set(contacts[0]["contact"]) == {"person", "name", "location", "from", "to", "minutes", "tier",
                                            "case_visit_start"}
     assert [(line["contact"]["person"], line["contact"]["minutes"], line["contact"]["tier"]) for line in contacts] == \
-        [(mask_person_key(f"qid:{DUNG.qid}"), 20, "15"), (mask_person_key(f"qid:{CUONG.qid}"), 12, "10")]
+        [(mask_person_key(morning.key(f"qid:{DUNG.qid}")), 20, "15"),
+         (mask_person_key(morning.key(f"qid:{CUONG.qid}")), 12, "10")]
     assert DUNG.qid not in str(contacts) and "Dung" not in str(contacts)  # masked as the door stored them
 
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlite_utils
 
-from factories import store_on_own_connection
+from factories import insert_schema_4_rows, kept, store_on_own_connection, uploaded
 from kiosk.credentials.examples import AN, BINH, CUONG, cccd_payload, vnqr_payload
 from kiosk.entry import Direction
 from kiosk.settings import Settings
@@ -52,11 +52,21 @@ def door(store, clock, name="Cổng vào", **settings) -> Station:
 
 
 def visits(store, person_key):
-    return store.visits_of([person_key], MORNING - timedelta(days=1), MORNING + timedelta(days=10))
+    return store.visits_of([store.seal.tag(person_key)], MORNING - timedelta(days=1), MORNING + timedelta(days=10))
 
 
 def qid(person):
     return f"qid:{person.qid}"
+
+
+def links(store, person_key):
+    """The stored links around a person (tagged keys)."""
+    return store.person_links([store.seal.tag(person_key)])
+
+
+def link(store, person):
+    """The link an unmasked national QR code proves, as the store keeps it (tagged)."""
+    return (store.seal.tag(qid(person)), store.seal.tag(f"cccd:{person.id_number}"))
 
 
 def test_an_exit_door_ends_the_visit_at_the_exit_scan(store, clock):
@@ -137,7 +147,7 @@ def test_a_scan_and_its_visit_are_written_together_or_not_at_all(tmp_path, clock
         clock.at(8, 5)
         entrance.check_text(vnqr_payload(BINH))
         assert entrance.unsaved_count() == 0
-        assert store.get(failed.entry.id) == failed.entry
+        assert uploaded(store, store.get(failed.entry.id)) == kept(failed.entry)
         assert [visit.entry_id for visit in visits(store, qid(AN))] == [failed.entry.id]
 
 
@@ -146,9 +156,9 @@ def test_an_unmasked_national_qr_code_links_its_qid_to_the_id_number_and_a_maske
     entrance.check_text(vnqr_payload(AN))
     entrance.check_text(vnqr_payload(BINH, masked=True))
     entrance.check_text(cccd_payload(CUONG))
-    assert store.person_links([qid(AN)]) == [(qid(AN), f"cccd:{AN.id_number}")]
-    assert store.person_links([f"cccd:{AN.id_number}"]) == [(qid(AN), f"cccd:{AN.id_number}")]
-    assert store.person_links([qid(BINH)]) == [] and store.person_links([f"cccd:{CUONG.id_number}"]) == []
+    assert links(store, qid(AN)) == [link(store, AN)]
+    assert links(store, f"cccd:{AN.id_number}") == [link(store, AN)]
+    assert links(store, qid(BINH)) == [] and links(store, f"cccd:{CUONG.id_number}") == []
 
 
 def test_a_schema_3_database_gets_the_visits_and_links_of_its_entries(tmp_path, clock):
@@ -159,16 +169,13 @@ def test_a_schema_3_database_gets_the_visits_and_links_of_its_entries(tmp_path, 
         clock.at(8, 40)
         left = exit_door.check_text(vnqr_payload(AN))
         other = entrance.check_text(vnqr_payload(BINH, masked=True))
-        entries = store.entries()
+    scans = [came.entry, left.entry, other.entry]
     old = tmp_path / "old.sqlite3"
     connection = sqlite3.connect(old)
     database = sqlite_utils.Database(connection)
     for migration in MIGRATIONS[:3]:
-        migration(database)
-    columns = [row[1] for row in connection.execute("PRAGMA table_info(entries)")]
-    source = sqlite3.connect(path)
-    connection.executemany(f"INSERT INTO entries ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                           source.execute(f"SELECT {', '.join(columns)} FROM entries").fetchall())
+        migration(database, store.seal)
+    insert_schema_4_rows(connection, scans)
     connection.execute("PRAGMA user_version=3")
     connection.commit()
     connection.close()
@@ -176,14 +183,15 @@ def test_a_schema_3_database_gets_the_visits_and_links_of_its_entries(tmp_path, 
     # As the command line and the window open it: with the rules of the station's settings.
     with Store.open(old, visit_rules=VisitRules.from_settings(Settings(location=HALL, default_stay_minutes=45),
                                                               VIETNAM)) as upgraded:
-        assert sqlite3.connect(old).execute("PRAGMA user_version").fetchone()[0] == 4 == SCHEMA_VERSION
-        assert sorted(upgraded.entries(), key=lambda e: e.id) == sorted(entries, key=lambda e: e.id)
+        assert sqlite3.connect(old).execute("PRAGMA user_version").fetchone()[0] == 5 == SCHEMA_VERSION
+        assert sorted((uploaded(upgraded, e) for e in upgraded.entries()), key=lambda e: e.id) == \
+            sorted(map(kept, scans), key=lambda e: e.id)
         [visit] = visits(upgraded, qid(AN))
         assert (visit.entry_id, visit.exit_id, visit.end_reason, visit.location) == \
             (came.entry.id, left.entry.id, EndReason.EXIT, HALL)
         [binh] = visits(upgraded, qid(BINH))
         assert (binh.entry_id, binh.end_reason, binh.minutes) == (other.entry.id, EndReason.DEFAULT_STAY, 45)
-        assert upgraded.person_links([qid(AN)]) == [(qid(AN), f"cccd:{AN.id_number}")]
+        assert links(upgraded, qid(AN)) == [link(upgraded, AN)]
 
 
 def test_the_purge_removes_visits_links_and_closures_as_old_as_its_entries(store, clock):
@@ -198,7 +206,7 @@ def test_the_purge_removes_visits_links_and_closures_as_old_as_its_entries(store
                                    clock.now, 0))
     assert store.purge(older_than=MORNING + timedelta(days=1)) == 1
     assert store.get(old.entry.id) is None and visits(store, qid(AN)) == []
-    assert store.person_links([qid(AN)]) == []
+    assert links(store, qid(AN)) == []
     assert [visit.entry_id for visit in visits(store, qid(BINH))] == [recent.entry.id]
     # The audit of a trace goes with the last entry it concerns, never before.
     assert [record.reason for record in store.traces()] == ["CA-2"]
@@ -212,7 +220,7 @@ def test_a_link_seen_again_lives_as_long_as_its_latest_sighting(store, clock):
     clock.now += timedelta(days=3)
     entrance.check_text(vnqr_payload(AN))
     store.purge(older_than=MORNING + timedelta(days=1))
-    assert store.person_links([qid(AN)]) == [(qid(AN), f"cccd:{AN.id_number}")]
+    assert links(store, qid(AN)) == [link(store, AN)]
 
 
 def test_bulk_added_entries_get_their_visits_too(store, clock):

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from factories import limit_to_current_size, lift_size_limit, store_on_own_connection
+from factories import kept, limit_to_current_size, lift_size_limit, store_on_own_connection, uploaded
 from kiosk.credentials.examples import SAMPLE_PAYLOADS
 from kiosk.entry import Direction, Source
 from kiosk.settings import Settings
@@ -50,10 +50,11 @@ def test_a_visitor_is_admitted_and_logged_once(store, clock):
     assert result.verdict.outcome is Outcome.ADMIT
     assert result.display_name and "VAN AN" not in result.display_name
     [entry] = store.entries()
-    assert entry == result.entry
-    assert (entry.station, entry.direction, entry.source, entry.person_key) == \
-        ("Cổng A", Direction.IN, Source.CAMERA, "qid:162900000000000001")
-    assert entry.scanned_at == clock.now
+    assert uploaded(store, entry) == kept(result.entry)
+    assert (entry.station, entry.direction, entry.source, entry.person_key, entry.linked_key) == \
+        ("Cổng A", Direction.IN, Source.CAMERA, store.seal.tag("qid:162900000000000001"),
+         store.seal.tag("cccd:001099012345"))
+    assert entry.scanned_at == clock.now and entry.fields == {}
 
 
 def test_the_masked_code_of_the_same_person_is_a_repeat_within_the_window(store, clock):
@@ -67,6 +68,24 @@ def test_the_masked_code_of_the_same_person_is_a_repeat_within_the_window(store,
     clock.advance(minutes=21)
     assert station.check_text(VISITOR).entry is not None
     assert len(store.entries()) == 2
+
+
+def test_a_signed_certificate_shown_twice_is_a_repeat_though_its_entry_keeps_no_fields(store, clock):
+    from kiosk.credentials.signed_examples import demo_trust, signed_samples
+    from kiosk.policy import Identity, identity_of
+    from kiosk.reasons import Reason
+    from kiosk.station_config import StationConfig
+
+    certificate = signed_samples(clock.now)[0].text
+    trusted = Station(Settings(station_name="Cổng A", dedup_minutes=30), store, clock=clock,
+                      config=StationConfig(trust=demo_trust()))
+    assert trusted.check_text(certificate).entry is not None
+    clock.advance(minutes=5)
+    assert trusted.check_text(certificate).verdict.repeat
+    [entry] = store.entries()
+    assert identity_of(entry) is Identity.SIGNED
+    unverified = dataclasses.replace(entry, reasons=(Reason("health.unknown_signer"),))
+    assert identity_of(unverified) is Identity.UNVERIFIED  # a later signed scan is the check asked for
 
 
 def test_exit_after_entry_is_logged_and_updates_who_is_inside(store, clock):
@@ -103,7 +122,7 @@ def test_pushed_visit_rules_apply_to_the_visits_built_after_them(store, clock):
     door = station_with(store, clock, location="Sảnh chờ")
     door.reconfigure(StationConfig.from_document({"settings": {"default_stay_minutes": 30}}))
     came = door.check_text(VISITOR)
-    [visit] = store.visits_of(["qid:162900000000000001"], clock.now - timedelta(hours=1),
+    [visit] = store.visits_of([store.seal.tag("qid:162900000000000001")], clock.now - timedelta(hours=1),
                               clock.now + timedelta(hours=1))
     assert (visit.entry_id, visit.location, visit.minutes, visit.end_reason) == \
         (came.entry.id, "Sảnh chờ", 30, EndReason.DEFAULT_STAY)
@@ -168,7 +187,7 @@ def test_an_entry_the_disk_refuses_is_kept_and_written_when_space_returns(tmp_pa
         clock.advance(seconds=1)
         station.check_text("https://example.org")
         assert station.unsaved_count() == 0
-        assert store.get(failed.entry.id) == failed.entry
+        assert uploaded(store, store.get(failed.entry.id)) == kept(failed.entry)
 
 
 def test_a_really_full_disk_keeps_the_entry_in_memory_until_space_returns(small_disk, disk_filler, clock):

@@ -10,8 +10,10 @@ from datetime import timedelta
 import pytest
 import sqlite_utils
 
-from factories import T0, make_entry
-from kiosk.entry import Direction, Entry
+from factories import T0, insert_schema_4_rows, make_entry, uploaded
+from kiosk.entry import Direction
+from kiosk.person_seal import PersonSeal
+from kiosk.secret_store import station_keys
 from kiosk.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreCondition, StoreError
 from kiosk.verdict import Outcome
 
@@ -27,8 +29,10 @@ def store(tmp_path):
 def test_an_entry_reads_back_exactly_as_it_was_stored(store):
     entry = make_entry()
     store.add(entry)
-    assert store.get(entry.id) == entry
-    assert store.entries() == [entry]
+    stored = store.get(entry.id)
+    assert (stored.person_key, stored.fields, stored.sealed_kid) == (store.seal.tag(entry.person_key), {}, "local")
+    assert uploaded(store, stored) == entry
+    assert store.entries() == [stored]
 
 
 def test_new_database_is_wal_with_the_current_schema(tmp_path):
@@ -84,9 +88,11 @@ def test_last_entry_looks_only_at_the_window_and_direction(store):
     store.add(make_entry(at=T0, person="qid:1"))
     store.add(make_entry(at=T0 + timedelta(minutes=5), person="qid:1", direction=Direction.OUT))
     store.add(make_entry(at=T0 + timedelta(minutes=6), person="qid:1", verdict=Outcome.REFUSE))
-    found = store.last_entry_for("qid:1", since=T0 - timedelta(minutes=1), direction=Direction.IN)
+    person = store.seal.tag("qid:1")
+    found = store.last_entry_for(person, since=T0 - timedelta(minutes=1), direction=Direction.IN)
     assert found is not None and found.scanned_at == T0
-    assert store.last_entry_for("qid:1", since=T0 + timedelta(seconds=1), direction=Direction.IN) is None
+    assert store.last_entry_for(person, since=T0 + timedelta(seconds=1), direction=Direction.IN) is None
+    assert store.last_entry_for("qid:1", since=T0 - timedelta(minutes=1)) is None  # never a clear key
 
 
 def test_counts_people_inside_and_checked_in_today(store):
@@ -109,7 +115,7 @@ def test_the_sync_queue_keeps_order_and_moves_refusals_aside(store):
     assert store.pending_count() == 2
     assert [e.id for e in store.pending(10)] == [e.id for e in entries[3:]]
     [rejected] = store.rejected()
-    assert rejected.entry == entries[2] and rejected.reason == "403: another station's entry"
+    assert uploaded(store, rejected.entry) == entries[2] and rejected.reason == "403: another station's entry"
     assert len(store.entries()) == 5  # nothing left the local log
 
 
@@ -119,7 +125,7 @@ def test_purge_deletes_only_what_is_older_than_retention(store):
     store.add(recent)
     store.mark_rejected(old.id, "bad")
     assert store.purge(older_than=T0 - timedelta(days=28)) == 1
-    assert store.entries() == [recent]
+    assert [entry.id for entry in store.entries()] == [recent.id]
     assert store.rejected() == []
 
 
@@ -153,36 +159,29 @@ def test_a_database_an_older_kiosk_left_readable_by_others_is_tightened(tmp_path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def version_1_row(entry: Entry) -> dict:
-    """An entry as a version-1 kiosk stored it: that format is history, it does not follow today's code."""
-    row = entry.to_json()
-    return row | {"fields": json.dumps(row["fields"], ensure_ascii=False, sort_keys=True),
-                  "reasons": json.dumps(row["reasons"], ensure_ascii=False), "sync_state": "pending"}
-
-
 def test_a_version_1_database_is_upgraded_with_its_queue_intact(tmp_path):
     path = tmp_path / "e.db"
     entry = make_entry()
     connection = sqlite3.connect(path)
     version_1 = sqlite_utils.Database(connection)
-    MIGRATIONS[0](version_1)
-    version_1["entries"].insert(version_1_row(entry))
+    MIGRATIONS[0](version_1, PersonSeal(station_keys()))
+    insert_schema_4_rows(connection, [entry])
     connection.execute("PRAGMA user_version=1")
     connection.commit()
     connection.close()
 
     with Store.open(path) as store:
-        assert store.pending(10) == [entry]
+        assert [uploaded(store, pending) for pending in store.pending(10)] == [entry]
         store.mark_held(entry.id, "HTTP 500", at=T0, retry_at=T0 + timedelta(hours=1))
         assert store.held_count() == 1 and store.pending_count() == 0
-    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 4 == SCHEMA_VERSION
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 5 == SCHEMA_VERSION
 
 
 def test_reasons_stored_with_both_sentences_become_codes_and_still_read_the_same(tmp_path):
     path = tmp_path / "e.db"
     connection = sqlite3.connect(path)
     for step in MIGRATIONS[:2]:
-        step(sqlite_utils.Database(connection))
+        step(sqlite_utils.Database(connection), PersonSeal(station_keys()))
     entry = make_entry()
     old_reasons = [
         {"code": "policy.capacity", "vi": "Đã đủ người: 12/12 đang ở bên trong", "en": "Full: 12 of 12 people inside"},
@@ -190,8 +189,8 @@ def test_reasons_stored_with_both_sentences_become_codes_and_still_read_the_same
          "en": "Health declaration has expired — ask for a new one"},
         {"code": "test.note", "vi": "Ghi chú thử", "en": "Test note"},
     ]
-    sqlite_utils.Database(connection)["entries"].insert(
-        version_1_row(entry) | {"reasons": json.dumps(old_reasons, ensure_ascii=False)})
+    insert_schema_4_rows(connection, [entry])
+    connection.execute("UPDATE entries SET reasons = ?", [json.dumps(old_reasons, ensure_ascii=False)])
     connection.execute("PRAGMA user_version=2")
     connection.commit()
     connection.close()
@@ -218,7 +217,7 @@ def test_a_held_entry_leaves_the_queue_keeps_why_and_when_and_comes_back_when_du
     assert [e.id for e in store.pending(10)] == [e.id for e in entries[1:]] and store.pending_count() == 2
     assert store.oldest_pending() == entries[1].scanned_at  # the held one no longer counts as waiting
     [item] = store.held()
-    assert (item.entry, item.reason, item.held_at, item.attempts) == (held, "HTTP 502", T0, 2)
+    assert (uploaded(store, item.entry), item.reason, item.held_at, item.attempts) == (held, "HTTP 502", T0, 2)
     assert item.retry_at == T0 + timedelta(hours=3)
     assert store.held(due_at=T0 + timedelta(hours=2)) == []
     assert [i.entry.id for i in store.held(due_at=T0 + timedelta(hours=3))] == [held.id]

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from factories import make_entry, store_on_own_connection
+from factories import kept, make_entry, store_on_own_connection, uploaded
 from kiosk import station as station_module
 from kiosk.entry import new_entry_id
 from kiosk.errors import INTERNAL_ERROR
@@ -92,7 +92,7 @@ def test_a_really_full_disk_says_so_in_both_languages_and_keeps_what_was_stored(
     assert str(raised.value) == f"The disk holding {path} is full: free some space. Nothing already stored was lost."
     assert raised.value.reason.vi.startswith(f"Ổ đĩa chứa {path} đã đầy")
     with Store.open(path) as reopened:
-        assert reopened.get(first.id) == first
+        assert uploaded(reopened, reopened.get(first.id)) == first
 
 
 def test_a_database_seen_through_a_read_only_mount_says_check_the_permissions(read_only_view):
@@ -103,7 +103,8 @@ def test_a_database_seen_through_a_read_only_mount_says_check_the_permissions(re
     with Store.open(rw / "entries.sqlite3") as writer:
         writer.add(stored)
         with Store.open(ro / "entries.sqlite3") as store:
-            assert store.entries() == [stored]  # what was stored stays readable
+            # What was stored stays readable.
+            assert [uploaded(store, entry) for entry in store.entries()] == [stored]
             with pytest.raises(StoreError) as raised:
                 store.add(make_entry(1))
     assert raised.value.condition is StoreCondition.READ_ONLY
@@ -246,7 +247,8 @@ def test_an_entry_a_bug_stops_does_not_hold_back_the_entries_after_it(store, sta
 
     later = [station.check_text(visitor(n)) for n in (2, 3)]
     assert [result.store_problem for result in later] == [None, None]  # the door no longer says "not saved"
-    assert [store.get(result.entry.id) for result in later] == [result.entry for result in later]
+    assert [uploaded(store, store.get(result.entry.id)) for result in later] == \
+        [kept(result.entry) for result in later]
     assert station.unsaved_count() == 1  # the stopped entry is kept in memory, not dropped
 
 

@@ -1,4 +1,5 @@
-"""`kiosk log`: the latest entries, with names masked as on the door's screen."""
+"""`kiosk log`: the latest entries, with names masked as on the door's screen and person keys as the start
+of their tag."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 from kiosk.cli.environment import open_store, settings_from
 from kiosk.policy import local_time
 from kiosk.reasons import LANGUAGES
+from kiosk.tracing.masking import mask_person_key
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -25,7 +27,10 @@ def run(args: argparse.Namespace) -> int:
     for entry in entries:
         if args.json:
             shown = entry.to_json()
-            del shown["fields"]  # unmasked personal data stays in the database
+            for personal in ("fields", "sealed"):  # empty, or sealed for the health authority alone
+                del shown[personal]
+            for key in ("person_key", "linked_key"):
+                shown[key] = mask_person_key(shown[key]) if shown[key] else ""
             print(json.dumps(shown, ensure_ascii=False))
         else:
             reasons = "; ".join(reason.text(args.lang) for reason in entry.reasons)

@@ -12,6 +12,7 @@ import json
 import threading
 
 from kiosk.cli.environment import open_store, settings_from
+from kiosk.station_config import load_station_config
 from kiosk.sync import TIMEOUT, SyncClient, SyncReport, SyncWorker, describe
 
 EXIT_SYNC_FAILED = 1
@@ -42,9 +43,14 @@ def run(args: argparse.Namespace) -> int:
                       f"held since {held.held_at:%Y-%m-%d %H:%M}, {held.attempts} failed, "
                       f"next try {held.retry_at:%Y-%m-%d %H:%M} UTC")
             return 0
+        def config_arrived(_document: object = None) -> None:  # new authority keys seal from the next round
+            store.use_authority_keys(load_station_config(store).authority_keys)
+
+        config_arrived()
         if not args.once:
-            return _keep_syncing(SyncClient(store, settings), args.interval, settings.language)
-        with SyncClient(store, settings) as client:
+            return _keep_syncing(SyncClient(store, settings, on_config=config_arrived), args.interval,
+                                 settings.language)
+        with SyncClient(store, settings, on_config=config_arrived) as client:
             report = client.run_once()
     print(json.dumps(_as_json(report), ensure_ascii=False) if args.json else _in_words(report))
     return 0 if report.ok else EXIT_SYNC_FAILED

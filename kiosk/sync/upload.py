@@ -6,6 +6,10 @@ refusal of the whole request is read for what it says about the batch: 403 lists
 station, which are rejected; 413 and 422 make the batch smaller until the one entry at fault is found and
 rejected; 5xx stops the round, and takes the batch apart once it has failed `STRIKES_TO_ISOLATE` rounds
 running. Anything else stops the round with every entry kept (`RoundStopped`).
+
+Entries go in the wire form (kiosk.person_seal.PersonSeal.uploaded): the clear keys out of the station's box,
+the fields sealed to the health authority (sealed now, if they waited in the station's box for a key that
+has since arrived), or, while no key covers their week, in clear for the server to seal.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Any, Callable
 import requests
 
 from kiosk.entry import Entry
+from kiosk.person_seal import StoredEntry
+from kiosk.sealing.boxes import BoxError
 from kiosk.store import Store
 from kiosk.sync import protocol
 from kiosk.sync.held import HELD_RETRIES_PER_ROUND, STRIKES_TO_ISOLATE, clear_strikes, hold, strike
@@ -26,6 +32,8 @@ from kiosk.sync.protocol import ENTRIES_PATH, SERVER_ERRORS, RoundStopped
 log = logging.getLogger(__name__)
 
 WINDOW_BATCHES = 4  # batches read from the queue at once, then sent one after another
+UNOPENABLE = ("this kiosk cannot open the entry's keys any more (its station secret was replaced), so it "
+              "cannot be sent")
 
 
 class Upload:
@@ -50,13 +58,24 @@ class Upload:
         size = self.batch_size
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-upload") as network:
             while True:
-                window = self.store.pending(size * WINDOW_BATCHES)
-                if not window:
+                queued = self.store.pending(size * WINDOW_BATCHES)
+                if not queued:
                     return
-                next_size = self._send_window(network, window, size)
-                if next_size == size and len(window) < size * WINDOW_BATCHES:
+                next_size = self._send_window(network, self._wire(queued), size)
+                if next_size == size and len(queued) < size * WINDOW_BATCHES:
                     return  # drained; entries scanned meanwhile wait for the next round
                 size = next_size
+
+    def _wire(self, stored: list[Entry]) -> list[Entry]:
+        """The entries as the server takes them; one whose boxes this kiosk cannot open is rejected here."""
+        boxes = self.store.keys_boxes([entry.id for entry in stored])
+        wire = []
+        for entry in stored:
+            try:
+                wire.append(self.store.seal.uploaded(StoredEntry(entry, boxes[entry.id])))
+            except BoxError:
+                self._reject(entry, UNOPENABLE)
+        return wire
 
     def _send_window(self, network: ThreadPoolExecutor, window: list[Entry], size: int) -> int:
         """Send a window of the queue batch by batch, compressing the next batch while the last one is on
@@ -186,10 +205,13 @@ class Upload:
     def _retry_held(self) -> None:
         """Send the held entries whose time has come, each alone, once the queue has gone up."""
         for item in self.store.held(due_at=self.clock(), limit=HELD_RETRIES_PER_ROUND):
-            reply = self._post([item.entry])
+            wire = self._wire([item.entry])
+            if not wire:
+                continue
+            reply = self._post(wire)
             if reply.status_code in SERVER_ERRORS:
-                self._hold(item.entry, protocol.failure(reply), item.attempts)
+                self._hold(wire[0], protocol.failure(reply), item.attempts)
             elif reply.status_code == 200:
-                self._settle([item.entry], protocol.results(reply))
+                self._settle(wire, protocol.results(reply))
             else:
                 raise protocol.stopped_by(reply)

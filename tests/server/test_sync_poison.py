@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 
-from factories import make_entry
+from factories import make_entry, uploaded
 from kiosk.sync import SyncClient, SyncWorker, describe, held_retry_delay
 
 pytestmark = pytest.mark.slow  # real server processes on 127.0.0.1, on SQLite and PostgreSQL
@@ -57,7 +57,7 @@ def test_an_entry_the_server_fails_on_is_held_aside_and_the_rest_goes_up(server,
     assert second.accepted == 3 * BATCH - 1 and second.rejected == 0
     assert set(server_ids(kiosk.station.name)) == {e.id for e in entries} - {bad.id}
     [held] = kiosk.store.held()
-    assert held.entry == bad and "HTTP 500" in held.reason and held.held_at == clock.now
+    assert uploaded(kiosk.store, held.entry) == bad and "HTTP 500" in held.reason and held.held_at == clock.now
     assert held.attempts == 1 and held.retry_at == clock.now + held_retry_delay(1)
     assert kiosk.store.rejected() == []
     listed = kiosk_command(kiosk, "sync", "--held")

@@ -1,0 +1,49 @@
+"""`kiosk status`: where this kiosk keeps what protects its visitors, and how it seals their data.
+
+It says where the station secret is kept (kiosk.secret_store: a systemd credential, Windows DPAPI or an
+owner-only file outside the data folder), which health authority keys seal the entries (the fingerprint to
+compare with the authority's, and until when they cover), and how many entries wait for the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from kiosk import secret_store
+from kiosk.cli.environment import open_store, settings_from
+from kiosk.settings import database_path
+from kiosk.station_config import load_station_config
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("status", help="where the station secret is kept and which keys seal entries")
+    parser.add_argument("--json", action="store_true", help="print the status as one JSON object")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    with open_store(settings) as store:
+        keys = load_station_config(store).authority_keys
+        status = {
+            "database": str(database_path(settings)),
+            "secret_backend": secret_store.backend().value,
+            "secret_location": secret_store.location(),
+            "authority_fingerprint": keys.fingerprint if keys else None,
+            "authority_keys_until": keys.last_day.isoformat() if keys else None,
+            "waiting": store.pending_count(),
+        }
+    if args.json:
+        print(json.dumps(status, ensure_ascii=False))
+        return 0
+    print(f"Database: {status['database']}")
+    print(f"Station secret: {status['secret_backend']} ({status['secret_location']})")
+    if keys:
+        print(f"Health authority keys: {status['authority_fingerprint']}, sealing until "
+              f"{keys.last_day:%Y-%m-%d} (UTC)")
+    else:
+        print("Health authority keys: none yet; entries are kept in this kiosk's own box and sealed when the "
+              "server sends the authority's keys")
+    print(f"{status['waiting']} entries waiting for the server.")
+    return 0
