@@ -68,7 +68,7 @@ class AuthorityState:
             return NO_KEY
         if self.key_set.last_day - now <= EXPIRY_NOTICE:
             last = self.key_set.last_day - timedelta(days=1)
-            return Message("authority.expiring", day=f"{last:%d/%m/%Y}")
+            return Message("authority.expiring", day=f"{last:%Y-%m-%d}")  # the last day it seals (UTC)
         return None
 
     def coverage(self) -> str:
