@@ -19,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from kiosk.authority_pin import AuthorityState, current
 from kiosk.credentials import dcc, hd1
 from kiosk.credentials.base import Credential
 from kiosk.credentials.signed import SIGNATURE_VALID
@@ -26,7 +27,6 @@ from kiosk.credentials.signed_examples import demo_trust
 from kiosk.errors import KioskError, os_problem
 from kiosk.health_rules import HealthRules
 from kiosk.reasons import PUBLISHED_KEY, Reason
-from kiosk.authority_pin import AuthorityState, current
 from kiosk.sealing.authority import AuthorityKeySet
 from kiosk.settings import PUSHED_SETTINGS, Settings, checked_value
 from kiosk.store import Store

@@ -34,8 +34,8 @@ class WatchListError(ValueError):
 
 def kiosk_tag_key() -> bytes:
     """The kiosk's own tag key: derived from the station secret (kiosk.secret_store), never leaves the kiosk."""
-    from kiosk.secret_store import tag_key  # the station secret's owner
-    return tag_key()
+    from kiosk.secret_store import station_keys  # the station secret's owner
+    return station_keys().tag_key
 
 
 def id_number_key(number: str) -> str | None:
