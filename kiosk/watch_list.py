@@ -6,8 +6,9 @@ tags the list holds.
 
 - `WatchList`: the server's list, from the station config's "watch" part. Each entry is a tag made with the
   watch key of one week (kiosk.sealing.tags.watch_tag); the station gets the keys of this week and the
-  next only, so a stolen station token reveals neither a number nor a list to test numbers against for
-  longer than a fortnight. A note opens only with the key of the person it is about (tags.open_note).
+  next only. A stolen station token shows no number in clear: finding who is listed means trying ID
+  numbers one by one against that fortnight's keys, and the next fortnight's list needs a new download.
+  A note opens only with the key of the person it is about (tags.open_note).
 - `LocalWatch`: the kiosk's own typed list (setting `watch_list`). The settings file holds each item as a
   tagged key under the kiosk's own tag key (tags.tagged_key: "cccd:#3f2a…"), never the number typed.
 """
