@@ -8,13 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import Enum
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.entry import Direction, Entry
 from kiosk.reasons import DEMO_MODE_ENTRY, SELF_DECLARED, Reason, identity_check_needed, on_watch_list
 from kiosk.settings import Settings
 from kiosk.verdict import SEVERITY, Outcome, Verdict
+from kiosk.watch_list import LocalWatch, TagKey, WatchList, person_keys_of
 
 # A check on the credential itself (e.g. the health rules for signed formats): None when it has nothing to say.
 CredentialCheck = Callable[[Credential, datetime], "tuple[Outcome, tuple[Reason, ...]] | None"]
@@ -74,13 +75,15 @@ def local_time(moment: datetime, zone: tzinfo | None = None) -> str:
 
 class Policy:
     def __init__(self, settings: Settings, checks: Sequence[CredentialCheck] = (),
-                 watch: Mapping[str, Outcome] | None = None, zone: tzinfo | None = None) -> None:
-        """`watch` adds person keys or ID numbers (casefolded) with their own action to the settings' list;
+                 watch: WatchList | None = None, zone: tzinfo | None = None,
+                 tag_key: TagKey | None = None) -> None:
+        """`watch` is the server's tagged list, matched with the settings' own (`tag_key`: the kiosk's tag
+        key, which the settings file's items are tagged with; default kiosk.watch_list.kiosk_tag_key);
         `zone` is the one the reasons tell times in (None: the machine's zone)."""
         self._settings = settings
         self._zone = zone
-        local_action = Outcome(settings.watch_action)
-        self._watch = {item.casefold(): local_action for item in settings.watch_list} | dict(watch or {})
+        self._local = LocalWatch(settings.watch_list, Outcome(settings.watch_action), tag_key)
+        self._server = watch or WatchList()
         self._checks = tuple(checks)
 
     def decide(self, scanned: Credential | Refusal, door: DoorState) -> Verdict:
@@ -90,10 +93,10 @@ class Policy:
         if door.previous is not None and not _confirms(identity, door.previous):
             return Verdict(Outcome.WARN, (self._repeat_reason(door),), repeat=True)
         findings: list[tuple[Outcome, tuple[Reason, ...]]] = []
-        listed = self._watch_action(scanned)
+        listed = self._watch_action(scanned, door.now)
         if listed is not None:
             findings.append((listed, (on_watch_list(Reason(identity.value)),)))
-        elif (self._watch and not identity.backed and door.direction is Direction.IN
+        elif ((self._local or self._server) and not identity.backed and door.direction is Direction.IN
               and self._settings.watch_self_declared != "admit"):
             # A self-declared ID number clears nobody: one changed digit would pass anyone on the list.
             action = Outcome(self._settings.watch_self_declared)
@@ -112,14 +115,12 @@ class Policy:
         notes = scanned.notes + ((DEMO_MODE_ENTRY,) if self._settings.demo_mode else ())
         return _combine(findings, notes)
 
-    def _watch_action(self, credential: Credential) -> Outcome | None:
-        if not self._watch:
+    def _watch_action(self, credential: Credential, now: datetime) -> Outcome | None:
+        if not (self._local or self._server):
             return None
-        keys = [credential.person_key.casefold()]
-        id_number = credential.fields.get("id_number")
-        if isinstance(id_number, str) and "*" not in id_number:
-            keys.append(id_number.casefold())
-        actions = [self._watch[key] for key in keys if key in self._watch]
+        keys = person_keys_of(credential)
+        server = self._server.match(keys, now) if self._server else None
+        actions = [action for action in (self._local.match(keys), server and server.action) if action]
         return max(actions, key=SEVERITY.__getitem__) if actions else None
 
     def _repeat_reason(self, door: DoorState) -> Reason:

@@ -24,6 +24,7 @@ WATCH_ACTIONS = ("warn", "refuse")
 SELF_DECLARED_ACTIONS = ("admit", "warn", "refuse")
 DIRECTIONS = ("in", "out")
 _TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+_FINGERPRINT = re.compile(r"[0-9A-F]{16}")
 
 
 class Kind(enum.Enum):
@@ -36,11 +37,12 @@ class Kind(enum.Enum):
     CHOICE = "choice"  # a text from `choices`
     COMMAND = "command line"  # a text that splits as a POSIX shell would split it (it is run without one)
     TIME_OF_DAY = "time of day"  # "HH:MM" on a 24-hour clock, or "" for none
+    FINGERPRINT = "key fingerprint"  # 16 hex digits in groups of four ("3F2A 9C01 77B4 0E12"), or "" for none
 
 
 _PYTHON_TYPES = {Kind.TEXT: str, Kind.WHOLE: int, Kind.NUMBER: float, Kind.SWITCH: bool,
                  Kind.OPTIONAL_WHOLE: int | None, Kind.TEXTS: tuple[str, ...], Kind.CHOICE: str,
-                 Kind.COMMAND: str, Kind.TIME_OF_DAY: str}
+                 Kind.COMMAND: str, Kind.TIME_OF_DAY: str, Kind.FINGERPRINT: str}
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,15 @@ class Setting:
 
     def checked(self, value: Any) -> Any:
         """The value as the station uses it; ValueError says in plain words what would be right."""
-        if self.kind in (Kind.TEXT, Kind.CHOICE, Kind.COMMAND, Kind.TIME_OF_DAY):
+        if self.kind in (Kind.TEXT, Kind.CHOICE, Kind.COMMAND, Kind.TIME_OF_DAY, Kind.FINGERPRINT):
             if not isinstance(value, str):
                 raise ValueError("expected a text in quotes")
+            if self.kind is Kind.FINGERPRINT:
+                bare = "".join(value.split()).upper()
+                if bare and not _FINGERPRINT.fullmatch(bare):
+                    raise ValueError('expected 16 hex digits as `kiosk-server authority keygen` prints them '
+                                     '(e.g. "3F2A 9C01 77B4 0E12"), or "" for none')
+                return " ".join(bare[i:i + 4] for i in range(0, len(bare), 4))
             if self.kind is Kind.TIME_OF_DAY:
                 value = value.strip()
                 if value and not _TIME_OF_DAY.fullmatch(value):
@@ -144,7 +152,9 @@ DECLARED: tuple[Setting, ...] = (
     # Set through the PIN fields of the form, never shown.
     Setting("admin_pin_hash", Kind.TEXT, "", secret=True),
     Setting("database", Kind.TEXT, ""),
-    Setting("watch_list", Kind.TEXTS, ()),
+    # ID numbers or person keys typed at this kiosk; the settings file holds each as a tagged key (never the
+    # number) and the form shows them masked (kiosk.watch_list).
+    Setting("watch_list", Kind.TEXTS, (), in_form=True),
     Setting("watch_action", Kind.CHOICE, "warn", choices=WATCH_ACTIONS, pushable=True),
     # While a watch list is in force, what a visitor gets whose identity no document backs (a health
     # declaration: the ID number is typed by the visitor). "admit" still shows that it is self-declared.
@@ -160,6 +170,9 @@ DECLARED: tuple[Setting, ...] = (
     Setting("verdict_line_admit", Kind.TEXT, "1"),
     Setting("verdict_line_other", Kind.TEXT, "0"),
     Setting("status_log_minutes", Kind.WHOLE, 15, minimum=1, maximum=24 * 60),
+    # The health authority's signing key this kiosk expects (kiosk.authority_pin); "" pins the first one
+    # the server hands over. Never pushed: the server is who it guards against.
+    Setting("authority_fingerprint", Kind.FINGERPRINT, "", in_form=True),
 )
 
 BY_NAME = MappingProxyType({setting.name: setting for setting in DECLARED})

@@ -5,6 +5,10 @@ declarations and reads the file with tomllib and writes it with tomli-w, keeping
 the defaults (so a default changed in a new version reaches every station that never chose otherwise).
 A bad value is the user's to fix, so it is reported as a `SettingsError` naming the file and the line,
 never as a traceback. Saving is atomic: a crash mid-save leaves the old file intact.
+
+The typed watch list never reaches the file in clear: each item is written as a tagged key under the
+kiosk's own tag key (kiosk.watch_list.tagged_items), and a file written by an older version that still
+holds clear items is rewritten so when it is read.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
+import logging
 from typing import Any
 
 import platformdirs
@@ -23,6 +28,9 @@ from kiosk.atomic_file import replacing
 from kiosk.errors import KioskError, os_problem
 from kiosk.setting_specs import BY_NAME, DECLARED, checked_value
 from kiosk.setting_specs import PUSHED_SETTINGS, WATCH_ACTIONS  # noqa: F401 (the server imports them from here)
+from kiosk.watch_list import TagKey, tagged_items
+
+log = logging.getLogger(__name__)
 
 APP_NAME = "qr-checkin-kiosk"
 HEADER = "# QR check-in kiosk settings. Edit with the kiosk's settings screen or by hand.\n"
@@ -79,8 +87,10 @@ def database_path(settings: Settings) -> Path:
     return Path(settings.database) if settings.database else data_dir() / "entries.sqlite3"
 
 
-def load_settings(path: Path | None = None) -> Settings:
-    """Read the settings file; a missing file means defaults (first start)."""
+def load_settings(path: Path | None = None, tag_key: TagKey | None = None) -> Settings:
+    """Read the settings file; a missing file means defaults (first start). Watch-list items still in
+    clear (an older version's file) are tagged (`tag_key`: kiosk.watch_list.kiosk_tag_key by default) and
+    the file is rewritten without them."""
     path = path or settings_path()
     try:
         text = path.read_text(encoding="utf-8")
@@ -92,12 +102,21 @@ def load_settings(path: Path | None = None) -> Settings:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"{path}: not valid TOML: {error}") from None
-    return _from_mapping(data, path, text)
+    settings = _from_mapping(data, path, text)
+    tagged = settings.replace(watch_list=tagged_items(settings.watch_list, tag_key))
+    if tagged != settings:
+        try:
+            save_settings(tagged, path, tag_key)
+        except SettingsSaveError as error:
+            log.error("the watch list is still in clear in the settings file: %s", error)
+    return tagged
 
 
-def save_settings(settings: Settings, path: Path | None = None) -> None:
-    """Write the settings file atomically; SettingsSaveError (also an OSError) when the disk refuses."""
+def save_settings(settings: Settings, path: Path | None = None, tag_key: TagKey | None = None) -> None:
+    """Write the settings file atomically, the watch list as tagged keys; SettingsSaveError (also an
+    OSError) when the disk refuses."""
     path = path or settings_path()
+    settings = settings.replace(watch_list=tagged_items(settings.watch_list, tag_key))
     try:
         with replacing(path) as out:
             out.write(HEADER + tomli_w.dumps(_differing_from_defaults(settings)))
@@ -106,12 +125,13 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
                                 "the previous file is unchanged") from None
 
 
-def save_changes(before: Settings, after: Settings, path: Path | None = None) -> None:
+def save_changes(before: Settings, after: Settings, path: Path | None = None,
+                 tag_key: TagKey | None = None) -> None:
     """Write into the settings file only what changed from `before` to `after`, so that overrides of one
     run (`kiosk run --source ... --db ...`) stay out of the file."""
     changed = {setting.name: getattr(after, setting.name) for setting in DECLARED
                if getattr(after, setting.name) != getattr(before, setting.name)}
-    save_settings(load_settings(path).replace(**changed), path)
+    save_settings(load_settings(path, tag_key).replace(**changed), path, tag_key)
 
 
 def _line_of(text: str, key: str) -> int | None:

@@ -3,6 +3,10 @@
 The sync client stores the downloaded document (settings, watch list, key material, health rules) in the
 store's meta table; signing certificates can also be imported from a file (`kiosk trust import`). A
 document that cannot be used is reported and the station keeps working with what it had.
+
+The watch list comes as keyed tags (kiosk.watch_list): a stolen station token gives no number in clear. The
+health authority's key set is used only once the station pinned its signing key (kiosk.authority_pin,
+decided by the sync round that downloaded it), never straight from the document.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from kiosk.authority_pin import AuthorityState, current
 from kiosk.credentials import dcc, hd1
 from kiosk.credentials.base import Credential
 from kiosk.credentials.signed import SIGNATURE_VALID
@@ -22,11 +27,12 @@ from kiosk.credentials.signed_examples import demo_trust
 from kiosk.errors import KioskError, os_problem
 from kiosk.health_rules import HealthRules
 from kiosk.reasons import PUBLISHED_KEY, Reason
-from kiosk.sealing.authority import AuthorityKeyError, AuthorityKeySet
+from kiosk.sealing.authority import AuthorityKeySet
 from kiosk.settings import PUSHED_SETTINGS, Settings, checked_value
 from kiosk.store import Store
 from kiosk.trust import TrustList
 from kiosk.verdict import Outcome
+from kiosk.watch_list import WatchList, WatchListError
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +55,16 @@ class StationConfigError(KioskError):
 @dataclass(frozen=True)
 class StationConfig:
     settings_overrides: Mapping[str, Any] = field(default_factory=dict)
-    watch: Mapping[str, Outcome] = field(default_factory=dict)  # person key or ID number → what to do
+    watch: WatchList = field(default_factory=WatchList)
     trust: TrustList = field(default_factory=TrustList)
     health_rules: HealthRules = field(default_factory=HealthRules)
-    # The health authority's weekly sealing keys (kiosk.sealing.authority), None until the server has one.
+    # The health authority's weekly sealing keys (kiosk.sealing.authority) this station pinned and accepted
+    # (`load_station_config` sets it); None until there is one: entries then stay sealed on the kiosk.
     authority_keys: AuthorityKeySet | None = None
+    authority: AuthorityState = field(default_factory=AuthorityState)  # why those keys, for the status
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "settings_overrides", MappingProxyType(dict(self.settings_overrides)))
-        object.__setattr__(self, "watch", MappingProxyType(dict(self.watch)))
 
     @classmethod
     def from_document(cls, document: Any) -> "StationConfig":
@@ -72,16 +79,17 @@ class StationConfig:
                 overrides[key] = checked_value(key, value)
             except ValueError as problem:
                 raise StationConfigError(f"station config setting {key} = {value!r}: {problem}") from None
-        watch = {}
-        for item in document.get("watch_list") or []:
-            try:
-                watch[str(item["person_key"]).strip().casefold()] = Outcome(item.get("action", "warn"))
-            except (KeyError, TypeError, ValueError):
-                raise StationConfigError(f"station config watch list item {item!r} is not usable") from None
+        if document.get("watch_list"):
+            # An older server's list of person keys in clear: never kept, never used.
+            log.error("ignoring the station config's old watch list of clear person keys (%d items): the "
+                      "server must be updated to send its watch list as tags", len(document["watch_list"]))
+        try:
+            watch = WatchList.from_json(document.get("watch"))
+        except WatchListError as problem:
+            raise StationConfigError(f"station config: {problem}") from None
         return cls(overrides, watch,
                    TrustList.from_station_config(document).without(PUBLISHED_KEYS, "station config"),
-                   HealthRules.from_json(document.get("health_rules") or {}),
-                   _authority_keys(document.get("authority")))
+                   HealthRules.from_json(document.get("health_rules") or {}))
 
     def settings_for(self, local: Settings) -> Settings:
         """The server's pushed settings override the station's own."""
@@ -95,17 +103,9 @@ class StationConfig:
         return self.trust.merged(PUBLISHED_TRUST) if settings.demo_mode else self.trust
 
 
-def _authority_keys(document: Any) -> AuthorityKeySet | None:
-    if document is None:
-        return None
-    try:
-        return AuthorityKeySet.from_json(document if isinstance(document, dict) else {})
-    except AuthorityKeyError as error:
-        raise StationConfigError(f"station config authority keys: {error}") from None
-
-
 def load_station_config(store: Store) -> StationConfig:
-    """The last config the server sent plus imported certificates; what cannot be read is logged and left out."""
+    """The last config the server sent plus imported certificates and the authority key set this station
+    accepted (kiosk.authority_pin); what cannot be read is logged and left out."""
     config = StationConfig()
     pushed = store.get_meta(META_SERVER_CONFIG)
     if pushed:
@@ -120,7 +120,8 @@ def load_station_config(store: Store) -> StationConfig:
             config = config.with_trust(trust.without(PUBLISHED_KEYS, "imported trust list"))
         except (KioskError, ValueError) as error:
             log.error("ignoring the imported trust list: %s", error)
-    return config
+    authority = current(store)
+    return replace(config, authority_keys=authority.key_set, authority=authority)
 
 
 def published_key_check(credential: Credential, now: datetime) -> tuple[Outcome, tuple[Reason, ...]] | None:

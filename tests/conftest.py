@@ -6,6 +6,8 @@ from typing import Callable, Iterator
 
 import pytest
 
+from tests.watch_config import TEST_TAG_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Server processes started by tests (some for a whole module) keep their keyring here, never in the
@@ -23,6 +25,13 @@ def isolated_dirs(tmp_path, tmp_path_factory, monkeypatch):
     monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
     monkeypatch.delenv("KIOSK_CONFIG", raising=False)
     monkeypatch.setenv("QT_QPA_PLATFORM", os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+
+
+@pytest.fixture(autouse=True)
+def fixed_tag_key(monkeypatch):
+    """The kiosk's own tag key (kiosk.watch_list.kiosk_tag_key reads it from kiosk.secret_store at a real
+    door): a fixed one in this process."""
+    monkeypatch.setattr("kiosk.watch_list.kiosk_tag_key", lambda: TEST_TAG_KEY)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import pytest
 import qrcode
 
 from kiosk.credentials.examples import AN, vnqr_payload
+from kiosk.authority_pin import NO_KEY
 from kiosk.door_app import DoorApp, StatusLine
 from kiosk.door_app.signal import command_line
 from kiosk.door_screen import CameraState
@@ -141,7 +142,7 @@ def test_the_headless_door_signals_syncs_and_purges_with_the_pushed_retention(tm
     cv2.imwrite(str(frames / "00.png"), qr_image(vnqr_payload(AN)))
     out, config, database = tmp_path / "signals.txt", tmp_path / "settings.toml", tmp_path / "entries.sqlite3"
     save_settings(door_settings(database=str(database), server_url=f"http://127.0.0.1:{closed_port}",
-                                server_token="door-a",
+                                server_token="door-a", watch_list=(),
                                 verdict_command=shlex.join([sys.executable, "-c", RECORDER, str(out)])), config)
     with Store.open(database) as store:
         store.set_meta(META_SERVER_CONFIG, json.dumps({"settings": {"retention_days": 7}}))
@@ -156,7 +157,9 @@ def test_the_headless_door_signals_syncs_and_purges_with_the_pushed_retention(tm
     status = [line for line in done.stderr.splitlines() if line.startswith("kiosk: status: ")]
     assert status[0].startswith("kiosk: status: screen=ready camera=starting")
     # The server could not be reached: the door synced (and keeps the entry queued) like the window's.
-    assert status[-1].endswith("camera=disconnected sync=offline waiting=1 held=0 today=1 inside=1")
+    # No health authority key yet: the line says so, in the door's language, for the guard to pass on.
+    assert status[-1].endswith("camera=disconnected sync=offline waiting=1 held=0 today=1 inside=1 — "
+                               + NO_KEY.vi)
     with Store.open(database) as store:
         assert [entry.format for entry in store.entries()] == ["vn-qr"]  # the 10-day-old entry is gone
 

@@ -8,6 +8,7 @@ from kiosk.policy import DoorState, Policy
 from kiosk.reasons import inline
 from kiosk.settings import Settings
 from kiosk.verdict import Outcome
+from kiosk.watch_list import tagged_items
 
 HANOI = timezone(timedelta(hours=7))
 VISITOR = Credential(format="vn-qr", person_key="qid:162900000000000001", display_name="NGUYEN V** A*",
@@ -50,6 +51,17 @@ def test_the_watch_list_matches_person_key_or_id_number():
         assert verdict.outcome is Outcome.WARN and verdict.reasons[0].code == "policy.watch-list"
     refusing = Policy(Settings(watch_list=("001099012345",), watch_action="refuse"))
     assert refusing.decide(VISITOR, door()).outcome is Outcome.REFUSE
+
+
+def test_a_typed_watch_list_kept_as_tagged_keys_matches_by_tagging_the_scanned_keys():
+    key = bytes(range(32))
+    stored = tagged_items(("001099012345",), lambda: key)
+    assert stored[0].startswith("cccd:#") and "012345" not in stored[0]
+    refusing = Policy(Settings(watch_list=stored, watch_action="refuse"), tag_key=lambda: key)
+    assert refusing.decide(VISITOR, door()).outcome is Outcome.REFUSE
+    # The same settings file at another kiosk (another tag key) names nobody.
+    elsewhere = Policy(Settings(watch_list=stored, watch_action="refuse"), tag_key=lambda: bytes(32))
+    assert elsewhere.decide(VISITOR, door()).outcome is Outcome.ADMIT
 
 
 def test_a_masked_id_number_never_matches_the_watch_list():

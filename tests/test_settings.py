@@ -2,6 +2,7 @@ import tomllib
 
 import pytest
 
+from kiosk.sealing.tags import tagged_key
 from kiosk.settings import (
     Settings,
     SettingsError,
@@ -11,6 +12,7 @@ from kiosk.settings import (
     save_settings,
     settings_path,
 )
+from tests.watch_config import TEST_TAG_KEY
 
 
 def test_first_start_has_defaults_nobody_chose_yet():
@@ -27,8 +29,9 @@ def test_saved_settings_read_back_the_same(tmp_path):
                       watch_list=("qid:162900000000000001",), server_token='to"ken\\x', sound=False,
                       reset_seconds=2.5, watch_self_declared="refuse", demo_mode=True)
     save_settings(chosen)
-    assert load_settings() == chosen
-    assert settings_path().exists()
+    # The watch list is kept as the tagged key of what was typed, never the number.
+    assert load_settings() == chosen.replace(watch_list=(tagged_key(TEST_TAG_KEY, "qid:162900000000000001"),))
+    assert "162900000000000001" not in settings_path().read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("line, expected", [

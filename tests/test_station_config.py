@@ -16,6 +16,7 @@ from kiosk.station_config import (
 )
 from kiosk.store import Store
 from kiosk.verdict import Outcome
+from tests.watch_config import watch_part
 
 NOW = datetime(2026, 3, 2, 1, 15, tzinfo=timezone.utc)
 KEY = Ed25519PrivateKey.generate()
@@ -31,7 +32,7 @@ def server_document(**parts):
     document = {
         "version": 1,
         "settings": {"dedup_minutes": 5, "capacity": 100},
-        "watch_list": [],
+        "watch": watch_part(NOW, {}),
         "declaration_keys": [{"kid": b64(KID), "valid_from": (NOW - timedelta(days=30)).isoformat(),
                               "valid_until": None,
                               "public_key": b64(KEY.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))}],
@@ -87,8 +88,7 @@ def test_a_revoked_declaration_is_refused(store):
 
 
 def test_pushed_settings_and_watch_list_apply_and_a_new_config_replaces_them(store):
-    document = server_document(watch_list=[{"person_key": "qid:162900000000000001", "action": "refuse",
-                                            "note": ""}])
+    document = server_document(watch=watch_part(NOW, {"qid:162900000000000001": ("refuse", "")}))
     station = station_from(store, document)
     assert station.settings.capacity == 100 and station.settings.dedup_minutes == 5
     assert station.check_text(VISITOR).verdict.outcome is Outcome.REFUSE
@@ -158,8 +158,7 @@ def id_card(id_number: str) -> str:
 
 
 def test_at_a_door_with_a_watch_list_a_declared_identity_waits_for_the_id_card(store):
-    station = station_from(store, server_document(watch_list=[{"person_key": "cccd:079190012345",
-                                                                "action": "refuse"}]))
+    station = station_from(store, server_document(watch=watch_part(NOW, {"cccd:079190012345": ("refuse", "")})))
     # The watch-listed visitor declares under a number one digit off: the door asks for the ID card.
     declared = station.check_text(declared_as("079190012346", cti=b"\x05" * 8))
     assert declared.verdict.outcome is Outcome.WARN
@@ -176,6 +175,6 @@ def test_at_a_door_with_a_watch_list_a_declared_identity_waits_for_the_id_card(s
 def test_a_self_declared_rule_pushed_by_the_server_applies(store):
     station = station_from(store, server_document(
         settings={"watch_self_declared": "refuse", "demo_mode": True},
-        watch_list=[{"person_key": "cccd:001099012345", "action": "warn"}]))
+        watch=watch_part(NOW, {"cccd:001099012345": ("warn", "")})))
     assert station.settings.watch_self_declared == "refuse" and not station.settings.demo_mode
     assert station.check_text(declaration(NOW - timedelta(hours=1))).verdict.outcome is Outcome.REFUSE

@@ -23,11 +23,12 @@ Handler = Callable[[argparse.Namespace], int]
 def build_parser(handlers: Mapping[str, Handler] | None = None) -> argparse.ArgumentParser:
     """The command line; `handlers` replace the handlers of the named commands (the window's)."""
     # Imported here: the commands need the door's packages (the `kiosk` extra), which main() names if missing.
-    from kiosk.cli import export, inspect, log, purge, run, scan, selftest, status, sync, trace, trust, visits
+    from kiosk.cli import (authority, export, inspect, log, purge, run, scan, selftest, status, sync, trace, trust,
+                           visits)
 
     parser = argparse.ArgumentParser(prog="kiosk", description="QR check-in kiosk")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (run, scan, inspect, log, export, purge, trust, sync, status, selftest, trace, visits):
+    for command in (run, scan, inspect, log, export, purge, trust, authority, sync, status, selftest, trace, visits):
         command.register(subparsers)
     for name, handler in (handlers or {}).items():
         subparsers.choices[name].set_defaults(handler=handler)

@@ -33,7 +33,8 @@ class HeadlessDoor:
                  on_camera: Callable[[Reason], None], status: Callable[[str], None]) -> None:
         self._inbox: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self.app = DoorApp(settings, store, post=self._inbox.put)
-        self.status_line = StatusLine(status, every_seconds=60.0 * settings.status_log_minutes)
+        self.status_line = StatusLine(status, every_seconds=60.0 * settings.status_log_minutes,
+                                      authority=lambda: self.app.station.config.authority, language=settings.language)
         self._on_verdict = on_verdict
         self._on_camera = on_camera
         self.app.subscribe(self._forward)

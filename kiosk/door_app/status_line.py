@@ -1,13 +1,22 @@
 """One line for the service log of a door without a screen: written when the camera or the sync state
-changes, and at least every `status_log_minutes`. Counts and states only, never a person."""
+changes, and at least every `status_log_minutes`. Counts and states only, never a person.
+
+When the health authority's key needs someone (refused as changed, none yet, running out: see
+kiosk.authority_pin) the line ends with that, in the door's language, for the guard to pass on."""
 
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Callable
 
-from kiosk.door_app.events import CameraStateChanged, CountsChanged, DoorEvent, SyncChanged, ViewChanged
+from kiosk.authority_pin import AuthorityState
+from kiosk.door_app.events import (
+    CameraStateChanged, CountsChanged, DoorEvent, SettingsChanged, SyncChanged, ViewChanged,
+)
 from kiosk.door_screen import CameraState, ScreenState, SyncState
+from kiosk.entry import utc_now
+from kiosk.messages import Message
 from kiosk.station import Counts
 
 
@@ -15,8 +24,16 @@ class StatusLine:
     """A listener for `DoorApp`; call `due()` now and then (the headless door does, after each frame)."""
 
     def __init__(self, write: Callable[[str], None], every_seconds: float,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 authority: Callable[[], AuthorityState] | None = None, language: str = "vi",
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        """`authority` tells the station's authority key state (`DoorApp.station.config.authority`);
+        `language` is the door's until a `SettingsChanged` says otherwise."""
         self._write = write
+        self._authority = authority
+        self.language = language
+        self._clock = clock
+        self._notice: Message | None = None
         self.every_seconds = every_seconds
         self._monotonic = monotonic
         self._screen = ScreenState.READY
@@ -40,6 +57,10 @@ class StatusLine:
             self._sync = event.state
             if changed:
                 self.write()
+        elif isinstance(event, SettingsChanged):
+            self.language = event.language
+        if self._authority_notice() != self._notice:
+            self.write()
 
     def due(self) -> None:
         if self._next is not None and self._monotonic() >= self._next:
@@ -48,9 +69,15 @@ class StatusLine:
     def line(self) -> str:
         counts, sync = self._counts, self._sync
         inside = str(counts.inside) if counts.capacity is None else f"{counts.inside}/{counts.capacity}"
-        return (f"status: screen={self._screen.value} camera={self._camera.value} sync={sync.kind.value} "
+        line = (f"status: screen={self._screen.value} camera={self._camera.value} sync={sync.kind.value} "
                 f"waiting={sync.waiting} held={sync.held} today={counts.today} inside={inside}")
+        notice = self._authority_notice()
+        return line + (f" — {notice.text(self.language)}" if notice else "")
 
     def write(self) -> None:
+        self._notice = self._authority_notice()
         self._write(self.line())
         self._next = self._monotonic() + self.every_seconds
+
+    def _authority_notice(self) -> Message | None:
+        return self._authority().notice(self._clock()) if self._authority else None

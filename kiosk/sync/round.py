@@ -4,16 +4,22 @@ downloaded with If-None-Match.
 A stopped upload does not skip the download (the watch list, revocations and keys must keep coming) unless
 the failure would stop the download as well (`RoundStopped.whole_server`: no connection, TLS, a refused
 token, a wrong address, "busy" or a page that is not the server's).
+
+Every round that reaches the configuration also settles which health authority key set the station seals
+to (kiosk.authority_pin): a changed `authority_fingerprint` setting takes effect at the next round even when
+the server's document did not change.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
 import requests
 
+from kiosk import authority_pin
 from kiosk.entry import format_utc, utc_now
 from kiosk.settings import Settings
 from kiosk.station_config import META_SERVER_CONFIG, META_SERVER_CONFIG_ETAG
@@ -140,15 +146,25 @@ class SyncClient:
         headers = self._headers() | ({"If-None-Match": etag} if etag else {})
         answer = self._server.request("GET", CONFIG_PATH, headers=headers)
         if answer.status_code == 304:
-            return False
-        if answer.status_code != 200:
+            stored = self.store.get_meta(META_SERVER_CONFIG)
+            document = json.loads(stored) if stored else {}
+        elif answer.status_code == 200:
+            document = protocol.json_object(answer)  # checked; the server's own text is what is kept
+            self.store.set_meta(META_SERVER_CONFIG, answer.content.decode("utf-8"))
+            self.store.set_meta(META_SERVER_CONFIG_ETAG, answer.headers.get("ETag", ""))
+        else:
             raise protocol.stopped_by(answer)
-        document = protocol.json_object(answer)  # checked; the server's own text is what is kept
-        self.store.set_meta(META_SERVER_CONFIG, answer.content.decode("utf-8"))
-        self.store.set_meta(META_SERVER_CONFIG_ETAG, answer.headers.get("ETag", ""))
-        if self.on_config:
+        changed = self._settle_authority(document) or answer.status_code == 200
+        if changed and self.on_config:
             self.on_config(document)
-        return True
+        return changed
+
+    def _settle_authority(self, document: dict[str, Any]) -> bool:
+        """Accept or refuse the authority key set the config offers; True when what is in force changed."""
+        before = _in_force(authority_pin.current(self.store))
+        settled = authority_pin.settle(self.store, authority_pin.offered_key_set(document),
+                                       self.settings.authority_fingerprint)
+        return _in_force(settled) != before
 
     def _headers(self) -> dict[str, str]:
         try:
@@ -156,6 +172,10 @@ class SyncClient:
         except StoreError:
             oldest = None
         return protocol.station_headers(self.settings.server_token, self._waiting(), oldest, self.clock())
+
+
+def _in_force(state: authority_pin.AuthorityState) -> tuple[bytes | None, str, str]:
+    return (state.key_set.signature if state.key_set else None), state.pinned, state.refused
 
 
 def _until_stopped(work: Callable[[], None]) -> RoundStopped | None:

@@ -6,7 +6,9 @@ from PySide6.QtWidgets import QLineEdit
 from kiosk.admin_pin import verify_pin
 from kiosk.setting_specs import BY_NAME, DECLARED
 from kiosk.settings import Settings
+from kiosk.watch_list import tagged_items
 from tests.ui.kiosk_fixtures import PIN_HASH
+from tests.watch_config import TEST_TAG_KEY
 from ui.dialogs.settings_form import SettingsForm
 
 
@@ -85,3 +87,27 @@ def test_a_closing_time_that_is_not_a_time_is_named_with_what_would_be_right(qtb
     form.fields["closing_time"].setText(" 21:30 ")
     form.fields["direction"].setCurrentText("out")
     assert (form.settings().closing_time, form.settings().direction) == ("21:30", "out")
+
+
+def test_the_watch_list_is_shown_masked_and_kept_as_it_was(qtbot):
+    stored = tagged_items(("001099012345",), lambda: TEST_TAG_KEY)
+    form = open_form(qtbot, Settings(watch_list=stored, language="en"))
+    shown = form.fields["watch_list"].text()
+    assert shown.startswith("cccd:#") and "001099012345" not in shown
+    assert form.settings().watch_list == stored  # left as shown: the same tagged key, not its masked form
+    form.fields["watch_list"].setText(shown + ", 079185001234")
+    assert form.settings().watch_list == (*stored, "079185001234")  # tagged when the settings are saved
+
+
+def test_the_authority_fingerprint_is_checked_and_written_as_printed(qtbot):
+    form = open_form(qtbot, Settings(language="en"))
+    assert label(form, "authority_fingerprint") == "Health authority key fingerprint"
+    form.fields["authority_fingerprint"].setText("3f2a9c0177b40e12")
+    assert form.settings().authority_fingerprint == "3F2A 9C01 77B4 0E12"
+    form.fields["authority_fingerprint"].setText("3F2A 9C01")
+    try:
+        form.settings()
+    except ValueError as problem:
+        assert str(problem).startswith("Health authority key fingerprint: expected 16 hex digits")
+    else:
+        raise AssertionError("a fingerprint of 8 digits was taken")

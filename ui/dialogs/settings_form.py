@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from kiosk.admin_pin import new_pin_hash
 from kiosk.setting_specs import BY_NAME, DECLARED, Kind, Setting
 from kiosk.settings import Settings, checked_value
+from kiosk.watch_list import edited_items, shown_items
 from ui.dialogs.form_rows import FormRows
 
 _WHOLE_LIMIT = 2**31 - 1  # a QSpinBox holds a C int
@@ -85,6 +86,8 @@ class SettingsForm(QWidget):
         new_hash = self.pins.new_hash(required=False)
         edited = {setting.name: _checked(setting, self.fields[setting.name], self._language())
                   for setting in self._shown}
+        if "watch_list" in edited:
+            edited["watch_list"] = edited_items(edited["watch_list"], self._settings.watch_list)
         return self._settings.replace(**edited, admin_pin_hash=new_hash or self._settings.admin_pin_hash)
 
     def _language(self) -> str:
@@ -113,7 +116,8 @@ def _widget(setting: Setting, value: Any) -> QWidget:
         widget.addItems(setting.choices or setting.suggestions)
         widget.setCurrentText(value)
     elif setting.kind is Kind.TEXTS:
-        widget = QLineEdit(", ".join(value))
+        # The watch list holds tagged keys (or numbers typed this run): shown masked, never in clear.
+        widget = QLineEdit(", ".join(shown_items(value) if setting.name == "watch_list" else value))
     else:
         widget = QLineEdit(value, echoMode=QLineEdit.EchoMode.Password if setting.secret
                            else QLineEdit.EchoMode.Normal)
