@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk import secret_store
 from kiosk.credentials.examples import AN, BINH, CUONG, vnqr_payload
 from kiosk.door_app import (
     CameraStateChanged,
@@ -283,3 +284,12 @@ def test_a_trace_that_cannot_be_made_as_asked_answers_with_the_catalogue_sentenc
     assert codes == ["trace.case-number-missing", "trace.window-reversed"]
     assert "swap the two times" in next(r.message.en for r in d.of(TraceRefused) if "reversed" in r.message.code)
     assert store.traces() == []  # nothing was traced, so nothing is recorded
+
+
+def test_the_log_says_once_at_start_that_the_station_secret_is_a_plain_file_on_this_disk(door, caplog):
+    secret_store.log_warning.cache_clear()  # as in a process that has not started a door yet
+    for _ in range(2):
+        door().app.start()
+    said = [record.getMessage() for record in caplog.records if "station secret is a file" in record.getMessage()]
+    assert len(said) == 1 and "turn on disk encryption (BitLocker/LUKS)" in said[0]
+
