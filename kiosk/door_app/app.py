@@ -199,7 +199,7 @@ class DoorApp:
         self._retention.run_if_due(self.settings.retention_days)
 
     def refresh(self) -> None:
-        """Counts and sync state from the store (call every few seconds); purge if due."""
+        """Counts, sync state and the authority key's notice (call every few seconds); purge if due."""
         self._retention.run_if_due(self.settings.retention_days)
         try:
             counts = self.station.counts()
@@ -208,6 +208,10 @@ class DoorApp:
             log.error("counts not refreshed: %s", error)
             return
         changed = False
+        authority = self.station.config.authority.notice(self._clock())  # it may change with the date alone
+        if authority != self.door.authority:
+            self.door.authority = authority
+            changed = True
         if counts != self._counts:
             self._counts = self.door.counts = counts
             self._emit(CountsChanged(counts))
