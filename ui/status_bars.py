@@ -100,8 +100,8 @@ class BottomBar(QFrame):
                                (self.admin_button, self.admin)):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(signal)
-        _line_up(self, (self.camera, self.sync, self.authority), (self.manual_button, self.language_button, self.admin_button),
-                 margin=6)
+        _line_up(self, (self.camera, self.sync, self.authority),
+                 (self.manual_button, self.language_button, self.admin_button), margin=6)
         self.retranslate()
 
     def retranslate(self) -> None:
