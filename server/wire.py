@@ -162,7 +162,7 @@ def _moment(value: object) -> datetime:
 
 
 def _fields(value: dict[str, Any]) -> dict[str, Any]:
-    if len(json.dumps(value, ensure_ascii=False)) > MAX_FIELDS_BYTES:
+    if value and len(json.dumps(value, ensure_ascii=False)) > MAX_FIELDS_BYTES:
         raise PydanticCustomError(Problem.MALFORMED, f"fields: larger than {MAX_FIELDS_BYTES} bytes")
     return value
 
@@ -212,6 +212,52 @@ _WRONG_TYPE = {  # what pydantic's own refusals (missing, not the declared type)
     "linked_key": "linked_key: not a string",
 }
 _PROBLEM_CODES = frozenset(value for name, value in vars(Problem).items() if not name.startswith("_"))
+
+
+# --- reasons ---------------------------------------------------------------------------------------------
+# (Above the entry's model, which needs `_reasons` defined to be complete when it is declared.)
+
+MAX_REASONS = 32
+MAX_REASON_PARAMS = 16
+MAX_REASON_TEXT = 1000
+MAX_REASON_DEPTH = 2
+_NOT_A_REASON = "reasons: each reason needs a code and params (or code, vi and en strings)"
+_OLD_REASON_KEYS = {"code", "vi", "en"}
+_REASON_KEYS = {"code", "params"}
+
+
+def _reasons(value: object) -> list[dict[str, Any]]:
+    """Reasons as {"code", "params"}: each parameter a short text or, two levels deep at most, a reason of
+    its own; bounded in count and length. A kiosk not yet upgraded sends {"code", "vi", "en"}: stored as a
+    code with its two sentences inline (kiosk.messages.inline), so that the table holds one shape."""
+    if not isinstance(value, list) or len(value) > MAX_REASONS:
+        raise _refused(f"reasons: not a list of at most {MAX_REASONS}")
+    return [_reason(item, 0) for item in value]
+
+
+def _short(text: object) -> bool:
+    return isinstance(text, str) and len(text) <= MAX_REASON_TEXT
+
+
+def _refused(message: str) -> PydanticCustomError:
+    return PydanticCustomError(Problem.MALFORMED, message)
+
+
+def _reason(item: object, depth: int) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise _refused(_NOT_A_REASON)
+    if item.keys() == _OLD_REASON_KEYS and _short(item["code"]) and _short(item["vi"]) and _short(item["en"]):
+        return {"code": item["code"], "params": {"vi": item["vi"], "en": item["en"]}}
+    params = item.get("params")
+    if not (item.keys() == _REASON_KEYS and _short(item["code"]) and isinstance(params, dict)
+            and len(params) <= MAX_REASON_PARAMS and all(_short(name) for name in params)):
+        raise _refused(_NOT_A_REASON)
+    if all(_short(value) for value in params.values()):
+        return {"code": item["code"], "params": dict(params)}
+    if depth == MAX_REASON_DEPTH:
+        raise _refused(f"reasons: reasons nest at most {MAX_REASON_DEPTH} deep")
+    return {"code": item["code"],
+            "params": {name: value if _short(value) else _reason(value, depth + 1) for name, value in params.items()}}
 
 
 # --- the entry -------------------------------------------------------------------------------------------
@@ -409,38 +455,3 @@ def _child(path: str, key: str) -> str:
     """`fields.name`; a key that is not a plain word is not repeated (it may be what is wrong)."""
     shown = key if _SAFE_KEY.fullmatch(key) else "?"
     return f"{path}.{shown}" if path else shown
-
-
-# --- reasons ---------------------------------------------------------------------------------------------
-
-MAX_REASONS = 32
-MAX_REASON_PARAMS = 16
-MAX_REASON_TEXT = 1000
-MAX_REASON_DEPTH = 2
-
-
-def _reasons(value: object) -> list[dict[str, Any]]:
-    """Reasons as {"code", "params"}: each parameter a short text or, two levels deep at most, a reason of
-    its own; bounded in count and length. A kiosk not yet upgraded sends {"code", "vi", "en"}: stored as a
-    code with its two sentences inline (kiosk.messages.inline), so that the table holds one shape."""
-    def short(text: object) -> bool:
-        return isinstance(text, str) and len(text) <= MAX_REASON_TEXT
-
-    def refused(message: str) -> PydanticCustomError:
-        return PydanticCustomError(Problem.MALFORMED, message)
-
-    def reason(item: object, depth: int) -> dict[str, Any]:
-        if isinstance(item, dict) and set(item) == {"code", "vi", "en"} and all(map(short, item.values())):
-            return {"code": item["code"], "params": {"vi": item["vi"], "en": item["en"]}}
-        if not (isinstance(item, dict) and set(item) == {"code", "params"} and short(item["code"])
-                and isinstance(item["params"], dict) and len(item["params"]) <= MAX_REASON_PARAMS
-                and all(short(name) for name in item["params"])):
-            raise refused("reasons: each reason needs a code and params (or code, vi and en strings)")
-        if depth == MAX_REASON_DEPTH and not all(map(short, item["params"].values())):
-            raise refused(f"reasons: reasons nest at most {MAX_REASON_DEPTH} deep")
-        return {"code": item["code"],
-                "params": {k: v if short(v) else reason(v, depth + 1) for k, v in item["params"].items()}}
-
-    if not isinstance(value, list) or len(value) > MAX_REASONS:
-        raise refused(f"reasons: not a list of at most {MAX_REASONS}")
-    return [reason(item, 0) for item in value]
