@@ -11,6 +11,10 @@ runs as separate processes (`serve --workers N`) on 127.0.0.1, sharing the machi
 --wire: `sealed` (default) sends what a kiosk of this version sends, fields sealed at the door (the server
 tags the keys); `clear` what a kiosk of the previous version sends, which the server seals on arrival to the
 published authority key; `pending` the same with no key published (the server boxes them under its own).
+
+Besides the rate, it prints the CPU each party spent per entry (bench/cpu_use.py): the server's processes,
+this client, and on PostgreSQL the backends of this run. On a shared machine the rate moves with everyone's
+load; the CPU per entry moves much less, and says where the time goes.
 """
 
 from __future__ import annotations

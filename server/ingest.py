@@ -209,8 +209,8 @@ _UNNEST_INSERT = (
 def _insert_new_postgresql(conn: sa.Connection, rows: list[dict]) -> set[uuid.UUID]:
     """One statement with one array per column: the batch travels and is parsed once, not row by row
     (three to four times faster than a multi-row VALUES for batches of hundreds). The reasons go as JSON
-    text, which PostgreSQL reads in C (psycopg's jsonb arrays cost 5 to 10 µs an entry in Python), and the
-    columns every row shares go once."""
+    text, which PostgreSQL reads in C (psycopg dumps a jsonb array value by value in Python), and the
+    columns every row shares go once: 1.5 to 2 µs less CPU an entry in this process."""
     parameters: dict[str, Any] = {name: [row[name] for row in rows] for name in _PER_ROW}
     parameters["reasons"] = [json.dumps(value, ensure_ascii=False) for value in parameters["reasons"]]
     parameters.update({name: rows[0][name] for name in _PER_BATCH})

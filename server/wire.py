@@ -174,7 +174,7 @@ def _sealed(value: object) -> bytes:
     if len(value) > (MAX_SEALED_BYTES + 2) // 3 * 4:  # before decoding it
         raise too_large
     try:
-        box = binascii.a2b_base64(value, strict_mode=True)  # base64.b64decode(validate=True), without a copy
+        box = binascii.a2b_base64(value, strict_mode=True)  # b64decode(validate=True) less its wrapping
     except ValueError:  # binascii.Error, or a character past ASCII
         raise PydanticCustomError(Problem.MALFORMED, "sealed: not base64") from None
     if len(box) > MAX_SEALED_BYTES:
