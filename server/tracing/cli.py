@@ -134,8 +134,10 @@ def _trace(engine: Engine | None, _url: str, args: argparse.Namespace) -> int:
     else:
         print(_readable(lines[0]["case"], header, rows, len(lines) - 1, revealed))
     if revealed is not None and revealed.attempted and not revealed.opened:
+        why = " or ".join(sorted({SAID[reading.outcome] for reading in revealed.readings.values()
+                                  if reading.outcome in (Outcome.OTHER_KEY, Outcome.FORGOTTEN)}))
         print(f"kiosk-server: the key {args.key} ({authority.fingerprint}) opens none of the "
-              f"{revealed.attempted} contacts' entries: they are sealed to another authority key.", file=sys.stderr)
+              f"{revealed.attempted} contacts' entries: they are {why}.", file=sys.stderr)
         return 1
     return 0
 

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine
 
 from kiosk.sealing.authority import AuthorityPrivateKey
 from kiosk.sealing.seal import LOCAL_KID, Sealed, UnsealError, open_entry
+from kiosk.sealing.weeks import week_start
 from kiosk.tracing.report import Trace, json_lines, table
 from server.database import writing
 from server.stations import as_utc
@@ -43,12 +44,14 @@ class Outcome(Enum):
     OPENED = "opened"
     NOT_SEALED_YET = "not-sealed-yet"  # boxed by the server under its own key: no authority key was published
     OTHER_KEY = "other-key"  # sealed to another authority key, or damaged
+    FORGOTTEN = "forgotten"  # sealed to a week the key file forgot (kiosk-server authority forget)
     NO_BOX = "no-box"  # the entry holds nothing sealed (purged, or an entry with no personal fields)
 
 
 SAID = {
     Outcome.NOT_SEALED_YET: "not sealed to the authority yet",
     Outcome.OTHER_KEY: "sealed to another authority key",
+    Outcome.FORGOTTEN: "sealed to a week this key has forgotten",
     Outcome.NO_BOX: "nothing sealed for this entry",
 }
 
@@ -166,7 +169,15 @@ def _opened(box: Sealed, authority: AuthorityPrivateKey, entry_id: str) -> Readi
     try:
         return Reading(Outcome.OPENED, open_entry(box, authority, entry_id))
     except UnsealError:
-        return Reading(Outcome.OTHER_KEY)
+        return Reading(Outcome.FORGOTTEN if _forgotten(box.kid, authority) else Outcome.OTHER_KEY)
+
+
+def _forgotten(kid: str, authority: AuthorityPrivateKey) -> bool:
+    owner, _, week = kid.partition("/")
+    try:
+        return owner == authority.fingerprint.replace(" ", "") and week_start(week) < week_start(authority.first_week)
+    except ValueError:
+        return False
 
 
 def _released(box: Sealed | None) -> Sealed | None:
