@@ -17,6 +17,7 @@ import dataclasses
 import io
 import json
 import os
+import re
 import uuid
 import zipfile
 from datetime import timedelta
@@ -31,6 +32,7 @@ import requests
 import sqlalchemy as sa
 
 from authority_cli import authority_cli
+from dashboard_login import log_in
 from factories import make_entry
 from kiosk.entry import Direction
 from kiosk.sealing.authority import generate_private_key, write_private_key
@@ -389,3 +391,25 @@ def test_an_out_file_that_is_neither_csv_nor_xlsx_is_refused_before_the_trace(se
 
     assert done.returncode == 1 and "--out must name a .csv or .xlsx file" in done.stderr
     assert _audit(engine, "HC-OUT-PDF") == [] and not (tmp_path / "trace.pdf").exists()
+
+
+@pytest.mark.parametrize("lang, heading, columns", [
+    ("en", "Unsealings", ["When", "By", "Case number", "Entries unsealed"]),
+    ("vi", "Lần mở dữ liệu niêm phong", ["Thời điểm", "Người mở", "Số hồ sơ", "Số lượt quét được mở"]),
+])
+def test_the_audit_page_lists_each_unsealing_with_who_the_case_and_how_many(setup, remote, lang, heading, columns):
+    answer = ask_sealed(remote, remote.tokens["tracer"], {"person": CASE_ID, "case_number": f"HC-PAGE-{lang}",
+                                                          "sealed": True})
+    assert answer.status_code == 200, answer.text
+    admin = requests.Session()
+    assert log_in(admin, remote.url, "quản-trị", PASSWORD).status_code == 200
+
+    page = admin.get(f"{remote.url}/dashboard/audit?lang={lang}", timeout=10).text
+
+    unsealings = page[page.index(f"<h3>{heading}</h3>"):]
+    assert re.findall(r"<th>(.*?)</th>", unsealings) == columns
+    newest = re.findall(r"<td[^>]*>(.*?)</td>", re.search(r"<tr>(<td.*?)</tr>", unsealings, re.DOTALL).group(1))
+    assert newest[1:] == [TRACER, f"HC-PAGE-{lang}", "3"]
+    for details in PEOPLE.values():
+        for clear in details:
+            assert clear not in page
