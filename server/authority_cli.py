@@ -99,7 +99,8 @@ def _forget(_engine: Engine | None, _url: str, args: argparse.Namespace) -> int:
         try:
             week_start(first)
         except ValueError:
-            raise AdminRequestError(f"--before must be an ISO week such as {this_week} (got {args.before!r}).") from None
+            raise AdminRequestError(f"--before must be an ISO week such as {this_week} "
+                                    f"(got {args.before!r}).") from None
     if week_start(first) > week_start(this_week):
         raise AdminRequestError(f"--before {first} would forget this week ({this_week}), whose entries are still "
                                 "being sealed; give this week or an earlier one.")

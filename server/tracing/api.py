@@ -127,7 +127,8 @@ def parsed_request(body: bytes) -> TraceRequest:
                     for e in error.errors(include_input=False, include_url=False)]
         raise ApiError(422, "malformed", "The request is malformed: send a JSON object with person and "
                        "case_number (text), and optionally from and to (ISO 8601 text), min_minutes (a number "
-                       f"from 0 to {LONGEST_MINIMUM}), padding and sealed (true or false).", problems=problems) from None
+                       f"from 0 to {LONGEST_MINIMUM}), padding and sealed (true or false).",
+                       problems=problems) from None
 
 
 async def _bounded_body(request: Request) -> bytes:

@@ -234,7 +234,8 @@ def remote(setup, engine, tmp_path_factory) -> Iterator[Remote]:
     tokens = {role: issue_api_token(engine, name)[1]
               for role, name in (("tracer", TRACER), ("admin", "quản-trị"), ("site", "nhà-a"))}
     folder = tmp_path_factory.mktemp("remote")
-    server = ServerProcess(setup.database_url, folder / "server.log", {"KIOSK_SERVER_DATA_DIR": str(setup.data)}).start()
+    server = ServerProcess(setup.database_url, folder / "server.log",
+                           {"KIOSK_SERVER_DATA_DIR": str(setup.data)}).start()
     try:
         yield Remote(server.url, tokens, tmp_path_factory.mktemp("authority-machine"))
     finally:
