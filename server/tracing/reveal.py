@@ -133,12 +133,15 @@ def unseal_log(engine: Engine, limit: int = 100, offset: int = 0) -> list[Unseal
 # --- the authority's side ---------------------------------------------------------------------------------
 
 def released_in(lines: Iterable[Mapping[str, Any]]) -> list[tuple[str, Sealed | None]]:
-    """The boxes an answer of `authority_lines` released, per contact; AnswerError when one is missing or
-    malformed (a server that did not release them, or an answer damaged on the way)."""
+    """The boxes an answer of `authority_lines` released, per contact; AnswerError when the answer is not
+    one, or a box is missing or malformed (a server that did not release them, an answer damaged on the way)."""
+    lines = list(lines)
+    if not lines or not _holds(lines[0], "case", dict) or not _holds(lines[0], "rows", list):
+        raise AnswerError("it does not start with the case")
     released = []
-    for line in lines:
-        if "contact" not in line:
-            continue
+    for line in lines[1:]:
+        if not _holds(line, "contact", dict) or not _holds(line, "row", list):
+            raise AnswerError("a line is not a contact")
         sealed = line.get("sealed")
         if not isinstance(sealed, dict) or not all(isinstance(sealed.get(k), str) for k in ("id", "sealed_kid", "box")):
             raise AnswerError("a contact came without its sealed entry")
@@ -149,6 +152,10 @@ def released_in(lines: Iterable[Mapping[str, Any]]) -> list[tuple[str, Sealed | 
         kid = sealed["sealed_kid"]
         released.append((sealed["id"], Sealed(kid, box) if kid or box else None))
     return released
+
+
+def _holds(line: Any, name: str, kind: type) -> bool:
+    return isinstance(line, dict) and isinstance(line.get(name), kind)
 
 
 def open_released(released: Released, authority: AuthorityPrivateKey) -> Revealed:
