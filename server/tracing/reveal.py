@@ -28,6 +28,7 @@ from kiosk.sealing.authority import AuthorityPrivateKey
 from kiosk.sealing.seal import LOCAL_KID, Sealed, UnsealError, open_entry
 from kiosk.sealing.weeks import week_start
 from kiosk.tracing.report import Trace, json_lines, table
+from kiosk.tracing.request import checked_case_number
 from server.database import writing
 from server.stations import as_utc
 from server.tables import unseal_audit
@@ -91,8 +92,8 @@ class UnsealRecord:
 def release_boxes(engine: Engine, result: Trace, *, released_to: str, case_number: str,
                   now: datetime | None = None) -> list[tuple[str, Sealed | None]]:
     """The sealed boxes of the trace's contacts (and of no one else), in the trace's order, recorded in
-    `unseal_audit` before they are returned. An entry boxed under the server's own key comes as kid "local"
-    with no box; an entry with nothing sealed as None."""
+    `unseal_audit` (the case number as the trace recorded it) before they are returned. An entry boxed
+    under the server's own key comes as kid "local" with no box; an entry with nothing sealed as None."""
     ids = [contact.entry_id for contact in result.contacts.contacts]
     boxes = _sealed_boxes(engine, set(ids))
     to_open = sorted(entry_id for entry_id, box in boxes.items() if box.kid != LOCAL_KID)
@@ -100,7 +101,8 @@ def release_boxes(engine: Engine, result: Trace, *, released_to: str, case_numbe
         with writing(engine) as conn:
             conn.execute(unseal_audit.insert().values(
                 unsealed_at=(now or datetime.now(timezone.utc)).astimezone(timezone.utc),
-                unsealed_by=released_to[:100], case_number=case_number, entry_ids=to_open, count=len(to_open)))
+                unsealed_by=released_to[:100], case_number=checked_case_number(case_number), entry_ids=to_open,
+                count=len(to_open)))
     return [(entry_id, _released(boxes.get(entry_id))) for entry_id in ids]
 
 
