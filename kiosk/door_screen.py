@@ -1,6 +1,7 @@
 """What the door screen shows, decided without Qt: the window only paints a `DoorView` and a `StatusView`.
 
-One verdict at a time fills the screen (colour, icon, one word, the reason, the masked name, the time) and
+One verdict at a time fills the screen (colour, icon, one word, the reason, the masked name, the time, and
+the server's watch-list note for that person when there is one, which only the screen ever takes) and
 gives way to "ready" by itself after `reset_seconds`; a new scan replaces it at once. Without a verdict the
 screen shows the camera's trouble if it has one, else "ready" (with the offline notice when the server
 cannot be reached). Colour is never the only signal: every look has its own icon, word and sound.
@@ -9,13 +10,14 @@ In demo mode every view carries the demo banner, so nobody mistakes a rehearsal 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from enum import Enum
 from typing import TYPE_CHECKING
 
 from kiosk.entry import Direction
 from kiosk.frames.base import SourceStatus
+from kiosk.messages import Message
 from kiosk.reasons import DEMO_MODE_ENTRY, Reason
 from kiosk.settings import Settings
 from kiosk.sync import SyncState as RoundState
@@ -143,6 +145,9 @@ class DoorView:
     time: str = ""
     notice: str = ""  # one extra line, e.g. "offline — 37 entries waiting" on the ready screen
     banner: str = ""  # the demo-mode stripe, on every look while demo mode is on
+    # The server's watch-list note for the person of this verdict (kiosk.verdict.Verdict.note), as written:
+    # on the screen only, for the guard, for as long as the verdict is shown; never stored, logged or sent.
+    watch_note: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,9 @@ class StatusView:
     sync: str
     sync_ok: bool
     station: str
+    # What the health authority's key needs (kiosk.authority_pin.AuthorityState.notice: changed, none yet,
+    # running out), for the guard to pass on; "" when all is well.
+    authority: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,6 +178,7 @@ class _Shown:
     at: datetime | None
     until: float
     notice: Reason | None = None
+    watch_note: str = field(default="", repr=False)
 
 
 class DoorScreen:
@@ -191,6 +200,7 @@ class DoorScreen:
         self.camera = CameraState.STARTING
         self.sync = SyncState()
         self.counts = Counts(0, 0, None)
+        self.authority: Message | None = None  # the authority key's notice (`StatusView.authority`), if any
         self._zone = zone
         self._shown: _Shown | None = None
 
@@ -219,7 +229,7 @@ class DoorScreen:
         if result.store_problem:
             notice = Reason("not_saved", problem=result.store_problem)
         self._shown = _Shown(look, word, reasons, result.display_name, result.scanned_at,
-                             now + self.reset_seconds, notice)
+                             now + self.reset_seconds, notice, verdict.note)
         return look
 
     def show_problem(self, reason: Reason, now: float) -> Look:
@@ -259,7 +269,8 @@ class DoorScreen:
             time = shown.at.astimezone(self._zone).strftime("%H:%M:%S") if shown.at else ""
             reason = " · ".join(r.text(lang) for r in shown.reasons[:2])
             notice = shown.notice.text(lang) if shown.notice else ""
-            return DoorView(state, shown.look, shown.word.text(lang), reason, shown.name, time, notice, banner)
+            return DoorView(state, shown.look, shown.word.text(lang), reason, shown.name, time, notice, banner,
+                            shown.watch_note)
         if state is ScreenState.CAMERA_DISCONNECTED:
             return DoorView(state, CAMERA_OFF, WORD_CAMERA_OFF.text(lang), HINT_CAMERA_OFF.text(lang),
                             notice=self._sync_text() if self.sync.kind is SyncKind.OFFLINE else "", banner=banner)
@@ -284,6 +295,7 @@ class DoorScreen:
             sync=self._sync_text(),
             sync_ok=self.sync.kind is not SyncKind.OFFLINE,
             station=self.station,
+            authority=self.authority.text(lang) if self.authority else "",
         )
 
     def _sync_text(self) -> str:

@@ -5,7 +5,7 @@ Pure functions of their inputs, so every rule is tested without a database, a ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from enum import Enum
 from typing import Callable, Sequence
@@ -93,7 +93,7 @@ class Policy:
         if door.previous is not None and not _confirms(identity, door.previous):
             return Verdict(Outcome.WARN, (self._repeat_reason(door),), repeat=True)
         findings: list[tuple[Outcome, tuple[Reason, ...]]] = []
-        listed = self._watch_action(scanned, door.now)
+        listed, watch_note = self._watch_action(scanned, door.now)
         if listed is not None:
             findings.append((listed, (on_watch_list(Reason(identity.value)),)))
         elif ((self._local or self._server) and not identity.backed and door.direction is Direction.IN
@@ -113,15 +113,16 @@ class Policy:
         # An entry of a rehearsal says so wherever it goes (log, export, server), last so the screen's two
         # reason lines keep the verdict's own.
         notes = scanned.notes + ((DEMO_MODE_ENTRY,) if self._settings.demo_mode else ())
-        return _combine(findings, notes)
+        return replace(_combine(findings, notes), note=watch_note)
 
-    def _watch_action(self, credential: Credential, now: datetime) -> Outcome | None:
+    def _watch_action(self, credential: Credential, now: datetime) -> tuple[Outcome | None, str]:
+        """The most severe action of the lists naming this person, and the server's note for them."""
         if not (self._local or self._server):
-            return None
+            return None, ""
         keys = person_keys_of(credential)
         server = self._server.match(keys, now) if self._server else None
         actions = [action for action in (self._local.match(keys), server and server.action) if action]
-        return max(actions, key=SEVERITY.__getitem__) if actions else None
+        return (max(actions, key=SEVERITY.__getitem__) if actions else None), server.note if server else ""
 
     def _repeat_reason(self, door: DoorState) -> Reason:
         at = local_time(door.previous.scanned_at, self._zone)  # type: ignore[union-attr]

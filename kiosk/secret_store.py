@@ -10,8 +10,8 @@ week). Where it lives, in order:
 - on Windows, a file in the secrets folder protected with DPAPI for the logged-in user;
 - elsewhere, an owner-only (0600) file in the secrets folder.
 
-The secrets folder is KIOSK_SECRETS_DIR, by default the user's config folder's `secrets` (outside the data
-folder). The file is created on first use, written under a temporary name and linked into place, so that
+The secrets folder is KIOSK_SECRETS_DIR, by default `secrets` in the user's config folder of the kiosk's
+application name (kiosk.settings.APP_NAME, outside the data folder). The file is created on first use, written under a temporary name and linked into place, so that
 two processes starting at once (the window and `kiosk sync`) use the same secret.
 """
 
@@ -31,7 +31,9 @@ from pathlib import Path
 import platformdirs
 
 from kiosk.errors import KioskError, os_problem
+from kiosk.messages import Message
 from kiosk.sealing.tags import derive
+from kiosk.settings import APP_NAME
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,8 @@ FILE_NAME = "station_secret"
 SECRET_BYTES = 32
 TAG_LABEL = "person-tag"
 BOX_LABEL = "local-box"
+# What `kiosk status` and the log say when the secret is a plain file: a stolen disk carries it.
+PLAIN_FILE = Message("secret.plain_file")
 
 
 class Backend(str, Enum):
@@ -69,13 +73,27 @@ class StationKeys:
 
 def secrets_dir() -> Path:
     configured = os.environ.get(SECRETS_DIR_ENV)
-    return Path(configured) if configured else Path(platformdirs.user_config_dir("kiosk")) / "secrets"
+    return Path(configured) if configured else Path(platformdirs.user_config_dir(APP_NAME)) / "secrets"
 
 
 def backend() -> Backend:
     if _credential_path() is not None:
         return Backend.SYSTEMD_CREDENTIAL
     return Backend.WINDOWS_DPAPI if sys.platform == "win32" else Backend.OWNER_ONLY_FILE
+
+
+def warning() -> Message | None:
+    """What the operator must do about where the secret is kept, or None: a plain file (not a credential,
+    not DPAPI) is on the same disk as the data it protects."""
+    return PLAIN_FILE if backend() is Backend.OWNER_ONLY_FILE else None
+
+
+@cache
+def log_warning() -> None:
+    """Say `warning()` once in the log (the door calls it as it starts)."""
+    notice = warning()
+    if notice is not None:
+        log.warning("%s (%s)", notice.text("en"), location())
 
 
 def location() -> str:

@@ -24,7 +24,23 @@ WATCH_ACTIONS = ("warn", "refuse")
 SELF_DECLARED_ACTIONS = ("admit", "warn", "refuse")
 DIRECTIONS = ("in", "out")
 _TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
-_FINGERPRINT = re.compile(r"[0-9A-F]{16}")
+# A health authority key's fingerprint (kiosk.sealing.authority.fingerprint): only the whole 32 hex digits.
+# The 16 digits printed before are 64 bits, within reach of a forger: accepting them, even as a prefix until
+# a first key set is pinned, would let a forged key be pinned; no released kiosk ever held one.
+_FINGERPRINT = re.compile(r"[0-9A-F]{32}")
+FINGERPRINT_EXAMPLE = "3F2A 9C01 77B4 0E12 5D8B A9C3 6E10 F4B7"
+
+
+def checked_fingerprint(text: str, empty: bool = False) -> str:
+    """A fingerprint as typed (any spacing, any case) written as `kiosk-server authority keygen` prints it;
+    "" stays "" when `empty` allows none. ValueError says what is expected."""
+    bare = "".join(text.split()).upper()
+    if bare and _FINGERPRINT.fullmatch(bare):
+        return " ".join(bare[i:i + 4] for i in range(0, len(bare), 4))
+    if not bare and empty:
+        return ""
+    raise ValueError(f'expected 32 hex digits as `kiosk-server authority keygen` prints them (e.g. '
+                     f'"{FINGERPRINT_EXAMPLE}")' + (', or "" for none' if empty else ""))
 
 
 class Kind(enum.Enum):
@@ -37,7 +53,7 @@ class Kind(enum.Enum):
     CHOICE = "choice"  # a text from `choices`
     COMMAND = "command line"  # a text that splits as a POSIX shell would split it (it is run without one)
     TIME_OF_DAY = "time of day"  # "HH:MM" on a 24-hour clock, or "" for none
-    FINGERPRINT = "key fingerprint"  # 16 hex digits in groups of four ("3F2A 9C01 77B4 0E12"), or "" for none
+    FINGERPRINT = "key fingerprint"  # 32 hex digits in groups of four (FINGERPRINT_EXAMPLE), or "" for none
 
 
 _PYTHON_TYPES = {Kind.TEXT: str, Kind.WHOLE: int, Kind.NUMBER: float, Kind.SWITCH: bool,
@@ -78,11 +94,7 @@ class Setting:
             if not isinstance(value, str):
                 raise ValueError("expected a text in quotes")
             if self.kind is Kind.FINGERPRINT:
-                bare = "".join(value.split()).upper()
-                if bare and not _FINGERPRINT.fullmatch(bare):
-                    raise ValueError('expected 16 hex digits as `kiosk-server authority keygen` prints them '
-                                     '(e.g. "3F2A 9C01 77B4 0E12"), or "" for none')
-                return " ".join(bare[i:i + 4] for i in range(0, len(bare), 4))
+                return checked_fingerprint(value, empty=True)
             if self.kind is Kind.TIME_OF_DAY:
                 value = value.strip()
                 if value and not _TIME_OF_DAY.fullmatch(value):

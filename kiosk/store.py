@@ -34,6 +34,7 @@ from kiosk.messages import upgrade_stored
 from kiosk.person_seal import PersonSeal, StoredEntry
 from kiosk.reasons import Reason
 from kiosk.sealing.authority import AuthorityKeySet
+from kiosk.sealing.seal import LOCAL_KID
 from kiosk.secret_store import station_keys
 from kiosk.tracing.overlap import Candidates
 from kiosk.tracing.visits import Visit
@@ -533,13 +534,18 @@ class Store:
         return {entry_id: box for entry_id, box in rows}
 
     def mark_synced(self, ids: Iterable[str]) -> None:
+        """The server has these entries (accepted, or had them already): what the kiosk kept only to send
+        them goes, the box of their clear keys and a "local" box of their fields (the server sealed those
+        on arrival). Fields sealed to the authority stay, as on the server: only the authority opens them."""
         now = format_utc(utc_now())
         rows = [(now, entry_id) for entry_id in ids]
 
         def update() -> None:
             with self._transaction():
                 self._connection.executemany(
-                    "UPDATE entries SET sync_state = 'synced', synced_at = ? WHERE id = ?", rows)
+                    "UPDATE entries SET sync_state = 'synced', synced_at = ?, keys_box = NULL, "
+                    f"sealed = CASE sealed_kid WHEN '{LOCAL_KID}' THEN NULL ELSE sealed END, "
+                    f"sealed_kid = CASE sealed_kid WHEN '{LOCAL_KID}' THEN '' ELSE sealed_kid END WHERE id = ?", rows)
                 self._connection.executemany("DELETE FROM held WHERE entry_id = ?", [row[1:] for row in rows])
         self._run(update)
 

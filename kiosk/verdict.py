@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kiosk.contract import Outcome
 from kiosk.reasons import Reason
@@ -20,3 +20,7 @@ class Verdict:
     reasons: tuple[Reason, ...] = ()
     # True when the same person was already checked in within the de-duplication window: no new entry.
     repeat: bool = False
+    # The server's watch-list note for this person, opened at the door ("Ca bệnh xác nhận — mời sang phòng
+    # khám"), for the guard: the door screen shows it with this verdict and nothing else takes it. An entry
+    # keeps the outcome and the reasons only (stored, uploaded, logged), so the note is never among them.
+    note: str = field(default="", repr=False)

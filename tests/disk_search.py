@@ -48,14 +48,13 @@ def needles(person: Visitor) -> Iterator[tuple[str, bytes]]:
 
 def found_in(folder: Path) -> list[str]:
     """Every visitor detail found in any file of the folder: '<file>: <what>'."""
-    hits = []
     files = [path for path in folder.rglob("*") if path.is_file()]
     assert files, f"nothing in {folder}"
-    for path in files:
-        data = path.read_bytes()
-        lowered = data.lower()  # ASCII case; the spellings cover the rest
-        for person in VISITORS:
-            for what, needle in needles(person):
-                if needle in data or needle.lower() in lowered:
-                    hits.append(f"{path.name}: {what}")
-    return hits
+    return [hit for path in files for hit in found_in_bytes(path.read_bytes(), path.name)]
+
+
+def found_in_bytes(data: bytes, where: str) -> list[str]:
+    """Every visitor detail the bytes hold (a file, a database dump): '<where>: <what>'."""
+    lowered = data.lower()  # ASCII case; the spellings cover the rest
+    return [f"{where}: {what}" for person in VISITORS for what, needle in needles(person)
+            if needle in data or needle.lower() in lowered]

@@ -1,6 +1,7 @@
 """The station seals only to the health authority key it pinned: a key set signed by another key is refused,
 the previous one kept, and the door says so in words a guard can pass on."""
 
+import base64
 import hashlib
 import json
 import threading
@@ -14,7 +15,7 @@ from kiosk.cli import main
 from kiosk.door_app import StatusLine
 from kiosk.door_app.events import SettingsChanged
 from kiosk.sealing.authority import generate_private_key
-from kiosk.settings import Settings, save_settings
+from kiosk.settings import Settings, SettingsError, load_settings, save_settings
 from kiosk.station_config import META_SERVER_CONFIG, load_station_config
 from kiosk.store import Store
 from kiosk.sync import SyncClient
@@ -57,6 +58,33 @@ def test_the_setting_names_the_key_to_expect_before_any_was_seen(store):
     assert state.key_set is None and state.refused == IMPOSTOR.fingerprint
     assert load_station_config(store).authority_keys is None  # entries stay sealed on the kiosk
     assert offer(store, REAL_KEYS, expected).key_set.fingerprint == AUTHORITY.fingerprint
+
+
+def test_once_a_set_is_accepted_only_its_whole_signing_key_is_trusted_not_a_matching_fingerprint(
+        store, monkeypatch):
+    offer(store, REAL_KEYS, AUTHORITY.fingerprint)
+    assert store.get_meta(authority_pin.META_PINNED_KEY) == base64.b64encode(REAL_KEYS.signing_key).decode()
+    # A forger who made a key with the same fingerprint (here: every key has one fingerprint) is still refused.
+    pinned = AUTHORITY.fingerprint
+    monkeypatch.setattr("kiosk.sealing.authority.fingerprint", lambda key: pinned)
+    assert SUBSTITUTED.fingerprint == pinned
+    for expected in ("", AUTHORITY.fingerprint):  # pinned at first sight, or named by the setting
+        state = offer(store, SUBSTITUTED, expected)
+        assert state.refused and state.key_set.signing_key == REAL_KEYS.signing_key
+    assert load_station_config(store).authority_keys.signing_key == REAL_KEYS.signing_key
+
+
+def test_a_fingerprint_is_named_by_all_its_32_digits_never_by_the_16_printed_before(store, tmp_path):
+    short = AUTHORITY.fingerprint[:19]  # "3F2A 9C01 77B4 0E12": the first 16 digits
+    with pytest.raises(authority_pin.AuthorityPinError, match="expected 32 hex digits"):
+        authority_pin.trust(store, short, REAL_KEYS)
+    bare = AUTHORITY.fingerprint.replace(" ", "")
+    one_digit_off = bare[:31] + ("1" if bare[31] == "0" else "0")
+    assert offer(store, REAL_KEYS, one_digit_off).key_set is None
+    config = tmp_path / "settings.toml"
+    config.write_text(f'authority_fingerprint = "{short}"\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="expected 32 hex digits"):
+        load_settings(config)
 
 
 def test_a_key_set_changed_on_the_way_is_not_used(store, caplog):

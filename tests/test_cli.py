@@ -229,7 +229,8 @@ def test_a_trace_meeting_more_than_it_lists_says_more_than_and_lists_the_first_i
     assert table.returncode == 0, table.stderr
     assert "Contacts: more than 2000" in table.stdout
     assert "More than 2000 contacts: the first 2000 in time order are listed" in table.stdout
-    assert "2006" not in table.stdout and "2001" not in table.stdout
+    counts = [line for line in table.stdout.splitlines() if "contact" in line.lower() and "#" not in line]
+    assert not any(number in line for line in counts for number in ("2001", "2006"))  # tags are hex: not those
     lines = [json.loads(line) for line in kiosk("trace", AN.id_number, "--reason", "CA-18", "--json",
                                                  env_dir=tmp_path).stdout.splitlines()]
     assert lines[0]["case"]["capped"] and len(lines) == 1 + 2000

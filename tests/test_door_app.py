@@ -3,6 +3,7 @@ real SQLite file, with the events it reports as the only view of it."""
 
 import ast
 import json
+import logging
 import queue
 import threading
 from datetime import datetime, timedelta, timezone
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from kiosk import authority_pin, secret_store
+from kiosk.cli.run import describe
 from kiosk.credentials.examples import AN, BINH, CUONG, vnqr_payload
 from kiosk.door_app import (
     CameraStateChanged,
@@ -21,17 +24,21 @@ from kiosk.door_app import (
     ViewChanged,
 )
 from kiosk.door_app.events import Traced, TraceRefused
+from kiosk.door_app.status_line import StatusLine
 from kiosk.door_screen import CameraState, ScreenState, SyncKind
 from kiosk.entry import Direction, utc_now
+from kiosk.sealing.authority import generate_private_key
 from kiosk.settings import load_settings
 from kiosk.station import Station
 from kiosk.station_config import META_SERVER_CONFIG
 from kiosk.store import Store
 from kiosk.tracing.overlap import Tier
-from tests.factories import store_on_own_connection
+from tests.factories import store_on_own_connection, uploaded
 from tests.ui.kiosk_fixtures import door_settings
+from tests.watch_config import watch_part
 
 ROOT = Path(__file__).resolve().parent.parent
+WATCH_NOTE = "Ca bệnh xác nhận — mời sang phòng khám"
 PUSHED = {"settings": {"reset_seconds": 9.0, "language": "en", "retention_days": 7, "sound": False}}
 
 
@@ -283,3 +290,74 @@ def test_a_trace_that_cannot_be_made_as_asked_answers_with_the_catalogue_sentenc
     assert codes == ["trace.case-number-missing", "trace.window-reversed"]
     assert "swap the two times" in next(r.message.en for r in d.of(TraceRefused) if "reversed" in r.message.code)
     assert store.traces() == []  # nothing was traced, so nothing is recorded
+
+
+def test_the_log_says_once_at_start_that_the_station_secret_is_a_plain_file_on_this_disk(door, caplog):
+    secret_store.log_warning.cache_clear()  # as in a process that has not started a door yet
+    for _ in range(2):
+        door().app.start()
+    said = [record.getMessage() for record in caplog.records if "station secret is a file" in record.getMessage()]
+    assert len(said) == 1 and "turn on disk encryption (BitLocker/LUKS)" in said[0]
+
+
+def test_the_watch_lists_note_is_on_the_door_screen_of_that_scan_and_nowhere_else(door, store, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    watch = watch_part(utc_now(), {f"cccd:{AN.id_number}": ("warn", WATCH_NOTE)})
+    store.set_meta(META_SERVER_CONFIG, json.dumps({"watch": watch}))
+    d = door()
+    lines: list[str] = []
+    d.app.subscribe(StatusLine(lines.append, every_seconds=60))  # what the headless door writes to its log
+    d.app.start()
+    d.app.scanner_text(vnqr_payload(AN))
+
+    shown = d.last_view().view
+    assert shown.look.name == "warn" and shown.watch_note == WATCH_NOTE
+    [result] = [event.result for event in d.of(VerdictShown)]
+    [entry] = store.entries()
+    elsewhere = [describe(result, "vi"), repr(result), repr(shown), *lines,
+                 *(record.getMessage() for record in caplog.records),
+                 json.dumps(entry.to_json(), ensure_ascii=False),
+                 json.dumps(uploaded(store, entry).to_json(), ensure_ascii=False)]
+    assert not [text for text in elsewhere if WATCH_NOTE in text]
+    on_disk = b"".join(path.read_bytes() for path in tmp_path.glob("entries.sqlite3*"))
+    assert WATCH_NOTE.encode() not in on_disk and "phòng khám".encode() not in on_disk
+    # The note goes with its verdict; the next person's verdict has none.
+    d.monotonic.now += 31
+    d.app.tick()
+    assert d.last_view().view.watch_note == ""
+    d.app.scanner_text(vnqr_payload(BINH))
+    assert d.last_view().view.look.name == "warn" and d.last_view().view.watch_note == ""
+
+
+def test_the_status_line_says_what_the_health_authoritys_key_needs_in_the_doors_language(door, store):
+    now = utc_now()
+    d = door()
+    d.app.start()
+    assert d.last_view().status.authority == ("Chưa có khóa của cơ quan y tế: dữ liệu được niêm phong tại "
+                                              "máy cho đến khi có khóa")
+    authority_pin.settle(store, generate_private_key().key_set(now, 8))
+    d.app.reload_config()  # what a sync round that settled a key set asks for
+    assert d.last_view().status.authority == ""
+    authority_pin.settle(store, generate_private_key().key_set(now, 8))  # signed by another key: refused
+    d.app.reload_config()
+    assert d.last_view().status.authority == "Khóa của cơ quan y tế đã đổi: báo quản trị"
+    d.app.set_language("en")
+    assert d.last_view().status.authority == "The health authority's key changed: tell the administrator"
+
+
+def test_keys_that_run_out_within_two_weeks_are_announced_as_the_days_pass(store):
+    now = utc_now()
+    key_set = generate_private_key().key_set(now, 4)
+    authority_pin.settle(store, key_set)
+    clock = [now]
+    app = DoorApp(door_settings(), store, post=lambda work: None, clock=lambda: clock[0])
+    views: list[ViewChanged] = []
+    app.subscribe(lambda event: isinstance(event, ViewChanged) and views.append(event))
+    app.start()
+    assert key_set.last_day - now > timedelta(days=14) and views[-1].status.authority == ""
+    clock[0] = key_set.last_day - timedelta(days=3)
+    app.refresh()  # the window asks every few seconds
+    last = key_set.last_day - timedelta(days=1)
+    assert views[-1].status.authority == f"Khóa của cơ quan y tế hết hạn sau ngày {last:%Y-%m-%d}: báo quản trị"
+    app.close()
+

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from kiosk.contract import SEALED_KID_PATTERN
 from kiosk.sealing import authority, boxes, kept, seal, tags, weeks
 
 DAY = datetime(2026, 12, 2, 9, 30, tzinfo=timezone.utc)
@@ -82,6 +84,16 @@ def test_a_changed_key_set_is_refused(authority_key):
 def test_a_key_set_signed_by_a_substitute_key_names_another_fingerprint(authority_key, key_set):
     substitute = authority.generate_private_key().key_set(DAY)
     assert authority.AuthorityKeySet.from_json(substitute.to_json()).fingerprint != key_set.fingerprint
+
+
+def test_the_fingerprint_is_32_hex_digits_and_a_sealed_entrys_kid_names_the_key_by_its_first_16(
+        authority_key, key_set):
+    shown = key_set.fingerprint
+    assert re.fullmatch(r"[0-9A-F]{4}( [0-9A-F]{4}){7}", shown) and authority_key.fingerprint == shown
+    assert key_set.key_id == authority_key.key_id == shown.replace(" ", "")[:16]
+    sealed = seal.seal_entry({"name": "Trần Thị Mơ"}, key_set, DAY, "entry-1")
+    assert re.fullmatch(SEALED_KID_PATTERN, sealed.kid) and sealed.kid.startswith(key_set.key_id + "/")
+    assert seal.open_entry(sealed, authority_key, "entry-1") == {"name": "Trần Thị Mơ"}
 
 
 def test_the_private_key_file_is_owner_only_and_never_overwritten(tmp_path, authority_key):

@@ -16,7 +16,7 @@ import pytest
 from kiosk import secret_store
 from kiosk.cli import main
 from kiosk.secret_store import Backend, SecretError, StationKeys, station_secret
-from kiosk.settings import data_dir
+from kiosk.settings import Settings, config_dir, data_dir, save_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,5 +86,33 @@ def test_kiosk_status_says_where_the_secret_is_and_that_no_authority_key_came_ye
     assert status["secret_backend"] == "owner-only-file"
     assert status["secret_location"].startswith(os.environ["KIOSK_SECRETS_DIR"])
     assert status["authority_fingerprint"] is None and status["waiting"] == 0
+    assert status["secret_warning"] == ("Khóa bí mật của máy là một tệp trên chính ổ đĩa này: hãy bật mã hóa ổ "
+                                        "đĩa (BitLocker/LUKS) hoặc cấp nó dưới dạng systemd credential")
     assert main(["status"]) == 0
-    assert "Station secret: owner-only-file" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert "Station secret: owner-only-file" in shown and status["secret_warning"] in shown
+
+
+def test_kiosk_status_tells_in_the_stations_language_that_a_secret_file_needs_disk_encryption(tmp_path, capsys):
+    config = tmp_path / "settings.toml"
+    save_settings(Settings(language="en"), config)
+    assert main(["status", "--config", str(config)]) == 0
+    assert ("The station secret is a file on this disk: turn on disk encryption (BitLocker/LUKS) or give it "
+            "as a systemd credential") in capsys.readouterr().out
+
+
+def test_a_secret_given_as_a_systemd_credential_needs_no_warning(tmp_path, monkeypatch, capsys):
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "kiosk-station-secret").write_bytes(b"\x09" * 32)
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(credentials))
+    assert main(["status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["secret_warning"] is None
+
+
+def test_the_default_secrets_folder_is_in_the_config_folder_of_the_settings_application_name(tmp_path, monkeypatch):
+    monkeypatch.delenv("KIOSK_SECRETS_DIR")
+    monkeypatch.delenv("KIOSK_CONFIG_DIR")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home-config"))
+    assert secret_store.secrets_dir() == config_dir() / "secrets"
+    assert config_dir() == tmp_path / "home-config" / "qr-checkin-kiosk"

@@ -12,25 +12,19 @@ import json
 import logging
 import threading
 import unicodedata
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, Iterator
 
-import cv2
-import numpy as np
 import pytest
-import qrcode
 
 from disk_search import MO, found_in
 from factories import uploaded
-from kiosk.credentials.examples import AN, BINH, CUONG, SAMPLE_PAYLOADS, cccd_payload, vnqr_payload
-from kiosk.credentials.signed_examples import demo_trust, signed_samples
-from kiosk.entry import Entry, Source, utc_now
+from kiosk.credentials.examples import AN, BINH, CUONG, cccd_payload, vnqr_payload
+from kiosk.credentials.signed_examples import demo_trust
+from kiosk.entry import Entry, utc_now
 from kiosk.export import export_csv
-from kiosk.frames import open_source
 from kiosk.person_seal import PersonSeal
-from kiosk.pipeline import ScanLoop, Scanned
 from kiosk.sealing.authority import AuthorityPrivateKey, generate_private_key
 from kiosk.sealing.kept import kept_fields
 from kiosk.sealing.seal import LOCAL_KID, Sealed, open_entry
@@ -42,6 +36,7 @@ from kiosk.store import Store
 from kiosk.sync import SyncClient
 from kiosk.sync.protocol import CONFIG_PATH, ENTRIES_PATH
 from kiosk.trace_here import trace_here
+from visitor_day import Clock, scripted_day
 
 
 def test_the_search_finds_a_visitor_however_the_file_spells_them(tmp_path):
@@ -55,55 +50,9 @@ def test_the_search_finds_a_visitor_however_the_file_spells_them(tmp_path):
     assert "qr.txt: name 'NGUYEN VAN AN' as UTF-16" in hits
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime.now(timezone.utc).replace(microsecond=0) - timedelta(hours=6)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, minutes: float) -> None:
-        self.now += timedelta(minutes=minutes)
-
-
 @pytest.fixture(scope="module")
 def authority() -> AuthorityPrivateKey:
     return generate_private_key()
-
-
-def qr_image(text: str) -> np.ndarray:
-    picture = np.array(qrcode.make(text, box_size=8, border=4).convert("L"))
-    canvas = np.full((720, 1280), 200, np.uint8)
-    canvas[60:60 + picture.shape[0], 300:300 + picture.shape[1]] = picture
-    return cv2.cvtColor(canvas, cv2.COLOR_GRAY2BGR)
-
-
-def scripted_day(store: Store, config: StationConfig, clock: Clock, frames: Path) -> list[Entry]:
-    """The door entries (clear, as decided) of a day at the hospital's entrance and exit."""
-    settings = Settings(station_name="Cổng A", location="Sảnh chờ", dedup_minutes=0)
-    entrance = Station(settings, store, clock=clock, config=config)
-    exit_door = Station(settings.replace(station_name="Lối ra", direction="out"), store, clock=clock, config=config)
-    results = []
-    samples = SAMPLE_PAYLOADS + signed_samples(clock.now)
-    for n, sample in enumerate(samples):  # every format, from the handheld scanner and typed into it
-        results.append(entrance.check_text(sample.text, Source.SCANNER if n % 2 else Source.CAMERA))
-        clock.advance(3)
-    for n, text in enumerate((vnqr_payload(CUONG), cccd_payload(BINH, extra_fields=2))):  # the camera
-        cv2.imwrite(str(frames / f"{n:02d}.png"), qr_image(text))
-    loop = ScanLoop(open_source(str(frames), realtime=False, repeat=1), entrance)
-    seen = [event.result for event in loop.run(threading.Event(), max_frames=2) if isinstance(event, Scanned)]
-    assert [result.entry.format for result in seen] == ["vn-qr", "cccd"]
-    results += seen
-    clock.advance(5)
-    results.append(entrance.check_manual(MO.full_name, "0912 000 111", MO.numbers[0], "giao hàng"))
-    clock.advance(40)
-    for text in (vnqr_payload(AN), vnqr_payload(CUONG)):
-        results.append(exit_door.check_text(text))
-        clock.advance(1)
-    entries = [result.entry for result in results if result.entry is not None]
-    assert {entry.format for entry in entries} >= {"vn-qr", "cccd", "bhyt", "hd1", "dcc", "manual", "url"}
-    assert {entry.source for entry in entries} == set(Source)
-    return entries
 
 
 def opened(entry: Entry, authority: AuthorityPrivateKey) -> dict[str, Any]:
@@ -128,7 +77,11 @@ def test_a_stolen_kiosk_data_folder_names_no_visitor_and_the_authority_reads_eac
     frames.mkdir()
     try:
         with Store.open(folder / "entries.sqlite3") as store:
-            door_entries = scripted_day(store, config, clock, frames)
+            settings = Settings(station_name="Cổng A", location="Sảnh chờ", dedup_minutes=0)
+            entrance = Station(settings, store, clock=clock, config=config)
+            exit_door = Station(settings.replace(station_name="Lối ra", direction="out"), store, clock=clock,
+                                config=config)
+            door_entries = scripted_day(entrance, exit_door, clock, frames)
             trace = trace_here(store, Settings(), AN.id_number, who="admin", reason="CA-2026-0117", now=clock.now)
             assert trace.contacts.total > 0
             export_csv(store, folder / "export.csv", who="admin")
@@ -148,7 +101,7 @@ def test_a_stolen_kiosk_data_folder_names_no_visitor_and_the_authority_reads_eac
         if not door.person_key:  # a code with no person behind it: nothing to seal
             assert (entry.person_key, entry.sealed, entry.sealed_kid) == ("", "", "")
             continue
-        assert entry.sealed_kid.startswith(key_set.fingerprint.replace(" ", "") + "/")
+        assert entry.sealed_kid.startswith(key_set.key_id + "/")
         content = opened(entry, authority)
         assert (content["person_key"], content["fields"]) == \
             (door.person_key, as_json(kept_fields(door.format, door.fields)))
@@ -176,7 +129,7 @@ def test_entries_scanned_before_any_authority_key_are_boxed_and_sealed_at_upload
         entrance.reconfigure(StationConfig(authority_keys=key_set))
         late = uploaded(store, entry)
         assert late.fields == {} and late.sealed_kid == \
-            f"{key_set.fingerprint.replace(' ', '')}/{key_set.key_for(entry.scanned_at).week}"
+            f"{key_set.key_id}/{key_set.key_for(entry.scanned_at).week}"
         assert opened(late, authority)["fields"] == as_json(kept_fields(door.format, door.fields))
         # From now on the door seals at once.
         later = entrance.check_text(vnqr_payload(BINH)).entry

@@ -1,4 +1,5 @@
-"""The big area of the door screen: paints a `DoorView` (colour, icon, word, reason, name, time) and, on the
+"""The big area of the door screen: paints a `DoorView` (colour, icon, word, reason, the watch list's note,
+name, time) and, on the
 ready screen, the down-scaled live preview. Font sizes follow the widget's height so that the verdict word
 stays legible at two metres on any monitor."""
 
@@ -55,6 +56,10 @@ class DoorPanel(QWidget):
         self.word = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictWord")
         self.reason = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictReason")
         self.reason.setWordWrap(True)
+        # The watch list's note for the guard (DoorView.watch_note): shown, never logged or stored.
+        self.watch_note = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="watchNote")
+        self.watch_note.setWordWrap(True)
+        self.watch_note.setVisible(False)
         self.name = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictName")
         self.time = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictTime")
         self.notice = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictNotice")
@@ -66,7 +71,7 @@ class DoorPanel(QWidget):
         layout.setContentsMargins(24, 16, 24, 16)
         layout.addWidget(self.banner)
         layout.addStretch(1)
-        for widget in (self.icon, self.word, self.reason, self.name, self.time, self.notice):
+        for widget in (self.icon, self.word, self.reason, self.watch_note, self.name, self.time, self.notice):
             layout.addWidget(widget)
         layout.addWidget(self.preview, 3)
         layout.addStretch(1)
@@ -87,6 +92,8 @@ class DoorPanel(QWidget):
         self.banner.setVisible(bool(view.banner))
         self.word.setText(view.word)
         self.reason.setText(view.reason)
+        self.watch_note.setText(view.watch_note)
+        self.watch_note.setVisible(bool(view.watch_note))
         self.name.setText(view.name)
         self.name.setVisible(bool(view.name))
         self.time.setText(view.time)
@@ -130,6 +137,7 @@ class DoorPanel(QWidget):
             (self.banner, DETAIL_HEIGHT, True),
             (self.word, WORD_HEIGHT, True),
             (self.reason, REASON_HEIGHT, False),
+            (self.watch_note, REASON_HEIGHT, True),
             (self.name, DETAIL_HEIGHT, True),
             (self.time, DETAIL_HEIGHT, False),
             (self.notice, REASON_HEIGHT, True),

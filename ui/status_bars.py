@@ -78,7 +78,8 @@ class TopBar(QFrame):
 
 
 class BottomBar(QFrame):
-    """Camera and sync state; manual entry (F3), language (F4), admin (F10)."""
+    """Camera and sync state, and what the health authority's key needs when it needs something; manual
+    entry (F3), language (F4), admin (F10)."""
 
     manual = Signal()
     language = Signal()
@@ -88,6 +89,9 @@ class BottomBar(QFrame):
         super().__init__(parent, objectName="bottomBar")
         self.camera = QLabel(objectName="cameraState")
         self.sync = QLabel(objectName="syncState")
+        self.authority = QLabel(objectName="authorityNotice")
+        self.authority.setWordWrap(True)
+        self.authority.setVisible(False)
         self.manual_button = QPushButton(objectName="manualButton")
         self.language_button = QPushButton(objectName="languageButton")
         self.admin_button = QPushButton(objectName="adminButton")
@@ -96,8 +100,8 @@ class BottomBar(QFrame):
                                (self.admin_button, self.admin)):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(signal)
-        _line_up(self, (self.camera, self.sync), (self.manual_button, self.language_button, self.admin_button),
-                 margin=6)
+        _line_up(self, (self.camera, self.sync, self.authority),
+                 (self.manual_button, self.language_button, self.admin_button), margin=6)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -117,10 +121,13 @@ class BottomBar(QFrame):
         self.camera.setProperty("problem", not status.camera_ok)
         self.sync.setText(status.sync)
         self.sync.setProperty("problem", not status.sync_ok)
+        self.authority.setText(status.authority)
+        self.authority.setVisible(bool(status.authority))
         _restyle((self.camera, self.sync), self._pixels, bold=True)
 
     def fit(self, window_height: int) -> None:
         """Font sizes for a window this tall."""
         self._pixels = int(window_height * BAR_TEXT_HEIGHT * 0.8)
-        for widget in (self.camera, self.sync, self.manual_button, self.language_button, self.admin_button):
-            _scaled(widget, self._pixels, bold=widget in (self.camera, self.sync))
+        for widget in (self.camera, self.sync, self.authority, self.manual_button, self.language_button,
+                       self.admin_button):
+            _scaled(widget, self._pixels, bold=widget in (self.camera, self.sync, self.authority))

@@ -17,6 +17,7 @@ from kiosk.cli.environment import open_store, settings_from
 from kiosk.entry import utc_now
 from kiosk.errors import KioskError
 from kiosk.sealing.authority import AuthorityKeySet
+from kiosk.setting_specs import FINGERPRINT_EXAMPLE
 from kiosk.station_config import META_SERVER_CONFIG
 from kiosk.store import Store
 
@@ -26,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                      "'status', or 'trust FINGERPRINT' to accept a new one")
     parser.add_argument("action", nargs="?", choices=("status", "trust"), default="status")
     parser.add_argument("fingerprint", nargs="?", metavar="FINGERPRINT",
-                        help="for 'trust': the fingerprint the health authority gave, e.g. \"3F2A 9C01 77B4 0E12\"")
+                        help=f"for 'trust': the fingerprint the health authority gave, e.g. \"{FINGERPRINT_EXAMPLE}\"")
     parser.add_argument("--json", action="store_true", help="print the state as one JSON object")
     parser.set_defaults(handler=run)
 
@@ -36,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     with open_store(settings) as store:
         if args.action == "trust":
             if not args.fingerprint:
-                raise KioskError("give the fingerprint to trust: kiosk authority trust \"3F2A 9C01 77B4 0E12\"")
+                raise KioskError(f"give the fingerprint to trust: kiosk authority trust \"{FINGERPRINT_EXAMPLE}\"")
             try:
                 state = authority_pin.trust(store, args.fingerprint, _offered(store), settings.authority_fingerprint)
             except authority_pin.AuthorityPinError as problem:

@@ -1,8 +1,9 @@
 """`kiosk status`: where this kiosk keeps what protects its visitors, and how it seals their data.
 
 It says where the station secret is kept (kiosk.secret_store: a systemd credential, Windows DPAPI or an
-owner-only file outside the data folder), which health authority keys seal the entries (the fingerprint to
-compare with the authority's, and until when they cover), and how many entries wait for the server.
+owner-only file outside the data folder: being on the same disk, that one comes with what to do about it),
+which health authority keys seal the entries (the fingerprint to compare with the authority's, and until
+when they cover), and how many entries wait for the server.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    warning = secret_store.warning()
     with open_store(settings) as store:
         keys = load_station_config(store).authority_keys
         status = {
             "database": str(database_path(settings)),
             "secret_backend": secret_store.backend().value,
             "secret_location": secret_store.location(),
+            "secret_warning": warning.text(settings.language) if warning else None,
             "authority_fingerprint": keys.fingerprint if keys else None,
             "authority_keys_until": keys.last_day.isoformat() if keys else None,
             "waiting": store.pending_count(),
@@ -39,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"Database: {status['database']}")
     print(f"Station secret: {status['secret_backend']} ({status['secret_location']})")
+    if warning:
+        print(status["secret_warning"])
     if keys:
         print(f"Health authority keys: {status['authority_fingerprint']}, sealing until "
               f"{keys.last_day:%Y-%m-%d} (UTC)")

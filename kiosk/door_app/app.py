@@ -22,6 +22,7 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Callable
 
+from kiosk import secret_store
 from kiosk.admin_pin import PinLock
 from kiosk.door_app.events import (
     AdminFailed,
@@ -110,7 +111,9 @@ class DoorApp:
         return self.station.direction
 
     def start(self) -> None:
-        """Read what the server pushed last, start syncing, purge what is due, report the first state."""
+        """Read what the server pushed last, start syncing, purge what is due, report the first state; the
+        log says once if the station secret lies unprotected on this disk."""
+        secret_store.log_warning()
         self._sync = _SyncRun(self._local, self.store, self._sync_round_done, self._sync_config_arrived)
         self.reload_config()
         self._emit(CameraStateChanged(self.door.camera))
@@ -196,7 +199,7 @@ class DoorApp:
         self._retention.run_if_due(self.settings.retention_days)
 
     def refresh(self) -> None:
-        """Counts and sync state from the store (call every few seconds); purge if due."""
+        """Counts, sync state and the authority key's notice (call every few seconds); purge if due."""
         self._retention.run_if_due(self.settings.retention_days)
         try:
             counts = self.station.counts()
@@ -205,6 +208,10 @@ class DoorApp:
             log.error("counts not refreshed: %s", error)
             return
         changed = False
+        authority = self.station.config.authority.notice(self._clock())  # it may change with the date alone
+        if authority != self.door.authority:
+            self.door.authority = authority
+            changed = True
         if counts != self._counts:
             self._counts = self.door.counts = counts
             self._emit(CountsChanged(counts))

@@ -10,8 +10,9 @@ first week forward: the weeks before can then be opened by no one, not even with
 the authority makes entries past their retention unreadable in its own backups too.
 
 `authority.pub` lists the public keys of the weeks it covers and is signed by the signing key. A station
-pins the signing key the first time it sees one (or is told its fingerprint in its settings) and refuses a
-key set signed by another: a server, or anyone between it and the station, cannot slip in its own keys.
+pins the whole signing key the first time it accepts a set (or is told its fingerprint in its settings) and
+refuses a key set signed by another: a server, or anyone between it and the station, cannot slip in its own
+keys.
 """
 
 from __future__ import annotations
@@ -42,6 +43,8 @@ SUITE_NAME = "MLKEM768-X25519/HKDF-SHA256/ChaCha20-Poly1305"
 SUITE = hpke.Suite(hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
 DEFAULT_WEEKS = 26  # what one `authority keygen` covers: half a year of weekly keys
 SEED_BYTES = 32
+FINGERPRINT_DIGITS = 32  # hex digits people compare (`fingerprint`)
+KEY_ID_DIGITS = 16  # hex digits of a sealed entry's kid (`key_id`, kiosk.contract.SEALED_KID_PATTERN)
 _MLKEM_PUBLIC_BYTES = 1184
 _X25519_BYTES = 32
 
@@ -69,6 +72,10 @@ class AuthorityKeySet:
     @property
     def fingerprint(self) -> str:
         return fingerprint(self.signing_key)
+
+    @property
+    def key_id(self) -> str:
+        return key_id(self.signing_key)
 
     def key_for(self, moment: datetime) -> WeekKey | None:
         """The key that seals what happened at `moment`: its week's, the first week's for anything older
@@ -125,6 +132,10 @@ class AuthorityPrivateKey:
     @property
     def fingerprint(self) -> str:
         return fingerprint(_raw_public(self.signing))
+
+    @property
+    def key_id(self) -> str:
+        return key_id(_raw_public(self.signing))
 
     def week_private(self, week: str) -> hpke.MLKEM768X25519PrivateKey:
         """The private key of `week`; AuthorityKeyError for a week this file has forgotten."""
@@ -195,9 +206,21 @@ def generate_private_key(first_week: str | None = None) -> AuthorityPrivateKey:
 
 
 def fingerprint(signing_key: bytes) -> str:
-    """What a person compares by eye: 16 hex digits in groups of four."""
-    digest = hashlib.sha256(b"kiosk-authority|" + signing_key).hexdigest()[:16].upper()
-    return " ".join(digest[i:i + 4] for i in range(0, 16, 4))
+    """What a person compares by eye: 32 hex digits (128 bits of SHA-256) in eight groups of four. Making
+    another signing key with the same fingerprint takes about 2^128 tries: out of anyone's reach."""
+    digest = _digest(signing_key)[:FINGERPRINT_DIGITS]
+    return " ".join(digest[i:i + 4] for i in range(0, FINGERPRINT_DIGITS, 4))
+
+
+def key_id(signing_key: bytes) -> str:
+    """The key's name in a sealed entry's kid ("3F2A9C01B7D4E655/2026-W49"): the fingerprint's first 16
+    digits, without spaces. It names the key for the one who opens the entry and decides no trust: a kiosk
+    trusts a key set by its whole signing key (kiosk.authority_pin)."""
+    return _digest(signing_key)[:KEY_ID_DIGITS]
+
+
+def _digest(signing_key: bytes) -> str:
+    return hashlib.sha256(b"kiosk-authority|" + signing_key).hexdigest().upper()
 
 
 # --- files ------------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """An entry's personal fields sealed to the health authority's key of the week (HPKE, RFC 9180).
 
 The sealed content is JSON (`kept.sealed_content`). HPKE's `info` binds it to the entry's id, so a sealed
-box moved onto another entry does not open. The key id names the authority (its fingerprint, without
-spaces) and the week, which is all the authority needs to derive the private key that opens it.
+box moved onto another entry does not open. The kid names the authority's key (`AuthorityKeySet.key_id`: the
+first 16 digits of its fingerprint) and the week, which is all the authority needs to derive the private
+key that opens it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class UnsealError(Exception):
 
 @dataclass(frozen=True)
 class Sealed:
-    kid: str  # "<authority fingerprint>/<week>", e.g. "3F2A9C01B7D4E655/2026-W49"
+    kid: str  # "<authority key id>/<week>", e.g. "3F2A9C01B7D4E655/2026-W49"
     box: bytes
 
 
@@ -35,12 +36,12 @@ def seal_entry(content: Mapping[str, Any], key_set: AuthorityKeySet, scanned_at:
         return None
     plaintext = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     box = SUITE.encrypt(plaintext, week_key.public, info=_info(entry_id))
-    return Sealed(f"{key_set.fingerprint.replace(' ', '')}/{week_key.week}", box)
+    return Sealed(f"{key_set.key_id}/{week_key.week}", box)
 
 
 def open_entry(sealed: Sealed, authority: AuthorityPrivateKey, entry_id: str) -> dict[str, Any]:
     owner, _, week = sealed.kid.partition("/")
-    if owner != authority.fingerprint.replace(" ", ""):
+    if owner != authority.key_id:
         raise UnsealError("this entry was sealed to another authority key")
     try:
         private = authority.week_private(week)

@@ -76,5 +76,5 @@ def test_clear_fields_arriving_after_a_publish_are_sealed_at_once(engine, data_d
     [entry_id] = _upload(engine, NOW - timedelta(minutes=5))
 
     row = _stored(engine, [entry_id])[entry_id]
-    assert row.sealed_kid.startswith(authority.fingerprint.replace(" ", ""))
+    assert row.sealed_kid.startswith(authority.key_id + "/")
     assert open_entry(Sealed(row.sealed_kid, row.sealed), authority, entry_id)["person_key"] == "cccd:001099000000"

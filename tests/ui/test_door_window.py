@@ -16,6 +16,7 @@ from kiosk.station_config import META_SERVER_CONFIG
 from kiosk.store import Store
 from kiosk.verdict import Outcome
 from tests.ui.kiosk_fixtures import door_settings
+from tests.watch_config import watch_part
 from ui.selftest import make_clip
 
 URL = next(sample.text for sample in SAMPLE_PAYLOADS if sample.format == "url")
@@ -196,3 +197,30 @@ def test_settings_pushed_by_the_server_reach_the_window(qtbot, open_kiosk, tmp_p
         window.handle_scanner_text(vnqr_payload(AN))
     assert window.panel.word.text() == "GO IN"
     qtbot.waitUntil(lambda: window.panel.word.text() == "READY", timeout=3000)  # the pushed 1 s
+
+
+def test_the_watch_lists_note_is_shown_with_the_verdict_of_that_scan(qtbot, open_kiosk, tmp_path):
+    note = "Ca bệnh xác nhận — mời sang phòng khám"
+    store = Store.open(tmp_path / "entries.sqlite3")
+    listed = {f"cccd:{AN.id_number}": ("refuse", note)}
+    store.set_meta(META_SERVER_CONFIG, json.dumps({"watch": watch_part(utc_now(), listed)}))
+    window = open_kiosk(store=store)
+    with qtbot.waitSignal(window.verdict_shown, timeout=5000):
+        window.handle_scanner_text(vnqr_payload(AN))
+    assert window.panel.word.text() == "DỪNG LẠI"
+    assert window.panel.watch_note.isVisible() and window.panel.watch_note.text() == note
+    assert note not in window.panel.reason.text()
+    with qtbot.waitSignal(window.verdict_shown, timeout=5000):
+        window.handle_scanner_text(URL)
+    assert not window.panel.watch_note.isVisible()
+
+
+def test_the_status_bar_says_what_the_health_authoritys_key_needs_in_the_screens_language(qtbot, open_kiosk):
+    window = open_kiosk()
+    notice = window.bottom.authority
+    qtbot.waitUntil(lambda: notice.isVisible())
+    assert notice.text() == "Chưa có khóa của cơ quan y tế: dữ liệu được niêm phong tại máy cho đến khi có khóa"
+    window.toggle_language()
+    qtbot.waitUntil(lambda: notice.text() == ("No health authority key yet: entries are kept sealed on this kiosk "
+                                              "until one arrives"))
+    assert notice.isVisible() and notice.text() in visible_texts(window)
