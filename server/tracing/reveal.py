@@ -184,7 +184,7 @@ def _opened(box: Sealed, authority: AuthorityPrivateKey, entry_id: str) -> Readi
 def _forgotten(kid: str, authority: AuthorityPrivateKey) -> bool:
     owner, _, week = kid.partition("/")
     try:
-        return owner == authority.fingerprint.replace(" ", "") and week_start(week) < week_start(authority.first_week)
+        return owner == authority.key_id and week_start(week) < week_start(authority.first_week)
     except ValueError:
         return False
 
