@@ -6,7 +6,9 @@ headless Chromium, on PostgreSQL.
                                     [--path /dashboard/?lang=en ...]
 
 The stations and their entries are written straight into a throw-away schema (COPY), not uploaded: what is
-measured is the page, not ingest. Every station has a location of its own (the worst case for the counts
+measured is the page, not ingest. The entries are what ingest stores: a person key tagged with the server's
+secret (a fresh data directory), and one sealed box of the real size standing for each entry's fields (the
+dashboard never opens a box). Every station has a location of its own (the worst case for the counts
 per location); a few are revoked, never seen, or have a queue that does not drain. The server runs as its
 own process on 127.0.0.1; the times are medians over --runs loads of each page, after one warm-up load.
 Chromium's load time needs Playwright (`pip install playwright`; the system's Chromium is used).
@@ -15,6 +17,7 @@ Chromium's load time needs Playwright (`pip install playwright`; the system's Ch
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import tempfile
@@ -28,8 +31,14 @@ import requests
 from sync import DEFAULT_POSTGRES, count_entries, running_server  # bench/sync.py, next to this file
 
 from dashboard_login import log_in  # noqa: E402  (put on the path by bench/sync.py)
+from kiosk.sealing.authority import generate_private_key  # noqa: E402
+from kiosk.sealing.kept import sealed_content  # noqa: E402
+from kiosk.sealing.seal import seal_entry  # noqa: E402
+from kiosk.sealing.tags import tagged_key  # noqa: E402
+from kiosk.sealing.weeks import week_of  # noqa: E402
 from server.admins import add_admin  # noqa: E402
 from server.dashboard import SESSION_COOKIE  # noqa: E402
+from server.secret_keys import secret  # noqa: E402
 from server.tables import stations  # noqa: E402
 
 PASSWORD = "mật-khẩu-đo-tải-1"
@@ -60,18 +69,22 @@ def fill(engine, station_count: int, days: int, per_day: int, seed: int = 7) -> 
     with engine.begin() as conn:
         conn.execute(stations.insert(), rows)
         ids = dict(conn.execute(stations.select().with_only_columns(stations.c.name, stations.c.id)).all())
+    tag = secret("person-tag")
+    sealed = seal_entry(sealed_content("vn-qr", "qid:162900000000000001", "", {"name": "NGUYEN VAN AN"}),
+                        generate_private_key(week_of(now)).key_set(now, 1), now,
+                        str(uuid.uuid4()))
     with engine.raw_connection() as raw:
         with raw.cursor() as cursor, cursor.copy(
                 "COPY entries (id, station_id, scanned_at, received_at, location, direction, source, format, "
-                "person_key, display_name, fields, verdict, reasons) FROM STDIN") as copy:
+                "person_key, display_name, verdict, reasons, sealed, sealed_kid) FROM STDIN") as copy:
             for row in rows:
                 for day in range(days):
                     for n in range(per_day):
                         at = now - timedelta(days=day, minutes=rng.randint(0, 1439))
                         verdict = "refuse" if rng.random() < 0.05 else "admit"
+                        person = tagged_key(tag, f"qid:1629{rng.randrange(10**14):014d}")
                         copy.write_row((uuid.uuid4(), ids[row["name"]], at, at, row["location"], "in", "camera",
-                                        "vn-qr", f"qid:1629{rng.randrange(10**14):014d}", "NGUYEN V** A*", "{}",
-                                        verdict, "[]"))
+                                        "vn-qr", person, "NGUYEN V** A*", verdict, "[]", sealed.box, sealed.kid))
         raw.commit()
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM ANALYZE")  # as autovacuum would have done by the time anyone looks
@@ -126,6 +139,7 @@ def main() -> None:
     args = parser.parse_args()
     paths = args.path or DEFAULT_PATHS
     with tempfile.TemporaryDirectory() as name:
+        os.environ["KIOSK_SERVER_DATA_DIR"] = str(Path(name) / "server-data")  # the server's secrets
         with running_server("postgres", Path(name), args.postgres) as (base, engine):
             started = time.perf_counter()
             fill(engine, args.stations, args.days, args.per_day)

@@ -11,6 +11,10 @@ runs as separate processes (`serve --workers N`) on 127.0.0.1, sharing the machi
 --wire: `sealed` (default) sends what a kiosk of this version sends, fields sealed at the door (the server
 tags the keys); `clear` what a kiosk of the previous version sends, which the server seals on arrival to the
 published authority key; `pending` the same with no key published (the server boxes them under its own).
+
+Besides the rate, it prints the CPU each party spent per entry (bench/cpu_use.py): the server's processes,
+this client, and on PostgreSQL the backends of this run. On a shared machine the rate moves with everyone's
+load; the CPU per entry moves much less, and says where the time goes.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from pathlib import Path
 import requests
 
 from sync import DEFAULT_POSTGRES, count_entries, running_server  # bench/sync.py, next to this file
+
+from cpu_use import BackendsCpu, ChildrenCpu  # noqa: E402
 
 from factories import make_entry  # noqa: E402  (put on the path by bench/sync.py)
 from percentiles import percentile  # noqa: E402
@@ -76,25 +82,32 @@ def post_all(url: str, token: str, bodies: list[bytes], latencies: list[float], 
 
 def run(backend: str, args: argparse.Namespace) -> None:
     total = args.stations * args.batches * args.batch
+    application = f"kiosk-ingest-bench-{os.getpid()}"  # how this run's PostgreSQL backends are told apart
+    postgres = f"{args.postgres}{'&' if '?' in args.postgres else '?'}application_name={application}"
     with tempfile.TemporaryDirectory() as name:
         os.environ["KIOSK_SERVER_DATA_DIR"] = str(Path(name) / "server-data")  # the server's secrets and keys
         first = make_entry(0).scanned_at
         key_set = generate_private_key(week_of(first)).key_set(first, 2)
         if args.wire != "pending":
             store_key_set(key_set)
-        with running_server(backend, Path(name), args.postgres, workers=args.workers) as (url, engine):
+        with running_server(backend, Path(name), postgres, workers=args.workers) as (url, engine):
             uploads = build_uploads(engine, args.stations, args.batches, args.batch,
                                     key_set if args.wire == "sealed" else None)
             latencies: list[float] = []
             failures: list[str] = []
             threads = [threading.Thread(target=post_all, args=(url, token, bodies, latencies, failures))
                        for token, bodies in uploads]
+            server_cpu = ChildrenCpu().start()
+            database_cpu = BackendsCpu(args.postgres, application).start() if backend == "postgres" else None
+            client_cpu = time.process_time()
             started = time.perf_counter()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             elapsed = time.perf_counter() - started
+            spent = {"server": server_cpu.stop(), "client": time.process_time() - client_cpu,
+                     "PostgreSQL": database_cpu.stop() if database_cpu else 0.0}
             stored = count_entries(engine)
     if failures or stored != total:
         raise SystemExit(f"{backend}: {len(failures)} failed requests ({failures[:1]}); stored {stored}/{total}")
@@ -103,6 +116,10 @@ def run(backend: str, args: argparse.Namespace) -> None:
     print(f"{backend:<9} {args.stations} stations, {total} entries in {elapsed:6.2f} s = "
           f"{total / elapsed:8.0f} entries/s; request p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms "
           f"({len(latencies)} requests of {args.batch}, {args.workers} server processes, {args.wire} wire)")
+    print(f"{'':<9} CPU per entry: " + ", ".join(f"{who} {seconds / total * 1e6:.0f} µs" for who, seconds
+                                                  in spent.items() if seconds) +
+          f" (the machine has {os.cpu_count()} CPUs: {os.cpu_count() / total * elapsed * 1e6:.0f} µs per entry "
+          "at this rate)")
 
 
 def main() -> None:

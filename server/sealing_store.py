@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from typing import Any, Mapping, Sequence
 
@@ -40,11 +41,16 @@ class SealingKeys:
 
     tag: bytes  # the server's "person-tag" secret
     authority: AuthorityKeySet | None  # the published key set, None before the first publish
-    pending: bytes  # the server's "pending-box" secret
 
     @classmethod
     def now(cls) -> "SealingKeys":
-        return cls(secret("person-tag"), published_key_set(), secret("pending-box"))
+        return cls(secret("person-tag"), published_key_set())
+
+    @cached_property
+    def pending(self) -> bytes:
+        """The server's "pending-box" secret, read only for a batch that needs it (reading a secret
+        resolves its directory's path, which costs more than tagging a whole batch's keys)."""
+        return secret("pending-box")
 
     def tagged(self, person_key: str) -> str:
         """The stored form of a clear person key ("" stays "": a refusal has no person)."""

@@ -20,7 +20,6 @@ the previous kiosk version has no `linked_key`, `sealed` or `sealed_kid`: they d
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import math
@@ -36,12 +35,11 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       ValidationError, ValidationInfo, field_validator)
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from kiosk.contract import (MAX_FIELDS_BYTES, MAX_NESTING, TEXT_LIMITS, Direction,
-                            Outcome, Source)
+from kiosk.contract import (MAX_FIELDS_BYTES, MAX_NESTING, MAX_SEALED_BYTES, SEALED_KID_PATTERN, TEXT_LIMITS,
+                            Direction, Outcome, Source)
 from kiosk.tracing.identity import link_of
 
-MAX_SEALED_BYTES = 8 * 1024  # an entry's sealed box, decoded (a real one is about 1.3 KB)
-SEALED_KID = re.compile(r"[0-9A-F]{16}/[0-9]{4}-W[0-9]{2}")  # "<authority fingerprint>/<ISO week>"
+SEALED_KID = re.compile(SEALED_KID_PATTERN)
 MAX_NUMBER_LENGTH = 64  # characters of one JSON number; Python refuses ints past 4300 digits for a whole body
 CLOCK_SKEW_TOLERANCE = timedelta(days=1)  # how far a kiosk's clock may be ahead, or behind the retention window
 _SAFE_KEY = re.compile(r"[A-Za-z0-9_-]{1,40}")
@@ -164,7 +162,7 @@ def _moment(value: object) -> datetime:
 
 
 def _fields(value: dict[str, Any]) -> dict[str, Any]:
-    if len(json.dumps(value, ensure_ascii=False)) > MAX_FIELDS_BYTES:
+    if value and len(json.dumps(value, ensure_ascii=False)) > MAX_FIELDS_BYTES:
         raise PydanticCustomError(Problem.MALFORMED, f"fields: larger than {MAX_FIELDS_BYTES} bytes")
     return value
 
@@ -176,8 +174,8 @@ def _sealed(value: object) -> bytes:
     if len(value) > (MAX_SEALED_BYTES + 2) // 3 * 4:  # before decoding it
         raise too_large
     try:
-        box = base64.b64decode(value, validate=True)
-    except binascii.Error:
+        box = binascii.a2b_base64(value, strict_mode=True)  # b64decode(validate=True) less its wrapping
+    except ValueError:  # binascii.Error, or a character past ASCII
         raise PydanticCustomError(Problem.MALFORMED, "sealed: not base64") from None
     if len(box) > MAX_SEALED_BYTES:
         raise too_large
@@ -185,7 +183,8 @@ def _sealed(value: object) -> bytes:
 
 
 def _sealed_kid(value: object) -> str:
-    if not isinstance(value, str) or not (value == "" or SEALED_KID.fullmatch(value)):
+    if not isinstance(value, str) or not (value == "" or (len(value) <= TEXT_LIMITS["sealed_kid"]
+                                                           and SEALED_KID.fullmatch(value))):
         raise PydanticCustomError(Problem.MALFORMED, "sealed_kid: not an authority key id "
                                   "(16 hexadecimal digits, a slash and an ISO week such as 2026-W49)")
     return value
@@ -199,7 +198,7 @@ def _text(name: str, required: bool) -> Any:
 _Station = _text("station", required=True)
 _Format = _text("format", required=True)
 _PersonKey = _text("person_key", required=False)  # required unless the door refused: see WireEntry
-_LinkedKey = Annotated[str, StringConstraints(strict=True, max_length=TEXT_LIMITS["person_key"])]
+_LinkedKey = _text("linked_key", required=False)
 _DisplayName = _text("display_name", required=False)
 
 
@@ -212,8 +211,53 @@ _WRONG_TYPE = {  # what pydantic's own refusals (missing, not the declared type)
     "reasons": "reasons: not a list",
     "linked_key": "linked_key: not a string",
 }
-_LONGEST = {**TEXT_LIMITS, "linked_key": TEXT_LIMITS["person_key"]}
 _PROBLEM_CODES = frozenset(value for name, value in vars(Problem).items() if not name.startswith("_"))
+
+
+# --- reasons ---------------------------------------------------------------------------------------------
+# (Above the entry's model, which needs `_reasons` defined to be complete when it is declared.)
+
+MAX_REASONS = 32
+MAX_REASON_PARAMS = 16
+MAX_REASON_TEXT = 1000
+MAX_REASON_DEPTH = 2
+_NOT_A_REASON = "reasons: each reason needs a code and params (or code, vi and en strings)"
+_OLD_REASON_KEYS = {"code", "vi", "en"}
+_REASON_KEYS = {"code", "params"}
+
+
+def _reasons(value: object) -> list[dict[str, Any]]:
+    """Reasons as {"code", "params"}: each parameter a short text or, two levels deep at most, a reason of
+    its own; bounded in count and length. A kiosk not yet upgraded sends {"code", "vi", "en"}: stored as a
+    code with its two sentences inline (kiosk.messages.inline), so that the table holds one shape."""
+    if not isinstance(value, list) or len(value) > MAX_REASONS:
+        raise _refused(f"reasons: not a list of at most {MAX_REASONS}")
+    return [_reason(item, 0) for item in value]
+
+
+def _short(text: object) -> bool:
+    return isinstance(text, str) and len(text) <= MAX_REASON_TEXT
+
+
+def _refused(message: str) -> PydanticCustomError:
+    return PydanticCustomError(Problem.MALFORMED, message)
+
+
+def _reason(item: object, depth: int) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise _refused(_NOT_A_REASON)
+    if item.keys() == _OLD_REASON_KEYS and _short(item["code"]) and _short(item["vi"]) and _short(item["en"]):
+        return {"code": item["code"], "params": {"vi": item["vi"], "en": item["en"]}}
+    params = item.get("params")
+    if not (item.keys() == _REASON_KEYS and _short(item["code"]) and isinstance(params, dict)
+            and len(params) <= MAX_REASON_PARAMS and all(_short(name) for name in params)):
+        raise _refused(_NOT_A_REASON)
+    if all(_short(value) for value in params.values()):
+        return {"code": item["code"], "params": dict(params)}
+    if depth == MAX_REASON_DEPTH:
+        raise _refused(f"reasons: reasons nest at most {MAX_REASON_DEPTH} deep")
+    return {"code": item["code"],
+            "params": {name: value if _short(value) else _reason(value, depth + 1) for name, value in params.items()}}
 
 
 # --- the entry -------------------------------------------------------------------------------------------
@@ -313,9 +357,9 @@ def _invalid(error: ErrorDetails) -> InvalidEntry:
     if name in _CHOICES:
         value = None if kind == "missing" else error["input"]
         return InvalidEntry(f"{name}: {str(value)[:40]!r} is not one of {_CHOICES[name]}")
-    if name in _LONGEST:
+    if name in TEXT_LIMITS:
         if kind == "string_too_long":
-            return InvalidEntry(f"{name}: longer than {_LONGEST[name]} characters")
+            return InvalidEntry(f"{name}: longer than {TEXT_LIMITS[name]} characters")
         return InvalidEntry(_WRONG_TYPE.get(name, f"{name}: missing, empty or not a string"))
     return InvalidEntry(_WRONG_TYPE[name])
 
@@ -411,38 +455,3 @@ def _child(path: str, key: str) -> str:
     """`fields.name`; a key that is not a plain word is not repeated (it may be what is wrong)."""
     shown = key if _SAFE_KEY.fullmatch(key) else "?"
     return f"{path}.{shown}" if path else shown
-
-
-# --- reasons ---------------------------------------------------------------------------------------------
-
-MAX_REASONS = 32
-MAX_REASON_PARAMS = 16
-MAX_REASON_TEXT = 1000
-MAX_REASON_DEPTH = 2
-
-
-def _reasons(value: object) -> list[dict[str, Any]]:
-    """Reasons as {"code", "params"}: each parameter a short text or, two levels deep at most, a reason of
-    its own; bounded in count and length. A kiosk not yet upgraded sends {"code", "vi", "en"}: stored as a
-    code with its two sentences inline (kiosk.messages.inline), so that the table holds one shape."""
-    def short(text: object) -> bool:
-        return isinstance(text, str) and len(text) <= MAX_REASON_TEXT
-
-    def refused(message: str) -> PydanticCustomError:
-        return PydanticCustomError(Problem.MALFORMED, message)
-
-    def reason(item: object, depth: int) -> dict[str, Any]:
-        if isinstance(item, dict) and set(item) == {"code", "vi", "en"} and all(map(short, item.values())):
-            return {"code": item["code"], "params": {"vi": item["vi"], "en": item["en"]}}
-        if not (isinstance(item, dict) and set(item) == {"code", "params"} and short(item["code"])
-                and isinstance(item["params"], dict) and len(item["params"]) <= MAX_REASON_PARAMS
-                and all(short(name) for name in item["params"])):
-            raise refused("reasons: each reason needs a code and params (or code, vi and en strings)")
-        if depth == MAX_REASON_DEPTH and not all(map(short, item["params"].values())):
-            raise refused(f"reasons: reasons nest at most {MAX_REASON_DEPTH} deep")
-        return {"code": item["code"],
-                "params": {k: v if short(v) else reason(v, depth + 1) for k, v in item["params"].items()}}
-
-    if not isinstance(value, list) or len(value) > MAX_REASONS:
-        raise refused(f"reasons: not a list of at most {MAX_REASONS}")
-    return [reason(item, 0) for item in value]

@@ -153,3 +153,25 @@ def test_a_sealed_entry_arrives_as_its_box_and_key_id() -> None:
     upper = changed(sealed, id=GOOD["id"].upper())
     with pytest.raises(InvalidEntry, match="lowercase"):  # the box is bound to the id as the kiosk wrote it
         parse_entry(upper, WINDOW)
+
+
+def test_a_sealed_box_with_a_character_past_ascii_is_refused_as_not_base64() -> None:
+    """A printable letter such as "Ẽ" passes the hidden-character check; base64 decoding must still refuse
+    it for this entry alone, not fail the whole batch."""
+    sealed = changed(GOOD, fields={}, sealed="Ẽ" * 4, sealed_kid="3F2A9C01B7D4E655/2026-W49")
+    with pytest.raises(InvalidEntry) as refused:
+        parse_entry(sealed, WINDOW)
+    assert (str(refused.value), refused.value.code) == ("sealed: not base64", MALFORMED)
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("sealed", base64.b64encode(bytes(8193)).decode(), "sealed: larger than 8192 bytes"),
+    ("sealed_kid", "3F2A9C01B7D4E655/2026-W4", "sealed_kid: not an authority key id"),
+    ("linked_key", "k" * 257, "linked_key: longer than 256 characters"),
+])
+def test_the_sealed_fields_keep_the_contracts_limits(name: str, value: str, message: str) -> None:
+    sealed = changed(GOOD, format="vn-qr", fields={}, sealed=base64.b64encode(b"box").decode(),
+                     sealed_kid="3F2A9C01B7D4E655/2026-W49") | {name: value}
+    with pytest.raises(InvalidEntry) as refused:
+        parse_entry(sealed, WINDOW)
+    assert str(refused.value).startswith(message) and refused.value.code == MALFORMED
