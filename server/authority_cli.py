@@ -1,7 +1,9 @@
-"""`kiosk-server authority keygen|publish|status`: the health authority's keys from the command line.
+"""`kiosk-server authority keygen|forget|publish|status`: the health authority's keys from the command line.
 
-keygen runs on the authority's own machine (it needs no database): it writes `authority.key`, which never
-leaves the authority, and `authority.pub`, which the server's operator publishes. publish checks the
+keygen and forget run on the authority's own machine (they need no database): keygen writes
+`authority.key`, which never leaves the authority, and `authority.pub`, which the server's operator
+publishes; forget rewrites `authority.key` without its oldest weeks, so what was sealed to them can be
+opened by no one any more. publish checks the
 signature and that the set is signed by the key already published (a substituted set is refused unless
 --replace), stores it for every server process and station, and seals to it what waited for a key.
 """
@@ -9,15 +11,19 @@ signature and that the set is signed by the key already published (a substituted
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from kiosk.sealing.authority import (DEFAULT_WEEKS, AuthorityKeyError, AuthorityKeySet, generate_private_key,
-                                     read_key_set, read_private_key, write_key_set, write_private_key)
+from kiosk.sealing.authority import (DEFAULT_WEEKS, AuthorityKeyError, AuthorityKeySet, AuthorityPrivateKey,
+                                     generate_private_key, read_key_set, read_private_key, write_key_set,
+                                     write_private_key)
+from kiosk.sealing.weeks import WEEK, week_of, week_start
 from server.authority_keys import published_key_set, store_key_set
+from server.private_file import write_private
 from server.stations import AdminRequestError
 from server.watch_list import reseal_watch_notes
 
@@ -37,6 +43,13 @@ def register(commands: Any) -> None:
     keygen.add_argument("--weeks", type=int, default=DEFAULT_WEEKS, metavar="N",
                         help=f"weekly keys from this week on (default {DEFAULT_WEEKS})")
     keygen.set_defaults(run=_keygen, database=False)
+    forget = authority.add_parser("forget", help="(on the authority's machine) make the weeks before one "
+                                                 "unopenable: rewrites authority.key without them")
+    forget.add_argument("--key", type=Path, required=True, metavar="FILE", help="the authority.key to rewrite")
+    oldest = forget.add_mutually_exclusive_group(required=True)
+    oldest.add_argument("--before", metavar="WEEK", help="the first week still opened, e.g. 2026-W40")
+    oldest.add_argument("--keep-weeks", type=int, metavar="N", help="keep this week and the N-1 weeks before it")
+    forget.set_defaults(run=_forget, database=False)
     publish = authority.add_parser("publish", help="hand an authority.pub to every station at its next sync")
     publish.add_argument("file", type=Path)
     publish.add_argument("--replace", action="store_true",
@@ -73,6 +86,44 @@ def _keygen(_engine: Engine | None, _url: str, args: argparse.Namespace) -> int:
     print("Give this fingerprint to the stations' administrators (setting authority_fingerprint): a kiosk "
           "refuses keys signed by any other.")
     return 0
+
+
+def _forget(_engine: Engine | None, _url: str, args: argparse.Namespace) -> int:
+    this_week = week_of(datetime.now(timezone.utc))
+    if args.keep_weeks is not None:
+        if not 1 <= args.keep_weeks <= MOST_WEEKS:
+            raise AdminRequestError(f"--keep-weeks must be between 1 and {MOST_WEEKS}.")
+        first = week_of(week_start(this_week) - WEEK * (args.keep_weeks - 1))
+    else:
+        first = args.before.strip().upper()
+        try:
+            week_start(first)
+        except ValueError:
+            raise AdminRequestError(f"--before must be an ISO week such as {this_week} "
+                                    f"(got {args.before!r}).") from None
+    if week_start(first) > week_start(this_week):
+        raise AdminRequestError(f"--before {first} would forget this week ({this_week}), whose entries are still "
+                                "being sealed; give this week or an earlier one.")
+    private = _authority_private(args.key)
+    kept = private.forgetting(first)
+    if kept is private:
+        print(f"{args.key} already opens only the weeks from {private.first_week} on: nothing to forget.")
+        return 0
+    try:
+        write_private(args.key, (json.dumps(kept.to_json(), indent=2) + "\n").encode("utf-8"))
+    except OSError as problem:
+        raise AdminRequestError(f"cannot rewrite {args.key}: {problem.strerror or problem}.") from None
+    print(f"{args.key} now opens the weeks from {kept.first_week} on (fingerprint {kept.fingerprint}, unchanged). "
+          f"Entries sealed to the weeks before {kept.first_week} can no longer be opened by anyone.")
+    print("Destroy every other copy of the old file (backups, the copy in the safe): each still opens those weeks.")
+    return 0
+
+
+def _authority_private(path: Path) -> AuthorityPrivateKey:
+    try:
+        return read_private_key(path)
+    except AuthorityKeyError as problem:
+        raise AdminRequestError(f"{problem}.") from None
 
 
 def _publish(engine: Engine, _url: str, args: argparse.Namespace) -> int:

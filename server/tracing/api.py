@@ -2,6 +2,10 @@
 
 The person is sent in the JSON body only, never in a URL (the request log keeps paths; proxies keep URLs).
 The answer is the JSON lines `kiosk-server trace --json` prints: first the case, then one contact per line.
+With `"sealed": true` (what `kiosk-server trace --key FILE --server URL` asks), each line also carries its
+rows of the trace's table and each contact its entry's sealed box, for the authority's key to open on the
+authority's machine: the boxes of the contacts this trace returned and of no one else, released only after
+the release is recorded in the unseal audit (server.tracing.reveal).
 A request the trace cannot answer as asked is a 422 with the catalogue's sentence, in English or, when the
 client's Accept-Language prefers it, Vietnamese.
 """
@@ -24,6 +28,7 @@ from server.api_auth import require_api_role
 from server.roles import Role, User
 from kiosk.tracing.request import CASE_NUMBER_LONGEST
 from server.tracing.query import run_trace
+from server.tracing.reveal import authority_lines, release_boxes
 
 router = APIRouter(prefix="/api/v1", tags=["tracing"])
 
@@ -47,6 +52,8 @@ class TraceRequest(BaseModel):
     min_minutes: float = Field(0, ge=0, le=LONGEST_MINIMUM, allow_inf_nan=False, strict=True)
     padding: bool = Field(False, strict=True)
     case_number: str = Field(min_length=1, max_length=CASE_NUMBER_LONGEST, strict=True)
+    sealed: bool = Field(False, strict=True, description="also release the contacts' sealed entries, for the "
+                                                          "authority's key (recorded in the unseal audit)")
 
     @field_validator("person")
     @classmethod
@@ -72,7 +79,8 @@ class TraceRequest(BaseModel):
 
 
 _ANSWERS = {
-    200: {"description": "JSON lines: {\"case\": {...}}, then {\"contact\": {...}} per contact",
+    200: {"description": "JSON lines: {\"case\": {...}}, then {\"contact\": {...}} per contact; with "
+                         "\"sealed\": true, each contact also {\"sealed\": {\"id\", \"sealed_kid\", \"box\"}}",
           "content": {NDJSON: {}}},
     401: {"description": "No token, or an unknown or revoked one"},
     403: {"description": "The token's user is not a tracer"},
@@ -100,7 +108,13 @@ async def trace(request: Request, user: User = Depends(require_api_role(Role.TRA
     except SecretError:
         raise ApiError(503, "audit_unavailable", "The trace cannot be recorded in the audit log right now, so it "
                        "is not answered; the server's operator sees why in its log.") from None
-    body = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in json_lines(result, lang))
+    if asked.sealed:
+        released = await run_in_threadpool(release_boxes, request.app.state.engine, result, released_to=user.name,
+                                           case_number=asked.case_number)
+        lines = authority_lines(result, released, lang)
+    else:
+        lines = json_lines(result, lang)
+    body = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
     return Response(body, media_type=NDJSON, headers={"Cache-Control": "no-store"})
 
 
@@ -113,7 +127,8 @@ def parsed_request(body: bytes) -> TraceRequest:
                     for e in error.errors(include_input=False, include_url=False)]
         raise ApiError(422, "malformed", "The request is malformed: send a JSON object with person and "
                        "case_number (text), and optionally from and to (ISO 8601 text), min_minutes (a number "
-                       f"from 0 to {LONGEST_MINIMUM}) and padding (true or false).", problems=problems) from None
+                       f"from 0 to {LONGEST_MINIMUM}), padding and sealed (true or false).",
+                       problems=problems) from None
 
 
 async def _bounded_body(request: Request) -> bytes:

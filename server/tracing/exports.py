@@ -10,14 +10,13 @@ import csv
 import io
 import re
 from datetime import datetime
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from kiosk.tracing.masking import mask_person_key
-from kiosk.tracing.report import Trace, spreadsheet_safe, table
+from kiosk.tracing.report import Trace, json_lines, spreadsheet_safe, table
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,34 +26,44 @@ NAME_LONGEST = 60
 
 def csv_bytes(result: Trace) -> bytes:
     """The trace's table: the case's visits, then the contacts."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(_safe_rows(_table_rows(result)))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return rows_csv(_table_rows(result))
 
 
 def xlsx_bytes(result: Trace, case_number: str) -> bytes:
     """Two sheets: the trace's table, and what was asked (case number, window, options, counts, notes)."""
+    case = next(json_lines(result))["case"]
+    return rows_xlsx(_table_rows(result), about_rows(case, len(result.contacts.contacts), case_number))
+
+
+def rows_csv(rows: Iterable[list[str]]) -> bytes:
+    """Rows as CSV, UTF-8 with a BOM, every cell escaped."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows(_safe_rows(rows))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def rows_xlsx(rows: Iterable[list[str]], about: Iterable[list[str]]) -> bytes:
+    """A workbook of two sheets, "trace" (`rows`) and "about", every cell escaped text."""
     book = Workbook(write_only=True)
-    for title, rows in (("trace", _table_rows(result)), ("about", about_rows(result, case_number))):
+    for title, sheet_rows in (("trace", rows), ("about", about)):
         sheet = book.create_sheet(title)
-        for row in _safe_rows(rows):
+        for row in _safe_rows(sheet_rows):
             sheet.append([_text_cell(sheet, value) for value in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def about_rows(result: Trace, case_number: str) -> list[list[str]]:
-    window = result.window
-    rows = [["case number", case_number], ["searched", result.identity.searched],
-            ["keys", ", ".join(mask_person_key(key) for key in result.identity.keys)],
-            ["from", window.since.isoformat(timespec="seconds")], ["to", window.until.isoformat(timespec="seconds")],
-            ["window cut to the kept entries", "yes" if window.cut_to_retention else "no"],
-            ["minimum minutes", f"{result.min_minutes:g}"], ["padding", "yes" if result.padding else "no"],
-            ["case visits", str(len(result.case_visits))], ["contacts found", str(result.contacts.total)],
-            ["contacts listed", str(len(result.contacts.contacts))]]
-    return rows + [["note", note.text("en")] for note in result.identity.notes]
+def about_rows(case: Mapping[str, Any], listed: int, case_number: str) -> list[list[str]]:
+    """What was asked, from the case's JSON line (kiosk.tracing.report.json_lines, in English)."""
+    rows = [["case number", case_number], ["searched", case["searched"]], ["keys", ", ".join(case["keys"])],
+            ["from", case["from"]], ["to", case["to"]],
+            ["window cut to the kept entries", "yes" if case["window_cut_to_retention"] else "no"],
+            ["minimum minutes", f"{case['min_minutes']:g}"], ["padding", "yes" if case["padding"] else "no"],
+            ["case visits", str(len(case["visits"]))], ["contacts found", str(case["contacts"])],
+            ["contacts listed", str(listed)]]
+    return rows + [["note", note] for note in case["notes"]]
 
 
 def export_filename(case_number: str, asked_at: datetime, extension: str) -> str:

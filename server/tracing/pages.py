@@ -1,5 +1,5 @@
 """The dashboard's tracing pages: the trace (tracers only) with its timeline and its exports, and the audit
-log of every trace (administrators only).
+log of every trace and every unsealing (administrators only).
 
 The person searched travels in POST bodies only, never in a URL (browser histories, proxies and logs keep
 URLs), is never sent back in a page (the form shows it masked, to be typed again), and no answer may be
@@ -30,6 +30,7 @@ from server.roles import Role, User
 from server.tracing.audit import audit_log
 from server.tracing.exports import CSV_TYPE, XLSX_TYPE, csv_bytes, export_filename, xlsx_bytes
 from server.tracing.query import run_trace
+from server.tracing.reveal import unseal_log
 from server.tracing.timeline import timeline_svg
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
@@ -120,14 +121,17 @@ def trace_export(request: Request, user: User = Depends(tracer_only), form: Trac
 
 @router.get("/audit")
 def audit_page(request: Request, user: User = Depends(admin_only)) -> HTMLResponse:
-    """Every trace asked, newest first, a page at a time."""
+    """Every trace asked and every unsealing, newest first, a page at a time."""
     page = _page_number(request.query_params.get("page", ""))
-    with request.app.state.engine.connect() as conn:
-        records = audit_log(conn, limit=AUDIT_PAGE + 1, offset=(page - 1) * AUDIT_PAGE)
-    more = len(records) > AUDIT_PAGE
+    engine, offset = request.app.state.engine, (page - 1) * AUDIT_PAGE
+    with engine.connect() as conn:
+        records = audit_log(conn, limit=AUDIT_PAGE + 1, offset=offset)
+    unsealings = unseal_log(engine, limit=AUDIT_PAGE + 1, offset=offset)
+    more = len(records) > AUDIT_PAGE or len(unsealings) > AUDIT_PAGE
     zone = request.app.state.zone
-    response = _page(request, "audit.html", user, records=records[:AUDIT_PAGE], page=page, more=more,
-                     first=(page - 1) * AUDIT_PAGE + 1, minute=lambda moment: _minute(moment, zone))
+    response = _page(request, "audit.html", user, records=records[:AUDIT_PAGE], unsealings=unsealings[:AUDIT_PAGE],
+                     page=page, more=more, first=(page - 1) * AUDIT_PAGE + 1,
+                     minute=lambda moment: _minute(moment, zone))
     response.headers.update(NO_STORE)
     return response
 

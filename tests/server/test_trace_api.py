@@ -12,8 +12,9 @@ import requests
 from commands import kiosk_server
 from kiosk.tracing.masking import mask_person_key
 from kiosk.messages import Message
-from server.tracing.audit import audit_log
-from trace_case import CASE_ID, FORMULA_LOCATION, HALL, add_users_and_upload, expected, person, shown
+from server.sealing_store import stored_key
+from server.tracing.audit import audit_log, traces_of
+from trace_case import CASE_ID, CASE_KEY, FORMULA_LOCATION, HALL, add_users_and_upload, expected, person, shown
 
 pytestmark = pytest.mark.slow  # a real server process, on SQLite and PostgreSQL
 
@@ -77,6 +78,24 @@ def test_each_api_trace_is_recorded_against_the_tokens_user(server, engine, toke
     assert newest.searched == "••••••••2345" and newest.padding and newest.min_minutes == 10
 
 
+def test_the_audit_keeps_the_tagged_key_traced_and_finds_a_persons_traces_by_it(server, engine, tokens):
+    for case_number in ("HC-FIND-1", "HC-FIND-2"):
+        assert ask(server, tokens["truy-vết"], {"person": CASE_ID, "case_number": case_number}).status_code == 200
+    assert ask(server, tokens["truy-vết"], {"person": person(4), "case_number": "HC-FIND-P4"}).status_code == 200
+
+    with engine.connect() as conn:
+        newest = audit_log(conn, limit=3)
+        found = [record.case_number for record in traces_of(conn, CASE_ID)]
+        by_key = [record.case_number for record in traces_of(conn, CASE_KEY)]
+        fourth = [record.case_number for record in traces_of(conn, person(4))]
+
+    assert [record.person_tag for record in newest] == [stored_key(person(4)), stored_key(CASE_KEY),
+                                                        stored_key(CASE_KEY)]
+    assert found[:2] == ["HC-FIND-2", "HC-FIND-1"] and found == by_key and "HC-FIND-P4" not in found
+    assert fourth == ["HC-FIND-P4"]
+    assert all(CASE_ID not in record.person_tag for record in newest)
+
+
 @pytest.mark.parametrize("who, status", [(None, 401), ("not-a-token", 401), ("quản-trị", 403), ("nhà-a", 403)])
 def test_only_a_tracers_token_opens_the_trace(server, engine, tokens, who, status):
     before = audit_count(engine)
@@ -103,6 +122,8 @@ HOSTILE = [
     ({"person": CASE_ID, "case_number": "HC-1", "min_minutes": -1}, "min_minutes: Input should be greater than"),
     ({"person": CASE_ID, "case_number": "HC-1", "min_minutes": 1e300}, "min_minutes: Input should be less than"),
     ({"person": CASE_ID, "case_number": "HC-1", "padding": "yes"}, "padding: Input should be a valid boolean"),
+    ({"person": CASE_ID, "case_number": "HC-1", "sealed": "yes"}, "sealed: Input should be a valid boolean"),
+    ({"person": CASE_ID, "case_number": "HC-1", "sealed": 1}, "sealed: Input should be a valid boolean"),
     ({"person": CASE_ID, "case_number": "HC-1", "from": "yesterday"}, "from: Value error, is not a time"),
     ({"person": CASE_ID, "case_number": "HC-1", "to": 1700000000}, "to: Input should be a valid string"),
     ({"person": CASE_ID, "case_number": "HC-1", "person_key": "x"}, "person_key: Extra inputs are not permitted"),
