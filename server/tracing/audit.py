@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kiosk.tracing.identity import keys_for_query
+from kiosk.tracing.masking import mask_person_key
 from kiosk.tracing.report import Trace
 from server.sealing_store import stored_key
 from server.stations import as_utc
@@ -28,7 +29,7 @@ class AuditRecord:
     asked_by: str
     role: str
     via: str  # one of VIAS
-    searched: str  # masked, as typed
+    searched: str  # the tagged key searched, masked ("cccd:#3f2a9c01"): no digit of the number is kept
     person_tag: str  # the first key searched, as stored: a tagged key ("cccd:#3f2a9c01...")
     case_number: str
     since: datetime
@@ -41,7 +42,7 @@ class AuditRecord:
 def record_trace(conn: Connection, result: Trace, *, asked_at: datetime, asked_by: str, role: str, via: str,
                  case_number: str) -> None:
     conn.execute(trace_audit.insert().values(
-        asked_at=_utc(asked_at), asked_by=asked_by[:100], role=role, via=via, searched=result.identity.searched,
+        asked_at=_utc(asked_at), asked_by=asked_by[:100], role=role, via=via, searched=mask_person_key(result.identity.keys[0]),
         person_tag=result.identity.keys[0], case_number=case_number,
         since=_utc(result.window.since), until=_utc(result.window.until), min_minutes=result.min_minutes,
         padding=result.padding, contacts=result.contacts.total))

@@ -75,7 +75,8 @@ def test_each_api_trace_is_recorded_against_the_tokens_user(server, engine, toke
                                                              shown(person(4)): 30}
     assert (newest.asked_by, newest.role, newest.via, newest.case_number) == ("truy-vết", "tracer", "api",
                                                                               "HC-2026-0043")
-    assert newest.searched == "••••••••2345" and newest.padding and newest.min_minutes == 10
+    assert newest.searched == mask_person_key(newest.person_tag) and newest.searched.startswith("cccd:#")
+    assert newest.padding and newest.min_minutes == 10
 
 
 def test_the_audit_keeps_the_tagged_key_traced_and_finds_a_persons_traces_by_it(server, engine, tokens):
