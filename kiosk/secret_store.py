@@ -30,6 +30,7 @@ from pathlib import Path
 
 import platformdirs
 
+from kiosk.atomic_file import create_once
 from kiosk.errors import KioskError, os_problem
 from kiosk.messages import Message
 from kiosk.sealing.tags import derive
@@ -142,20 +143,8 @@ def _from_file(path: Path, protected: bool) -> bytes:
     except OSError as error:
         raise SecretError(f"cannot read the station secret {path}: {os_problem(error)}") from None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = path.parent / f".{path.name}.{secrets.token_hex(8)}"
         content = base64.b64encode(secrets.token_bytes(SECRET_BYTES)) + b"\n"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-        try:
-            with os.fdopen(descriptor, "wb") as out:
-                out.write(_dpapi(content, protect=True) if protected else content)
-                out.flush()
-                os.fsync(out.fileno())
-            os.link(temporary, path)
-        except FileExistsError:
-            pass  # another process was first: use its secret
-        finally:
-            temporary.unlink(missing_ok=True)
+        create_once(path, _dpapi(content, protect=True) if protected else content)
         return _read(path, protected)
     except OSError as error:
         raise SecretError(f"cannot create the station secret {path}: {os_problem(error)}") from None

@@ -18,12 +18,12 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from kiosk.atomic_file import replace_with_bytes
 from kiosk.sealing.authority import (DEFAULT_WEEKS, AuthorityKeyError, AuthorityKeySet, AuthorityPrivateKey,
                                      generate_private_key, read_key_set, read_private_key, write_key_set,
                                      write_private_key)
 from kiosk.sealing.weeks import WEEK, week_of, week_start
 from server.authority_keys import published_key_set, store_key_set
-from server.private_file import write_private
 from server.stations import AdminRequestError
 from server.watch_list import reseal_watch_notes
 
@@ -110,7 +110,7 @@ def _forget(_engine: Engine | None, _url: str, args: argparse.Namespace) -> int:
         print(f"{args.key} already opens only the weeks from {private.first_week} on: nothing to forget.")
         return 0
     try:
-        write_private(args.key, (json.dumps(kept.to_json(), indent=2) + "\n").encode("utf-8"))
+        replace_with_bytes(args.key, (json.dumps(kept.to_json(), indent=2) + "\n").encode("utf-8"), mode=0o600)
     except OSError as problem:
         raise AdminRequestError(f"cannot rewrite {args.key}: {problem.strerror or problem}.") from None
     print(f"{args.key} now opens the weeks from {kept.first_week} on (fingerprint {kept.fingerprint}, unchanged). "

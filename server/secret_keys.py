@@ -24,6 +24,7 @@ import stat
 from functools import cache
 from pathlib import Path
 
+from kiosk.atomic_file import create_once
 from kiosk.sealing.tags import person_tag
 
 log = logging.getLogger(__name__)
@@ -71,19 +72,7 @@ def _secret(directory: Path, file_name: str) -> bytes:
     except OSError as error:
         raise SecretError(f"cannot read {path}: {error.strerror or error}") from None
     try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = directory / f".{file_name}.{secrets.token_hex(8)}"
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(descriptor, "w", encoding="ascii") as out:
-                out.write(base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode("ascii") + "\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.link(temporary, path)
-        except FileExistsError:
-            pass  # another process was first: use its key
-        finally:
-            temporary.unlink(missing_ok=True)
+        create_once(path, base64.b64encode(secrets.token_bytes(SECRET_BYTES)) + b"\n")
         return _read_secret(path)
     except OSError as error:
         raise SecretError(f"cannot create {path}: {error.strerror or error}") from None

@@ -21,11 +21,11 @@ from typing import Any, Sequence
 
 from sqlalchemy.engine import Engine
 
+from kiosk.atomic_file import replace_with_bytes
 from kiosk.messages import Message
 from kiosk.sealing.authority import AuthorityKeyError, AuthorityPrivateKey, read_private_key
 from kiosk.tracing.report import TABLE_HEADER
 from kiosk.tracing.request import TraceProblem, typed_moment
-from server.private_file import write_private
 from server.secret_keys import SecretError
 from server.stations import AdminRequestError
 from server.tracing.exports import about_rows, rows_csv, rows_xlsx
@@ -240,7 +240,7 @@ def _write_out(path: Path, header: list[str], rows: list[list[str]], lines: Sequ
     data = (rows_csv(table) if path.suffix.lower() == ".csv"
             else rows_xlsx(table, about_rows(lines[0]["case"], len(lines) - 1, case_number)))
     try:
-        write_private(path, data)
+        replace_with_bytes(path, data, mode=0o600)
     except OSError as problem:
         raise AdminRequestError(f"cannot write {path}: {problem.strerror or problem}.") from None
 
