@@ -258,7 +258,8 @@ trace_audit = sa.Table(
     sa.Column("role", sa.String(16), nullable=False),
     sa.Column("via", sa.String(16), nullable=False),  # cli, api or dashboard
     sa.Column("searched", sa.String(256), nullable=False),  # masked
-    sa.Column("person_tag", sa.String(64), nullable=False),  # the first key searched as the server stores it ("cccd:#3f2a…"); rows written before 0010: an HMAC
+    # The first key searched as the server stores it ("cccd:#3f2a…"); rows written before 0010: an HMAC.
+    sa.Column("person_tag", sa.String(64), nullable=False),
     sa.Column("case_number", sa.String(100), nullable=False),
     sa.Column("since", Moment, nullable=False),
     sa.Column("until", Moment, nullable=False),
