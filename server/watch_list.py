@@ -23,7 +23,7 @@ from kiosk.contract import WATCH_ACTIONS
 from kiosk.sealing.authority import AuthorityKeySet
 from kiosk.sealing.boxes import close_box, open_box
 from kiosk.sealing.seal import LOCAL_KID, Sealed, seal_entry
-from kiosk.sealing.tags import derive, seal_note, tagged_key, watch_tag, watch_week_key
+from kiosk.sealing.tags import derive, seal_note, watch_tag, watch_week_key
 from kiosk.sealing.weeks import WEEK, week_of, weeks_between
 from kiosk.tracing.identity import keys_for_query
 from kiosk.tracing.masking import mask_person_key
@@ -31,6 +31,7 @@ from kiosk.tracing.request import TraceProblem
 from server import secret_keys
 from server.authority_keys import published_key_set
 from server.database import writing
+from server.sealing_store import stored_key as _stored_key
 from server.stations import AdminRequestError, StationRecord, as_utc
 from server.tables import watch_list, watch_tags
 from server.typed_text import hidden_character_problem
@@ -187,10 +188,6 @@ def person_key_of(person: str) -> str:
         return keys_for_query(person)[0]
     except TraceProblem as problem:
         raise AdminRequestError(problem.message.text("en")) from None
-
-
-def _stored_key(person_key: str) -> str:
-    return tagged_key(secret_keys.secret("person-tag"), person_key)
 
 
 def _delete(conn: Connection, stored: str) -> int:
