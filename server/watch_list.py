@@ -151,9 +151,10 @@ def reseal_watch_notes(engine: Engine, key_set: AuthorityKeySet, now: datetime |
     with writing(engine) as conn:
         rows = conn.execute(sa.select(watch_list.c.person_key, watch_list.c.note_sealed)
                             .where(watch_list.c.note_kid == LOCAL_KID)).all()
+        pending_key = _pending_key() if rows else b""
         done = 0
         for row in rows:
-            content = json.loads(open_box(_pending_key(), row.note_sealed, _bound(row.person_key)))
+            content = json.loads(open_box(pending_key, row.note_sealed, _bound(row.person_key)))
             sealed = seal_entry(content, key_set, now, _bound(row.person_key))
             if sealed is None:
                 continue  # the key set does not cover this week: left boxed for the next one
