@@ -9,16 +9,13 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-
-def _without_diacritics(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+from kiosk.credentials.fields import without_diacritics
 
 
 def name_forms(name: str) -> set[bytes]:
     """A name as it may be written: NFC and NFD, with and without diacritics, in any case (UTF-8)."""
     forms = set()
-    for written in (name, _without_diacritics(name)):
+    for written in (name, without_diacritics(name)):
         for cased in (written, written.upper(), written.lower(), written.title()):
             for form in ("NFC", "NFD"):
                 forms.add(unicodedata.normalize(form, cased).encode("utf-8"))
