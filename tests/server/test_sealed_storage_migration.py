@@ -81,6 +81,18 @@ def _stolen(engine: sa.Engine, url: str) -> bytes:
     return pg_dump_bytes(url) if engine.dialect.name == "postgresql" else sqlite_bytes(Path(engine.url.database))
 
 
+def _entries_at_0009(engine, count: int | None = None) -> tuple[int, list[dict]]:
+    """The database migrated to 0009 with one station and its entries (the first `count`) as 0009 stored
+    them; returns the station's id and the rows."""
+    migrate_to(engine, "0009")
+    with writing(engine) as conn:
+        station = conn.execute(stations.insert().values(name="Cổng A", token_hash="0" * 64, created_at=NOW)
+                               .returning(stations.c.id)).scalar_one()
+        rows = _rows(station)[:count]
+        conn.execute(old_entries.insert(), rows)
+    return station, rows
+
+
 def test_0009_database_is_tagged_and_sealed_in_place_and_names_no_one(fresh_database_url, data_dir):
     authority = generate_private_key(week_of(NOW - timedelta(days=60)))
     first_set = authority.key_set(week_start(week_of(SCANNED)) - timedelta(weeks=1), 3)
@@ -88,12 +100,8 @@ def test_0009_database_is_tagged_and_sealed_in_place_and_names_no_one(fresh_data
     store_key_set(first_set)
     engine = make_engine(fresh_database_url)
     try:
-        migrate_to(engine, "0009")
+        station, before = _entries_at_0009(engine)
         with writing(engine) as conn:
-            station = conn.execute(stations.insert().values(name="Cổng A", token_hash="0" * 64, created_at=NOW)
-                                   .returning(stations.c.id)).scalar_one()
-            before = _rows(station)
-            conn.execute(old_entries.insert(), before)
             conn.execute(visits.insert().values(
                 entry_id=before[0]["id"], person_key=MO["key"], location="Sảnh A", station_id=station,
                 started_at=SCANNED, ended_at=SCANNED + timedelta(hours=1), end_reason="exit",
@@ -156,12 +164,7 @@ def test_0009_database_is_tagged_and_sealed_in_place_and_names_no_one(fresh_data
 def test_without_a_published_key_the_fields_wait_boxed_under_the_servers_own_key(fresh_database_url, data_dir):
     engine = make_engine(fresh_database_url)
     try:
-        migrate_to(engine, "0009")
-        with writing(engine) as conn:
-            station = conn.execute(stations.insert().values(name="Cổng A", token_hash="0" * 64, created_at=NOW)
-                                   .returning(stations.c.id)).scalar_one()
-            before = _rows(station)[:1]
-            conn.execute(old_entries.insert(), before)
+        _station, before = _entries_at_0009(engine, count=1)
         migrate(engine)
         assert reseal_pending(engine) == 0  # nothing published: nothing to seal to
 
