@@ -11,14 +11,12 @@ import psycopg
 import pytest
 import requests
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 
 from factories import make_entry
 from processes import ServerProcess
-from schema_0009 import old_entries
+from schema_0009 import migrate_to, old_entries
 from server_db import entry_row, partition_of, wait_until
-from server.database import MIGRATIONS, make_engine, writing
+from server.database import make_engine, writing
 from server.partitions import DEFAULT_PARTITION, Month, ensure_ahead, ensure_months, monthly_partitions
 from server.stations import add_station
 from server.tables import entries, stations
@@ -121,14 +119,6 @@ def _station(engine: sa.Engine) -> int:
             created_at=NOW).returning(stations.c.id)).scalar_one()
 
 
-def _to(engine: sa.Engine, revision: str, down: bool = False) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with writing(engine) as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
-
-
 def _indexes(engine: sa.Engine) -> dict[str, list[str]]:
     return {index["name"]: index["column_names"] for index in sa.inspect(engine).get_indexes("entries")}
 
@@ -143,7 +133,7 @@ def _contents(engine: sa.Engine) -> list[tuple]:
 def test_the_migration_keeps_every_entry_and_its_indexes_and_uploads_still_dedupe(fresh_database_url, tmp_path):
     engine = make_engine(fresh_database_url)
     try:
-        _to(engine, "0005")
+        migrate_to(engine, "0005")
         station, token = add_station(engine, "Cổng A")
         times = {"an hour ago": NOW - timedelta(hours=1), "two months ago": NOW - timedelta(days=60),
                  "long ago": datetime(2019, 5, 1, 8, tzinfo=timezone.utc)}
@@ -153,7 +143,7 @@ def test_the_migration_keeps_every_entry_and_its_indexes_and_uploads_still_dedup
                                                 for label, at in times.items()])
         before = _contents(engine)
 
-        _to(engine, "0008")
+        migrate_to(engine, "0008")
 
         assert _contents(engine) == before
         assert _indexes(engine) == {"ix_entries_scanned_at": ["scanned_at"],
@@ -177,7 +167,7 @@ def test_the_migration_keeps_every_entry_and_its_indexes_and_uploads_still_dedup
         with engine.connect() as conn:  # the server migrated to the newest revision, which has no way back
             assert conn.execute(sa.select(sa.func.count()).select_from(entries)).scalar_one() == len(before) + 1
         with pytest.raises(NotImplementedError, match="cannot be undone"):
-            _to(engine, "0009", down=True)
+            migrate_to(engine, "0009", down=True)
     finally:
         engine.dispose()
 
@@ -185,15 +175,15 @@ def test_the_migration_keeps_every_entry_and_its_indexes_and_uploads_still_dedup
 def test_going_back_before_0008_keeps_every_entry_and_the_person_index(fresh_database_url):
     engine = make_engine(fresh_database_url)
     try:
-        _to(engine, "0005")
+        migrate_to(engine, "0005")
         station, _token = add_station(engine, "Cổng A")
         with writing(engine) as conn:
             conn.execute(old_entries.insert(), [entry_row(uuid.uuid4(), station.id, NOW - timedelta(days=n))
                                                 | {"fields": {}} for n in (0, 60)])
         before = _contents(engine)
-        _to(engine, "0008")
+        migrate_to(engine, "0008")
 
-        _to(engine, "0005", down=True)
+        migrate_to(engine, "0005", down=True)
 
         assert "ix_entries_person_key" in _indexes(engine) and _contents(engine) == before
     finally:
