@@ -10,8 +10,8 @@ from typing import Any, Callable, Iterable, Iterator
 from kiosk.messages import Message
 from kiosk.tracing.identity import Identity
 from kiosk.tracing.masking import mask_person_key
-from kiosk.tracing.overlap import (DEFAULT_CAP, Candidates, ContactList, Tier, find_contacts, first_contacts,
-                                   padded_end)
+from kiosk.tracing.overlap import (DEFAULT_CAP, Candidates, Contact, ContactList, Tier, find_contacts,
+                                   first_contacts, padded_end)
 from kiosk.tracing.request import TraceWindow
 from kiosk.tracing.visits import EndReason, Visit
 
@@ -110,6 +110,19 @@ def contacts_heading(contacts: ContactList) -> Message:
     if contacts.capped:
         return Message("trace.heading.contacts-more", listed=str(len(contacts.contacts)))
     return Message("trace.heading.contacts", total=str(contacts.total))
+
+
+def by_case_visit(result: Trace) -> list[tuple[Visit, Contact | None]]:
+    """The screen's order of a trace: each case visit (with None), then the contacts that overlapped it, in
+    the contact list's own order."""
+    under: dict[str, list[Contact]] = {visit.entry_id: [] for visit in result.case_visits}
+    for contact in result.contacts.contacts:
+        under.setdefault(contact.case_entry_id, []).append(contact)
+    rows: list[tuple[Visit, Contact | None]] = []
+    for visit in result.case_visits:
+        rows.append((visit, None))
+        rows += [(visit, contact) for contact in under[visit.entry_id]]
+    return rows
 
 
 TABLE_HEADER = ["kind", "person", "name", "location", "from", "to", "minutes", "tier", "how it ended"]
