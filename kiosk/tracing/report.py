@@ -104,6 +104,22 @@ def summary(result: Trace, lang: str, shown: Callable[[datetime], str]) -> list[
     return lines
 
 
+def screen_summary(result: Trace, lang: str, shown: Callable[[datetime], str]) -> list[str]:
+    """The `summary` with, when the case has visits, one line of counts (visits, contacts, the locations),
+    and whether the contacts were capped: what a screen shows above its single table."""
+    lines = summary(result, lang, shown)
+    if not result.case_visits:
+        return lines
+    contacts = result.contacts
+    locations = sorted({visit.location for visit in result.case_visits})
+    lines.append(" · ".join([Message("trace.heading.visits", count=str(len(result.case_visits))).text(lang),
+                             contacts_heading(contacts).text(lang),
+                             f"{Message('trace.column.location').text(lang)}: {', '.join(locations)}"]))
+    if contacts.capped:
+        lines.append(Message("trace.capped", listed=str(len(contacts.contacts))).text(lang))
+    return lines
+
+
 def contacts_heading(contacts: ContactList) -> Message:
     """How many contacts a heading says: the number, or "more than" the number listed when capped (then the
     total is only a lower bound)."""
