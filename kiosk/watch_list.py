@@ -126,13 +126,14 @@ class WatchList:
         None when none does or when the list holds no key for that week (a station long offline)."""
         week = week_of(at)
         week_key = self.week_keys.get(week)
-        if week_key is None:
-            return None
+        entries = [entry for entry in self.entries if entry.week == week]
+        if week_key is None or not entries:
+            return None  # no tag to make: each one is a deliberately slow derivation, on every scan
         found: list[WatchMatch] = []
         for key in person_keys:
             tag = tags.watch_tag(week_key, key)
-            for entry in self.entries:
-                if entry.week == week and entry.tag == tag:
+            for entry in entries:
+                if entry.tag == tag:
                     note = tags.open_note(week_key, key, entry.note) if entry.note else None
                     found.append(WatchMatch(entry.action, note or ""))
         return max(found, key=lambda match: SEVERITY[match.action]) if found else None

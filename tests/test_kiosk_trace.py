@@ -4,8 +4,7 @@ asked."""
 
 import dataclasses
 import sqlite3
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import timedelta, timezone
 
 import pytest
 
@@ -18,25 +17,12 @@ from kiosk.trace_here import trace_here
 from kiosk.tracing.request import CASE_NUMBER_LONGEST
 from kiosk.tracing.report import json_lines
 from kiosk.tracing.request import TraceProblem
+from waiting_hall import HALL, MORNING, VIETNAM, Clock
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-HALL = "Sảnh chờ khoa Nội"
-MORNING = datetime(2026, 3, 2, 8, 0, tzinfo=VIETNAM)
 EVENING = MORNING.replace(hour=20)
 # A fourth made-up visitor.
 DUNG = dataclasses.replace(CUONG, family_name="Phạm", middle_name="Thị", given_name="Dung",
                            id_number="001195004321", qid="162900000000000004", phone="0977000111")
-
-
-class Clock:
-    def __init__(self):
-        self.now = MORNING
-
-    def __call__(self):
-        return self.now
-
-    def at(self, hour, minute=0, day=0):
-        self.now = (MORNING + timedelta(days=day)).replace(hour=hour, minute=minute)
 
 
 class Hall:

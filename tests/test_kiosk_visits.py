@@ -2,8 +2,7 @@
 visits the store builds from those scans in the same transaction (kiosk.visit_log)."""
 
 import sqlite3
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import sqlite_utils
@@ -16,22 +15,8 @@ from kiosk.station import Station
 from kiosk.store import MIGRATIONS, SCHEMA_VERSION, Store
 from kiosk.tracing.visits import EndReason
 from kiosk.visit_log import TraceRecord, VisitRules
+from waiting_hall import HALL, MORNING, VIETNAM, Clock
 
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-HALL = "Sảnh chờ khoa Nội"
-MORNING = datetime(2026, 3, 2, 8, 0, tzinfo=VIETNAM)  # 08:00 in Hà Nội
-
-
-class Clock:
-    def __init__(self, start: datetime = MORNING):
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def at(self, hour: int, minute: int = 0) -> "Clock":
-        self.now = self.now.replace(hour=hour, minute=minute)
-        return self
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from bench.trace_data import make_sites, rules_for, synthetic_scans, to_scan
 from kiosk.contract import Direction
 from kiosk.tracing.identity import keys_for_query, link_of, resolve
 from kiosk.tracing.overlap import Candidates, Tier, find_contacts, first_contacts, padded_end
-from kiosk.tracing.report import json_lines, spreadsheet_safe, table, trace
+from kiosk.tracing.report import by_case_visit, json_lines, screen_summary, spreadsheet_safe, summary, table, trace
 from kiosk.tracing.request import TraceProblem, TraceWindow, checked_min_minutes, checked_window
 from kiosk.tracing.visits import MAX_STAY, EndReason, LocationRules, Scan, Visit, build_visits, stay_from_minutes
 
@@ -409,6 +409,23 @@ def answer(*, cap: int = 2000, padding: bool = False, location: str = "Hall", na
               Visit("o2", "bhyt:0123456789", location, at(24 * 60 + 5), at(24 * 60 + 20), EndReason.NEXT_SCAN)]
     window = checked_window(T - timedelta(days=1), T + timedelta(days=2), T + timedelta(days=3), 28)
     return trace(resolve(CASE_QID, links), window, own, others, min_minutes=0, padding=padding, cap=cap)
+
+
+def test_each_case_visit_heads_the_contacts_that_overlapped_it():
+    rows = by_case_visit(answer())
+    assert [(visit.entry_id, contact and contact.person_key) for visit, contact in rows] == [
+        ("c1", None), ("c1", "cccd:079188000111"), ("c2", None), ("c2", "bhyt:0123456789")]
+
+
+def test_a_screen_summary_adds_the_counts_and_the_hall_and_says_when_the_contacts_were_capped():
+    def shown(moment):
+        return f"{moment:%H:%M}"
+
+    full, capped = answer(), answer(cap=1)
+    assert screen_summary(full, "en", shown)[:-1] == summary(full, "en", shown)
+    counts = screen_summary(full, "en", shown)[-1]
+    assert "Contacts: 2" in counts and counts.endswith(": Hall")
+    assert len(screen_summary(capped, "en", shown)) == len(summary(capped, "en", shown)) + 2
 
 
 def test_json_lines_give_the_case_first_then_each_contact_with_masked_keys():

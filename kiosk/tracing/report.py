@@ -10,8 +10,8 @@ from typing import Any, Callable, Iterable, Iterator
 from kiosk.messages import Message
 from kiosk.tracing.identity import Identity
 from kiosk.tracing.masking import mask_person_key
-from kiosk.tracing.overlap import (DEFAULT_CAP, Candidates, ContactList, Tier, find_contacts, first_contacts,
-                                   padded_end)
+from kiosk.tracing.overlap import (DEFAULT_CAP, Candidates, Contact, ContactList, Tier, find_contacts,
+                                   first_contacts, padded_end)
 from kiosk.tracing.request import TraceWindow
 from kiosk.tracing.visits import EndReason, Visit
 
@@ -104,12 +104,41 @@ def summary(result: Trace, lang: str, shown: Callable[[datetime], str]) -> list[
     return lines
 
 
+def screen_summary(result: Trace, lang: str, shown: Callable[[datetime], str]) -> list[str]:
+    """The `summary` with, when the case has visits, one line of counts (visits, contacts, the locations),
+    and whether the contacts were capped: what a screen shows above its single table."""
+    lines = summary(result, lang, shown)
+    if not result.case_visits:
+        return lines
+    contacts = result.contacts
+    locations = sorted({visit.location for visit in result.case_visits})
+    lines.append(" · ".join([Message("trace.heading.visits", count=str(len(result.case_visits))).text(lang),
+                             contacts_heading(contacts).text(lang),
+                             f"{Message('trace.column.location').text(lang)}: {', '.join(locations)}"]))
+    if contacts.capped:
+        lines.append(Message("trace.capped", listed=str(len(contacts.contacts))).text(lang))
+    return lines
+
+
 def contacts_heading(contacts: ContactList) -> Message:
     """How many contacts a heading says: the number, or "more than" the number listed when capped (then the
     total is only a lower bound)."""
     if contacts.capped:
         return Message("trace.heading.contacts-more", listed=str(len(contacts.contacts)))
     return Message("trace.heading.contacts", total=str(contacts.total))
+
+
+def by_case_visit(result: Trace) -> list[tuple[Visit, Contact | None]]:
+    """The screen's order of a trace: each case visit (with None), then the contacts that overlapped it, in
+    the contact list's own order."""
+    under: dict[str, list[Contact]] = {visit.entry_id: [] for visit in result.case_visits}
+    for contact in result.contacts.contacts:
+        under.setdefault(contact.case_entry_id, []).append(contact)
+    rows: list[tuple[Visit, Contact | None]] = []
+    for visit in result.case_visits:
+        rows.append((visit, None))
+        rows += [(visit, contact) for contact in under[visit.entry_id]]
+    return rows
 
 
 TABLE_HEADER = ["kind", "person", "name", "location", "from", "to", "minutes", "tier", "how it ended"]

@@ -17,7 +17,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QIcon
 
 from kiosk.tracing.masking import mask_person_key
 from kiosk.tracing.overlap import Contact, Tier, padded_end
-from kiosk.tracing.report import END_REASON_WORDS, TIER_WORDS, Trace
+from kiosk.tracing.report import END_REASON_WORDS, TIER_WORDS, Trace, by_case_visit
 from kiosk.tracing.visits import Visit
 from ui.timeline import BAR_ROLE, Bar, Look, axis_of, swatch
 
@@ -67,11 +67,7 @@ class TraceRows(QAbstractTableModel):
         self._answer, self._words, self._headers, self._made = answer, words, headers, {}
         self._bold = QFont(font)
         self._bold.setBold(True)
-        self._rows = []
-        for visit in answer.case_visits if answer is not None else ():
-            self._rows.append((visit, None))
-            self._rows += [(visit, contact) for contact in answer.contacts.contacts
-                           if contact.case_entry_id == visit.entry_id]
+        self._rows = by_case_visit(answer) if answer is not None else []
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 (Qt's names)

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from kiosk.messages import Message
 from kiosk.tracing.request import CASE_NUMBER_LONGEST
 from kiosk.tracing.overlap import Tier
-from kiosk.tracing.report import TIER_WORDS, Trace, contacts_heading, summary
+from kiosk.tracing.report import TIER_WORDS, Trace, screen_summary
 from kiosk.tracing.request import LONGEST_MINIMUM
 from ui.dialogs.trace_rows import LOCATION, TIMELINE, RowWords, TraceRows, shown
 from ui.timeline import Look, TimelineDelegate, swatch
@@ -224,28 +224,12 @@ class TraceTab(QWidget):
 
     def _draw(self) -> None:
         answer, language = self._answer, self._language()
-        self.summary.setText("\n".join(self._summary(answer, language)))
+        self.summary.setText("\n".join(screen_summary(answer, language, lambda moment: shown(moment, self._zone))))
         self.rows.show(answer, RowWords(self.tr("Case"), self.tr("Contact"), language), self._headers(language),
                        self.table.font())
         # At one kiosk every visit is usually in one hall: then the summary names it once.
         self.table.setColumnHidden(LOCATION, len({visit.location for visit in answer.case_visits}) <= 1)
         self.legend.setVisible(self.rows.rowCount() > 0)
-
-    def _summary(self, answer: Trace, language: str) -> list[str]:
-        def say(code: str, **params: object) -> str:
-            return Message(code, **params).text(language)
-
-        lines = summary(answer, language, lambda moment: shown(moment, self._zone))
-        if not answer.case_visits:
-            return lines
-        contacts = answer.contacts
-        locations = sorted({visit.location for visit in answer.case_visits})
-        lines.append(" · ".join([say("trace.heading.visits", count=str(len(answer.case_visits))),
-                                 contacts_heading(contacts).text(language),
-                                 f"{say('trace.column.location')}: {', '.join(locations)}"]))
-        if contacts.capped:
-            lines.append(say("trace.capped", listed=str(len(contacts.contacts))))
-        return lines
 
     def _local(self, picker: QDateTimeEdit) -> datetime:
         """The picked wall-clock time in the door's zone."""
