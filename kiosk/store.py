@@ -548,8 +548,6 @@ class Store:
                     f"sealed_kid = CASE sealed_kid WHEN '{LOCAL_KID}' THEN '' ELSE sealed_kid END WHERE id = ?", rows)
                 self._connection.executemany("DELETE FROM held WHERE entry_id = ?", [row[1:] for row in rows])
         self._run(update)
-        if rows:  # secure_delete zeroed the boxes' pages in the file; their copies leave the WAL too
-            self._run(lambda: self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
 
     def mark_rejected(self, entry_id: str, reason: str) -> None:
         """The server refused the entry for good: it leaves the queue and is kept, with why, for the admin."""
