@@ -527,9 +527,10 @@ class Store:
         return parse_utc(text) if text else None
 
     def keys_boxes(self, ids: Sequence[str]) -> dict[str, bytes]:
-        """The boxes of these entries' clear keys (kiosk.person_seal.StoredEntry.keys_box), for the upload."""
+        """The boxes of these entries' clear keys (kiosk.person_seal.StoredEntry.keys_box), for the upload;
+        an entry synced meanwhile (by another process) has none any more and is left out."""
         rows = self._run(lambda: self._connection.execute(
-            "SELECT id, keys_box FROM entries WHERE id IN (SELECT value FROM json_each(?))",
+            "SELECT id, keys_box FROM entries WHERE keys_box IS NOT NULL AND id IN (SELECT value FROM json_each(?))",
             [json.dumps(list(ids))]).fetchall())
         return {entry_id: box for entry_id, box in rows}
 

@@ -71,6 +71,8 @@ class Upload:
         boxes = self.store.keys_boxes([entry.id for entry in stored])
         wire = []
         for entry in stored:
+            if entry.id not in boxes:
+                continue  # another sync of this store sent it since it was read, and dropped its box
             try:
                 wire.append(self.store.seal.uploaded(StoredEntry(entry, boxes[entry.id])))
             except BoxError:
