@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
 
 from kiosk.credentials.base import Credential
+from kiosk.meetings.keys import id_number_key
 from kiosk.sealing import tags
 from kiosk.sealing.weeks import week_of, week_start
 from kiosk.tracing.masking import mask_person_key
@@ -37,14 +38,6 @@ def kiosk_tag_key() -> bytes:
     """The kiosk's own tag key: derived from the station secret (kiosk.secret_store), never leaves the kiosk."""
     from kiosk.secret_store import station_keys  # the station secret's owner
     return station_keys().tag_key
-
-
-def id_number_key(number: str) -> str | None:
-    """The person key an ID number stands for ("001099012345" → "cccd:001099012345"), None for anything
-    that is not a full 9- or 12-digit number (a masked one, say)."""
-    if number.isascii() and number.isdigit() and len(number) in (9, 12):
-        return f"{'cccd' if len(number) == 12 else 'id'}:{number}"
-    return None
 
 
 def person_keys_of(credential: Credential) -> tuple[str, ...]:

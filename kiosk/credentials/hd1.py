@@ -19,17 +19,15 @@ from kiosk import base45, cose
 from kiosk.credentials import fields as f
 from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.credentials.signed import (
+    CLAIM_CTI,
+    CLAIM_EXPIRES,
+    CLAIM_ISSUED,
+    CLAIM_ISSUER,
     SIGNATURE_INVALID,
-    SIGNATURE_UNSIGNED,
     Malformed,
     SignedCheck,
-    claim_text,
-    claim_time,
-    claims_of,
     malformed_reason,
-    parse_cose,
-    unprefix,
-    verify_with,
+    open_issued,
 )
 from kiosk.reasons import Reason
 from kiosk.trust import TrustList
@@ -37,9 +35,7 @@ from kiosk.trust import TrustList
 FORMAT = "hd1"
 KIND = f.Kind(FORMAT, FORMAT)
 PREFIX = "HD1:"
-CLAIM_ISSUER, CLAIM_EXPIRES, CLAIM_ISSUED, CLAIM_CTI = 1, 4, 6, 7
 CLAIM_DECLARATION = -65537  # first CWT claim key of the private-use range
-MAX_CTI_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -87,34 +83,21 @@ class Hd1Check(SignedCheck):
 
 def check(text: str, trust: TrustList | None, now: datetime) -> Hd1Check:
     """Run the whole chain; never raises for bad input."""
-    signature = SIGNATURE_UNSIGNED
-    trust = trust or TrustList()
     try:
-        message = parse_cose(unprefix(text, PREFIX))
-        keys = tuple(k for k in trust.declaration_keys_for(message.kid) if k.trusted_at(now))
-        signature, _ = verify_with(message, keys)
-        claims = claims_of(message)
-        declaration = _declaration(claims.get(CLAIM_DECLARATION))
-        cti = claims.get(CLAIM_CTI)
-        if not isinstance(cti, bytes) or not 0 < len(cti) <= MAX_CTI_BYTES:
-            raise Malformed("schema", "the declaration id (cti) is missing")
-        issued_at = claim_time(claims, CLAIM_ISSUED)
-        expires_at = claim_time(claims, CLAIM_EXPIRES)
-        if issued_at is None or expires_at is None:
-            raise Malformed("schema", "issue or expiry time missing")
-        issuer = claim_text(claims, CLAIM_ISSUER)
+        issued = open_issued(text, PREFIX, trust, now, "declaration")
+        declaration = _declaration(issued.claims.get(CLAIM_DECLARATION))
     except Malformed as error:
-        return Hd1Check(stage=error.stage, error=str(error), signature=signature)
+        return Hd1Check(stage=error.stage, error=str(error), signature=error.signature)
     return Hd1Check(
-        signature=signature,
+        signature=issued.signature,
         declaration=declaration,
-        cti=cti,
-        issuer=issuer,
-        issued_at=issued_at,
-        expires_at=expires_at,
-        expired=now > expires_at,
-        not_yet_valid=now < issued_at,
-        revoked=cti in trust.revoked,
+        cti=issued.cti,
+        issuer=issued.issuer,
+        issued_at=issued.issued_at,
+        expires_at=issued.expires_at,
+        expired=now > issued.expires_at,
+        not_yet_valid=now < issued.issued_at,
+        revoked=issued.cti in (trust or TrustList()).revoked,
     )
 
 

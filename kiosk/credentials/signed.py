@@ -54,11 +54,13 @@ K = TypeVar("K", bound=KeyHolder)
 
 
 class Malformed(Exception):
-    """A stage of the chain failed; `stage` is one of STAGES."""
+    """A stage of the chain failed; `stage` is one of STAGES. `signature` is what verification found before
+    the failure (SIGNATURE_UNSIGNED when it failed before verification)."""
 
-    def __init__(self, stage: str, message: str) -> None:
+    def __init__(self, stage: str, message: str, signature: str = SIGNATURE_UNSIGNED) -> None:
         super().__init__(message)
         self.stage = stage
+        self.signature = signature
 
 
 def malformed_reason(code_prefix: str, stage: str) -> Reason:
@@ -135,3 +137,42 @@ def verify_with(message: cose.Sign1, candidates: Sequence[K]) -> tuple[str, K | 
         if cose.verify(message, candidate.public_key):
             return SIGNATURE_VALID, candidate
     return SIGNATURE_INVALID, None
+
+
+CLAIM_ISSUER, CLAIM_EXPIRES, CLAIM_ISSUED, CLAIM_CTI = 1, 4, 6, 7
+MAX_CTI_BYTES = 32
+
+
+@dataclass(frozen=True)
+class Issued:
+    """The envelope our server's own signed codes share (`HD1:` declarations, `MB1:` meeting badges): the
+    signature's verdict, the claims, and who issued the code, when, until when, under which id (cti)."""
+
+    signature: str
+    claims: Mapping[Any, Any]
+    cti: bytes
+    issuer: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+def open_issued(text: str, prefix: str, trust: Any, now: datetime, what: str) -> Issued:
+    """Verify a code our server signed with a declaration key (`trust.declaration_keys_for`) and read its
+    envelope. Raises Malformed (carrying the signature's verdict) for a damaged code; `what` names the
+    code in the messages ("declaration", "badge")."""
+    message = parse_cose(unprefix(text, prefix))
+    keys = tuple(k for k in trust.declaration_keys_for(message.kid) if k.trusted_at(now)) if trust else ()
+    signature, _ = verify_with(message, keys)
+    try:
+        claims = claims_of(message)
+        cti = claims.get(CLAIM_CTI)
+        if not isinstance(cti, bytes) or not 0 < len(cti) <= MAX_CTI_BYTES:
+            raise Malformed("schema", f"the {what} id (cti) is missing")
+        issued_at = claim_time(claims, CLAIM_ISSUED)
+        expires_at = claim_time(claims, CLAIM_EXPIRES)
+        if issued_at is None or expires_at is None:
+            raise Malformed("schema", "issue or expiry time missing")
+        issuer = claim_text(claims, CLAIM_ISSUER)
+    except Malformed as error:
+        raise Malformed(error.stage, str(error), signature) from None
+    return Issued(signature, claims, cti, issuer, issued_at, expires_at)

@@ -118,9 +118,9 @@ def test_the_kiosk_writes_what_the_server_reads() -> None:
 
 def test_the_server_takes_from_the_kiosk_only_the_contract() -> None:
     """Beyond issuing declarations (server/declarations), the server imports nothing of the kiosk but the
-    contract, the shared tracing and sealing cores (so that a trace reads, and a person is tagged and sealed,
-    the same on both), the message catalogue it
-    words refusals from, and the one-line message for a missing extra."""
+    contract, the shared tracing, sealing and meetings cores (so that a trace reads, a person is tagged and
+    sealed, and a participant is listed, the same on both), the message catalogue it words refusals from,
+    and the one-line message for a missing extra."""
     server = Path(__file__).resolve().parents[2] / "server"
     imported = set()
     for path in server.rglob("*.py"):
@@ -132,7 +132,7 @@ def test_the_server_takes_from_the_kiosk_only_the_contract() -> None:
             elif isinstance(node, ast.Import):
                 imported.update(alias.name for alias in node.names)
     from_kiosk = {name for name in imported if name.split(".")[0] == "kiosk"}
-    shared = {name for name in from_kiosk if name.startswith(("kiosk.tracing.", "kiosk.sealing."))}
+    shared = {name for name in from_kiosk if name.startswith(("kiosk.tracing.", "kiosk.sealing.", "kiosk.meetings."))}
     assert from_kiosk - shared <= {"kiosk.contract", "kiosk.extras", "kiosk.messages", "kiosk.setting_specs",
                                  "kiosk.atomic_file"}
 
