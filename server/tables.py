@@ -280,3 +280,78 @@ unseal_audit = sa.Table(
     sa.Column("entry_ids", JsonValue, nullable=False),  # the entries' ids, as text
     sa.Column("count", sa.Integer, nullable=False),
 )
+
+# Meetings, conferences and trainings (server/meetings, docs/meetings.md). An event has sessions (each
+# checked in at the stations named for it) and participants. A participant's name, organisation and group
+# are kept in clear: the organiser prints them on badges and hands them in with the report. Their ID
+# number and phone are not: `person_keys` holds their tagged keys (the "person-tag" secret, as entries'
+# person_key), `door` the roster the stations get (door tag → closed card, kiosk.meetings.roster), and the
+# hints show the numbers masked.
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", Moment, nullable=False),
+    # What the door says to someone not on the list, and outside the session's hours: "warn" or "refuse".
+    sa.Column("not_listed", sa.String(8), nullable=False, server_default="warn"),
+    sa.Column("outside_hours", sa.String(8), nullable=False, server_default="warn"),
+    # The station opens a session this long before its start; an arrival after start + late_after is late;
+    # a last exit before end - early_leave (without coming back) is leaving early.
+    sa.Column("opens_before_minutes", sa.Integer, nullable=False, server_default="30"),
+    sa.Column("late_after_minutes", sa.Integer, nullable=False, server_default="10"),
+    sa.Column("early_leave_minutes", sa.Integer, nullable=False, server_default="10"),
+)
+
+event_sessions = sa.Table(
+    "event_sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("room", sa.String(200), nullable=False, server_default=""),
+    sa.Column("starts_at", Moment, nullable=False),
+    sa.Column("ends_at", Moment, nullable=False),
+    sa.UniqueConstraint("event_id", "name", name="uq_event_sessions_event_name"),
+)
+
+event_session_stations = sa.Table(
+    "event_session_stations",
+    metadata,
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("event_sessions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("station_id", sa.Integer, sa.ForeignKey("stations.id"), primary_key=True),
+    sa.Index("ix_event_session_stations_station", "station_id"),
+)
+
+participants = sa.Table(
+    "participants",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),  # random hex (kiosk.meetings.keys.PARTICIPANT_ID)
+    sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("organisation", sa.String(200), nullable=False, server_default=""),
+    sa.Column("group_name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("id_number_hint", sa.String(16), nullable=False, server_default=""),  # masked
+    sa.Column("phone_hint", sa.String(16), nullable=False, server_default=""),  # masked
+    # What recognises the same participant in a later import: the tagged key of the ID number, else of
+    # the phone, else a tag of the name and organisation.
+    sa.Column("match_key", sa.String(256), nullable=False),
+    sa.Column("person_keys", JsonValue, nullable=False),  # tagged keys: ID number, phone, badge
+    sa.Column("door", JsonValue, nullable=False),  # {door tag: closed card}
+    sa.Column("source", sa.String(16), nullable=False),  # "import", "manual" (one by one) or "door"
+    sa.Column("created_at", Moment, nullable=False),
+    sa.Column("updated_at", Moment, nullable=False),
+    sa.UniqueConstraint("event_id", "match_key", name="uq_participants_event_match"),
+)
+
+# Every badge issued: its code's id (cti) for revocation, and until when it verifies.
+badges = sa.Table(
+    "badges",
+    metadata,
+    sa.Column("cti", sa.String(64), primary_key=True),  # hex
+    sa.Column("participant_id", sa.String(16), sa.ForeignKey("participants.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("issued_at", Moment, nullable=False),
+    sa.Column("expires_at", Moment, nullable=False),
+    sa.Column("revoked_at", Moment),
+)
