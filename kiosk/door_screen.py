@@ -176,11 +176,13 @@ class StatusView:
     camera_ok: bool
     sync: str
     sync_ok: bool
-    station: str  # the station's label, and in meeting mode the session of the moment after it
+    station: str
     # What the health authority's key needs (kiosk.authority_pin.AuthorityState.notice: changed, none yet,
     # running out), for the guard to pass on; "" when all is well.
     authority: str = ""
-    meeting: str = ""  # the session of the moment (or the next one, or the day's last): "" at an ordinary door
+    # The session of the moment (or the next one, or the day's last), "" at an ordinary door. The ready
+    # screen shows it too (`DoorView.meeting`), where a long session name can wrap.
+    meeting: str = ""
 
 
 @dataclass(frozen=True)
@@ -308,7 +310,6 @@ class DoorScreen:
         counts = self.counts
         inside = str(counts.inside) if counts.capacity is None else f"{counts.inside}/{counts.capacity}"
         in_session = counts.session is not None
-        meeting = self._meeting_text()
         return StatusView(
             mode=mode.text(lang),
             entry_mode=entry_mode,
@@ -319,9 +320,9 @@ class DoorScreen:
             camera_ok=self.camera is CameraState.RUNNING,
             sync=self._sync_text(),
             sync_ok=self.sync.kind is not SyncKind.OFFLINE,
-            station=" · ".join(part for part in (self.station, meeting) if part),
+            station=self.station,
             authority=self.authority.text(lang) if self.authority else "",
-            meeting=meeting,
+            meeting=self._meeting_text(),
         )
 
     def _meeting_text(self) -> str:

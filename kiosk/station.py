@@ -190,10 +190,12 @@ class Station:
             credential = scanned if isinstance(scanned, Credential) else None
             refusal = scanned if isinstance(scanned, Refusal) else None
             display_name = credential.display_name if credential else ""
-            if policy_verdict.repeat:
-                return ScanResult(policy_verdict, credential, refusal, None, now, display_name,
-                                  first_seen_at=previous.scanned_at if previous else None, direction=self.direction)
             meeting = meeting_check(self.config.meetings, now, self._zone, scanned, self.direction, self._walk_ins)
+            participant = meeting.card if meeting else None
+            if policy_verdict.repeat:  # "already checked in" stands; the guard still sees who and where they sit
+                return ScanResult(policy_verdict, credential, refusal, None, now, display_name,
+                                  first_seen_at=previous.scanned_at if previous else None, direction=self.direction,
+                                  participant=participant)
             verdict = combined(policy_verdict, meeting)
             entry = self._entry(now, source, scanned, verdict, self.direction)
             problem = self._save(entry)  # tagged and sealed on the way to the disk (kiosk.person_seal)
@@ -202,7 +204,7 @@ class Station:
                 self._not_listed = _NotListed(credential, meeting.walk_in_session, policy_verdict, self.direction,
                                               now)
             return ScanResult(verdict, credential, refusal, entry, now, display_name, store_problem=problem,
-                              direction=self.direction, participant=meeting.card if meeting else None)
+                              direction=self.direction, participant=participant)
 
     def _entry(self, now: datetime, source: Source, scanned: Credential | Refusal, verdict: Verdict,
                direction: Direction) -> Entry:

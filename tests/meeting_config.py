@@ -104,3 +104,12 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def document_open_at(now: datetime, **actions: str) -> dict[str, Any]:
+    """The station config with the plenary open at `now` (for a door on the machine's clock, the window's)."""
+    document = station_document(**actions)
+    document["meetings"]["sessions"] = [
+        {**PLENARY, "opens": (now - timedelta(minutes=30)).isoformat(), "start": (now - timedelta(minutes=10)).isoformat(),
+         "end": (now + timedelta(hours=2)).isoformat()}]
+    return document

@@ -132,6 +132,7 @@ def test_a_repeat_scan_is_the_usual_already_checked_in_and_logs_nothing(store):
     assert again.verdict.repeat and again.entry is None
     assert codes(again) == ["policy.already-in"]
     assert again.verdict.reasons[0].values == {"at": "09:00"}
+    assert again.participant == AN_LISTED.card()  # who it is and where they sit, still shown
     assert len(store.entries()) == 1
 
 

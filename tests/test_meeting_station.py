@@ -102,7 +102,7 @@ def test_counts_are_the_open_sessions_inside_and_arrived_labelled_as_the_session
     assert (counts.inside, counts.today, counts.session.name) == (1, 2, "Phiên toàn thể")
     status = d.last(ViewChanged).status
     assert (status.inside, status.today) == ("Trong phòng: 1", "Đã đến: 2")
-    assert status.station == "Cổng A · Phiên toàn thể — Hội trường A · 08:30–11:30"
+    assert status.meeting == "Phiên toàn thể — Hội trường A · 08:30–11:30"
     clock.now = at(13, 10)  # the afternoon session counts from its own opening
     d.app.tick()
     counts = d.last(CountsChanged).counts
@@ -126,7 +126,7 @@ def test_the_screen_follows_the_sessions_by_the_clock_alone(store, door):
     assert d.last(ViewChanged).view.meeting == "Đã kết thúc: Phiên chiều (lúc 16:30)"
     clock.now = at(17) + timedelta(days=1)
     d.app.tick()
-    assert d.last(ViewChanged).view.meeting == "" and d.last(ViewChanged).status.station == "Cổng A"
+    assert d.last(ViewChanged).view.meeting == "" and d.last(ViewChanged).status.meeting == ""
     d.app.set_language("en")
     clock.now = at(9)
     d.app.tick()

@@ -134,7 +134,9 @@ class DoorPanel(QWidget):
             self._apply_fonts(height)
         if self._view is not None:
             look = self._view.look
-            size = int(height * ICON_HEIGHT * (0.6 if self.preview.isVisible() else 1.0))
+            # The preview, or a participant's organisation and seat, take the room of a full-size icon.
+            smaller = self.preview.isVisible() or self.details.isVisible()
+            size = int(height * ICON_HEIGHT * (0.6 if smaller else 1.0))
             key = (look.icon, look.foreground, size)
             if key not in self._icon_cache:
                 self._icon_cache[key] = render_icon(look.icon, look.foreground, size)
