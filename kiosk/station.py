@@ -89,6 +89,9 @@ class Station:
         self.store = store
         self._walk_ins = WalkIns(store, tag_key)
         self._not_listed: _NotListed | None = None
+        # Each listed participant's latest entry per direction in this run: the same person with another of
+        # their codes (the badge, then the ID card) is "already checked in" too.
+        self._participant_entries: dict[tuple[str, Direction], Entry] = {}
         self.direction = Direction(settings.direction)
         self._clock = clock
         self._zone = zone
@@ -178,10 +181,15 @@ class Station:
             now = self._clock()
             self._not_listed = None  # the guard's chance to add them as a walk-in ends with the next scan
             previous = None
+            meeting = meeting_check(self.config.meetings, now, self._zone, scanned, self.direction, self._walk_ins)
+            participant = meeting.card if meeting else None
             if isinstance(scanned, Credential):
                 window_start = now - timedelta(minutes=self.settings.dedup_minutes)
                 previous = self.store.last_entry_for(self.store.seal.tag(scanned.person_key), window_start,
                                                      self.direction)
+                if previous is None and participant is not None:
+                    seen = self._participant_entries.get((participant.participant, self.direction))
+                    previous = seen if seen is not None and seen.scanned_at >= window_start else None
             # Counting who is inside costs a query over today's entries: only a capacity limit needs it.
             counted = isinstance(scanned, Credential) and previous is None and self.settings.capacity is not None
             inside = self.counts().inside if counted else 0
@@ -190,8 +198,6 @@ class Station:
             credential = scanned if isinstance(scanned, Credential) else None
             refusal = scanned if isinstance(scanned, Refusal) else None
             display_name = credential.display_name if credential else ""
-            meeting = meeting_check(self.config.meetings, now, self._zone, scanned, self.direction, self._walk_ins)
-            participant = meeting.card if meeting else None
             if policy_verdict.repeat:  # "already checked in" stands; the guard still sees who and where they sit
                 return ScanResult(policy_verdict, credential, refusal, None, now, display_name,
                                   first_seen_at=previous.scanned_at if previous else None, direction=self.direction,
@@ -199,6 +205,8 @@ class Station:
             verdict = combined(policy_verdict, meeting)
             entry = self._entry(now, source, scanned, verdict, self.direction)
             problem = self._save(entry)  # tagged and sealed on the way to the disk (kiosk.person_seal)
+            if participant is not None and verdict.outcome is not Outcome.REFUSE:
+                self._participant_entries[(participant.participant, self.direction)] = entry
             if (credential is not None and meeting is not None and meeting.walk_in_session is not None
                     and policy_verdict.outcome is not Outcome.REFUSE):
                 self._not_listed = _NotListed(credential, meeting.walk_in_session, policy_verdict, self.direction,

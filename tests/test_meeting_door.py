@@ -14,6 +14,7 @@ from kiosk.credentials.base import ParseContext
 from kiosk.credentials.examples import AN, BINH, CUONG, cccd_payload, vnqr_payload
 from kiosk.door_app import DoorApp, VerdictShown, WalkInAnswered
 from kiosk.entry import Direction, Source
+from kiosk.sealing.kept import kept_fields
 from kiosk.station import Station
 from kiosk.station_config import StationConfig, StationConfigError
 from kiosk.store import Store
@@ -133,7 +134,25 @@ def test_a_repeat_scan_is_the_usual_already_checked_in_and_logs_nothing(store):
     assert codes(again) == ["policy.already-in"]
     assert again.verdict.reasons[0].values == {"at": "09:00"}
     assert again.participant == AN_LISTED.card()  # who it is and where they sit, still shown
+    clock.now = at(9, 5)
+    by_card = station.check_text(badge(AN_LISTED, cti=b"\x03" * 8))  # a reprinted badge: still the same person
+    assert by_card.verdict.repeat and by_card.entry is None
     assert len(store.entries()) == 1
+
+
+def test_the_same_participant_with_another_code_is_already_checked_in_unless_it_is_the_document_check(store):
+    clock = Clock(at(9))
+    station = door(store, clock)
+    station.check_text(cccd_payload(AN))
+    clock.now = at(9, 2)
+    assert station.check_text(vnqr_payload(AN, masked=True)).verdict.repeat  # found by the phone it shows
+    station.check_text(badge(BINH_LISTED))
+    clock.now = at(9, 4)
+    # A document after a self-declared code is the check the door may ask for, not a repeat (the policy's
+    # rule): logged, and listed again.
+    checked = station.check_text(cccd_payload(BINH))
+    assert not checked.verdict.repeat and codes(checked)[0] == "meeting.listed"
+    assert len(store.entries()) == 3
 
 
 @pytest.mark.parametrize("text, code", [
@@ -157,6 +176,7 @@ def test_a_badge_no_trusted_key_signed_is_refused_as_an_unknown_signer():
 
 def test_a_badge_entry_keeps_ids_and_dates_and_shows_the_name_masked(store):
     result = door(store, Clock(at(9))).check_text(badge(AN_LISTED))
+    assert set(kept_fields("badge", result.entry.fields)) == set(result.entry.fields) - {"signature"}
     assert result.display_name == "Nguyễn V. A."
     assert result.entry.person_key == f"badge:{AN_LISTED.id}"
     assert set(result.entry.fields) == {"name", "signature", "event", "participant", "badge_id", "issued_at",
