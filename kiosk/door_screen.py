@@ -6,6 +6,10 @@ gives way to "ready" by itself after `reset_seconds`; a new scan replaces it at 
 screen shows the camera's trouble if it has one, else "ready" (with the offline notice when the server
 cannot be reached). Colour is never the only signal: every look has its own icon, word and sound.
 In demo mode every view carries the demo banner, so nobody mistakes a rehearsal for a door.
+
+In meeting mode (kiosk.meeting_door) a verdict also shows the participant's organisation and seat under
+the name, "not on the list" / "not open yet" / "ended" are the verdict's word, the ready screen and the
+status line name the session of the moment (or the next one), and the counts are the session's.
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ from typing import TYPE_CHECKING
 
 from kiosk.entry import Direction
 from kiosk.frames.base import SourceStatus
+from kiosk.meeting_door import ENDED, NOT_LISTED, NOT_OPEN_YET
+from kiosk.meetings.plan import Moment, MomentKind
 from kiosk.messages import Message
+from kiosk.policy import local_time
 from kiosk.reasons import DEMO_MODE_ENTRY, Reason
 from kiosk.settings import Settings
 from kiosk.sync import SyncState as RoundState
@@ -127,6 +134,10 @@ WORD_REPEAT_OUT = Reason("repeat_out")
 WORD_SCANNER = Reason("scanner")
 WORD_CAMERA_OFF = Reason("camera_off")
 
+# The verdict's word when the meeting's finding decided it (its first reason).
+MEETING_WORDS = {NOT_LISTED: Reason("meeting.word.not-listed"), NOT_OPEN_YET: Reason("meeting.word.not-open-yet"),
+                 ENDED: Reason("meeting.word.ended")}
+
 HINT_READY = Reason("hint_ready")
 HINT_CAMERA_OFF = Reason("hint_camera_off")
 HINT_ADMIT = Reason("hint_admit")
@@ -148,6 +159,8 @@ class DoorView:
     # The server's watch-list note for the person of this verdict (kiosk.verdict.Verdict.note), as written:
     # on the screen only, for the guard, for as long as the verdict is shown; never stored, logged or sent.
     watch_note: str = field(default="", repr=False)
+    details: str = ""  # under the name in meeting mode: the participant's organisation and seat
+    meeting: str = ""  # on the ready screen in meeting mode: the session now, or the next one
 
 
 @dataclass(frozen=True)
@@ -167,6 +180,9 @@ class StatusView:
     # What the health authority's key needs (kiosk.authority_pin.AuthorityState.notice: changed, none yet,
     # running out), for the guard to pass on; "" when all is well.
     authority: str = ""
+    # The session of the moment (or the next one, or the day's last), "" at an ordinary door. The ready
+    # screen shows it too (`DoorView.meeting`), where a long session name can wrap.
+    meeting: str = ""
 
 
 @dataclass(frozen=True)
@@ -179,6 +195,7 @@ class _Shown:
     until: float
     notice: Reason | None = None
     watch_note: str = field(default="", repr=False)
+    details: str = ""
 
 
 class DoorScreen:
@@ -201,6 +218,7 @@ class DoorScreen:
         self.sync = SyncState()
         self.counts = Counts(0, 0, None)
         self.authority: Message | None = None  # the authority key's notice (`StatusView.authority`), if any
+        self.meeting = Moment(MomentKind.NONE)  # the meeting plan's moment (Station.moment), kept by DoorApp
         self._zone = zone
         self._shown: _Shown | None = None
 
@@ -225,11 +243,15 @@ class DoorScreen:
             look, word = REFUSE, WORD_REFUSE
             if not reasons and result.refusal is not None:
                 reasons = (result.refusal.reason,)
+        if look in (WARN, REFUSE) and reasons and reasons[0].code in MEETING_WORDS:
+            word = MEETING_WORDS[reasons[0].code]
         notice = None
         if result.store_problem:
             notice = Reason("not_saved", problem=result.store_problem)
+        card = result.participant
+        details = " · ".join(part for part in (card.organisation, card.group) if part) if card else ""
         self._shown = _Shown(look, word, reasons, result.display_name, result.scanned_at,
-                             now + self.reset_seconds, notice, verdict.note)
+                             now + self.reset_seconds, notice, verdict.note, details)
         return look
 
     def show_problem(self, reason: Reason, now: float) -> Look:
@@ -270,12 +292,15 @@ class DoorScreen:
             reason = " · ".join(r.text(lang) for r in shown.reasons[:2])
             notice = shown.notice.text(lang) if shown.notice else ""
             return DoorView(state, shown.look, shown.word.text(lang), reason, shown.name, time, notice, banner,
-                            shown.watch_note)
+                            shown.watch_note, details=shown.details)
+        meeting = self._meeting_text()
         if state is ScreenState.CAMERA_DISCONNECTED:
             return DoorView(state, CAMERA_OFF, WORD_CAMERA_OFF.text(lang), HINT_CAMERA_OFF.text(lang),
-                            notice=self._sync_text() if self.sync.kind is SyncKind.OFFLINE else "", banner=banner)
+                            notice=self._sync_text() if self.sync.kind is SyncKind.OFFLINE else "", banner=banner,
+                            meeting=meeting)
         notice = self._sync_text() if state is ScreenState.OFFLINE else ""
-        return DoorView(state, READY, WORD_READY.text(lang), HINT_READY.text(lang), notice=notice, banner=banner)
+        return DoorView(state, READY, WORD_READY.text(lang), HINT_READY.text(lang), notice=notice, banner=banner,
+                        meeting=meeting)
 
     def status(self, direction: Direction) -> StatusView:
         """The status line for a door set to `direction` (kept by the station, not here)."""
@@ -284,11 +309,12 @@ class DoorScreen:
         mode = Reason("mode_in") if entry_mode else Reason("mode_out")
         counts = self.counts
         inside = str(counts.inside) if counts.capacity is None else f"{counts.inside}/{counts.capacity}"
+        in_session = counts.session is not None
         return StatusView(
             mode=mode.text(lang),
             entry_mode=entry_mode,
-            inside=Reason("inside", count=inside).text(lang),
-            today=Reason("today", count=counts.today).text(lang),
+            inside=Reason("meeting.inside" if in_session else "inside", count=inside).text(lang),
+            today=Reason("meeting.arrived" if in_session else "today", count=counts.today).text(lang),
             full=counts.capacity is not None and counts.inside >= counts.capacity,
             camera=_CAMERA_TEXT[self.camera].text(lang),
             camera_ok=self.camera is CameraState.RUNNING,
@@ -296,7 +322,22 @@ class DoorScreen:
             sync_ok=self.sync.kind is not SyncKind.OFFLINE,
             station=self.station,
             authority=self.authority.text(lang) if self.authority else "",
+            meeting=self._meeting_text(),
         )
+
+    def _meeting_text(self) -> str:
+        """"Phiên toàn thể — Hội trường A · 08:30–11:30", "Chưa mở: Phiên chiều mở lúc 13:30", ... or ""."""
+        moment, zone = self.meeting, self._zone
+        session = moment.session
+        if session is None:
+            return ""
+        if moment.kind is MomentKind.NOT_YET:
+            return Reason("meeting.next", session=session.name, at=local_time(session.opens, zone)).text(self.language)
+        if moment.kind is MomentKind.ENDED:
+            return Reason("meeting.over", session=session.name, at=local_time(session.end, zone)).text(self.language)
+        hours = f"{local_time(session.start, zone)}–{local_time(session.end, zone)}"
+        place = f"{session.name} — {session.room}" if session.room else session.name
+        return f"{place} · {hours}"
 
     def _sync_text(self) -> str:
         sync = self.sync

@@ -55,7 +55,8 @@ class Identity(Enum):
 
 UNKNOWN_SIGNER = "health.unknown_signer"  # the reason every entry of a code no known signer signed carries
 # Formats not listed are read from an identity document's own code (unsigned).
-_IDENTITY_BY_FORMAT = {"hd1": Identity.SELF_DECLARED, "manual": Identity.GUARD}
+# A meeting badge is the organiser's word on who it is for, no more than a declaration is.
+_IDENTITY_BY_FORMAT = {"hd1": Identity.SELF_DECLARED, "badge": Identity.SELF_DECLARED, "manual": Identity.GUARD}
 
 
 def identity_of(credential: Credential | Entry) -> Identity:

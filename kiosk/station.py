@@ -3,6 +3,10 @@ store, after the decision: kiosk.person_seal).
 
 `kiosk.door_app.DoorApp` owns the running door's `Station`; the command line's `scan` uses one directly.
 The station's `direction` is the one place the door's direction is kept.
+
+In meeting mode (the station config's meeting plan has a session today) each verdict also weighs the
+session of the moment (kiosk.meeting_door), the counts are the open session's, and the guard may add the
+last person found not on the list as a walk-in (`add_walk_in`, behind the PIN).
 """
 
 from __future__ import annotations
@@ -20,22 +24,34 @@ from kiosk.credentials.manual import manual_credential
 from kiosk.entry import Direction, Entry, Source, new_entry_id, utc_now
 from kiosk.errors import INTERNAL_ERROR
 from kiosk.health_rules import credential_check
+from kiosk.meeting_door import WALK_IN_ADDED, combined, lookup_keys, meeting_check, session_params
+from kiosk.meetings.plan import Moment, MomentKind, PlannedSession
+from kiosk.meetings.roster import Card
 from kiosk.policy import DoorState, Policy
+from kiosk.reasons import Reason
 from kiosk.settings import Settings
 from kiosk.station_config import StationConfig, published_key_check
 from kiosk.store import Store, StoreError
 from kiosk.tracing.identity import link_of
-from kiosk.verdict import Verdict
+from kiosk.verdict import Outcome, Verdict
 from kiosk.visit_log import VisitRules
+from kiosk.walk_ins import WalkIns
+from kiosk.watch_list import TagKey
 
 log = logging.getLogger(__name__)
+
+# How long the guard may add the last person found not on the list as a walk-in (the next scan ends it too).
+WALK_IN_HOLD = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
 class Counts:
+    """People inside now and checked in: today's, or the open session's since it opened (`session`)."""
+
     inside: int
     today: int
     capacity: int | None
+    session: PlannedSession | None = None
 
 
 @dataclass(frozen=True)
@@ -49,14 +65,33 @@ class ScanResult:
     first_seen_at: datetime | None = None  # when the person was already checked in
     store_problem: str | None = None  # the entry could not be written yet: why, in plain words
     direction: Direction = Direction.IN  # the door's direction when it decided
+    participant: Card | None = None  # in meeting mode: the participant the list names (masked name, seat)
+
+
+@dataclass(frozen=True)
+class _NotListed:
+    """The last person found not on the list, held (in memory only) for the guard to add as a walk-in."""
+
+    credential: Credential
+    session: PlannedSession
+    verdict: Verdict  # the policy's own, without the meeting's "not on the list"
+    direction: Direction
+    at: datetime
 
 
 class Station:
     def __init__(self, settings: Settings, store: Store, clock: Callable[[], datetime] = utc_now,
-                 config: StationConfig | None = None, zone: tzinfo | None = None) -> None:
+                 config: StationConfig | None = None, zone: tzinfo | None = None,
+                 tag_key: TagKey | None = None) -> None:
         """`settings` are the station's own; `config` is what the server pushed (see `reconfigure`).
-        `zone` is the door's: where its day starts and the time its reasons tell (None: the machine's)."""
+        `zone` is the door's: where its day starts and the time its reasons tell (None: the machine's).
+        `tag_key` is the kiosk's own tag key the walk-ins are kept under (default: the station secret's)."""
         self.store = store
+        self._walk_ins = WalkIns(store, tag_key)
+        self._not_listed: _NotListed | None = None
+        # Each listed participant's latest entry per direction in this run: the same person with another of
+        # their codes (the badge, then the ID card) is "already checked in" too.
+        self._participant_entries: dict[tuple[str, Direction], Entry] = {}
         self.direction = Direction(settings.direction)
         self._clock = clock
         self._zone = zone
@@ -101,10 +136,38 @@ class Station:
         """A visitor without a code: same policy, logged with source "manual"."""
         return self._check(manual_credential(name, phone, id_number, note), Source.MANUAL)
 
+    def moment(self) -> Moment:
+        """Where the meeting plan stands now (MomentKind.NONE: an ordinary door)."""
+        return self.config.meetings.moment(self._clock(), self._zone)
+
     def counts(self) -> Counts:
-        local_midnight = self._clock().astimezone(self._zone).replace(hour=0, minute=0, second=0, microsecond=0)
-        counted = self.store.counts(local_midnight)
-        return Counts(inside=counted.inside, today=counted.today, capacity=self.settings.capacity)
+        """Today's counts, or while a session is open the session's: inside and arrived since it opened."""
+        moment = self.moment()
+        session = moment.session if moment.kind is MomentKind.OPEN else None
+        if session is not None:
+            since = session.opens
+        else:
+            since = self._clock().astimezone(self._zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        counted = self.store.counts(since)
+        return Counts(inside=counted.inside, today=counted.today, capacity=self.settings.capacity, session=session)
+
+    def add_walk_in(self) -> ScanResult | None:
+        """Add the last person found not on the list (within `WALK_IN_HOLD`, and no scan since) to their
+        session as a walk-in: an entry saying so, and their keys kept so that their next scans say
+        walk-in. None when there is nobody to add."""
+        with self._lock:
+            held, self._not_listed = self._not_listed, None
+            now = self._clock()
+            if held is None or now - held.at > WALK_IN_HOLD:
+                return None
+            credential, session = held.credential, held.session
+            self._walk_ins.add(session.id, lookup_keys(credential))
+            verdict = Verdict(held.verdict.outcome, (Reason(WALK_IN_ADDED, **session_params(session)),
+                                                     *held.verdict.reasons))
+            entry = self._entry(now, Source.MANUAL, credential, verdict, held.direction)
+            problem = self._save(entry)
+            return ScanResult(verdict, credential, None, entry, now, credential.display_name, store_problem=problem,
+                              direction=held.direction)
 
     def unsaved_count(self) -> int:
         return len(self._unsaved)
@@ -116,32 +179,51 @@ class Station:
         # One scan at a time: the camera and a handheld scanner must not both admit the same person.
         with self._lock:
             now = self._clock()
+            self._not_listed = None  # the guard's chance to add them as a walk-in ends with the next scan
             previous = None
+            meeting = meeting_check(self.config.meetings, now, self._zone, scanned, self.direction, self._walk_ins)
+            participant = meeting.card if meeting else None
             if isinstance(scanned, Credential):
                 window_start = now - timedelta(minutes=self.settings.dedup_minutes)
                 previous = self.store.last_entry_for(self.store.seal.tag(scanned.person_key), window_start,
                                                      self.direction)
+                if previous is None and participant is not None:
+                    seen = self._participant_entries.get((participant.participant, self.direction))
+                    previous = seen if seen is not None and seen.scanned_at >= window_start else None
             # Counting who is inside costs a query over today's entries: only a capacity limit needs it.
             counted = isinstance(scanned, Credential) and previous is None and self.settings.capacity is not None
             inside = self.counts().inside if counted else 0
             door = DoorState(direction=self.direction, now=now, inside=inside, previous=previous)
-            verdict = self._policy.decide(scanned, door)
+            policy_verdict = self._policy.decide(scanned, door)
             credential = scanned if isinstance(scanned, Credential) else None
             refusal = scanned if isinstance(scanned, Refusal) else None
             display_name = credential.display_name if credential else ""
-            if verdict.repeat:
-                return ScanResult(verdict, credential, refusal, None, now, display_name,
-                                  first_seen_at=previous.scanned_at if previous else None, direction=self.direction)
-            entry = Entry(
-                id=new_entry_id(), scanned_at=now, station=self.settings.station_name or socket.gethostname(),
-                direction=self.direction, source=source, format=scanned.format,
-                person_key=credential.person_key if credential else "", linked_key=_linked_key(credential),
-                display_name=display_name, fields=credential.fields if credential else {},
-                verdict=verdict.outcome, reasons=verdict.reasons,
-            )
+            if policy_verdict.repeat:  # "already checked in" stands; the guard still sees who and where they sit
+                return ScanResult(policy_verdict, credential, refusal, None, now, display_name,
+                                  first_seen_at=previous.scanned_at if previous else None, direction=self.direction,
+                                  participant=participant)
+            verdict = combined(policy_verdict, meeting)
+            entry = self._entry(now, source, scanned, verdict, self.direction)
             problem = self._save(entry)  # tagged and sealed on the way to the disk (kiosk.person_seal)
+            if participant is not None and verdict.outcome is not Outcome.REFUSE:
+                self._participant_entries[(participant.participant, self.direction)] = entry
+            if (credential is not None and meeting is not None and meeting.walk_in_session is not None
+                    and policy_verdict.outcome is not Outcome.REFUSE):
+                self._not_listed = _NotListed(credential, meeting.walk_in_session, policy_verdict, self.direction,
+                                              now)
             return ScanResult(verdict, credential, refusal, entry, now, display_name, store_problem=problem,
-                              direction=self.direction)
+                              direction=self.direction, participant=participant)
+
+    def _entry(self, now: datetime, source: Source, scanned: Credential | Refusal, verdict: Verdict,
+               direction: Direction) -> Entry:
+        credential = scanned if isinstance(scanned, Credential) else None
+        return Entry(
+            id=new_entry_id(), scanned_at=now, station=self.settings.station_name or socket.gethostname(),
+            direction=direction, source=source, format=scanned.format,
+            person_key=credential.person_key if credential else "", linked_key=_linked_key(credential),
+            display_name=credential.display_name if credential else "", fields=credential.fields if credential else {},
+            verdict=verdict.outcome, reasons=verdict.reasons,
+        )
 
     def _save(self, entry: Entry) -> str | None:
         """Write the entries kept in memory, then this one. A condition of the machine (disk full, read-only)

@@ -1,8 +1,8 @@
 """What the central server pushes to a station, as the station uses it.
 
-The sync client stores the downloaded document (settings, watch list, key material, health rules) in the
-store's meta table; signing certificates can also be imported from a file (`kiosk trust import`). A
-document that cannot be used is reported and the station keeps working with what it had.
+The sync client stores the downloaded document (settings, watch list, key material, health rules, the
+meeting plan) in the store's meta table; signing certificates can also be imported from a file (`kiosk
+trust import`). A document that cannot be used is reported and the station keeps working with what it had.
 
 The watch list comes as keyed tags (kiosk.watch_list): a stolen station token gives no number in clear. The
 health authority's key set is used only once the station pinned its signing key (kiosk.authority_pin,
@@ -26,6 +26,7 @@ from kiosk.credentials.signed import SIGNATURE_VALID
 from kiosk.credentials.signed_examples import demo_trust
 from kiosk.errors import KioskError, os_problem
 from kiosk.health_rules import HealthRules
+from kiosk.meetings.plan import MeetingPlan, MeetingPlanError
 from kiosk.reasons import PUBLISHED_KEY, Reason
 from kiosk.sealing.authority import AuthorityKeySet
 from kiosk.settings import PUSHED_SETTINGS, Settings, checked_value
@@ -62,6 +63,8 @@ class StationConfig:
     # (`load_station_config` sets it); None until there is one: entries then stay sealed on the kiosk.
     authority_keys: AuthorityKeySet | None = None
     authority: AuthorityState = field(default_factory=AuthorityState)  # why those keys, for the status
+    # The sessions this station checks in for and their rosters (kiosk.meetings.plan); empty: no meetings.
+    meetings: MeetingPlan = field(default_factory=MeetingPlan)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "settings_overrides", MappingProxyType(dict(self.settings_overrides)))
@@ -87,9 +90,13 @@ class StationConfig:
             watch = WatchList.from_json(document.get("watch"))
         except WatchListError as problem:
             raise StationConfigError(f"station config: {problem}") from None
+        try:
+            meetings = MeetingPlan.from_json(document.get("meetings"))
+        except MeetingPlanError as problem:
+            raise StationConfigError(f"station config: {problem}") from None
         return cls(overrides, watch,
                    TrustList.from_station_config(document).without(PUBLISHED_KEYS, "station config"),
-                   HealthRules.from_json(document.get("health_rules") or {}))
+                   HealthRules.from_json(document.get("health_rules") or {}), meetings=meetings)
 
     def settings_for(self, local: Settings) -> Settings:
         """The server's pushed settings override the station's own."""

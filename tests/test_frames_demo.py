@@ -32,7 +32,7 @@ def round_of_visits(demo):
 def test_every_sample_format_is_shown_and_read_from_the_pixels(round_of_visits, demo):
     read = {text for _, shown, texts in round_of_visits for text in texts if text == shown}
     formats_read = {credentials.parse(text).format for text in read}
-    assert formats_read == {sample.format for sample in SAMPLE_PAYLOADS} | {"dcc", "hd1"}
+    assert formats_read == {sample.format for sample in SAMPLE_PAYLOADS} | {"dcc", "hd1", "badge"}
     assert read == set(demo.texts)
 
 

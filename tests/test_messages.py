@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.credentials import bhyt, cccd, dcc, fields, hd1, signed, vnqr
+from kiosk.credentials import badge, bhyt, cccd, dcc, fields, hd1, signed, vnqr
 from kiosk.messages import LANGUAGES, Message, catalogue_codes, inline, placeholders, template_for, upgrade_stored
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,13 +53,13 @@ def test_every_code_used_has_a_sentence_whose_placeholders_the_call_fills(lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_format_field_and_code_family_is_worded(lang):
-    kinds = [module.KIND for module in (bhyt, cccd, dcc, hd1, vnqr)]
+    kinds = [module.KIND for module in (badge, bhyt, cccd, dcc, hd1, vnqr)]
     assert all(template_for(kind.words.code, lang) for kind in kinds)
     assert all(template_for(field.words.code, lang) for field in fields.CONTENT_FIELDS.values())
     missing_name = fields.field_refusal(cccd.KIND, fields.FieldError(cccd.NAME, fields.MISSING), "x").reason
     assert missing_name.code == "cccd.missing-name"
     assert "{" not in missing_name.text(lang) and missing_name.text(lang) != missing_name.code
-    for prefix in (dcc.FORMAT, hd1.FORMAT):
+    for prefix in (dcc.FORMAT, hd1.FORMAT, badge.FORMAT):
         for stage in signed.STAGES:
             damaged = signed.malformed_reason(prefix, stage)
             assert all(template_for(code, lang) for code in (damaged.code, *(p.code for _, p in damaged.params)))

@@ -1,6 +1,6 @@
-"""The big area of the door screen: paints a `DoorView` (colour, icon, word, reason, the watch list's note,
-name, time) and, on the
-ready screen, the down-scaled live preview. Font sizes follow the widget's height so that the verdict word
+"""The big area of the door screen: paints a `DoorView` (colour, icon, word, the meeting's session, reason,
+the watch list's note, name, the participant's organisation and seat, time) and, on the ready screen, the
+down-scaled live preview. Font sizes follow the widget's height so that the verdict word
 stays legible at two metres on any monitor."""
 
 from __future__ import annotations
@@ -61,6 +61,10 @@ class DoorPanel(QWidget):
         self.watch_note.setWordWrap(True)
         self.watch_note.setVisible(False)
         self.name = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictName")
+        self.details = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictDetails")
+        self.details.setWordWrap(True)
+        self.meeting = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="meetingLine")
+        self.meeting.setWordWrap(True)
         self.time = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictTime")
         self.notice = QLabel(alignment=Qt.AlignmentFlag.AlignCenter, objectName="verdictNotice")
         self.notice.setWordWrap(True)
@@ -71,7 +75,8 @@ class DoorPanel(QWidget):
         layout.setContentsMargins(24, 16, 24, 16)
         layout.addWidget(self.banner)
         layout.addStretch(1)
-        for widget in (self.icon, self.word, self.reason, self.watch_note, self.name, self.time, self.notice):
+        for widget in (self.icon, self.word, self.meeting, self.reason, self.watch_note, self.name, self.details,
+                       self.time, self.notice):
             layout.addWidget(widget)
         layout.addWidget(self.preview, 3)
         layout.addStretch(1)
@@ -96,6 +101,9 @@ class DoorPanel(QWidget):
         self.watch_note.setVisible(bool(view.watch_note))
         self.name.setText(view.name)
         self.name.setVisible(bool(view.name))
+        for label, text in ((self.details, view.details), (self.meeting, view.meeting)):
+            label.setText(text)
+            label.setVisible(bool(text))
         self.time.setText(view.time)
         self.time.setVisible(bool(view.time))
         self.notice.setText(view.notice)
@@ -126,7 +134,9 @@ class DoorPanel(QWidget):
             self._apply_fonts(height)
         if self._view is not None:
             look = self._view.look
-            size = int(height * ICON_HEIGHT * (0.6 if self.preview.isVisible() else 1.0))
+            # The preview, or a participant's organisation and seat, take the room of a full-size icon.
+            smaller = self.preview.isVisible() or self.details.isVisible()
+            size = int(height * ICON_HEIGHT * (0.6 if smaller else 1.0))
             key = (look.icon, look.foreground, size)
             if key not in self._icon_cache:
                 self._icon_cache[key] = render_icon(look.icon, look.foreground, size)
@@ -139,6 +149,8 @@ class DoorPanel(QWidget):
             (self.reason, REASON_HEIGHT, False),
             (self.watch_note, REASON_HEIGHT, True),
             (self.name, DETAIL_HEIGHT, True),
+            (self.details, DETAIL_HEIGHT, True),
+            (self.meeting, REASON_HEIGHT, True),
             (self.time, DETAIL_HEIGHT, False),
             (self.notice, REASON_HEIGHT, True),
         ):

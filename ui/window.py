@@ -31,6 +31,7 @@ from kiosk.door_app import (
     SettingsChanged,
     VerdictShown,
     ViewChanged,
+    WalkInAnswered,
 )
 from kiosk.door_app.events import Traced, TraceRefused
 from kiosk.door_screen import CameraState, DoorView, StatusView
@@ -52,7 +53,7 @@ REFRESH_MS = 2000  # counts, sync state and the retention schedule
 class KioskWindow(QMainWindow):
     """Signals: `rendered(DoorView)` after every change of the big area; `verdict_shown(ScanResult)`;
     the admin's results `entries(list)`, `exported(count, path)`, `purged(count)`, `failed(message)`,
-    `traced(Trace)`, `trace_refused(Message)`."""
+    `traced(Trace)`, `trace_refused(Message)`, `walk_in_answered(message)`."""
 
     rendered = Signal(object)
     verdict_shown = Signal(object)
@@ -62,6 +63,7 @@ class KioskWindow(QMainWindow):
     failed = Signal(str)
     traced = Signal(object)
     trace_refused = Signal(object)
+    walk_in_answered = Signal(str)
 
     def __init__(self, app: DoorApp, door_worker: DoorWorker, make_loop: LoopFactory, languages: Languages,
                  kiosk_mode: bool = True) -> None:
@@ -194,6 +196,8 @@ class KioskWindow(QMainWindow):
             lambda query: self._do(lambda: self.app.load_entries(query.search, query.limit)))
         dialog.export_requested.connect(lambda path, who: self._do(lambda: self.app.export(path, who)))
         dialog.purge_requested.connect(lambda: self._do(self.app.purge))
+        dialog.walk_in_requested.connect(lambda: self._do(self.app.add_walk_in))
+        self.walk_in_answered.connect(dialog.show_walk_in)
         dialog.trace.requested.connect(lambda query: self._do(lambda: self.app.trace(
             query.person, query.since, query.until, query.min_minutes, query.padding, query.reason)))
         self.traced.connect(dialog.trace.show_trace)
@@ -248,6 +252,8 @@ class KioskWindow(QMainWindow):
             self.traced.emit(event.trace)
         elif isinstance(event, TraceRefused):
             self.trace_refused.emit(event.message)
+        elif isinstance(event, WalkInAnswered):
+            self.walk_in_answered.emit(event.message)
 
     def _settings_changed(self, event: SettingsChanged) -> None:
         self.settings = event.local

@@ -11,6 +11,7 @@ from typing import Any
 
 from kiosk import credentials
 from kiosk.credentials import dcc, hd1
+from kiosk.meetings import badge_code
 from kiosk.credentials.base import Credential, ParseContext
 from kiosk.entry import json_fields, utc_now
 from kiosk.reasons import LANGUAGES
@@ -20,7 +21,7 @@ from kiosk.trust import TrustList, load_trust_file
 # The keys a plain (unsigned) format gets, so automation reads the same object for every code.
 UNSIGNED = {"signature": "unsigned", "expired": False, "not_yet_valid": False, "type_allowed": True,
             "stage": None}
-SIGNED_CHECKS = ((dcc.PREFIX, dcc.check), (hd1.PREFIX, hd1.check))
+SIGNED_CHECKS = ((dcc.PREFIX, dcc.check), (hd1.PREFIX, hd1.check), (badge_code.PREFIX, badge_code.check))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

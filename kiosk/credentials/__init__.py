@@ -11,7 +11,7 @@ import logging
 import traceback
 import unicodedata
 
-from kiosk.credentials import bhyt, cccd, dcc, fields as f, hd1, other, vnqr
+from kiosk.credentials import badge, bhyt, cccd, dcc, fields as f, hd1, other, vnqr
 from kiosk.credentials.base import Credential, ParseContext, Parser, Refusal
 from kiosk.reasons import PARSER_FAULT, Reason
 
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 REGISTRY: tuple[Parser, ...] = (
     dcc.PARSER,     # `HC1:` prefix
     hd1.PARSER,     # `HD1:` prefix
+    badge.PARSER,   # `MB1:` prefix (a meeting badge)
     bhyt.PARSER,    # ends with `$` / starts with a card code: checked before the other `|` formats
     vnqr.PARSER,
     cccd.PARSER,

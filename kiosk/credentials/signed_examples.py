@@ -1,4 +1,5 @@
-"""Signed sample codes (EU certificate, our health declaration) for the demo camera and the self-test.
+"""Signed sample codes (EU certificate, our health declaration, a meeting badge) for the demo camera and the
+self-test.
 
 They are signed with made-up keys fixed in this file, and `demo_trust()` is the trust list that accepts
 them: only a station running on the demo camera uses it, so these keys can never admit anyone at a door.
@@ -21,8 +22,9 @@ from cryptography.x509.oid import NameOID
 
 from kiosk import base45, cose
 from kiosk.credentials import dcc, hd1
-from kiosk.credentials.examples import AN, BINH, Person, SamplePayload
+from kiosk.credentials.examples import AN, BINH, CUONG, Person, SamplePayload
 from kiosk.entry import utc_now
+from kiosk.meetings import badge_code
 from kiosk.trust import DeclarationKey, TrustList, signer_from_der
 
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -58,6 +60,19 @@ def declaration_payload(person: Person, now: datetime) -> str:
                       issued_at=now - timedelta(hours=1), expires_at=now + timedelta(days=2), cti=cti)
 
 
+DEMO_EVENT = "1"
+DEMO_PARTICIPANT = "0123456789abcdef"  # made up, like every id here
+
+
+def badge_payload(person: Person, now: datetime, event: str = DEMO_EVENT,
+                  participant: str = DEMO_PARTICIPANT) -> str:
+    """A meeting badge for `person` at the demo's event, valid for two days."""
+    cti = hashlib.sha256(f"badge{person.qid}{event}".encode()).digest()[:8]
+    return badge_code.encode(badge_code.Badge(event, participant, person.full_name), key=_DECLARATION_KEY,
+                             kid=_DECLARATION_KID, issuer="VN", issued_at=now - timedelta(hours=1),
+                             expires_at=now + timedelta(days=2), cti=cti)
+
+
 def certificate_payload(person: Person, now: datetime) -> str:
     """A complete vaccination (two of two doses), the EU DCC schema 1.3 way."""
     surname, *given = person.ascii_name.split()
@@ -78,4 +93,5 @@ def signed_samples(now: datetime | None = None) -> tuple[SamplePayload, ...]:
     return (
         SamplePayload("EU COVID certificate (demo signer)", certificate_payload(AN, now), "dcc", True),
         SamplePayload("health declaration (demo key)", declaration_payload(BINH, now), "hd1", True),
+        SamplePayload("meeting badge (demo key)", badge_payload(CUONG, now), "badge", True),
     )

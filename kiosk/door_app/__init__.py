@@ -15,10 +15,11 @@ from kiosk.door_app.events import (
     SyncChanged,
     VerdictShown,
     ViewChanged,
+    WalkInAnswered,
 )
 from kiosk.door_app.signal import VerdictSignal
 from kiosk.door_app.status_line import StatusLine
 
 __all__ = ["AdminFailed", "CameraStateChanged", "CountsChanged", "DoorApp", "DoorEvent", "EntriesLoaded",
            "Exported", "Listener", "Post", "Purged", "SettingsChanged", "StatusLine", "SyncChanged",
-           "TICK_GRACE", "VerdictShown", "VerdictSignal", "ViewChanged"]
+           "TICK_GRACE", "VerdictShown", "VerdictSignal", "ViewChanged", "WalkInAnswered"]

@@ -39,6 +39,7 @@ from kiosk.door_app.events import (
     TraceRefused,
     VerdictShown,
     ViewChanged,
+    WalkInAnswered,
 )
 from kiosk.door_app.signal import VerdictSignal
 from kiosk.door_screen import CameraState, DoorScreen, Look, SyncState, station_label
@@ -193,10 +194,13 @@ class DoorApp:
         self._render()
 
     def tick(self) -> None:
-        """Let an expired verdict go (call it at `VerdictShown.reset_at`, or often); purge if due."""
+        """Let an expired verdict go (call it at `VerdictShown.reset_at`, or often); purge if due; follow
+        the meeting plan when a session opened or ended since."""
         if self.door.tick(self._monotonic() + TICK_GRACE):
             self._render()
         self._retention.run_if_due(self.settings.retention_days)
+        if self.station.moment() != self.door.meeting:
+            self.refresh()
 
     def refresh(self) -> None:
         """Counts, sync state and the authority key's notice (call every few seconds); purge if due."""
@@ -208,6 +212,10 @@ class DoorApp:
             log.error("counts not refreshed: %s", error)
             return
         changed = False
+        moment = self.station.moment()  # a session opens or ends with the time alone
+        if moment != self.door.meeting:
+            self.door.meeting = moment
+            changed = True
         authority = self.station.config.authority.notice(self._clock())  # it may change with the date alone
         if authority != self.door.authority:
             self.door.authority = authority
@@ -224,6 +232,16 @@ class DoorApp:
             self._render()
 
     # --- the admin's requests -----------------------------------------------------------------------
+
+    def add_walk_in(self) -> None:
+        """Behind the PIN: add the last person found not on the list to the session as a walk-in (within
+        two minutes of their scan, and before the next one); the entry's verdict goes on the screen."""
+        result = self.station.add_walk_in()
+        if result is None:
+            self._emit(WalkInAnswered(False, Reason("meeting.walk-in-none").text(self.door.language)))
+            return
+        self._emit(WalkInAnswered(True, Reason("meeting.walk-in-done").text(self.door.language)))
+        self.show_result(result)
 
     def load_entries(self, search: str = "", limit: int = 200) -> None:
         try:

@@ -98,6 +98,15 @@ class TraceRefused:
     message: Message
 
 
+@dataclass(frozen=True)
+class WalkInAnswered:
+    """The guard asked to add the last person not on the list as a walk-in: `added`, and the sentence for
+    the admin (the verdict itself goes on the door screen)."""
+
+    added: bool
+    message: str
+
+
 DoorEvent = Union[ViewChanged, VerdictShown, CountsChanged, SyncChanged, CameraStateChanged, SettingsChanged,
-                  EntriesLoaded, Exported, Purged, AdminFailed, Traced, TraceRefused]
+                  EntriesLoaded, Exported, Purged, AdminFailed, Traced, TraceRefused, WalkInAnswered]
 Listener = Callable[[DoorEvent], None]

@@ -1,5 +1,6 @@
 """One line for the service log of a door without a screen: written when the camera or the sync state
-changes, and at least every `status_log_minutes`. Counts and states only, never a person.
+changes, when a meeting session opens or ends, and at least every `status_log_minutes`. Counts and states
+only, never a person; in meeting mode the counts are the open session's.
 
 When the health authority's key needs someone (refused as changed, none yet, running out: see
 kiosk.authority_pin) the line ends with that, in the door's language, for the guard to pass on."""
@@ -40,11 +41,16 @@ class StatusLine:
         self._camera = CameraState.STARTING
         self._sync = SyncState()
         self._counts = Counts(0, 0, None)
+        self._meeting = ""
         self._next: float | None = None
 
     def __call__(self, event: DoorEvent) -> None:
         if isinstance(event, ViewChanged):
             self._screen = event.view.state
+            changed = event.status.meeting != self._meeting
+            self._meeting = event.status.meeting
+            if changed:
+                self.write()
         elif isinstance(event, CountsChanged):
             self._counts = event.counts
         elif isinstance(event, CameraStateChanged):
@@ -71,6 +77,8 @@ class StatusLine:
         inside = str(counts.inside) if counts.capacity is None else f"{counts.inside}/{counts.capacity}"
         line = (f"status: screen={self._screen.value} camera={self._camera.value} sync={sync.kind.value} "
                 f"waiting={sync.waiting} held={sync.held} today={counts.today} inside={inside}")
+        if self._meeting:  # the session's name and hours, never a person
+            line += f" meeting={self._meeting!r}"
         notice = self._authority_notice()
         return line + (f" — {notice.text(self.language)}" if notice else "")
 

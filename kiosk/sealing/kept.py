@@ -3,7 +3,7 @@
 Everything a trace needs to reach a person (name, numbers, birth date, address, phone, and a declaration's
 health answers) is kept, sealed to the authority. What neither the door nor a trace needs is dropped before
 anything is written: the 2024 ID card's family members and old numbers (`extra`), the national QR code's
-signature and its declarer's QID, an insurance card's layout. A code's raw text is never kept.
+signature and its declarer's QID, an insurance card's layout, a badge's signature verdict. A code's raw text is never kept.
 The door's own copy of what it shows is the masked display name.
 """
 
@@ -21,6 +21,10 @@ DROPPED: Mapping[str, frozenset[str]] = {
     "hd1": frozenset(),
     "dcc": frozenset(),
     "manual": frozenset(),
+    # A meeting badge: its printed name is sealed like any name; the ids (event, participant, badge) and
+    # the dates are the organiser's, kept with it. Only the signature's verdict goes: a badge that did not
+    # verify is never admitted, so it always says "valid".
+    "badge": frozenset({"signature"}),
 }
 DROPPED_ELSEWHERE = frozenset({"extra"})  # a format not named above
 

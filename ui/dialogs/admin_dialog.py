@@ -1,5 +1,6 @@
-"""Behind the admin PIN: settings, the log (masked), contact tracing (audited by the store), CSV export
-(audited too), purge, and leaving kiosk mode. The dialog only collects requests; the door thread does the
+"""Behind the admin PIN: adding the person just found not on a meeting's list as a walk-in, settings, the
+log (masked), contact tracing (audited by the store), CSV export (audited too), purge, and leaving kiosk
+mode. The dialog only collects requests; the door thread does the
 work and answers by signal."""
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class AdminDialog(QDialog):
     language_requested = Signal()  # F4: the window's own shortcut does not reach a dialog
     leave_kiosk = Signal()
     quit_kiosk = Signal()
+    walk_in_requested = Signal()  # add the person just found not on the meeting's list, as a walk-in
 
     def __init__(self, settings: Settings, retention_days: int, parent: QWidget | None = None,
                  zone: tzinfo | None = None, language: Callable[[], str] | None = None) -> None:
@@ -93,9 +95,17 @@ class AdminDialog(QDialog):
 
         self.trace = TraceTab(retention_days, language or (lambda: settings.language), zone)
 
+        # First, above the tabs: the guard opens the dialog for this right after the scan.
+        self.walk_in = QPushButton(objectName="walkInButton")
+        self.walk_in.clicked.connect(self.walk_in_requested)
+        self.walk_in_message = QLabel(objectName="walkInMessage")
+        self.walk_in_message.setWordWrap(True)
+
         for tab in (settings_tab, log_tab, self.trace, data_tab, kiosk_tab):
             self.tabs.addTab(tab, "")
         layout = QVBoxLayout(self)
+        layout.addWidget(self.walk_in)
+        layout.addWidget(self.walk_in_message)
         layout.addWidget(self.tabs)
         QShortcut(QKeySequence(Qt.Key.Key_F4), self).activated.connect(self.language_requested.emit)
         self.tabs.currentChanged.connect(lambda index: index == 1 and self.request_log())
@@ -106,6 +116,7 @@ class AdminDialog(QDialog):
         for index, title in enumerate((self.tr("Settings"), self.tr("Log"), self.tr("Trace"),
                                        self.tr("Export and purge"), self.tr("Kiosk mode"))):
             self.tabs.setTabText(index, title)
+        self.walk_in.setText(self.tr("Add the person just scanned to the list (walk-in)"))
         self.save.setText(self.tr("Save settings"))
         self.search.setPlaceholderText(self.tr("Search masked name, person key or format, then Enter"))
         self.table.setHorizontalHeaderLabels([self.tr("Time"), self.tr("Direction"), self.tr("Verdict"),
@@ -143,6 +154,9 @@ class AdminDialog(QDialog):
 
     def show_failed(self, message: str) -> None:
         self.data_message.setText(message)
+
+    def show_walk_in(self, message: str) -> None:
+        self.walk_in_message.setText(message)
 
     def _save(self) -> None:
         try:
