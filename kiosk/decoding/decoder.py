@@ -35,6 +35,7 @@ REGION_SIDE = 160                   # a failed symbol is straightened to a squar
 REGION_BORDER = 16                  # ... with this quiet zone around it
 REGION_GROWTH = 1.2                 # zxing's corners, pushed this much outward from the centre
 MOST_REGIONS = 2                    # failed symbols looked at again per frame (bounds the cost)
+ENLARGEMENT = 1.5                   # the enlarged look's scale
 MOST_STRETCH = 1.5                  # longest over shortest side of a failed symbol worth looking at
 
 Corners = tuple[tuple[float, float], ...]
@@ -53,20 +54,37 @@ class Decoded:
 class Decoder:
     """Reads QR codes from BGR or grayscale frames. Not thread-safe: one per capture loop."""
 
-    def __init__(self, second_looks: bool = True) -> None:
-        """`second_looks=False` keeps to the first pass (to measure what the others add)."""
+    def __init__(self, second_looks: bool = True, one_look_per_frame: bool = False) -> None:
+        """`second_looks=False` keeps to the first pass (to measure what the others add).
+        `one_look_per_frame=True` is for a camera: a frame in which the first pass finds nothing gets
+        one of the whole-frame looks, the next frame the next one, so a code held up for a few frames
+        gets all of them at the cost of one per frame. Otherwise (a photo) they are tried in turn."""
         self.second_looks = second_looks
+        self.one_look_per_frame = one_look_per_frame
         self._curved = cv2.QRCodeDetector()
+        self._turn = 0
 
     def decode(self, image: np.ndarray) -> list[Decoded]:
         gray = grayscale(image)
-        found = zxingcpp.read_barcodes(gray, formats=QR, text_mode=PLAIN, try_invert=False, return_errors=True)
+        found = zxingcpp.read_barcodes(gray, formats=QR, text_mode=PLAIN, try_invert=False,
+                                       try_downscale=False, return_errors=True)
         decoded = [Decoded(code.text, _corners(code.position)) for code in found if code.valid]
         if decoded or not self.second_looks:
             return _unique(decoded)
         failed = [_corners(code.position) for code in found if not code.valid]
         symbols = sorted(filter(_plausible_symbol, failed), key=_area, reverse=True)[:MOST_REGIONS]
-        return _unique(self._read_failed_symbols(gray, symbols) or _half_size_look(gray))
+        return _unique(self._read_failed_symbols(gray, symbols) or self._frame_looks(gray))
+
+    def _frame_looks(self, gray: np.ndarray) -> list[Decoded]:
+        if self.one_look_per_frame:
+            look = FRAME_LOOKS[self._turn % len(FRAME_LOOKS)]
+            self._turn += 1
+            return look(gray)
+        for look in FRAME_LOOKS:
+            found = look(gray)
+            if found:
+                return found
+        return []
 
     def _read_failed_symbols(self, gray: np.ndarray, symbols: list[Corners]) -> list[Decoded]:
         """Cheap looks at each symbol first, the costly curved look only at the largest."""
@@ -111,6 +129,25 @@ def _half_size_look(gray: np.ndarray) -> list[Decoded]:
         if found:
             return [Decoded(code.text, _scaled(_corners(code.position), 2.0), "half-size") for code in found]
     return []
+
+
+def _inverted_look(gray: np.ndarray) -> list[Decoded]:
+    """Light modules on a dark screen (dark-mode apps), at full size: the half-size look misses the
+    small ones."""
+    found = zxingcpp.read_barcodes(cv2.bitwise_not(gray), formats=QR, text_mode=PLAIN, try_invert=False,
+                                   try_downscale=False)
+    return [Decoded(code.text, _corners(code.position), "inverted") for code in found]
+
+
+def _enlarged_look(gray: np.ndarray) -> list[Decoded]:
+    """The frame at 1.5 times its size: small modules (a card's code, a phone far away) get enough
+    pixels for zxing's binarizer to tell them apart."""
+    large = cv2.resize(gray, None, fx=ENLARGEMENT, fy=ENLARGEMENT, interpolation=cv2.INTER_CUBIC)
+    found = zxingcpp.read_barcodes(large, formats=QR, text_mode=PLAIN, try_invert=False, try_downscale=False)
+    return [Decoded(code.text, _scaled(_corners(code.position), 1 / ENLARGEMENT), "enlarged") for code in found]
+
+
+FRAME_LOOKS = (_half_size_look, _inverted_look, _enlarged_look)
 
 
 def _straightened_look(gray: np.ndarray, corners: Corners) -> list[Decoded]:
