@@ -9,14 +9,19 @@ and synthetic 720p/1080p door frames with and without a code):
 - Most door frames hold no code, so the first pass skips zxing's inverted-image pass, which doubles the
   cost of an empty frame. Light-on-dark codes are looked for in the half-size look instead, where they
   read as well except for small, blurred ones (4 px modules and more blur than a focused webcam gives).
-- Nothing decoded → zxing on a half-size copy, local binarizer (normal and inverted) then the global
-  one. A quarter of the pixels: with the pass above, an empty frame costs about what raw zxing-cpp does.
+- Nothing decoded → whole-frame looks: zxing on a half-size copy (local binarizer, normal and inverted,
+  then the global one; a quarter of the pixels), on the inverted frame at full size (small dark-mode
+  codes), and on the frame enlarged 1.5 times (small modules, moiré, washed-out glare edges). A photo
+  gets them in turn; a camera (`one_look_per_frame`) gets one per frame in the order CAMERA_TURNS, so a
+  code held up for 200 ms gets all of them and an empty frame costs about 1.1-1.2x raw zxing-cpp.
+  The first pass skips zxing's down-scaled pass (the half-size look covers it).
+  Door stills and visits (bench/door_set.py, bench/visits.py, docs/decoding.md) measure what they add.
 - A symbol found but not decoded (zxing reports its corners with an error) → that region, straightened
   to a square, read with each binarizer; then OpenCV's decoder for curved codes on the largest such
   region (milliseconds: only with that evidence, never on an empty frame). Long thin quadrilaterals,
   zxing's guesses on a blurred moving code, are not looked at.
-- pyzbar, inverting or up-scaling whole frames add nothing on top of these on the dataset (the bench
-  prints what pyzbar would add when libzbar is installed), so the decoder does not use them.
+- pyzbar, contrast normalisation (CLAHE, flat-field), glare masking and OpenCV's WeChat decoder add too
+  little per millisecond on the photos and the door set (docs/decoding.md), so the decoder does not use them.
 """
 
 from __future__ import annotations
@@ -75,28 +80,36 @@ class Decoder:
             return _unique(decoded)
         failed = [_corners(code.position) for code in found if not code.valid]
         symbols = sorted(filter(_plausible_symbol, failed), key=_area, reverse=True)[:MOST_REGIONS]
-        decoded = self._read_failed_symbols(gray, symbols) or self._frame_looks(gray)
+        turn = self._take_turn()
+        decoded = (self._read_failed_symbols(gray, symbols, curved_too=turn in (None, 0))
+                   or self._frame_looks(gray, turn))
         self.saw_symbol = self.saw_symbol or bool(decoded)
         return _unique(decoded)
 
-    def _frame_looks(self, gray: np.ndarray) -> list[Decoded]:
-        if self.one_look_per_frame:
-            look = CAMERA_TURNS[self._turn % len(CAMERA_TURNS)]
-            self._turn += 1
-            return look(gray)
+    def _take_turn(self) -> int | None:
+        """This frame's place in CAMERA_TURNS; None for a photo, which gets every look."""
+        if not self.one_look_per_frame:
+            return None
+        self._turn += 1
+        return (self._turn - 1) % len(CAMERA_TURNS)
+
+    def _frame_looks(self, gray: np.ndarray, turn: int | None) -> list[Decoded]:
+        if turn is not None:
+            return CAMERA_TURNS[turn](gray)
         for look in FRAME_LOOKS:
             found = look(gray)
             if found:
                 return found
         return []
 
-    def _read_failed_symbols(self, gray: np.ndarray, symbols: list[Corners]) -> list[Decoded]:
-        """Cheap looks at each symbol first, the costly curved look only at the largest."""
+    def _read_failed_symbols(self, gray: np.ndarray, symbols: list[Corners], curved_too: bool) -> list[Decoded]:
+        """Cheap looks at each symbol first, the costly curved look only at the largest (on a camera,
+        one frame in len(CAMERA_TURNS): at 10-50 ms it would otherwise drop the frames that follow)."""
         for corners in symbols:
             found = _straightened_look(gray, corners)
             if found:
                 return found
-        return self._curved_look(gray, symbols[0]) if symbols else []
+        return self._curved_look(gray, symbols[0]) if symbols and curved_too else []
 
     def _curved_look(self, gray: np.ndarray, corners: Corners) -> list[Decoded]:
         """OpenCV's decoder for codes on curved surfaces (cloth, bottles), on the region only: it costs
