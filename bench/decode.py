@@ -7,7 +7,7 @@
 - Door stills: `--stills` generated stills per condition of bench/door_set.py (seeded), read by each.
 - Frames: ms per 720p and 1080p frame, with and without a code, on synthetic scenes made here (the demo
   camera's entrance and a cluttered desk), the decoder as the camera loop runs it (one whole-frame look
-  per frame, in turn): the mean over consecutive frames, so every look is paid for. The goal for an empty
+  per frame, in turn): the mean over a round of consecutive frames, so every look is paid for. The goal for an empty
   720p frame: the kiosk's decoder costs at most 1.3x raw zxing-cpp, both given the same grayscale frame;
   "from BGR" includes the conversion.
 - Wrong reads: texts read that differ from the code's (worse than no read), counted for photos and stills.
@@ -40,11 +40,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import door_set  # noqa: E402
 
 from kiosk.decoding import Decoder  # noqa: E402
-from kiosk.decoding.decoder import PLAIN, QR, grayscale  # noqa: E402
+from kiosk.decoding.decoder import CAMERA_TURNS, PLAIN, QR, grayscale  # noqa: E402
 from kiosk.frames.demo import DemoSource, code_picture  # noqa: E402
 
 CODE_TEXT = "001090012345|012345678|Nguyễn Văn An|31011990|Nam|Phường Láng Hạ, Quận Đống Đa, Hà Nội|15042021"
-FRAME_RUNS = 40
+FRAME_ROUNDS = 8            # frame timings: rounds of len(CAMERA_TURNS) consecutive runs each
 PHOTO_RUNS = 3
 
 Reader = Callable[[np.ndarray], list[str]]
@@ -108,21 +108,28 @@ def load_photos(dataset: Path) -> list[tuple[str, np.ndarray, str]]:
     return photos
 
 
-def bench_photos(name: str, reader: Reader, photos) -> tuple[PhotoResult, set[str]]:
-    read, times, wrong = set(), [], 0
+def bench_photos(readers: dict[str, Reader], photos) -> list[tuple[PhotoResult, set[str]]]:
+    """Each reader on every photo, median of PHOTO_RUNS runs; the readers take turns on each photo so
+    that load on the machine falls on all of them alike. Returns each result and the files it read."""
+    read: dict[str, set[str]] = {name: set() for name in readers}
+    times: dict[str, list[float]] = {name: [] for name in readers}
+    wrong = dict.fromkeys(readers, 0)
     for file, image, expected in photos:
-        runs = []
+        runs: dict[str, list[float]] = {name: [] for name in readers}
+        texts: dict[str, list[str]] = {}
         for _ in range(PHOTO_RUNS):
-            start = time.perf_counter()
-            texts = reader(image)
-            runs.append((time.perf_counter() - start) * 1000)
-        times.append(statistics.median(runs))
-        if expected in texts:
-            read.add(file)
-        wrong += sum(text != expected for text in texts)
-    result = PhotoResult(name, len(read), len(photos), statistics.median(times),
-                         float(np.percentile(times, 95)), sum(times), wrong)
-    return result, read
+            for name, reader in readers.items():
+                start = time.perf_counter()
+                texts[name] = reader(image)
+                runs[name].append((time.perf_counter() - start) * 1000)
+        for name in readers:
+            times[name].append(statistics.median(runs[name]))
+            if expected in texts[name]:
+                read[name].add(file)
+            wrong[name] += sum(text != expected for text in texts[name])
+    return [(PhotoResult(name, len(read[name]), len(photos), statistics.median(times[name]),
+                         float(np.percentile(times[name], 95)), sum(times[name]), wrong[name]), read[name])
+            for name in readers]
 
 
 @dataclass(frozen=True)
@@ -177,17 +184,22 @@ def with_code(scene: np.ndarray) -> np.ndarray:
 
 
 def mean_ms(readers: list[Reader], image: np.ndarray) -> list[tuple[float, bool]]:
-    """Each reader's mean time on the image over consecutive runs (the camera's decoder changes its
-    look from one frame to the next), runs taken in turn so that load on the machine falls on all of
-    them alike; and whether each read the code (in the last run)."""
-    times: list[list[float]] = [[] for _ in readers]
+    """Each reader's time on the image: the mean over a round of len(CAMERA_TURNS) consecutive runs
+    (the camera's decoder changes its look from one frame to the next, so a round pays for every
+    look), the median of FRAME_ROUNDS rounds (robust to other load on the machine); runs taken in
+    turn so that load falls on all readers alike. And whether each read the code (in the last run)."""
+    rounds: list[list[float]] = [[] for _ in readers]
     texts: list[list[str]] = [[] for _ in readers]
-    for _ in range(FRAME_RUNS):
-        for n, reader in enumerate(readers):
-            start = time.perf_counter()
-            texts[n] = reader(image)
-            times[n].append((time.perf_counter() - start) * 1000)
-    return [(statistics.fmean(t), CODE_TEXT in x) for t, x in zip(times, texts)]
+    for _ in range(FRAME_ROUNDS):
+        spent = [0.0] * len(readers)
+        for _ in CAMERA_TURNS:
+            for n, reader in enumerate(readers):
+                start = time.perf_counter()
+                texts[n] = reader(image)
+                spent[n] += (time.perf_counter() - start) * 1000
+        for n, total in enumerate(spent):
+            rounds[n].append(total / len(CAMERA_TURNS))
+    return [(statistics.median(r), CODE_TEXT in x) for r, x in zip(rounds, texts)]
 
 
 def bench_frames(kiosk: Reader) -> list[FrameResult]:
@@ -213,15 +225,12 @@ def main() -> None:
 
     photos = load_photos(args.dataset)
     kiosk = kiosk_reader(Decoder())
-    raw_result, _ = bench_photos("zxing-cpp (raw)", raw_reader, photos)
-    kiosk_result, kiosk_read = bench_photos("kiosk decoder", kiosk, photos)
-    photo_results = [raw_result, kiosk_result]
     zbar = pyzbar_reader()
-    pyzbar_adds = None
-    if zbar is not None:
-        zbar_result, zbar_read = bench_photos("pyzbar", zbar, photos)
-        photo_results.append(zbar_result)
-        pyzbar_adds = len(zbar_read - kiosk_read)
+    readers = {"zxing-cpp (raw)": raw_reader, "kiosk decoder": kiosk} | ({"pyzbar": zbar} if zbar else {})
+    measured = bench_photos(readers, photos)
+    photo_results = [result for result, _ in measured]
+    raw_result, (kiosk_result, kiosk_read) = photo_results[0], measured[1]
+    pyzbar_adds = len(measured[2][1] - kiosk_read) if zbar else None
     stills = bench_stills(kiosk, args.seed, args.stills) if args.stills else []
     frames = bench_frames(kiosk_reader(Decoder(one_look_per_frame=True)))
     empty = {f.frame: f for f in frames if f.frame.startswith("720p") and f.frame.endswith("empty")}
@@ -258,7 +267,8 @@ def main() -> None:
         total = sum(r.stills for r in stills)
         print(f"  {'all':<22}{sum(r.raw_read for r in stills):>4}/{total}"
               f"{sum(r.kiosk_read for r in stills):>11}/{total}")
-    print(f"\nFrames: mean ms of {FRAME_RUNS} consecutive runs (read = the code was read)")
+    print(f"\nFrames: ms per frame, median of {FRAME_ROUNDS} rounds of {len(CAMERA_TURNS)} consecutive frames"
+          " (read = the code was read)")
     print(f"  {'frame':<28}{'raw gray':>10}{'kiosk gray':>12}{'raw BGR':>10}{'kiosk BGR':>11}  read raw/kiosk")
     for f in frames:
         read = "" if f.frame.endswith("empty") else f"{'yes' if f.raw_read else 'no'}/{'yes' if f.kiosk_read else 'no'}"

@@ -1,36 +1,40 @@
 """A door-realistic evaluation set for the decoder, generated on the fly from a seed (nothing committed).
 
-    python bench/door_set.py --out /tmp/door-set [--seed 0] [--per-condition 30]   # write stills to look at
+    python bench/door_set.py --out /tmp/door-set [--seed 0] [--per-condition 6]   # write stills to look at
 
 Every sample payload the kiosk knows (kiosk.credentials examples and signed examples: national QR, chip ID
-card, health insurance, EU DCC, signed declaration, other codes) is shown at the door as a camera would see
-it: a grayscale 1280x720 frame of the demo camera's entrance, the code at door distance (modules 2.2-6 px), turned
-(±25°) and tilted (perspective up to 8% of its side), slightly out of focus, with motion blur, sensor
-noise and the camera's exposure. On top of that, one condition per still:
+card, health insurance, EU DCC, signed declaration, other codes; QR error correction M) is shown at the
+door as a camera would see it: a grayscale 1280x720 frame of the demo camera's entrance, the code at door
+distance (modules 2.2-6 px), turned (±25°) and tilted (each corner moved up to 8% of the side), out of
+focus (Gaussian sigma 0-0.8), with motion blur (0-5 px, any direction), exposure (gain 0.85-1.15) and
+sensor noise (sigma 3.5). On top of that, one condition per still:
 
-phone-glare-band    phone screen under a ceiling tube: a soft specular band across the code, clipped white
-                    in its middle (strength 120-260 grey levels added, width 12-35% of the code)
-phone-bright-spot   phone screen or laminated card under a lamp or the sun: a round spot clipped white
-                    (radius 10-22% of the code, strength 160-320 added)
-phone-moire         the screen's pixel grid beating with the camera's: a fine RGB stripe pattern rendered
-                    with the code, resampled without smoothing
-phone-dark-mode     a dark-mode app: light modules on a dark screen (half of them), or a dim code on a
-                    dark page
-phone-brightness    the screen's brightness setting: from dim (contrast 35-60 levels) to glowing
-                    (white clipped, dark modules at 150-190)
-paper-crease        a printed code folded once or twice: a shadow step and a sharp line along each fold,
-                    the two halves shifted by up to 0.6 module
-paper-curve         a printout held bent: cylindrical curvature (sag 4-12% of the code's side)
-paper-ink-loss      a worn or low-toner print: blotches where dark modules fade (up to 12% of the area)
-paper-thumb         the visitor's thumb over an edge of the code (4-10% of its area; finders mostly clear)
-card-laminate-glare a laminated card: a broad, partly clipped sheen over a third to half of the code
+phone-glare-band    phone screen under a ceiling tube: a flat-topped band across the code, clipped white
+                    in its middle (120-260 grey levels added, 12-35% of the code's side wide)
+phone-bright-spot   phone screen under a lamp or the sun: a round spot clipped white in its middle
+                    (radius 10-22% of the side, 160-320 levels added)
+phone-moire         the screen's pixel grid: stripes of period 2.6-4.4 render pixels (a module is 8),
+                    25-50% deep, at any angle, beating with the camera's grid once warped to door distance
+phone-dark-mode     a dark-mode app: light modules on a dark screen (half of them), or a dim code
+                    (dark 10-25, light 90-150)
+phone-brightness    the screen's brightness: dim (35-60 levels of contrast) or glowing (white clipped,
+                    dark modules at 190-240)
+paper-crease        a printed code folded once or twice: a shadow step (x0.65-0.9) and a dark line along
+                    each fold, the two sides shifted by up to 0.6 module
+paper-curve         a printout held bent: cylindrical curvature, sag 4-12% of the code's side
+paper-ink-loss      a worn or low-toner print: 3-8 blotches (1/40-1/10 of the side) where dark modules fade
+                    by 50-90%
+paper-thumb         a thumb (an ellipse 18-28% of the side long, grey 120-175) over one edge of the code
+card-laminate-glare a laminated card with a small code (modules 2.2-3.5 px): a broad band of sheen,
+                    35-60% of the side wide, 90-200 levels added
 card-small-modules  a card's small code at door distance: modules 1.8-2.6 px
 
 `visits()` makes 30 fps clips: the code comes into view from below in 6-10 frames (motion blur along the
-move), is held for 2 s with a little hand shake while a glare band or spot sweeps over it and the
-exposure steps (see `_sweep`), the hand's shake changing the blur from frame to frame; each visit uses
-one of the conditions above. `enters_at` is the first frame in which the
-whole code is inside the frame: the bench measures time to verdict from there.
+move, up to 25 px), is held for 2 s with a little hand shake (1 px, and blur changing from frame to
+frame) while a glare band or spot (120-280 levels) drifts across it by 0.8-1.6 of its side (always for
+conditions with their own light, two visits in three otherwise) and the exposure steps by ±12% every
+0.3 s. Each visit uses one of the conditions above, in turn. `enters_at` is the first frame in which the
+whole code is inside the frame: the bench measures the time to verdict from there.
 """
 
 from __future__ import annotations
