@@ -18,8 +18,8 @@ and synthetic 720p/1080p door frames with and without a code):
   Door stills and visits (bench/door_set.py, bench/visits.py, docs/decoding.md) measure what they add.
 - A symbol found but not decoded (zxing reports its corners with an error) → that region, straightened
   to a square, read with each binarizer, then bent back the way a printout held in one hand bends (a
-  cylinder: 3-10% of the side, each axis). Only with that evidence, never on an empty frame. Long thin
-  quadrilaterals, zxing's guesses on a blurred moving code, are not looked at.
+  cylinder: 4 or 8% of the side, either way, along either axis). Only with that evidence, never on an
+  empty frame. Long thin quadrilaterals, zxing's guesses on a blurred moving code, are not looked at.
 - pyzbar, contrast normalisation (CLAHE, flat-field), glare masking, OpenCV's WeChat decoder and its
   decoder for curved codes (10-50 ms a call; it read nothing the unbent look does not) add too little
   per millisecond on the photos and the door set (docs/decoding.md), so the decoder does not use them.
@@ -40,7 +40,7 @@ SMALLEST_HALF_LOOK = 160            # below this many pixels a side a half-size 
 REGION_SIDE = 160                   # a failed symbol is straightened to a square this big ...
 REGION_BORDER = 16                  # ... with this quiet zone around it
 REGION_GROWTH = 1.2                 # zxing's corners, pushed this much outward from the centre
-BENDS = (0.03, -0.03, 0.06, -0.06, 0.1, -0.1)   # an unbent look's guesses at a printout's bulge
+BENDS = (0.04, -0.04, 0.08, -0.08)  # an unbent look's guesses at a printout's bulge
 MOST_REGIONS = 2                    # failed symbols looked at again per frame (bounds the cost)
 ENLARGEMENT = 1.5                   # the enlarged look's scale
 MOST_STRETCH = 1.5                  # longest over shortest side of a failed symbol worth looking at
