@@ -6,7 +6,7 @@ view to the verdict, raw zxing-cpp against the kiosk's decoder in one run.
 Each visit is a 30 fps clip from bench/door_set.py (a code coming into view under a moving glare). The
 camera is played in simulated real time on this machine: the decoder takes the newest frame whenever it
 is free (frames that arrive while it works are dropped, as the kiosk's camera loop does), each decode
-taking as long as it really takes here. The time to verdict of a visit is from the first frame in
+taking the CPU time it really takes here (time.process_time: other work on the machine does not count). The time to verdict of a visit is from the first frame in
 which the whole code is in view to the end of the decode that read it (0 if it was read earlier).
 A visit not read by its end counts as not read. A text that differs from the code's counts as a wrong
 read.
@@ -70,9 +70,9 @@ def play(clip: door_set.VisitClip, reader: Reader, fps: float = door_set.FPS) ->
         if index >= len(clip.frames):
             return VisitOutcome(clip.condition, False, None, decoded, wrong)
         start = max(free_at, index / fps)
-        began = time.perf_counter()
+        began = time.process_time()
         texts = reader(clip.frames[index])
-        free_at = start + time.perf_counter() - began
+        free_at = start + time.process_time() - began
         last, decoded = index, decoded + 1
         wrong += sum(text != clip.text for text in texts)
         if clip.text in texts:
