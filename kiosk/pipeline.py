@@ -14,7 +14,7 @@ from typing import Callable, Iterator, Union
 import cv2
 import numpy as np
 
-from kiosk.decoding import Decoder, RepeatFilter
+from kiosk.decoding import Decoder, RepeatFilter, VisitTiming
 from kiosk.entry import Source
 from kiosk.frames import FrameSource, SourceStatus
 from kiosk.reasons import Reason
@@ -54,8 +54,9 @@ class ScanLoop:
         chance to do its other work between frames)."""
         self.source = source
         self.station = station
-        self.decoder = decoder or Decoder()
+        self.decoder = decoder or Decoder(one_look_per_frame=True)
         self.repeats = repeats or RepeatFilter()
+        self.visit_timing = VisitTiming(forget_after=self.repeats.forget_after)
         self._preview_width = preview_width
         self._preview_interval = preview_interval
         self._status_changes: list[CameraChanged] = []
@@ -77,9 +78,12 @@ class ScanLoop:
                         break
                     continue
                 frames += 1
+                decided_at = None
                 for reading in self.repeats.new_readings(self.decoder.decode(frame.image), frame.captured_at):
                     result = self.station.check_text(reading.text, Source.CAMERA)
-                    yield Scanned(result, frame.captured_at, time.monotonic())
+                    decided_at = time.monotonic()
+                    yield Scanned(result, frame.captured_at, decided_at)
+                self.visit_timing.frame(frame.captured_at, self.decoder.saw_symbol, decided_at)
                 if self._preview_width and frame.captured_at >= next_preview:
                     next_preview = frame.captured_at + self._preview_interval
                     yield Preview(_downscaled(frame.image, self._preview_width))

@@ -72,19 +72,49 @@ def test_a_grainy_print_is_read_by_the_half_size_look():
     assert (decoded.text, decoded.attempt) == (CCCD, "half-size")
 
 
-def test_a_code_on_a_wavy_surface_is_read_by_the_curved_look():
-    picture = cv2.copyMakeBorder(code_picture(CCCD, module_pixels=6), 40, 40, 40, 40,
+def test_a_printout_bent_in_the_hand_is_read_by_the_unbent_look():
+    picture = cv2.copyMakeBorder(code_picture(VNQR, module_pixels=4), 40, 40, 40, 40,
                                  cv2.BORDER_CONSTANT, value=245)
     height, width = picture.shape
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    wave = (ys + 16 * np.sin(xs / width * 2 * np.pi)).astype(np.float32)
-    wavy = cv2.remap(picture, xs, wave, cv2.INTER_LINEAR, borderValue=245)
-    assert Decoder(second_looks=False).decode(wavy) == []
-    [decoded] = Decoder().decode(wavy)
-    assert (decoded.text, decoded.attempt) == (CCCD, "curved")
+    sag = 0.1 * height * (1 - ((xs - width / 2) / (width / 2)) ** 2)
+    bent = cv2.remap(picture, xs, ys - sag + sag.mean(), cv2.INTER_LINEAR, borderValue=245)
+    assert Decoder(second_looks=False).decode(bent) == []
+    [decoded] = Decoder().decode(bent)
+    assert (decoded.text, decoded.attempt) == (VNQR, "unbent")
 
 
 def test_a_light_on_dark_code_is_read():
     inverted = 255 - code_picture(VNQR, module_pixels=5)
     [decoded] = Decoder().decode(frame_with(inverted))
     assert decoded.text == VNQR
+
+
+def small_light_on_dark_code() -> np.ndarray:
+    """A dark-mode phone far away: light modules on dark, 2.4 px each, a little out of focus; too
+    small for the half-size look."""
+    picture = cv2.resize(code_picture(CCCD, module_pixels=4), None, fx=0.6, fy=0.6, interpolation=cv2.INTER_AREA)
+    return frame_with(255 - cv2.GaussianBlur(picture, (0, 0), 0.5))
+
+
+def test_a_small_dark_mode_code_is_read_by_the_inverted_look():
+    frame = small_light_on_dark_code()
+    assert Decoder(second_looks=False).decode(frame) == []
+    [decoded] = Decoder().decode(frame)
+    assert (decoded.text, decoded.attempt) == (CCCD, "inverted")
+
+
+def test_a_camera_decoder_tries_one_look_per_frame_and_reads_the_code_within_a_round():
+    decoder = Decoder(one_look_per_frame=True)
+    frame = small_light_on_dark_code()
+    readings = [decoder.decode(frame) for _ in range(3)]
+    assert readings[:2] == [[], []]                   # the half-size look, twice: too coarse
+    assert [d.text for d in readings[2]] == [CCCD]    # then the inverted one
+
+
+def test_the_decoder_says_whether_a_frame_held_a_symbol():
+    decoder = Decoder()
+    decoder.decode(frame_with(code_picture(CCCD, module_pixels=6)))
+    assert decoder.saw_symbol
+    decoder.decode(frame_with())
+    assert not decoder.saw_symbol

@@ -9,14 +9,20 @@ and synthetic 720p/1080p door frames with and without a code):
 - Most door frames hold no code, so the first pass skips zxing's inverted-image pass, which doubles the
   cost of an empty frame. Light-on-dark codes are looked for in the half-size look instead, where they
   read as well except for small, blurred ones (4 px modules and more blur than a focused webcam gives).
-- Nothing decoded → zxing on a half-size copy, local binarizer (normal and inverted) then the global
-  one. A quarter of the pixels: with the pass above, an empty frame costs about what raw zxing-cpp does.
+- Nothing decoded → whole-frame looks: zxing on a half-size copy (local binarizer, normal and inverted,
+  then the global one; a quarter of the pixels), on the inverted frame at full size (small dark-mode
+  codes), and on the frame enlarged 1.5 times (small modules, moiré, washed-out glare edges). A photo
+  gets them in turn; a camera (`one_look_per_frame`) gets one per frame in the order CAMERA_TURNS, so a
+  code held up for 200 ms gets all of them and an empty frame costs about 1.1-1.2x raw zxing-cpp.
+  The first pass skips zxing's down-scaled pass (the half-size look covers it).
+  Door stills and visits (bench/door_set.py, bench/visits.py, docs/decoding.md) measure what they add.
 - A symbol found but not decoded (zxing reports its corners with an error) → that region, straightened
-  to a square, read with each binarizer; then OpenCV's decoder for curved codes on the largest such
-  region (milliseconds: only with that evidence, never on an empty frame). Long thin quadrilaterals,
-  zxing's guesses on a blurred moving code, are not looked at.
-- pyzbar, inverting or up-scaling whole frames add nothing on top of these on the dataset (the bench
-  prints what pyzbar would add when libzbar is installed), so the decoder does not use them.
+  to a square, read with each binarizer, then bent back the way a printout held in one hand bends (a
+  cylinder: 4 or 8% of the side, either way, along either axis). Only with that evidence, never on an
+  empty frame. Long thin quadrilaterals, zxing's guesses on a blurred moving code, are not looked at.
+- pyzbar, contrast normalisation (CLAHE, flat-field), glare masking, OpenCV's WeChat decoder and its
+  decoder for curved codes (10-50 ms a call; it read nothing the unbent look does not) add too little
+  per millisecond on the photos and the door set (docs/decoding.md), so the decoder does not use them.
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ SMALLEST_HALF_LOOK = 160            # below this many pixels a side a half-size 
 REGION_SIDE = 160                   # a failed symbol is straightened to a square this big ...
 REGION_BORDER = 16                  # ... with this quiet zone around it
 REGION_GROWTH = 1.2                 # zxing's corners, pushed this much outward from the centre
+BENDS = (0.04, -0.04, 0.08, -0.08)  # an unbent look's guesses at a printout's bulge
 MOST_REGIONS = 2                    # failed symbols looked at again per frame (bounds the cost)
+ENLARGEMENT = 1.5                   # the enlarged look's scale
 MOST_STRETCH = 1.5                  # longest over shortest side of a failed symbol worth looking at
 
 Corners = tuple[tuple[float, float], ...]
@@ -53,42 +61,49 @@ class Decoded:
 class Decoder:
     """Reads QR codes from BGR or grayscale frames. Not thread-safe: one per capture loop."""
 
-    def __init__(self, second_looks: bool = True) -> None:
-        """`second_looks=False` keeps to the first pass (to measure what the others add)."""
+    def __init__(self, second_looks: bool = True, one_look_per_frame: bool = False) -> None:
+        """`second_looks=False` keeps to the first pass (to measure what the others add).
+        `one_look_per_frame=True` is for a camera: a frame in which the first pass finds nothing gets
+        one of the whole-frame looks, the next frame the next one, so a code held up for a few frames
+        gets all of them at the cost of one per frame. Otherwise (a photo) they are tried in turn."""
         self.second_looks = second_looks
-        self._curved = cv2.QRCodeDetector()
+        self.one_look_per_frame = one_look_per_frame
+        self._turn = 0
+        self.saw_symbol = False     # the last frame held a QR symbol, read or not (for visit timing)
 
     def decode(self, image: np.ndarray) -> list[Decoded]:
         gray = grayscale(image)
-        found = zxingcpp.read_barcodes(gray, formats=QR, text_mode=PLAIN, try_invert=False, return_errors=True)
+        found = zxingcpp.read_barcodes(gray, formats=QR, text_mode=PLAIN, try_invert=False,
+                                       try_downscale=False, return_errors=True)
         decoded = [Decoded(code.text, _corners(code.position)) for code in found if code.valid]
+        self.saw_symbol = bool(found)
         if decoded or not self.second_looks:
             return _unique(decoded)
         failed = [_corners(code.position) for code in found if not code.valid]
         symbols = sorted(filter(_plausible_symbol, failed), key=_area, reverse=True)[:MOST_REGIONS]
-        return _unique(self._read_failed_symbols(gray, symbols) or _half_size_look(gray))
+        decoded = _read_failed_symbols(gray, symbols) or self._frame_looks(gray)
+        self.saw_symbol = self.saw_symbol or bool(decoded)
+        return _unique(decoded)
 
-    def _read_failed_symbols(self, gray: np.ndarray, symbols: list[Corners]) -> list[Decoded]:
-        """Cheap looks at each symbol first, the costly curved look only at the largest."""
-        for corners in symbols:
-            found = _straightened_look(gray, corners)
+    def _frame_looks(self, gray: np.ndarray) -> list[Decoded]:
+        if self.one_look_per_frame:
+            look = CAMERA_TURNS[self._turn % len(CAMERA_TURNS)]
+            self._turn += 1
+            return look(gray)
+        for look in FRAME_LOOKS:
+            found = look(gray)
             if found:
                 return found
-        return self._curved_look(gray, symbols[0]) if symbols else []
+        return []
 
-    def _curved_look(self, gray: np.ndarray, corners: Corners) -> list[Decoded]:
-        """OpenCV's decoder for codes on curved surfaces (cloth, bottles), on the region only: it costs
-        milliseconds even there, but reads symbols whose modules no straight grid fits."""
-        points = np.array(corners, dtype=np.float32)
-        low, high = points.min(axis=0), points.max(axis=0)
-        margin = (high - low) * 0.5
-        x0, y0 = np.maximum(low - margin, 0).astype(int)
-        x1, y1 = np.minimum(high + margin, (gray.shape[1], gray.shape[0])).astype(int)
-        try:
-            text, _, _ = self._curved.detectAndDecodeCurved(gray[y0:y1, x0:x1])
-        except cv2.error:
-            return []                # OpenCV raises on some degenerate detections: nothing read
-        return [Decoded(text, corners, "curved")] if text else []
+
+def _read_failed_symbols(gray: np.ndarray, symbols: list[Corners]) -> list[Decoded]:
+    for corners in symbols:
+        region = _straightened(gray, corners)
+        found = _straightened_look(region, corners) or _unbent_look(region, corners)
+        if found:
+            return found
+    return []
 
 
 def grayscale(image: np.ndarray) -> np.ndarray:
@@ -113,23 +128,73 @@ def _half_size_look(gray: np.ndarray) -> list[Decoded]:
     return []
 
 
-def _straightened_look(gray: np.ndarray, corners: Corners) -> list[Decoded]:
+def _inverted_look(gray: np.ndarray) -> list[Decoded]:
+    """Light modules on a dark screen (dark-mode apps), at full size: the half-size look misses the
+    small ones."""
+    found = zxingcpp.read_barcodes(cv2.bitwise_not(gray), formats=QR, text_mode=PLAIN, try_invert=False,
+                                   try_downscale=False)
+    return [Decoded(code.text, _corners(code.position), "inverted") for code in found]
+
+
+def _enlarged_look(gray: np.ndarray) -> list[Decoded]:
+    """The frame at 1.5 times its size: small modules (a card's code, a phone far away) get enough
+    pixels for zxing's binarizer to tell them apart."""
+    large = cv2.resize(gray, None, fx=ENLARGEMENT, fy=ENLARGEMENT, interpolation=cv2.INTER_CUBIC)
+    found = zxingcpp.read_barcodes(large, formats=QR, text_mode=PLAIN, try_invert=False, try_downscale=False)
+    return [Decoded(code.text, _scaled(_corners(code.position), 1 / ENLARGEMENT), "enlarged") for code in found]
+
+
+FRAME_LOOKS = (_half_size_look, _inverted_look, _enlarged_look)
+# A camera's frames take the looks in this order: the cheap half-size look on two frames of three, the
+# dearer ones in between, so that an empty frame costs on average about what raw zxing-cpp does.
+CAMERA_TURNS = (_half_size_look, _half_size_look, _inverted_look, _half_size_look, _half_size_look,
+                _enlarged_look)
+
+
+def _straightened(gray: np.ndarray, corners: Corners) -> np.ndarray:
     """The failed symbol warped to an upright square, a little larger than zxing's corners (they sit on
-    the finder patterns' outer edges, which a bent code pushes inward), and read with each binarizer."""
+    the finder patterns' outer edges, which a bent code pushes inward)."""
     quad = np.array(corners, dtype=np.float32)
     centre = quad.mean(axis=0)
     quad = centre + (quad - centre) * REGION_GROWTH
     b, s = REGION_BORDER, REGION_SIDE
     square = np.array([[b, b], [b + s, b], [b + s, b + s], [b, b + s]], dtype=np.float32)
     warp = cv2.getPerspectiveTransform(quad, square)
-    region = cv2.warpPerspective(gray, warp, (s + 2 * b, s + 2 * b), flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(gray, warp, (s + 2 * b, s + 2 * b), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+
+
+def _straightened_look(region: np.ndarray, corners: Corners) -> list[Decoded]:
     for binarizer in BINARIZERS:
         found = zxingcpp.read_barcodes(region, formats=QR, text_mode=PLAIN, binarizer=binarizer,
                                        try_downscale=False)
         if found:
             return [Decoded(code.text, corners, "straightened") for code in found]
     return []
+
+
+def _unbent_look(region: np.ndarray, corners: Corners) -> list[Decoded]:
+    """A printout held in one hand bends like a cylinder: its corners stay where zxing found them while
+    the middle of the code bulges by a few modules, so no straight grid fits. The straightened square
+    is bent back by each of BENDS (the middle's shift, in fractions of the side) along each axis."""
+    for sag in BENDS:
+        for along_x in (True, False):
+            found = zxingcpp.read_barcodes(_unbent(region, sag, along_x), formats=QR, text_mode=PLAIN,
+                                           try_downscale=False)
+            if found:
+                return [Decoded(code.text, corners, "unbent") for code in found]
+    return []
+
+
+def _unbent(region: np.ndarray, sag: float, along_x: bool) -> np.ndarray:
+    ys, xs = _REGION_GRID
+    across = ((xs if along_x else ys) - (REGION_BORDER + REGION_SIDE / 2)) / (REGION_SIDE / 2)
+    shift = sag * REGION_SIDE * (1 - across ** 2)
+    map_x, map_y = (xs, ys + shift) if along_x else (xs + shift, ys)
+    return cv2.remap(region, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+_REGION_GRID = np.mgrid[0:REGION_SIDE + 2 * REGION_BORDER, 0:REGION_SIDE + 2 * REGION_BORDER].astype(np.float32)
 
 
 def _corners(position: zxingcpp.Position) -> Corners:

@@ -1,0 +1,42 @@
+"""The door's per-visit figure: visits read and the time from a code in view to its verdict."""
+
+from kiosk.decoding import VisitTiming
+
+
+def feed(timing: VisitTiming, frames: list[tuple[float, bool, float | None]]) -> None:
+    for captured_at, seen, decided_at in frames:
+        timing.frame(captured_at, seen, decided_at)
+
+
+def test_a_visit_read_counts_with_the_time_from_the_first_sight_to_the_verdict():
+    timing = VisitTiming(forget_after=1.0)
+    feed(timing, [(10.0, False, None), (10.1, True, None), (10.2, True, None), (10.3, True, 10.32)])
+    figures = timing.figures()
+    assert (figures.visits, figures.read, figures.share_read) == (1, 1, 1.0)
+    assert abs(figures.median_ms_to_verdict - 220) < 1e-6
+
+
+def test_a_code_seen_but_never_read_counts_once_it_has_gone():
+    timing = VisitTiming(forget_after=1.0)
+    feed(timing, [(0.0, True, None), (0.5, True, None), (1.0, False, None)])
+    assert timing.figures().visits == 0                  # still perhaps in view
+    feed(timing, [(1.6, False, None)])
+    figures = timing.figures()
+    assert (figures.visits, figures.read, figures.share_read, figures.median_ms_to_verdict) == (1, 0, 0.0, None)
+
+
+def test_frames_without_a_symbol_inside_a_visit_do_not_split_it():
+    timing = VisitTiming(forget_after=1.0)
+    feed(timing, [(0.0, True, None), (0.4, False, None), (0.8, False, None), (1.2, True, 1.25), (3.0, False, None),
+                  (5.0, True, None), (5.1, True, 5.2)])
+    figures = timing.figures()
+    assert (figures.visits, figures.read) == (2, 2)
+    assert abs(figures.median_ms_to_verdict - (1250 + 200) / 2) < 1e-6
+
+
+def test_only_the_latest_visits_are_kept():
+    timing = VisitTiming(forget_after=0.5, keep=3)
+    for start in range(5):
+        feed(timing, [(start * 2.0, True, None if start < 2 else start * 2.0 + 0.1), (start * 2.0 + 1.0, False, None)])
+    figures = timing.figures()
+    assert (figures.visits, figures.read) == (3, 3)
