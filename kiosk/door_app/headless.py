@@ -45,6 +45,7 @@ class HeadlessDoor:
         self.status_line.write()
         try:
             loop = ScanLoop(source, self.app.station, on_frame=self._between_frames)
+            self.status_line.visits = loop.visit_timing.figures
             for event in loop.run(stop, max_frames=max_frames):
                 if isinstance(event, Scanned):
                     self.app.show_result(event.result)

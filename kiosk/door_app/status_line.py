@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Callable
 
 from kiosk.authority_pin import AuthorityState
+from kiosk.decoding.visit_timing import VisitFigures
 from kiosk.door_app.events import (
     CameraStateChanged, CountsChanged, DoorEvent, SettingsChanged, SyncChanged, ViewChanged,
 )
@@ -43,6 +44,8 @@ class StatusLine:
         self._counts = Counts(0, 0, None)
         self._meeting = ""
         self._next: float | None = None
+        # The camera's per-visit figure (kiosk.decoding.visit_timing), once a scanning loop runs.
+        self.visits: Callable[[], VisitFigures] | None = None
 
     def __call__(self, event: DoorEvent) -> None:
         if isinstance(event, ViewChanged):
@@ -79,6 +82,11 @@ class StatusLine:
                 f"waiting={sync.waiting} held={sync.held} today={counts.today} inside={inside}")
         if self._meeting:  # the session's name and hours, never a person
             line += f" meeting={self._meeting!r}"
+        figures = self.visits() if self.visits else None
+        if figures is not None and figures.visits:
+            median = figures.median_ms_to_verdict
+            line += f" visits_read={figures.share_read:.0%}"
+            line += f" verdict_ms={median:.0f}" if median is not None else ""
         notice = self._authority_notice()
         return line + (f" — {notice.text(self.language)}" if notice else "")
 
