@@ -26,6 +26,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from kiosk.contract import Direction, Outcome
 
+IN, OUT, REFUSED = Direction.IN.value, Direction.OUT.value, Outcome.REFUSE.value  # plain strings: hot loops
 EXITS_AFTER_END = timedelta(minutes=60)  # exits are still counted this long after a session's end
 LISTED_REASON = "meeting.listed"
 
@@ -86,7 +87,7 @@ class Scan:
     person_key: str
     linked_key: str | None = None
     display_name: str = ""
-    reasons: tuple[Mapping[str, Any], ...] = ()
+    listed: str | None = None  # the participant its `meeting.listed` reason names (listed_participant)
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def session_attendance(rules: SessionRules, listed: Sequence[ListedPerson],
     theirs: dict[str, list[Scan]] = {person.id: [] for person in listed}
     strangers: list[Scan] = []
     for scan in sorted(_counted(rules, scans), key=lambda scan: scan.scanned_at):
-        named = _listed_participant(scan.reasons)
+        named = scan.listed
         if named is not None:
             if named in by_id:
                 theirs[named].append(scan)
@@ -158,19 +159,19 @@ def session_attendance(rules: SessionRules, listed: Sequence[ListedPerson],
             strangers.append(scan)
     rows = [_listed_row(rules, person, _presence(rules, theirs[person.id])) for person in listed]
     walk_ins = sorted((_walk_in_row(rules, scans) for scans in _people(strangers)
-                       if any(scan.direction == Direction.IN.value for scan in scans)),
+                       if any(scan.direction == IN for scan in scans)),
                       key=lambda row: (row.first_in, row.name))
     return (*rows, *walk_ins), _summary(rules, rows, walk_ins)
 
 
 def _counted(rules: SessionRules, scans: Iterable[Scan]) -> Iterable[Scan]:
     return (scan for scan in scans
-            if scan.verdict != Outcome.REFUSE.value and rules.counts(scan.station, scan.scanned_at))
+            if scan.verdict != REFUSED and rules.counts(scan.station, scan.scanned_at))
 
 
-def _listed_participant(reasons: Iterable[Mapping[str, Any]]) -> str | None:
-    """The participant a `meeting.listed` reason names, if any (reasons are stored as the kiosk sent them:
-    checked here, not trusted)."""
+def listed_participant(reasons: Iterable[Any]) -> str | None:
+    """The participant the first `meeting.listed` reason naming one names, if any. Reasons are stored as
+    the kiosk sent them: checked, not trusted. (server.meetings.report_data asks the database the same.)"""
     for reason in reasons:
         if isinstance(reason, Mapping) and reason.get("code") == LISTED_REASON:
             params = reason.get("params")
@@ -185,10 +186,10 @@ def _presence(rules: SessionRules, scans: Sequence[Scan]) -> _Presence:
     first_in = opened = last_out = None
     seconds = 0.0
     for scan in scans:
-        if scan.direction == Direction.IN.value and opened is None:
+        if scan.direction == IN and opened is None:
             opened = scan.scanned_at
             first_in = first_in or opened
-        elif scan.direction == Direction.OUT.value and opened is not None:
+        elif scan.direction == OUT and opened is not None:
             seconds += _overlap(rules, opened, scan.scanned_at)
             opened, last_out = None, scan.scanned_at
     if opened is not None:  # never scanned out: the stay ends with the session
@@ -219,7 +220,7 @@ def _listed_row(rules: SessionRules, person: ListedPerson, presence: _Presence) 
 def _walk_in_row(rules: SessionRules, scans: Sequence[Scan]) -> AttendanceRow:
     presence = _presence(rules, scans)
     shown = [scan.display_name for scan in scans if scan.display_name]
-    arrived = [scan.display_name for scan in scans if scan.display_name and scan.direction == Direction.IN.value]
+    arrived = [scan.display_name for scan in scans if scan.display_name and scan.direction == IN]
     name = (arrived or shown or [""])[0]
     return AttendanceRow(rules.name, "", name, "", "", WALK_IN, presence.minutes, presence.first_in,
                          presence.last_out)

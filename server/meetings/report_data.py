@@ -113,10 +113,39 @@ def _scans(conn: Connection, rules: SessionRules) -> Iterable[Scan]:
     rule drops them anyway)."""
     if not rules.stations:
         return []
-    query = (sa.select(entries.c.station_id, entries.c.scanned_at, entries.c.direction, entries.c.verdict,
-                       entries.c.person_key, entries.c.linked_key, entries.c.display_name, entries.c.reasons)
+    sqlite = conn.dialect.name == "sqlite"
+    # SQLite hands back text that SQLAlchemy parses with a regular expression; fromisoformat is C.
+    scanned = sa.type_coerce(entries.c.scanned_at, sa.String) if sqlite else entries.c.scanned_at
+    query = (sa.select(entries.c.station_id, scanned, entries.c.direction, entries.c.verdict,
+                       entries.c.person_key, entries.c.linked_key, entries.c.display_name,
+                       _listed_participant(conn.dialect.name))
              .where(entries.c.station_id.in_(sorted(rules.stations)), entries.c.scanned_at >= rules.opens,
                     entries.c.scanned_at < rules.until, entries.c.verdict != Outcome.REFUSE.value))
-    return [Scan(row.station_id, as_utc(row.scanned_at), row.direction, row.verdict, row.person_key,
-                 row.linked_key, row.display_name, tuple(row.reasons) if isinstance(row.reasons, list) else ())
-            for row in conn.execute(query)]
+    moment = _sqlite_moment if sqlite else as_utc
+    return [Scan(station, moment(scanned_at), direction, verdict, person_key, linked_key, display_name,
+                 listed if isinstance(listed, str) else None)
+            for station, scanned_at, direction, verdict, person_key, linked_key, display_name, listed
+            in conn.execute(query).all()]
+
+
+def _sqlite_moment(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def _listed_participant(dialect: str) -> sa.ColumnElement:
+    """server.meetings.attendance.listed_participant, asked of the database: the participant named by the
+    first `meeting.listed` reason that names one as a non-empty string. Decoding every entry's reasons in
+    Python took a third of a large report's time."""
+    if dialect == "postgresql":
+        return sa.literal_column(
+            "jsonb_path_query_first(entries.reasons, '$[*] ? (@.code == \"meeting.listed\" &&"
+            " @.params.participant.type() == \"string\" && @.params.participant != \"\").params.participant')"
+            " #>> '{}'", sa.String).label("listed")
+    # Paths into the whole document (valid JSON), not into each element: an element that is not an object
+    # (a bare string, a number) then reads as NULL instead of failing the query as malformed.
+    participant = "entries.reasons, reason.fullkey || '.params.participant'"
+    return sa.literal_column(
+        f"(SELECT json_extract({participant}) FROM json_each(entries.reasons) AS reason"
+        " WHERE json_extract(entries.reasons, reason.fullkey || '.code') = 'meeting.listed'"
+        f" AND json_type({participant}) = 'text' AND json_extract({participant}) != ''"
+        " ORDER BY reason.id LIMIT 1)", sa.String).label("listed")

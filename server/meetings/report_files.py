@@ -2,8 +2,8 @@
 
 - JSON lines, one object per participant and session (for automation: statuses as codes, times ISO 8601 in
   the server's zone);
-- CSV, UTF-8 with a BOM so that Excel reads Vietnamese, every cell escaped so that none starts a formula
-  (server.tracing.exports.rows_csv, as every export of the project);
+- CSV, UTF-8 with a BOM so that Excel reads Vietnamese, every text cell escaped so that none starts a
+  formula (kiosk.tracing.report.spreadsheet_safe, as every export of the project);
 - XLSX, a summary sheet with one row per session and a sheet of the rows (server.meetings.report_xlsx);
 - a one-page PDF summary with a chart of arrivals (server.meetings.report_pdf).
 
@@ -13,18 +13,21 @@ Vietnamese unless `language` is "en".
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import datetime, tzinfo
 from pathlib import Path
 
 from kiosk.atomic_file import replace_with_bytes
+from kiosk.tracing.report import spreadsheet_safe
 from server.meetings.attendance import AttendanceRow, EventReport
 from server.meetings.report_pdf import summary_pdf
 from server.meetings.report_words import (EVENT, GENERATED, LANGUAGES, ROW_COLUMNS, ROWS_SHEET, STATUS,
                                           SUMMARY_COLUMNS, SUMMARY_SHEET)
 from server.meetings.report_xlsx import Cell, Sheet, workbook_bytes
-from server.tracing.exports import rows_csv
 
+_JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps with options makes one per call
 ROW_WIDTHS = (24, 18, 30, 30, 16, 16, 11, 26, 26)
 SUMMARY_WIDTHS = (30, 18, 26, 26, 15, 12, 15, 12, 12, 12, 15)
 
@@ -32,18 +35,21 @@ SUMMARY_WIDTHS = (30, 18, 26, 26, 15, 12, 15, 12, 12, 12, 15)
 def report_json_lines(report: EventReport) -> str:
     """One JSON object per line: session, participant ("" for a walk-in), name, organisation, group, status,
     minutes, first_in and last_out (ISO 8601 in the report's zone, or null)."""
-    lines = (json.dumps({"session": row.session, "participant": row.participant, "name": row.name,
+    lines = (_JSON.encode({"session": row.session, "participant": row.participant, "name": row.name,
                          "organisation": row.organisation, "group": row.group, "status": row.status,
                          "minutes": row.minutes, "first_in": _iso(row.first_in, report.zone),
-                         "last_out": _iso(row.last_out, report.zone)}, ensure_ascii=False)
+                          "last_out": _iso(row.last_out, report.zone)})
              for row in report.rows)
     return "".join(f"{line}\n" for line in lines)
 
 
 def write_report_csv(report: EventReport, path: Path | str, language: str = "vi") -> None:
     """The rows, one per participant and session, under a header."""
-    table = [[str(cell) for cell in row] for row in row_table(report, _checked(language))]
-    replace_with_bytes(Path(path), rows_csv(table), mode=0o600)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows([spreadsheet_safe(cell) if isinstance(cell, str) else cell for cell in row]
+                     for row in row_table(report, _checked(language)))
+    replace_with_bytes(Path(path), ("\ufeff" + out.getvalue()).encode("utf-8"), mode=0o600)
 
 
 def write_report_xlsx(report: EventReport, path: Path | str, language: str = "vi") -> None:

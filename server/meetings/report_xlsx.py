@@ -112,7 +112,11 @@ def _sheet(sheet: Sheet) -> str:
 def _cell(reference: str, value: Cell, style: str) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f'<c r="{reference}"{style}><v>{value}</v></c>'
-    text = escape(ILLEGAL_CHARACTERS_RE.sub("\ufffd", spreadsheet_safe(str(value))))
+    text = spreadsheet_safe(str(value))
+    if not text.isprintable():  # rare: only then look for what a spreadsheet file cannot hold
+        text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
+    if "&" in text or "<" in text or ">" in text:
+        text = escape(text)
     return f'<c r="{reference}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from server.meetings.attendance import (ABSENT, LATE, LEFT_EARLY, PRESENT, WALK_IN, ListedPerson, Scan,
-                                        SessionRules, session_attendance)
+                                        SessionRules, listed_participant, session_attendance)
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 DOOR, OTHER_DOOR, ELSEWHERE = 1, 2, 9
@@ -32,7 +32,7 @@ def morning(**changes) -> SessionRules:
 
 def scan(hhmm: str, direction: str = "in", *, key: str = "cccd:#" + "a" * 32, linked: str | None = None,
          verdict: str = "admit", station: int = DOOR, reasons: tuple = (), name: str = "NGUYEN V** A*") -> Scan:
-    return Scan(station, at(hhmm), direction, verdict, key, linked, name, reasons)
+    return Scan(station, at(hhmm), direction, verdict, key, linked, name, listed_participant(reasons))
 
 
 def listed_reason(participant: str, session: str = "Phiên toàn thể") -> dict:
@@ -154,7 +154,10 @@ def test_an_entry_naming_another_events_participant_is_not_this_events() -> None
 
 def test_hostile_reasons_are_ignored_and_the_keys_decide() -> None:
     reasons = ({"code": "meeting.listed", "params": "x"}, {"code": "meeting.listed", "params": {"participant": 7}},
-               "meeting.listed", {"code": "meeting.listed"})
+               "meeting.listed", {"code": "meeting.listed"}, {"code": "meeting.listed", "params": {"participant": ""}},
+               {"code": "meeting.not-listed", "params": {"participant": BINH.id}})
+    assert listed_participant(reasons) is None
+    assert listed_participant((*reasons, listed_reason(BINH.id), listed_reason(AN.id))) == BINH.id
     rows, _ = session_attendance(morning(), LISTED, [scan("08:00", reasons=reasons)])
     assert row_of(rows, AN.id).status == PRESENT
 

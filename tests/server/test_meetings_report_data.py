@@ -243,3 +243,26 @@ def test_without_a_zone_the_servers_zone_is_used(plenary: Meeting, engine: sa.En
     report = load_report(engine, plenary.id)
     assert report.zone == ZoneInfo("Asia/Bangkok")
     assert abs(report.generated_at - datetime.now(timezone.utc)) < timedelta(minutes=1)
+
+
+def test_the_database_reads_the_doors_reasons_as_the_rule_does(plenary: Meeting, engine: sa.Engine) -> None:
+    an, binh, dung = (plenary.people[name][0] for name in ("Nguyễn Văn An", "Trần Thị Bình", "Phạm Thị Dung"))
+    hostile = [{"code": "meeting.listed", "params": "x"}, {"code": "meeting.listed", "params": {"participant": 7}},
+               "meeting.listed", {"code": "meeting.listed"}, {"code": "meeting.listed", "params": {"participant": ""}},
+               {"code": "meeting.not-listed", "params": {"participant": an}}, 12, None]
+    listed = [{"code": "meeting.listed", "params": {"session": "Phiên toàn thể", "participant": binh}}]
+    stranger = plenary.tag("cccd:001200009999")
+    # Dung's card, with only nonsense for reasons: her key decides. An's name only in a reason that does not
+    # list him: nobody's. A stranger whose second reason lists Bình: Bình. Another event's participant: nobody.
+    plenary.entry("Cửa A", at("05:50"), key=plenary.tag("cccd:031190004455"), reasons=hostile)
+    plenary.entry("Cửa A", at("05:51"), key=plenary.tag("phone:0900000001"), reasons=hostile[5:6], shown="A* B*")
+    plenary.entry("Cửa A", at("05:52"), key=stranger, reasons=[*hostile, *listed])
+    plenary.entry("Cửa A", at("05:53"), key=plenary.tag("cccd:001099012345"), reasons=[
+        {"code": "meeting.listed", "params": {"participant": "ffffffffffffffff"}}])
+
+    report = load_report(engine, plenary.id, "Phiên toàn thể", zone=ZONE)
+
+    assert {row.name: row.status for row in report.rows} == {
+        "Nguyễn Văn An": ABSENT, "Trần Thị Bình": PRESENT, "Lê Văn Cường": ABSENT, "Phạm Thị Dung": PRESENT,
+        "A* B*": WALK_IN}
+    assert {row.participant for row in report.rows if row.status == PRESENT} == {binh, dung}
