@@ -135,7 +135,8 @@ def _refusable(command: Callable[[Engine, argparse.Namespace], int]) -> Callable
             print(f"kiosk-server: {problem}", file=sys.stderr)
             return REFUSED
         except OSError as problem:
-            print(f"kiosk-server: {problem.filename or 'a file'}: {problem.strerror or problem}", file=sys.stderr)
+            print(f"kiosk-server: cannot read {problem.filename or 'the file'}: {problem.strerror or problem}.",
+                  file=sys.stderr)
             return REFUSED
     return run
 
