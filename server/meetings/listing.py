@@ -67,18 +67,17 @@ def checked_person(name: str, organisation: str = "", group: str = "", id_number
 def match_key(person: Person, tag: bytes) -> str:
     """What finds the same participant in a later import: their tagged ID key, else their tagged phone
     key, else a tag of their name and organisation (case and accents aside)."""
-    number_key = _number_keys(person)
-    if number_key:
-        return tagged_key(tag, number_key[0])
-    return tagged_key(tag, f"name:{folded(person.name)}|{folded(person.organisation)}")
+    number_keys = _number_keys(person)
+    return tagged_key(tag, number_keys[0]) if number_keys else _name_key(person, tag)
 
 
 def stored_columns(person: Person, participant_id: str, tag: bytes) -> dict[str, Any]:
     """The participants columns that describe the person (all but door, event, source and times)."""
+    tagged = [tagged_key(tag, key) for key in person_keys(person, participant_id)]
     return {"name": person.name, "organisation": person.organisation, "group_name": person.group,
             "id_number_hint": id_number_hint(person.id_number), "phone_hint": phone_hint(person.phone),
-            "match_key": match_key(person, tag),
-            "person_keys": [tagged_key(tag, key) for key in person_keys(person, participant_id)]}
+            # the ID's or phone's tagged key when there is one: the first of person_keys
+            "match_key": tagged[0] if len(tagged) > 1 else _name_key(person, tag), "person_keys": tagged}
 
 
 def door_cards(person: Person, participant_id: str, event_key: bytes) -> dict[str, str]:
@@ -91,6 +90,10 @@ def door_cards(person: Person, participant_id: str, event_key: bytes) -> dict[st
 def person_keys(person: Person, participant_id: str) -> list[str]:
     """The clear person keys: ID number, phone, badge (each that exists)."""
     return [*_number_keys(person), badge_key(participant_id)]
+
+
+def _name_key(person: Person, tag: bytes) -> str:
+    return tagged_key(tag, f"name:{folded(person.name)}|{folded(person.organisation)}")
 
 
 def _number_keys(person: Person) -> list[str]:
