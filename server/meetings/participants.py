@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the file reader (and openpyxl with it) is loaded only by an
 
 MAX_PARTICIPANTS = 50_000  # per event
 COMPARED = ("name", "organisation", "group_name", "id_number_hint", "phone_hint", "person_keys")
+UPDATED = (*COMPARED, "door", "updated_at")  # what a re-import writes of a participant who changed
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def apply_import(engine: Engine, event_id: int, data: bytes, filename: str) -> I
                                                  for person in plan.new])
         if plan.changed:
             conn.execute(participants.update().where(participants.c.id == sa.bindparam("participant"))
-                         .values({name: sa.bindparam(f"new_{name}") for name in (*COMPARED, "door", "updated_at")}),
+                         .values({name: sa.bindparam(f"new_{name}") for name in UPDATED}),
                          [_changed_row(pid, person, keys, now) for pid, person in plan.changed])
     return plan.preview
 
@@ -203,9 +204,9 @@ def _new_row(event_id: int, person: Person, keys: EventKeys, source: str, now: d
 
 
 def _changed_row(participant_id: str, person: Person, keys: EventKeys, now: datetime) -> dict:
-    columns = {**stored_columns(person, participant_id, keys.tag), "door": door_cards(person, participant_id, keys.door),
-               "updated_at": now}
-    return {"participant": participant_id, **{f"new_{name}": columns[name] for name in (*COMPARED, "door", "updated_at")}}
+    columns = {**stored_columns(person, participant_id, keys.tag),
+               "door": door_cards(person, participant_id, keys.door), "updated_at": now}
+    return {"participant": participant_id, **{f"new_{name}": columns[name] for name in UPDATED}}
 
 
 def _event_row(conn: Connection, event_id: int, lock: bool = False) -> None:

@@ -9,9 +9,9 @@ from typing import Iterator
 import pytest
 import sqlalchemy as sa
 
-from meeting_files import AN, BINH, participant_csv
+from meeting_files import AN, BINH
 from server.database import make_engine, migrate, writing
-from server.meetings.service import add_event, add_session, apply_import, list_events, participants_of
+from server.meetings.service import add_event, add_participant, add_session, list_events, participants_of
 from server.retention import purge
 from server.stations import add_station
 from server.tables import badges, event_session_stations, event_sessions, events, participants
@@ -30,7 +30,9 @@ def engine(fresh_database_url: str) -> Iterator[sa.Engine]:
 def _event(engine: sa.Engine, name: str, last_end: datetime) -> int:
     event_id = add_event(engine, name)
     add_session(engine, event_id, "Phiên toàn thể", last_end - timedelta(hours=3), last_end, ["Hội trường A"])
-    apply_import(engine, event_id, participant_csv([AN, BINH]), "danh-sach.csv")
+    for person in (AN, BINH):
+        add_participant(engine, event_id, person.name, person.organisation, person.group, person.id_number,
+                        person.phone)
     with writing(engine) as conn:  # a badge printed for it back then
         for number, participant in enumerate(participants_of(engine, event_id)):
             conn.execute(badges.insert().values(cti=f"{event_id:08x}{number:08x}", participant_id=participant.id,

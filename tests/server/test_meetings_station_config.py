@@ -17,9 +17,9 @@ from kiosk.meetings.keys import badge_key, id_number_key, phone_key
 from kiosk.meetings.plan import MeetingPlan
 from kiosk.meetings.roster import open_card
 from kiosk.trust import TrustList
-from meeting_files import AN, BINH, CUONG, participant_csv
+from meeting_files import AN, BINH, CUONG
 from server.declarations.issuing import DeclarationService
-from server.meetings.service import (add_event, add_participant, add_session, apply_import, issue_badges,
+from server.meetings.service import (add_event, add_participant, add_session, issue_badges,
                                      meetings_for, participants_of, remove_participant)
 from server.stations import list_stations
 
@@ -45,14 +45,16 @@ def _event_at(engine, station_name: str, start: datetime) -> int:
 def test_a_station_named_in_a_session_gets_its_list_and_one_not_named_gets_nothing(server, engine, new_station):
     hall, gate = new_station(), new_station()
     event_id = _event_at(engine, hall.name, NOW + timedelta(hours=2))
-    apply_import(engine, event_id, participant_csv([AN, BINH]), "danh-sach.csv")
+    for person in (AN, BINH):
+        add_participant(engine, event_id, person.name, person.organisation, person.group, person.id_number,
+                        person.phone)
 
     plan = MeetingPlan.from_json(_config(server, hall.token).json()["meetings"])
 
     assert "meetings" not in _config(server, gate.token).json()
     [session] = plan.sessions
     assert (session.event, session.name, session.room) == (str(event_id), "Phiên toàn thể", "Hội trường A")
-    assert (session.start, session.opens, session.end) == (NOW + timedelta(hours=2), NOW + timedelta(hours=1, minutes=30),
+    assert (session.opens, session.start, session.end) == (NOW + timedelta(minutes=90), NOW + timedelta(hours=2),
                                                            NOW + timedelta(hours=5))
     event = plan.events[str(event_id)]
     assert (event.not_listed, event.outside_hours) == ("refuse", "warn")
