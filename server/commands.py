@@ -25,6 +25,7 @@ from kiosk.contract import WATCH_ACTIONS
 from server.station_config import set_setting
 from server.stations import (AdminRequestError, add_station, list_stations, rename_station, revoke_station,
                              rotate_token)
+from server.meetings import cli as meetings_cli
 from server.tracing import cli as tracing_cli
 from server.watch_list import unwatch, until_date, watch, watched
 
@@ -154,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     authority_cli.register(commands)  # authority keygen, publish, status
     declarations.register(commands)  # issue, declaration-key-rotate, declaration-revoke, dcc-trust-import
     tracing_cli.register(commands)  # trace, location, visits
+    meetings_cli.register(commands)  # event, session, participant
     return parser
 
 

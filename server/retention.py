@@ -36,6 +36,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from kiosk.contract import DEFAULT_RETENTION_DAYS, checked_value
 from server import partitions
+from server.meetings.expiry import purge_events, purge_participants
 from server.tables import entries, station_settings
 from server.tracing.retention import purge_audit, purge_visits
 
@@ -58,7 +59,10 @@ class PurgeStep:
 
 
 # Visits, queued rows and links go with the entries; the trace audit last, once its whole window is gone.
-PURGE_STEPS: tuple[PurgeStep, ...] = (PurgeStep("visits", purge_visits), PurgeStep("trace_audit", purge_audit))
+# Events whose last session ended before the cut-off go with their participants (and their badges).
+PURGE_STEPS: tuple[PurgeStep, ...] = (PurgeStep("visits", purge_visits), PurgeStep("trace_audit", purge_audit),
+                                      PurgeStep("participants", purge_participants),
+                                      PurgeStep("events", purge_events))
 
 
 @dataclass(frozen=True)

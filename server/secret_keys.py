@@ -7,6 +7,8 @@
   stations get one week's key at a time, never this.
 - `pending-box`: closes the personal fields an old kiosk sent in clear while no authority key was
   published; they are sealed to the authority, and the box dropped, once one is.
+- `meeting-root`: each event's door key is derived from it (kiosk.meetings.roster.event_door_key); only
+  the stations an event's sessions name get that event's key, never this.
 
 The directory is KIOSK_SERVER_KEYS_DIR, or else the data directory (KIOSK_SERVER_DATA_DIR). Put it outside
 the database's directory, and on a disk a database dump or backup does not carry (a systemd credential or
@@ -35,6 +37,7 @@ FILES = {
     "person-tag": "declaration_person_secret",
     "watch-root": "watch_root_secret",
     "pending-box": "pending_box_secret",
+    "meeting-root": "meeting_root_secret",
 }
 
 

@@ -1,5 +1,6 @@
 """What a kiosk downloads: its settings, the watch list by weekly tags (server.watch_list), the health
-authority's key set, and (from other packages) key material.
+authority's key set, the meetings a station checks in for (server.meetings.station_part), and (from other
+packages) key material.
 
 The document is assembled from contributors, each a function of (connection, station) returning some of
 the document's top-level parts, so another package adds its parts without touching this module:
@@ -23,6 +24,7 @@ from kiosk.contract import PUSHED_SETTINGS, checked_value
 from server.database import writing
 from server.stations import AdminRequestError, StationRecord
 from server.authority_keys import published_key_set
+from server.meetings.station_part import meetings_for
 from server.tables import station_settings, stations
 from server.tracing.locations import station_location_rules
 from server.watch_list import watch_for
@@ -59,7 +61,8 @@ def authority_for(_conn: Connection, _station: StationRecord) -> dict[str, Any]:
     return {} if key_set is None else {"authority": key_set.to_json()}
 
 
-DEFAULT_CONTRIBUTORS: tuple[ConfigContributor, ...] = (station_identity, settings_for, watch_for, authority_for)
+DEFAULT_CONTRIBUTORS: tuple[ConfigContributor, ...] = (station_identity, settings_for, watch_for, authority_for,
+                                                        meetings_for)
 
 
 class StationConfigBuilder:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from kiosk.credentials.masking import mask_id_number, mask_name, mask_phone
+
 PARTICIPANT_ID = re.compile(r"[0-9a-f]{16}")  # random, not personal: it goes on the badge and in reasons
 _SEPARATORS = re.compile(r"[\s.\-()]")
 _PHONE = re.compile(r"0[0-9]{9,10}")
@@ -43,3 +45,19 @@ def phone_key(phone: str) -> str | None:
 def badge_key(participant_id: str) -> str:
     """The person key of a participant's printed badge."""
     return f"badge:{participant_id}"
+
+
+def door_name(name: str) -> str:
+    """A participant's name as the door shows it: masked as every name at the door is
+    (kiosk.credentials.masking, "Nguyễn Văn An" → "Nguyễn V. A."), for the roster's cards."""
+    return mask_name(name)
+
+
+def id_number_hint(number: str) -> str:
+    """An ID number as an organiser's list shows it ("001099012345" → "*********345")."""
+    return mask_id_number(number) if number else ""
+
+
+def phone_hint(phone: str) -> str:
+    """A phone number as an organiser's list shows it ("0912345678" → "091****678")."""
+    return mask_phone(phone) if phone else ""

@@ -252,13 +252,21 @@ class DeclarationService:
     def revoke(self, *ctis: bytes) -> None:
         """List the declarations as revoked for the kiosks, then mark them so in the record."""
         now = self.clock()
+        self.revoke_until({cti: now + self.settings.lifetime for cti in ctis})
+        ledger.mark_revoked(self._engine(), ctis, now)
+
+    def revoke_until(self, until_by_cti: Mapping[bytes, datetime]) -> None:
+        """List codes signed with these keys as revoked for the kiosks, each until it would have expired
+        anyway (a meeting badge lives as long as its event, not a declaration's lifetime; its record is
+        the caller's)."""
+        now = self.clock()
         with self._lock:
             path = self._keyring_file()
             keyring = load_keyring(path, now)
-            for cti in ctis:
-                keyring = keyring.revoking(cti, now, self.settings.lifetime)
+            for cti, until in until_by_cti.items():
+                if until > now:
+                    keyring = keyring.revoking(cti, now, until - now)
             save_keyring(keyring, path)
-        ledger.mark_revoked(self._engine(), ctis, now)
 
     def issued_for(self, id_number: str) -> list[ledger.IssuedRecord]:
         """What was issued under this ID number, oldest first."""
