@@ -95,7 +95,11 @@ class Header:
     columns: dict[str, tuple[int, ...]]  # field → column indexes (0 = the first column)
     written: dict[str, str]  # field → header as written ("Họ + Tên" for two joined columns)
     ignored: tuple[str, ...]  # headers not used, as written
-    titles: tuple[str, ...]  # every column's header as written ("" for none), to name columns in reasons
+
+    @property
+    def used(self) -> tuple[int, ...]:
+        """The columns read, in no particular order."""
+        return tuple(index for indexes in self.columns.values() for index in indexes)
 
 
 def recognise(cells: Sequence[str], line: int) -> Header | None:
@@ -113,7 +117,7 @@ def recognise(cells: Sequence[str], line: int) -> Header | None:
     used = {index for indexes in columns.values() for index in indexes}
     ignored = tuple(title for index, title in enumerate(titles) if title and index not in used)
     written = {field: " + ".join(titles[index] for index in indexes) for field, indexes in columns.items()}
-    return Header(line, columns, written, ignored, titles)
+    return Header(line, columns, written, ignored)
 
 
 def _name_columns(first: dict[str, int], titles: tuple[str, ...]) -> tuple[int, ...] | None:

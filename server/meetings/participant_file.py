@@ -15,8 +15,8 @@ from typing import Sequence
 
 from server.meetings.errors import MeetingError, Words
 from server.meetings.headers import LABELS, Header
-from server.meetings.participant_file_cells import (BadCell, Cell, check_visible, id_number_of, is_formula,
-                                                    phone_of, text_of)
+from server.meetings.participant_file_cells import (BadCell, Cell, check_visible, has_data, id_number_of,
+                                                    is_formula, phone_of, text_of)
 from server.meetings.participant_file_csv import read_csv_table
 from server.meetings.participant_file_table import vi_number
 from server.meetings.participant_file_xlsx import read_xlsx_table
@@ -61,20 +61,17 @@ def read_participant_file(data: bytes, filename: str, max_rows: int = MAX_ROWS) 
                            f"{MAX_BYTES // 2**20} MB; hãy tách danh sách thành nhiều tệp.",
                            f"The file “{_shown(filename)}” is {size} MB, over the {MAX_BYTES // 2**20} MB "
                            f"limit; split the list into several files.")
-    table = read_xlsx_table(data) if data.startswith(b"PK") else read_csv_table(data)
+    table = read_xlsx_table(data, max_rows) if data.startswith(b"PK") else read_csv_table(data)
     reader = _Rows(table.header)
-    listed = 0
-    for line, cells in table.rows:
-        if not reader.has_data(cells):
-            continue
-        listed += 1
-        if listed <= max_rows:
-            reader.read(line, cells)
+    listed = sum(1 for _, cells in table.rows if has_data(cells, table.header.used)) + table.unread
     if listed > max_rows:
         raise MeetingError(f"Tệp có {vi_number(listed)} dòng người tham dự, vượt giới hạn {vi_number(max_rows)} "
                            f"dòng mỗi lần nhập; không dòng nào được nhập. Hãy tách danh sách thành nhiều tệp.",
                            f"The file has {listed:,} participant rows, over the limit of {max_rows:,} per "
                            f"import; nothing was imported. Split the list into several files.")
+    for line, cells in table.rows:
+        if has_data(cells, table.header.used):
+            reader.read(line, cells)
     return ParticipantFile(dict(table.header.written), table.header.ignored, tuple(reader.rows),
                            tuple(reader.skipped), table.encoding)
 
@@ -84,14 +81,9 @@ class _Rows:
 
     def __init__(self, header: Header) -> None:
         self.header = header
-        self.used = tuple(index for indexes in header.columns.values() for index in indexes)
         self.rows: list[FileRow] = []
         self.skipped: list[SkippedRow] = []
         self.lines_of: dict[tuple[str, str], int] = {}  # ("id_number" | "phone", value) → its first line
-
-    def has_data(self, cells: Sequence[Cell]) -> bool:
-        return any(index < len(cells) and cells[index] != "" and text_of(cells[index])
-                   for index in self.used)
 
     def read(self, line: int, cells: Sequence[Cell]) -> None:
         try:

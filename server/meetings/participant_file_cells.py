@@ -5,6 +5,7 @@ and explained, not imported wrong."""
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 from kiosk.contract import hidden_in
 from kiosk.meetings.keys import phone_number
@@ -56,12 +57,26 @@ def is_formula(cell: Cell) -> bool:
 def check_visible(cell: Cell, column: str) -> None:
     """Refuses text holding a character no reader can see (a U+202E would reverse a name on every screen)."""
     if isinstance(cell, str):
-        hidden = hidden_in(cell.translate(_LINE_BREAKS))
+        text = cell.translate(_LINE_BREAKS)
+        hidden = [] if text.isprintable() and "\ufffd" not in text else hidden_in(text)  # hidden ⊂ unprintable
         if hidden:
             code = f"U+{ord(hidden[0]):04X}"
             raise BadCell(f"ô ở cột “{column}” chứa ký tự ẩn không nhìn thấy được ({code}); hãy gõ lại ô này",
                           f"a cell in column “{column}” holds a character no reader can see ({code}); "
                           f"type the cell again")
+
+
+def is_blank(cell: Cell) -> bool:
+    """Nothing, or what an organiser writes for "none" ("-"): the same cells text_of gives "" for."""
+    if not isinstance(cell, str):
+        return False
+    text = cell.strip()
+    return not text or _PLACEHOLDER.fullmatch(text) is not None
+
+
+def has_data(cells: Sequence[Cell], columns: Sequence[int]) -> bool:
+    """Whether a row holds anything in the columns read (a row of nothing is not a participant)."""
+    return any(index < len(cells) and not is_blank(cells[index]) for index in columns)
 
 
 def text_of(cell: Cell) -> str:

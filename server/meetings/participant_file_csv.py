@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import unicodedata
+from dataclasses import dataclass
 from itertools import islice
 from typing import Iterator
 
@@ -47,8 +48,7 @@ def read_csv_table(data: bytes) -> Table:
     listed = [(delimiter, header) for delimiter, _, header in found if header is not None]
     if listed:
         delimiter, header = max(listed, key=lambda choice: len(choice[1].columns))
-        rows = ((line, cells) for line, cells in _records(text, delimiter) if line > header.line)
-        return Table(encoding, header, rows)
+        return Table(encoding, header, _Below(text, delimiter, header.line))
     if problem is not None:
         raise problem
     widest = max(found, key=lambda choice: max((len(cells) for _, cells in choice[1]), default=0))
@@ -82,6 +82,18 @@ def _decoded(data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
     raise not_a_table("dữ liệu nhị phân, không phải chữ", "it holds binary data, not text")
+
+
+@dataclass(frozen=True)
+class _Below:
+    """The records below the header, read again each time they are iterated."""
+
+    text: str
+    delimiter: str
+    header_line: int
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        return ((line, cells) for line, cells in _records(self.text, self.delimiter) if line > self.header_line)
 
 
 def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:

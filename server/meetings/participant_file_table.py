@@ -15,7 +15,9 @@ from server.meetings.participant_file_cells import Cell
 class Table:
     encoding: str  # "utf-8", "utf-8-sig", "utf-16", "cp1258" or "xlsx"
     header: Header
-    rows: Iterable[tuple[int, Sequence[Cell]]]  # the rows below the header: (line, cells), line 1 = first row
+    rows: Iterable[tuple[int, Sequence[Cell]]]  # below the header: (line, cells), line 1 = the first row;
+    # iterable more than once (the rows are counted before they are read)
+    unread: int = 0  # rows with data left unread below `rows`: the file is over the row limit anyway
 
 
 def not_a_table(vi_what: str, en_what: str) -> MeetingError:
