@@ -56,11 +56,11 @@ def read_participant_file(data: bytes, filename: str, max_rows: int = MAX_ROWS) 
     """The participants a file lists. Its content decides how it is read (an .xlsx is a zip, whatever its
     name); `filename` only names it. Raises MeetingError when the file as a whole cannot be imported."""
     if len(data) > MAX_BYTES:
-        size = f"{len(data) / 2**20:.1f}"
-        raise MeetingError(f"Tệp “{_shown(filename)}” nặng {size.replace('.', ',')} MB, vượt giới hạn "
-                           f"{MAX_BYTES // 2**20} MB; hãy tách danh sách thành nhiều tệp.",
-                           f"The file “{_shown(filename)}” is {size} MB, over the {MAX_BYTES // 2**20} MB "
-                           f"limit; split the list into several files.")
+        size, named = f"{len(data) / 2**20:.1f}", _shown(filename)
+        raise MeetingError(f"Tệp {named}nặng {size.replace('.', ',')} MB, vượt giới hạn {MAX_BYTES // 2**20} MB; "
+                           f"hãy tách danh sách thành nhiều tệp.",
+                           f"The file {named}is {size} MB, over the {MAX_BYTES // 2**20} MB limit; split the "
+                           f"list into several files.")
     table = read_xlsx_table(data, max_rows) if data.startswith(b"PK") else read_csv_table(data)
     reader = _Rows(table.header)
     listed = sum(1 for _, cells in table.rows if has_data(cells, table.header.used)) + table.unread
@@ -100,8 +100,8 @@ class _Rows:
     def _row(self, line: int, cells: Sequence[Cell]) -> FileRow:
         values = {field: [cells[index] if index < len(cells) else "" for index in indexes]
                   for field, indexes in self.header.columns.items()}
-        for field, fields in values.items():
-            for cell in fields:
+        for field, field_cells in values.items():
+            for cell in field_cells:
                 if is_formula(cell):
                     raise BadCell(f"một ô chứa công thức (cột “{self.header.written[field]}”); công thức không "
                                   f"bao giờ được nhập — hãy sao chép cột rồi dán giá trị (Paste Special → Values)",
@@ -143,6 +143,7 @@ def _text(values: dict[str, list[Cell]], field: str) -> str:
 
 
 def _shown(filename: str) -> str:
-    """A file's name fit for a message: its last part, visible characters, not too long."""
+    """A file's name fit for a message, quoted and followed by a space ("" for none): its last part, visible
+    characters, not too long."""
     name = "".join(ch for ch in filename.replace("\\", "/").rsplit("/", 1)[-1] if ch.isprintable())
-    return name if len(name) <= 60 else name[:59] + "…"
+    return f"“{name if len(name) <= 60 else name[:59] + '…'}” " if name else ""

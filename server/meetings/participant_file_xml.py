@@ -10,7 +10,7 @@ import posixpath
 import unicodedata
 from functools import lru_cache
 from typing import IO, Callable, Iterator
-from xml.etree.ElementTree import fromstring
+from xml.etree.ElementTree import Element, fromstring
 from xml.parsers import expat
 
 from server.meetings.participant_file_cells import FORMULA, Cell
@@ -29,15 +29,21 @@ def sheet_paths(read: Callable[[str], bytes]) -> tuple[list[str], str | None]:
     """The workbook's worksheets' parts in the order Excel shows them, and its shared strings' part.
     `read(path)` gives a part's bytes (KeyError when there is none)."""
     relations = {rel.get("Id"): (rel.get("Type", ""), _part(rel.get("Target", "")))
-                 for rel in fromstring(read("xl/_rels/workbook.xml.rels"))}
+                 for rel in _whole(read("xl/_rels/workbook.xml.rels"))}
     sheets = []
-    for element in fromstring(read("xl/workbook.xml")).iter():
+    for element in _whole(read("xl/workbook.xml")).iter():
         if element.tag.rpartition("}")[2] == "sheet":
             kind, path = relations.get(next(filter(None, map(element.get, _RELATIONSHIP_IDS)), ""), ("", ""))
             if kind.endswith("/worksheet"):
                 sheets.append(path)
     shared = [path for kind, path in relations.values() if kind.endswith("/sharedStrings")]
     return sheets, shared[0] if shared else None
+
+
+def _whole(part: bytes) -> Element:
+    if b"<!DOCTYPE" in part:
+        raise DamagedPart("a document type in a workbook part")
+    return fromstring(part)
 
 
 def _part(target: str) -> str:
@@ -134,7 +140,10 @@ def _value(kind: str, text: str, shared: list[str]) -> Cell:
     if kind == "n":
         return _number(text)
     if kind == "s":
-        return shared[int(text)]
+        index = int(text)
+        if index < 0:
+            raise DamagedPart("a shared string before the first")
+        return shared[index]
     if kind == "b":
         return "TRUE" if text == "1" else "FALSE"
     return unicodedata.normalize("NFC", text)  # inline, a formula's text result, an error (#N/A), a date

@@ -205,6 +205,11 @@ def test_a_formula_in_a_column_not_imported_does_not_cost_the_row():
     assert [row.name for row in read.rows] == ["Nguyễn Văn An"] and read.skipped == ()
 
 
+def test_a_list_with_only_its_header_gives_no_rows_and_no_error():
+    read = read_participant_file(csv_file([["Họ và tên", "Đơn vị"], ["", ""]]), "ds.csv")
+    assert (read.rows, read.skipped) == ((), ())
+
+
 # --- rows that are not imported ------------------------------------------------------------------------------
 
 def test_text_a_spreadsheet_would_run_as_a_formula_is_never_imported():
