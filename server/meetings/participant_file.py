@@ -15,8 +15,8 @@ from typing import Sequence
 
 from server.meetings.errors import MeetingError, Words
 from server.meetings.headers import LABELS, Header
-from server.meetings.participant_file_cells import (BadCell, Cell, check_visible, has_data, id_number_of,
-                                                    is_formula, phone_of, text_of)
+from server.meetings.participant_file_cells import (BadCell, Cell, check_cell, has_data, id_number_of, phone_of,
+                                                    text_of)
 from server.meetings.participant_file_csv import read_csv_table
 from server.meetings.participant_file_table import vi_number
 from server.meetings.participant_file_xlsx import read_xlsx_table
@@ -102,13 +102,7 @@ class _Rows:
                   for field, indexes in self.header.columns.items()}
         for field, field_cells in values.items():
             for cell in field_cells:
-                if is_formula(cell):
-                    raise BadCell(f"một ô chứa công thức (cột “{self.header.written[field]}”); công thức không "
-                                  f"bao giờ được nhập — hãy sao chép cột rồi dán giá trị (Paste Special → Values)",
-                                  f"a cell holds a formula (column “{self.header.written[field]}”); formulas "
-                                  f"are never imported — copy the column and paste values only (Paste Special "
-                                  f"→ Values)")
-                check_visible(cell, self.header.written[field])
+                check_cell(cell, self.header.written[field])
         name = " ".join(filter(None, (text_of(cell) for cell in values["name"])))
         return FileRow(line, _name(name), _text(values, "organisation"), _text(values, "group"),
                        id_number_of(values["id_number"][0]) if "id_number" in values else "",

@@ -22,6 +22,8 @@ FORMULA = Formula()
 Cell = str | int | float | Formula  # "" for an empty cell; int and float for an Excel cell stored as a number
 
 _FORMULA_START = ("=", "+", "-", "@")
+_EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!",
+                           "#CALC!", "#GETTING_DATA"})
 _LINE_BREAKS = str.maketrans("\t\r\n", "   ")
 _PLACEHOLDER = re.compile(r"[-–—.]+")  # what an organiser writes for "none"
 _SCIENTIFIC = re.compile(r"[0-9]+(?:[.,][0-9]*)?e[+-]?[0-9]+", re.IGNORECASE)
@@ -42,7 +44,29 @@ class BadCell(Exception):
         return Words(f"Dòng {line}: {self.vi}.", f"Line {line}: {self.en}.")
 
 
-def is_formula(cell: Cell) -> bool:
+def check_cell(cell: Cell, column: str) -> None:
+    """Refuses a formula, an error Excel shows in place of a value, and a character no reader can see."""
+    if _is_formula(cell):
+        raise BadCell(f"một ô chứa công thức (cột “{column}”); công thức không bao giờ được nhập — hãy sao chép "
+                      f"cột rồi dán giá trị (Paste Special → Values)",
+                      f"a cell holds a formula (column “{column}”); formulas are never imported — copy the "
+                      f"column and paste values only (Paste Special → Values)")
+    if not isinstance(cell, str):
+        return
+    if cell.strip().upper() in _EXCEL_ERRORS:
+        raise BadCell(f"một ô chứa lỗi của Excel {cell.strip()} thay cho giá trị (cột “{column}”); hãy sửa ô này",
+                      f"a cell holds Excel's error {cell.strip()} instead of a value (column “{column}”); fix "
+                      f"the cell")
+    text = cell.translate(_LINE_BREAKS)
+    hidden = [] if text.isprintable() and "\ufffd" not in text else hidden_in(text)  # hidden ⊂ unprintable
+    if hidden:
+        code = f"U+{ord(hidden[0]):04X}"
+        raise BadCell(f"ô ở cột “{column}” chứa ký tự ẩn không nhìn thấy được ({code}); hãy gõ lại ô này",
+                      f"a cell in column “{column}” holds a character no reader can see ({code}); type the "
+                      f"cell again")
+
+
+def _is_formula(cell: Cell) -> bool:
     """An Excel formula, or text a spreadsheet would run as one ("=HYPERLINK(…)", "@SUM(1)", "-2+3"); a
     phone number written "+84 …" is not one."""
     if isinstance(cell, Formula):
@@ -52,18 +76,6 @@ def is_formula(cell: Cell) -> bool:
     text = cell.strip()
     return (text.startswith(_FORMULA_START) and not _PLACEHOLDER.fullmatch(text)
             and phone_number(text) is None)
-
-
-def check_visible(cell: Cell, column: str) -> None:
-    """Refuses text holding a character no reader can see (a U+202E would reverse a name on every screen)."""
-    if isinstance(cell, str):
-        text = cell.translate(_LINE_BREAKS)
-        hidden = [] if text.isprintable() and "\ufffd" not in text else hidden_in(text)  # hidden ⊂ unprintable
-        if hidden:
-            code = f"U+{ord(hidden[0]):04X}"
-            raise BadCell(f"ô ở cột “{column}” chứa ký tự ẩn không nhìn thấy được ({code}); hãy gõ lại ô này",
-                          f"a cell in column “{column}” holds a character no reader can see ({code}); "
-                          f"type the cell again")
 
 
 def is_blank(cell: Cell) -> bool:

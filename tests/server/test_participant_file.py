@@ -230,6 +230,21 @@ def test_text_a_spreadsheet_would_run_as_a_formula_is_never_imported():
     assert "column “Họ và tên”" in skipped[3].en and "cột “Họ và tên”" in skipped[3].vi
 
 
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_an_error_excel_shows_in_place_of_a_value_is_never_imported(kind):
+    rows = [["Họ và tên", "Đơn vị"], ["Nguyễn Văn An", "#N/A"], ["#REF!", "Sở Y tế"], ["Trần Thị Bình", "Sở Y tế"]]
+    data = csv_file(rows) if kind == "csv" else xlsx_file(rows)
+    if kind == "xlsx":
+        assert b't="e"' in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    read = read_participant_file(data, f"ds.{kind}")
+    assert [row.name for row in read.rows] == ["Trần Thị Bình"]
+    assert reasons(data, f"ds.{kind}") == {
+        2: ("Dòng 2: một ô chứa lỗi của Excel #N/A thay cho giá trị (cột “Đơn vị”); hãy sửa ô này.",
+            "Line 2: a cell holds Excel's error #N/A instead of a value (column “Đơn vị”); fix the cell."),
+        3: ("Dòng 3: một ô chứa lỗi của Excel #REF! thay cho giá trị (cột “Họ và tên”); hãy sửa ô này.",
+            "Line 3: a cell holds Excel's error #REF! instead of a value (column “Họ và tên”); fix the cell.")}
+
+
 @pytest.mark.parametrize("hidden", ["\u202e", "\u200b", "\x07", "\ufeff", "\u2028"], ids=lambda ch: f"U+{ord(ch):04X}")
 def test_a_character_no_reader_can_see_costs_the_row(hidden):
     rows = [["Họ và tên", "Đơn vị"], [f"Nguyễn{hidden} Văn An", "Sở Y tế"], ["Trần Thị Bình", "Sở Y tế"]]
