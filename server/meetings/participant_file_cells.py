@@ -112,6 +112,11 @@ def id_number_of(cell: Cell) -> str:
     digits = _SEPARATORS.sub("", text)
     if not (digits.isascii() and digits.isdigit()):
         raise BadCell("số CCCD/CMND sai: chỉ được có chữ số", "bad ID number: it may hold digits only")
+    if len(digits) == 12 and isinstance(cell, (int, float)):
+        raise BadCell("số CCCD/CMND sai: Excel lưu ô này dạng số, mà số CCCD 12 chữ số luôn bắt đầu bằng 0, nên "
+                      "chữ số đã bị mất hoặc đổi; " + _FIX_COLUMN[0],
+                      "bad ID number: Excel keeps this cell as a number, and a 12-digit ID number always starts "
+                      "with 0, so digits were lost or changed; " + _FIX_COLUMN[1])
     if len(digits) in (9, 12):
         return digits
     if len(digits) in (8, 10, 11):

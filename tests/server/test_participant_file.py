@@ -168,7 +168,8 @@ def test_xlsx_with_a_title_row_numbers_stored_as_numbers_and_a_formula():
             [None, "Sở Y tế", "Phan Văn Tài", 912345679, 4],
             [None, None, None, None, None],
             ["", "Sở Nội vụ", None, "", None],
-            [None, FORMULA, "Lý Thị Ngọc", None, None]]
+            [None, FORMULA, "Lý Thị Ngọc", None, None],
+            [123457000000, "Sở Y tế", "Mai Văn Sơn", None, None]]
     data = xlsx_file(rows)
     assert b"<f>HYPERLINK" in zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
     read = read_participant_file(data, "ds.xlsx")
@@ -189,7 +190,11 @@ def test_xlsx_with_a_title_row_numbers_stored_as_numbers_and_a_formula():
         9: ("Dòng 9: một ô chứa công thức (cột “Đơn vị”); công thức không bao giờ được nhập — hãy sao chép cột "
             "rồi dán giá trị (Paste Special → Values).",
             "Line 9: a cell holds a formula (column “Đơn vị”); formulas are never imported — copy the column "
-            "and paste values only (Paste Special → Values).")}
+            "and paste values only (Paste Special → Values)."),
+        10: ("Dòng 10: số CCCD/CMND sai: Excel lưu ô này dạng số, mà số CCCD 12 chữ số luôn bắt đầu bằng 0, nên "
+             "chữ số đã bị mất hoặc đổi; hãy định dạng cột là Văn bản (Text) rồi nhập lại.",
+             "Line 10: bad ID number: Excel keeps this cell as a number, and a 12-digit ID number always starts "
+             "with 0, so digits were lost or changed; format the column as Text and type the numbers again.")}
 
 
 def test_xlsx_reads_the_first_sheet_with_a_header_and_is_known_by_its_content_not_its_name():
