@@ -62,15 +62,15 @@ def read_participant_file(data: bytes, filename: str, max_rows: int = MAX_ROWS) 
                            f"The file {named}is {size} MB, over the {MAX_BYTES // 2**20} MB limit; split the "
                            f"list into several files.")
     table = read_xlsx_table(data, max_rows) if data.startswith(b"PK") else read_csv_table(data)
-    reader = _Rows(table.header)
-    listed = sum(1 for _, cells in table.rows if has_data(cells, table.header.used)) + table.unread
+    reader, used = _Rows(table.header), table.header.used
+    listed = sum(1 for _, cells in table.rows if has_data(cells, used)) + table.unread
     if listed > max_rows:
         raise MeetingError(f"Tệp có {vi_number(listed)} dòng người tham dự, vượt giới hạn {vi_number(max_rows)} "
                            f"dòng mỗi lần nhập; không dòng nào được nhập. Hãy tách danh sách thành nhiều tệp.",
                            f"The file has {listed:,} participant rows, over the limit of {max_rows:,} per "
                            f"import; nothing was imported. Split the list into several files.")
     for line, cells in table.rows:
-        if has_data(cells, table.header.used):
+        if has_data(cells, used):
             reader.read(line, cells)
     return ParticipantFile(dict(table.header.written), table.header.ignored, tuple(reader.rows),
                            tuple(reader.skipped), table.encoding)

@@ -57,8 +57,9 @@ def check_cell(cell: Cell, column: str) -> None:
         raise BadCell(f"một ô chứa lỗi của Excel {cell.strip()} thay cho giá trị (cột “{column}”); hãy sửa ô này",
                       f"a cell holds Excel's error {cell.strip()} instead of a value (column “{column}”); fix "
                       f"the cell")
-    text = cell.translate(_LINE_BREAKS)
-    hidden = [] if text.isprintable() and "\ufffd" not in text else hidden_in(text)  # hidden ⊂ unprintable
+    if cell.isprintable() and "\ufffd" not in cell:  # every hidden character is unprintable
+        return
+    hidden = hidden_in(cell.translate(_LINE_BREAKS))
     if hidden:
         code = f"U+{ord(hidden[0]):04X}"
         raise BadCell(f"ô ở cột “{column}” chứa ký tự ẩn không nhìn thấy được ({code}); hãy gõ lại ô này",

@@ -78,13 +78,14 @@ def _first_listed_sheet(archive: zipfile.ZipFile, max_rows: int) -> Table:
 
 
 def _below(header: Header, rows: Rows, max_rows: int, closed_rows: Callable[[], int]) -> Table:
-    width = max(header.used) + 1
+    used = header.used
+    width = max(used) + 1
     below: list[tuple[int, list[Cell]]] = []
     listed = 0
     for line, cells in rows:
         if line > header.line:
             below.append((line, cells[:width]))
-            listed += has_data(cells, header.used)
+            listed += has_data(cells, used)
             if listed > max_rows:
                 return Table("xlsx", header, below, unread=max(0, closed_rows() - header.line - len(below)))
     return Table("xlsx", header, below)
