@@ -132,12 +132,11 @@ def _name_columns(first: dict[str, int], titles: tuple[str, ...]) -> tuple[int, 
 
 
 def find_header(rows: Sequence[Sequence[str]]) -> Header | None:
-    """The first of the top rows that names a name column."""
-    for line, cells in enumerate(rows[:HEADER_ROWS], start=1):
-        header = recognise(cells, line)
-        if header is not None:
-            return header
-    return None
+    """The top row that names a name column and the most other fields (a title "Đại biểu" above the header
+    names a name too), the first of equals."""
+    headers = [header for line, cells in enumerate(rows[:HEADER_ROWS], start=1)
+               if (header := recognise(cells, line)) is not None]
+    return max(headers, key=lambda header: len(header.columns), default=None)
 
 
 def headers_seen(rows: Sequence[Sequence[str]], language: str) -> str:

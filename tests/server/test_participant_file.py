@@ -392,6 +392,13 @@ def test_a_table_without_a_name_column_names_what_it_found_and_what_would_do():
     assert "Headers found: Số CCCD (ID number)" in refusal(xlsx_file([["Số CCCD"], ["001099012345"]])).words.en
 
 
+def test_a_title_that_reads_like_a_header_is_passed_over_for_the_real_one():
+    rows = [["Đại biểu"], ["Họ và tên", "Đơn vị"], ["Nguyễn Văn An", "Sở Y tế"]]
+    read = read_participant_file(csv_file(rows), "ds.csv")
+    assert read.columns == {"name": "Họ và tên", "organisation": "Đơn vị"}
+    assert [row.name for row in read.rows] == ["Nguyễn Văn An"]
+
+
 def test_a_header_below_the_tenth_row_is_not_looked_for():
     rows = [[f"Ghi chú {n}"] for n in range(10)] + [["Họ và tên"], ["Nguyễn Văn An"]]
     assert refusal(csv_file(rows)).words.en.startswith("No name column in the first 10 rows.")
