@@ -202,6 +202,8 @@ def test_xlsx_reads_the_first_sheet_with_a_header_and_is_known_by_its_content_no
     data = xlsx_file(instructions, [HEADER, *PEOPLE])
     read = read_participant_file(data, "danh-sach.csv")
     assert read.encoding == "xlsx" and read.rows == EXPECTED
+    read = read_participant_file(csv_file([HEADER, *PEOPLE]), "danh-sach.xlsx")
+    assert read.encoding == "utf-8" and read.rows == EXPECTED
 
 
 def test_a_formula_in_a_column_not_imported_does_not_cost_the_row():
