@@ -93,7 +93,8 @@ def has_data(cells: Sequence[Cell], columns: Sequence[int]) -> bool:
 
 
 def text_of(cell: Cell) -> str:
-    """A cell as one line of text, spaces collapsed ("" for a placeholder such as "-")."""
+    """A cell as one line of text, spaces collapsed ("" for a placeholder such as "-"); a number Excel
+    stored as a number loses no digit here (1099012345.0 → "1099012345"), only what Excel itself lost."""
     if isinstance(cell, float) and cell.is_integer():
         cell = int(cell)
     text = " ".join(str(cell).split())
@@ -149,8 +150,5 @@ def phone_of(cell: Cell) -> str:
 
 
 def _number_text(cell: Cell) -> str:
-    """A number's cell as text; a number Excel stored as a number loses no digit here (1099012345.0 →
-    "1099012345"), only what Excel itself lost. A leading ' (Excel's "this is text") is dropped."""
-    if isinstance(cell, float) and cell.is_integer():
-        return str(int(cell))
+    """A number's cell as text, without the leading ' that tells Excel "this is text"."""
     return text_of(cell).removeprefix("'").strip()
