@@ -460,6 +460,17 @@ def download_name(event: str, part: str | None, extension: str) -> str:
     return f"{slug[:80].rstrip('-') or 'event'}.{extension}"
 
 
+@router.get("/events/{event_id}/sessions")
+@router.get("/events/{event_id}/participants")
+@router.get("/events/{event_id}/participants/{participant_id}/remove")
+@router.get("/events/{event_id}/import")
+@router.get("/events/{event_id}/import/confirm")
+@router.get("/events/{event_id}/badges")
+def form_address(request: Request, event_id: int, user: User = Depends(admin_only)) -> RedirectResponse:
+    """A form's address opened as a page (the language links of a page a form answered): the event's page."""
+    return _back_to_event(request, event_id)
+
+
 # --- helpers for the pages ------------------------------------------------------------------------------
 
 
