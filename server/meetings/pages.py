@@ -16,6 +16,7 @@ concerns, which is shown again as it was filled.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import hmac
 import re
@@ -35,6 +36,7 @@ from starlette.datastructures import FormData, UploadFile
 from kiosk.contract import hidden_in
 from server.dashboard import _language, _page, csrf_protected, require_role
 from server.dashboard_text import TEXT
+from server.declarations.keyring import KeyringError
 from server.declarations.web import _service as declaration_service
 from server.meetings.badge_sheets import write_badges_pdf
 from server.meetings.errors import MeetingError
@@ -98,7 +100,8 @@ class EventForm:
     outside_hours: str = "warn"
 
     @classmethod
-    def read(cls, name: str = Form(""), not_listed: str = Form("warn"), outside_hours: str = Form("warn")) -> "EventForm":
+    def read(cls, name: str = Form(""), not_listed: str = Form("warn"),
+             outside_hours: str = Form("warn")) -> "EventForm":
         return cls(name[:FIELD_LONGEST], not_listed if not_listed in ACTIONS else "warn",
                    outside_hours if outside_hours in ACTIONS else "warn")
 
@@ -138,7 +141,12 @@ def _moment(text: str, label: str, request: Request) -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise Problem("ev_bad_time", field=label) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=request.app.state.zone)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=request.app.state.zone)
+    try:
+        moment.astimezone(timezone.utc)  # the stored time: none before the year 1 or after 9999
+    except OverflowError:
+        raise Problem("ev_bad_time", field=label) from None
+    return moment
 
 
 # --- events ----------------------------------------------------------------------------------------------
@@ -193,7 +201,7 @@ class Listing:
         return "?" + urlencode({key: value for key, value in query.items() if value})
 
 
-@dataclass
+@dataclass(frozen=True)
 class Filled:
     """The event page's forms as last sent, and what went wrong with one of them (keyed by form)."""
 
@@ -236,6 +244,22 @@ def _done(request: Request) -> str:
     return words.get(f"ev_done_{done}", "") if done.isalpha() else ""
 
 
+def _on_event_page(request: Request, user: User, event_id: int, where: str, work: Callable[[], Response],
+                   kept: Filled = Filled()) -> Response:
+    """What `work` answers for an event that exists; when it cannot be done, the event page saying why next
+    to the form `where`, the forms `kept` as they were sent: 422 for what the organiser can fix, 503 when
+    the server's keys cannot be read (404 for an unknown event)."""
+    lang = _language(request)
+    try:
+        find_event(request.app.state.engine, str(event_id))
+        return work()
+    except MeetingError as problem:
+        status, text = 422, problem.text(lang)
+    except (SecretError, KeyringError):
+        status, text = 503, TEXT[lang]["ev_keys_unavailable"]
+    return _event_page(request, user, event_id, dataclasses.replace(kept, problems={where: text}), status=status)
+
+
 def _back_to_event(request: Request, event_id: int, **query: Any) -> RedirectResponse:
     query = {"lang": _language(request), **query}
     return RedirectResponse(f"/dashboard/events/{event_id}?{urlencode(query)}", status_code=303)
@@ -248,44 +272,42 @@ def _back_to_event(request: Request, event_id: int, **query: Any) -> RedirectRes
 def session_added(request: Request, event_id: int, user: User = Depends(admin_only),
                   form: SessionForm = Depends(SessionForm.read)) -> Response:
     words = _labels(request)
-    try:
+
+    def add() -> Response:
         add_session(request.app.state.engine, event_id, _typed(form.name, words["ev_session_name"]),
                     _moment(form.start, words["ev_start"], request), _moment(form.end, words["ev_end"], request),
                     form.stations, room=_typed(form.room, words["ev_room"]))
-    except MeetingError as problem:
-        return _event_page(request, user, event_id, Filled(session=form, problems={"session": problem.text(_language(request))}),
-                           status=422)
-    return _back_to_event(request, event_id, done="session")
+        return _back_to_event(request, event_id, done="session")
+
+    return _on_event_page(request, user, event_id, "session", add, Filled(session=form))
 
 
 @router.post("/events/{event_id}/participants", dependencies=[Depends(csrf_protected)])
 def participant_added(request: Request, event_id: int, user: User = Depends(admin_only),
                       form: ParticipantForm = Depends(ParticipantForm.read)) -> Response:
     words = _labels(request)
-    try:
+
+    def add() -> Response:
         add_participant(request.app.state.engine, event_id, _typed(form.name, words["ev_person_name"]),
                         organisation=_typed(form.organisation, words["ev_organisation"]),
                         group=_typed(form.group, words["ev_group"]),
                         id_number=_typed(form.id_number, words["ev_id_number"]),
                         phone=_typed(form.phone, words["ev_phone"]))
-    except MeetingError as problem:
-        return _event_page(request, user, event_id,
-                           Filled(participant=form, problems={"participant": problem.text(_language(request))}),
-                           status=422)
-    return _back_to_event(request, event_id, done="participant")
+        return _back_to_event(request, event_id, done="participant")
+
+    return _on_event_page(request, user, event_id, "participant", add, Filled(participant=form))
 
 
 @router.post("/events/{event_id}/participants/{participant_id}/remove", dependencies=[Depends(csrf_protected)])
 def participant_removed(request: Request, event_id: int, participant_id: str, user: User = Depends(admin_only),
                         q: str = Form(""), page: str = Form("")) -> Response:
     """The second step of a removal: the event page asked first (?remove=<id>), showing who it is."""
-    try:
+    def remove() -> Response:
         remove_participant(request.app.state.engine, participant_id[:32], declaration_service(request))
-    except MeetingError as problem:
-        return _event_page(request, user, event_id, Filled(problems={"participants": problem.text(_language(request))}),
-                           status=422)
-    kept = {"q": q[:FIELD_LONGEST], "page": page[:6] if page.isdigit() else ""}
-    return _back_to_event(request, event_id, done="removed", **{key: value for key, value in kept.items() if value})
+        kept = {"q": q[:FIELD_LONGEST], "page": page[:6] if page.isdigit() else ""}
+        return _back_to_event(request, event_id, done="removed", **{key: value for key, value in kept.items() if value})
+
+    return _on_event_page(request, user, event_id, "participants", remove)
 
 
 # --- import: upload, preview, confirm -------------------------------------------------------------------
@@ -310,18 +332,16 @@ def _bounded_form(longest_field: int) -> Callable[[Request], Any]:
 def import_preview(request: Request, event_id: int, user: User = Depends(admin_only),
                    form: FormData | None = Depends(_bounded_form(MAX_FILE_BYTES))) -> Response:
     """The uploaded file read and compared with the list; nothing is written."""
-    lang = _language(request)
-    try:
+
+    def show() -> Response:
         filename, data = _uploaded(form)
         preview = preview_import(request.app.state.engine, event_id, data, filename)
         carried = carry(event_id, filename, data, datetime.now(timezone.utc))
-    except MeetingError as problem:
-        return _event_page(request, user, event_id, Filled(problems={"import": problem.text(lang)}), status=422)
-    except SecretError:
-        return _event_page(request, user, event_id, Filled(problems={"import": TEXT[lang]["ev_keys_unavailable"]}),
-                           status=503)
-    return _private(_page(request, "event_import.html", user, event=find_event(request.app.state.engine, str(event_id)),
-                          preview=preview, filename=filename, carried=carried))
+        event = find_event(request.app.state.engine, str(event_id))
+        return _private(_page(request, "event_import.html", user, event=event, preview=preview, filename=filename,
+                              carried=carried))
+
+    return _on_event_page(request, user, event_id, "import", show)
 
 
 def _uploaded(form: FormData | None) -> tuple[str, bytes]:
@@ -349,20 +369,17 @@ def _file_name(name: str) -> str:
 def import_confirmed(request: Request, event_id: int, user: User = Depends(admin_only),
                      form: FormData | None = Depends(_bounded_form(MAX_CARRIED))) -> Response:
     """The previewed file, carried back by the preview's form, imported in one transaction."""
-    lang = _language(request)
-    try:
+
+    def apply() -> Response:
         if form is None:
             raise Problem("ev_file_too_large")
         filename, data = uncarry(event_id, {name: value for name, value in form.items() if isinstance(value, str)},
                                  datetime.now(timezone.utc))
         imported = apply_import(request.app.state.engine, event_id, data, filename)
-    except MeetingError as problem:
-        return _event_page(request, user, event_id, Filled(problems={"import": problem.text(lang)}), status=422)
-    except SecretError:
-        return _event_page(request, user, event_id, Filled(problems={"import": TEXT[lang]["ev_keys_unavailable"]}),
-                           status=503)
-    return _back_to_event(request, event_id, done="imported", new=imported.new, updated=imported.updated,
-                          unchanged=imported.unchanged)
+        return _back_to_event(request, event_id, done="imported", new=imported.new, updated=imported.updated,
+                              unchanged=imported.unchanged)
+
+    return _on_event_page(request, user, event_id, "import", apply)
 
 
 CARRIED_FIELDS = ("file_name", "file_data", "file_made", "file_seal")
@@ -379,7 +396,8 @@ def uncarry(event_id: int, fields: dict[str, str], now: datetime) -> tuple[str, 
     """The file name and content the preview's form carried; Problem when the fields are not what this
     server sealed for this event, or the preview is too old."""
     filename, payload, made, seal = (fields.get(name, "") for name in CARRIED_FIELDS)
-    if not hmac.compare_digest(seal.encode("ascii", "replace"), _seal(event_id, filename, payload, made).encode("ascii")):
+    expected = _seal(event_id, filename, payload, made)
+    if not hmac.compare_digest(seal.encode("ascii", "replace"), expected.encode("ascii")):
         raise Problem("ev_preview_refused")
     if not now - PREVIEW_LIFETIME <= datetime.fromtimestamp(int(made), timezone.utc) <= now + timedelta(minutes=5):
         raise Problem("ev_preview_expired", hours=int(PREVIEW_LIFETIME.total_seconds() // 3600))
@@ -407,35 +425,33 @@ def report_file(request: Request, event_id: int, kind: str, user: User = Depends
     """The attendance report of the event, or of one session (?session=NAME), as CSV, XLSX or PDF."""
     if kind not in REPORTS:
         return _event_page(request, user, event_id, Filled(), status=404)
-    session = request.query_params.get("session") or None
-    engine, (media_type, write) = request.app.state.engine, REPORTS[kind]
-    try:
-        report = load_report(engine, event_id, session=session[:FIELD_LONGEST] if session else None,
-                             zone=request.app.state.zone)
-    except MeetingError as problem:
-        return _event_page(request, user, event_id, Filled(problems={"reports": problem.text(_language(request))}),
-                           status=422)
-    name = download_name(report.event, session, kind)
-    return _attachment(_written(write, report, name), media_type, name)
+    session = request.query_params.get("session", "")[:FIELD_LONGEST] or None
+    media_type, write = REPORTS[kind]
+
+    def download() -> Response:
+        report = load_report(request.app.state.engine, event_id, session=session, zone=request.app.state.zone)
+        name = download_name(report.event, session, kind)
+        return _attachment(_written(write, report, name), media_type, name)
+
+    return _on_event_page(request, user, event_id, "reports", download)
 
 
 @router.post("/events/{event_id}/badges", dependencies=[Depends(csrf_protected)])
 def badges_file(request: Request, event_id: int, user: User = Depends(admin_only), layout: str = Form("a4"),
                 replace: str = Form(""), participant: list[str] = Form([])) -> Response:
     """Badges for every participant (or those named), issued now and recorded, as a PDF to print."""
-    lang, engine = _language(request), request.app.state.engine
-    try:
-        event = find_event(engine, str(event_id))
+    engine, layout = request.app.state.engine, layout if layout in LAYOUTS else "a4"
+
+    def download() -> Response:
         printed = issue_badges(engine, event_id, declaration_service(request),
                                [text[:32] for text in participant[:PAGE_SIZE]] or None, replace=bool(replace))
         if not printed:
             raise Problem("ev_no_badges")
-    except MeetingError as problem:
-        return _event_page(request, user, event_id, Filled(problems={"badges": problem.text(lang)}), status=422)
-    name = download_name(event.name, "badges", "pdf")
-    layout = layout if layout in LAYOUTS else "a4"
-    return _attachment(_written(lambda badges, path: write_badges_pdf(badges, path, layout=layout), printed, name),
-                       "application/pdf", name)
+        name = download_name(find_event(engine, str(event_id)).name, "badges", "pdf")
+        return _attachment(_written(lambda badges, path: write_badges_pdf(badges, path, layout=layout), printed, name),
+                           "application/pdf", name)
+
+    return _on_event_page(request, user, event_id, "badges", download)
 
 
 def _written(write: Callable[[Any, Path], None], what: Any, name: str) -> bytes:

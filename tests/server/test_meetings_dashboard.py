@@ -72,7 +72,8 @@ def new_event(browser: requests.Session, server, name: str) -> int:
 
 
 def hidden_fields(page: str) -> dict[str, str]:
-    return {name: html.unescape(value) for name, value in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)}
+    found = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page)
+    return {name: html.unescape(value) for name, value in found}
 
 
 def table(page: str, css_class: str) -> list[list[str]]:
@@ -118,6 +119,24 @@ def test_an_organiser_adds_an_event_and_a_session_previews_a_list_imports_it_and
     assert {row[0] for row in table(imported.text, "participants")} == NAMES
     assert "001099012345" not in imported.text and "0912345678" not in imported.text  # hints only
     assert {person.name for person in participants_of(engine, event_id)} == NAMES
+
+
+def test_a_participant_is_removed_after_a_confirmation_that_names_them(server, engine, organiser):
+    event_id = new_event(organiser, server, "Hội nghị cán bộ")
+    organiser.post(f"{server.url}/dashboard/events/{event_id}/import/confirm",
+                   data=hidden_fields(preview(organiser, server, event_id).text), timeout=60)
+    binh = next(person for person in participants_of(engine, event_id) if person.name == "Trần Thị Bình")
+    page = organiser.get(f"{server.url}/dashboard/events/{event_id}?lang=vi", timeout=10)
+    asked = organiser.get(f"{server.url}/dashboard/events/{event_id}?lang=vi&remove={binh.id}", timeout=10)
+    confirmation = re.search(r'<div class="confirm" role="alert">(.*?)</div>', asked.text, re.DOTALL).group(1)
+
+    removed = organiser.post(f"{server.url}/dashboard/events/{event_id}/participants/{binh.id}/remove?lang=vi",
+                             data=hidden_fields(confirmation), timeout=10)
+
+    assert 'class="confirm"' not in page.text  # the list's link only asks
+    assert html.escape(TEXT["vi"]["ev_remove_confirm"].format(name="Trần Thị Bình"), quote=False) in confirmation
+    assert removed.status_code == 200 and TEXT["vi"]["ev_done_removed"] in removed.text
+    assert {person.name for person in participants_of(engine, event_id)} == NAMES - {"Trần Thị Bình"}
 
 
 def test_a_changed_confirmation_or_another_events_is_refused_and_imports_nothing(server, engine, organiser):
@@ -167,6 +186,8 @@ def test_a_mistake_is_said_on_the_page_in_its_language_with_the_form_kept(server
         assert f'value="{DOOR}" checked' in answer.text
     assert backwards.status_code == 422 and '<html lang="en">' in backwards.text
     assert not_a_time.status_code == 422
+    unknown = post(organiser, server, "/dashboard/events/987654/sessions", {**form, "end": "2026-12-03T17:00"})
+    assert unknown.status_code == 404 and TEXT["vi"]["ev_all_events"] in unknown.text
     assert html.escape(TEXT["vi"]["ev_bad_time"].format(field="Kết thúc"), quote=False) in not_a_time.text
 
 
@@ -176,8 +197,8 @@ def test_reports_and_badges_download_as_files_that_are_not_cached(server, organi
          {"name": "Phiên sáng", "start": "2026-12-04T08:00", "end": "2026-12-04T11:00", "station": DOOR})
     organiser.post(f"{server.url}/dashboard/events/{event_id}/import/confirm",
                    data=hidden_fields(preview(organiser, server, event_id).text), timeout=60)
-    kinds = {"csv": ("text/csv", None), "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK"),
-             "pdf": ("application/pdf", b"%PDF")}
+    kinds = {"csv": ("text/csv", None), "pdf": ("application/pdf", b"%PDF"),
+             "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK")}
 
     for query in ("", "?session=Phiên sáng"):
         for kind, (media_type, start) in kinds.items():
