@@ -302,6 +302,7 @@ def participant_added(request: Request, event_id: int, user: User = Depends(admi
 def participant_removed(request: Request, event_id: int, participant_id: str, user: User = Depends(admin_only),
                         q: str = Form(""), page: str = Form("")) -> Response:
     """The second step of a removal: the event page asked first (?remove=<id>), showing who it is."""
+
     def remove() -> Response:
         remove_participant(request.app.state.engine, participant_id[:32], declaration_service(request))
         kept = {"q": q[:FIELD_LONGEST], "page": page[:6] if page.isdigit() else ""}
