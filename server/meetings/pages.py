@@ -60,7 +60,7 @@ FORM_OVERHEAD = 64 * 1024  # multipart boundaries, the CSRF token and the other 
 # The carried file: compressed (zlib's worst case adds 0.1 % and a few bytes), then base64 (4/3).
 MAX_CARRIED = (MAX_FILE_BYTES + MAX_FILE_BYTES // 1000 + 1024) * 4 // 3 + 1024
 PREVIEW_LIFETIME = timedelta(hours=2)
-REPORTS: dict[str, tuple[str, Callable[[Any, Path], None]]] = {
+REPORTS: dict[str, tuple[str, Callable[..., None]]] = {  # writer(report, path, language=)
     "csv": (CSV_TYPE, write_report_csv),
     "xlsx": (XLSX_TYPE, write_report_xlsx),
     "pdf": ("application/pdf", write_report_pdf),
@@ -423,7 +423,8 @@ def _seal(event_id: int, filename: str, payload: str, made: str) -> str:
 
 @router.get("/events/{event_id}/report.{kind}")
 def report_file(request: Request, event_id: int, kind: str, user: User = Depends(admin_only)) -> Response:
-    """The attendance report of the event, or of one session (?session=NAME), as CSV, XLSX or PDF."""
+    """The attendance report of the event, or of one session (?session=NAME), as CSV, XLSX or PDF, in the
+    page's language."""
     if kind not in REPORTS:
         return _event_page(request, user, event_id, Filled(), status=404)
     session = request.query_params.get("session", "")[:FIELD_LONGEST] or None
@@ -431,8 +432,9 @@ def report_file(request: Request, event_id: int, kind: str, user: User = Depends
 
     def download() -> Response:
         report = load_report(request.app.state.engine, event_id, session=session, zone=request.app.state.zone)
-        name = download_name(report.event, session, kind)
-        return _attachment(_written(write, report, name), media_type, name)
+        name, language = download_name(report.event, session, kind), _language(request)
+        return _attachment(_written(lambda what, path: write(what, path, language=language), report, name),
+                           media_type, name)
 
     return _on_event_page(request, user, event_id, "reports", download)
 
