@@ -17,6 +17,7 @@ from server import api, dashboard, declarations
 from server.access_log import install_request_log
 from server.database import default_database_url, make_engine
 from server.errors import install_error_handlers
+from server.meetings import pages as meeting_pages
 from server.retention import PurgeSchedule
 from server.security import install_security
 from server.station_config import DEFAULT_CONTRIBUTORS, ConfigContributor, StationConfigBuilder
@@ -59,7 +60,8 @@ def create_app(
     app.add_exception_handler(dashboard.Forbidden, dashboard.forbidden_page)
     install_security(app)  # inside the request log, so that a 408 for a stalled body is logged as such
     install_request_log(app)
-    for router in (api.router, api.health_router, dashboard.router, trace_api.router, trace_pages.router, *routers):
+    for router in (api.router, api.health_router, dashboard.router, trace_api.router, trace_pages.router,
+                   meeting_pages.router, *routers):
         app.include_router(router)
 
     @app.get("/", include_in_schema=False)
