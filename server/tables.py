@@ -331,7 +331,7 @@ participants = sa.Table(
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("organisation", sa.String(200), nullable=False, server_default=""),
     sa.Column("group_name", sa.String(200), nullable=False, server_default=""),
-    sa.Column("id_number_hint", sa.String(16), nullable=False, server_default=""),  # masked
+    sa.Column("id_hint", sa.String(16), nullable=False, server_default=""),  # masked
     sa.Column("phone_hint", sa.String(16), nullable=False, server_default=""),  # masked
     # What recognises the same participant in a later import: the tagged key of the ID number, else of
     # the phone, else a tag of the name and organisation.

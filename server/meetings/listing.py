@@ -75,7 +75,7 @@ def stored_columns(person: Person, participant_id: str, tag: bytes) -> dict[str,
     """The participants columns that describe the person (all but door, event, source and times)."""
     tagged = [tagged_key(tag, key) for key in person_keys(person, participant_id)]
     return {"name": person.name, "organisation": person.organisation, "group_name": person.group,
-            "id_number_hint": id_number_hint(person.id_number), "phone_hint": phone_hint(person.phone),
+            "id_hint": id_number_hint(person.id_number), "phone_hint": phone_hint(person.phone),
             # the ID's or phone's tagged key when there is one: the first of person_keys
             "match_key": tagged[0] if len(tagged) > 1 else _name_key(person, tag), "person_keys": tagged}
 

@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # the file reader (and openpyxl with it) is loaded only by an
     from server.meetings.participant_file import ParticipantFile
 
 MAX_PARTICIPANTS = 50_000  # per event
-COMPARED = ("name", "organisation", "group_name", "id_number_hint", "phone_hint", "person_keys")
+COMPARED = ("name", "organisation", "group_name", "id_hint", "phone_hint", "person_keys")
 UPDATED = (*COMPARED, "door", "updated_at")  # what a re-import writes of a participant who changed
 
 
@@ -115,7 +115,7 @@ def participants_of(engine: Engine, event_id: int, search: str = "", offset: int
     unrevoked = (sa.select(badges.c.participant_id, sa.func.count().label("badges"))
                  .where(badges.c.revoked_at.is_(None)).group_by(badges.c.participant_id).subquery())
     query = (sa.select(participants.c.id, participants.c.name, participants.c.organisation,
-                       participants.c.group_name, participants.c.id_number_hint, participants.c.phone_hint,
+                       participants.c.group_name, participants.c.id_hint, participants.c.phone_hint,
                        participants.c.source, unrevoked.c.badges)
              .outerjoin(unrevoked, unrevoked.c.participant_id == participants.c.id)
              .where(participants.c.event_id == event_id)
@@ -129,7 +129,7 @@ def participants_of(engine: Engine, event_id: int, search: str = "", offset: int
             found = [row for row in conn.execute(query)
                      if wanted in folded(row.name) or wanted in folded(row.organisation)]
             rows = found[max(offset, 0):max(offset, 0) + max(limit, 0)]
-    return [ParticipantRecord(row.id, row.name, row.organisation, row.group_name, row.id_number_hint,
+    return [ParticipantRecord(row.id, row.name, row.organisation, row.group_name, row.id_hint,
                               row.phone_hint, row.source, row.badges or 0) for row in rows]
 
 

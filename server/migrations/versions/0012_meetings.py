@@ -53,7 +53,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("organisation", sa.String(200), nullable=False, server_default=""),
         sa.Column("group_name", sa.String(200), nullable=False, server_default=""),
-        sa.Column("id_number_hint", sa.String(16), nullable=False, server_default=""),
+        sa.Column("id_hint", sa.String(16), nullable=False, server_default=""),
         sa.Column("phone_hint", sa.String(16), nullable=False, server_default=""),
         sa.Column("match_key", sa.String(256), nullable=False),
         sa.Column("person_keys", JsonValue, nullable=False),
