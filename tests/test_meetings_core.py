@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kiosk.credentials.signed import SIGNATURE_INVALID, SIGNATURE_UNKNOWN, SIGNATURE_VALID
 from kiosk.meetings import badge_code
 from kiosk.meetings.keys import badge_key, id_number_key, phone_key
-from kiosk.meetings.plan import MeetingPlan, MeetingPlanError, MomentKind
+from kiosk.meetings.plan import MeetingPlan, MeetingPlanError, MomentKind, opening
 from kiosk.meetings.roster import Card, close_card, door_tag, event_door_key, open_card
 from kiosk.trust import DeclarationKey, TrustList
 
@@ -97,3 +97,11 @@ def test_a_forged_unknown_or_revoked_badge_is_not_taken() -> None:
     revoked = TrustList(TRUST.signers, TRUST.declaration_keys, frozenset({b"\x02" * 8}))
     assert badge_code.check(_badge(cti=b"\x02" * 8), revoked, NOW).revoked
     assert badge_code.check(_badge()[:-4], TRUST, NOW).stage is not None
+
+
+def test_a_station_opens_for_a_session_ahead_of_it_but_not_before_the_previous_one_ends() -> None:
+    start, ahead = NOW, timedelta(minutes=30)
+    assert opening(start, ahead, []) == NOW - ahead
+    assert opening(start, ahead, [(NOW - timedelta(hours=3), NOW - timedelta(minutes=10))]) == NOW - timedelta(minutes=10)
+    assert opening(start, ahead, [(NOW - timedelta(hours=3), NOW - timedelta(hours=1))]) == NOW - ahead
+    assert opening(start, ahead, [(NOW + timedelta(hours=1), NOW + timedelta(hours=2))]) == NOW - ahead  # a later one

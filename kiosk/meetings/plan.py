@@ -10,7 +10,7 @@ this module, so the two agree on every name and limit.
                     "opens": ISO 8601, "start": ISO 8601, "end": ISO 8601}]
     }
 
-A session is open from `opens` (some time before `start`, for the queue) to `end`. Everything here came
+A session is open from `opens` (some time before `start`, for the queue: `opening`) to `end`. Everything here came
 over the network: it is checked like any text a stranger sends, and a part that fails is refused whole.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from enum import Enum
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
@@ -145,6 +145,18 @@ class MeetingPlan:
             events[event.id] = event
         sessions = tuple(_session(item, events) for item in sessions_part)
         return cls(events, sessions)
+
+
+def opening(start: datetime, opens_before: timedelta, others: Iterable[tuple[datetime, datetime]]) -> datetime:
+    """When a station opens for a session: `opens_before` ahead of its start for the queue, but not before
+    an earlier session at the same station has ended (`others`: their (start, end)). Back to back in one
+    room, the first session's people leave before the second one's arrivals count, and the two sessions'
+    hours never overlap at a door."""
+    opens = start - opens_before
+    for other_start, other_end in others:
+        if other_start < start and other_end <= start:
+            opens = max(opens, other_end)
+    return opens
 
 
 def _event(item: Any) -> PlannedEvent:

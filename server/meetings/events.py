@@ -1,8 +1,8 @@
 """Events and their sessions: when each session is, in which room, and which stations check in for it.
 
-A session's stations are open for it from `opens` (start − the event's opens_before_minutes, for the queue)
-to its end, so two sessions at one station may not overlap in that span: the door could not tell which
-one a person came for.
+Two sessions at one station may not overlap from start to end: the door could not tell which one a person
+came for. Back to back they may: a station opens for a session the event's opens_before_minutes ahead of
+its start, but never before the previous session there has ended (kiosk.meetings.plan.opening).
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ def add_session(engine: Engine, event_id: int, name: str, start: datetime, end: 
                 room: str = "") -> int:
     """A session of the event at these stations (active ones, by name). Refused, with nothing stored, when
     it ends before it starts, its name is taken in the event, or it overlaps another session at one of
-    its stations from its opening on. A time without a zone is in the server's."""
+    its stations. A time without a zone is in the server's."""
     name = typed_text(name, SESSION_NAME)
     room = typed_text(room, ROOM, required=False)
     start, end = _utc(start), _utc(end)
@@ -156,7 +156,7 @@ def add_session(engine: Engine, event_id: int, name: str, start: datetime, end: 
         if conn.execute(sa.select(event_sessions.c.id).where(event_sessions.c.event_id == event.id,
                                                              event_sessions.c.name == name)).first():
             raise MeetingError(f"Sự kiện đã có phiên «{name}».", f"The event has a session named {name!r} already.")
-        _refuse_overlap(conn, station_ids, start - event.opens_before, end)
+        _refuse_overlap(conn, station_ids, start, end)
         session_id = conn.execute(event_sessions.insert().values(
             event_id=event.id, name=name, room=room, starts_at=start, ends_at=end).returning(event_sessions.c.id)
         ).scalar_one()
@@ -207,23 +207,20 @@ def _station_ids(conn: Connection, names: Sequence[str]) -> dict[str, int]:
     return {active[name_key(name)][0]: active[name_key(name)][1] for name in wanted}
 
 
-def _refuse_overlap(conn: Connection, station_ids: dict[str, int], opens: datetime, end: datetime) -> None:
-    """MeetingError when another session at one of these stations is open at some time in [opens, end)."""
-    rows = conn.execute(
-        sa.select(event_sessions.c.name, event_sessions.c.starts_at, event_sessions.c.ends_at,
-                  events.c.name.label("event"), events.c.opens_before_minutes, stations.c.name.label("station"))
+def _refuse_overlap(conn: Connection, station_ids: dict[str, int], start: datetime, end: datetime) -> None:
+    """MeetingError when another session at one of these stations runs at some time in [start, end)."""
+    row = conn.execute(
+        sa.select(event_sessions.c.name, events.c.name.label("event"), stations.c.name.label("station"))
         .join(events, events.c.id == event_sessions.c.event_id)
         .join(event_session_stations, event_session_stations.c.session_id == event_sessions.c.id)
         .join(stations, stations.c.id == event_session_stations.c.station_id)
         .where(event_session_stations.c.station_id.in_(list(station_ids.values())),
-               event_sessions.c.ends_at > opens)
-        .order_by(event_sessions.c.starts_at)).all()
-    for row in rows:
-        other_opens = as_utc(row.starts_at) - timedelta(minutes=row.opens_before_minutes)
-        if other_opens < end:
-            raise MeetingError(
-                f"Trạm {row.station} đã mở cho phiên «{row.name}» ({row.event}) trong khoảng thời gian này.",
-                f"The station {row.station} is open for the session {row.name!r} ({row.event}) at that time.")
+               event_sessions.c.ends_at > start, event_sessions.c.starts_at < end)
+        .order_by(event_sessions.c.starts_at)).first()
+    if row is not None:
+        raise MeetingError(
+            f"Trạm {row.station} đã dùng cho phiên «{row.name}» ({row.event}) trong khoảng thời gian này.",
+            f"The station {row.station} checks in for the session {row.name!r} ({row.event}) at that time.")
 
 
 def _event(row: sa.Row) -> EventRecord:

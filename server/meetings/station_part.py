@@ -6,12 +6,12 @@ session names gets no part at all, so its config (and ETag) is what it was befor
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from kiosk.meetings.plan import MeetingPlan, PlannedEvent, PlannedSession
+from kiosk.meetings.plan import MeetingPlan, PlannedEvent, PlannedSession, opening
 from kiosk.meetings.roster import event_door_key
 from server.meetings.events import LONGEST_MINUTES
 from server.secret_keys import secret
@@ -34,7 +34,7 @@ def meetings_for(conn: Connection, station: StationRecord, now: datetime | None 
                event_sessions.c.ends_at >= now - KEPT_AFTER_END,
                event_sessions.c.starts_at <= now + SENT_AHEAD + timedelta(minutes=LONGEST_MINUTES))
         .order_by(event_sessions.c.starts_at, event_sessions.c.id)).all()
-    sessions = [_session(row) for row in rows]
+    sessions = [_session(row, rows) for row in rows]
     sessions = [session for session in sessions if session.opens <= now + SENT_AHEAD]
     if not sessions:
         return {}
@@ -42,10 +42,12 @@ def meetings_for(conn: Connection, station: StationRecord, now: datetime | None 
     return {"meetings": MeetingPlan(_events(conn, event_ids), tuple(sessions)).to_json()}
 
 
-def _session(row: sa.Row) -> PlannedSession:
+def _session(row: sa.Row, at_station: Sequence[sa.Row]) -> PlannedSession:
+    """A session as this station holds it; `at_station`: every session of this station sent with it."""
     start = as_utc(row.starts_at)
-    return PlannedSession(str(row.id), str(row.event_id), row.name, row.room,
-                          start - timedelta(minutes=row.opens_before_minutes), start, as_utc(row.ends_at))
+    others = [(as_utc(other.starts_at), as_utc(other.ends_at)) for other in at_station if other.id != row.id]
+    opens = opening(start, timedelta(minutes=row.opens_before_minutes), others)
+    return PlannedSession(str(row.id), str(row.event_id), row.name, row.room, opens, start, as_utc(row.ends_at))
 
 
 def _events(conn: Connection, event_ids: list[int]) -> dict[str, PlannedEvent]:

@@ -65,9 +65,9 @@ def test_bad_sessions_are_refused_naming_what_is_wrong_and_nothing_is_stored(dat
                                        "2027-03-03T17:00", "--end", "2027-03-03T13:30", "--station", hall.name))
     with pytest.raises(MeetingError) as unknown:
         add_session(engine, event_id, "Phiên chiều", *morning, [other.name, "Phòng 404"])
-    # The hall opens 30 minutes before a session: one at 11:50 opens at 11:20, before the morning ends (11:30).
+    # A session at 11:15 in the hall would run while the morning's (to 11:30) still does.
     with pytest.raises(MeetingError) as overlapping:
-        add_session(engine, event_id, "Phiên trưa", datetime(2027, 3, 3, 4, 50, tzinfo=timezone.utc),
+        add_session(engine, event_id, "Phiên trưa", datetime(2027, 3, 3, 4, 15, tzinfo=timezone.utc),
                     datetime(2027, 3, 3, 5, 30, tzinfo=timezone.utc), [other.name, hall.name])
     with pytest.raises(MeetingError) as same_name:
         add_session(engine, event_id, "Phiên sáng", datetime(2027, 3, 4, 1, tzinfo=timezone.utc),
@@ -81,8 +81,8 @@ def test_bad_sessions_are_refused_naming_what_is_wrong_and_nothing_is_stored(dat
     assert "'Phiên sáng' already" in same_name.value.words.en
     assert "--start" in not_a_time.value.words.en and "--start" in not_a_time.value.words.vi
     assert [s.name for s in sessions_of(engine, event_id)] == ["Phiên sáng"]
-    # Back to back once the opening no longer overlaps: a session at 12:00 opens at 11:30, when the morning ends.
-    add_session(engine, event_id, "Phiên trưa", datetime(2027, 3, 3, 5, tzinfo=timezone.utc),
+    # Back to back in one room: a session at 11:40 is taken; its door opens at 11:30, when the morning ends.
+    add_session(engine, event_id, "Phiên trưa", datetime(2027, 3, 3, 4, 40, tzinfo=timezone.utc),
                 datetime(2027, 3, 3, 5, 45, tzinfo=timezone.utc), [hall.name])
     assert [s.name for s in sessions_of(engine, event_id)] == ["Phiên sáng", "Phiên trưa"]
 

@@ -73,6 +73,20 @@ def test_a_station_named_in_a_session_gets_its_list_and_one_not_named_gets_nothi
     assert sorted(map(sum, opened)) == [1] * 5
 
 
+
+def test_back_to_back_sessions_in_one_room_open_one_after_the_other(server, engine, new_station):
+    """The afternoon's queue is counted from the moment the morning ends, never while it runs: the door
+    always knows which session a person came for."""
+    hall = new_station()
+    event_id = _event_at(engine, hall.name, NOW + timedelta(hours=2))  # 2 h to 5 h from now
+    add_session(engine, event_id, "Phiên chiều", NOW + timedelta(hours=5, minutes=10), NOW + timedelta(hours=7),
+                [hall.name])
+
+    morning, afternoon = MeetingPlan.from_json(_config(server, hall.token).json()["meetings"]).sessions
+
+    assert morning.opens == NOW + timedelta(minutes=90)  # half an hour ahead, nothing before it
+    assert afternoon.opens == morning.end  # not 20 minutes before its start: the morning runs until then
+
 def test_the_etag_follows_the_list_and_a_station_without_sessions_keeps_its_config(server, engine, new_station):
     hall = new_station()
     before_meetings = _config(server, hall.token)
