@@ -3,7 +3,10 @@ verifies offline and a forged or revoked one does not, and a hostile "meetings" 
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -105,3 +108,13 @@ def test_a_station_opens_for_a_session_ahead_of_it_but_not_before_the_previous_o
     assert opening(start, ahead, [(NOW - timedelta(hours=3), NOW - timedelta(minutes=10))]) == NOW - timedelta(minutes=10)
     assert opening(start, ahead, [(NOW - timedelta(hours=3), NOW - timedelta(hours=1))]) == NOW - ahead
     assert opening(start, ahead, [(NOW + timedelta(hours=1), NOW + timedelta(hours=2))]) == NOW - ahead  # a later one
+
+
+@pytest.mark.parametrize("module", ["kiosk.meetings.keys", "kiosk.meetings.badge_code", "kiosk.meetings.plan",
+                                    "kiosk.meetings.roster", "kiosk.credentials.badge", "kiosk.credentials.signed"])
+def test_each_shared_module_imports_first_in_a_fresh_process(module: str) -> None:
+    """The server imports the shared core without the kiosk's parsers having been loaded first, and the
+    badge parser and the core import from each other's packages: every order must work."""
+    done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr

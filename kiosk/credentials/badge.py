@@ -8,48 +8,21 @@ forged, unknown-signer, revoked and expired badges are refused: the organiser's 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from kiosk.credentials import fields as f
-from kiosk.credentials.base import Credential, ParseContext, Refusal
-from kiosk.credentials.signed import SIGNATURE_INVALID, SIGNATURE_UNKNOWN, malformed_reason
-from kiosk.meetings.badge_code import PREFIX, BadgeCheck, check
-from kiosk.meetings.keys import badge_key
-from kiosk.reasons import Reason
+from kiosk.credentials.base import Credential
+from kiosk.credentials.signed import IssuedParser
+# Modules, read at call time: kiosk.meetings (shared with the server) imports from this package, whose
+# registry imports this module.
+from kiosk.meetings import badge_code, keys
 
 FORMAT = "badge"
 KIND = f.Kind(FORMAT, FORMAT)
 
 
-class BadgeParser:
-    format = FORMAT
-
-    def claims(self, text: str) -> bool:
-        return text.lstrip().startswith(PREFIX)
-
-    def parse(self, text: str, context: ParseContext) -> Credential | Refusal:
-        result = check(text, context.trust, context.now)
-        reason = _refusal_reason(result)
-        if reason is not None:
-            return Refusal(FORMAT, reason, text)
-        return _credential(text, result)
-
-
-def _refusal_reason(result: BadgeCheck) -> Reason | None:
-    if result.stage is not None:
-        return malformed_reason(FORMAT, result.stage)
-    if result.signature == SIGNATURE_INVALID:
-        return Reason("badge.bad_signature")
-    if result.signature == SIGNATURE_UNKNOWN:
-        return Reason("badge.unknown_signer")
-    if result.revoked:
-        return Reason("badge.revoked")
-    if result.expired:
-        return Reason("badge.expired")
-    return None
-
-
-def _credential(text: str, result: BadgeCheck) -> Credential:
+def _credential(text: str, result: badge_code.BadgeCheck) -> Credential:
     badge = result.badge
     assert badge is not None  # check() returns a badge whenever no stage failed
     values: dict[str, Any] = {
@@ -62,7 +35,12 @@ def _credential(text: str, result: BadgeCheck) -> Credential:
     }
     # The printed name is kept in the fields like every format's name (sealed, kiosk.sealing.kept); the
     # screen and the entry show it masked.
-    return f.personal_credential(KIND, badge_key(badge.participant), badge.name, values, text)
+    return f.personal_credential(KIND, keys.badge_key(badge.participant), badge.name, values, text)
 
 
-PARSER = BadgeParser()
+def _check(text: str, trust: Any, now: datetime) -> badge_code.BadgeCheck:
+    return badge_code.check(text, trust, now)
+
+
+# A badge is the organiser's own code: signed by a key the station does not know, it is refused outright.
+PARSER = IssuedParser(FORMAT, "MB1:", _check, _credential, refuse_unknown_signer=True)  # badge_code.PREFIX

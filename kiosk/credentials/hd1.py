@@ -17,19 +17,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk import base45, cose
 from kiosk.credentials import fields as f
-from kiosk.credentials.base import Credential, ParseContext, Refusal
+from kiosk.credentials.base import Credential
 from kiosk.credentials.signed import (
     CLAIM_CTI,
     CLAIM_EXPIRES,
     CLAIM_ISSUED,
     CLAIM_ISSUER,
-    SIGNATURE_INVALID,
+    IssuedCheck,
+    IssuedParser,
     Malformed,
-    SignedCheck,
-    malformed_reason,
+    issued_values,
     open_issued,
 )
-from kiosk.reasons import Reason
 from kiosk.trust import TrustList
 
 FORMAT = "hd1"
@@ -70,15 +69,10 @@ def encode(declaration: Declaration, *, key: Ed25519PrivateKey, kid: bytes, issu
 
 
 @dataclass(frozen=True)
-class Hd1Check(SignedCheck):
+class Hd1Check(IssuedCheck):
     """Everything learned from one HD1 text."""
 
     declaration: Declaration | None = None
-    cti: bytes = b""
-    revoked: bool = False
-
-    def inspect_json(self) -> dict[str, Any]:
-        return {**super().inspect_json(), "revoked": self.revoked}
 
 
 def check(text: str, trust: TrustList | None, now: datetime) -> Hd1Check:
@@ -88,17 +82,7 @@ def check(text: str, trust: TrustList | None, now: datetime) -> Hd1Check:
         declaration = _declaration(issued.claims.get(CLAIM_DECLARATION))
     except Malformed as error:
         return Hd1Check(stage=error.stage, error=str(error), signature=error.signature)
-    return Hd1Check(
-        signature=issued.signature,
-        declaration=declaration,
-        cti=issued.cti,
-        issuer=issued.issuer,
-        issued_at=issued.issued_at,
-        expires_at=issued.expires_at,
-        expired=now > issued.expires_at,
-        not_yet_valid=now < issued.issued_at,
-        revoked=issued.cti in (trust or TrustList()).revoked,
-    )
+    return Hd1Check(declaration=declaration, **issued_values(issued, trust, now))
 
 
 def _declaration(item: Any) -> Declaration:
@@ -119,33 +103,6 @@ def _declaration(item: Any) -> Declaration:
     except (OverflowError, OSError, ValueError):
         raise Malformed("schema", "the declaration time is out of range") from None
     return Declaration(name, phone, id_number, moment, answers)
-
-
-class Hd1Parser:
-    format = FORMAT
-
-    def claims(self, text: str) -> bool:
-        return text.lstrip().startswith(PREFIX)
-
-    def parse(self, text: str, context: ParseContext) -> Credential | Refusal:
-        result = check(text, context.trust, context.now)
-        reason = _refusal_reason(result)
-        if reason is not None:
-            return Refusal(FORMAT, reason, text)
-        return _credential(text, result)
-
-
-def _refusal_reason(result: Hd1Check) -> Reason | None:
-    """Damaged, forged, revoked or past its expiry: the issuer's word is final, no rule can admit these."""
-    if result.stage is not None:
-        return malformed_reason(FORMAT, result.stage)
-    if result.signature == SIGNATURE_INVALID:
-        return Reason("hd1.bad_signature")
-    if result.revoked:
-        return Reason("hd1.revoked")
-    if result.expired:
-        return Reason("hd1.expired")
-    return None
 
 
 def _credential(text: str, result: Hd1Check) -> Credential:
@@ -173,4 +130,6 @@ def _person_key(id_number: str) -> str:
     return f"cccd:{id_number}" if len(id_number) == 12 else f"id:{id_number}"
 
 
-PARSER = Hd1Parser()
+# Damaged, forged, revoked or past its expiry: the issuer's word is final, no rule can admit these. A
+# declaration signed by a key the station does not know is weighed by the health rules.
+PARSER = IssuedParser(FORMAT, PREFIX, check, _credential)

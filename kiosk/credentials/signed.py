@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Mapping, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Mapping, Protocol, Sequence, TypeVar
 
 import cbor2
 
 from kiosk import base45, cose
+from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.reasons import Reason
 
 SIGNATURE_VALID = "valid"
@@ -176,3 +177,60 @@ def open_issued(text: str, prefix: str, trust: Any, now: datetime, what: str) ->
     except Malformed as error:
         raise Malformed(error.stage, str(error), signature) from None
     return Issued(signature, claims, cti, issuer, issued_at, expires_at)
+
+
+@dataclass(frozen=True)
+class IssuedCheck(SignedCheck):
+    """What the check of one of our own signed codes learns beyond a signed code's: its id (cti) and whether
+    the server revoked it."""
+
+    cti: bytes = b""
+    revoked: bool = False
+
+    def inspect_json(self) -> dict[str, Any]:
+        return {**super().inspect_json(), "revoked": self.revoked}
+
+
+def issued_values(issued: Issued, trust: Any, now: datetime) -> dict[str, Any]:
+    """The `IssuedCheck` values of an opened code, for a subclass's constructor."""
+    return {"signature": issued.signature, "cti": issued.cti, "issuer": issued.issuer,
+            "issued_at": issued.issued_at, "expires_at": issued.expires_at, "expired": now > issued.expires_at,
+            "not_yet_valid": now < issued.issued_at, "revoked": trust is not None and issued.cti in trust.revoked}
+
+
+C = TypeVar("C", bound=IssuedCheck)
+
+
+class IssuedParser:
+    """The parser of a code our server signs (a registry entry): damaged, forged, revoked or past its
+    expiry, it is refused with "<format>.<problem>" and no rule can admit it; signed by a key the station
+    does not know, it is refused too when `refuse_unknown_signer` (else the policy weighs it)."""
+
+    def __init__(self, format: str, prefix: str, check: Callable[[str, Any, datetime], C],
+                 credential: Callable[[str, C], Credential], refuse_unknown_signer: bool = False) -> None:
+        self.format = format
+        self._prefix = prefix
+        self._check = check
+        self._credential = credential
+        self._refuse_unknown_signer = refuse_unknown_signer
+
+    def claims(self, text: str) -> bool:
+        return text.lstrip().startswith(self._prefix)
+
+    def parse(self, text: str, context: ParseContext) -> Credential | Refusal:
+        result = self._check(text, context.trust, context.now)
+        reason = self._refusal(result)
+        return Refusal(self.format, reason, text) if reason is not None else self._credential(text, result)
+
+    def _refusal(self, result: IssuedCheck) -> Reason | None:
+        if result.stage is not None:
+            return malformed_reason(self.format, result.stage)
+        if result.signature == SIGNATURE_INVALID:
+            return Reason(f"{self.format}.bad_signature")
+        if self._refuse_unknown_signer and result.signature == SIGNATURE_UNKNOWN:
+            return Reason(f"{self.format}.unknown_signer")
+        if result.revoked:
+            return Reason(f"{self.format}.revoked")
+        if result.expired:
+            return Reason(f"{self.format}.expired")
+        return None

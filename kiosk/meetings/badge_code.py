@@ -22,11 +22,12 @@ from kiosk.credentials.signed import (
     CLAIM_EXPIRES,
     CLAIM_ISSUED,
     CLAIM_ISSUER,
+    IssuedCheck,
     Malformed,
-    SignedCheck,
+    issued_values,
     open_issued,
 )
-from kiosk.meetings.keys import PARTICIPANT_ID
+from kiosk.meetings import keys  # a module, read at call time: keys and the badge parser import each other's packages
 
 PREFIX = "MB1:"
 CLAIM_BADGE = -65538  # the private-use claim after the declaration's (-65537)
@@ -45,13 +46,8 @@ class Badge:
 
 
 @dataclass(frozen=True)
-class BadgeCheck(SignedCheck):
+class BadgeCheck(IssuedCheck):
     badge: Badge | None = None
-    cti: bytes = b""
-    revoked: bool = False
-
-    def inspect_json(self) -> dict[str, Any]:
-        return {**super().inspect_json(), "revoked": self.revoked}
 
 
 def encode(badge: Badge, *, key: Ed25519PrivateKey, kid: bytes, issuer: str, issued_at: datetime,
@@ -69,10 +65,7 @@ def check(text: str, trust: Any, now: datetime) -> BadgeCheck:
         badge = _badge(issued.claims.get(CLAIM_BADGE))
     except Malformed as error:
         return BadgeCheck(stage=error.stage, error=str(error), signature=error.signature)
-    return BadgeCheck(signature=issued.signature, issuer=issued.issuer, issued_at=issued.issued_at,
-                      expires_at=issued.expires_at, expired=now > issued.expires_at,
-                      not_yet_valid=now < issued.issued_at, badge=badge, cti=issued.cti,
-                      revoked=bool(trust) and issued.cti in trust.revoked)
+    return BadgeCheck(badge=badge, **issued_values(issued, trust, now))
 
 
 def _badge(item: Any) -> Badge:
@@ -81,6 +74,6 @@ def _badge(item: Any) -> Badge:
     event, participant, name = item
     if not (0 < len(event) <= MAX_EVENT_ID and event.isascii() and event.isalnum()):
         raise Malformed("schema", "the badge names no event")
-    if not PARTICIPANT_ID.fullmatch(participant) or not name.strip() or len(name) > MAX_NAME:
+    if not keys.PARTICIPANT_ID.fullmatch(participant) or not name.strip() or len(name) > MAX_NAME:
         raise Malformed("schema", "the badge names no participant")
     return Badge(event, participant, name)
