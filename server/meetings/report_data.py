@@ -114,22 +114,19 @@ def _scans(conn: Connection, rules: SessionRules) -> Iterable[Scan]:
     if not rules.stations:
         return []
     sqlite = conn.dialect.name == "sqlite"
-    # SQLite hands back text that SQLAlchemy parses with a regular expression; fromisoformat is C.
-    scanned = sa.type_coerce(entries.c.scanned_at, sa.String) if sqlite else entries.c.scanned_at
+    # SQLite hands back text that SQLAlchemy parses with a regular expression; fromisoformat is C, and
+    # with the zone written on it makes the aware moment in one call.
+    scanned = (sa.type_coerce(entries.c.scanned_at, sa.String) + "+00:00") if sqlite else entries.c.scanned_at
     query = (sa.select(entries.c.station_id, scanned, entries.c.direction, entries.c.verdict,
                        entries.c.person_key, entries.c.linked_key, entries.c.display_name,
                        _listed_participant(conn.dialect.name))
              .where(entries.c.station_id.in_(sorted(rules.stations)), entries.c.scanned_at >= rules.opens,
                     entries.c.scanned_at < rules.until, entries.c.verdict != Outcome.REFUSE.value))
-    moment = _sqlite_moment if sqlite else as_utc
+    moment = datetime.fromisoformat if sqlite else as_utc
     return [Scan(station, moment(scanned_at), direction, verdict, person_key, linked_key, display_name,
                  listed if isinstance(listed, str) else None)
             for station, scanned_at, direction, verdict, person_key, linked_key, display_name, listed
             in conn.execute(query).all()]
-
-
-def _sqlite_moment(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
 
 
 def _listed_participant(dialect: str) -> sa.ColumnElement:
@@ -144,8 +141,14 @@ def _listed_participant(dialect: str) -> sa.ColumnElement:
     # Paths into the whole document (valid JSON), not into each element: an element that is not an object
     # (a bare string, a number) then reads as NULL instead of failing the query as malformed.
     participant = "entries.reasons, reason.fullkey || '.params.participant'"
+    anywhere = (f"(SELECT json_extract({participant}) FROM json_each(entries.reasons) AS reason"
+                " WHERE json_extract(entries.reasons, reason.fullkey || '.code') = 'meeting.listed'"
+                f" AND json_type({participant}) = 'text' AND json_extract({participant}) != ''"
+                " ORDER BY reason.id LIMIT 1)")
+    # The door writes the listed reason first: asking the first element straight away (and skipping the
+    # empty list) halves the query's time; anything else still takes the search above.
+    first = "entries.reasons, '$[0].params.participant'"
     return sa.literal_column(
-        f"(SELECT json_extract({participant}) FROM json_each(entries.reasons) AS reason"
-        " WHERE json_extract(entries.reasons, reason.fullkey || '.code') = 'meeting.listed'"
-        f" AND json_type({participant}) = 'text' AND json_extract({participant}) != ''"
-        " ORDER BY reason.id LIMIT 1)", sa.String).label("listed")
+        f"CASE WHEN entries.reasons = '[]' THEN NULL"
+        f" WHEN json_extract(entries.reasons, '$[0].code') = 'meeting.listed' AND json_type({first}) = 'text'"
+        f" AND json_extract({first}) != '' THEN json_extract({first}) ELSE {anywhere} END", sa.String).label("listed")
