@@ -20,6 +20,7 @@ page each, shown too).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import random
 import secrets
@@ -38,11 +39,12 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "server")]
 
+importlib.import_module("kiosk.credentials")  # before the badge code: the two import each other
+
 import psycopg  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
-import kiosk.credentials  # noqa: E402,F401  # first: imported after badge_code, the two import each other in a cycle
 from kiosk.meetings.badge_code import Badge, encode  # noqa: E402
 from kiosk.meetings.keys import badge_key, id_number_key, phone_key  # noqa: E402
 from processes import postgres_schema  # noqa: E402
