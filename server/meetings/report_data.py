@@ -9,8 +9,10 @@ after being offline are simply there by the next report: nothing is cached.
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_left
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone, tzinfo
+from operator import attrgetter
 from typing import Iterable
 
 import sqlalchemy as sa
@@ -41,10 +43,12 @@ def load_report(engine: Engine, event_id: int, session: str | None = None,
         chosen = _chosen_sessions(conn, event_id, session)
         listed = _listed(conn, event_id)
         rows, summaries = [], []
-        for rules in _rules(conn, event, chosen):
-            session_rows, summary = session_attendance(rules, listed, _scans(conn, rules))
-            rows.extend(session_rows)
-            summaries.append(summary)
+        for together in _overlapping(_rules(conn, event, chosen)):
+            at_stations = _by_station(_scans(conn, together))
+            for rules in together:
+                session_rows, summary = session_attendance(rules, listed, _within(at_stations, rules))
+                rows.extend(session_rows)
+                summaries.append(summary)
     return EventReport(event.name, datetime.now(timezone.utc), zone, tuple(summaries), tuple(rows))
 
 
@@ -108,10 +112,43 @@ def _rules(conn: Connection, event: sa.Row, sessions: list[sa.Row]) -> list[Sess
     return rules
 
 
-def _scans(conn: Connection, rules: SessionRules) -> Iterable[Scan]:
-    """The entries of the session's stations in its widest window; refusals are left in the database (the
-    rule drops them anyway)."""
-    if not rules.stations:
+def _overlapping(sessions: list[SessionRules]) -> list[list[SessionRules]]:
+    """The sessions in runs whose widest windows overlap (back-to-back plenaries, parallel rooms): each run
+    is read from the database once, not each of its entries once per session that can see it."""
+    runs: list[list[SessionRules]] = []
+    until = None
+    for rules in sorted(sessions, key=lambda rules: rules.opens):
+        if runs and rules.opens < until:
+            runs[-1].append(rules)
+            until = max(until, rules.until)
+        else:
+            runs.append([rules])
+            until = rules.until
+    return runs  # in the sessions' order: an event's sessions all open the same minutes before they start
+
+
+def _by_station(scans: Iterable[Scan]) -> dict[int, tuple[list[datetime], list[Scan]]]:
+    """Scans by station, in time order, with their times alongside for bisecting."""
+    at_stations: dict[int, list[Scan]] = defaultdict(list)
+    for scan in sorted(scans, key=attrgetter("scanned_at")):
+        at_stations[scan.station].append(scan)
+    return {station: ([scan.scanned_at for scan in its], its) for station, its in at_stations.items()}
+
+
+def _within(at_stations: dict[int, tuple[list[datetime], list[Scan]]], rules: SessionRules) -> list[Scan]:
+    """The scans of the session's stations in its widest window (the rule cuts the rest)."""
+    found: list[Scan] = []
+    for station in rules.stations:
+        times, scans = at_stations.get(station, ((), ()))
+        found += scans[bisect_left(times, rules.opens):bisect_left(times, rules.until)]
+    return found
+
+
+def _scans(conn: Connection, sessions: list[SessionRules]) -> Iterable[Scan]:
+    """The entries of the sessions' stations from the first opening to the last window's end; refusals are
+    left in the database (the rule drops them anyway)."""
+    stations = sorted({station for rules in sessions for station in rules.stations})
+    if not stations:
         return []
     sqlite = conn.dialect.name == "sqlite"
     # SQLite hands back text that SQLAlchemy parses with a regular expression; fromisoformat is C, and
@@ -120,8 +157,9 @@ def _scans(conn: Connection, rules: SessionRules) -> Iterable[Scan]:
     query = (sa.select(entries.c.station_id, scanned, entries.c.direction, entries.c.verdict,
                        entries.c.person_key, entries.c.linked_key, entries.c.display_name,
                        _listed_participant(conn.dialect.name))
-             .where(entries.c.station_id.in_(sorted(rules.stations)), entries.c.scanned_at >= rules.opens,
-                    entries.c.scanned_at < rules.until, entries.c.verdict != Outcome.REFUSE.value))
+             .where(entries.c.station_id.in_(stations), entries.c.scanned_at >= min(rules.opens for rules in sessions),
+                    entries.c.scanned_at < max(rules.until for rules in sessions),
+                    entries.c.verdict != Outcome.REFUSE.value))
     moment = datetime.fromisoformat if sqlite else as_utc
     return [Scan(station, moment(scanned_at), direction, verdict, person_key, linked_key, display_name,
                  listed if isinstance(listed, str) else None)
