@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
 from functools import cached_property
 from operator import attrgetter
-from datetime import datetime, timedelta, tzinfo
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 from kiosk.contract import Direction, Outcome
@@ -60,11 +60,10 @@ class SessionRules:
         """The end of the widest window (a station with no later session)."""
         return self.end + EXITS_AFTER_END
 
-    def counts(self, station: int, scanned_at: datetime) -> bool:
-        """Whether a scan at this time and station is one of this session's."""
-        cut = self.next_opens.get(station)
-        until = min(self.until, cut) if cut is not None else self.until
-        return station in self.stations and self.opens <= scanned_at < until
+    def window_ends(self) -> dict[int, datetime]:
+        """For each of its stations, when this session's entries there stop: the widest window's end, or
+        earlier where the next session opens."""
+        return {station: min(self.until, self.next_opens.get(station, self.until)) for station in self.stations}
 
 
 @dataclass(frozen=True)
@@ -182,9 +181,8 @@ def session_attendance(rules: SessionRules, listed: Sequence[ListedPerson],
 
 
 def _counted(rules: SessionRules, scans: Iterable[Scan]) -> list[Scan]:
-    """rules.counts for every scan, with each station's window worked out once."""
-    until = {station: min(rules.until, rules.next_opens.get(station, rules.until)) for station in rules.stations}
-    opens = rules.opens
+    """The scans that are this session's: not refused, at one of its stations, in that station's window."""
+    until, opens = rules.window_ends(), rules.opens
     return [scan for scan in scans
             if scan.verdict != REFUSED and scan.station in until and opens <= scan.scanned_at < until[scan.station]]
 
