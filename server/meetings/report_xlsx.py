@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Hashable, Sequence
 from xml.sax.saxutils import escape
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -37,6 +37,19 @@ _STYLES = (f'{_XML}<styleSheet xmlns="{_MAIN}">'
            '</styleSheet>')
 _BOLD = 1  # the index of the bold style above
 MOST_COLUMNS = 26 * 27
+
+
+class Memo(dict):
+    """`memo[value]`: `work(value)`, worked out the first time a value is asked for. A report's texts repeat
+    (sessions, organisations, statuses on every row): each is escaped once, not once per cell."""
+
+    def __init__(self, work: Callable[[Hashable], str]) -> None:
+        super().__init__()
+        self.work = work
+
+    def __missing__(self, value: Hashable) -> str:
+        done = self[value] = self.work(value)
+        return done
 
 
 @dataclass(frozen=True)
@@ -101,23 +114,26 @@ def _sheet(sheet: Sheet) -> str:
         parts.append("<cols>" + "".join(f'<col min="{n}" max="{n}" width="{width:g}" customWidth="1"/>'
                                         for n, width in enumerate(sheet.widths, 1)) + "</cols>")
     parts.append("<sheetData>")
+    plain, bold = Memo(lambda value: _cell_end(value, "")), Memo(lambda value: _cell_end(value, f' s="{_BOLD}"'))
+    starts = [f'<c r="{letter}' for letter in letters]
     for number, row in enumerate(sheet.rows, 1):
-        style = f' s="{_BOLD}"' if number == sheet.header else ""
-        cells = "".join(_cell(f"{letters[column]}{number}", value, style) for column, value in enumerate(row))
-        parts.append(f'<row r="{number}">{cells}</row>')
+        ends, at = (bold if number == sheet.header else plain), str(number)
+        cells = "".join([start + at + ends[value] for start, value in zip(starts, row)])
+        parts.append(f'<row r="{at}">{cells}</row>')
     parts.append("</sheetData></worksheet>")
     return "".join(parts)
 
 
-def _cell(reference: str, value: Cell, style: str) -> str:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f'<c r="{reference}"{style}><v>{value}</v></c>'
+def _cell_end(value: Cell, style: str) -> str:
+    """A cell's XML after `<c r="A1`. A bool is a number (True == 1 to Python, and to the memo)."""
+    if isinstance(value, int):
+        return f'"{style}><v>{int(value)}</v></c>'
     text = spreadsheet_safe(str(value))
     if not text.isprintable():  # rare: only then look for what a spreadsheet file cannot hold
         text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", text)
     if "&" in text or "<" in text or ">" in text:
         text = escape(text)
-    return f'<c r="{reference}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
+    return f'"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
 def _letters(column: int) -> str:

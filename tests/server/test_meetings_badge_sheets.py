@@ -116,3 +116,15 @@ def test_an_unknown_layout_is_refused(badges, tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         write_badges_pdf(badges, tmp_path / "badges.pdf", layout="letter")
     assert not (tmp_path / "badges.pdf").exists()
+
+
+def test_each_qr_is_embedded_as_black_and_white_pixels_one_per_module(badges, tmp_path: Path) -> None:
+    path = tmp_path / "badges.pdf"
+    write_badges_pdf(badges, path)
+
+    images = PdfReader(path).pages[0].images
+    assert len(images) == len(badges)
+    for image in images:
+        embedded = image.image.convert("L")
+        assert set(np.unique(np.asarray(embedded)).tolist()) == {0, 255}  # no gray a printer would dither
+        assert embedded.width == embedded.height <= 200  # modules, not a scaled-up picture

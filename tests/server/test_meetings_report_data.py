@@ -266,3 +266,21 @@ def test_the_database_reads_the_doors_reasons_as_the_rule_does(plenary: Meeting,
         "Nguyễn Văn An": ABSENT, "Trần Thị Bình": PRESENT, "Lê Văn Cường": ABSENT, "Phạm Thị Dung": PRESENT,
         "A* B*": WALK_IN}
     assert {row.participant for row in report.rows if row.status == PRESENT} == {binh, dung}
+
+
+def test_sessions_whose_windows_overlap_each_count_only_their_own_stations_and_hours(
+        plenary: Meeting, engine: sa.Engine) -> None:
+    an, binh = plenary.tag("cccd:001099012345"), plenary.tag("phone:0912345678")
+    cuong = plenary.tag("cccd:079088001122")
+    plenary.entry("Phòng B", at("07:00"), key=an)  # before room B opens (07:45), and not a hall door
+    plenary.entry("Cửa A", at("08:20"), key=binh)  # in the plenary's window, not at room B's door
+    plenary.entry("Phòng B", at("08:10"), key=cuong)  # room B's, while the plenary's window is still open
+    plenary.entry("Phòng B", at("09:15"), "out", key=cuong)
+
+    report = load_report(engine, plenary.id, zone=ZONE)
+
+    assert rows_of(report, "Tổ thảo luận 1") == {"Nguyễn Văn An": (ABSENT, 0), "Trần Thị Bình": (ABSENT, 0),
+                                                 "Lê Văn Cường": (PRESENT, 60), "Phạm Thị Dung": (ABSENT, 0)}
+    assert rows_of(report, "Phiên toàn thể")["Trần Thị Bình"] == (LATE, 0)
+    assert rows_of(report, "Phiên toàn thể")["Lê Văn Cường"] == (ABSENT, 0)
+    assert [summary.session for summary in report.sessions] == ["Phiên toàn thể", "Tổ thảo luận 1"]
