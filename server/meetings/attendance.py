@@ -42,8 +42,10 @@ STATUSES = (PRESENT, LATE, LEFT_EARLY, ABSENT, WALK_IN)
 
 @dataclass(frozen=True)
 class SessionRules:
-    """A session's times and its event's thresholds. `next_opens`: for each of its stations (by id) where a
-    later session follows, when that one opens; this session's entries there stop at that moment."""
+    """A session's times and its event's thresholds. `opens`: the earliest its stations open for it;
+    `station_opens`: when each of its stations (by id) opens for it where that is later (the previous
+    session there ended after `opens`: kiosk.meetings.plan.opening). `next_opens`: for each of its stations
+    where a later session follows, when that one opens; this session's entries there stop at that moment."""
 
     name: str
     room: str
@@ -54,6 +56,7 @@ class SessionRules:
     early_leave: timedelta
     stations: frozenset[int]
     next_opens: Mapping[int, datetime] = field(default_factory=dict)
+    station_opens: Mapping[int, datetime] = field(default_factory=dict)
 
     @property
     def until(self) -> datetime:
@@ -182,9 +185,10 @@ def session_attendance(rules: SessionRules, listed: Sequence[ListedPerson],
 
 def _counted(rules: SessionRules, scans: Iterable[Scan]) -> list[Scan]:
     """The scans that are this session's: not refused, at one of its stations, in that station's window."""
-    until, opens = rules.window_ends(), rules.opens
+    until, opens, later = rules.window_ends(), rules.opens, rules.station_opens
     return [scan for scan in scans
-            if scan.verdict != REFUSED and scan.station in until and opens <= scan.scanned_at < until[scan.station]]
+            if scan.verdict != REFUSED and scan.station in until
+            and later.get(scan.station, opens) <= scan.scanned_at < until[scan.station]]
 
 
 def listed_participant(reasons: Iterable[Any]) -> str | None:

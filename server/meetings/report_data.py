@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from kiosk.contract import Outcome
+from kiosk.meetings.plan import opening
 from server.meetings.attendance import (EventReport, ListedPerson, Scan, SessionRules,
                                         session_attendance)
 from server.meetings.errors import MeetingError
@@ -103,27 +104,37 @@ def _rules(conn: Connection, event: sa.Row, sessions: list[sa.Row]) -> list[Sess
     for row in conn.execute(sa.select(event_session_stations).where(event_session_stations.c.session_id.in_(ids))):
         stations_of[row.session_id].add(row.station_id)
     used = sorted({station for stations in stations_of.values() for station in stations})
-    at_stations: dict[int, list[tuple[datetime, int, datetime]]] = defaultdict(list)  # station -> (start, id, opens)
+    # station -> its sessions as (start, id, end, opens_before), in order
+    at_stations: dict[int, list[tuple[datetime, int, datetime, timedelta]]] = defaultdict(list)
     for row in conn.execute(
             sa.select(event_session_stations.c.station_id, event_sessions.c.id, event_sessions.c.starts_at,
-                      events.c.opens_before_minutes)
+                      event_sessions.c.ends_at, events.c.opens_before_minutes)
             .join(event_sessions, event_sessions.c.id == event_session_stations.c.session_id)
             .join(events, events.c.id == event_sessions.c.event_id)
             .where(event_session_stations.c.station_id.in_(used))):
-        start = as_utc(row.starts_at)
-        at_stations[row.station_id].append((start, row.id, start - timedelta(minutes=row.opens_before_minutes)))
+        at_stations[row.station_id].append((as_utc(row.starts_at), row.id, as_utc(row.ends_at),
+                                            timedelta(minutes=row.opens_before_minutes)))
+    for held in at_stations.values():
+        held.sort()
+
+    def opens_at(station: int, session: tuple[datetime, int, datetime, timedelta]) -> datetime:
+        others = [(start, end) for start, session_id, end, _ in at_stations[station] if session_id != session[1]]
+        return opening(session[0], session[3], others)
+
     rules = []
     for row in sessions:
         start, end = as_utc(row.starts_at), as_utc(row.ends_at)
-        next_opens = {}
+        this = (start, row.id, end, timedelta(minutes=event.opens_before_minutes))
+        station_opens, next_opens = {}, {}
         for station in stations_of[row.id]:
+            station_opens[station] = opens_at(station, this)
             later = [item for item in at_stations[station] if (item[0], item[1]) > (start, row.id)]
             if later:
-                next_opens[station] = min(later)[2]
-        rules.append(SessionRules(row.name, row.room, start, end, start - timedelta(minutes=event.opens_before_minutes),
+                next_opens[station] = opens_at(station, later[0])
+        rules.append(SessionRules(row.name, row.room, start, end, min(station_opens.values(), default=start),
                                   timedelta(minutes=event.late_after_minutes),
                                   timedelta(minutes=event.early_leave_minutes),
-                                  frozenset(stations_of[row.id]), next_opens))
+                                  frozenset(stations_of[row.id]), next_opens, station_opens))
     return rules
 
 

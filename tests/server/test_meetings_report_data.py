@@ -200,6 +200,21 @@ def test_the_window_is_opens_to_an_hour_after_the_end_cut_by_the_stations_next_s
     assert [summary.session for summary in report.sessions] == ["Phiên toàn thể"]
 
 
+
+def test_back_to_back_in_one_room_the_next_session_opens_when_this_one_ends(plenary: Meeting,
+                                                                           engine: sa.Engine) -> None:
+    """A session at door B from 08:10 opens there at 08:00, when the plenary ends, not half an hour ahead
+    (kiosk.meetings.plan.opening, as the station itself was told): an exit at 07:50 is the plenary's."""
+    dung = plenary.tag("cccd:031190004455")
+    plenary.entry("Cửa B", at("05:40"), key=dung)
+    plenary.session("Tổ thảo luận", at("08:10"), at("10:00"), "Cửa B")
+    plenary.entry("Cửa B", at("07:50"), "out", key=dung)
+
+    report = load_report(engine, plenary.id, zone=ZONE)
+
+    assert rows_of(report, "Phiên toàn thể")["Phạm Thị Dung"] == (PRESENT, 110)
+    assert rows_of(report, "Tổ thảo luận")["Phạm Thị Dung"] == (ABSENT, 0)
+
 def test_a_session_across_midnight_utc_reads_both_months(engine: sa.Engine, keys_dir: Path) -> None:
     # 06:00–08:00 on 1 December in Hà Nội is 23:00 on 30 November to 01:00 on 1 December in UTC: on
     # PostgreSQL the entries sit in two monthly partitions.
