@@ -69,7 +69,7 @@ ACTIONS = ("warn", "refuse")
 LAYOUTS = ("a4", "label")
 
 
-class Problem(MeetingError):
+class PageProblem(MeetingError):
     """A request this page refuses itself, in the dashboard's words (server/dashboard_text.py)."""
 
     def __init__(self, key: str, **params: Any) -> None:
@@ -85,7 +85,7 @@ def _typed(value: str, label: str) -> str:
     value = value.strip()[:FIELD_LONGEST]
     found = hidden_in(value)
     if found:
-        raise Problem("ev_hidden", field=label, code=f"{ord(found[0]):04X}")
+        raise PageProblem("ev_hidden", field=label, code=f"{ord(found[0]):04X}")
     return value
 
 
@@ -140,12 +140,12 @@ def _moment(text: str, label: str, request: Request) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise Problem("ev_bad_time", field=label) from None
+        raise PageProblem("ev_bad_time", field=label) from None
     moment = moment if moment.tzinfo else moment.replace(tzinfo=request.app.state.zone)
     try:
         moment.astimezone(timezone.utc)  # the stored time: none before the year 1 or after 9999
     except OverflowError:
-        raise Problem("ev_bad_time", field=label) from None
+        raise PageProblem("ev_bad_time", field=label) from None
     return moment
 
 
@@ -347,15 +347,15 @@ def import_preview(request: Request, event_id: int, user: User = Depends(admin_o
 
 def _uploaded(form: FormData | None) -> tuple[str, bytes]:
     if form is None:
-        raise Problem("ev_file_too_large")
+        raise PageProblem("ev_file_too_large")
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        raise Problem("ev_file_missing")
+        raise PageProblem("ev_file_missing")
     data = upload.file.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        raise Problem("ev_file_too_large")
+        raise PageProblem("ev_file_too_large")
     if not data:
-        raise Problem("ev_file_missing")
+        raise PageProblem("ev_file_missing")
     return _file_name(upload.filename), data
 
 
@@ -373,7 +373,7 @@ def import_confirmed(request: Request, event_id: int, user: User = Depends(admin
 
     def apply() -> Response:
         if form is None:
-            raise Problem("ev_file_too_large")
+            raise PageProblem("ev_file_too_large")
         filename, data = uncarry(event_id, {name: value for name, value in form.items() if isinstance(value, str)},
                                  datetime.now(timezone.utc))
         imported = apply_import(request.app.state.engine, event_id, data, filename)
@@ -394,18 +394,18 @@ def carry(event_id: int, filename: str, data: bytes, now: datetime) -> dict[str,
 
 
 def uncarry(event_id: int, fields: dict[str, str], now: datetime) -> tuple[str, bytes]:
-    """The file name and content the preview's form carried; Problem when the fields are not what this
+    """The file name and content the preview's form carried; PageProblem when the fields are not what this
     server sealed for this event, or the preview is too old."""
     filename, payload, made, seal = (fields.get(name, "") for name in CARRIED_FIELDS)
     expected = _seal(event_id, filename, payload, made)
     if not hmac.compare_digest(seal.encode("ascii", "replace"), expected.encode("ascii")):
-        raise Problem("ev_preview_refused")
+        raise PageProblem("ev_preview_refused")
     if not now - PREVIEW_LIFETIME <= datetime.fromtimestamp(int(made), timezone.utc) <= now + timedelta(minutes=5):
-        raise Problem("ev_preview_expired", hours=int(PREVIEW_LIFETIME.total_seconds() // 3600))
+        raise PageProblem("ev_preview_expired", hours=int(PREVIEW_LIFETIME.total_seconds() // 3600))
     unpacking = zlib.decompressobj()
     data = unpacking.decompress(base64.urlsafe_b64decode(payload), MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES or unpacking.unconsumed_tail:
-        raise Problem("ev_file_too_large")
+        raise PageProblem("ev_file_too_large")
     return filename, data
 
 
@@ -449,7 +449,7 @@ def badges_file(request: Request, event_id: int, user: User = Depends(admin_only
         printed = issue_badges(engine, event_id, declaration_service(request),
                                [text[:32] for text in participant[:PAGE_SIZE]] or None, replace=bool(replace))
         if not printed:
-            raise Problem("ev_no_badges")
+            raise PageProblem("ev_no_badges")
         name = download_name(find_event(engine, str(event_id)).name, "badges", "pdf")
         return _attachment(_written(lambda badges, path: write_badges_pdf(badges, path, layout=layout), printed, name),
                            "application/pdf", name)

@@ -18,7 +18,7 @@ import requests
 from dashboard_login import csrf_token, log_in
 from server.admins import add_admin
 from server.dashboard_text import TEXT
-from server.meetings.pages import PREVIEW_LIFETIME, Problem, carry, uncarry
+from server.meetings.pages import PREVIEW_LIFETIME, PageProblem, carry, uncarry
 from server.meetings.participant_file import read_participant_file
 from server.meetings.service import list_events, participants_of
 from server.roles import Role
@@ -168,7 +168,7 @@ def test_a_preview_is_bound_to_its_event_file_and_time():
     for event, sent, at in [(8, fields, now), (7, {**fields, "file_name": "khác.csv"}, now),
                             (7, {**fields, "file_made": str(int(now.timestamp()) + 1)}, now),
                             (7, fields, now + PREVIEW_LIFETIME + timedelta(minutes=1))]:
-        with pytest.raises(Problem):
+        with pytest.raises(PageProblem):
             uncarry(event, sent, at)
 
 
