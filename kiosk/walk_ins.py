@@ -29,12 +29,18 @@ class WalkIns:
         self._store = store
         self._tag_key = tag_key
         self._key: bytes | None = None
-        self._sessions: dict[str, set[str]] = {}
-        try:
-            stored = json.loads(store.get_meta(META_WALK_INS) or "{}")
-            self._sessions = {str(session): {str(tag) for tag in items} for session, items in stored.items()}
-        except (KioskError, ValueError, AttributeError, TypeError) as error:
-            log.error("the walk-ins kept for the sessions could not be read: %s", type(error).__name__)
+        self._read: dict[str, set[str]] | None = None  # read on first use: on the door's thread, never the GUI's
+
+    @property
+    def _sessions(self) -> dict[str, set[str]]:
+        if self._read is None:
+            self._read = {}
+            try:
+                stored = json.loads(self._store.get_meta(META_WALK_INS) or "{}")
+                self._read = {str(session): {str(tag) for tag in items} for session, items in stored.items()}
+            except (KioskError, ValueError, AttributeError, TypeError) as error:
+                log.error("the walk-ins kept for the sessions could not be read: %s", type(error).__name__)
+        return self._read
 
     def knows(self, session_id: str, person_keys: Iterable[str]) -> bool:
         kept = self._sessions.get(session_id)
