@@ -76,3 +76,10 @@ def is_hidden(ch: str) -> bool:
 def hidden_in(text: str) -> list[str]:
     """The characters of `text` no reader can see, in order."""
     return [ch for ch in text if is_hidden(ch)]
+
+
+def without_diacritics(text: str) -> str:
+    """Vietnamese text as the national QR writes names: no marks, Đ as D (also how the server compares what
+    organisers type and the headers of their files, accents aside)."""
+    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))

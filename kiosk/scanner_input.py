@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from kiosk.credentials.fields import without_diacritics
+from kiosk.contract import without_diacritics
 from kiosk.reasons import Reason
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 from kiosk.credentials.examples import AN, BINH, CUONG, Person
-from kiosk.credentials.fields import without_diacritics
+from kiosk.contract import without_diacritics
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from kiosk.credentials.fields import without_diacritics
+from kiosk.contract import without_diacritics
 
 
 @dataclass(frozen=True)

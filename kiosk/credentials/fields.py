@@ -119,12 +119,6 @@ def field_at(layout: tuple[Field, ...], text: str, position: int) -> Field | Non
 INPUT_METHOD = Problem("problem.input-method")
 
 
-def without_diacritics(text: str) -> str:
-    """Vietnamese text as the national QR writes names: no marks, Đ as D."""
-    decomposed = unicodedata.normalize("NFD", text.replace("Đ", "D").replace("đ", "d"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def has_accented_letters(value: str) -> bool:
     return any(not ch.isascii() and ch.isalpha() for ch in value)
 

@@ -9,7 +9,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
 
-from kiosk.contract import is_hidden
+from kiosk.contract import is_hidden, without_diacritics
 
 FIELDS = ("name", "organisation", "group", "id_number", "phone")
 HEADER_ROWS = 10  # the header is looked for in this many rows at the top of the table
@@ -54,11 +54,6 @@ def _key(text: str) -> str:
     return " ".join(_PUNCTUATION.sub(" ", cleaned(text).lower().replace("_", " ")).split())
 
 
-def _folded(key: str) -> str:
-    letters = unicodedata.normalize("NFD", key.replace("đ", "d"))
-    return unicodedata.normalize("NFC", "".join(ch for ch in letters if not unicodedata.combining(ch)))
-
-
 def _tables() -> tuple[dict[str, str], dict[str, str]]:
     """Header key → field, with diacritics, and folded; a folded key two fields share ("Bàn" a table and
     "Ban" a department) is left to the exact table."""
@@ -67,12 +62,13 @@ def _tables() -> tuple[dict[str, str], dict[str, str]]:
     for field, names in _SYNONYMS.items():
         for written in names:
             exact[_key(written)] = field
-            folded.setdefault(_folded(_key(written)), set()).add(field)
+            folded.setdefault(without_diacritics(_key(written)), set()).add(field)
     return exact, {key: fields.pop() for key, fields in folded.items() if len(fields) == 1}
 
 
 _EXACT, _FOLDED = _tables()
-_GIVEN_ALONE = {_folded(_key("Tên"))}  # a "name" header that holds the given name next to a family-name column
+# A "name" header that holds the given name next to a family-name column.
+_GIVEN_ALONE = {without_diacritics(_key("Tên"))}
 
 
 def field_of(header: str) -> str | None:
@@ -80,7 +76,7 @@ def field_of(header: str) -> str | None:
     for text in (header, _IN_BRACKETS.sub(" ", header)):
         key = _key(text)
         if key:
-            field = _EXACT.get(key) or _FOLDED.get(_folded(key))
+            field = _EXACT.get(key) or _FOLDED.get(without_diacritics(key))
             if field:
                 return field
     return None
@@ -122,7 +118,7 @@ def recognise(cells: Sequence[str], line: int) -> Header | None:
 
 def _name_columns(first: dict[str, int], titles: tuple[str, ...]) -> tuple[int, ...] | None:
     full, given, family = first.get("name"), first.get("given_name"), first.get("family_name")
-    if full is not None and family is not None and _folded(_key(titles[full])) in _GIVEN_ALONE:
+    if full is not None and family is not None and without_diacritics(_key(titles[full])) in _GIVEN_ALONE:
         full, given = None, full
     if full is not None:
         return (full,)

@@ -9,7 +9,6 @@ after being offline are simply there by the next report: nothing is cached.
 from __future__ import annotations
 
 import gc
-import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
 from contextlib import contextmanager
@@ -25,7 +24,7 @@ from kiosk.meetings.plan import opening
 from server.meetings.attendance import (EventReport, ListedPerson, Scan, SessionRules,
                                         session_attendance)
 from server.meetings.errors import MeetingError
-from server.stations import as_utc
+from server.stations import as_utc, name_key
 from server.tables import entries, event_session_stations, event_sessions, events, participants
 
 MOST_NAMES_SHOWN = 10  # session names listed in the message about an unknown one
@@ -73,17 +72,13 @@ def _chosen_sessions(conn: Connection, event_id: int, name: str | None) -> list[
                         .order_by(event_sessions.c.starts_at, event_sessions.c.id)).all()
     if name is None:
         return rows
-    wanted = _comparable(name)
-    chosen = [row for row in rows if _comparable(row.name) == wanted]
+    wanted = name_key(name)
+    chosen = [row for row in rows if name_key(row.name) == wanted]
     if not chosen:
         known = ", ".join(row.name for row in rows[:MOST_NAMES_SHOWN]) + (", …" if len(rows) > MOST_NAMES_SHOWN else "")
         raise MeetingError(f"Sự kiện không có phiên nào tên «{name}» (các phiên: {known or 'chưa có'}).",
                            f'The event has no session named "{name}" (its sessions: {known or "none yet"}).')
     return chosen
-
-
-def _comparable(name: str) -> str:
-    return unicodedata.normalize("NFC", name).strip().casefold()
 
 
 def _listed(conn: Connection, event_id: int) -> list[ListedPerson]:
@@ -93,7 +88,7 @@ def _listed(conn: Connection, event_id: int) -> list[ListedPerson]:
     people = [ListedPerson(row.id, row.name, row.organisation, row.group_name,
                            frozenset(key for key in row.person_keys or () if isinstance(key, str)))
               for row in rows]
-    return sorted(people, key=lambda person: (_comparable(person.name), person.id))
+    return sorted(people, key=lambda person: (name_key(person.name), person.id))
 
 
 def _rules(conn: Connection, event: sa.Row, sessions: list[sa.Row]) -> list[SessionRules]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from kiosk.contract import hidden_in
+from kiosk.contract import hidden_in, without_diacritics
 from server.meetings.errors import MeetingError, Words
 
 LONGEST = 200
@@ -30,8 +30,7 @@ def typed_text(value: str, what: Words, *, longest: int = LONGEST, required: boo
 
 def folded(text: str) -> str:
     """A text compared without case or accents ("Nguyễn Văn Ân" and "nguyen van an" fold alike)."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return without_diacritics(text).casefold()
 
 
 def _capital(text: str) -> str:

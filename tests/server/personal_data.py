@@ -9,7 +9,7 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from kiosk.credentials.fields import without_diacritics
+from kiosk.contract import without_diacritics
 
 
 def name_forms(name: str) -> set[bytes]:
