@@ -185,10 +185,12 @@ def local_moment(text: str, option: str, zone: tzinfo) -> datetime:
     """A time typed as ISO 8601 ("2026-12-03T08:00"); without a zone, in `zone` (the server's)."""
     try:
         moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        moment.astimezone(timezone.utc)  # stored in UTC: nothing before the year 1 or after 9999 there
+    except (ValueError, OverflowError):
         raise MeetingError(f"{option}: «{text[:40]}» không phải thời điểm ISO 8601 (vd. 2026-12-03T08:00).",
                            f"{option}: {text[:40]!r} is not an ISO 8601 time (e.g. 2026-12-03T08:00).") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    return moment
 
 
 def _station_ids(conn: Connection, names: Sequence[str]) -> dict[str, int]:

@@ -43,7 +43,7 @@ from server.meetings.errors import MeetingError
 from server.meetings.report_data import load_report
 from server.meetings.report_files import write_report_csv, write_report_pdf, write_report_xlsx
 from server.meetings.service import (add_event, add_participant, add_session, apply_import, find_event,
-                                     issue_badges, list_events, participants_of, preview_import,
+                                     issue_badges, list_events, local_moment, participants_of, preview_import,
                                      remove_participant, sessions_of)
 from server.roles import Role, User
 from server.secret_keys import SecretError, secret
@@ -136,17 +136,12 @@ class ParticipantForm:
 
 
 def _moment(text: str, label: str, request: Request) -> datetime:
-    """A datetime-local field: a time in the server's zone unless it names its own."""
+    """A datetime-local field: a time in the server's zone unless it names its own (as on the command line),
+    refused in the page's words."""
     try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+        return local_moment(text, label, request.app.state.zone)
+    except MeetingError:
         raise PageProblem("ev_bad_time", field=label) from None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=request.app.state.zone)
-    try:
-        moment.astimezone(timezone.utc)  # the stored time: none before the year 1 or after 9999
-    except OverflowError:
-        raise PageProblem("ev_bad_time", field=label) from None
-    return moment
 
 
 # --- events ----------------------------------------------------------------------------------------------

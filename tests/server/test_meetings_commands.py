@@ -5,7 +5,7 @@ sentence) that store nothing."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -74,6 +74,8 @@ def test_bad_sessions_are_refused_naming_what_is_wrong_and_nothing_is_stored(dat
                     datetime(2027, 3, 4, 4, tzinfo=timezone.utc), [other.name])
     with pytest.raises(MeetingError) as not_a_time:
         local_moment("tối nay", "--start", timezone.utc)
+    with pytest.raises(MeetingError):  # a time UTC cannot hold: refused, not a traceback
+        local_moment("0001-01-01T00:00", "--start", timezone(timedelta(hours=7)))
 
     assert "ends before it starts" in ends_first
     assert "Phòng 404" in unknown.value.words.en and hall.name in unknown.value.words.en.split("stations are:")[1]
