@@ -79,16 +79,6 @@ class PageProblem(MeetingError):
 # --- the forms, as sent (bounded), shown again when what they asked cannot be done -------------------
 
 
-def _typed(value: str, label: str) -> str:
-    """A typed field, trimmed and bounded; refused when it holds a character nobody can see (a NUL would
-    fail the database, a U+202E would turn a name around on the badge)."""
-    value = value.strip()[:FIELD_LONGEST]
-    found = hidden_in(value)
-    if found:
-        raise PageProblem("ev_hidden", field=label, code=f"{ord(found[0]):04X}")
-    return value
-
-
 def _labels(request: Request) -> dict[str, str]:
     return TEXT[_language(request)]
 
@@ -156,7 +146,7 @@ def events_page(request: Request, user: User = Depends(admin_only)) -> HTMLRespo
 def event_added(request: Request, user: User = Depends(admin_only),
                 form: EventForm = Depends(EventForm.read)) -> Response:
     try:
-        event_id = add_event(request.app.state.engine, _typed(form.name, _labels(request)["ev_name"]),
+        event_id = add_event(request.app.state.engine, form.name,
                              not_listed=form.not_listed, outside_hours=form.outside_hours)
     except MeetingError as problem:
         return _events_page(request, user, form, problem.text(_language(request)), status=422)
@@ -269,9 +259,9 @@ def session_added(request: Request, event_id: int, user: User = Depends(admin_on
     words = _labels(request)
 
     def add() -> Response:
-        add_session(request.app.state.engine, event_id, _typed(form.name, words["ev_session_name"]),
+        add_session(request.app.state.engine, event_id, form.name,
                     _moment(form.start, words["ev_start"], request), _moment(form.end, words["ev_end"], request),
-                    form.stations, room=_typed(form.room, words["ev_room"]))
+                    form.stations, room=form.room)
         return _back_to_event(request, event_id, done="session")
 
     return _on_event_page(request, user, event_id, "session", add, Filled(session=form))
@@ -280,14 +270,10 @@ def session_added(request: Request, event_id: int, user: User = Depends(admin_on
 @router.post("/events/{event_id}/participants", dependencies=[Depends(csrf_protected)])
 def participant_added(request: Request, event_id: int, user: User = Depends(admin_only),
                       form: ParticipantForm = Depends(ParticipantForm.read)) -> Response:
-    words = _labels(request)
-
     def add() -> Response:
-        add_participant(request.app.state.engine, event_id, _typed(form.name, words["ev_person_name"]),
-                        organisation=_typed(form.organisation, words["ev_organisation"]),
-                        group=_typed(form.group, words["ev_group"]),
-                        id_number=_typed(form.id_number, words["ev_id_number"]),
-                        phone=_typed(form.phone, words["ev_phone"]))
+        # The service checks what was typed (kiosk.contract.hidden_in, lengths) and says what to fix.
+        add_participant(request.app.state.engine, event_id, form.name, organisation=form.organisation,
+                        group=form.group, id_number=form.id_number, phone=form.phone)
         return _back_to_event(request, event_id, done="participant")
 
     return _on_event_page(request, user, event_id, "participant", add, Filled(participant=form))
