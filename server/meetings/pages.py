@@ -53,7 +53,7 @@ from server.tracing.exports import CSV_TYPE, XLSX_TYPE
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 admin_only = require_role(Role.ADMIN)
 NO_STORE = {"Cache-Control": "no-store"}
-FIELD_LONGEST = 200  # characters kept of a typed field; the service refuses what is too long for it
+FIELD_LONGEST = 1_000  # characters kept of a typed field, above every limit of the service, which says so
 PAGE_SIZE = 50  # participants a page
 MAX_FILE_BYTES = 20 * 1024 * 1024
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries, the CSRF token and the other small fields
