@@ -107,7 +107,10 @@ class MeetingPlan:
 
     def moment(self, now: datetime, zone: tzinfo | None = None) -> Moment:
         """Where the station stands at `now`: in a session, before one, after the day's last, or none
-        today (`zone`: the door's, where its day starts; None is the machine's)."""
+        today (`zone`: the door's, where its day starts; None is the machine's). The door asks at every
+        tick, so an ordinary door, with no session at all, answers at once."""
+        if not self.sessions:
+            return Moment(MomentKind.NONE)
         open_now = [s for s in self.sessions if s.opens <= now < s.end]
         if open_now:
             return Moment(MomentKind.OPEN, max(open_now, key=lambda s: s.start))

@@ -12,9 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from kiosk.meetings.plan import MeetingPlan, PlannedEvent, PlannedSession, opening
-from kiosk.meetings.roster import event_door_key
 from server.meetings.events import LONGEST_MINUTES
-from server.secret_keys import secret
+from server.meetings.listing import EventKeys
 from server.stations import StationRecord, as_utc
 from server.tables import event_session_stations, event_sessions, events, participants
 
@@ -55,9 +54,8 @@ def _events(conn: Connection, event_ids: list[int]) -> dict[str, PlannedEvent]:
     for row in conn.execute(sa.select(participants.c.event_id, participants.c.door)
                             .where(participants.c.event_id.in_(event_ids))):
         rosters[row.event_id].update(row.door)
-    root = secret("meeting-root")
     planned = {}
     for row in conn.execute(sa.select(events).where(events.c.id.in_(event_ids)).order_by(events.c.id)):
-        planned[str(row.id)] = PlannedEvent(str(row.id), row.name, event_door_key(root, str(row.id)), row.not_listed,
+        planned[str(row.id)] = PlannedEvent(str(row.id), row.name, EventKeys.of(row.id).door, row.not_listed,
                                             row.outside_hours, rosters[row.id])
     return planned
