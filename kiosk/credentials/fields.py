@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from enum import Enum
 from typing import Any, Callable, Iterable, Mapping
 
-from kiosk.contract import REPLACEMENT_CHARACTER, is_hidden
+from kiosk.contract import is_hidden
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.credentials.masking import mask_name
 from kiosk.reasons import Reason
