@@ -89,3 +89,32 @@ def test_bad_hex_refusal_names_the_name_field_in_both_languages():
     refusal = refused(replaced(1, "4e67757g"))
     assert "name (hexadecimal)" in refusal.reason.en
     assert "họ tên" in refusal.reason.vi
+
+
+# --- codes in the wild: one-digit days and months, parts left out ------------------------------------------
+
+def test_one_digit_days_and_months_are_read_as_the_same_dates():
+    text = with_field(with_field(with_field(OLD, 2, "31/1/1990"), 6, "1/1/2021"), 8, "1/01/2021")
+    credential, padded = parsed(text), parsed(OLD)
+    assert credential.person_key == padded.person_key == "bhyt:0123456789"
+    assert credential.display_name == padded.display_name == "Nguyễn V. A."
+    assert credential.fields == padded.fields
+
+
+def test_card_that_ends_after_the_address_has_no_dates():
+    text = "|".join(OLD.split("|")[:5]) + "|$"
+    credential = parsed(text)
+    assert credential.person_key == "bhyt:0123456789" and credential.display_name == "Nguyễn V. A."
+    assert credential.fields["valid_until"] is None and credential.fields["registered_facility"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (replaced(2, "31/2/1990"), "bhyt.bad-birth-date"),
+        (replaced(2, "1/1/90"), "bhyt.bad-birth-date"),
+        (replaced(7, "311/12/2030"), "bhyt.bad-valid-until"),
+    ],
+)
+def test_dates_that_are_not_dates_are_still_refused(text, code):
+    assert refused(text).reason.code == code

@@ -118,3 +118,40 @@ def test_name_rewritten_by_a_vietnamese_input_method_keeps_the_person_but_warns(
     assert credential.person_key == "qid:162900000000000001"
     assert [note.code for note in credential.notes] == ["vnqr.name-has-accents"]
     assert "input method" in credential.notes[0].en and "bộ gõ" in credential.notes[0].vi
+
+
+# --- codes in the wild: the apps' masked view hides parts of EXT too --------------------------------------
+
+MASKED_EXT = "<1<GD4877*******<0943******"
+
+
+def test_masked_insurance_and_phone_numbers_are_kept_as_shown_and_marked():
+    plain, credential = parsed(BRIEF_EXAMPLE), parsed(replaced(5, MASKED_EXT))
+    assert credential.person_key == plain.person_key == "qid:162900000000000001"
+    assert credential.display_name == plain.display_name == "NGUYEN V. A."
+    assert credential.fields["insurance_number"] == "GD4877*******"
+    assert credential.fields["phone"] == "0943******"
+    assert credential.fields["insurance_number_masked"] is True and credential.fields["phone_masked"] is True
+    assert credential.fields["gender"] == Gender.MALE
+    assert plain.fields["insurance_number_masked"] is False and plain.fields["phone_masked"] is False
+
+
+def test_the_whole_masked_view_of_one_person_is_that_person():
+    masked = with_field(vnqr_payload(BINH, masked=True), 5, "<2<DN4790********<0987******")
+    credential = parsed(masked)
+    assert credential.person_key == parsed(vnqr_payload(BINH)).person_key
+    assert credential.display_name == "TRAN T. B."
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # A QID cut short by a broken read would be another person's key: five fields stay refused.
+        (BRIEF_EXAMPLE.rsplit("|", 1)[0][:-4], "vnqr.too-few-fields"),
+        # Shown in full, a number must be one; only the app's `*` makes it a masked one.
+        (replaced(5, "<1<GD4877-------<0943******"), "vnqr.bad-insurance-number"),
+        (replaced(5, "<1<GD4877*******<0943 xx"), "vnqr.bad-phone"),
+    ],
+)
+def test_what_is_not_a_masked_view_is_still_refused(text, code):
+    assert refused(text).reason.code == code

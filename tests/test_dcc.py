@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import subprocess
 import sys
@@ -385,3 +386,39 @@ def test_signed_positive_test_certificate_is_refused_by_the_rules(ec_signer, tru
     credential = parse(signed(*ec_signer, certificate=positive), trust)
     outcome, reasons = evaluate(credential, HealthRules(), NOW)
     assert outcome is Outcome.REFUSE and reasons[0].code == "health.test_positive"
+
+
+# --- certificates in the wild: what the EU schema lets an issuer leave out ---------------------------------
+# The schema requires only the standardised family name (nam.fnt); the shared test data (dgc-testdata)
+# holds certificates without gnt, without gn and gnt, and with a birth date of only a year or year-month.
+
+def certificate_with(name: dict, dob: str = "1990-01-31") -> dict:
+    return vaccination() | {"nam": name, "dob": dob}
+
+
+@pytest.mark.parametrize(
+    ("name", "dob", "shown", "standard"),
+    [
+        ({"fn": "Nguyễn", "fnt": "NGUYEN", "gn": "Văn An"}, "1990-01-31", "Nguyễn V. A.", "NGUYEN||1990-01-31"),
+        ({"fn": "Nguyễn", "fnt": "NGUYEN", "gnt": "VAN<AN"}, "1990-01-31", "Nguyễn V. A.",
+         "NGUYEN|VAN<AN|1990-01-31"),
+        ({"fn": "Nguyễn", "fnt": "NGUYEN"}, "1990-01-31", "Nguyễn", "NGUYEN||1990-01-31"),
+        ({"fnt": "NGUYEN<TRAN"}, "1990", "NGUYEN T.", "NGUYEN<TRAN||1990"),
+        ({"fnt": "NGUYEN", "gnt": "VAN<AN"}, "1990-01", "NGUYEN V. A.", "NGUYEN|VAN<AN|1990-01"),
+        ({"fnt": "NGUYEN", "gnt": "VAN<AN"}, "", "NGUYEN V. A.", "NGUYEN|VAN<AN|"),
+    ],
+    ids=["no gnt", "no gn", "no given name", "fnt only, birth year", "birth year-month", "no birth date"],
+)
+def test_certificate_without_optional_names_or_full_birth_date_is_admitted(ec_signer, trust, name, dob, shown,
+                                                                           standard):
+    credential = parse(signed(*ec_signer, certificate_with(name, dob)), trust)
+    assert isinstance(credential, Credential), credential
+    assert credential.display_name == shown
+    assert credential.person_key == "dcc:" + hashlib.sha256(standard.encode()).hexdigest()[:16]
+    assert credential.fields["birth_date"] == dob
+
+
+def test_the_person_key_does_not_depend_on_the_optional_names(ec_signer, trust):
+    full = parse(signed(*ec_signer), trust)
+    without = parse(signed(*ec_signer, certificate_with({"fnt": "NGUYEN", "gnt": "VAN<AN"})), trust)
+    assert full.person_key == without.person_key

@@ -1,10 +1,15 @@
 """The QR code on Vietnam's health-insurance (BHYT) card.
 
 `code|name (hex)|birth|sex|address (hex)|facility|valid from|valid until|issue date|...|$`: name and address
-are UTF-8 written as hexadecimal, dates `dd/MM/yyyy` (or only the year of birth), sex `1`/`2`. Old cards
-carry a 15-character code (`HS4` + province + the 10-digit social-insurance number), newer ones only the
-10-digit social-insurance number. The person is keyed by the social-insurance number, which both layouts
-carry and which does not change when the card is renewed under another category.
+are UTF-8 written as hexadecimal, dates `dd/MM/yyyy` (some cards write a day or month below 10 with one
+digit; some carry only the year of birth), sex `1`/`2`. Old cards carry a 15-character code (`HS4` +
+province + the 10-digit social-insurance number), newer ones only the 10-digit social-insurance number.
+The person is keyed by the social-insurance number, which both layouts carry and which does not change
+when the card is renewed under another category.
+
+The door needs that number and the name; the address may be empty, and the facility and the dates after
+it may be empty (`-` for no date) or absent. The closing `$` is required: without it a read cut short
+could not be told from a whole card.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ LAYOUT = (CARD_CODE, NAME, BIRTH_DATE, GENDER, ADDRESS, FACILITY, VALID_FROM, VA
 TERMINATOR = "$"
 _GENDERS = {"1": f.Gender.MALE, "2": f.Gender.FEMALE}
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
-_DATE_SLASHED = re.compile(r"\d{2}/\d{2}/\d{4}", re.ASCII)
+_DATE_SLASHED = re.compile(r"\d{1,2}/\d{1,2}/\d{4}", re.ASCII)
 _NO_DATE = ("", "-")
 
 NOTE_EXPIRED = Reason("bhyt.expired")

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from enum import Enum
 from typing import Any, Callable, Iterable, Mapping
 
-from kiosk.contract import REPLACEMENT_CHARACTER, is_hidden
+from kiosk.contract import is_hidden
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.credentials.masking import mask_name
 from kiosk.reasons import Reason
@@ -220,7 +220,8 @@ def person_name(field: Field, value: str) -> str:
 
 _DATE_PATTERNS = {
     "DDMMYYYY": (re.compile(r"(\d{2})(\d{2})(\d{4})", re.ASCII), ("d", "m", "y")),
-    "dd/MM/yyyy": (re.compile(r"(\d{2})/(\d{2})/(\d{4})", re.ASCII), ("d", "m", "y")),
+    # Insurance cards in the wild also write a day or month below 10 with one digit ("1/2/1990").
+    "dd/MM/yyyy": (re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII), ("d", "m", "y")),
     "YYYY-MM-DD": (re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII), ("y", "m", "d")),
 }
 

@@ -2,13 +2,17 @@
 
 `SoGiayTo|HoTen|NgaySinh|LoaiDinhDanh|QID|EXT`, EXT being `declarerQID<gender<insurance<phone<signature`.
 The apps show a masked variant by default (first six ID characters and day/month of birth as `*`), so the
-person is keyed by QID, which both variants carry.
+person is keyed by QID, which both variants carry. The door needs the QID and the name; the masked view may
+also hide part of the insurance and phone numbers in EXT ("GD4877*******", "0943******"), which are then
+kept as shown and marked masked, never read as numbers. At least six fields: a QID cut short by a broken
+read must not become another person's key.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Callable
 
 from kiosk.credentials import fields as f
 from kiosk.credentials.base import Credential, ParseContext, Refusal
@@ -31,6 +35,7 @@ LAYOUT = (ID_NUMBER, NAME, BIRTH_DATE, DECLARATION_TYPE, QID, EXT)
 # Chip ID card, old ID card, passport.
 _ID_PLAIN = re.compile(r"\d{9}|\d{12}|[A-Z]\d{7,8}|[A-Z]{2}\d{7}", re.ASCII)
 _ID_MASKED = re.compile(r"\*+[0-9A-Z]*")
+_PART_MASKED = re.compile(r"[0-9A-Z+]*\*+[0-9A-Z*]*")
 _BIRTH = re.compile(r"(\d{4}|\*{4})-(\d{2}|\*{2})-(\d{2}|\*{2})", re.ASCII)
 _BIRTH_START = re.compile(r"[\d*]{4}-", re.ASCII)
 _ASCII_CAPITALS = re.compile(r"[A-Z]+(?: [A-Z]+)*")
@@ -80,6 +85,8 @@ def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
     gender = _GENDERS.get(ext[1].strip())
     if gender is None:
         raise f.FieldError(GENDER, f.Problem("problem.must-be-0-1-or-2"))
+    insurance_number, insurance_masked = _maybe_masked(ext[2], lambda value: f.insurance_number(INSURANCE, value))
+    phone, phone_masked = _maybe_masked(ext[3], lambda value: f.phone_number(PHONE, value))
     notes = []
     if id_masked:
         notes.append(NOTE_ID_MASKED)
@@ -99,8 +106,10 @@ def _credential(parts: tuple[str, ...], raw: str, today: date) -> Credential:
         "qid": qid,
         "declarer_qid": declarer_qid,
         "gender": gender,
-        "insurance_number": f.insurance_number(INSURANCE, ext[2]) if ext[2].strip() else None,
-        "phone": f.phone_number(PHONE, ext[3]) if ext[3].strip() else None,
+        "insurance_number": insurance_number,
+        "insurance_number_masked": insurance_masked,
+        "phone": phone,
+        "phone_masked": phone_masked,
         "signature": ext[4].strip() or None,
         "extra": tuple(ext[5:]) + parts[6:],
     }
@@ -114,6 +123,16 @@ def _id_number(value: str) -> tuple[str, bool]:
     if _ID_MASKED.fullmatch(value) and len(value) in (8, 9, 12):
         return value, True
     raise f.FieldError(ID_NUMBER, f.Problem("problem.must-be-12-digits-chip-id-card-or-9-digits-old-i"))
+
+
+def _maybe_masked(value: str, read: Callable[[str], str]) -> tuple[str | None, bool]:
+    """(value, masked?) of an optional EXT part: absent, masked by the app (kept as shown), or `read`."""
+    value = value.strip()
+    if not value:
+        return None, False
+    if _PART_MASKED.fullmatch(value):
+        return value, True
+    return read(value), False
 
 
 def _birth(value: str, today: date) -> tuple[date | None, int | None, bool]:
