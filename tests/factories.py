@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 from dataclasses import replace
 
@@ -71,25 +70,3 @@ def insert_schema_4_rows(connection: sqlite3.Connection, entries: list[Entry]) -
                            [schema_4_row(entry) for entry in entries])
 
 
-def store_on_own_connection(path: Path) -> tuple[Store, sqlite3.Connection]:
-    """A store (created and migrated by `Store.open`) on a connection handed to its constructor, which the
-    test keeps: to make the disk "full" for this connection (`PRAGMA max_page_count`), to watch which
-    threads run statements (`set_trace_callback`) or to put a bug in the SQL it runs (a TEMP trigger).
-    The caller closes the store."""
-    Store.open(path).close()
-    connection = sqlite3.connect(path, check_same_thread=False, timeout=10, isolation_level=None)
-    connection.execute("PRAGMA synchronous=FULL")  # as `Store.open` sets up its own connection
-    connection.execute("PRAGMA foreign_keys=ON")
-    connection.execute("PRAGMA secure_delete=ON")
-    return Store(connection, path), connection
-
-
-def limit_to_current_size(connection: sqlite3.Connection) -> None:
-    """From now on the database cannot grow, as on a full disk (SQLITE_FULL)."""
-    pages = connection.execute("PRAGMA page_count").fetchone()[0]
-    connection.execute(f"PRAGMA max_page_count={pages}")
-
-
-def lift_size_limit(connection: sqlite3.Connection) -> None:
-    """Space came back."""
-    connection.execute("PRAGMA max_page_count=1073741823")

@@ -33,7 +33,8 @@ from kiosk.station import Station
 from kiosk.station_config import META_SERVER_CONFIG
 from kiosk.store import Store
 from kiosk.tracing.overlap import Tier
-from tests.factories import store_on_own_connection, uploaded
+from kiosk.full_disk import store_on_own_connection
+from tests.factories import uploaded
 from tests.ui.kiosk_fixtures import door_settings
 from tests.watch_config import watch_part
 

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 import sqlite_utils
 
-from factories import insert_schema_4_rows, kept, store_on_own_connection, uploaded
+from factories import insert_schema_4_rows, kept, uploaded
+from kiosk.full_disk import store_on_own_connection
 from kiosk.credentials.examples import AN, BINH, CUONG, cccd_payload, vnqr_payload
 from kiosk.entry import Direction
 from kiosk.settings import Settings

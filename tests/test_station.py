@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from factories import kept, limit_to_current_size, lift_size_limit, store_on_own_connection, uploaded
+from factories import kept, uploaded
+from kiosk.full_disk import lift_size_limit, limit_to_current_size, store_on_own_connection
 from kiosk.credentials.examples import SAMPLE_PAYLOADS
 from kiosk.entry import Direction, Source
 from kiosk.settings import Settings

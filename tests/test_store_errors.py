@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from factories import kept, make_entry, store_on_own_connection, uploaded
+from factories import kept, make_entry, uploaded
+from kiosk.full_disk import store_on_own_connection
 from kiosk import station as station_module
 from kiosk.entry import new_entry_id
 from kiosk.errors import INTERNAL_ERROR
@@ -132,7 +133,8 @@ def test_a_write_the_system_refuses_is_a_disk_problem_not_an_unexplained_error(t
     child = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
         import resource, signal, sys
         sys.path[:0] = [{str(ROOT)!r}, {str(ROOT / 'tests')!r}]
-        from factories import make_entry, store_on_own_connection
+        from factories import make_entry
+        from kiosk.full_disk import store_on_own_connection
         from kiosk.store import Store, StoreError
         store = Store.open({str(path)!r})
         store.add(make_entry(0))

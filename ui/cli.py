@@ -14,6 +14,7 @@ from kiosk.cli import main as kiosk_main
 from kiosk.cli.run import run_headless, run_settings
 
 EXIT_FAILED = 1
+EXIT_USAGE = 2
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,16 +28,26 @@ def run(args: argparse.Namespace) -> int:
 
 
 def selftest(args: argparse.Namespace) -> int:
-    """`kiosk selftest --out DIR`: the real window on a bundled clip, a screenshot per state; exit 0 only
-    if every expected state appeared on screen."""
-    from ui.selftest import EXPECTED, run_selftest
+    """`kiosk selftest --out DIR [--size WxH]`: the real window on a bundled clip and the scanner, a
+    screenshot per state; exit 0 only if every expected state appeared on screen and passed its checks."""
+    from ui.selftest import EXPECTED, parse_size, run_selftest
 
-    report = run_selftest(args.out, timeout=args.timeout, language=args.lang)
+    try:
+        size = parse_size(args.size) if args.size else None
+    except ValueError as error:
+        print(f"kiosk selftest: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    report = run_selftest(args.out, timeout=args.timeout, language=args.lang, size=size)
     for name in EXPECTED:
         shot = report.shots.get(name)
         print(f"{'ok     ' if shot else 'MISSING'} {name:<20} {shot or ''}")
+    for problem in report.problems:
+        print(f"PROBLEM {problem}")
     if not report.passed:
-        print(f"selftest failed: never shown: {', '.join(report.missing)}")
+        if report.missing:
+            print(f"selftest failed: never shown: {', '.join(report.missing)}")
+        if report.problems:
+            print(f"selftest failed: {len(report.problems)} problem(s) on the screenshots")
         return EXIT_FAILED
     print("selftest passed")
     return 0

@@ -1,58 +1,78 @@
-"""`kiosk selftest --out DIR` (`ui.cli`): the real window, a bundled clip through the whole pipeline, one screenshot per
-state, and exit status 0 only if every expected state appeared on screen.
+"""`kiosk selftest --out DIR [--size WxH]` (`ui.cli`): the real window, a bundled clip through the whole
+pipeline, then the handheld scanner, one screenshot per state, and exit status 0 only if every expected
+state appeared on screen and passed its checks (`ui.selftest_checks`).
 
 What an installer runs on a new door PC and what CI runs. Everything happens in a temporary folder (its
-own settings, database and clip): the station's real data is never touched. The clip shows, with empty
-scene between them, a valid personal code (admit), a code on the watch list (warn), a web link (refuse)
-and the first code again (already checked in); then it ends (camera disconnected). The server is set to a
-closed port on 127.0.0.1 once the ready screen was captured (offline). Last, the window is put in demo mode
-and the handheld scanner reads the demo's signed EU certificate: admitted, under the demo stripe.
+own settings, database and clip): the station's real data is never touched. The window has the size of
+the screen (or `--size`) and a long station name, the hardest case for the bars. The clip shows, with
+empty scene between them, a valid personal code (admit), a code on the watch list (warn), a web link
+(refuse) and the first code again (already checked in); then it ends (camera disconnected). The server is
+set to a closed port on 127.0.0.1 once the ready screen was captured (offline). Then the scanner reads, in
+turn: the first visitor leaving through exit mode, a visitor leaving who never came in, a chip card while
+the manual entry dialog is open, a visitor while the disk is full (SQLite refuses to grow, as on a full
+disk: kiosk.full_disk), and, in demo mode, the demo's signed EU certificate (under the demo stripe).
 """
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
+import sqlite3
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
 import qrcode
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSize, QTimer
 
 from kiosk.admin_pin import hash_pin
-from kiosk.credentials.examples import AN, BINH, SAMPLE_PAYLOADS, vnqr_payload
+from kiosk.credentials.examples import AN, BINH, CUONG, SAMPLE_PAYLOADS, Person, cccd_payload, vnqr_payload
 from kiosk.credentials.signed_examples import certificate_payload
 from kiosk.entry import utc_now
 from kiosk.door_screen import CameraState, DoorView, ScreenState
+from kiosk.full_disk import lift_size_limit, limit_to_current_size, store_on_own_connection
+from kiosk.secret_store import SECRETS_DIR_ENV
 from kiosk.settings import Settings, save_settings
 from kiosk.store import Store
 from ui.app import application, open_window
 from ui.camera_loop import camera_loop
+from ui.selftest_checks import layout_problems, screen_picture, word_problems
 
 # Screenshot file name (without .png) for each state, in the order they appear.
-EXPECTED = ("ready", "offline", "admit", "warn", "refuse", "already-checked-in", "camera-disconnected",
-            "demo-mode")
-DEMO_SHOT = "demo-mode"
+CLIP_SHOTS = ("ready", "offline", "admit", "warn", "refuse", "already-checked-in", "camera-disconnected")
+SCANNER_SHOTS = ("exit", "exit-without-entry", "dialog-during-scan", "disk-full", "demo-mode")
+EXPECTED = CLIP_SHOTS + SCANNER_SHOTS
 _SHOT_NAMES = {"ready": "ready", "offline": "offline", "camera_disconnected": "camera-disconnected",
                "admit": "admit", "warn": "warn", "refuse": "refuse", "repeat": "already-checked-in"}
 
 CLIP_FPS = 10
 CLIP_SIZE = (640, 480)
-WINDOW_SIZE = (1280, 800)
 PREVIEW_WAIT_MS = 300
+
+
+# A made-up visitor seen only on the full disk: a first visit, so the door has an entry to write.
+DUNG = Person(
+    family_name="Phạm", middle_name="Thị", given_name="Dung", birth_date=date(1978, 5, 12), gender="female",
+    id_number="036178004321", old_id_number="", qid="162900000000000004", phone="0977000111",
+    insurance_code="GD4360112233445", address="Phường Trần Hưng Đạo, TP Nam Định", issue_date=date(2023, 2, 1),
+)
+LONG_STATION_NAME = "Cổng chính — Trung tâm Hội nghị Tỉnh, lối vào phía Đông, tầng 1, quầy lễ tân số 2"
 
 
 @dataclass(frozen=True)
 class SelftestReport:
     shots: dict[str, Path]
     missing: tuple[str, ...]
+    problems: tuple[str, ...] = ()  # "<shot>: what is wrong on it"
 
     @property
     def passed(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.problems
 
 
 def clip_script() -> list[tuple[str | None, float]]:
@@ -109,65 +129,164 @@ def closed_port() -> int:
 
 def selftest_settings(language: str = "vi") -> Settings:
     return Settings(
-        station_name="Cổng tự kiểm tra", location="Self-test", camera="selftest-clip",
+        station_name=LONG_STATION_NAME, location="Self-test", camera="selftest-clip",
         reset_seconds=1.2, admin_pin_hash=hash_pin(f"{secrets.randbelow(10**8):08d}"),
         watch_list=(f"qid:{BINH.qid}",), watch_action="warn", sound=True, language=language,
     )
 
 
-def run_selftest(out: Path, timeout: float = 60.0, language: str = "vi") -> SelftestReport:
+def parse_size(text: str) -> tuple[int, int]:
+    """"1366x768" → (1366, 768); ValueError for anything else."""
+    width, _, height = text.lower().partition("x")
+    size = (int(width), int(height))
+    if min(size) < 200:
+        raise ValueError(f"{text!r}: a screen size is WIDTHxHEIGHT in pixels, e.g. 1366x768")
+    return size
+
+
+def run_selftest(out: Path, timeout: float = 60.0, language: str = "vi",
+                 size: tuple[int, int] | None = None) -> SelftestReport:
+    """Shoot every state into `out` at `size` (default: the screen's). For a process of its own (the
+    command): the station secret it makes is its own too, and the process keeps it for its life."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kiosk-selftest-") as work:
         work_dir = Path(work)
+        os.environ[SECRETS_DIR_ENV] = str(work_dir / "secrets")  # not the station's own secret
         settings_file = work_dir / "settings.toml"
         settings = selftest_settings(language)
         save_settings(settings, settings_file)
         clip = make_clip(work_dir / "selftest.mp4")
-        with Store.open(work_dir / "entries.sqlite3") as store:
-            return _watch(out, settings, store, settings_file, str(clip), timeout)
+        store, connection = store_on_own_connection(work_dir / "entries.sqlite3")
+        with store:
+            return _Watch(out, settings, store, connection, settings_file, str(clip), size).run(timeout)
 
 
-def _watch(out: Path, settings: Settings, store: Store, settings_file: Path, clip: str,
-           timeout: float) -> SelftestReport:
-    app = application()
-    window = open_window(settings, store, camera_loop(settings, clip), settings_file, kiosk_mode=False)
-    window.resize(*WINDOW_SIZE)
-    shots: dict[str, Path] = {}
+@dataclass(frozen=True)
+class _Step:
+    """One scanner step: what the self-test does, and how it knows its verdict is on screen."""
 
-    def shoot(name: str) -> None:
-        if name in shots:
-            return
-        shots[name] = out / f"{name}.png"
-        window.grab().save(str(shots[name]))
-        if name == "ready":
-            # Now make the server unreachable: the next screen is the offline notice.
-            window.apply_settings(window.settings.replace(server_url=f"http://127.0.0.1:{closed_port()}",
-                                                          server_token="selftest"))
-        if set(EXPECTED) <= set(shots):
-            QTimer.singleShot(0, app.quit)
-        elif set(EXPECTED) - set(shots) == {DEMO_SHOT}:
-            # Every look of a real door was seen: now the rehearsal, which must say what it is.
-            window.apply_settings(window.settings.replace(demo_mode=True))
-            window.handle_scanner_text(certificate_payload(AN, utc_now()))
+    shot: str
+    act: Callable[[], None]
+    shown: Callable[[DoorView], bool]
+    again: Callable[[], None] | None = None  # for another verdict that is not the one awaited yet
 
-    def seen(view: DoorView) -> None:
-        if view.banner:
-            if view.state is ScreenState.VERDICT:
-                shoot(DEMO_SHOT)
-            return
+
+class _Watch:
+    """Drives the window through every state and shoots each as it appears."""
+
+    def __init__(self, out: Path, settings: Settings, store: Store, connection: sqlite3.Connection,
+                 settings_file: Path, clip: str, size: tuple[int, int] | None) -> None:
+        self.app = application()
+        self.out = out
+        self.size = QSize(*size) if size else self.app.primaryScreen().size()
+        self.connection = connection
+        self.window = open_window(settings, store, camera_loop(settings, clip), settings_file, kiosk_mode=False)
+        self.window.resize(self.size)
+        self.shots: dict[str, Path] = {}
+        self.problems: list[str] = []
+        self.steps = self._scanner_steps()
+
+    def run(self, timeout: float) -> SelftestReport:
+        self.window.rendered.connect(self._seen)
+        QTimer.singleShot(int(timeout * 1000), self.app.quit)
+        self.app.exec()
+        self.window.shutdown()
+        self.window.deleteLater()
+        missing = tuple(name for name in EXPECTED if name not in self.shots)
+        return SelftestReport(self.shots, missing, tuple(self.problems))
+
+    # --- the clip's states, then the scanner's steps, in order -------------------------------------
+
+    def _seen(self, view: DoorView) -> None:
+        if not set(CLIP_SHOTS) <= set(self.shots):
+            self._clip_state(view)
+            if set(CLIP_SHOTS) <= set(self.shots):
+                self._next_step()
+        elif self.steps and self.steps[0].shown(view):
+            step = self.steps.pop(0)
+            self._shoot(step.shot)
+            self._next_step()
+        elif self.steps and self.steps[0].again is not None and view.state is ScreenState.VERDICT:
+            self.steps[0].again()
+
+    def _clip_state(self, view: DoorView) -> None:
         key = view.look.name if view.state is ScreenState.VERDICT else view.state.value
         name = _SHOT_NAMES.get(key)
         if name == "ready":
-            if window.camera is CameraState.RUNNING:
+            if self.window.camera is CameraState.RUNNING:
                 # Give the live preview a moment to arrive, so the picture shows what a guard sees.
-                QTimer.singleShot(PREVIEW_WAIT_MS, lambda: window.view.state is ScreenState.READY
-                                  and shoot("ready"))
+                QTimer.singleShot(PREVIEW_WAIT_MS, lambda: self.window.view.state is ScreenState.READY
+                                  and self._shoot("ready"))
         elif name is not None:
-            shoot(name)
+            self._shoot(name)
 
-    window.rendered.connect(seen)
-    QTimer.singleShot(int(timeout * 1000), app.quit)
-    app.exec()
-    window.shutdown()
-    window.deleteLater()
-    return SelftestReport(shots, tuple(name for name in EXPECTED if name not in shots))
+    def _next_step(self) -> None:
+        if self.steps:
+            self.steps[0].act()
+        else:
+            QTimer.singleShot(0, self.app.quit)
+
+    def _scanner_steps(self) -> list[_Step]:
+        window = self.window
+
+        def verdict(entry_mode: bool) -> Callable[[DoorView], bool]:
+            return lambda view: (view.state is ScreenState.VERDICT and not view.banner
+                                 and window.status.entry_mode is entry_mode)
+
+        def scan(text: str, before: Callable[[], None] = lambda: None) -> Callable[[], None]:
+            return lambda: (before(), window.handle_scanner_text(text))
+
+        def exit_mode() -> None:
+            window.toggle_direction()
+
+        def entry_mode_with_dialog() -> None:
+            window.toggle_direction()
+            window.open_manual_entry()
+
+        def full_disk() -> None:
+            if window.dialog is not None:
+                window.dialog.reject()
+            window._do(lambda: limit_to_current_size(self.connection))
+
+        visitors = (replace(DUNG, qid=f"1629{n:014d}", id_number=f"036178{n:06d}") for n in range(5, 2000))
+
+        def demo_mode() -> None:
+            window._do(lambda: lift_size_limit(self.connection))
+            window.apply_settings(window.settings.replace(demo_mode=True))
+
+        return [
+            _Step("exit", scan(vnqr_payload(AN), exit_mode), verdict(entry_mode=False)),
+            _Step("exit-without-entry", scan(vnqr_payload(CUONG)), verdict(entry_mode=False)),
+            _Step("dialog-during-scan", scan(cccd_payload(CUONG), entry_mode_with_dialog), verdict(entry_mode=True)),
+            # The pages the database has may hold a few more entries: new visitors come until one is not.
+            _Step("disk-full", scan(vnqr_payload(DUNG), full_disk),
+                  lambda view: view.state is ScreenState.VERDICT and bool(view.notice),
+                  again=lambda: window.handle_scanner_text(vnqr_payload(next(visitors)))),
+            _Step("demo-mode", scan(certificate_payload(AN, utc_now()), demo_mode),
+                  lambda view: view.state is ScreenState.VERDICT and bool(view.banner)),
+        ]
+
+    # --- shots and their checks -----------------------------------------------------------------
+
+    def _shoot(self, name: str) -> None:
+        if name in self.shots:
+            return
+        self.shots[name] = self.out / f"{name}.png"
+        screen_picture(self.window).save(str(self.shots[name]))
+        self.problems += [f"{name}: {problem}" for problem in self._check()]
+        if name == "ready":
+            # Now make the server unreachable: the next screen is the offline notice.
+            self.window.apply_settings(self.window.settings.replace(
+                server_url=f"http://127.0.0.1:{closed_port()}", server_token="selftest"))
+
+    def _check(self) -> list[str]:
+        window = self.window
+        parts = {"the station's name": window.top.station, "the count inside": window.top.inside,
+                 "today's count": window.top.today, "the clock": window.top.clock,
+                 "the manual entry button": window.bottom.manual_button,
+                 "the language button": window.bottom.language_button,
+                 "the admin button": window.bottom.admin_button}
+        problems = layout_problems(window, self.size, parts)
+        if window.view is not None and window.view.state is ScreenState.VERDICT:
+            problems += word_problems(window, window.panel.word)
+        return problems

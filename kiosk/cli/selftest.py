@@ -1,4 +1,4 @@
-"""`kiosk selftest --out DIR`: the self-test opens the real window, so it is run by the `kiosk` command
+"""`kiosk selftest --out DIR [--size WxH]`: the self-test opens the real window, so it is run by the `kiosk` command
 installed with the window (`ui.cli`), which gives this command its handler. Here, without the window, it
 says which command to use."""
 
@@ -18,6 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, type=Path, help="folder for the screenshots (PNG)")
     parser.add_argument("--timeout", type=float, default=60.0, help="give up after this many seconds")
     parser.add_argument("--lang", choices=LANGUAGES, default="vi", help="language of the screen")
+    parser.add_argument("--size", metavar="WxH", help="shoot the window at this size, e.g. 1366x768 "
+                                                      "(default: the screen's)")
     parser.set_defaults(handler=run)
     return parser
 

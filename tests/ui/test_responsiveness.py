@@ -8,7 +8,7 @@ import time
 from PySide6.QtCore import QTimer, Qt
 
 from kiosk.credentials.examples import PEOPLE, vnqr_payload
-from tests.factories import store_on_own_connection
+from kiosk.full_disk import store_on_own_connection
 from tests.ui.kiosk_fixtures import door_settings
 from ui.selftest import closed_port
 
