@@ -168,9 +168,10 @@ class ScanBuffer(Generic[T]):
 
 SCANNER_INPUT_METHOD = Reason("scanner_input_method")
 SCANNER_LAYOUT = Reason("scanner_keyboard_layout")
+SCANNER_NO_VIETNAMESE = Reason("scanner_no_vietnamese")
 
 # Formats whose whole text is ASCII (Base45 after the prefix): any other character was typed by an IME.
-_ASCII_ONLY_PREFIXES = ("HC1:", "HD1:")
+_ASCII_ONLY_PREFIXES = ("HC1:", "HD1:", "MB1:")
 # The unshifted digit row of a French AZERTY keyboard, which a scanner set to US types instead of 1234567890.
 _AZERTY_DIGIT_ROW = set("&é\"'(-è_çà§)")
 _WORD_SPLIT = re.compile(r"[\s|<,;$/]+")
@@ -192,7 +193,45 @@ def mangled_reason(text: str) -> Reason | None:
         return SCANNER_LAYOUT
     if any(_mixes_digits_and_marks(w) for w in words):
         return SCANNER_INPUT_METHOD
+    if _lost_vietnamese_letters(text):
+        return SCANNER_NO_VIETNAMESE
     return None
+
+
+# --- a scanner that cannot type Vietnamese --------------------------------------------------------------------
+# Of the codes a scanner types, only the chip ID card carries Vietnamese letters as they are (the national QR
+# writes names without accents; BHYT text is hexadecimal; signed codes are Base45). A scanner that cannot
+# type them replaces each with "?" (or U+FFFD), or leaves it out: "Nguy?n V?n An" or "Nguyn Vn An", "N?" or
+# "N" for "Nữ". Only what no honest card holds counts: ASCII-only names and the names of ethnic minorities
+# ("H'Hen Niê", "Ksor H'Bia", "Y Kdăm") pass, abbreviations in addresses ("TP", "KP") too.
+
+_CCCD_START = re.compile(r"\d{12}\|[^|]*\|[^|]*\|\d{8}\|", re.ASCII)
+_LOST = "?\ufffd"
+_LOST_IN_WORD = re.compile(rf"[^\W\d_][{_LOST}]|[{_LOST}][^\W\d_]")
+_DAMAGED_GENDER = re.compile(rf"N[{_LOST}]*", re.IGNORECASE)
+
+
+def _lost_vietnamese_letters(text: str) -> bool:
+    if not _CCCD_START.match(text):
+        return False
+    parts = text.split("|")
+    if len(parts) < 6:
+        return False
+    name, gender, address = parts[2], parts[4].strip(), parts[5]
+    return (
+        any(char in _LOST for char in name)
+        or bool(_DAMAGED_GENDER.fullmatch(gender))
+        or bool(_LOST_IN_WORD.search(address))
+        or any(_vowelless(word, 2) for word in name.split())
+        or any(_vowelless(word, 3) and not word.isupper() for word in re.split(r"[\s,.;/-]+", address))
+    )
+
+
+def _vowelless(word: str, shortest: int) -> bool:
+    """A word of at least `shortest` letters without a vowel: no Vietnamese syllable and no minority name has
+    one ("Vn" for "Văn", "Phng" for "Phường"); a lone letter may be honest ("Y", "H")."""
+    letters = without_diacritics("".join(char for char in word if char.isalpha())).lower()
+    return len(letters) >= shortest and not any(char in "aeiouy" for char in letters)
 
 
 def _is_azerty_digits(word: str) -> bool:

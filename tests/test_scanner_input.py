@@ -1,8 +1,11 @@
 import pytest
 
+from kiosk.credentials.examples import AN, BINH, PEOPLE, cccd_payload
+
 from kiosk.scanner_input import (
     SCANNER_INPUT_METHOD,
     SCANNER_LAYOUT,
+    SCANNER_NO_VIETNAMESE,
     KeyKind,
     ScanBuffer,
     ScannerTiming,
@@ -180,3 +183,55 @@ def test_an_azerty_layout_is_named() -> None:
 def test_the_reasons_tell_the_guard_what_to_do_in_both_languages() -> None:
     assert "Telex" in SCANNER_INPUT_METHOD.vi and "switch it off" in SCANNER_INPUT_METHOD.en
     assert "US" in SCANNER_LAYOUT.vi and "US" in SCANNER_LAYOUT.en
+
+
+def no_vietnamese(text: str, replacement: str = "?") -> str:
+    """What a scanner that cannot type Vietnamese makes of `text`: each such letter replaced, or left out."""
+    return "".join(char if char.isascii() else replacement for char in text)
+
+
+def chip_card(name: str, gender: str = "Nam", address: str = AN.address) -> str:
+    return "|".join((AN.id_number, AN.old_id_number, name, "31011990", gender, address, "15042021"))
+
+
+@pytest.mark.parametrize("honest", [
+    *(cccd_payload(person) for person in PEOPLE),
+    cccd_payload(AN, nfd=True),
+    cccd_payload(BINH, extra_fields=2),
+    "|".join(cccd_payload(AN).split("|")[:6]),  # a 6-field code without the issue date
+    chip_card("Nguyen Van An", address="Phuong Lang Ha, Quan Dong Da, Ha Noi"),  # ASCII-only, as some are
+    chip_card("H'Hen Niê", "Nữ", "Buôn Ko Siêr, Xã Ea Tu, TP Buôn Ma Thuột, Đắk Lắk"),
+    chip_card("Ksor H'Bia", "Nữ", "Làng Plei Ơi, Xã Ia Grai, Huyện Ia Grai, Gia Lai"),
+    chip_card("Rơ Mah Hơi"),
+    chip_card("Y Ngông Niê Kdăm", address="KP 3, P. Tân Lợi, TX Buôn Hồ, Đắk Lắk"),
+    chip_card("A Sang", address="Thôn Kon Klor, Xã Đăk Rơ Wa, TP Kon Tum"),
+    chip_card("Lò Văn Mlô"),
+])
+def test_honest_chip_cards_pass(honest: str) -> None:
+    assert mangled_reason(honest) is None
+
+
+@pytest.mark.parametrize("damaged", [
+    *(no_vietnamese(cccd_payload(person)) for person in PEOPLE),  # "Nguy?n V?n An"
+    *(no_vietnamese(cccd_payload(person), "\ufffd") for person in PEOPLE),
+    *(no_vietnamese(cccd_payload(person), "") for person in PEOPLE),  # "Nguyn Vn An", "Trn Th Bnh", "L c Cng"
+    chip_card("Nguyen Van An", "N?"),  # only the gender shows it
+    chip_card("Ksor H'Bia", "N"),
+    chip_card("Nguyen An", address=no_vietnamese(AN.address, "")),  # "Phng Lng H": only the address
+    chip_card("Nguyen An", address=no_vietnamese(AN.address)),
+    "|".join(no_vietnamese(cccd_payload(AN), "").split("|")[:6]),
+])
+def test_a_scanner_that_cannot_type_vietnamese_is_named(damaged: str) -> None:
+    assert mangled_reason(damaged) == SCANNER_NO_VIETNAMESE
+
+
+def test_other_codes_with_question_marks_or_short_words_are_not_blamed_on_the_scanner() -> None:
+    assert mangled_reason("https://example.vn/check-in?id=42&lang=vi") is None
+    assert mangled_reason(NATIONAL) is None  # the national QR writes names without accents anyway
+    assert mangled_reason("hello?|world|Vn") is None
+
+
+def test_the_scanner_without_vietnamese_tells_the_guard_what_to_do_in_both_languages() -> None:
+    assert "tiếng Việt" in SCANNER_NO_VIETNAMESE.vi and "camera" in SCANNER_NO_VIETNAMESE.vi
+    assert "Vietnamese" in SCANNER_NO_VIETNAMESE.en and "manual" in SCANNER_NO_VIETNAMESE.en
+    assert "camera" in SCANNER_NO_VIETNAMESE.en

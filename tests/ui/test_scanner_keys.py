@@ -11,7 +11,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
-from kiosk.credentials.examples import AN, vnqr_payload
+from kiosk.credentials.examples import AN, cccd_payload, vnqr_payload
 from kiosk.entry import Source
 from kiosk.verdict import Outcome
 from tests.ui.kiosk_fixtures import PIN
@@ -169,3 +169,12 @@ def test_a_burst_handled_across_a_stalled_gui_thread_is_one_scan(qtbot, open_kio
     qtbot.wait(1000)  # a second piece of the burst would be a second verdict
     assert [result.verdict.outcome for result in verdicts] == [Outcome.ADMIT]
     assert len(window.app.store.entries(limit=5)) == 1
+
+
+def test_a_chip_card_typed_by_a_scanner_without_vietnamese_names_the_scanner_problem(qtbot, open_kiosk):
+    window = open_kiosk()
+    damaged = "".join(char if char.isascii() else "?" for char in cccd_payload(AN))  # "Nguy?n V?n An|N?|..."
+    scan(window, damaged + RETURN)
+    qtbot.waitUntil(lambda: window.panel.word.text() == "LỖI MÁY QUÉT", timeout=3000)
+    assert "tiếng Việt" in window.panel.reason.text() and "camera" in window.panel.reason.text()
+    assert window.app.store.entries(limit=5) == []
