@@ -178,3 +178,16 @@ def test_a_chip_card_typed_by_a_scanner_without_vietnamese_names_the_scanner_pro
     qtbot.waitUntil(lambda: window.panel.word.text() == "LỖI MÁY QUÉT", timeout=3000)
     assert "tiếng Việt" in window.panel.reason.text() and "camera" in window.panel.reason.text()
     assert window.app.store.entries(limit=5) == []
+
+
+def test_the_keyboard_comes_back_to_the_door_when_a_dialog_closes(qtbot, open_kiosk):
+    """Without a window manager nobody else gives it back: a scan after closing a dialog would go nowhere."""
+    window = open_kiosk()
+    window.open_manual_entry()
+    dialog = window.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    put_focus(qtbot, dialog.name)
+    dialog.reject()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
+    with qtbot.waitSignal(window.verdict_shown, timeout=5000):
+        scan(window, vnqr_payload(AN) + RETURN)
