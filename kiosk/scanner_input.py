@@ -41,8 +41,8 @@ class KeyKind(Enum):
     CHAR = "char"  # a printable character
     BACKSPACE = "backspace"  # input methods that rewrite letters send these
     END = "end"  # Enter, keypad Enter, Tab: the end of a burst
-    OTHER = "other"  # Escape, function keys, arrows: part of a burst, no text
-    TYPING = "typing"  # never a scanner's (auto-repeat, Ctrl/Alt combinations): ends a burst
+    OTHER = "other"  # Escape, function keys, arrows, Ctrl/Alt combinations: part of a burst, no text
+    TYPING = "typing"  # never a scanner's (a key held down that repeats): ends a burst
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ _KEY_EVENTS = (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress, QEvent.Type.K
 _ENDS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab, Qt.Key.Key_Backtab)
 _MODIFIER_KEYS = (Qt.Key.Key_Shift, Qt.Key.Key_Control, Qt.Key.Key_Alt, Qt.Key.Key_AltGr, Qt.Key.Key_Meta,
                   Qt.Key.Key_CapsLock, Qt.Key.Key_NumLock, Qt.Key.Key_Super_L, Qt.Key.Key_Super_R)
+# Ctrl, Alt or Meta held: no text for a scan, though part of a burst (a scanner's control characters, Alt codes).
 _COMBINATIONS = (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
                  | Qt.KeyboardModifier.MetaModifier)
 
@@ -73,7 +74,7 @@ class ScannerFilter(QObject):
             self._poll.start()
 
     def _deliver(self, event: QKeyEvent, receiver: QWidget) -> None:
-        target = QApplication.focusWidget()
+        target = QApplication.focusWidget()  # an open drop-down list's, too
         if target is None:
             target = receiver if shiboken6.isValid(receiver) and receiver.isVisible() else None
         if target is None or (target.window() is self._door and event.text().isprintable() and event.text()):
@@ -98,13 +99,13 @@ def _stroke(event: QKeyEvent, now: float) -> Stroke:
     # The window system's timestamp (ms) times the key; a synthetic event without one is timed on arrival.
     at = event.timestamp() / 1000 if event.timestamp() else now
     key, text = event.key(), event.text()
-    if event.isAutoRepeat() or event.modifiers() & _COMBINATIONS:
+    if event.isAutoRepeat():  # a key held down by a person
         kind = KeyKind.TYPING
     elif key in _ENDS:
         kind = KeyKind.END
     elif key == Qt.Key.Key_Backspace:
         kind = KeyKind.BACKSPACE
-    elif text and text.isprintable():
+    elif text and text.isprintable() and not event.modifiers() & _COMBINATIONS:
         kind = KeyKind.CHAR
     else:
         kind = KeyKind.OTHER
