@@ -163,6 +163,7 @@ def test_honest_scans_pass(honest: str) -> None:
     [
         # Telex: "OO" became "Ô" inside a Base45 payload.
         "HC1:NCFOXN%TS3DH3ZSUZK+.V0ETD%65NL-AH-R6IÔ6",
+        "MB1:NCFOXN%TS3DH3ZSUZK+.V0ETD%65NL-AH-R6IÔ6",  # a meeting badge is Base45 too
         # Telex: "ee" became "ê" inside the hex-encoded name of a BHYT card.
         "HS4010000000001|4e677579ê1bb856e|31/01/1990|1|$",
         # VNI: "e1" became "é" (the digit was eaten as a tone key).

@@ -18,8 +18,10 @@ from tests.ui.kiosk_fixtures import PIN
 from ui.dialogs.admin_dialog import AdminDialog
 from ui.dialogs.pin_dialog import PinDialog
 
-ESCAPE, RETURN, KEYPAD_ENTER = "\x1b", "\r", "\n"  # in a key list: the Escape, Enter and keypad Enter keys
+# In a key list: the Escape, Enter, keypad Enter and Backspace keys.
+ESCAPE, RETURN, KEYPAD_ENTER, BACKSPACE = "\x1b", "\r", "\n", "\b"
 _KEYS = {ESCAPE: (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier, ESCAPE),
+         BACKSPACE: (Qt.Key.Key_Backspace, Qt.KeyboardModifier.NoModifier, BACKSPACE),
          RETURN: (Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier, RETURN),
          KEYPAD_ENTER: (Qt.Key.Key_Enter, Qt.KeyboardModifier.KeypadModifier, RETURN)}
 _clock_ms = itertools.count(10_000_000, 60_000)  # each burst a minute after the last, on the "window system"
@@ -128,6 +130,22 @@ def test_a_person_typing_in_manual_entry_keeps_their_letters_around_a_scan(qtbot
     QTest.keyClicks(dialog.name, " Van An", Qt.KeyboardModifier.NoModifier, 120)
     qtbot.waitUntil(lambda: dialog.name.text() == "Nguyen Van An", timeout=3000)
     assert window.dialog is dialog and dialog.isVisible()  # no Escape, no Enter reached the form
+
+
+def test_telex_rewriting_a_scan_in_a_dialog_names_the_input_method_and_leaves_the_field_alone(
+        qtbot, open_kiosk):
+    window = open_kiosk()
+    window.open_manual_entry()
+    dialog = window.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    put_focus(qtbot, dialog.name)
+    QTest.keyClicks(dialog.name, "Hoa", Qt.KeyboardModifier.NoModifier, 120)
+    qtbot.waitUntil(lambda: dialog.name.text() == "Hoa", timeout=3000)
+    # Telex sees "OO" typed, takes both back with Backspace and types "Ô".
+    scan(window, "HC1:NCFOXN%TS3DH3ZSUZK+.V0ETD%65NL-AH-R6IOO" + BACKSPACE * 2 + "Ô6" + RETURN)
+    qtbot.waitUntil(lambda: window.panel.word.text() == "LỖI MÁY QUÉT", timeout=3000)
+    assert "Telex" in window.panel.reason.text()
+    assert dialog.name.text() == "Hoa" and dialog.isVisible()
 
 
 class _Stall(QObject):
