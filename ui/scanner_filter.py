@@ -45,10 +45,10 @@ class ScannerFilter(QObject):
         self._clock = time.monotonic
         self._poll = QTimer(self, interval=POLL_MS, timerType=Qt.TimerType.PreciseTimer)
         self._poll.timeout.connect(lambda: self._carry_out(self._buffer.poll(self._clock())))
-        self._replaying = False
+        self._replaying: QKeyEvent | None = None  # the key being delivered late, which passes
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if (self._replaying or event.type() not in _KEY_EVENTS or not isinstance(event, QKeyEvent)
+        if (event.type() not in _KEY_EVENTS or not isinstance(event, QKeyEvent) or self._is_replay(event)
                 or event.key() in _MODIFIER_KEYS or not _first_receiver(watched)):
             return False
         if event.type() == QEvent.Type.ShortcutOverride:
@@ -79,11 +79,19 @@ class ScannerFilter(QObject):
             target = receiver if shiboken6.isValid(receiver) and receiver.isVisible() else None
         if target is None or (target.window() is self._door and event.text().isprintable() and event.text()):
             return
-        self._replaying = True
+        # Only this key passes: a dialog it opens may run its own event loop, where keys are held as ever.
+        before, self._replaying = self._replaying, event
         try:
             QApplication.sendEvent(target, event)
         finally:
-            self._replaying = False
+            self._replaying = before
+
+    def _is_replay(self, event: QKeyEvent) -> bool:
+        # Qt sends a delivered key's shortcut override as a new event, with the key's timestamp.
+        replaying = self._replaying
+        return replaying is not None and (event is replaying or (
+            event.type() == QEvent.Type.ShortcutOverride and event.key() == replaying.key()
+            and event.timestamp() == replaying.timestamp()))
 
 
 def _first_receiver(watched: QObject) -> bool:

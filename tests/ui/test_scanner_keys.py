@@ -132,6 +132,14 @@ def test_a_person_typing_in_manual_entry_keeps_their_letters_around_a_scan(qtbot
     assert window.dialog is dialog and dialog.isVisible()  # no Escape, no Enter reached the form
 
 
+def test_the_guards_own_keys_still_work_a_moment_later(qtbot, open_kiosk):
+    window = open_kiosk()
+    QTest.keyClick(focus(window), Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: window.top.mode.text().startswith("CHẾ ĐỘ RA"), timeout=3000)
+    QTest.keyClick(focus(window), Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: isinstance(window.dialog, PinDialog), timeout=3000)
+
+
 def test_telex_rewriting_a_scan_in_a_dialog_names_the_input_method_and_leaves_the_field_alone(
         qtbot, open_kiosk):
     window = open_kiosk()
