@@ -134,6 +134,8 @@ def test_a_person_typing_in_manual_entry_keeps_their_letters_around_a_scan(qtbot
 
 def test_the_guards_own_keys_still_work_a_moment_later(qtbot, open_kiosk):
     window = open_kiosk()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     QTest.keyClick(focus(window), Qt.Key.Key_F2)
     qtbot.waitUntil(lambda: window.top.mode.text().startswith("CHẾ ĐỘ RA"), timeout=3000)
     QTest.keyClick(focus(window), Qt.Key.Key_Escape)
