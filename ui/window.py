@@ -310,6 +310,8 @@ class KioskWindow(QMainWindow):
     def _forget_dialog(self, dialog: QDialog) -> None:
         if self.dialog is dialog:
             self.dialog = None
+            # Without a window manager nobody gives the keyboard back: a scanner's keys would go nowhere.
+            self.activateWindow()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.LanguageChange:

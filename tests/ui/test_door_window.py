@@ -71,6 +71,7 @@ def test_scanner_input_reaches_the_door_while_a_dialog_has_focus(qtbot, open_kio
     dialog.name.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.name)
     QTest.keyClicks(dialog.name, "Ngu", Qt.KeyboardModifier.NoModifier, 120)  # a person typing
+    qtbot.waitUntil(lambda: dialog.name.text() == "Ngu")
     with qtbot.waitSignal(window.verdict_shown, timeout=5000) as shown:
         QTest.keyClicks(dialog.name, vnqr_payload(AN))  # the scanner: a burst ...
         QTest.keyClick(dialog.name, Qt.Key.Key_Return)  # ... ended by Enter
@@ -149,7 +150,7 @@ def test_digits_typed_by_the_admin_reach_a_number_field(qtbot, open_kiosk):
     qtbot.waitUntil(lambda: QApplication.focusWidget() is capacity)
     capacity.selectAll()
     QTest.keyClicks(capacity, "75", Qt.KeyboardModifier.NoModifier, 120)
-    assert capacity.value() == 75
+    qtbot.waitUntil(lambda: capacity.value() == 75)  # typed keys arrive once they are known not to be a scan
 
 
 def test_choosing_another_camera_does_not_flash_camera_lost(qtbot, open_kiosk):
