@@ -318,8 +318,9 @@ class KioskWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        self.top.fit(self.height())
-        self.bottom.fit(self.height())
+        room = min(self.width(), self.screen().geometry().width())  # the bars never widen the window
+        self.top.fit(self.height(), room)
+        self.bottom.fit(self.height(), room)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         if self._kiosk_mode:
