@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QImage, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QCloseEvent, QImage, QKeySequence, QResizeEvent, QScreen, QShortcut
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QVBoxLayout, QWidget
 
 from kiosk.door_app import (
@@ -84,6 +84,7 @@ class KioskWindow(QMainWindow):
         self._camera_changed = False  # the preview came or went: the next view is drawn (and announced)
         self.sounds = Sounds(app.settings.sound, self)
         self.dialog: QDialog | None = None  # the open dialog, if any (tests and the self-test look at it)
+        self._watched_screen: QScreen | None = None  # kiosk mode fills this screen, and follows its changes
 
         self.top = TopBar()
         self.panel = DoorPanel()
@@ -210,6 +211,28 @@ class KioskWindow(QMainWindow):
         dialog.leave_kiosk.connect(self.leave_kiosk_mode)
         dialog.quit_kiosk.connect(self.quit_kiosk)
         self._open(dialog)
+
+    def show_kiosk(self) -> None:
+        """Full screen, with the geometry set to the screen's: without a window manager (common on a Linux
+        kiosk) full-screen alone leaves the window at its preferred size in a corner. It follows the screen
+        when the screen changes (another monitor, another resolution)."""
+        self._fill_screen()  # before the first show: no small window flashes in a corner
+        self.showFullScreen()
+        self.windowHandle().screenChanged.connect(self._fill_screen)
+        self._fill_screen()  # the window may have been created on another screen
+        self.activateWindow()  # without a window manager nobody else gives it the keyboard
+
+    def _fill_screen(self) -> None:
+        screen = self.screen()
+        if screen is not self._watched_screen:
+            if self._watched_screen is not None:
+                self._watched_screen.geometryChanged.disconnect(self._fill_screen)
+            screen.geometryChanged.connect(self._fill_screen)
+            self._watched_screen = screen
+        if self._kiosk_mode and self.geometry() != screen.geometry():
+            self.setGeometry(screen.geometry())
+            if self.isVisible():
+                self.showFullScreen()  # setting the geometry ends the full-screen state
 
     def leave_kiosk_mode(self) -> None:
         self._kiosk_mode = False

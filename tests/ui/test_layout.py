@@ -1,4 +1,5 @@
-"""The door screen's layout at the sizes of real door screens: nothing is pushed off the screen."""
+"""The door screen's layout at the sizes of real door screens: nothing is pushed off the screen, the kiosk
+fills the screen without a window manager (the offscreen platform has none)."""
 
 from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QFontMetrics
@@ -32,3 +33,16 @@ def test_a_long_station_name_leaves_counts_clock_and_buttons_on_a_1366_screen(qt
         assert QFontMetrics(part.font()).horizontalAdvance(part.text()) <= part.width(), part.objectName()
     assert top.station.toolTip() == f"{LONG_STATION} — Sảnh chính"  # the whole name, for who asks
     assert not bottom.camera.toolTip() and not bottom.sync.toolTip()  # short texts are not cut
+
+
+def test_in_kiosk_mode_the_window_fills_the_screen_without_a_window_manager(qtbot, open_kiosk):
+    window = open_kiosk(door_settings(station_name=LONG_STATION), kiosk_mode=True)
+    qtbot.waitUntil(lambda: window.top.station.text() == LONG_STATION)
+    qtbot.waitUntil(lambda: window.geometry() == window.screen().geometry(), timeout=3000)
+    assert window.isFullScreen()
+    assert window.rect().contains(in_window(window.top.clock))
+    assert window.rect().contains(in_window(window.bottom.admin_button))
+    # Something moved it (another resolution, a monitor plugged in): it takes the whole screen again.
+    window.setGeometry(40, 30, 700, 400)
+    window.screen().geometryChanged.emit(window.screen().geometry())
+    qtbot.waitUntil(lambda: window.geometry() == window.screen().geometry(), timeout=3000)
