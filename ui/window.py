@@ -40,6 +40,7 @@ from ui.camera_loop import camera_loop
 from ui.dialogs.admin_dialog import AdminDialog
 from ui.dialogs.manual_entry import ManualEntryDialog, ManualVisitor
 from ui.dialogs.pin_dialog import PinDialog
+from ui.door_dialogs import NARROW, WIDE, Side, place_beside_verdict
 from ui.door_panel import DoorPanel
 from ui.i18n import Languages
 from ui.scanner_filter import ScannerFilter
@@ -210,7 +211,7 @@ class KioskWindow(QMainWindow):
         dialog.language_requested.connect(self.toggle_language)
         dialog.leave_kiosk.connect(self.leave_kiosk_mode)
         dialog.quit_kiosk.connect(self.quit_kiosk)
-        self._open(dialog)
+        self._open(dialog, WIDE)
 
     def show_kiosk(self) -> None:
         """Full screen, with the geometry set to the screen's: without a window manager (common on a Linux
@@ -324,10 +325,11 @@ class KioskWindow(QMainWindow):
         self._reset_at = None
         self._do(self.app.tick)
 
-    def _open(self, dialog: QDialog) -> None:
+    def _open(self, dialog: QDialog, side: Side = NARROW) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
         dialog.finished.connect(lambda _result: self._forget_dialog(dialog))
+        place_beside_verdict(dialog, self.panel, side)  # scanning goes on: the verdict stays readable
         dialog.open()
 
     def _forget_dialog(self, dialog: QDialog) -> None:
