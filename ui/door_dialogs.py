@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect
+from PySide6.QtCore import QEvent, QMargins, QObject, QPoint, QRect
 from PySide6.QtWidgets import QDialog
 
 from ui.door_panel import DoorPanel
@@ -77,6 +77,7 @@ class _Beside(QObject):
         self._panel = panel
         self._side = side
         self._placing = False
+        self._placed_with = QMargins()
         self._window = panel.window()
         for watched in (dialog, panel, self._window):
             watched.installEventFilter(self)
@@ -89,7 +90,10 @@ class _Beside(QObject):
         elif kind in (QEvent.Type.Show, QEvent.Type.LayoutRequest):
             self.place()
         elif kind in (QEvent.Type.Move, QEvent.Type.Resize):
-            self._cover()
+            if self._frame_margins() != self._placed_with:
+                self.place()  # a window manager framed it after it showed: place the frame, not the inside
+            else:
+                self._cover()
         elif kind == QEvent.Type.Hide:
             self._panel.keep_clear(None)
         return False
@@ -99,18 +103,25 @@ class _Beside(QObject):
             return
         self._placing = True
         try:
+            self._placed_with = self._frame_margins()
             self._dialog.setGeometry(self._geometry())
         finally:
             self._placing = False
         self._cover()
 
+    def _frame_margins(self) -> QMargins:
+        """The window manager's frame around the dialog (none without a window manager)."""
+        frame, inner = self._dialog.frameGeometry(), self._dialog.geometry()
+        return QMargins(inner.left() - frame.left(), inner.top() - frame.top(), frame.right() - inner.right(),
+                        frame.bottom() - inner.bottom())
+
     def _geometry(self) -> QRect:
         """The dialog's own geometry (inside its window frame, if a window manager draws one)."""
         panel = self._panel
         area = QRect(panel.mapToGlobal(QPoint(0, 0)), panel.size())
-        frame, inner = self._dialog.frameGeometry(), self._dialog.geometry()
-        left, top = inner.left() - frame.left(), inner.top() - frame.top()
-        extra_width, extra_height = frame.width() - inner.width(), frame.height() - inner.height()
+        margins = self._placed_with
+        left, top = margins.left(), margins.top()
+        extra_width, extra_height = left + margins.right(), top + margins.bottom()
         layout = self._dialog.layout()
         if self._side.below:
             window = self._window
