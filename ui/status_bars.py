@@ -43,7 +43,8 @@ class ElidedLabel(QLabel):
         self.updateGeometry()
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
-        return QSize(self._overhead() + self.fontMetrics().horizontalAdvance(self._full), super().sizeHint().height())
+        width = self._overhead() + self.fontMetrics().horizontalAdvance(self._full)
+        return QSize(width, super().sizeHint().height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         return QSize(self._overhead() + self.fontMetrics().horizontalAdvance("…"),
@@ -110,21 +111,23 @@ class _Bar(QFrame):
         self._fit()
 
     def _fit(self) -> None:
-        texts = self._texts()
-        fitted = (self._window_height, self._room,
-                  tuple((widget.text(), widget.isVisibleTo(self), widget.font().pixelSize()) for widget, _ in texts))
-        if fitted == self._fitted:
+        if self._state() == self._fitted:
             return
         pixels = int(self._window_height * self._share)
         while True:
-            for widget, bold in texts:
+            for widget, bold in self._texts():
                 _scaled(widget, pixels, bold)
             self.layout().invalidate()
             if pixels <= MIN_PIXELS or not self._room or self.layout().minimumSize().width() <= self._room:
                 break
             pixels -= 1
-        self._fitted = (*fitted[:2], tuple((widget.text(), widget.isVisibleTo(self), widget.font().pixelSize())
-                                           for widget, _ in texts))
+        self._fitted = self._state()
+
+    def _state(self) -> tuple:
+        """What the fit depends on: nothing changed, nothing to do (the bars are updated every second)."""
+        return (self._window_height, self._room,
+                tuple((widget.text(), widget.isVisibleTo(self), widget.font().pixelSize())
+                      for widget, _ in self._texts()))
 
     def _texts(self) -> tuple[tuple[QWidget, bool], ...]:
         """Each text of the bar, and whether it is bold."""
@@ -164,6 +167,7 @@ class TopBar(_Bar):
 
     def tick(self, now: datetime) -> None:
         self.clock.setText(now.strftime("%H:%M:%S"))
+        self._fit()  # digits differ in width: on a narrow screen a second could widen the window
 
 
 class BottomBar(_Bar):

@@ -134,4 +134,5 @@ def test_a_verdict_stays_readable_beside_an_open_dialog(qtbot, open_kiosk, size,
         assert text_fits(word), long_word
         assert not on_screen(word).intersects(dialog.frameGeometry())
     dialog.close()
-    qtbot.waitUntil(lambda: in_window(word).width() > window.width() * 0.8, timeout=3000)  # the whole width again
+    # The dialog closed: the verdict has the whole width again.
+    qtbot.waitUntil(lambda: in_window(word).width() > window.width() * 0.8, timeout=3000)
