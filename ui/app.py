@@ -80,7 +80,7 @@ def open_window(settings: Settings, store: Store, make_loop: LoopFactory, settin
     window = KioskWindow(door, door_worker, make_loop, switcher, kiosk_mode)
     window.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, kiosk_mode)
     if kiosk_mode:
-        window.showFullScreen()
+        window.show_kiosk()
     else:
         window.resize(1280, 800)
         window.show()

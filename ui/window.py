@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QImage, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QCloseEvent, QImage, QKeySequence, QResizeEvent, QScreen, QShortcut
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QVBoxLayout, QWidget
 
 from kiosk.door_app import (
@@ -40,6 +40,7 @@ from ui.camera_loop import camera_loop
 from ui.dialogs.admin_dialog import AdminDialog
 from ui.dialogs.manual_entry import ManualEntryDialog, ManualVisitor
 from ui.dialogs.pin_dialog import PinDialog
+from ui.door_dialogs import NARROW, WIDE, Side, place_beside_verdict
 from ui.door_panel import DoorPanel
 from ui.i18n import Languages
 from ui.scanner_filter import ScannerFilter
@@ -84,6 +85,7 @@ class KioskWindow(QMainWindow):
         self._camera_changed = False  # the preview came or went: the next view is drawn (and announced)
         self.sounds = Sounds(app.settings.sound, self)
         self.dialog: QDialog | None = None  # the open dialog, if any (tests and the self-test look at it)
+        self._watched_screen: QScreen | None = None  # kiosk mode fills this screen, and follows its changes
 
         self.top = TopBar()
         self.panel = DoorPanel()
@@ -209,7 +211,29 @@ class KioskWindow(QMainWindow):
         dialog.language_requested.connect(self.toggle_language)
         dialog.leave_kiosk.connect(self.leave_kiosk_mode)
         dialog.quit_kiosk.connect(self.quit_kiosk)
-        self._open(dialog)
+        self._open(dialog, WIDE)
+
+    def show_kiosk(self) -> None:
+        """Full screen, with the geometry set to the screen's: without a window manager (common on a Linux
+        kiosk) full-screen alone leaves the window at its preferred size in a corner. It follows the screen
+        when the screen changes (another monitor, another resolution)."""
+        self._fill_screen()  # before the first show: no small window flashes in a corner
+        self.showFullScreen()
+        self.windowHandle().screenChanged.connect(self._fill_screen)
+        self._fill_screen()  # the window may have been created on another screen
+        self.activateWindow()  # without a window manager nobody else gives it the keyboard
+
+    def _fill_screen(self) -> None:
+        screen = self.screen()
+        if screen is not self._watched_screen:
+            if self._watched_screen is not None:
+                self._watched_screen.geometryChanged.disconnect(self._fill_screen)
+            screen.geometryChanged.connect(self._fill_screen)
+            self._watched_screen = screen
+        if self._kiosk_mode and self.geometry() != screen.geometry():
+            self.setGeometry(screen.geometry())
+            if self.isVisible():
+                self.showFullScreen()  # setting the geometry ends the full-screen state
 
     def leave_kiosk_mode(self) -> None:
         self._kiosk_mode = False
@@ -301,10 +325,11 @@ class KioskWindow(QMainWindow):
         self._reset_at = None
         self._do(self.app.tick)
 
-    def _open(self, dialog: QDialog) -> None:
+    def _open(self, dialog: QDialog, side: Side = NARROW) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
         dialog.finished.connect(lambda _result: self._forget_dialog(dialog))
+        place_beside_verdict(dialog, self.panel, side)  # scanning goes on: the verdict stays readable
         dialog.open()
 
     def _forget_dialog(self, dialog: QDialog) -> None:
@@ -320,8 +345,9 @@ class KioskWindow(QMainWindow):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        self.top.fit(self.height())
-        self.bottom.fit(self.height())
+        room = min(self.width(), self.screen().geometry().width())  # the bars never widen the window
+        self.top.fit(self.height(), room)
+        self.bottom.fit(self.height(), room)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         if self._kiosk_mode:
