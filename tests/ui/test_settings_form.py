@@ -12,6 +12,11 @@ from tests.watch_config import TEST_TAG_KEY
 from ui.dialogs.settings_form import SettingsForm
 
 
+def choose(box, code: str) -> None:
+    """Pick the choice whose code is `code` (the box shows it in words)."""
+    box.setCurrentIndex(box.findData(code))
+
+
 def label(form: SettingsForm, name: str) -> str:
     return form.layout().labelForField(form.fields[name]).text()
 
@@ -49,7 +54,7 @@ def test_edited_values_come_back_through_the_validator(qtbot):
     form.fields["camera"].setCurrentText("   ")
     form.capacity.setValue(0)
     form.fields["sound"].setChecked(False)
-    form.fields["language"].setCurrentText("en")
+    choose(form.fields["language"], "en")
     edited = form.settings()
     assert edited.station_name == "Cổng B"
     assert edited.camera == "camera:0"  # a blank camera is the first camera, never the demo
@@ -67,16 +72,18 @@ def test_a_new_pin_typed_twice_replaces_the_hash(qtbot):
 
 def test_the_labels_follow_the_language_saved_from_the_form(qtbot):
     form = open_form(qtbot, Settings(language="vi"))
-    form.fields["language"].setCurrentText("en")
+    assert form.fields["language"].currentText() == "Tiếng Việt"  # a language by its name, never "vi"
+    choose(form.fields["language"], "en")
     # Saving the form switches the door's language: Qt then sends LanguageChange to every widget.
     QCoreApplication.sendEvent(form, QEvent(QEvent.Type.LanguageChange))
     assert label(form, "station_name") == "Station name"
     assert form.fields["dedup_minutes"].toolTip() == BY_NAME["dedup_minutes"].help.en
+    assert form.fields["language"].currentText() == "English"
 
 
 def test_a_closing_time_that_is_not_a_time_is_named_with_what_would_be_right(qtbot):
     form = open_form(qtbot, Settings(language="en"))
-    assert form.fields["direction"].currentText() == "in" and form.fields["default_stay_minutes"].minimum() == 15
+    assert form.fields["direction"].currentText() == "Entrance" and form.fields["default_stay_minutes"].minimum() == 15
     form.fields["closing_time"].setText("10pm")
     try:
         form.settings()
@@ -85,7 +92,7 @@ def test_a_closing_time_that_is_not_a_time_is_named_with_what_would_be_right(qtb
     else:
         raise AssertionError("a closing time of 10pm was taken")
     form.fields["closing_time"].setText(" 21:30 ")
-    form.fields["direction"].setCurrentText("out")
+    choose(form.fields["direction"], "out")
     assert (form.settings().closing_time, form.settings().direction) == ("21:30", "out")
 
 
