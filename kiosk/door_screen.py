@@ -220,6 +220,8 @@ class _Shown:
     notice: Reason | None = None
     watch_note: str = field(default="", repr=False)
     details: str = ""
+    # At an exit, a look that does not say "out" by itself (a check, a refusal) names the door on its time line.
+    door: Reason | None = None
 
 
 class DoorScreen:
@@ -280,8 +282,9 @@ class DoorScreen:
         notice = result.store_problem  # short, in the screen's language (kiosk.station.not_saved)
         card = result.participant
         details = " · ".join(part for part in (card.organisation, card.group) if part) if card else ""
+        door = Reason("mode_out") if not entering and look in (WARN, REFUSE) else None
         self._shown = _Shown(look, word, reasons, result.display_name, result.scanned_at,
-                             now + self.reset_seconds, notice, verdict.note, details)
+                             now + self.reset_seconds, notice, verdict.note, details, door)
         return look
 
     def show_problem(self, reason: Reason, now: float) -> Look:
@@ -319,6 +322,8 @@ class DoorScreen:
         banner = DEMO_BANNER.text(lang) if self.demo_mode else ""
         if shown is not None:
             time = shown.at.astimezone(self._zone).strftime("%H:%M:%S") if shown.at else ""
+            if shown.door is not None:
+                time = f"{shown.door.text(lang)} · {time}"
             reason = " · ".join(r.text(lang) for r in shown.reasons[:2])
             notice = shown.notice.text(lang) if shown.notice else ""
             return DoorView(state, shown.look, shown.word.text(lang), reason, shown.name, time, notice, banner,

@@ -139,7 +139,7 @@ def test_exit_mode_says_checked_out(station) -> None:
     assert door.show_result(station.check_text(vnqr_payload(AN)), now=0.0) is EXIT  # the result has the direction
     assert door.view().word == "ĐÃ RA" and door.view().reason == "Mã hợp lệ — đã ghi lượt ra"
     status = door.status(station.direction)
-    assert status.mode == "CỬA RA" and not status.entry_mode
+    assert status.mode == "CHẾ ĐỘ RA" and not status.entry_mode
 
 
 def test_a_mangled_scan_tells_the_guard_what_to_fix() -> None:
@@ -289,3 +289,11 @@ def test_an_entry_typed_in_by_the_guard_does_not_claim_a_code_was_read(station) 
     assert door.view().word == "MỜI VÀO" and door.view().reason == "Nhập tay, không quét mã — đã ghi lượt vào"
     door.language = "en"
     assert "code" not in door.view().reason.replace("no code read", "")
+
+
+def test_a_check_at_the_exit_names_the_exit(station) -> None:
+    station, _ = station
+    station.set_direction(Direction.OUT)
+    door = screen()
+    assert door.show_result(station.check_text(vnqr_payload(BINH)), now=0.0) is WARN  # on the watch list
+    assert door.view().time == "CHẾ ĐỘ RA · 08:15:00"

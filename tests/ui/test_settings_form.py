@@ -4,7 +4,8 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QLineEdit
 
 from kiosk.admin_pin import verify_pin
-from kiosk.setting_specs import BY_NAME, DECLARED
+from kiosk.messages import LANGUAGES, template_for
+from kiosk.setting_specs import BY_NAME, DECLARED, Kind
 from kiosk.settings import Settings
 from kiosk.watch_list import tagged_items
 from tests.ui.kiosk_fixtures import PIN_HASH
@@ -120,3 +121,11 @@ def test_the_authority_fingerprint_is_checked_and_written_as_printed(qtbot):
             assert str(problem).startswith("Health authority key fingerprint: expected 32 hex digits")
         else:
             raise AssertionError(f"a fingerprint of {len(short.replace(' ', ''))} digits was taken")
+
+
+def test_every_choice_of_the_form_has_words_in_every_language():
+    for setting in DECLARED:
+        if setting.in_form and setting.kind is Kind.CHOICE:
+            for choice in setting.choices:
+                for language in LANGUAGES:
+                    assert template_for(f"setting.{setting.name}.choice.{choice}", language), (setting.name, choice)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.admin_pin import new_pin_hash
-from kiosk.messages import Message
+from kiosk.messages import Message, template_for
 from kiosk.setting_specs import BY_NAME, DECLARED, Kind, Setting
 from kiosk.settings import Settings, checked_value
 from kiosk.watch_list import edited_items, shown_items
@@ -83,7 +83,7 @@ class SettingsForm(QWidget):
             if setting.kind is Kind.CHOICE:  # each choice in words ("Tiếng Việt", "Cửa ra"), not its code
                 box = self.fields[setting.name]
                 for index, choice in enumerate(setting.choices):
-                    box.setItemText(index, choice_words(setting, choice).text(language))
+                    box.setItemText(index, choice_text(setting, choice, language))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.LanguageChange:
@@ -107,9 +107,11 @@ class SettingsForm(QWidget):
         return chosen.currentData() if isinstance(chosen, QComboBox) else self._settings.language
 
 
-def choice_words(setting: Setting, choice: str) -> Message:
-    """A choice of a setting as the form names it ("setting.<name>.choice.<code>" in the catalogue)."""
-    return Message(f"setting.{setting.name}.choice.{choice}")
+def choice_text(setting: Setting, choice: str, language: str) -> str:
+    """A choice of a setting as the form names it: "setting.<name>.choice.<code>" in the catalogue, or the
+    code itself for a choice the catalogue has no words for yet."""
+    code = f"setting.{setting.name}.choice.{choice}"
+    return choice if template_for(code, language) is None else Message(code).text(language)
 
 
 def _widget(setting: Setting, value: Any) -> QWidget:
