@@ -17,16 +17,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 from kiosk.entry import Direction
 
 Link = tuple[str, str]
 
 
-@dataclass(frozen=True)
-class Passage:
-    """One admitted (not refused) entry: whose key, which way, when."""
+class Passage(NamedTuple):
+    """One admitted (not refused) entry: whose key, which way, when. (A tuple: a busy day has thousands.)"""
 
     person_key: str
     direction: Direction

@@ -446,14 +446,15 @@ class Store:
                        if entry.person_key and entry.linked_key]
         moment = format_utc(since)
         near = json.dumps(sorted({*(keys or ()), *(passage.person_key for passage in extra)}))
-        day = ("SELECT person_key FROM entries WHERE scanned_at >= :since AND verdict != 'refuse' "
+        day = ("SELECT DISTINCT person_key FROM entries WHERE scanned_at >= :since AND verdict != 'refuse' "
                "UNION SELECT value FROM json_each(:near)" if keys is None else "SELECT value FROM json_each(:near)")
         links_sql = f"""
             WITH day(k) AS ({day}),
-            near(a, b) AS (SELECT a, b FROM person_links WHERE a IN (SELECT k FROM day)
-                           UNION SELECT a, b FROM person_links WHERE b IN (SELECT k FROM day))
-            SELECT a, b FROM person_links WHERE a IN (SELECT a FROM near)
-            UNION SELECT a, b FROM person_links WHERE b IN (SELECT b FROM near)"""
+            near(a, b) AS (SELECT l.a, l.b FROM day JOIN person_links l ON l.a = day.k
+                           UNION SELECT l.a, l.b FROM day JOIN person_links l ON l.b = day.k)
+            SELECT a, b FROM near
+            UNION SELECT l.a, l.b FROM near JOIN person_links l ON l.a = near.a
+            UNION SELECT l.a, l.b FROM near JOIN person_links l ON l.b = near.b"""
 
         def read() -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
             links = [(a, b) for a, b in self._connection.execute(links_sql, {"since": moment, "near": near})]
@@ -469,7 +470,8 @@ class Store:
                     "ORDER BY scanned_at", [theirs, moment]).fetchall()
             return rows, links
         rows, links = self._run(read)
-        stored = [Passage(key, Direction(direction), parse_utc(at)) for key, direction, at in rows]
+        # format_utc's times, which datetime reads as they are: a busy day has thousands of rows.
+        stored = [Passage(key, _DIRECTIONS[direction], datetime.fromisoformat(at)) for key, direction, at in rows]
         return stored + extra, links + extra_links
 
     def purge(self, older_than: datetime) -> int:
@@ -684,6 +686,9 @@ class _Transaction:
             # After a failed statement or COMMIT; SQLite may already have rolled back (disk full).
             if self._connection.in_transaction:
                 self._connection.execute("ROLLBACK")
+
+
+_DIRECTIONS = {direction.value: direction for direction in Direction}
 
 
 def _records(connection: sqlite3.Connection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
