@@ -141,7 +141,7 @@ def test_the_log_shows_whole_values_in_words_of_the_screens_language(qtbot, open
         for column in range(table.columnCount() - 1):
             assert metrics.horizontalAdvance(table.item(row, column).text()) < table.columnWidth(column)
         reasons = table.item(row, table.columnCount() - 1).text()
-        needed = metrics.boundingRect(0, 0, table.columnWidth(table.columnCount() - 1) - 8, 10_000,
+        needed = metrics.boundingRect(0, 0, table.columnWidth(table.columnCount() - 1) - 10, 10_000,
                                       Qt.TextFlag.TextWordWrap, reasons).height()
         assert needed <= table.rowHeight(row)
 

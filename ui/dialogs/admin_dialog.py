@@ -77,9 +77,8 @@ class AdminDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(self.table.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
-        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())  # the reasons wrap anew
+        header.sectionResized.connect(lambda *_: self._fit_rows())  # the reasons wrap anew
         log_tab = _column(self.search, self.table)
 
         self.export_path = QLineEdit(str(_default_export_path()), objectName="exportPath")
@@ -163,6 +162,19 @@ class AdminDialog(QDialog):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(row, column, item)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Each row as tall as its reasons, wrapped in their column. Qt's own measure wraps the text a few
+        pixels wider than it paints it, which left the last word of a reason unseen: measured here with room
+        to spare."""
+        column = self.table.columnCount() - 1
+        width = max(self.table.columnWidth(column) - _CELL_MARGINS, 1)
+        metrics = self.table.fontMetrics()
+        for row in range(self.table.rowCount()):
+            text = self.table.item(row, column).text()
+            lines = metrics.boundingRect(0, 0, width, 1_000_000, Qt.TextFlag.TextWordWrap, text).height()
+            self.table.setRowHeight(row, max(lines, metrics.height()) + _CELL_MARGINS)
 
     def show_exported(self, count: int, path: str) -> None:
         self.data_message.setText(self.tr("%n entries written to %1", "", count).replace("%1", path))
@@ -200,6 +212,10 @@ class AdminDialog(QDialog):
                                               "CSV (*.csv)")
         if path:
             self.export_path.setText(path)
+
+
+# Room around a cell's text: the style's margins and the grid line, with a little to spare.
+_CELL_MARGINS = 12
 
 
 def _column(*widgets: QWidget) -> QWidget:
