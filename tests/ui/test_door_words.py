@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 from kiosk.credentials.examples import AN, BINH, CUONG, cccd_payload, vnqr_payload
 from kiosk.door_screen import ADMIT, EXIT, READY_EXIT, REPEAT, WARN
 from kiosk.reasons import EXIT_WITHOUT_ENTRY
-from tests.factories import limit_to_current_size, store_on_own_connection
+from kiosk.full_disk import limit_to_current_size, store_on_own_connection
 from tests.ui.kiosk_fixtures import door_settings
 from tests.ui.test_admin_window import unlock_admin
 
