@@ -47,7 +47,7 @@ def test_an_exit_has_its_own_look_and_says_when_the_person_never_came_in(qtbot, 
     assert window.panel.reason.text() == "Mã hợp lệ — đã ghi lượt ra"
 
     never = scan(qtbot, window, vnqr_payload(CUONG))  # nobody saw Cường come in today
-    assert window.view.look is EXIT and window.panel.word.text() == "RA — CHƯA CÓ LƯỢT VÀO"
+    assert window.view.look is EXIT and window.panel.word.text() == "RA — CHƯA VÀO"
     assert window.panel.reason.text() == "Hôm nay người này chưa có lượt vào — lượt ra vẫn được ghi"
     assert EXIT_WITHOUT_ENTRY in window.app.store.get(never.entry.id).reasons  # still logged, and says so
 
@@ -65,7 +65,7 @@ def test_a_repeat_says_to_let_the_person_through_in_a_colour_of_its_own(qtbot, o
     scan(qtbot, window, vnqr_payload(AN))
     again = scan(qtbot, window, vnqr_payload(AN))
     assert again.verdict.repeat and again.entry is None
-    assert window.panel.word.text() == "CHO QUA — ĐÃ VÀO"
+    assert window.panel.word.text() == "ĐÃ VÀO — CHO QUA"
     repeat_colour = panel_colour(window)
     scan(qtbot, window, vnqr_payload(BINH))  # on the watch list
     assert window.panel.word.text() == "KIỂM TRA"
