@@ -5,6 +5,9 @@ the server's watch-list note for that person when there is one, which only the s
 gives way to "ready" by itself after `reset_seconds`; a new scan replaces it at once. Without a verdict the
 screen shows the camera's trouble if it has one, else "ready" (with the offline notice when the server
 cannot be reached). Colour is never the only signal: every look has its own icon, word and sound.
+The direction is on the verdict itself: an exit has its own look (colour, icon, word; "no entry today" when
+the person leaving never came in), and the ready screen of an exit door says it is the exit. A repeat says
+what to do (let them through), and an entry typed in by the guard does not claim that a code was read.
 In demo mode every view carries the demo banner, so nobody mistakes a rehearsal for a door.
 
 In meeting mode (kiosk.meeting_door) a verdict also shows the participant's organisation and seat under
@@ -19,13 +22,14 @@ from datetime import datetime, tzinfo
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from kiosk.credentials.manual import FORMAT as MANUAL_FORMAT
 from kiosk.entry import Direction
 from kiosk.frames.base import SourceStatus
 from kiosk.meeting_door import ENDED, NOT_LISTED, NOT_OPEN_YET
 from kiosk.meetings.plan import Moment, MomentKind
 from kiosk.messages import Message
 from kiosk.policy import local_time
-from kiosk.reasons import DEMO_MODE_ENTRY, Reason
+from kiosk.reasons import DEMO_MODE_ENTRY, EXIT_WITHOUT_ENTRY, Reason
 from kiosk.settings import Settings
 from kiosk.sync import SyncState as RoundState
 from kiosk.sync import SyncStatus, describe
@@ -99,23 +103,37 @@ def station_label(settings: Settings) -> str:
 
 @dataclass(frozen=True)
 class Look:
-    """How one kind of screen looks and sounds. `icon` and `sound` name files in resources/."""
+    """How one kind of screen looks and sounds. `icon` and `sound` name files in resources/. `signal` is what
+    the door's signal gets for it (kiosk.door_app.signal: admit, warn, refuse, repeat, scanner; the README
+    names them): an exit lets the person through as an admission does, so a relay opens for both."""
 
     name: str
     background: str
     foreground: str
     icon: str
     sound: str | None
+    signal: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.signal:
+            object.__setattr__(self, "signal", self.name)
 
 
+# Five verdict colours a guard tells apart at a glance, colour-blind too (green and red differ by icon and
+# word; the others by lightness and by the blue-yellow axis): dark green admit, purple exit, light blue
+# "already in, let through", amber check, red stop. Every look keeps a 7:1 contrast (tests check it).
 READY = Look("ready", "#0D1B2A", "#FFFFFF", "ready", None)
+# The ready screen of a door set to exit: its own dark purple and the exit's icon, so that nobody takes the
+# exit for the entrance.
+READY_EXIT = Look("ready_exit", "#2A0B45", "#FFFFFF", "exit", None)
 ADMIT = Look("admit", "#1B5E20", "#FFFFFF", "admit", "admit")
+EXIT = Look("exit", "#4A148C", "#FFFFFF", "exit", "admit", signal="admit")
 WARN = Look("warn", "#FFC107", "#000000", "warn", "warn")
 REFUSE = Look("refuse", "#A50E0E", "#FFFFFF", "refuse", "refuse")
-REPEAT = Look("repeat", "#FF9100", "#000000", "repeat", "repeat")
+REPEAT = Look("repeat", "#81D4FA", "#000000", "repeat", "repeat")
 SCANNER_PROBLEM = Look("scanner", "#FFC107", "#000000", "scanner", "warn")
 CAMERA_OFF = Look("camera_off", "#37474F", "#FFFFFF", "camera_off", None)
-LOOKS = (READY, ADMIT, WARN, REFUSE, REPEAT, SCANNER_PROBLEM, CAMERA_OFF)
+LOOKS = (READY, READY_EXIT, ADMIT, EXIT, WARN, REFUSE, REPEAT, SCANNER_PROBLEM, CAMERA_OFF)
 
 # The demo stripe across the top of every look: dark text on a light stripe edged in black, so that it
 # stands apart from the dark looks by its colour and from the bright ones by its edge.
@@ -125,8 +143,10 @@ DEMO_STRIPE_EDGE = "#000000"
 
 
 WORD_READY = Reason("ready")
+WORD_READY_EXIT = Reason("ready_out")
 WORD_ADMIT_IN = Reason("admit_in")
 WORD_ADMIT_OUT = Reason("admit_out")
+WORD_EXIT_WITHOUT_ENTRY = Reason("exit_without_entry")
 WORD_WARN = Reason("warn")
 WORD_REFUSE = Reason("refuse")
 WORD_REPEAT = Reason("repeat")
@@ -139,8 +159,12 @@ MEETING_WORDS = {NOT_LISTED: Reason("meeting.word.not-listed"), NOT_OPEN_YET: Re
                  ENDED: Reason("meeting.word.ended")}
 
 HINT_READY = Reason("hint_ready")
+HINT_READY_EXIT = Reason("hint_ready_out")
 HINT_CAMERA_OFF = Reason("hint_camera_off")
-HINT_ADMIT = Reason("hint_admit")
+# The line under an admission that has no reason of its own: a code read, or details typed in by the guard
+# (no code was read), entering or leaving.
+HINTS = {(False, Direction.IN): Reason("hint_admit"), (False, Direction.OUT): Reason("hint_exit"),
+         (True, Direction.IN): Reason("hint_manual"), (True, Direction.OUT): Reason("hint_manual_out")}
 DEMO_BANNER = Reason("demo_mode")
 
 
@@ -196,6 +220,8 @@ class _Shown:
     notice: Reason | None = None
     watch_note: str = field(default="", repr=False)
     details: str = ""
+    # At an exit, a look that does not say "out" by itself (a check, a refusal) names the door on its time line.
+    door: Reason | None = None
 
 
 class DoorScreen:
@@ -208,9 +234,12 @@ class DoorScreen:
         station: str = "",
         zone: tzinfo | None = None,
         demo_mode: bool = False,
+        direction: Direction = Direction.IN,
     ) -> None:
-        """`zone` is the one times are shown in (None: the machine's zone)."""
+        """`zone` is the one times are shown in (None: the machine's zone). `direction` is the door's, for the
+        ready screen (the station keeps it; DoorApp tells this screen whenever it draws)."""
         self.reset_seconds = reset_seconds
+        self.direction = direction
         self.demo_mode = demo_mode
         self.language = language
         self.station = station
@@ -229,14 +258,19 @@ class DoorScreen:
         verdict = result.verdict
         # The demo banner already says that the demo's keys are trusted: the line keeps the real reason.
         reasons = tuple(reason for reason in verdict.reasons if reason.code != DEMO_MODE_ENTRY.code)
-        if verdict.repeat:
-            # The policy's reason already says when ("Already checked in at 08:15").
+        entering = result.direction is Direction.IN
+        if verdict.repeat and verdict.outcome is Outcome.ADMIT:
+            # Already let through within the window: let them through again. The policy's reason says when
+            # ("Already checked in at 08:15"). A repeat of a warned entry is a warning again (below).
             look = REPEAT
-            word = WORD_REPEAT if result.direction is Direction.IN else WORD_REPEAT_OUT
+            word = WORD_REPEAT if entering else WORD_REPEAT_OUT
         elif verdict.outcome is Outcome.ADMIT:
-            look = ADMIT
-            word = WORD_ADMIT_IN if result.direction is Direction.IN else WORD_ADMIT_OUT
-            reasons = reasons or (HINT_ADMIT,)
+            look = ADMIT if entering else EXIT
+            word = WORD_ADMIT_IN if entering else WORD_ADMIT_OUT
+            if not entering and EXIT_WITHOUT_ENTRY in reasons:
+                word = WORD_EXIT_WITHOUT_ENTRY
+            manual = result.credential is not None and result.credential.format == MANUAL_FORMAT
+            reasons = reasons or (HINTS[manual, result.direction],)
         elif verdict.outcome is Outcome.WARN:
             look, word = WARN, WORD_WARN
         else:
@@ -245,13 +279,12 @@ class DoorScreen:
                 reasons = (result.refusal.reason,)
         if look in (WARN, REFUSE) and reasons and reasons[0].code in MEETING_WORDS:
             word = MEETING_WORDS[reasons[0].code]
-        notice = None
-        if result.store_problem:
-            notice = Reason("not_saved", problem=result.store_problem)
+        notice = result.store_problem  # short, in the screen's language (kiosk.station.not_saved)
         card = result.participant
         details = " · ".join(part for part in (card.organisation, card.group) if part) if card else ""
+        door = Reason("mode_out") if not entering and look in (WARN, REFUSE) else None
         self._shown = _Shown(look, word, reasons, result.display_name, result.scanned_at,
-                             now + self.reset_seconds, notice, verdict.note, details)
+                             now + self.reset_seconds, notice, verdict.note, details, door)
         return look
 
     def show_problem(self, reason: Reason, now: float) -> Look:
@@ -289,6 +322,8 @@ class DoorScreen:
         banner = DEMO_BANNER.text(lang) if self.demo_mode else ""
         if shown is not None:
             time = shown.at.astimezone(self._zone).strftime("%H:%M:%S") if shown.at else ""
+            if shown.door is not None:
+                time = f"{shown.door.text(lang)} · {time}"
             reason = " · ".join(r.text(lang) for r in shown.reasons[:2])
             notice = shown.notice.text(lang) if shown.notice else ""
             return DoorView(state, shown.look, shown.word.text(lang), reason, shown.name, time, notice, banner,
@@ -299,8 +334,11 @@ class DoorScreen:
                             notice=self._sync_text() if self.sync.kind is SyncKind.OFFLINE else "", banner=banner,
                             meeting=meeting)
         notice = self._sync_text() if state is ScreenState.OFFLINE else ""
-        return DoorView(state, READY, WORD_READY.text(lang), HINT_READY.text(lang), notice=notice, banner=banner,
-                        meeting=meeting)
+        if self.direction is Direction.OUT:
+            look, word, hint = READY_EXIT, WORD_READY_EXIT, HINT_READY_EXIT
+        else:
+            look, word, hint = READY, WORD_READY, HINT_READY
+        return DoorView(state, look, word.text(lang), hint.text(lang), notice=notice, banner=banner, meeting=meeting)
 
     def status(self, direction: Direction) -> StatusView:
         """The status line for a door set to `direction` (kept by the station, not here)."""

@@ -12,7 +12,8 @@ from typing import Callable, Sequence
 
 from kiosk.credentials.base import Credential, Refusal
 from kiosk.entry import Direction, Entry
-from kiosk.reasons import DEMO_MODE_ENTRY, SELF_DECLARED, Reason, identity_check_needed, on_watch_list
+from kiosk.reasons import DEMO_MODE_ENTRY, EXIT_WITHOUT_ENTRY, SELF_DECLARED, Reason, identity_check_needed, \
+    on_watch_list
 from kiosk.settings import Settings
 from kiosk.verdict import SEVERITY, Outcome, Verdict
 from kiosk.watch_list import LocalWatch, TagKey, WatchList, person_keys_of
@@ -30,6 +31,8 @@ class DoorState:
     inside: int
     # The same person's latest entry in the same direction within the de-duplication window.
     previous: Entry | None = None
+    # Whether the person's latest admitted entry today (their linked keys too) is an entry: asked at an exit.
+    entered: bool = True
 
 
 class Identity(Enum):
@@ -92,8 +95,10 @@ class Policy:
             return Verdict(Outcome.REFUSE, (scanned.reason,))
         identity = identity_of(scanned)
         if door.previous is not None and not _confirms(identity, door.previous):
-            return Verdict(Outcome.WARN, (self._repeat_reason(door),), repeat=True)
+            return self._repeat(door.previous, door)
         findings: list[tuple[Outcome, tuple[Reason, ...]]] = []
+        if door.direction is Direction.OUT and not door.entered:
+            findings.append((Outcome.ADMIT, (EXIT_WITHOUT_ENTRY,)))
         listed, watch_note = self._watch_action(scanned, door.now)
         if listed is not None:
             findings.append((listed, (on_watch_list(Reason(identity.value)),)))
@@ -125,11 +130,15 @@ class Policy:
         actions = [action for action in (self._local.match(keys), server and server.action) if action]
         return (max(actions, key=SEVERITY.__getitem__) if actions else None), server.note if server else ""
 
-    def _repeat_reason(self, door: DoorState) -> Reason:
-        at = local_time(door.previous.scanned_at, self._zone)  # type: ignore[union-attr]
-        if door.direction is Direction.IN:
-            return Reason("policy.already-in", at=at)
-        return Reason("policy.already-out", at=at)
+    def _repeat(self, previous: Entry, door: DoorState) -> Verdict:
+        """The same person again within the window: nothing new is logged, and the guard does what the entry
+        logged then asked for: let them through after an admission, check them again after a warning (its
+        reason follows)."""
+        at = local_time(previous.scanned_at, self._zone)
+        reason = Reason("policy.already-in" if door.direction is Direction.IN else "policy.already-out", at=at)
+        if previous.verdict is Outcome.ADMIT:
+            return Verdict(Outcome.ADMIT, (reason,), repeat=True)
+        return Verdict(Outcome.WARN, (reason, *previous.reasons[:1]), repeat=True)
 
 
 def _confirms(identity: Identity, previous: Entry) -> bool:

@@ -37,3 +37,10 @@ def identity_check_needed(identity: Reason) -> Reason:
 def on_watch_list(identity: Reason) -> Reason:
     """A watch-list match, naming how far the identity it matched can be trusted (`identity`: its words)."""
     return Reason("policy.watch-list", identity=identity)
+
+
+# --- The door's direction ---------------------------------------------------------------------------------
+
+# An exit of someone whose latest admitted entry today (under any of their linked keys) is not an entry: the
+# exit is recorded all the same, and the entry says so.
+EXIT_WITHOUT_ENTRY = Reason("policy.exit-without-entry")

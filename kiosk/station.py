@@ -22,7 +22,6 @@ from kiosk import credentials
 from kiosk.credentials.base import Credential, ParseContext, Refusal
 from kiosk.credentials.manual import manual_credential
 from kiosk.entry import Direction, Entry, Source, new_entry_id, utc_now
-from kiosk.errors import INTERNAL_ERROR
 from kiosk.health_rules import credential_check
 from kiosk.meeting_door import WALK_IN_ADDED, combined, lookup_keys, meeting_check, session_params
 from kiosk.meetings.plan import Moment, MomentKind, PlannedSession
@@ -63,7 +62,9 @@ class ScanResult:
     scanned_at: datetime
     display_name: str  # masked; "" for refusals
     first_seen_at: datetime | None = None  # when the person was already checked in
-    store_problem: str | None = None  # the entry could not be written yet: why, in plain words
+    # The entry could not be written yet: why, short and without a path (the log has the path), with how many
+    # entries the station holds in memory meanwhile (kiosk.station.not_saved); None when it was written.
+    store_problem: Reason | None = None
     direction: Direction = Direction.IN  # the door's direction when it decided
     participant: Card | None = None  # in meeting mode: the participant the list names (masked name, seat)
 
@@ -141,15 +142,16 @@ class Station:
         return self.config.meetings.moment(self._clock(), self._zone)
 
     def counts(self) -> Counts:
-        """Today's counts, or while a session is open the session's: inside and arrived since it opened."""
+        """Today's counts, or while a session is open the session's: inside and arrived since it opened.
+        Counted by person (the keys linked for certain are one), the entries held in memory included."""
         moment = self.moment()
         session = moment.session if moment.kind is MomentKind.OPEN else None
-        if session is not None:
-            since = session.opens
-        else:
-            since = self._clock().astimezone(self._zone).replace(hour=0, minute=0, second=0, microsecond=0)
-        counted = self.store.counts(since)
+        since = session.opens if session is not None else self._day_start(self._clock())
+        counted = self.store.counts(since, unsaved=tuple(self._unsaved))
         return Counts(inside=counted.inside, today=counted.today, capacity=self.settings.capacity, session=session)
+
+    def _day_start(self, now: datetime) -> datetime:
+        return now.astimezone(self._zone).replace(hour=0, minute=0, second=0, microsecond=0)
 
     def add_walk_in(self) -> ScanResult | None:
         """Add the last person found not on the list (within `WALK_IN_HOLD`, and no scan since) to their
@@ -183,17 +185,19 @@ class Station:
             previous = None
             meeting = meeting_check(self.config.meetings, now, self._zone, scanned, self.direction, self._walk_ins)
             participant = meeting.card if meeting else None
+            entered = True
             if isinstance(scanned, Credential):
                 window_start = now - timedelta(minutes=self.settings.dedup_minutes)
-                previous = self.store.last_entry_for(self.store.seal.tag(scanned.person_key), window_start,
-                                                     self.direction)
+                previous = self._previous(scanned, window_start)
                 if previous is None and participant is not None:
                     seen = self._participant_entries.get((participant.participant, self.direction))
                     previous = seen if seen is not None and seen.scanned_at >= window_start else None
+                if previous is None and self.direction is Direction.OUT:
+                    entered = self._came_in(scanned, now)
             # Counting who is inside costs a query over today's entries: only a capacity limit needs it.
             counted = isinstance(scanned, Credential) and previous is None and self.settings.capacity is not None
             inside = self.counts().inside if counted else 0
-            door = DoorState(direction=self.direction, now=now, inside=inside, previous=previous)
+            door = DoorState(direction=self.direction, now=now, inside=inside, previous=previous, entered=entered)
             policy_verdict = self._policy.decide(scanned, door)
             credential = scanned if isinstance(scanned, Credential) else None
             refusal = scanned if isinstance(scanned, Refusal) else None
@@ -214,6 +218,26 @@ class Station:
             return ScanResult(verdict, credential, refusal, entry, now, display_name, store_problem=problem,
                               direction=self.direction, participant=participant)
 
+    def _previous(self, credential: Credential, since: datetime) -> Entry | None:
+        """The person's latest entry in the door's direction since `since` that was not refused, on disk or
+        held in memory (the disk refused it): the same person again is a repeat even on a full disk."""
+        stored = self.store.last_entry_for(self.store.seal.tag(credential.person_key), since, self.direction)
+        held = [entry for entry in self._unsaved if entry.person_key == credential.person_key
+                and entry.direction is self.direction and entry.verdict is not Outcome.REFUSE
+                and entry.scanned_at >= since]
+        return max([*held, *([stored] if stored else [])], key=lambda entry: entry.scanned_at, default=None)
+
+    def _came_in(self, credential: Credential, now: datetime) -> bool:
+        """Whether the person leaving came in today: their latest admitted entry today, under their key or a
+        key linked to it (this code's own link too), is an entry. An error reading it answers yes: the exit is
+        logged anyway, and a door that cannot read its log does not tell the guard that nobody came in."""
+        keys = [self.store.seal.tag(key) for key in (credential.person_key, _linked_key(credential)) if key]
+        try:
+            return self.store.came_in(keys, self._day_start(now), unsaved=tuple(self._unsaved))
+        except StoreError as error:
+            log.error("exit not checked against today's entries: %s", error)
+            return True
+
     def _entry(self, now: datetime, source: Source, scanned: Credential | Refusal, verdict: Verdict,
                direction: Direction) -> Entry:
         credential = scanned if isinstance(scanned, Credential) else None
@@ -225,7 +249,7 @@ class Station:
             verdict=verdict.outcome, reasons=verdict.reasons,
         )
 
-    def _save(self, entry: Entry) -> str | None:
+    def _save(self, entry: Entry) -> Reason | None:
         """Write the entries kept in memory, then this one. A condition of the machine (disk full, read-only)
         keeps them all, in order, for the next scan; a bug keeps only the entry it hit and is logged in full,
         so that the entries after it are still written."""
@@ -247,8 +271,14 @@ class Station:
                       exc_info=bug)
         if condition is not None:
             log.error("entry not written yet (%d waiting in memory): %s", len(self._unsaved), condition)
-            return str(condition)
-        return INTERNAL_ERROR.en if entry in self._unsaved else None
+            return not_saved(Reason(f"unsaved.{condition.condition.name.lower()}"), len(self._unsaved))
+        return not_saved(Reason("unsaved.fault"), len(self._unsaved)) if entry in self._unsaved else None
+
+
+def not_saved(problem: Reason, held: int) -> Reason:
+    """What the door says of an entry not written yet: the problem in a few words (the path is in the log),
+    that `held` entries are safe in memory, and to tell the admin."""
+    return Reason("not_saved", problem=problem, held=held)
 
 
 def _linked_key(credential: Credential | None) -> str:

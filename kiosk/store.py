@@ -30,6 +30,7 @@ import sqlite_utils
 
 from kiosk.entry import Direction, Entry, Source, format_utc, parse_utc, utc_now
 from kiosk.errors import KioskError, os_problem
+from kiosk.head_count import Passage, came_in, head_count
 from kiosk.messages import upgrade_stored
 from kiosk.person_seal import PersonSeal, StoredEntry
 from kiosk.reasons import Reason
@@ -420,21 +421,58 @@ class Store:
                 return
             after = (format_utc(batch[-1].scanned_at), batch[-1].id)
 
-    def counts(self, day_start: datetime) -> DayCounts:
-        """People inside now (their latest admitted entry today is an entry) and checked in today."""
-        since = format_utc(day_start)
-        sql = """
-            WITH today AS (
-                SELECT person_key, direction, scanned_at FROM entries
-                WHERE scanned_at >= ? AND verdict != 'refuse'
-            ), latest AS (
-                SELECT person_key, direction, MAX(scanned_at) FROM today GROUP BY person_key
-            )
-            SELECT (SELECT COUNT(*) FROM latest WHERE direction = 'in'),
-                   (SELECT COUNT(DISTINCT person_key) FROM today WHERE direction = 'in')
-        """
-        inside, today = self._run(lambda: self._connection.execute(sql, [since]).fetchone())
-        return DayCounts(inside=inside, today=today)
+    def counts(self, day_start: datetime, unsaved: Sequence[Entry] = ()) -> DayCounts:
+        """People inside now (their latest admitted entry since `day_start` is an entry) and checked in since
+        then, counted by person (kiosk.head_count: keys linked for certain are one person). `unsaved` are door
+        entries the disk refused, kept in the station's memory: they count as if they were stored."""
+        counted = head_count(*self._passages(day_start, None, unsaved))
+        return DayCounts(inside=counted.inside, today=counted.today)
+
+    def came_in(self, keys: Sequence[str], since: datetime, unsaved: Sequence[Entry] = ()) -> bool:
+        """Whether the person of these tagged keys (and of the keys linked to them) is inside: their latest
+        admitted entry since `since`, on disk or in `unsaved`, is an entry."""
+        passages, links = self._passages(since, keys, unsaved)
+        return came_in(keys, passages, links)
+
+    def _passages(self, since: datetime, keys: Sequence[str] | None,
+                  unsaved: Sequence[Entry]) -> tuple[list[Passage], list[tuple[str, str]]]:
+        """The admitted entries since `since` (of everyone, or of `keys` and the keys linked to them) and the
+        links a count needs: those of their keys, and those of the keys these link to (to see which are
+        contested); the entries in `unsaved` (clear keys) are tagged and added."""
+        tag = self.seal.tag
+        extra = [Passage(tag(entry.person_key), entry.direction, entry.scanned_at) for entry in unsaved
+                 if entry.verdict is not Outcome.REFUSE and entry.scanned_at >= since]
+        extra_links = [(tag(entry.person_key), tag(entry.linked_key)) for entry in unsaved
+                       if entry.person_key and entry.linked_key]
+        moment = format_utc(since)
+        near = json.dumps(sorted({*(keys or ()), *(passage.person_key for passage in extra)}))
+        day = ("SELECT DISTINCT person_key FROM entries WHERE scanned_at >= :since AND verdict != 'refuse' "
+               "UNION SELECT value FROM json_each(:near)" if keys is None else "SELECT value FROM json_each(:near)")
+        links_sql = f"""
+            WITH day(k) AS ({day}),
+            near(a, b) AS (SELECT l.a, l.b FROM day JOIN person_links l ON l.a = day.k
+                           UNION SELECT l.a, l.b FROM day JOIN person_links l ON l.b = day.k)
+            SELECT a, b FROM near
+            UNION SELECT l.a, l.b FROM near JOIN person_links l ON l.a = near.a
+            UNION SELECT l.a, l.b FROM near JOIN person_links l ON l.b = near.b"""
+
+        def read() -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+            links = [(a, b) for a, b in self._connection.execute(links_sql, {"since": moment, "near": near})]
+            if keys is None:
+                rows = self._connection.execute(
+                    "SELECT person_key, direction, scanned_at FROM entries WHERE scanned_at >= ? "
+                    "AND verdict != 'refuse' ORDER BY scanned_at", [moment]).fetchall()
+            else:
+                theirs = json.dumps(sorted({*keys, *(key for link in links + extra_links for key in link)}))
+                rows = self._connection.execute(
+                    "SELECT person_key, direction, scanned_at FROM entries WHERE person_key IN "
+                    "(SELECT value FROM json_each(?)) AND scanned_at >= ? AND verdict != 'refuse' "
+                    "ORDER BY scanned_at", [theirs, moment]).fetchall()
+            return rows, links
+        rows, links = self._run(read)
+        # format_utc's times, which datetime reads as they are: a busy day has thousands of rows.
+        stored = [Passage(key, _DIRECTIONS[direction], datetime.fromisoformat(at)) for key, direction, at in rows]
+        return stored + extra, links + extra_links
 
     def purge(self, older_than: datetime) -> int:
         """Delete entries scanned before the cut-off (the retention period), with their rejections and holds,
@@ -648,6 +686,9 @@ class _Transaction:
             # After a failed statement or COMMIT; SQLite may already have rolled back (disk full).
             if self._connection.in_transaction:
                 self._connection.execute("ROLLBACK")
+
+
+_DIRECTIONS = {direction.value: direction for direction in Direction}
 
 
 def _records(connection: sqlite3.Connection, sql: str, params: list[Any]) -> list[dict[str, Any]]:

@@ -116,7 +116,7 @@ def test_headless_run_logs_each_visitor_once_then_export_and_purge(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert len(lines) == 3 and "ADMIT" in lines[0] and "ADMIT" in lines[1]
-    assert "WARN" in lines[2]  # the first visitor again: already checked in, not logged twice
+    assert "REPEAT" in lines[2]  # the first visitor again: already checked in, not logged twice
     logged = kiosk("log", "--json", env_dir=tmp_path)
     assert sorted(json.loads(line)["format"] for line in logged.stdout.splitlines()) == ["cccd", "vn-qr"]
     assert "0912345678" not in logged.stdout

@@ -170,10 +170,14 @@ def test_a_verdict_goes_back_to_ready_when_its_time_is_up(door):
 
 
 def test_the_direction_is_the_stations_and_the_screen_follows_it(door, store):
-    d = door()
+    d = door(reset_seconds=4.0)
     d.app.start()
+    d.app.scanner_text(vnqr_payload(AN))
     d.app.toggle_direction()
     assert d.app.direction is Direction.OUT and not d.last_view().status.entry_mode
+    d.monotonic.now += 5
+    d.app.tick()
+    assert d.last_view().view.word == "CỬA RA"  # the ready screen of an exit says so
     d.app.scanner_text(vnqr_payload(AN))
     assert d.last_view().view.word == "ĐÃ RA" and store.entries()[0].direction is Direction.OUT
 

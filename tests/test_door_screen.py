@@ -1,3 +1,4 @@
+import colorsys
 import dataclasses
 from datetime import datetime, timedelta, timezone
 
@@ -9,7 +10,10 @@ from kiosk.door_screen import (
     DEMO_STRIPE_BACKGROUND,
     DEMO_STRIPE_EDGE,
     DEMO_STRIPE_FOREGROUND,
+    EXIT,
     LOOKS,
+    READY,
+    READY_EXIT,
     REFUSE,
     REPEAT,
     SCANNER_PROBLEM,
@@ -24,7 +28,8 @@ from kiosk.door_screen import (
 from kiosk.entry import Direction
 from kiosk.scanner_input import SCANNER_INPUT_METHOD
 from kiosk.settings import Settings
-from kiosk.station import Counts, Station
+from kiosk.reasons import Reason
+from kiosk.station import Counts, Station, not_saved
 from kiosk.store import Store
 
 T0 = datetime(2026, 3, 2, 1, 15, tzinfo=timezone.utc)  # 08:15 in Hà Nội
@@ -48,6 +53,14 @@ def station(tmp_path):
     store.close()
 
 
+def hue_distance(one: str, other: str) -> float:
+    """Degrees between the hues of two #RRGGBB colours."""
+    hues = [colorsys.rgb_to_hsv(*(int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)))[0] * 360
+            for colour in (one, other)]
+    distance = abs(hues[0] - hues[1])
+    return min(distance, 360 - distance)
+
+
 def screen(**kwargs) -> DoorScreen:
     return DoorScreen(reset_seconds=4.0, zone=HANOI, **kwargs)
 
@@ -69,12 +82,14 @@ def test_each_verdict_has_its_own_colour_icon_word_and_sound(station) -> None:
     assert shown["admit"].time == "08:15:00"
     assert "danh sách theo dõi" in shown["warn"].reason
     assert "không phải mã cá nhân" in shown["refuse"].reason and shown["refuse"].name == ""
-    assert shown["repeat"].word == "ĐÃ VÀO RỒI"
+    assert shown["repeat"].word == "CHO QUA"  # what to do: let them through
     assert "Đã vào lúc 08:15" in shown["repeat"].reason  # the policy tells the time in the door's zone
-    looks = [ADMIT, WARN, REFUSE, REPEAT, SCANNER_PROBLEM]
-    for attribute in ("icon", "sound"):
-        values = [getattr(look, attribute) for look in looks if look is not SCANNER_PROBLEM]
+    looks = [ADMIT, EXIT, WARN, REFUSE, REPEAT]
+    for attribute in ("icon", "background"):
+        values = [getattr(look, attribute) for look in looks]
         assert len(set(values)) == len(values), attribute
+    sounds = [look.sound for look in looks if look is not EXIT]  # an exit sounds as an admission does
+    assert len(set(sounds)) == len(sounds)
 
 
 def test_the_verdict_returns_to_ready_by_itself_and_a_new_scan_replaces_it(station) -> None:
@@ -119,9 +134,10 @@ def test_camera_trouble_and_offline_show_when_no_verdict_is_up(station) -> None:
 def test_exit_mode_says_checked_out(station) -> None:
     station, _ = station
     door = screen()
+    station.check_text(vnqr_payload(AN))
     station.set_direction(Direction.OUT)
-    door.show_result(station.check_text(vnqr_payload(AN)), now=0.0)  # the result carries the direction
-    assert door.view().word == "ĐÃ RA"
+    assert door.show_result(station.check_text(vnqr_payload(AN)), now=0.0) is EXIT  # the result has the direction
+    assert door.view().word == "ĐÃ RA" and door.view().reason == "Mã hợp lệ — đã ghi lượt ra"
     status = door.status(station.direction)
     assert status.mode == "CHẾ ĐỘ RA" and not status.entry_mode
 
@@ -213,11 +229,14 @@ def test_the_demo_stripe_is_legible_and_stands_apart_from_every_look() -> None:
 
 def test_an_entry_the_disk_refused_is_shown_as_not_saved_yet(station) -> None:
     station, _ = station
-    result = dataclasses.replace(station.check_text(vnqr_payload(AN)), store_problem="The disk is full.")
+    result = dataclasses.replace(station.check_text(vnqr_payload(AN)),
+                                 store_problem=not_saved(Reason("unsaved.full"), held=3))
     door = screen()
     door.show_result(result, now=0.0)
-    assert door.view().notice == "Chưa ghi được vào ổ đĩa, đang giữ trong bộ nhớ: The disk is full."
+    assert door.view().notice == "Ổ ĐĨA ĐẦY: 3 lượt đang giữ trong bộ nhớ, không bị mất. Hãy báo quản trị viên."
     assert door.view().look is ADMIT
+    door.language = "en"
+    assert door.view().notice == "DISK FULL: entries kept in memory, not lost: 3. Tell the administrator."
 
 
 def test_a_demo_mode_admission_shows_the_real_reason_and_leaves_the_demo_note_to_the_banner(tmp_path) -> None:
@@ -227,5 +246,54 @@ def test_a_demo_mode_admission_shows_the_real_reason_and_leaves_the_demo_note_to
     assert "trust.demo_mode" in {reason.code for reason in result.verdict.reasons}  # logged and sent as such
     door = screen(demo_mode=True, language="en")
     door.show_result(result, now=0.0)
-    assert door.view().reason == "Valid code" and door.view().banner.startswith("DEMO MODE")
+    assert door.view().reason == "Valid code — entry recorded" and door.view().banner.startswith("DEMO MODE")
     store.close()
+
+
+def test_an_exit_door_says_so_when_ready_and_on_every_exit(station) -> None:
+    station, clock = station
+    door = screen()
+    door.direction = Direction.OUT
+    ready = door.view()
+    assert ready.look is READY_EXIT and ready.word == "CỬA RA" and "cửa ra" in ready.reason
+    assert READY_EXIT.background != READY.background and READY_EXIT.icon == EXIT.icon
+    station.set_direction(Direction.OUT)
+    assert door.show_result(station.check_text(vnqr_payload(AN)), now=0.0) is EXIT  # never came in
+    view = door.view()
+    assert view.word == "RA — CHƯA VÀO"
+    assert view.reason == "Hôm nay người này chưa có lượt vào — lượt ra vẫn được ghi"
+    door.language = "en"
+    assert door.view().word == "OUT: NO ENTRY"
+    assert EXIT.signal == "admit" and ADMIT.signal == "admit"  # a relay opens for an exit as for an entry
+
+
+def test_a_repeat_says_let_them_through_in_its_own_colour_and_a_warned_one_is_checked_again(station) -> None:
+    station, clock = station
+    door = screen(language="en")
+    station.check_text(vnqr_payload(AN))
+    clock.now += timedelta(minutes=1)
+    assert door.show_result(station.check_text(vnqr_payload(AN)), now=0.0) is REPEAT
+    assert door.view().word == "LET THROUGH"
+    # Its own colour: far in hue from the amber "check" (the old orange was 11° from it) and from admit's green.
+    assert min(hue_distance(REPEAT.background, other.background) for other in (WARN, ADMIT, EXIT)) >= 60
+    station.check_text(vnqr_payload(BINH))  # on the watch list: warned
+    clock.now += timedelta(minutes=1)
+    assert door.show_result(station.check_text(vnqr_payload(BINH)), now=0.0) is WARN
+    assert door.view().word == "CHECK" and "watch list" in door.view().reason
+
+
+def test_an_entry_typed_in_by_the_guard_does_not_claim_a_code_was_read(station) -> None:
+    station, _ = station
+    door = screen()
+    door.show_result(station.check_manual("Trần Thị Bình", "0987 654 321"), now=0.0)
+    assert door.view().word == "MỜI VÀO" and door.view().reason == "Nhập tay, không quét mã — đã ghi lượt vào"
+    door.language = "en"
+    assert "code" not in door.view().reason.replace("no code read", "")
+
+
+def test_a_check_at_the_exit_names_the_exit(station) -> None:
+    station, _ = station
+    station.set_direction(Direction.OUT)
+    door = screen()
+    assert door.show_result(station.check_text(vnqr_payload(BINH)), now=0.0) is WARN  # on the watch list
+    assert door.view().time == "CHẾ ĐỘ RA · 08:15:00"

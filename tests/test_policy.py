@@ -35,7 +35,7 @@ def test_a_refused_code_keeps_its_specific_reason():
 def test_the_same_person_again_is_told_when_they_checked_in():
     previous = make_entry(at=T0 - timedelta(minutes=10))  # 01:05 UTC
     verdict = Policy(Settings(), zone=HANOI).decide(VISITOR, door(previous=previous))
-    assert verdict.outcome is Outcome.WARN and verdict.repeat
+    assert verdict.outcome is Outcome.ADMIT and verdict.repeat  # admitted then: let them through again
     assert verdict.reasons[0].en == "Already checked in at 08:05 — not logged again"
     assert "08:05" in verdict.reasons[0].vi
 

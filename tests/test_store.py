@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import os
 import sqlite3
@@ -14,7 +15,7 @@ from factories import T0, insert_schema_4_rows, make_entry, uploaded
 from kiosk.entry import Direction
 from kiosk.person_seal import PersonSeal
 from kiosk.secret_store import station_keys
-from kiosk.store import MIGRATIONS, SCHEMA_VERSION, Store, StoreCondition, StoreError
+from kiosk.store import MIGRATIONS, SCHEMA_VERSION, DayCounts, Store, StoreCondition, StoreError
 from kiosk.verdict import Outcome
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
@@ -240,3 +241,21 @@ def test_nothing_waiting_has_no_oldest_entry_and_purge_drops_old_holds(store):
     store.mark_held(old.id, "HTTP 500", at=T0, retry_at=T0)
     assert store.purge(older_than=T0 - timedelta(days=28)) == 1
     assert store.held() == [] and store.oldest_pending() is None
+
+
+def test_counts_follow_the_links_between_a_persons_keys_and_add_the_entries_held_in_memory(store):
+    card = make_entry(at=T0, person="cccd:001099012345")
+    qr = dataclasses.replace(make_entry(at=T0 + timedelta(minutes=5), person="qid:162900000000000001"),
+                             linked_key="cccd:001099012345")
+    store.add(card)
+    store.add(qr)
+    day = T0 - timedelta(hours=1)
+    assert store.counts(day_start=day) == DayCounts(inside=1, today=1)
+    other = make_entry(at=T0 + timedelta(minutes=6), person="qid:2")
+    assert store.counts(day_start=day, unsaved=[other]) == DayCounts(inside=2, today=2)
+    leaving = make_entry(at=T0 + timedelta(minutes=7), person="cccd:001099012345", direction=Direction.OUT)
+    assert store.counts(day_start=day, unsaved=[other, leaving]) == DayCounts(inside=1, today=2)
+    tag = store.seal.tag
+    assert store.came_in([tag("qid:162900000000000001")], day)
+    assert not store.came_in([tag("qid:162900000000000001")], day, unsaved=[leaving])
+    assert not store.came_in([tag("qid:2")], day)

@@ -17,10 +17,10 @@ from factories import kept, make_entry, uploaded
 from kiosk.full_disk import store_on_own_connection
 from kiosk import station as station_module
 from kiosk.entry import new_entry_id
-from kiosk.errors import INTERNAL_ERROR
 from kiosk.settings import Settings
 from kiosk.retention import RetentionSchedule
-from kiosk.station import Station
+from kiosk.reasons import Reason
+from kiosk.station import Station, not_saved
 from kiosk.store import Store, StoreCondition, StoreError, condition_of
 from kiosk.verdict import Outcome
 
@@ -225,7 +225,9 @@ def test_a_bug_in_writing_shows_at_the_door_as_an_internal_error_is_logged_in_fu
     connection.execute(SQL_BUG)
     result = station.check_text(visitor(1))
     assert result.verdict.outcome is Outcome.ADMIT  # the door answers
-    assert result.store_problem == INTERNAL_ERROR.en and "full" not in result.store_problem
+    assert result.store_problem == not_saved(Reason("unsaved.fault"), held=1)
+    assert result.store_problem.text("en") == ("A fault in the kiosk software: entries kept in memory, not lost: 1. "
+                                               "Tell the administrator.")
     assert station.unsaved_count() == 1
     [logged] = [record for record in caplog.records if record.exc_info]
     assert "no such table: full_name_log" in str(logged.exc_info[1])
@@ -245,7 +247,7 @@ def test_an_entry_a_bug_stops_does_not_hold_back_the_entries_after_it(store, sta
     monkeypatch.setattr(station_module, "new_entry_id", lambda: next(ids, None) or new_entry_id())
 
     stopped = station.check_text(visitor(1))
-    assert stopped.verdict.outcome is Outcome.ADMIT and stopped.store_problem == INTERNAL_ERROR.en
+    assert stopped.verdict.outcome is Outcome.ADMIT and stopped.store_problem == not_saved(Reason("unsaved.fault"), 1)
 
     later = [station.check_text(visitor(n)) for n in (2, 3)]
     assert [result.store_problem for result in later] == [None, None]  # the door no longer says "not saved"

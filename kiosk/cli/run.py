@@ -92,8 +92,10 @@ def describe(result: ScanResult, lang: str) -> str:
     reasons = "; ".join(reason.text(lang) for reason in result.verdict.reasons)
     direction = result.entry.direction.value if result.entry else "-"
     fmt = (result.credential or result.refusal).format if (result.credential or result.refusal) else "-"
-    line = (f"{local_time(result.scanned_at)}  {result.verdict.outcome.value.upper():<6} {direction:<3} "
+    # A repeat logs nothing: its line says so rather than repeat the outcome of the entry it stands for.
+    outcome = "REPEAT" if result.verdict.repeat else result.verdict.outcome.value.upper()
+    line = (f"{local_time(result.scanned_at)}  {outcome:<6} {direction:<3} "
             f"{fmt:<10} {result.display_name or '-':<22} {reasons}")
     if result.store_problem:
-        line += f"  [NOT SAVED: {result.store_problem}]"
+        line += f"  [NOT SAVED: {result.store_problem.text(lang)}]"
     return line

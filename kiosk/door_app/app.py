@@ -84,7 +84,7 @@ class DoorApp:
         self.station = Station(settings, store, clock=clock, zone=zone)
         self.pin_lock = PinLock(settings.admin_pin_hash, clock=pin_clock)
         self.door = DoorScreen(settings.reset_seconds, settings.language, station_label(settings), zone=zone,
-                               demo_mode=settings.demo_mode)
+                               demo_mode=settings.demo_mode, direction=self.station.direction)
         self.signal = VerdictSignal(settings)
         self._retention = RetentionSchedule(store, monotonic=monotonic, clock=clock)
         self._listeners: list[Listener] = []
@@ -321,11 +321,12 @@ class DoorApp:
             log.error("settings not saved: %s", error)
 
     def _shown(self, result: ScanResult | None, look: Look) -> None:
-        self.signal.send(look.name, result.direction if result is not None else self.direction)
+        self.signal.send(look.signal, result.direction if result is not None else self.direction)
         self._emit(VerdictShown(result, look, self.door.reset_deadline or self._monotonic()))
         self._render()
 
     def _render(self) -> None:
+        self.door.direction = self.direction
         self._emit(ViewChanged(self.door.view(), self.door.status(self.direction)))
 
     def _emit(self, event: DoorEvent) -> None:

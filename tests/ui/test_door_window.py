@@ -124,7 +124,7 @@ def test_entry_exit_mode_switches_with_one_click(qtbot, open_kiosk):
     with qtbot.waitSignal(window.verdict_shown, timeout=5000) as shown:
         window.handle_scanner_text(vnqr_payload(AN))
     assert shown.args[0].entry.direction.value == "out"
-    assert window.panel.word.text() == "ĐÃ RA"
+    assert window.panel.word.text() == "RA — CHƯA VÀO"  # an exit, of someone not seen coming in
 
 
 def test_the_status_line_shows_counts_capacity_and_station(qtbot, open_kiosk):

@@ -4,12 +4,18 @@ from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtWidgets import QLineEdit
 
 from kiosk.admin_pin import verify_pin
-from kiosk.setting_specs import BY_NAME, DECLARED
+from kiosk.messages import LANGUAGES, template_for
+from kiosk.setting_specs import BY_NAME, DECLARED, Kind
 from kiosk.settings import Settings
 from kiosk.watch_list import tagged_items
 from tests.ui.kiosk_fixtures import PIN_HASH
 from tests.watch_config import TEST_TAG_KEY
 from ui.dialogs.settings_form import SettingsForm
+
+
+def choose(box, code: str) -> None:
+    """Pick the choice whose code is `code` (the box shows it in words)."""
+    box.setCurrentIndex(box.findData(code))
 
 
 def label(form: SettingsForm, name: str) -> str:
@@ -49,7 +55,7 @@ def test_edited_values_come_back_through_the_validator(qtbot):
     form.fields["camera"].setCurrentText("   ")
     form.capacity.setValue(0)
     form.fields["sound"].setChecked(False)
-    form.fields["language"].setCurrentText("en")
+    choose(form.fields["language"], "en")
     edited = form.settings()
     assert edited.station_name == "Cổng B"
     assert edited.camera == "camera:0"  # a blank camera is the first camera, never the demo
@@ -67,16 +73,18 @@ def test_a_new_pin_typed_twice_replaces_the_hash(qtbot):
 
 def test_the_labels_follow_the_language_saved_from_the_form(qtbot):
     form = open_form(qtbot, Settings(language="vi"))
-    form.fields["language"].setCurrentText("en")
+    assert form.fields["language"].currentText() == "Tiếng Việt"  # a language by its name, never "vi"
+    choose(form.fields["language"], "en")
     # Saving the form switches the door's language: Qt then sends LanguageChange to every widget.
     QCoreApplication.sendEvent(form, QEvent(QEvent.Type.LanguageChange))
     assert label(form, "station_name") == "Station name"
     assert form.fields["dedup_minutes"].toolTip() == BY_NAME["dedup_minutes"].help.en
+    assert form.fields["language"].currentText() == "English"
 
 
 def test_a_closing_time_that_is_not_a_time_is_named_with_what_would_be_right(qtbot):
     form = open_form(qtbot, Settings(language="en"))
-    assert form.fields["direction"].currentText() == "in" and form.fields["default_stay_minutes"].minimum() == 15
+    assert form.fields["direction"].currentText() == "Entrance" and form.fields["default_stay_minutes"].minimum() == 15
     form.fields["closing_time"].setText("10pm")
     try:
         form.settings()
@@ -85,7 +93,7 @@ def test_a_closing_time_that_is_not_a_time_is_named_with_what_would_be_right(qtb
     else:
         raise AssertionError("a closing time of 10pm was taken")
     form.fields["closing_time"].setText(" 21:30 ")
-    form.fields["direction"].setCurrentText("out")
+    choose(form.fields["direction"], "out")
     assert (form.settings().closing_time, form.settings().direction) == ("21:30", "out")
 
 
@@ -113,3 +121,11 @@ def test_the_authority_fingerprint_is_checked_and_written_as_printed(qtbot):
             assert str(problem).startswith("Health authority key fingerprint: expected 32 hex digits")
         else:
             raise AssertionError(f"a fingerprint of {len(short.replace(' ', ''))} digits was taken")
+
+
+def test_every_choice_of_the_form_has_words_in_every_language():
+    for setting in DECLARED:
+        if setting.in_form and setting.kind is Kind.CHOICE:
+            for choice in setting.choices:
+                for language in LANGUAGES:
+                    assert template_for(f"setting.{setting.name}.choice.{choice}", language), (setting.name, choice)

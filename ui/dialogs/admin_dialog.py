@@ -5,6 +5,7 @@ work and answers by signal."""
 
 from __future__ import annotations
 
+from dataclasses import astuple
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Callable
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.admin_pin import PinError
 from kiosk.entry import Entry
+from kiosk.log_rows import LogRow, log_row
 from kiosk.settings import Settings
 from ui.dialogs.settings_form import SettingsForm
 from ui.dialogs.trace_tab import TraceTab
@@ -53,9 +56,11 @@ class AdminDialog(QDialog):
         self._settings = settings
         self._retention_days = retention_days
         self._zone = zone
+        self._language = language or (lambda: settings.language)
+        self._entries: list[Entry] = []  # the log's rows, shown again in words of a newly chosen language
         self._fit_screen()
         self.tabs = QTabWidget()
-        self.form = SettingsForm(settings)
+        self.form = SettingsForm(settings, language=self._language)
         self.save = QPushButton(objectName="saveSettings")
         self.save.clicked.connect(self._save)
         self.settings_message = QLabel(objectName="dialogError")
@@ -64,9 +69,16 @@ class AdminDialog(QDialog):
 
         self.search = QLineEdit(objectName="logSearch")
         self.search.returnPressed.connect(self.request_log)
-        self.table = QTableWidget(0, 6, objectName="logTable")
+        self.table = QTableWidget(0, len(LogRow.__dataclass_fields__), objectName="logTable")
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(True)
+        # Every value whole: the columns as wide as their longest text (header included), the reasons
+        # wrapped in what is left, each row as tall as its reasons.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(self.table.columnCount() - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        header.sectionResized.connect(lambda *_: self._fit_rows())  # the reasons wrap anew
         log_tab = _column(self.search, self.table)
 
         self.export_path = QLineEdit(str(_default_export_path()), objectName="exportPath")
@@ -93,7 +105,7 @@ class AdminDialog(QDialog):
         kiosk_tab = _column(self.leave, self.quit)
         kiosk_tab.layout().addStretch(1)
 
-        self.trace = TraceTab(retention_days, language or (lambda: settings.language), zone)
+        self.trace = TraceTab(retention_days, self._language, zone)
 
         # First, above the tabs: the guard opens the dialog for this right after the scan.
         self.walk_in = QPushButton(objectName="walkInButton")
@@ -127,6 +139,7 @@ class AdminDialog(QDialog):
         self.purge.setText(self.tr("Delete entries older than %n days now", "", self._retention_days))
         self.leave.setText(self.tr("Leave full-screen kiosk mode"))
         self.quit.setText(self.tr("Close the kiosk"))
+        self._show_rows()  # the log's values in words of the new language
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.LanguageChange:
@@ -137,14 +150,31 @@ class AdminDialog(QDialog):
         self.log_requested.emit(LogQuery(self.search.text().strip()))
 
     def show_entries(self, entries: list[Entry]) -> None:
-        language = self._settings.language
-        self.table.setRowCount(len(entries))
-        for row, entry in enumerate(entries):
-            cells = (f"{entry.scanned_at.astimezone(self._zone):%Y-%m-%d %H:%M:%S}", entry.direction.value,
-                     entry.verdict.value, entry.format, entry.display_name,
-                     "; ".join(reason.text(language) for reason in entry.reasons))
-            for column, text in enumerate(cells):
-                self.table.setItem(row, column, QTableWidgetItem(text))
+        self._entries = entries
+        self._show_rows()
+
+    def _show_rows(self) -> None:
+        """The log in words of the screen's language now (kiosk.log_rows), times in the door's zone."""
+        language = self._language()
+        self.table.setRowCount(len(self._entries))
+        for row, entry in enumerate(self._entries):
+            for column, text in enumerate(astuple(log_row(entry, language, self._zone))):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(row, column, item)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Each row as tall as its reasons, wrapped in their column. Qt's own measure wraps the text a few
+        pixels wider than it paints it, which left the last word of a reason unseen: measured here with room
+        to spare."""
+        column = self.table.columnCount() - 1
+        width = max(self.table.columnWidth(column) - _CELL_MARGINS, 1)
+        metrics = self.table.fontMetrics()
+        for row in range(self.table.rowCount()):
+            text = self.table.item(row, column).text()
+            lines = metrics.boundingRect(0, 0, width, 1_000_000, Qt.TextFlag.TextWordWrap, text).height()
+            self.table.setRowHeight(row, max(lines, metrics.height()) + _CELL_MARGINS)
 
     def show_exported(self, count: int, path: str) -> None:
         self.data_message.setText(self.tr("%n entries written to %1", "", count).replace("%1", path))
@@ -162,7 +192,7 @@ class AdminDialog(QDialog):
         try:
             settings = self.form.settings()
         except PinError as error:
-            self.settings_message.setText(error.reason.text(self._settings.language))
+            self.settings_message.setText(error.reason.text(self._language()))
             return
         except ValueError as error:  # a typed value the setting cannot take: the form names it
             self.settings_message.setText(str(error))
@@ -182,6 +212,10 @@ class AdminDialog(QDialog):
                                               "CSV (*.csv)")
         if path:
             self.export_path.setText(path)
+
+
+# Room around a cell's text: the style's margins and the grid line, with a little to spare.
+_CELL_MARGINS = 12
 
 
 def _column(*widgets: QWidget) -> QWidget:

@@ -6,7 +6,7 @@ its kind, bounded and labelled by its declaration, and read back through the sam
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import (
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.admin_pin import new_pin_hash
+from kiosk.messages import Message, template_for
 from kiosk.setting_specs import BY_NAME, DECLARED, Kind, Setting
 from kiosk.settings import Settings, checked_value
 from kiosk.watch_list import edited_items, shown_items
@@ -46,9 +47,14 @@ class PinFields:
 
 
 class SettingsForm(QWidget):
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, parent: QWidget | None = None,
+                 language: Callable[[], str] | None = None) -> None:
+        """`language()` is the screen's language now (the admin screen's, whose window strings Qt translates):
+        the form's own labels follow it too, so that one form never shows two languages. Without it, the
+        language chosen in the form."""
         super().__init__(parent)
         self._settings = settings
+        self._screen_language = language
         self._shown = tuple(setting for setting in DECLARED if setting.in_form)
         # The widget of each shown setting, by the setting's name.
         self.fields: dict[str, QWidget] = {setting.name: _widget(setting, getattr(settings, setting.name))
@@ -74,6 +80,10 @@ class SettingsForm(QWidget):
             self.fields[setting.name].setToolTip(setting.help.text(language))
             if setting.kind is Kind.OPTIONAL_WHOLE:
                 self.fields[setting.name].setSpecialValueText(self.tr("no limit"))
+            if setting.kind is Kind.CHOICE:  # each choice in words ("Tiếng Việt", "Cửa ra"), not its code
+                box = self.fields[setting.name]
+                for index, choice in enumerate(setting.choices):
+                    box.setItemText(index, choice_text(setting, choice, language))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 (Qt's name)
         if event.type() == QEvent.Type.LanguageChange:
@@ -91,10 +101,17 @@ class SettingsForm(QWidget):
         return self._settings.replace(**edited, admin_pin_hash=new_hash or self._settings.admin_pin_hash)
 
     def _language(self) -> str:
-        # While the form is open the door's language changes only when this form is saved, so the language
-        # chosen here is the one the door now speaks.
+        if self._screen_language is not None:
+            return self._screen_language()
         chosen = self.fields.get("language")
-        return chosen.currentText() if isinstance(chosen, QComboBox) else self._settings.language
+        return chosen.currentData() if isinstance(chosen, QComboBox) else self._settings.language
+
+
+def choice_text(setting: Setting, choice: str, language: str) -> str:
+    """A choice of a setting as the form names it: "setting.<name>.choice.<code>" in the catalogue, or the
+    code itself for a choice the catalogue has no words for yet."""
+    code = f"setting.{setting.name}.choice.{choice}"
+    return choice if template_for(code, language) is None else Message(code).text(language)
 
 
 def _widget(setting: Setting, value: Any) -> QWidget:
@@ -111,9 +128,14 @@ def _widget(setting: Setting, value: Any) -> QWidget:
         widget = QDoubleSpinBox(minimum=setting.minimum, decimals=1,
                                 maximum=setting.maximum if setting.maximum is not None else 1e9)
         widget.setValue(value)
-    elif setting.kind is Kind.CHOICE or setting.suggestions:
-        widget = QComboBox(editable=setting.kind is Kind.TEXT)
-        widget.addItems(setting.choices or setting.suggestions)
+    elif setting.kind is Kind.CHOICE:
+        widget = QComboBox()
+        for choice in setting.choices:  # shown in words by SettingsForm.retranslate, read back as the code
+            widget.addItem(choice, choice)
+        widget.setCurrentIndex(widget.findData(value))
+    elif setting.suggestions:
+        widget = QComboBox(editable=True)
+        widget.addItems(setting.suggestions)
         widget.setCurrentText(value)
     elif setting.kind is Kind.TEXTS:
         # The watch list holds tagged keys (or numbers typed this run): shown masked, never in clear.
@@ -140,5 +162,7 @@ def _value(setting: Setting, widget: Any) -> Any:
         return widget.value()
     if setting.kind is Kind.TEXTS:
         return widget.text().split(",")
+    if setting.kind is Kind.CHOICE:
+        return widget.currentData()
     text = widget.currentText() if isinstance(widget, QComboBox) else widget.text()
-    return text if setting.kind is Kind.CHOICE else text.strip() or setting.default
+    return text.strip() or setting.default
