@@ -92,7 +92,7 @@ def test_a_command_that_hangs_is_stopped_and_a_missing_one_logged_without_the_vi
     assert AN.given_name not in caplog.text and AN.qid not in caplog.text
 
 
-def test_the_line_gets_one_text_for_admit_and_another_for_the_rest(store, tmp_path):
+def test_the_line_opens_when_the_screen_says_let_through_and_not_otherwise(store, tmp_path):
     line = tmp_path / "gpio17-value"
     app = door(store, verdict_line=str(line))
     app.scanner_text(vnqr_payload(AN))
@@ -101,6 +101,9 @@ def test_the_line_gets_one_text_for_admit_and_another_for_the_rest(store, tmp_pa
     app.scanner_text(URL)
     app.signal.wait_until_sent()
     assert line.read_bytes() == b"0"
+    app.scanner_text(vnqr_payload(AN))  # already in: the screen says "let through", so the line opens too
+    app.signal.wait_until_sent()
+    assert line.read_bytes() == b"1"
 
 
 def test_a_command_line_that_cannot_be_split_is_named_in_the_settings_file(tmp_path):

@@ -24,6 +24,9 @@ from kiosk.settings import Settings
 log = logging.getLogger(__name__)
 
 PLACEHOLDERS = ("{look}", "{direction}")
+# The looks whose screen tells the guard to let the person through, so the line opens for them: an admit
+# (an exit too: its look signals "admit") and a repeat of someone admitted ("let through").
+OPENING_LOOKS = ("admit", "repeat")
 QUEUE_LIMIT = 16  # signals waiting behind a slow one; beyond that they are dropped (and logged)
 
 
@@ -108,7 +111,7 @@ def _run_command(settings: SignalSettings, look: str, direction: Direction) -> N
 
 
 def _write_line(settings: SignalSettings, look: str) -> None:
-    text = settings.line_admit if look == "admit" else settings.line_other
+    text = settings.line_admit if look in OPENING_LOOKS else settings.line_other
     try:
         with open(settings.line, "wb", buffering=0) as line:
             line.write(text.encode("utf-8"))
