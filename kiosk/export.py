@@ -12,6 +12,7 @@ from kiosk.atomic_file import replacing
 from kiosk.errors import KioskError, os_problem
 from kiosk.policy import local_time
 from kiosk.store import Store
+from kiosk.reasons import Reason
 from kiosk.tracing.masking import mask_person_key
 from kiosk.tracing.report import spreadsheet_safe
 
@@ -20,7 +21,11 @@ COLUMNS = ("id", "date", "time", "station", "direction", "source", "format", "pe
 
 
 class ExportError(KioskError):
-    pass
+    """The export file cannot be written; `reason` says so in both languages."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.reason = Reason("export.cannot-write", path=str(path), problem=problem)
+        super().__init__(self.reason.en)
 
 
 def export_csv(store: Store, path: Path, who: str, since: datetime | None = None) -> int:
@@ -39,6 +44,6 @@ def export_csv(store: Store, path: Path, who: str, since: datetime | None = None
                 )])
                 count += 1
     except OSError as error:
-        raise ExportError(f"Cannot write {path}: {os_problem(error)}.") from None
+        raise ExportError(path, os_problem(error)) from None
     store.record_export(str(path), count, who)
     return count

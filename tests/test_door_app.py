@@ -15,6 +15,7 @@ from kiosk import authority_pin, secret_store
 from kiosk.cli.run import describe
 from kiosk.credentials.examples import AN, BINH, CUONG, vnqr_payload
 from kiosk.door_app import (
+    AdminFailed,
     CameraStateChanged,
     DoorApp,
     Purged,
@@ -366,3 +367,12 @@ def test_keys_that_run_out_within_two_weeks_are_announced_as_the_days_pass(store
     assert views[-1].status.authority == f"Khóa của cơ quan y tế hết hạn sau ngày {last:%Y-%m-%d}: báo quản trị"
     app.close()
 
+
+
+def test_an_export_that_cannot_be_written_is_told_in_the_screens_language(door, tmp_path):
+    app = door(language="vi")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the admin chose a folder", encoding="utf-8")
+    app.app.export(str(blocker / "entries.csv"), who="admin")
+    failed = app.of(AdminFailed)[-1].message
+    assert failed.startswith("Không ghi được tệp") and "Cannot" not in failed

@@ -247,13 +247,13 @@ class DoorApp:
         try:
             self._emit(EntriesLoaded(self.store.entries(search=search or None, limit=limit)))
         except KioskError as error:
-            self._emit(AdminFailed(str(error)))
+            self._admin_failed(error)
 
     def export(self, path: str, who: str) -> None:
         try:
             count = export_csv(self.store, Path(path), who)
         except KioskError as error:
-            self._emit(AdminFailed(str(error)))
+            self._admin_failed(error)
             return
         self._emit(Exported(count, path))
 
@@ -262,7 +262,7 @@ class DoorApp:
         try:
             removed = purge_expired(self.store, self.settings.retention_days)
         except KioskError as error:
-            self._emit(AdminFailed(str(error)))
+            self._admin_failed(error)
             return
         self._emit(Purged(removed))
         self.refresh()
@@ -293,6 +293,12 @@ class DoorApp:
         threading.Thread(target=work, name="trace", daemon=True).start()
 
     # --- inside -------------------------------------------------------------------------------------
+
+    def _admin_failed(self, error: KioskError) -> None:
+        """Tell the admin in the screen's language, when the error says it in both (a full disk, an export
+        file that cannot be written)."""
+        reason = getattr(error, "reason", None)
+        self._emit(AdminFailed(reason.text(self.door.language) if isinstance(reason, Reason) else str(error)))
 
     def _apply(self, config: StationConfig, local: Settings, force: bool = False) -> None:
         before_local, before = self._local, self.station.settings
