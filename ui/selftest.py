@@ -188,6 +188,7 @@ class _Watch:
 
     def run(self, timeout: float) -> SelftestReport:
         self.window.rendered.connect(self._seen)
+        self.window.verdict_shown.connect(self._new_verdict)
         QTimer.singleShot(int(timeout * 1000), self.app.quit)
         self.app.exec()
         self.window.shutdown()
@@ -202,11 +203,17 @@ class _Watch:
             self._clip_state(view)
             if set(CLIP_SHOTS) <= set(self.shots):
                 self._next_step()
-        elif self.steps and self.steps[0].shown(view):
+
+    def _new_verdict(self, _result: object) -> None:
+        """A scanner step's verdict is judged when it is new (the view drawn for it is `window.view`): a
+        setting that changes the look of the verdict still on screen is not a new one."""
+        if not self.steps or not set(CLIP_SHOTS) <= set(self.shots):
+            return
+        if self.steps[0].shown(self.window.view):
             step = self.steps.pop(0)
             self._shoot(step.shot)
             self._next_step()
-        elif self.steps and self.steps[0].again is not None and view.state is ScreenState.VERDICT:
+        elif self.steps[0].again is not None:
             self.steps[0].again()
 
     def _clip_state(self, view: DoorView) -> None:
