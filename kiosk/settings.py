@@ -139,15 +139,17 @@ def load_settings(path: Path | None = None, tag_key: TagKey | None = None) -> Se
     return settings
 
 
-def read_settings(path: Path | None = None,
-                  tag_key: TagKey | None = None) -> tuple[Settings, tuple[SettingsError, ...]]:
+def read_settings(path: Path | None = None, tag_key: TagKey | None = None,
+                  keep_copy: bool = True) -> tuple[Settings, tuple[SettingsError, ...]]:
     """`load_settings` that leaves out the keys this version does not know and returns them (as errors
-    naming their lines) beside the settings. A file read whole becomes the last good copy."""
-    settings, unknown, _ = _read(path or settings_path(), tag_key)
+    naming their lines) beside the settings. A file read whole becomes the last good copy (unless
+    `keep_copy` is False: reading that copy itself)."""
+    settings, unknown, _ = _read(path or settings_path(), tag_key, keep_copy)
     return settings, unknown
 
 
-def _read(path: Path, tag_key: TagKey | None) -> tuple[Settings, tuple[SettingsError, ...], dict[str, Any]]:
+def _read(path: Path, tag_key: TagKey | None,
+          keep_copy: bool = True) -> tuple[Settings, tuple[SettingsError, ...], dict[str, Any]]:
     """The settings, the unknown keys as errors, and their values as read (to keep them on a save)."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -159,12 +161,12 @@ def _read(path: Path, tag_key: TagKey | None) -> tuple[Settings, tuple[SettingsE
     settings, unknown = _from_mapping(data, path, text)
     kept = {error.key: data[error.key] for error in unknown}
     tagged = settings.replace(watch_list=tagged_items(settings.watch_list, tag_key))
-    if tagged != settings:
+    if tagged != settings and keep_copy:
         try:
             save_settings(tagged, path, tag_key, kept)
         except SettingsSaveError as error:
             log.error("the watch list is still in clear in the settings file: %s", error)
-    elif not unknown:
+    elif keep_copy and not unknown:
         keep_last_good(path, text)
     return tagged, unknown, kept
 

@@ -92,6 +92,9 @@ class BottomBar(QFrame):
         self.authority = QLabel(objectName="authorityNotice")
         self.authority.setWordWrap(True)
         self.authority.setVisible(False)
+        self.start_notice = QLabel(objectName="startNotice")
+        self.start_notice.setWordWrap(True)
+        self.start_notice.setVisible(False)
         self.manual_button = QPushButton(objectName="manualButton")
         self.language_button = QPushButton(objectName="languageButton")
         self.admin_button = QPushButton(objectName="adminButton")
@@ -100,7 +103,7 @@ class BottomBar(QFrame):
                                (self.admin_button, self.admin)):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(signal)
-        _line_up(self, (self.camera, self.sync, self.authority),
+        _line_up(self, (self.camera, self.sync, self.authority, self.start_notice),
                  (self.manual_button, self.language_button, self.admin_button), margin=6)
         self.retranslate()
 
@@ -123,11 +126,13 @@ class BottomBar(QFrame):
         self.sync.setProperty("problem", not status.sync_ok)
         self.authority.setText(status.authority)
         self.authority.setVisible(bool(status.authority))
+        self.start_notice.setText(status.start_notice)
+        self.start_notice.setVisible(bool(status.start_notice))
         _restyle((self.camera, self.sync), self._pixels, bold=True)
 
     def fit(self, window_height: int) -> None:
         """Font sizes for a window this tall."""
         self._pixels = int(window_height * BAR_TEXT_HEIGHT * 0.8)
-        for widget in (self.camera, self.sync, self.authority, self.manual_button, self.language_button,
-                       self.admin_button):
+        for widget in (self.camera, self.sync, self.authority, self.start_notice, self.manual_button,
+                       self.language_button, self.admin_button):
             _scaled(widget, self._pixels, bold=widget in (self.camera, self.sync, self.authority))
