@@ -28,7 +28,8 @@ EXIT_NOT_STARTED = 2  # the data folder or the database cannot be used (as kiosk
 EXIT_ALREADY_OPEN = 3  # another kiosk runs on the same database
 
 _CAUSES = {errno.EACCES: "start.cause.permission", errno.EPERM: "start.cause.permission",
-           errno.ENOSPC: "start.cause.full", errno.EROFS: "start.cause.read-only"}
+           errno.ENOSPC: "start.cause.full", errno.EROFS: "start.cause.read-only",
+           errno.ENOTDIR: "start.cause.not-folder", errno.EEXIST: "start.cause.not-folder"}
 
 
 class StartProblem(KioskError):

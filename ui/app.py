@@ -130,7 +130,8 @@ def start_door(settings: Settings, args: argparse.Namespace, kiosk_mode: bool = 
     if not settings.configured:
         chosen = first_start(_file_settings(settings_file), settings_file, rehearsal=settings.demo_mode)
         if chosen is None:  # the person chose to stop: nothing to repair
-            _say(SETUP_UNFINISHED, settings.language, logging.WARNING)
+            _say(SETUP_UNFINISHED, settings.language)
+            log.warning("%s", SETUP_UNFINISHED.en)
             return 0
         settings = with_demo_camera(settings.replace(
             station_name=chosen.station_name, admin_pin_hash=chosen.admin_pin_hash,
@@ -172,17 +173,16 @@ def _open_door(settings: Settings, full_screen: bool) -> OpenedDoor | int:
         try:
             return open_door(settings)
         except StartProblem as problem:
-            text = _say(problem.message, settings.language, logging.ERROR)
+            text = _say(problem.message, settings.language)  # kiosk.door_start logged it
             languages().switch(settings.language)
             if not ask_after_start_problem(text, problem.can_retry, full_screen) or not problem.can_retry:
                 return problem.exit_code
 
 
-def _say(message: Message, language: str, level: int) -> str:
-    """A sentence for a door that did not open, on standard error (a service's log) and in the log."""
+def _say(message: Message, language: str) -> str:
+    """A sentence for a door that did not open, on standard error (a service's log)."""
     text = message.text(language)
     print(f"kiosk: {text}", file=sys.stderr, flush=True)
-    log.log(level, "%s", message.en)
     return text
 
 

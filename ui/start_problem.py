@@ -60,8 +60,8 @@ def ask_after_start_problem(message: str, can_retry: bool, full_screen: bool = T
     """Show `message` door-sized until the guard chooses; True for Try again."""
     screen = StartProblemScreen(message, can_retry)
     screen.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, full_screen)
-    if full_screen:
-        screen.showFullScreen()
+    if full_screen:  # shown by exec(), which makes it modal only if it was not visible yet
+        screen.setWindowState(Qt.WindowState.WindowFullScreen)
     else:
         screen.resize(1280, 800)
     return screen.exec() == QDialog.DialogCode.Accepted
