@@ -5,7 +5,6 @@ Close. It fills the screen like the door would, in large type, so a guard can re
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 TEXT_HEIGHT = 0.04  # share of the screen's height
@@ -37,23 +36,21 @@ class StartProblemScreen(QDialog):
         layout.addWidget(self.message, 1, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(buttons)
         self.setWindowTitle(self.title.text())
-        self.setStyleSheet("#startProblem { background: #37474F; } #startProblem QLabel { color: #FFFFFF; }")
         (self.retry if can_retry else self.close_button).setDefault(True)
         self._fit()
 
     def _fit(self) -> None:
-        """Type for the screen it is on: large enough to read from where a guard stands."""
+        """Type for the screen it is on, large enough to read from where a guard stands (in the style sheet:
+        the application's theme sets the fonts there, over any setFont)."""
         screen = self.screen()
         height = screen.geometry().height() if screen is not None else 768
-        for widget, share, bold in ((self.title, TITLE_HEIGHT, True), (self.message, TEXT_HEIGHT, False),
-                                    (self.retry, TEXT_HEIGHT, True), (self.close_button, TEXT_HEIGHT, True)):
-            font = QFont(widget.font())
-            font.setPixelSize(max(16, int(height * share)))
-            font.setBold(bold)
-            widget.setFont(font)
-        for button in (self.retry, self.close_button):
-            button.setMinimumHeight(int(height * TEXT_HEIGHT * 2.2))
-            button.setMinimumWidth(int(height * TEXT_HEIGHT * 7))
+        text, title = max(16, int(height * TEXT_HEIGHT)), max(24, int(height * TITLE_HEIGHT))
+        self.setStyleSheet(
+            f"#startProblem {{ background: #37474F; }}"
+            f"#startProblemTitle {{ color: #FFFFFF; font-size: {title}px; font-weight: bold; }}"
+            f"#startProblemMessage {{ color: #FFFFFF; font-size: {text}px; }}"
+            f"#startProblem QPushButton {{ font-size: {text}px; font-weight: bold; padding: {text // 2}px "
+            f"{text}px; min-width: {text * 6}px; }}")
 
 
 def ask_after_start_problem(message: str, can_retry: bool, full_screen: bool = True) -> bool:
@@ -61,6 +58,7 @@ def ask_after_start_problem(message: str, can_retry: bool, full_screen: bool = T
     screen = StartProblemScreen(message, can_retry)
     screen.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, full_screen)
     if full_screen:  # shown by exec(), which makes it modal only if it was not visible yet
+        screen.setGeometry(screen.screen().geometry())  # without a window manager the state alone does not
         screen.setWindowState(Qt.WindowState.WindowFullScreen)
     else:
         screen.resize(1280, 800)

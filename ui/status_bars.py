@@ -7,7 +7,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from kiosk.door_screen import StatusView
 
@@ -103,8 +103,15 @@ class BottomBar(QFrame):
                                (self.admin_button, self.admin)):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(signal)
-        _line_up(self, (self.camera, self.sync, self.authority, self.start_notice),
+        # The start notice (what to fix in the settings file) is a sentence: a full-width line of its own.
+        row = QWidget()
+        _line_up(row, (self.camera, self.sync, self.authority),
                  (self.manual_button, self.language_button, self.admin_button), margin=6)
+        lines = QVBoxLayout(self)
+        lines.setContentsMargins(0, 0, 0, 0)
+        lines.setSpacing(0)
+        lines.addWidget(row)
+        lines.addWidget(self.start_notice)
         self.retranslate()
 
     def retranslate(self) -> None:
