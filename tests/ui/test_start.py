@@ -59,6 +59,7 @@ def run_door(args: argparse.Namespace, watch: Watch, timeout: float = 90.0) -> i
     deadline = time.monotonic() + timeout
     done = False
     watched: list[bool] = []
+    failures: list[Exception] = []
 
     def poll() -> None:
         if done:  # run_window returned without the event loop (setup closed, start refused)
@@ -66,7 +67,12 @@ def run_door(args: argparse.Namespace, watch: Watch, timeout: float = 90.0) -> i
         window = next((w for w in app.topLevelWidgets() if isinstance(w, KioskWindow) and w.isVisible()
                        and w not in before), None)
         modal = app.activeModalWidget()
-        if watched or watch(window, modal) or time.monotonic() > deadline:
+        try:
+            satisfied = watched or watch(window, modal) or time.monotonic() > deadline
+        except Exception as error:  # noqa: BLE001 (raised again once the run ended)
+            failures.append(error)
+            satisfied = True
+        if satisfied:
             watched.append(True)
             if isinstance(modal, QDialog):
                 modal.reject()
@@ -76,7 +82,10 @@ def run_door(args: argparse.Namespace, watch: Watch, timeout: float = 90.0) -> i
 
     QTimer.singleShot(0, poll)
     try:
-        return run_window(run_settings(args), args)
+        code = run_window(run_settings(args), args)
+        if failures:
+            raise failures[0]
+        return code
     finally:
         done = True
         for widget in app.topLevelWidgets():
