@@ -207,6 +207,9 @@ class StatusView:
     # The session of the moment (or the next one, or the day's last), "" at an ordinary door. The ready
     # screen shows it too (`DoorView.meeting`), where a long session name can wrap.
     meeting: str = ""
+    # What the admin should fix since the start (a settings file that needed help) and that this run is a
+    # rehearsal (kiosk.door_app.app): it stays for the whole run; "" when there is nothing.
+    start_notice: str = ""
 
 
 @dataclass(frozen=True)
@@ -248,6 +251,7 @@ class DoorScreen:
         self.counts = Counts(0, 0, None)
         self.authority: Message | None = None  # the authority key's notice (`StatusView.authority`), if any
         self.meeting = Moment(MomentKind.NONE)  # the meeting plan's moment (Station.moment), kept by DoorApp
+        self.start_notices: tuple[Message, ...] = ()  # `StatusView.start_notice`, kept by DoorApp
         self._zone = zone
         self._shown: _Shown | None = None
 
@@ -361,6 +365,7 @@ class DoorScreen:
             station=self.station,
             authority=self.authority.text(lang) if self.authority else "",
             meeting=self._meeting_text(),
+            start_notice=" ".join(notice.text(lang) for notice in self.start_notices),
         )
 
     def _meeting_text(self) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kiosk.admin_pin import new_pin_hash
 from kiosk.reasons import Reason
-from kiosk.settings import Settings, chosen_camera
+from kiosk.settings import Settings, chosen_camera, is_demo_camera
 
 NAME_MISSING = Reason("setup_name")
 
@@ -15,6 +15,12 @@ class SetupError(ValueError):
     def __init__(self, reason: Reason) -> None:
         super().__init__(reason.en)
         self.reason = reason
+
+
+def offered_camera(settings: Settings) -> str:
+    """The camera the setup offers: the station's, or the first real camera; never the demo, which a person
+    may still type (and which then makes every start a rehearsal)."""
+    return Settings.camera if is_demo_camera(settings.camera) else settings.camera
 
 
 def first_start_settings(settings: Settings, station_name: str, pin: str, pin_repeat: str,

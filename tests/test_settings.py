@@ -7,7 +7,9 @@ from kiosk.settings import (
     Settings,
     SettingsError,
     chosen_camera,
+    last_good_path,
     load_settings,
+    read_settings,
     save_changes,
     save_settings,
     settings_path,
@@ -82,7 +84,8 @@ def test_a_failed_save_leaves_the_old_file_intact(tmp_path, monkeypatch):
     with pytest.raises(OSError):
         save_settings(Settings(station_name="New gate"), path)
     assert load_settings(path).station_name == "Old gate"
-    assert [p.name for p in tmp_path.iterdir()] == ["settings.toml"]
+    # Nothing half-written is left: the file and the last good copy kept when it was first saved.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["settings.last-good.toml", "settings.toml"]
 
 
 def test_the_file_holds_only_what_differs_from_the_defaults(tmp_path):
@@ -125,3 +128,25 @@ def test_the_tracing_settings_read_back_and_default_to_entries_two_hours_and_no_
     path = tmp_path / "settings.toml"
     path.write_text('direction = "out"\ndefault_stay_minutes = 45\nclosing_time = " 21:30 "\n', encoding="utf-8")
     assert load_settings(path) == Settings(direction="out", default_stay_minutes=45, closing_time="21:30")
+
+
+def test_a_file_read_or_saved_whole_is_kept_beside_it_owner_only(tmp_path):
+    path = tmp_path / "settings.toml"
+    save_settings(Settings(station_name="Gate"), path)
+    copy = last_good_path(path)
+    assert copy.read_text(encoding="utf-8") == path.read_text(encoding="utf-8")
+    assert copy.stat().st_mode & 0o777 == 0o600
+    path.write_text('station_name = "Hand edited"\n', encoding="utf-8")
+    load_settings(path)
+    assert "Hand edited" in copy.read_text(encoding="utf-8")
+
+
+def test_a_newer_versions_setting_is_left_out_named_and_kept_on_save(tmp_path):
+    path = tmp_path / "settings.toml"
+    path.write_text('station_name = "Gate"\ncolour = "red"\n', encoding="utf-8")
+    settings, unknown = read_settings(path)
+    assert settings.station_name == "Gate"
+    assert [(error.key, error.line) for error in unknown] == [("colour", 2)]
+    save_changes(settings, settings.replace(language="en"), path)
+    assert read_settings(path)[0].language == "en"
+    assert 'colour = "red"' in path.read_text(encoding="utf-8")

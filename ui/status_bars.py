@@ -185,6 +185,9 @@ class BottomBar(_Bar):
         self.authority = QLabel(objectName="authorityNotice")
         self.authority.setWordWrap(True)
         self.authority.setVisible(False)
+        self.start_notice = QLabel(objectName="startNotice")
+        self.start_notice.setWordWrap(True)
+        self.start_notice.setVisible(False)
         self.manual_button = QPushButton(objectName="manualButton")
         self.language_button = QPushButton(objectName="languageButton")
         self.admin_button = QPushButton(objectName="adminButton")
@@ -192,11 +195,12 @@ class BottomBar(_Bar):
                                (self.admin_button, self.admin)):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.clicked.connect(signal)
-        # The notice has a line of its own: it is long, and wrapped beside the buttons it would stand
-        # as a tower of words.
+        # The notices have lines of their own: they are long, and wrapped beside the buttons they would
+        # stand as towers of words (the start notice says what to fix in the settings file).
         rows = QVBoxLayout(self)
         rows.setContentsMargins(16, 6, 16, 6)
         rows.setSpacing(6)
+        rows.addWidget(self.start_notice)
         rows.addWidget(self.authority)
         rows.addLayout(_line_up((self.camera, self.sync),
                                 (self.manual_button, self.language_button, self.admin_button)))
@@ -222,8 +226,10 @@ class BottomBar(_Bar):
         _set_property(self.sync, "problem", not status.sync_ok)
         self.authority.setText(status.authority)
         self.authority.setVisible(bool(status.authority))
+        self.start_notice.setText(status.start_notice)
+        self.start_notice.setVisible(bool(status.start_notice))
         self._fit()
 
     def _texts(self) -> tuple[tuple[QWidget, bool], ...]:
-        return ((self.camera, True), (self.sync, True), (self.authority, True), (self.manual_button, False),
-                (self.language_button, False), (self.admin_button, False))
+        return ((self.camera, True), (self.sync, True), (self.authority, True), (self.start_notice, True),
+                (self.manual_button, False), (self.language_button, False), (self.admin_button, False))

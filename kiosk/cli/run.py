@@ -11,16 +11,18 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 
-from kiosk.cli.environment import open_store, settings_from
 from kiosk.door_app.headless import HeadlessDoor
 from kiosk.door_screen import DEMO_BANNER
+from kiosk.door_start import StartProblem, open_door
 from kiosk.errors import KioskError
 from kiosk.frames import open_camera
 from kiosk.policy import local_time
 from kiosk.reasons import LANGUAGES
 from kiosk.setting_specs import DIRECTIONS
-from kiosk.settings import Settings
+from kiosk.settings import Settings, is_demo_camera, with_demo_camera
+from kiosk.start_settings import start_settings
 from kiosk.station import ScanResult
 
 WINDOW_COMMAND = "kiosk run (the `kiosk` command installed with the window, or `python -m ui run`)"
@@ -45,16 +47,28 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run_settings(args: argparse.Namespace) -> Settings:
-    """The settings of this run: the file's, with `--db`, `--source`, `--direction` and `--demo` on top."""
-    settings = settings_from(args)
+    """The settings of this run: the file's, with `--db`, `--source`, `--direction` and `--demo` on top.
+
+    A settings file that cannot be used as it is does not stop the door (kiosk.start_settings): what the
+    admin should fix is printed and left in `args.settings_notice` for the door screen. A camera named
+    "demo", from the file or this run, makes the run a rehearsal."""
+    start = start_settings(Path(args.config) if args.config else None)
+    settings = start.settings
+    args.settings_notice = start.notice
+    if start.notice is not None:
+        language = getattr(args, "lang", None) or settings.language
+        print(f"kiosk: {start.notice.text(language)}", file=sys.stderr, flush=True)
+    if args.db:
+        settings = settings.replace(database=args.db)
     if args.direction:
         settings = settings.replace(direction=args.direction)
     # `--demo`, or the demo camera named for this run: a rehearsal, whose made-up visitors are meant to pass.
-    if args.demo or (args.source or "").strip().lower() == "demo":
+    if args.demo or is_demo_camera(args.source or ""):
         args.source = args.source or "demo"  # the window keeps a run's source over the first start's camera
         settings = settings.replace(demo_mode=True)
     if args.source:
         settings = settings.replace(camera=args.source)
+    settings = with_demo_camera(settings)
     if settings.demo_mode:
         print(f"kiosk: {DEMO_BANNER.vi} / {DEMO_BANNER.en}: the demo's public signing keys are trusted.",
               file=sys.stderr, flush=True)
@@ -70,12 +84,17 @@ def run(args: argparse.Namespace) -> int:
 def run_headless(args: argparse.Namespace) -> int:
     settings = run_settings(args)
     lang = args.lang or settings.language
-    source = open_camera(settings)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with open_store(settings) as store:
+    try:
+        opened = open_door(settings)
+    except StartProblem as problem:  # the same sentence the window shows
+        print(f"kiosk: {problem.message.text(lang)}", file=sys.stderr, flush=True)
+        return problem.exit_code
+    try:
+        source = open_camera(settings)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
         door = HeadlessDoor(
-            settings, store,
+            settings, opened.store,
             on_verdict=lambda result: print(describe(result, lang), flush=True),
             on_camera=lambda reason: print(f"kiosk: {reason.text(lang)}", file=sys.stderr, flush=True),
             status=lambda line: print(f"kiosk: {line}", file=sys.stderr, flush=True))
@@ -84,6 +103,8 @@ def run_headless(args: argparse.Namespace) -> int:
             door.run(source, stop, max_frames=args.frames)
         except KeyboardInterrupt:
             stop.set()
+    finally:
+        opened.close()
     return 0
 
 

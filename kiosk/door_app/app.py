@@ -46,10 +46,11 @@ from kiosk.door_screen import CameraState, DoorScreen, Look, SyncState, station_
 from kiosk.entry import Direction, Source, utc_now
 from kiosk.errors import INTERNAL_ERROR, KioskError
 from kiosk.export import export_csv
+from kiosk.messages import Message
 from kiosk.reasons import Reason
 from kiosk.retention import RetentionSchedule, purge_expired
 from kiosk.scanner_input import mangled_reason
-from kiosk.settings import Settings, save_changes
+from kiosk.settings import Settings, is_demo_camera, save_changes
 from kiosk.station import Counts, ScanResult, Station
 from kiosk.station_config import StationConfig, load_station_config
 from kiosk.store import Store, StoreError
@@ -62,6 +63,8 @@ log = logging.getLogger(__name__)
 Post = Callable[[Callable[[], None]], None]
 # A verdict is never cut short: a timer that fires this much early still lets it go.
 TICK_GRACE = 0.005
+REHEARSAL = Message("start.rehearsal")
+DEMO_NEXT_START = Message("start.demo-next-start")
 
 
 class DoorApp:
@@ -80,11 +83,16 @@ class DoorApp:
         self._settings_file = settings_file
         self._monotonic = monotonic
         self._clock = clock
+        # A rehearsal (demo mode) runs on its own database (kiosk.settings.database_path) and never syncs;
+        # a run is one or the other from start to end, whatever the admin form sets.
+        self._rehearsal = settings.demo_mode
         self._local = settings
         self.station = Station(settings, store, clock=clock, zone=zone)
         self.pin_lock = PinLock(settings.admin_pin_hash, clock=pin_clock)
         self.door = DoorScreen(settings.reset_seconds, settings.language, station_label(settings), zone=zone,
                                demo_mode=settings.demo_mode, direction=self.station.direction)
+        self._notices: tuple[Message, ...] = (REHEARSAL,) if self._rehearsal else ()
+        self.door.start_notices = self._notices
         self.signal = VerdictSignal(settings)
         self._retention = RetentionSchedule(store, monotonic=monotonic, clock=clock)
         self._listeners: list[Listener] = []
@@ -115,7 +123,8 @@ class DoorApp:
         """Read what the server pushed last, start syncing, purge what is due, report the first state; the
         log says once if the station secret lies unprotected on this disk."""
         secret_store.log_warning()
-        self._sync = _SyncRun(self._local, self.store, self._sync_round_done, self._sync_config_arrived)
+        if not self._rehearsal:
+            self._sync = _SyncRun(self._local, self.store, self._sync_round_done, self._sync_config_arrived)
         self.reload_config()
         self._emit(CameraStateChanged(self.door.camera))
 
@@ -140,6 +149,7 @@ class DoorApp:
         or token changed; the camera is restarted by the driver when `SettingsChanged` says so."""
         before = self._local
         self._save(settings)
+        settings = self._this_run(settings)
         if self._sync is not None and _sync_key(before) != _sync_key(settings):
             self._sync.close()
             self._sync = _SyncRun(settings, self.store, self._sync_round_done, self._sync_config_arrived)
@@ -152,6 +162,11 @@ class DoorApp:
         chosen = self._local.replace(language=language)
         self._save(chosen)
         self._apply(self.station.config, chosen, force=True)
+
+    def show_start_notice(self, notice: Message) -> None:
+        """What the admin should fix since the start (a settings file that needed help): it stays on the
+        status line for the whole run."""
+        self._notice(notice)
 
     def toggle_language(self) -> None:
         self.set_language("en" if self.door.language == "vi" else "vi")
@@ -317,6 +332,19 @@ class DoorApp:
         restart = (after.camera, after.camera_backend) != (before.camera, before.camera_backend)
         self._emit(SettingsChanged(local, after, self.door.language, restart))
         self._render()
+
+    def _this_run(self, settings: Settings) -> Settings:
+        """What the door can run with now: a rehearsal stays a rehearsal, and a camera named "demo" chosen
+        at a real door waits for the next start (which will be a rehearsal, on its own database)."""
+        if not self._rehearsal and is_demo_camera(settings.camera):
+            self._notice(DEMO_NEXT_START)
+            settings = settings.replace(camera=self._local.camera)
+        return settings.replace(demo_mode=self._rehearsal)
+
+    def _notice(self, notice: Message) -> None:
+        if notice not in self._notices:
+            self._notices = self.door.start_notices = (*self._notices, notice)
+            self._render()
 
     def _save(self, settings: Settings) -> None:
         """Write what changed since the settings in use into the settings file (`_apply` then puts them in

@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from kiosk.admin_pin import PinError
-from kiosk.first_start import SetupError, first_start_settings
+from kiosk.first_start import SetupError, first_start_settings, offered_camera
 from kiosk.settings import Settings
 from ui.dialogs.buttons import name_buttons
 from ui.dialogs.form_rows import FormRows
@@ -14,21 +14,28 @@ from ui.dialogs.settings_form import PinFields, camera_box
 
 
 class SetupDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    """`rehearsal`: this run is a demo run, whose camera stays the demo; the dialog says so, and that the
+    camera chosen here is the real door's."""
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None, rehearsal: bool = False) -> None:
         super().__init__(parent)
         self._settings = settings
         self.result_settings: Settings | None = None
         self.intro = QLabel(objectName="setupIntro")
         self.intro.setWordWrap(True)
+        self.rehearsal = QLabel(objectName="setupRehearsal")
+        self.rehearsal.setWordWrap(True)
+        self.rehearsal.setVisible(rehearsal)
         self.station = QLineEdit(settings.station_name, objectName="stationName")
         self.pins = PinFields()
-        self.camera = camera_box(settings.camera)
+        self.camera = camera_box(offered_camera(settings))
         self.error = QLabel(objectName="dialogError")
         self.error.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.buttons.accepted.connect(self.finish)
         form = QFormLayout(self)
         form.addRow(self.intro)
+        form.addRow(self.rehearsal)
         self.rows = FormRows(form, (self.station, self.pins.pin, self.pins.repeat, self.camera))
         form.addRow(self.error)
         form.addRow(self.buttons)
@@ -39,6 +46,9 @@ class SetupDialog(QDialog):
         self.setWindowTitle(self.tr("Set up this station"))
         self.intro.setText(self.tr("Three things before the first visitor: a name for this station, "
                                    "an admin PIN, and the camera."))
+        self.rehearsal.setText(self.tr("This run is a rehearsal with the demo camera: its made-up visitors go to a "
+                                       "separate rehearsal file and nothing is sent to a server. The camera you "
+                                       "choose here is for the real door, from its next ordinary start."))
         self.rows.name(self.tr("Station name"), self.tr("Admin PIN (4–12 digits)"), self.tr("Admin PIN again"),
                        self.tr("Camera"))
 
