@@ -91,14 +91,17 @@ class SyncClient:
 
     @property
     def configured(self) -> bool:
-        return bool(self.settings.server_url and self.settings.server_token)
+        """A server and a token are set, and this is not a rehearsal: demo mode's made-up entries are never
+        sent (`kiosk sync` on a rehearsal's settings included)."""
+        return bool(self.settings.server_url and self.settings.server_token) and not self.settings.demo_mode
 
     def run_once(self) -> SyncReport:
         """Upload everything pending and the held entries that are due, then download the configuration.
         Never raises for network trouble."""
         if not self.configured:
             return SyncReport(waiting=self._waiting(), on_hold=self._on_hold(),
-                              error="No server address or station token is set.")
+                              error="Demo mode (a rehearsal): nothing is sent to a server." if self.settings.demo_mode
+                              else "No server address or station token is set.")
         upload = Upload(self.store, self._server, self._headers, self.batch_size, self.clock)
         config_changed = False
         try:

@@ -123,6 +123,16 @@ def test_one_round_sends_every_waiting_entry_once_then_fetches_the_config(server
     assert_exactly_once(kiosk)
 
 
+def test_a_rehearsals_settings_send_nothing_even_with_a_server_and_token(server, make_kiosk, server_ids):
+    kiosk = make_kiosk(server.url, entries=3)
+    client = SyncClient(kiosk.store, replace(kiosk.settings, demo_mode=True))
+
+    report = client.run_once()
+
+    assert not client.configured and not report.ok and "Demo mode" in report.error
+    assert server_ids(kiosk.station.name) == []
+
+
 def test_a_changed_config_is_downloaded_again(server, engine, make_kiosk):
     kiosk = make_kiosk(server.url)
     client = SyncClient(kiosk.store, kiosk.settings)
