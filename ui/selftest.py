@@ -9,12 +9,16 @@ empty scene between them, a valid personal code (admit), a code on the watch lis
 (refuse) and the first code again (already checked in); then it ends (camera disconnected). The server is
 set to a closed port on 127.0.0.1 once the ready screen was captured (offline). Then the scanner reads, in
 turn: the first visitor leaving through exit mode, a visitor leaving who never came in, a chip card while
-the manual entry dialog is open, a visitor while the disk is full (SQLite refuses to grow, as on a full
-disk: kiosk.full_disk), and, in demo mode, the demo's signed EU certificate (under the demo stripe).
+the manual entry dialog is open, and new visitors until one finds the disk full (SQLite refuses to grow, as
+on a full disk: kiosk.full_disk). Last, the door is started twice more as `kiosk run` starts it: as a
+rehearsal (`--demo`: its own database; the scanner reads the demo's signed EU certificate, under the demo
+stripe), and on a settings file broken since its last good save (the door opens on the last good settings
+and says what to fix).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import secrets
 import socket
@@ -23,7 +27,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import cv2
 import numpy as np
@@ -35,24 +39,31 @@ from kiosk.credentials.examples import AN, BINH, CUONG, SAMPLE_PAYLOADS, Person,
 from kiosk.credentials.signed_examples import certificate_payload
 from kiosk.entry import utc_now
 from kiosk.door_screen import CameraState, DoorView, ScreenState
-from kiosk.full_disk import lift_size_limit, limit_to_current_size, store_on_own_connection
+from kiosk.full_disk import limit_to_current_size, store_on_own_connection
 from kiosk.secret_store import SECRETS_DIR_ENV
 from kiosk.settings import Settings, save_settings
 from kiosk.store import Store
-from ui.app import application, open_window
+from kiosk.cli.run import run_settings
+from ui.app import application, open_window, start_door
 from ui.camera_loop import camera_loop
-from ui.selftest_checks import layout_problems, screen_picture, word_problems
+from ui.selftest_checks import door_problems, screen_picture
+
+if TYPE_CHECKING:
+    from ui.window import KioskWindow
 
 # Screenshot file name (without .png) for each state, in the order they appear.
 CLIP_SHOTS = ("ready", "offline", "admit", "warn", "refuse", "already-checked-in", "camera-disconnected")
-SCANNER_SHOTS = ("exit", "exit-without-entry", "dialog-during-scan", "disk-full", "demo-mode")
-EXPECTED = CLIP_SHOTS + SCANNER_SHOTS
+SCANNER_SHOTS = ("exit", "exit-without-entry", "dialog-during-scan", "disk-full")
+DEMO_SHOT = "demo-mode"
+BAD_SETTINGS_SHOT = "bad-settings"
+EXPECTED = CLIP_SHOTS + SCANNER_SHOTS + (DEMO_SHOT, BAD_SETTINGS_SHOT)
 _SHOT_NAMES = {"ready": "ready", "offline": "offline", "camera_disconnected": "camera-disconnected",
                "admit": "admit", "warn": "warn", "refuse": "refuse", "repeat": "already-checked-in"}
 
 CLIP_FPS = 10
 CLIP_SIZE = (640, 480)
 PREVIEW_WAIT_MS = 300
+POLL_MS = 50
 
 
 # A made-up visitor seen only on the full disk: a first visit, so the door has an entry to write.
@@ -158,7 +169,14 @@ def run_selftest(out: Path, timeout: float = 60.0, language: str = "vi",
         clip = make_clip(work_dir / "selftest.mp4")
         store, connection = store_on_own_connection(work_dir / "entries.sqlite3")
         with store:
-            return _Watch(out, settings, store, connection, settings_file, str(clip), size).run(timeout)
+            watch = _Watch(out, settings, store, connection, settings_file, str(clip), size)
+            report = watch.run(timeout)
+        shots, problems = dict(report.shots), list(report.problems)
+        for start in (_rehearsal_start, _bad_settings_start):
+            shot, found = start(work_dir, settings_file, out, watch.size, timeout)
+            shots.update({shot.stem: shot} if shot else {})
+            problems += found
+        return SelftestReport(shots, tuple(name for name in EXPECTED if name not in shots), tuple(problems))
 
 
 @dataclass(frozen=True)
@@ -193,7 +211,7 @@ class _Watch:
         self.app.exec()
         self.window.shutdown()
         self.window.deleteLater()
-        missing = tuple(name for name in EXPECTED if name not in self.shots)
+        missing = tuple(name for name in CLIP_SHOTS + SCANNER_SHOTS if name not in self.shots)
         return SelftestReport(self.shots, missing, tuple(self.problems))
 
     # --- the clip's states, then the scanner's steps, in order -------------------------------------
@@ -257,10 +275,6 @@ class _Watch:
 
         visitors = (replace(DUNG, qid=f"1629{n:014d}", id_number=f"036178{n:06d}") for n in range(5, 2000))
 
-        def demo_mode() -> None:
-            window._do(lambda: lift_size_limit(self.connection))
-            window.apply_settings(window.settings.replace(demo_mode=True))
-
         return [
             _Step("exit", scan(vnqr_payload(AN), exit_mode), verdict(entry_mode=False)),
             _Step("exit-without-entry", scan(vnqr_payload(CUONG)), verdict(entry_mode=False)),
@@ -269,8 +283,6 @@ class _Watch:
             _Step("disk-full", scan(vnqr_payload(DUNG), full_disk),
                   lambda view: view.state is ScreenState.VERDICT and bool(view.notice),
                   again=lambda: window.handle_scanner_text(vnqr_payload(next(visitors)))),
-            _Step("demo-mode", scan(certificate_payload(AN, utc_now()), demo_mode),
-                  lambda view: view.state is ScreenState.VERDICT and bool(view.banner)),
         ]
 
     # --- shots and their checks -----------------------------------------------------------------
@@ -287,13 +299,67 @@ class _Watch:
                 server_url=f"http://127.0.0.1:{closed_port()}", server_token="selftest"))
 
     def _check(self) -> list[str]:
-        window = self.window
-        parts = {"the station's name": window.top.station, "the count inside": window.top.inside,
-                 "today's count": window.top.today, "the clock": window.top.clock,
-                 "the manual entry button": window.bottom.manual_button,
-                 "the language button": window.bottom.language_button,
-                 "the admin button": window.bottom.admin_button}
-        problems = layout_problems(window, self.size, parts)
-        if window.view is not None and window.view.state is ScreenState.VERDICT:
-            problems += word_problems(window, window.panel.word)
-        return problems
+        return door_problems(self.window, self.size)
+
+
+def _bad_settings_start(work_dir: Path, settings_file: Path, out: Path, size: QSize, timeout: float
+                        ) -> tuple[Path | None, list[str]]:
+    """The door started on a settings file broken since its last good save (kiosk.start_settings): it opens on
+    the last good settings, with what to fix on screen."""
+    settings_file.write_text('station_name = "Cổng chính\nreset_seconds = 4\n', encoding="utf-8")  # unclosed
+    args = _run_args(settings_file, work_dir / "bad-start.sqlite3", work_dir, timeout)
+    return _separate_start(BAD_SETTINGS_SHOT, args, out, size, timeout, act=None,
+                           shown=lambda window: bool(window.status and window.status.start_notice))
+
+
+def _rehearsal_start(work_dir: Path, settings_file: Path, out: Path, size: QSize, timeout: float
+                     ) -> tuple[Path | None, list[str]]:
+    """`kiosk run --demo`: a rehearsal on its own database, where the handheld scanner reads the demo's signed
+    EU certificate (trusted only in demo mode) and the verdict carries the demo stripe."""
+    args = _run_args(settings_file, work_dir / "entries.sqlite3", work_dir, timeout, demo=True)
+    return _separate_start(DEMO_SHOT, args, out, size, timeout,
+                           act=lambda window: window.handle_scanner_text(certificate_payload(AN, utc_now())),
+                           shown=lambda window: bool(window.view and window.view.banner
+                                                     and window.view.state is ScreenState.VERDICT))
+
+
+def _run_args(settings_file: Path, database: Path, work_dir: Path, timeout: float,
+              demo: bool = False) -> argparse.Namespace:
+    """`kiosk run`'s arguments for a start on an empty scene."""
+    blank = work_dir / "blank.mp4"
+    if not blank.exists():
+        make_clip(blank, [(None, timeout)])
+    return argparse.Namespace(config=str(settings_file), db=str(database), source=str(blank), demo=demo,
+                              direction=None, lang=None, headless=False)
+
+
+def _separate_start(name: str, args: argparse.Namespace, out: Path, size: QSize, timeout: float,
+                    act: Callable[["KioskWindow"], None] | None, shown: Callable[["KioskWindow"], bool]
+                    ) -> tuple[Path | None, list[str]]:
+    """Start the door as `kiosk run` does with `args`; once it is ready, `act`; shoot it when `shown`.
+    The shot (None if it never was) and its problems."""
+    running = start_door(run_settings(args), args, kiosk_mode=False)
+    if isinstance(running, int):
+        return None, [f"{name}: the door did not open (exit code {running})"]
+    window, app = running.window, application()
+    window.resize(size)
+    shot = out / f"{name}.png"
+    problems: list[str] = []
+    pending = [act] if act else []
+
+    def look() -> None:
+        # Polled: a start notice changes the status line only, which the window announces to nobody.
+        if pending and window.view is not None and window.view.state is ScreenState.READY:
+            pending.pop()(window)
+        elif not pending and shown(window) and not shot.exists():
+            screen_picture(window).save(str(shot))
+            problems.extend(f"{name}: {problem}" for problem in door_problems(window, size))
+            app.quit()
+
+    watch = QTimer(interval=POLL_MS, timeout=look)
+    watch.start()
+    QTimer.singleShot(int(timeout * 1000), app.quit)
+    app.exec()
+    running.close()
+    window.deleteLater()
+    return (shot if shot.exists() else None), problems

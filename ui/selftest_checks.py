@@ -4,9 +4,16 @@ verdict word fits its line and no dialog covers it. Each problem is a sentence f
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QPoint, QRect, QSize
 from PySide6.QtGui import QFontMetrics, QPainter, QPixmap
 from PySide6.QtWidgets import QApplication, QLabel, QStyle, QWidget
+
+from kiosk.door_screen import ScreenState
+
+if TYPE_CHECKING:
+    from ui.window import KioskWindow
 
 
 def screen_picture(window: QWidget) -> QPixmap:
@@ -48,6 +55,19 @@ def word_problems(window: QWidget, word: QLabel) -> list[str]:
     for dialog in open_dialogs(window):
         if dialog.frameGeometry().intersects(shown):
             problems.append(f"the dialog {dialog.windowTitle()!r} covers the word {word.text()!r}")
+    return problems
+
+
+def door_problems(window: "KioskWindow", size: QSize) -> list[str]:
+    """Every check of a shot of the door window: its size and bars, and the verdict word when one is shown."""
+    parts = {"the station's name": window.top.station, "the count inside": window.top.inside,
+             "today's count": window.top.today, "the clock": window.top.clock,
+             "the manual entry button": window.bottom.manual_button,
+             "the language button": window.bottom.language_button,
+             "the admin button": window.bottom.admin_button}
+    problems = layout_problems(window, size, parts)
+    if window.view is not None and window.view.state is ScreenState.VERDICT:
+        problems += word_problems(window, window.panel.word)
     return problems
 
 
