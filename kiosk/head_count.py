@@ -14,12 +14,12 @@ when they have at least one entry since then. Keys are the store's tagged keys.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable, NamedTuple, Sequence
 
 from kiosk.entry import Direction
+from kiosk.tracing.identity import link_partners
 
 Link = tuple[str, str]
 
@@ -41,11 +41,7 @@ class HeadCount:
 def person_of(links: Iterable[Link]) -> Callable[[str], str]:
     """The key that stands for all of a person's keys: a key linked to exactly one other key, itself linked
     to no other, stands with it for one person (named by the smaller of the two); any other key for itself."""
-    partners: dict[str, set[str]] = defaultdict(set)
-    for a, b in links:
-        if a and b and a != b:
-            partners[a].add(b)
-            partners[b].add(a)
+    partners = link_partners(links)
 
     def person(key: str) -> str:
         linked = partners.get(key)

@@ -78,13 +78,21 @@ def link_of(format: str, person_key: str, fields: Mapping[str, Any]) -> tuple[st
     return person_key, f"{'cccd' if len(number) == 12 else 'id'}:{number}"
 
 
+def link_partners(links: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    """Each key and the keys linked to it (a QID and an ID number, either way round). A key with more than
+    one partner is contested: it joins nobody, in a trace and in the door's counts alike."""
+    partners: dict[str, set[str]] = defaultdict(set)
+    for a, b in links:
+        if a and b and a != b:
+            partners[a].add(b)
+            partners[b].add(a)
+    return partners
+
+
 def resolve(text: str, links: Iterable[tuple[str, str]]) -> Identity:
     """The query's key and the keys linked to it for certain; notes for what could not be linked."""
     start = keys_for_query(text)
-    partners: dict[str, set[str]] = defaultdict(set)
-    for qid, number in links:
-        partners[qid].add(number)
-        partners[number].add(qid)
+    partners = link_partners(links)
     contested = {key for key, linked in partners.items() if len(linked) > 1}
     keys, notes = list(start), []
     for key in keys:
