@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from kiosk.messages import LANGUAGES, Message
+from kiosk.messages import LANGUAGES, Message, template_for
 CAMERA_BACKENDS = ("auto", "v4l2", "dshow", "msmf", "any")
 WATCH_ACTIONS = ("warn", "refuse")
 SELF_DECLARED_ACTIONS = ("admit", "warn", "refuse")
@@ -199,3 +199,10 @@ def checked_value(name: str, value: Any) -> Any:
     if setting is None:
         raise ValueError("not a setting of the station")
     return setting.checked(value)
+
+
+def choice_text(setting: Setting, choice: str, language: str) -> str:
+    """A choice of a setting as the admin reads it ("Tiếng Việt", "Cửa ra"): "setting.<name>.choice.<code>" in
+    the catalogue, or the code itself for a choice the catalogue has no words for yet."""
+    code = f"setting.{setting.name}.choice.{choice}"
+    return choice if template_for(code, language) is None else Message(code).text(language)

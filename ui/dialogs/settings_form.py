@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.admin_pin import new_pin_hash
-from kiosk.messages import Message, template_for
-from kiosk.setting_specs import BY_NAME, DECLARED, Kind, Setting
+from kiosk.setting_specs import BY_NAME, DECLARED, Kind, Setting, choice_text
 from kiosk.settings import Settings, checked_value
 from kiosk.watch_list import edited_items, shown_items
 from ui.dialogs.form_rows import FormRows
@@ -105,13 +104,6 @@ class SettingsForm(QWidget):
             return self._screen_language()
         chosen = self.fields.get("language")
         return chosen.currentData() if isinstance(chosen, QComboBox) else self._settings.language
-
-
-def choice_text(setting: Setting, choice: str, language: str) -> str:
-    """A choice of a setting as the form names it: "setting.<name>.choice.<code>" in the catalogue, or the
-    code itself for a choice the catalogue has no words for yet."""
-    code = f"setting.{setting.name}.choice.{choice}"
-    return choice if template_for(code, language) is None else Message(code).text(language)
 
 
 def _widget(setting: Setting, value: Any) -> QWidget:
