@@ -91,8 +91,7 @@ class DoorApp:
         self.pin_lock = PinLock(settings.admin_pin_hash, clock=pin_clock)
         self.door = DoorScreen(settings.reset_seconds, settings.language, station_label(settings), zone=zone,
                                demo_mode=settings.demo_mode, direction=self.station.direction)
-        self._notices: tuple[Message, ...] = (REHEARSAL,) if self._rehearsal else ()
-        self.door.start_notices = self._notices
+        self.door.start_notices = (REHEARSAL,) if self._rehearsal else ()
         self.signal = VerdictSignal(settings)
         self._retention = RetentionSchedule(store, monotonic=monotonic, clock=clock)
         self._listeners: list[Listener] = []
@@ -342,8 +341,8 @@ class DoorApp:
         return settings.replace(demo_mode=self._rehearsal)
 
     def _notice(self, notice: Message) -> None:
-        if notice not in self._notices:
-            self._notices = self.door.start_notices = (*self._notices, notice)
+        if notice not in self.door.start_notices:
+            self.door.start_notices = (*self.door.start_notices, notice)
             self._render()
 
     def _save(self, settings: Settings) -> None:
