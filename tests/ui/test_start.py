@@ -117,11 +117,8 @@ def folders(tmp_path, monkeypatch):
 # --- a settings file that cannot be used as it is ----------------------------------------------------------
 
 
-def test_a_corrupt_settings_file_opens_the_door_on_the_last_good_settings_and_says_what_to_fix(
-        qtbot, folders, blank_clip):
-    settings_file, db = folders
-    station(settings_file, location="Sảnh B")
-    settings_file.write_text('station_name = "Cổng A"\nreset_seconds = = 3\n', encoding="utf-8")  # a typo
+def door_with_notice(settings_file, db, clip) -> dict[str, str]:
+    """Run the door until its bottom bar shows a notice: the station's name and the notice then."""
     seen: dict[str, str] = {}
 
     def watch(window, modal):
@@ -130,7 +127,16 @@ def test_a_corrupt_settings_file_opens_the_door_on_the_last_good_settings_and_sa
             return True
         return False
 
-    assert run_door(run_args(settings_file, db, str(blank_clip)), watch) == 0
+    assert run_door(run_args(settings_file, db, str(clip)), watch) == 0
+    return seen
+
+
+def test_a_corrupt_settings_file_opens_the_door_on_the_last_good_settings_and_says_what_to_fix(
+        qtbot, folders, blank_clip):
+    settings_file, db = folders
+    station(settings_file, location="Sảnh B")
+    settings_file.write_text('station_name = "Cổng A"\nreset_seconds = = 3\n', encoding="utf-8")  # a typo
+    seen = door_with_notice(settings_file, db, blank_clip)
     assert seen["station"] == "Cổng A — Sảnh B"  # the last good settings, not the setup or defaults
     notice = seen["notice"]
     assert "Tệp cài đặt bị hỏng" in notice and f"{settings_file}, dòng 2" in notice
@@ -146,15 +152,7 @@ def test_an_unknown_setting_is_ignored_and_named_and_the_door_opens(qtbot, folde
     station(settings_file)
     with settings_file.open("a", encoding="utf-8") as out:
         out.write('night_mode = "dim"\n')  # a newer version's setting
-    seen: dict[str, str] = {}
-
-    def watch(window, modal):
-        if window is not None and bottom_notice(window):
-            seen.update(station=window.top.station.text(), notice=bottom_notice(window))
-            return True
-        return False
-
-    assert run_door(run_args(settings_file, db, str(blank_clip)), watch) == 0
+    seen = door_with_notice(settings_file, db, blank_clip)
     assert seen["station"] == "Cổng A"
     assert "“night_mode”" in seen["notice"] and "Cửa bỏ qua mục đó và vẫn chạy" in seen["notice"]
     assert 'night_mode = "dim"' in settings_file.read_text(encoding="utf-8")
