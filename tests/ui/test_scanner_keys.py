@@ -63,6 +63,15 @@ def put_focus(qtbot, widget) -> None:
     qtbot.waitUntil(lambda: QApplication.focusWidget() is widget)
 
 
+def manual_entry_typing(qtbot, window):
+    """The manual entry dialog, open, with the keyboard in its name field."""
+    window.open_manual_entry()
+    dialog = window.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    put_focus(qtbot, dialog.name)
+    return dialog
+
+
 @pytest.mark.parametrize("button", ["quit", "export"])
 def test_a_scan_presses_no_button_of_the_admin_screen(qtbot, open_kiosk, button):
     window = open_kiosk()
@@ -115,10 +124,7 @@ def test_a_scan_with_escape_and_two_enters_leaves_the_pin_dialog_alone(qtbot, op
 
 def test_a_person_typing_in_manual_entry_keeps_their_letters_around_a_scan(qtbot, open_kiosk):
     window = open_kiosk()
-    window.open_manual_entry()
-    dialog = window.dialog
-    qtbot.waitUntil(dialog.isVisible)
-    put_focus(qtbot, dialog.name)
+    dialog = manual_entry_typing(qtbot, window)
     QTest.keyClicks(dialog.name, "Ngt", Qt.KeyboardModifier.NoModifier, 120)  # a person, with a typo ...
     QTest.keyClick(dialog.name, Qt.Key.Key_Backspace, Qt.KeyboardModifier.NoModifier, 120)  # ... put right
     QTest.keyClicks(dialog.name, "uyen", Qt.KeyboardModifier.NoModifier, 120)
@@ -145,10 +151,7 @@ def test_the_guards_own_keys_still_work_a_moment_later(qtbot, open_kiosk):
 def test_telex_rewriting_a_scan_in_a_dialog_names_the_input_method_and_leaves_the_field_alone(
         qtbot, open_kiosk):
     window = open_kiosk()
-    window.open_manual_entry()
-    dialog = window.dialog
-    qtbot.waitUntil(dialog.isVisible)
-    put_focus(qtbot, dialog.name)
+    dialog = manual_entry_typing(qtbot, window)
     QTest.keyClicks(dialog.name, "Hoa", Qt.KeyboardModifier.NoModifier, 120)
     qtbot.waitUntil(lambda: dialog.name.text() == "Hoa", timeout=3000)
     # Telex sees "OO" typed, takes both back with Backspace and types "Ô".
@@ -211,10 +214,7 @@ def test_a_chip_card_typed_by_a_scanner_without_vietnamese_names_the_scanner_pro
 def test_the_keyboard_comes_back_to_the_door_when_a_dialog_closes(qtbot, open_kiosk):
     """Without a window manager nobody else gives it back: a scan after closing a dialog would go nowhere."""
     window = open_kiosk()
-    window.open_manual_entry()
-    dialog = window.dialog
-    qtbot.waitUntil(dialog.isVisible)
-    put_focus(qtbot, dialog.name)
+    dialog = manual_entry_typing(qtbot, window)
     dialog.reject()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=3000)
     with qtbot.waitSignal(window.verdict_shown, timeout=5000):
