@@ -16,7 +16,7 @@
 Times are this process's CPU time (time.process_time): the door's decoder has its cores to itself,
 and other work on the bench machine would otherwise show up as noise in the ratios.
 
-"Raw zxing-cpp" is `zxingcpp.read_barcodes(image, formats=QRCode, text_mode=Plain)`: the kiosk reads QR
+"Raw zxing-cpp" is `zxingcpp.read_barcodes(image, formats=QRCodeModel2, text_mode=Plain)`: the kiosk reads QR
 codes only, and plain text mode returns the encoded text (the default escapes control characters).
 """
 

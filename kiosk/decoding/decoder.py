@@ -33,7 +33,10 @@ import cv2
 import numpy as np
 import zxingcpp
 
-QR = zxingcpp.BarcodeFormat.QRCode
+# Ordinary QR codes (Model 2) only. zxing-cpp 3's `QRCode` is the whole family, Micro QR and rMQR
+# included: no credential uses those, and a Micro QR M1 (error detection only) reads phantom digits out
+# of a glare-washed code, e.g. "398257" from a warped laminate card in the visits bench.
+QR = zxingcpp.BarcodeFormat.QRCodeModel2
 PLAIN = zxingcpp.TextMode.Plain     # the text as encoded; HRI mode would write control characters as <GS>
 BINARIZERS = (zxingcpp.Binarizer.GlobalHistogram, zxingcpp.Binarizer.LocalAverage)
 SMALLEST_HALF_LOOK = 160            # below this many pixels a side a half-size copy is too coarse to help
