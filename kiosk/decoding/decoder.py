@@ -33,10 +33,13 @@ import cv2
 import numpy as np
 import zxingcpp
 
-# Ordinary QR codes (Model 2) only. zxing-cpp 3's `QRCode` is the whole family, Micro QR and rMQR
+# Ordinary QR codes (Model 2) are read. zxing-cpp 3's `QRCode` is the whole family, Micro QR and rMQR
 # included: no credential uses those, and a Micro QR M1 (error detection only) reads phantom digits out
-# of a glare-washed code, e.g. "398257" from a warped laminate card in the visits bench.
+# of a glare-washed code, e.g. "398257" from a warped laminate card in the visits bench. The first pass
+# still looks for the family at no extra cost: a Micro QR or rMQR "symbol" in a camera frame is a part
+# of a QR code zxing could not make out (none was seen in empty door frames), so it earns more looks.
 QR = zxingcpp.BarcodeFormat.QRCodeModel2
+QR_FAMILY = zxingcpp.BarcodeFormat.QRCode
 PLAIN = zxingcpp.TextMode.Plain     # the text as encoded; HRI mode would write control characters as <GS>
 BINARIZERS = (zxingcpp.Binarizer.GlobalHistogram, zxingcpp.Binarizer.LocalAverage)
 SMALLEST_HALF_LOOK = 160            # below this many pixels a side a half-size copy is too coarse to help
@@ -76,20 +79,24 @@ class Decoder:
 
     def decode(self, image: np.ndarray) -> list[Decoded]:
         gray = grayscale(image)
-        found = zxingcpp.read_barcodes(gray, formats=QR, text_mode=PLAIN, try_invert=False,
+        found = zxingcpp.read_barcodes(gray, formats=QR_FAMILY, text_mode=PLAIN, try_invert=False,
                                        try_downscale=False, return_errors=True)
-        decoded = [Decoded(code.text, _corners(code.position)) for code in found if code.valid]
-        self.saw_symbol = bool(found)
+        ordinary = [code for code in found if code.format == QR_FAMILY]    # a Model 2 symbol's format
+        decoded = [Decoded(code.text, _corners(code.position)) for code in ordinary if code.valid]
+        self.saw_symbol = bool(ordinary)
         if decoded or not self.second_looks:
             return _unique(decoded)
-        failed = [_corners(code.position) for code in found if not code.valid]
+        failed = [_corners(code.position) for code in ordinary if not code.valid]
         symbols = sorted(filter(_plausible_symbol, failed), key=_area, reverse=True)[:MOST_REGIONS]
-        decoded = _read_failed_symbols(gray, symbols) or self._frame_looks(gray)
+        decoded = _read_failed_symbols(gray, symbols) or self._frame_looks(gray, evidence=bool(found))
         self.saw_symbol = self.saw_symbol or bool(decoded)
         return _unique(decoded)
 
-    def _frame_looks(self, gray: np.ndarray) -> list[Decoded]:
-        if self.one_look_per_frame:
+    def _frame_looks(self, gray: np.ndarray, evidence: bool) -> list[Decoded]:
+        """One look in turn for a camera's frame with nothing in it, every look where zxing saw a symbol
+        of some kind: the code is there now, and reading it in this frame rather than in one of the next
+        five is what shortens the time to verdict (a frame with a symbol is rare and has 33 ms to spend)."""
+        if self.one_look_per_frame and not evidence:
             look = CAMERA_TURNS[self._turn % len(CAMERA_TURNS)]
             self._turn += 1
             return look(gray)
