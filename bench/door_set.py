@@ -94,6 +94,7 @@ class VisitClip:
     text: str
     frames: list[np.ndarray]     # grayscale, 30 fps
     enters_at: int               # first frame with the whole code inside the frame
+    surface: np.ndarray          # the code as printed or shown, before the camera (RENDER_MODULE px modules)
 
 
 # --- surfaces: the code as printed or shown, before the camera -------------------------------------
@@ -347,7 +348,7 @@ def visits(seed: int = 0, count: int = 110) -> Iterator[VisitClip]:
         name = names[index % len(names)]
         text = payloads[index % len(payloads)]
         held = look(CONDITIONS[name], text, rng)
-        yield VisitClip(name, text, *_visit_frames(door, held, rng, index))
+        yield VisitClip(name, text, *_visit_frames(door, held, rng, index), held.surface)
 
 
 def _visit_frames(door: Door, held: Look, rng: Rng, index: int) -> tuple[list[np.ndarray], int]:
