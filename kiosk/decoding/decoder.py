@@ -13,7 +13,8 @@ and synthetic 720p/1080p door frames with and without a code):
   then the global one; a quarter of the pixels), on the inverted frame at full size (small dark-mode
   codes), and on the frame enlarged 1.5 times (small modules, moiré, washed-out glare edges). A photo
   gets them in turn; a camera (`one_look_per_frame`) gets one per frame in the order CAMERA_TURNS, so a
-  code held up for 200 ms gets all of them and an empty frame costs about 1.1-1.2x raw zxing-cpp.
+  code held up for 200 ms gets all of them and an empty frame costs about 1.1-1.2x raw zxing-cpp. A
+  camera frame in which zxing saw a symbol of any QR kind gets them all at once: the code is there.
   The first pass skips zxing's down-scaled pass (the half-size look covers it).
   Door stills and visits (bench/door_set.py, bench/visits.py, docs/decoding.md) measure what they add.
 - A symbol found but not decoded (zxing reports its corners with an error) → that region, straightened
