@@ -58,7 +58,7 @@ def truth(text: str, seen: door_set.Look) -> tuple[np.ndarray, int, int]:
     side = (dimension + 8) * door_set.RENDER_MODULE
     surface = np.float32([[0, 0], [side, 0], [side, side], [0, side]])
     warp = cv2.getPerspectiveTransform(surface, seen.corners)
-    start, end = 4 * door_set.RENDER_MODULE, (4 + dimension) * door_set.RENDER_MODULE
+    start, end = 4 * door_set.RENDER_MODULE - 0.5, (4 + dimension) * door_set.RENDER_MODULE - 0.5
     area = np.float32([[[start, start], [end, start], [end, end], [start, end]]])
     return cv2.perspectiveTransform(area, warp)[0], code.version, code.best_mask_pattern()
 

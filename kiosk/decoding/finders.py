@@ -19,7 +19,7 @@ import numpy as np
 
 Corners = tuple[tuple[float, float], ...]
 
-WINDOW_GROWTH = 3.5         # the window reaches this many times the evidence's side from its centre ...
+WINDOW_GROWTH = 5.0         # the window reaches this many times the evidence's side from its centre ...
 SMALLEST_HALF_WINDOW = 60   # ... but at least this far ...
 LARGEST_HALF_WINDOW = 320   # ... and at most this far (the cost grows with the window)
 SMALLEST_WINDOW = 21        # pixels a side: less cannot hold a symbol's three finders
@@ -34,12 +34,13 @@ MODULE_RATIO = 1.6          # larger over smaller module size of two finders of 
 FORMAT_DISTANCE = 3         # the most wrong bits of a format information copy still accepted
 LEAST_KNOWN_BITS = 10       # a copy with fewer readable bits than this (glare) is not used
 FAINT = 6.0                 # a module closer than this to its local mean (grey levels) is unreadable
-LIKENESS = 0.5             # correlation with a drawn finder or alignment pattern, at least
+FINDER_LIKENESS = 0.5      # correlation with a drawn finder pattern, at least ...
+ALIGNMENT_LIKENESS = 0.35  # ... and with an alignment pattern (smaller, among data modules, drawn less exactly)
 LEAST_CONTRAST = 12.0      # grey levels (standard deviation) of a matched pattern, at least
 MOST_PAIRED = 6            # finders paired to look for a missing third one
 PICTURE_MODULE = 10        # pixels a module of the drawn patterns
 TIMING_AGREEMENT = 0.8      # the share of readable timing modules that must alternate as they should
-CLEAR_TIMING = 0.95         # ... and the share that makes the neighbouring versions not worth a look
+CLEAR_READING = 1.5         # a reading scored this or better makes the neighbouring versions not worth a look
 
 EC_LEVELS = {0b01: "L", 0b00: "M", 0b11: "Q", 0b10: "H"}
 FORMAT_MASK = 0x5412
@@ -172,7 +173,7 @@ def _triples(finders: list[_Finder]) -> list[tuple[_Finder, _Finder, _Finder]]:
     for top_left, top_right, bottom_left in permutations(finders, 3):
         along = top_right.centre - top_left.centre
         down = bottom_left.centre - top_left.centre
-        if float(np.cross(along, down)) <= 0:
+        if along[0] * down[1] - along[1] * down[0] <= 0:
             continue        # clockwise from top-left: top-right, then bottom-left (y grows downwards)
         lengths = np.linalg.norm(along), np.linalg.norm(down)
         modules = [f.module for f in (top_left, top_right, bottom_left)]
@@ -191,31 +192,36 @@ def _triples(finders: list[_Finder]) -> list[tuple[_Finder, _Finder, _Finder]]:
 
 def _read_symbol(window: _Window, top_left: _Finder, top_right: _Finder,
                  bottom_left: _Finder) -> list[tuple[float, SymbolGuess]]:
-    """Each version the finders' distance allows whose grid reads as a QR symbol's: timing patterns
-    that alternate and format information (and version information from version 7 on) that decodes."""
+    """Each version the finders' distance allows whose grid reads as a QR symbol's, scored (lower is
+    better)."""
     read = []
     for version in _versions(top_left, top_right, bottom_left):
-        grid = _grid(window, top_left, top_right, bottom_left, version)
-        if grid is None:
-            continue
-        timing = _timing_agreement(window, grid, version)
-        if timing < TIMING_AGREEMENT:
-            continue
-        version_distance = _version_distance(window, grid, version)
-        if version_distance > FORMAT_DISTANCE:
-            continue
-        form = _format(window, grid, version)
-        if form is None:
-            continue
-        (ec_level, mask), distance = form
-        dimension = 4 * version + 17
-        corners = cv2.perspectiveTransform(
-            np.array([[[0, 0], [dimension, 0], [dimension, dimension], [0, dimension]]], dtype=np.float64), grid)[0]
-        frame_corners = tuple((float(x), float(y)) for x, y in corners + window.origin)
-        read.append((distance + version_distance + 10 * (1 - timing), SymbolGuess(frame_corners, version, ec_level, mask)))
-        if distance + version_distance <= 1 and timing >= CLEAR_TIMING:
+        for grid in _grids(window, top_left, top_right, bottom_left, version):
+            reading = _reading(window, grid, version)
+            if reading is not None:
+                read.append(reading)
+                break
+        if read and read[-1][0] <= CLEAR_READING:
             break           # the versions next to a clearly read one are not worth the time
     return read
+
+
+def _reading(window: _Window, grid: np.ndarray, version: int) -> tuple[float, SymbolGuess] | None:
+    """The symbol the grid shows if it reads as one: timing patterns that alternate, format information
+    (and version information from version 7 on) that decodes; scored by the wrong bits."""
+    timing = _timing_agreement(window, grid, version)
+    if timing < TIMING_AGREEMENT:
+        return None
+    version_distance = _version_distance(window, grid, version)
+    form = _format(window, grid, version)
+    if version_distance > FORMAT_DISTANCE or form is None:
+        return None
+    (ec_level, mask), distance = form
+    dimension = 4 * version + 17
+    corners = cv2.perspectiveTransform(
+        np.array([[[0, 0], [dimension, 0], [dimension, dimension], [0, dimension]]], dtype=np.float64), grid)[0]
+    frame_corners = tuple((float(x), float(y)) for x, y in corners + window.origin)
+    return distance + version_distance + 10 * (1 - timing), SymbolGuess(frame_corners, version, ec_level, mask)
 
 
 def _versions(top_left: _Finder, top_right: _Finder, bottom_left: _Finder) -> list[int]:
@@ -229,10 +235,11 @@ def _versions(top_left: _Finder, top_right: _Finder, bottom_left: _Finder) -> li
     return [v for v in (version, version - 1, version + 1, version - 2, version + 2) if 1 <= v <= 40]
 
 
-def _grid(window: _Window, top_left: _Finder, top_right: _Finder, bottom_left: _Finder,
-          version: int) -> np.ndarray | None:
-    """The homography from module coordinates (0 .. dimension) to window pixels: fitted to the
-    finders' centres and light rings, then to the bottom-right alignment pattern where one is found."""
+def _grids(window: _Window, top_left: _Finder, top_right: _Finder, bottom_left: _Finder,
+           version: int) -> list[np.ndarray]:
+    """Homographies from module coordinates (0 .. dimension) to window pixels: fitted to the finders'
+    centres and light rings and the bottom-right alignment pattern where one is found (perspective),
+    then to the finders alone (in case that was data modules that look like one)."""
     dimension = 4 * version + 17
     far = dimension - 7
     offsets = ((0, 0), (far, 0), (0, far))
@@ -250,14 +257,14 @@ def _grid(window: _Window, top_left: _Finder, top_right: _Finder, bottom_left: _
             pixels.append(corner)
     grid, _ = cv2.findHomography(np.array(modules), np.array(pixels), 0)
     if grid is None:
-        return None
-    if version >= 2:
-        alignment = _alignment(window, grid, dimension)
-        if alignment is not None:
-            modules.extend([(dimension - 6.5, dimension - 6.5)] * 4)    # weighs as much as a finder
-            pixels.extend([alignment] * 4)
-            grid, _ = cv2.findHomography(np.array(modules), np.array(pixels), 0)
-    return grid
+        return []
+    alignment = _alignment(window, grid, dimension) if version >= 2 else None
+    if alignment is None:
+        return [grid]
+    modules.extend([(dimension - 6.5, dimension - 6.5)] * 4)    # weighs as much as a finder
+    pixels.extend([alignment] * 4)
+    refined, _ = cv2.findHomography(np.array(modules), np.array(pixels), 0)
+    return [refined, grid] if refined is not None else [grid]
 
 
 def _alignment(window: _Window, grid: np.ndarray, dimension: int) -> np.ndarray | None:
@@ -267,7 +274,7 @@ def _alignment(window: _Window, grid: np.ndarray, dimension: int) -> np.ndarray 
     here, right, below = cv2.perspectiveTransform(
         np.array([[[centre, centre], [centre + 1, centre], [centre, centre + 1]]]), grid)[0]
     axes = np.column_stack([right - here, below - here])
-    return _matched(window, _ALIGNMENT_PICTURE, axes, here, (3 + 0.12 * dimension) * _module(axes))
+    return _matched(window, _ALIGNMENT_PICTURE, axes, here, (3 + 0.12 * dimension) * _module(axes), ALIGNMENT_LIKENESS)
 
 
 def _third_finders(window: _Window, finders: list[_Finder]) -> list[_Finder]:
@@ -287,7 +294,8 @@ def _third_finders(window: _Window, finders: list[_Finder]) -> list[_Finder]:
         axes = _finder_axes(one)
         for place in (one.centre + turn, one.centre - turn, other.centre + turn, other.centre - turn,
                       middle + turn / 2, middle - turn / 2):
-            centre = _matched(window, _FINDER_PICTURE, axes, place, 0.15 * np.linalg.norm(side) + 2 * module)
+            centre = _matched(window, _FINDER_PICTURE, axes, place, 0.15 * np.linalg.norm(side) + 2 * module,
+                              FINDER_LIKENESS)
             if centre is not None:
                 ring = (np.array([[1, 1], [6, 1], [6, 6], [1, 6]]) - 3.5) @ axes.T + centre
                 found.append(_Finder(centre, _module(axes), ring))
@@ -306,11 +314,11 @@ def _module(axes: np.ndarray) -> float:
     return float(np.sqrt(abs(np.linalg.det(axes))))
 
 
-def _matched(window: _Window, picture: np.ndarray, axes: np.ndarray, place: np.ndarray,
-             reach: float) -> np.ndarray | None:
-    """Where `picture` (a pattern with a light margin, PICTURE_MODULE pixels a module), drawn as the
+def _matched(window: _Window, picture: np.ndarray, axes: np.ndarray, place: np.ndarray, reach: float,
+             likeness: float) -> np.ndarray | None:
+    """Where `picture` (a pattern, PICTURE_MODULE pixels a module), drawn as the
     module `axes` lay it out, correlates best with the window within `reach` pixels of `place`; None
-    when nowhere well enough or on a washed-out patch."""
+    when nowhere `likeness` or more, or on a washed-out patch."""
     modules = picture.shape[0] / PICTURE_MODULE
     size = int(np.ceil(modules * _module(axes))) | 1
     if size < 7:
@@ -328,19 +336,18 @@ def _matched(window: _Window, picture: np.ndarray, axes: np.ndarray, place: np.n
     scores = cv2.matchTemplate(window.gray[y0:y1, x0:x1], drawn, cv2.TM_CCOEFF_NORMED)
     _, best, _, (bx, by) = cv2.minMaxLoc(scores)
     patch = window.gray[y0 + by:y0 + by + size, x0 + bx:x0 + bx + size]
-    if not best >= LIKENESS or float(patch.std()) < LEAST_CONTRAST:
+    if not best >= likeness or float(patch.std()) < LEAST_CONTRAST:
         return None
     return np.array([x0 + bx + (size - 1) / 2, y0 + by + (size - 1) / 2])
 
 
-def _pattern_picture(rings: int) -> np.ndarray:
-    """A finder (3 rings around its core) or alignment pattern (2) with a one-module light margin."""
-    side = 2 * rings + 3
-    modules = np.full((side, side), 255, np.uint8)
-    for ring in range(1, rings + 1):
-        modules[ring:side - ring, ring:side - ring] = 0 if ring % 2 else 255
-    if rings == 2:
-        modules[side // 2, side // 2] = 0
+def _pattern_picture(squares: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """Nested squares (side in modules, grey), outermost first, PICTURE_MODULE pixels a module."""
+    side = squares[0][0]
+    modules = np.zeros((side, side), np.uint8)
+    for inner, grey in squares:
+        start = (side - inner) // 2
+        modules[start:start + inner, start:start + inner] = grey
     return cv2.resize(modules, None, fx=PICTURE_MODULE, fy=PICTURE_MODULE, interpolation=cv2.INTER_NEAREST)
 
 
@@ -455,5 +462,5 @@ def _far(one: Corners, other: Corners) -> bool:
     return float(np.abs(np.array(one) - np.array(other)).max()) > 8
 
 
-_FINDER_PICTURE = _pattern_picture(3)
-_ALIGNMENT_PICTURE = _pattern_picture(2)
+_FINDER_PICTURE = _pattern_picture(((9, 255), (7, 0), (5, 255), (3, 0)))   # with its light surround
+_ALIGNMENT_PICTURE = _pattern_picture(((5, 0), (3, 255), (1, 0)))          # data modules around it
