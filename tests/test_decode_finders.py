@@ -69,6 +69,7 @@ def off_by(guess_corners, corners: np.ndarray, version: int) -> float:
     (SHORT, 4, -17.0, (0.05, -0.03, -0.06, 0.02, 0.04, 0.07, -0.03, -0.05)),
     (MIDDLE, 4, 23.0, (-0.08, 0.04, 0.06, 0.05, -0.02, -0.07, 0.07, 0.03)),
     (LONG, 3, 8.0, (0.03, 0.08, -0.04, 0.02, -0.08, -0.05, 0.06, -0.06)),
+    (MIDDLE, 4, 160.0, (0.03, -0.02, 0.05, 0.04, -0.04, 0.02, 0.06, -0.03)),     # a phone held upside down
 ])
 def test_a_code_washed_out_across_its_middle_is_located_from_a_phantom_on_its_finder(text, module_pixels, turn, tilt):
     frame, corners = frame_with(text, module_pixels, turn, tilt)

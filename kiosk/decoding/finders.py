@@ -12,7 +12,8 @@ the clipped modules as erasures.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations, permutations
+from functools import lru_cache
+from itertools import combinations
 
 import cv2
 import numpy as np
@@ -37,9 +38,10 @@ FAINT = 6.0                 # a module closer than this to its local mean (grey 
 FINDER_LIKENESS = 0.5      # correlation with a drawn finder pattern, at least ...
 ALIGNMENT_LIKENESS = 0.35  # ... and with an alignment pattern (smaller, among data modules, drawn less exactly)
 LEAST_CONTRAST = 12.0      # grey levels (standard deviation) of a matched pattern, at least
-MOST_PAIRED = 6            # finders paired to look for a missing third one
+MOST_PAIRED = 4            # finders paired to look for a missing third one
 PICTURE_MODULE = 10        # pixels a module of the drawn patterns
 TIMING_AGREEMENT = 0.8      # the share of readable timing modules that must alternate as they should
+FINDER_AGREEMENT = 0.85     # ... and of the finder patterns' modules that read as they should
 CLEAR_READING = 1.5         # a reading scored this or better makes the neighbouring versions not worth a look
 
 EC_LEVELS = {0b01: "L", 0b00: "M", 0b11: "Q", 0b10: "H"}
@@ -83,7 +85,7 @@ def locate(gray: np.ndarray, near: Corners) -> list[SymbolGuess]:
     finders = _finders(window)
     triples = _triples(finders) or _triples(finders + _third_finders(window, finders))
     guesses: list[tuple[float, SymbolGuess]] = []
-    for triple in triples[:MOST_TRIPLES]:
+    for triple in triples:
         guesses.extend(_read_symbol(window, *triple))
     guesses.sort(key=lambda scored: scored[0])
     return _distinct([guess for _, guess in guesses])[:MOST_GUESSES]
@@ -168,24 +170,28 @@ def _unique_finders(finders: list[_Finder]) -> list[_Finder]:
 # --- the "L" of three finders -------------------------------------------------------------------------
 
 def _triples(finders: list[_Finder]) -> list[tuple[_Finder, _Finder, _Finder]]:
-    """Top-left, top-right, bottom-left finders that could be one symbol's, the best-shaped first."""
-    scored = []
-    for top_left, top_right, bottom_left in permutations(finders, 3):
-        along = top_right.centre - top_left.centre
-        down = bottom_left.centre - top_left.centre
-        if along[0] * down[1] - along[1] * down[0] <= 0:
-            continue        # clockwise from top-left: top-right, then bottom-left (y grows downwards)
-        lengths = np.linalg.norm(along), np.linalg.norm(down)
-        modules = [f.module for f in (top_left, top_right, bottom_left)]
-        if min(lengths) < 10 * min(modules) or max(lengths) > SIDE_RATIO * min(lengths):
-            continue        # finders of one symbol are at least 14 modules apart (version 1: 14)
-        cosine = abs(float(np.dot(along, down))) / (lengths[0] * lengths[1])
-        if cosine > RIGHT_ANGLE or max(modules) > MODULE_RATIO * min(modules):
-            continue
-        scored.append((cosine + max(lengths) / min(lengths) - 1 + max(modules) / min(modules) - 1,
-                       (top_left, top_right, bottom_left)))
-    scored.sort(key=lambda item: item[0])
-    return [triple for _, triple in scored]
+    """Top-left, top-right, bottom-left finders that could be one symbol's: the best-shaped few."""
+    count = len(finders)
+    if count < 3:
+        return []
+    centres = np.array([finder.centre for finder in finders])
+    modules = np.array([finder.module for finder in finders])
+    first, second, third = np.indices((count,) * 3).reshape(3, -1)
+    distinct = (first != second) & (second != third) & (first != third)
+    first, second, third = first[distinct], second[distinct], third[distinct]
+    along, down = centres[second] - centres[first], centres[third] - centres[first]
+    lengths = np.stack([np.hypot(*along.T), np.hypot(*down.T)])
+    sizes = np.stack([modules[first], modules[second], modules[third]])
+    stretch = lengths.max(axis=0) / np.maximum(lengths.min(axis=0), 1e-9)
+    cosine = np.abs((along * down).sum(axis=1)) / np.maximum(lengths.prod(axis=0), 1e-9)
+    spread = sizes.max(axis=0) / sizes.min(axis=0)
+    clockwise = along[:, 0] * down[:, 1] - along[:, 1] * down[:, 0] > 0     # top-right, then bottom-left
+    shaped = (clockwise & (lengths.min(axis=0) >= 10 * sizes.min(axis=0)) & (stretch <= SIDE_RATIO)
+              & (cosine <= RIGHT_ANGLE) & (spread <= MODULE_RATIO))     # version 1's finders: 14 modules apart
+    score = (cosine + stretch + spread)[shaped]
+    order = np.argsort(score, kind="stable")[:MOST_TRIPLES]
+    return [(finders[a], finders[b], finders[c])
+            for a, b, c in zip(first[shaped][order], second[shaped][order], third[shaped][order])]
 
 
 # --- the module grid ----------------------------------------------------------------------------------
@@ -209,15 +215,15 @@ def _read_symbol(window: _Window, top_left: _Finder, top_right: _Finder,
 def _reading(window: _Window, grid: np.ndarray, version: int) -> tuple[float, SymbolGuess] | None:
     """The symbol the grid shows if it reads as one: timing patterns that alternate, format information
     (and version information from version 7 on) that decodes; scored by the wrong bits."""
-    timing = _timing_agreement(window, grid, version)
-    if timing < TIMING_AGREEMENT:
+    dimension = 4 * version + 17
+    timing = _agreement(window, grid, _timing_modules(dimension))
+    if timing < TIMING_AGREEMENT or _agreement(window, grid, _finder_modules(dimension)) < FINDER_AGREEMENT:
         return None
     version_distance = _version_distance(window, grid, version)
     form = _format(window, grid, version)
     if version_distance > FORMAT_DISTANCE or form is None:
         return None
     (ec_level, mask), distance = form
-    dimension = 4 * version + 17
     corners = cv2.perspectiveTransform(
         np.array([[[0, 0], [dimension, 0], [dimension, dimension], [0, dimension]]], dtype=np.float64), grid)[0]
     frame_corners = tuple((float(x), float(y)) for x, y in corners + window.origin)
@@ -367,18 +373,36 @@ def _sample(window: _Window, grid: np.ndarray, cells: list[tuple[int, int]]) -> 
     return bits
 
 
-def _timing_agreement(window: _Window, grid: np.ndarray, version: int) -> float:
-    """The share of readable timing-pattern modules (row and column 6) that alternate as they should:
-    a wrong version's grid drifts out of step with them."""
-    dimension = 4 * version + 17
-    along = range(8, dimension - 8)
-    cells = [(i, 6) for i in along] + [(6, i) for i in along]
+def _agreement(window: _Window, grid: np.ndarray, modules: tuple[list[tuple[int, int]], np.ndarray]) -> float:
+    """The share of the readable modules among `modules` (cells and their expected bits) that read as
+    expected; 0 when fewer than a quarter are readable."""
+    cells, expected = modules
     bits = _sample(window, grid, cells)
-    expected = np.array([1 - i % 2 for i in along] * 2)
     readable = bits >= 0
     if readable.sum() < max(4, len(cells) // 4):
         return 0.0
     return float((bits[readable] == expected[readable]).mean())
+
+
+@lru_cache(maxsize=None)
+def _timing_modules(dimension: int) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """Row and column 6 between the finders, alternating: a wrong version's grid drifts out of step."""
+    along = range(8, dimension - 8)
+    return [(i, 6) for i in along] + [(6, i) for i in along], np.array([1 - i % 2 for i in along] * 2)
+
+
+@lru_cache(maxsize=None)
+def _finder_modules(dimension: int) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The three finder patterns and their light separators: a grid shifted by a module (a light-on-dark
+    code, whose timing patterns then alternate in step) or laid over something else does not fit them."""
+    cells, expected = [], []
+    for left, top in ((0, 0), (dimension - 7, 0), (0, dimension - 7)):
+        for y in range(-1, 8):
+            for x in range(-1, 8):
+                if 0 <= left + x < dimension and 0 <= top + y < dimension:
+                    cells.append((left + x, top + y))
+                    expected.append(max(abs(x - 3), abs(y - 3)) in (0, 1, 3))
+    return cells, np.array(expected, dtype=np.int64)
 
 
 def _format(window: _Window, grid: np.ndarray, version: int) -> tuple[tuple[str, int], int] | None:
