@@ -35,11 +35,12 @@ MODULE_RATIO = 1.6          # larger over smaller module size of two finders of 
 FORMAT_DISTANCE = 3         # the most wrong bits of a format information copy still accepted
 LEAST_KNOWN_BITS = 10       # a copy with fewer readable bits than this (glare) is not used
 FAINT = 6.0                 # a module closer than this to its local mean (grey levels) is unreadable
-FINDER_LIKENESS = 0.5      # correlation with a drawn finder pattern, at least ...
-ALIGNMENT_LIKENESS = 0.35  # ... and with an alignment pattern (smaller, among data modules, drawn less exactly)
-LEAST_CONTRAST = 12.0      # grey levels (standard deviation) of a matched pattern, at least
-MOST_PAIRED = 4            # finders paired to look for a missing third one
-PICTURE_MODULE = 10        # pixels a module of the drawn patterns
+FINDER_LIKENESS = 0.5       # correlation with a drawn finder pattern, at least ...
+ALIGNMENT_LIKENESS = 0.35   # ... and with an alignment pattern (small, among data modules, drawn less exactly)
+LEAST_CONTRAST = 12.0       # grey levels (standard deviation) of a matched pattern, at least
+MOST_PAIRED = 4             # finders paired to look for a missing third one
+PICTURE_MODULE = 10         # pixels a module of the drawn patterns
+SAME_PLACE = 8.0            # pixels: guesses of one kind whose corners are closer than this are one
 TIMING_AGREEMENT = 0.8      # the share of readable timing modules that must alternate as they should
 FINDER_AGREEMENT = 0.85     # ... and of the finder patterns' modules that read as they should
 CLEAR_READING = 1.5         # a reading scored this or better makes the neighbouring versions not worth a look
@@ -113,6 +114,8 @@ def _window(gray: np.ndarray, near: Corners) -> _Window | None:
 # --- finder patterns ----------------------------------------------------------------------------------
 
 def _finders(window: _Window) -> list[_Finder]:
+    """Finder patterns as nested contours of the thresholded window: a dark ring holding a light one
+    holding a dark core."""
     dark = cv2.compare(window.gray, cv2.subtract(window.local_mean, THRESHOLD_OFFSET), cv2.CMP_LT)
     contours, hierarchy = cv2.findContours(dark, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
@@ -322,16 +325,16 @@ def _module(axes: np.ndarray) -> float:
 
 def _matched(window: _Window, picture: np.ndarray, axes: np.ndarray, place: np.ndarray, reach: float,
              likeness: float) -> np.ndarray | None:
-    """Where `picture` (a pattern, PICTURE_MODULE pixels a module), drawn as the
-    module `axes` lay it out, correlates best with the window within `reach` pixels of `place`; None
-    when nowhere `likeness` or more, or on a washed-out patch."""
+    """Where `picture` (a pattern, PICTURE_MODULE pixels a module), drawn as the module `axes` lay it
+    out, correlates best with the window within `reach` pixels of `place`; None when nowhere
+    `likeness` or more, or on a washed-out patch."""
     modules = picture.shape[0] / PICTURE_MODULE
     size = int(np.ceil(modules * _module(axes))) | 1
     if size < 7:
         return None
     finer = 4                       # drawn 4 times finer, then shrunk: an average over each pixel
-    drawing = np.column_stack([finer * axes / PICTURE_MODULE,
-                               finer * (axes @ np.full(2, 0.5 / PICTURE_MODULE - modules / 2) + (size - 1) / 2) + (finer - 1) / 2])
+    centred = axes @ np.full(2, 0.5 / PICTURE_MODULE - modules / 2) + (size - 1) / 2
+    drawing = np.column_stack([finer * axes / PICTURE_MODULE, finer * centred + (finer - 1) / 2])
     drawn = cv2.resize(cv2.warpAffine(picture, drawing, (finer * size, finer * size), borderValue=255),
                        (size, size), interpolation=cv2.INTER_AREA)
     half = int(np.ceil(reach)) + size // 2 + 1
@@ -427,7 +430,8 @@ def _format_cells(dimension: int) -> tuple[list[tuple[int, int]], list[tuple[int
     """(column, row) of format bits 14 down to 0: around the top-left finder, and split between the
     bottom-left and top-right finders (ISO/IEC 18004, figure 25)."""
     around = [(x, 8) for x in range(6)] + [(7, 8), (8, 8), (8, 7)] + [(8, y) for y in range(5, -1, -1)]
-    split = [(8, y) for y in range(dimension - 1, dimension - 8, -1)] + [(x, 8) for x in range(dimension - 8, dimension)]
+    split = ([(8, y) for y in range(dimension - 1, dimension - 8, -1)]
+             + [(x, 8) for x in range(dimension - 8, dimension)])
     return around, split
 
 
@@ -483,7 +487,7 @@ def _distinct(guesses: list[SymbolGuess]) -> list[SymbolGuess]:
 
 
 def _far(one: Corners, other: Corners) -> bool:
-    return float(np.abs(np.array(one) - np.array(other)).max()) > 8
+    return float(np.abs(np.array(one) - np.array(other)).max()) > SAME_PLACE
 
 
 _FINDER_PICTURE = _pattern_picture(((9, 255), (7, 0), (5, 255), (3, 0)))   # with its light surround
