@@ -7,7 +7,9 @@
   (`read_barcodes(gray, formats=QRCode, try_invert=False, try_downscale=False, return_errors=True)`); a still
   counts as found when a guess from some evidence has corners within 1.5 modules of the truth and the
   right version, EC level (M) and mask. Guesses that are not the code are counted as wrong.
-- Every condition's stills, read or not, with the code's own corners for evidence: found, and wrong guesses.
+- Every condition's stills, read or not, with the code's own corners for evidence: found, and wrong guesses
+  (a guess of the right kind more than 1.5 modules off counts as wrong; paper-curve's true corners are
+  those of the unbent code, so its figures say little).
 - False guesses: the same evidence on the empty scenes of bench/decode.py (entrance, clutter), and evidence
   made up all over them (squares of 40 and 120 pixels on a grid), where every guess is false.
 - ms per call: wall time (median, 95th percentile, slowest), every call above.

@@ -79,7 +79,7 @@ class _Window:
 
 def locate(gray: np.ndarray, near: Corners) -> list[SymbolGuess]:
     """Symbols whose finder patterns lie around `near` (the corners of zxing's evidence: a failed
-    symbol of any QR kind), best first; [] when none is found."""
+    symbol of any QR kind) in `gray` (one 8-bit channel), best first; [] when none is found."""
     window = _window(gray, near)
     if window is None:
         return []
