@@ -51,11 +51,17 @@ def frame_with(text: str, module_pixels: int, turn: float, tilt: tuple[float, ..
 def top_left_finder(corners: np.ndarray, version: int) -> tuple[tuple[float, float], ...]:
     """zxing-cpp's commonest evidence on a washed-out code: a Micro QR phantom (11 modules) on the
     symbol's top-left finder pattern."""
+    return phantom(corners, version, (0, 0), 11)
+
+
+def phantom(corners: np.ndarray, version: int, at: tuple[int, int], side: int) -> tuple[tuple[float, float], ...]:
+    """A square phantom of `side` modules whose top-left is module `at` of the symbol."""
     dimension = 4 * version + 17
     unit = cv2.getPerspectiveTransform(np.float32([[0, 0], [dimension, 0], [dimension, dimension], [0, dimension]]),
                                        np.float32(corners))
-    phantom = cv2.perspectiveTransform(np.float32([[[0, 0], [11, 0], [11, 11], [0, 11]]]), unit)[0]
-    return tuple((float(x), float(y)) for x, y in phantom)
+    (x, y), s = at, side
+    square = cv2.perspectiveTransform(np.float32([[[x, y], [x + s, y], [x + s, y + s], [x, y + s]]]), unit)[0]
+    return tuple((float(x), float(y)) for x, y in square)
 
 
 def off_by(guess_corners, corners: np.ndarray, version: int) -> float:
@@ -107,6 +113,15 @@ def test_zxing_cpps_own_corners_of_the_failed_symbol_serve_as_evidence_too():
     assert off_by(best.corners, corners, best.version) <= 1.0
 
 
+def test_a_phantom_on_the_bottom_left_finder_leads_to_the_symbol_too():
+    frame, corners = frame_with(LONG, 3, 14.0, (0.02, 0.03, -0.04, 0.01, 0.03, -0.02, -0.01, 0.04))
+    version, mask = kind(LONG)
+    dimension = 4 * version + 17
+    [best, *_] = locate(frame, phantom(corners, version, (0, dimension - 17), 17))
+    assert (best.version, best.mask) == (version, mask)
+    assert off_by(best.corners, corners, version) <= 1.0
+
+
 def test_a_frame_without_a_code_gives_nothing():
     frame, _ = frame_with(SHORT, 5, 0.0, (0,) * 8)
     empty = np.clip(np.random.default_rng(3).normal(110, 4, frame.shape), 0, 255).astype(np.uint8)
@@ -121,8 +136,10 @@ def test_a_frame_without_a_code_gives_nothing():
     (np.full((720, 1280), 200, np.uint8), ((1275.0, 715.0), (1300.0, 715.0), (1300.0, 740.0), (1275.0, 740.0))),
     (np.full((720, 1280), 200, np.uint8), ((-90.0, -90.0), (-50.0, -90.0), (-50.0, -50.0), (-90.0, -50.0))),
     (np.full((720, 1280), 200, np.uint8), ((float("nan"), 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0))),
+    (np.full((720, 1280, 3), 200, np.uint8), ((600.0, 300.0), (640.0, 300.0), (640.0, 340.0), (600.0, 340.0))),
+    (np.full((720, 1280), 200.0), ((600.0, 300.0), (640.0, 300.0), (640.0, 340.0), (600.0, 340.0))),
 ])
-def test_evidence_at_the_frames_edge_or_outside_it_or_no_frame_at_all_gives_nothing(gray, near):
+def test_evidence_at_the_frames_edge_or_outside_it_or_no_grayscale_frame_gives_nothing(gray, near):
     assert locate(gray, near) == []
 
 

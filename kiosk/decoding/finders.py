@@ -97,8 +97,9 @@ def locate(gray: np.ndarray, near: Corners) -> list[SymbolGuess]:
 def _window(gray: np.ndarray, near: Corners) -> _Window | None:
     """The evidence may be one finder pattern of the symbol or a part of it: the window reaches a few
     times its side around it."""
-    points = np.asarray(near, dtype=np.float64).reshape(-1, 2)
-    if gray.ndim != 2 or gray.size == 0 or len(points) == 0 or not np.isfinite(points).all():
+    points = np.asarray(near, dtype=np.float64)
+    if (gray.ndim != 2 or gray.dtype != np.uint8 or gray.size == 0 or points.ndim != 2 or points.shape[1] != 2
+            or len(points) == 0 or not np.isfinite(points).all()):
         return None
     sides = np.linalg.norm(points - np.roll(points, -1, axis=0), axis=1)
     half = float(np.clip(WINDOW_GROWTH * sides.max(), SMALLEST_HALF_WINDOW, LARGEST_HALF_WINDOW))
