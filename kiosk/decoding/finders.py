@@ -441,27 +441,25 @@ def _version_distance(window: _Window, grid: np.ndarray, version: int) -> int:
     if version < 7:
         return 0
     dimension = 4 * version + 17
-    codeword = _VERSION_CODEWORDS[version - 7]
     distances = []
     for cells in ([(dimension - 11 + i % 3, i // 3) for i in range(18)],
                   [(i // 3, dimension - 11 + i % 3) for i in range(18)]):
         bits = _sample(window, grid, cells)[::-1]       # cells run from bit 0 to bit 17
         if (bits >= 0).sum() >= LEAST_KNOWN_BITS:
-            distances.append(_distance(bits, codeword, 18))
+            distances.append(int(_distances(bits, _VERSION_CODEWORDS[version - 7:version - 6])[0]))
     return min(distances, default=FORMAT_DISTANCE + 1)
 
 
-def _nearest(bits: np.ndarray, codewords: list[int]) -> tuple[int, int]:
-    """The index of the codeword nearest to `bits` (most significant first, -1 unknown) and how far."""
-    distances = [_distance(bits, codeword, len(bits)) for codeword in codewords]
+def _nearest(bits: np.ndarray, codewords: np.ndarray) -> tuple[int, int]:
+    """The index of the codeword nearest to `bits` and how far."""
+    distances = _distances(bits, codewords)
     index = int(np.argmin(distances))
-    return index, distances[index]
+    return index, int(distances[index])
 
 
-def _distance(bits: np.ndarray, codeword: int, length: int) -> int:
-    expected = (codeword >> np.arange(length - 1, -1, -1)) & 1
-    known = bits >= 0
-    return int((bits[known] != expected[known]).sum())
+def _distances(bits: np.ndarray, codewords: np.ndarray) -> np.ndarray:
+    """Wrong bits of each codeword (rows of bits) against `bits` (-1: unknown, not counted)."""
+    return ((codewords != bits) & (bits >= 0)).sum(axis=1)
 
 
 def _bch(data: int, generator: int, data_bits: int, check_bits: int) -> int:
@@ -473,8 +471,13 @@ def _bch(data: int, generator: int, data_bits: int, check_bits: int) -> int:
     return (data << check_bits) | value
 
 
-_FORMAT_CODEWORDS = [_bch(data, 0x537, 5, 10) ^ FORMAT_MASK for data in range(32)]
-_VERSION_CODEWORDS = [_bch(version, 0x1F25, 6, 12) for version in range(7, 41)]
+def _bit_rows(codewords: list[int], length: int) -> np.ndarray:
+    """Each codeword's bits, most significant first."""
+    return (np.array(codewords)[:, None] >> np.arange(length - 1, -1, -1)) & 1
+
+
+_FORMAT_CODEWORDS = _bit_rows([_bch(data, 0x537, 5, 10) ^ FORMAT_MASK for data in range(32)], 15)
+_VERSION_CODEWORDS = _bit_rows([_bch(version, 0x1F25, 6, 12) for version in range(7, 41)], 18)
 
 
 def _distinct(guesses: list[SymbolGuess]) -> list[SymbolGuess]:
