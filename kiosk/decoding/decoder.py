@@ -178,7 +178,7 @@ def _straightened(gray: np.ndarray, corners: Corners) -> np.ndarray:
 def _straightened_look(region: np.ndarray, corners: Corners) -> list[Decoded]:
     for binarizer in BINARIZERS:
         found = zxingcpp.read_barcodes(region, formats=QR, text_mode=PLAIN, binarizer=binarizer,
-                                       try_downscale=False)
+                                       try_downscale=False, try_invert=False)
         if found:
             return [Decoded(code.text, corners, "straightened") for code in found]
     return []
@@ -191,7 +191,7 @@ def _unbent_look(region: np.ndarray, corners: Corners) -> list[Decoded]:
     for sag in BENDS:
         for along_x in (True, False):
             found = zxingcpp.read_barcodes(_unbent(region, sag, along_x), formats=QR, text_mode=PLAIN,
-                                           try_downscale=False)
+                                           try_downscale=False, try_invert=False)
             if found:
                 return [Decoded(code.text, corners, "unbent") for code in found]
     return []
