@@ -23,6 +23,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from kiosk.credentials.manual import FORMAT as MANUAL_FORMAT
+from kiosk.decoding.visit_timing import VisitFigures
 from kiosk.entry import Direction
 from kiosk.frames.base import SourceStatus
 from kiosk.meeting_door import ENDED, NOT_LISTED, NOT_OPEN_YET
@@ -252,6 +253,7 @@ class DoorScreen:
         self.authority: Message | None = None  # the authority key's notice (`StatusView.authority`), if any
         self.meeting = Moment(MomentKind.NONE)  # the meeting plan's moment (Station.moment), kept by DoorApp
         self.start_notices: tuple[Message, ...] = ()  # `StatusView.start_notice`, kept by DoorApp
+        self.visits: VisitFigures | None = None  # the camera's per-visit figure, kept by DoorApp
         self._zone = zone
         self._shown: _Shown | None = None
 
@@ -358,7 +360,7 @@ class DoorScreen:
             inside=Reason("meeting.inside" if in_session else "inside", count=inside).text(lang),
             today=Reason("meeting.arrived" if in_session else "today", count=counts.today).text(lang),
             full=counts.capacity is not None and counts.inside >= counts.capacity,
-            camera=_CAMERA_TEXT[self.camera].text(lang),
+            camera=self._camera_text(),
             camera_ok=self.camera is CameraState.RUNNING,
             sync=self._sync_text(),
             sync_ok=self.sync.kind is not SyncKind.OFFLINE,
@@ -367,6 +369,18 @@ class DoorScreen:
             meeting=self._meeting_text(),
             start_notice=" ".join(notice.text(lang) for notice in self.start_notices),
         )
+
+    def _camera_text(self) -> str:
+        """"Camera: đang chạy · đọc 46/47 lượt · 180 ms": while it runs, the share of the latest visits
+        (a code in view) that were read, and the median time from the code in view to the verdict."""
+        text = _CAMERA_TEXT[self.camera].text(self.language)
+        visits = self.visits
+        if self.camera is not CameraState.RUNNING or visits is None or not visits.visits:
+            return text
+        parts = [text, Reason("camera_visits", read=visits.read, visits=visits.visits).text(self.language)]
+        if visits.median_ms_to_verdict is not None:
+            parts.append(Reason("camera_verdict_ms", ms=round(visits.median_ms_to_verdict)).text(self.language))
+        return " · ".join(parts)
 
     def _meeting_text(self) -> str:
         """"Phiên toàn thể — Hội trường A · 08:30–11:30", "Chưa mở: Phiên chiều mở lúc 13:30", ... or ""."""

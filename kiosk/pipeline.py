@@ -14,7 +14,7 @@ from typing import Callable, Iterator, Union
 import cv2
 import numpy as np
 
-from kiosk.decoding import Decoder, RepeatFilter, VisitTiming
+from kiosk.decoding import Decoder, RepeatFilter, VisitFigures, VisitTiming
 from kiosk.entry import Source
 from kiosk.frames import FrameSource, SourceStatus
 from kiosk.reasons import Reason
@@ -43,7 +43,14 @@ class Preview:
     image: np.ndarray
 
 
-LoopEvent = Union[Scanned, CameraChanged, Preview]
+@dataclass(frozen=True)
+class VisitsChanged:
+    """The camera's per-visit figure changed: a visit got its verdict, or one ended unread."""
+
+    figures: VisitFigures
+
+
+LoopEvent = Union[Scanned, CameraChanged, Preview, VisitsChanged]
 
 
 class ScanLoop:
@@ -83,7 +90,8 @@ class ScanLoop:
                     result = self.station.check_text(reading.text, Source.CAMERA)
                     decided_at = time.monotonic()
                     yield Scanned(result, frame.captured_at, decided_at)
-                self.visit_timing.frame(frame.captured_at, self.decoder.saw_symbol, decided_at)
+                if self.visit_timing.frame(frame.captured_at, self.decoder.saw_symbol, decided_at):
+                    yield VisitsChanged(self.visit_timing.figures())
                 if self._preview_width and frame.captured_at >= next_preview:
                     next_preview = frame.captured_at + self._preview_interval
                     yield Preview(_downscaled(frame.image, self._preview_width))

@@ -9,7 +9,7 @@ import numpy as np
 
 from kiosk.frames import open_source
 from kiosk.frames.demo import code_picture
-from kiosk.pipeline import ScanLoop, Scanned
+from kiosk.pipeline import ScanLoop, Scanned, VisitsChanged
 from kiosk.settings import Settings
 from kiosk.station import Station
 from kiosk.store import Store
@@ -37,3 +37,5 @@ def test_a_visitor_read_by_the_camera_counts_as_one_visit_read(tmp_path):
     figures = loop.visit_timing.figures()
     assert (figures.visits, figures.read, figures.share_read) == (1, 1, 1.0)
     assert 0 <= figures.median_ms_to_verdict <= spent_ms
+    # The loop says so as the verdict comes, for the door's status bar.
+    assert [event.figures for event in events if isinstance(event, VisitsChanged)] == [figures]

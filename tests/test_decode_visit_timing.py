@@ -40,3 +40,12 @@ def test_only_the_latest_visits_are_kept():
         feed(timing, [(start * 2.0, True, None if start < 2 else start * 2.0 + 0.1), (start * 2.0 + 1.0, False, None)])
     figures = timing.figures()
     assert (figures.visits, figures.read) == (3, 3)
+
+
+def test_it_says_when_the_figures_change_a_visit_read_or_one_gone_unread():
+    timing = VisitTiming(forget_after=1.0)
+    changes = [timing.frame(*frame) for frame in [
+        (0.0, True, None), (0.1, True, 0.15), (0.2, True, None), (2.0, False, None),   # read, then gone
+        (3.0, True, None), (3.5, False, None), (5.0, False, None), (6.0, False, None)]]  # seen, never read
+    assert changes == [False, True, False, False, False, False, True, False]
+    assert (timing.figures().visits, timing.figures().read) == (2, 1)

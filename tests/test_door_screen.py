@@ -25,6 +25,7 @@ from kiosk.door_screen import (
     SyncState,
     contrast_ratio,
 )
+from kiosk.decoding import VisitFigures
 from kiosk.entry import Direction
 from kiosk.scanner_input import SCANNER_INPUT_METHOD
 from kiosk.settings import Settings
@@ -162,6 +163,19 @@ def test_status_line_shows_counts_capacity_and_sync() -> None:
     door.sync = SyncState(SyncKind.OFFLINE, waiting=1, last_sync=T0)
     door.language = "en"
     assert door.status(Direction.IN).sync == "offline — 1 entry waiting — last sync 08:15" and not door.status(Direction.IN).sync_ok
+
+
+def test_the_camera_says_how_many_visits_it_read_and_how_fast_while_it_runs() -> None:
+    door = screen()
+    door.camera = CameraState.RUNNING
+    assert door.status(Direction.IN).camera == "Camera: đang chạy"          # no visit yet
+    door.visits = VisitFigures(visits=47, read=46, median_ms_to_verdict=182.4)
+    assert door.status(Direction.IN).camera == "Camera: đang chạy · đọc được 46/47 lượt · trung vị 182 ms tới kết quả"
+    door.language = "en"
+    door.visits = VisitFigures(visits=3, read=0, median_ms_to_verdict=None)
+    assert door.status(Direction.IN).camera == "Camera: on · read 0 of 3 visits"
+    door.camera = CameraState.DISCONNECTED
+    assert door.status(Direction.IN).camera == "Camera: disconnected"
 
 
 def test_status_line_tells_the_admin_about_entries_held_aside() -> None:

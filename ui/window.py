@@ -138,6 +138,7 @@ class KioskWindow(QMainWindow):
         worker = CameraWorker(self.app.station, self._make_loop)  # the station takes camera scans itself
         worker.result.connect(self.door_worker.camera_result)
         worker.camera.connect(self.door_worker.camera_changed)
+        worker.visits.connect(self.door_worker.visits_changed)
         worker.preview.connect(self._show_preview)
         self._do(lambda: self.app.camera_changed(CameraState.STARTING))
         thread = start_in_thread(worker, "camera", run=worker.run)

@@ -17,9 +17,10 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
+from kiosk.decoding import VisitFigures
 from kiosk.door_app import DoorApp, DoorEvent
 from kiosk.door_screen import CameraState, camera_state
-from kiosk.pipeline import CameraChanged, LoopEvent, Preview, Scanned
+from kiosk.pipeline import CameraChanged, LoopEvent, Preview, Scanned, VisitsChanged
 from kiosk.station import ScanResult, Station
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,11 @@ def preview_image(image: np.ndarray) -> QImage:
 
 class CameraWorker(QObject):
     """Runs one camera session. Signals: `result(ScanResult)`, `camera(CameraState)`, `preview(QImage)`,
-    `finished()` when the loop has ended (source exhausted or stop requested)."""
+    `visits(VisitFigures)`, `finished()` when the loop has ended (source exhausted or stop requested)."""
 
     result = Signal(object)
     camera = Signal(object)
+    visits = Signal(object)
     preview = Signal(QImage)
     finished = Signal()
 
@@ -78,6 +80,8 @@ class CameraWorker(QObject):
             self.result.emit(event.result)
         elif isinstance(event, CameraChanged):
             self.camera.emit(camera_state(event.status))
+        elif isinstance(event, VisitsChanged):
+            self.visits.emit(event.figures)
         elif isinstance(event, Preview):
             if not self.preview_in_flight.is_set():
                 self.preview_in_flight.set()
@@ -93,7 +97,7 @@ class LogQuery:
 class DoorWorker(QObject):
     """Lives on the door thread with the `DoorApp`. `post(work)` (from any thread) runs `work` there;
     `event(DoorEvent)` carries the app's events out. Camera results and camera changes come in through
-    the `camera_result` and `camera_changed` slots (queued from the camera thread)."""
+    the `camera_result`, `camera_changed` and `visits_changed` slots (queued from the camera thread)."""
 
     event = Signal(object)
     _posted = Signal(object)
@@ -129,6 +133,10 @@ class DoorWorker(QObject):
     @Slot(object)
     def camera_changed(self, state: CameraState) -> None:
         self._app.camera_changed(state)
+
+    @Slot(object)
+    def visits_changed(self, figures: VisitFigures) -> None:
+        self._app.visits_changed(figures)
 
 
 def start_in_thread(worker: QObject, name: str, run: Callable[[], None] | None = None) -> QThread:

@@ -41,21 +41,25 @@ class VisitTiming:
         self._ended: deque[float | None] = deque(maxlen=keep)   # ms to verdict, None if not read
         self._open: _Visit | None = None
 
-    def frame(self, captured_at: float, symbol_seen: bool, decided_at: float | None = None) -> None:
+    def frame(self, captured_at: float, symbol_seen: bool, decided_at: float | None = None) -> bool:
         """One frame's outcome: whether a symbol was in it, and when the verdict came if it gave one
-        (times in seconds of the same clock, e.g. time.monotonic())."""
+        (times in seconds of the same clock, e.g. time.monotonic()). True when that changed `figures()`:
+        a visit got its verdict, or one ended unread."""
         visit = self._open
         if visit is not None and not symbol_seen and decided_at is None \
                 and captured_at - visit.last_seen > self.forget_after:
             self._ended.append(visit.ms_to_verdict)
-            self._open = visit = None
+            self._open = None
+            return visit.ms_to_verdict is None or len(self._ended) == self._ended.maxlen
         if not symbol_seen and decided_at is None:
-            return
+            return False
         if visit is None:
             visit = self._open = _Visit(captured_at, captured_at)
         visit.last_seen = captured_at
         if decided_at is not None and visit.ms_to_verdict is None:
             visit.ms_to_verdict = max(decided_at - visit.started, 0.0) * 1000
+            return True
+        return False
 
     def figures(self) -> VisitFigures:
         outcomes = list(self._ended)

@@ -24,6 +24,7 @@ from typing import Callable
 
 from kiosk import secret_store
 from kiosk.admin_pin import PinLock
+from kiosk.decoding.visit_timing import VisitFigures
 from kiosk.door_app.events import (
     AdminFailed,
     CameraStateChanged,
@@ -205,6 +206,11 @@ class DoorApp:
             return
         self.door.camera = state
         self._emit(CameraStateChanged(state))
+        self._render()
+
+    def visits_changed(self, figures: VisitFigures) -> None:
+        """The camera's per-visit figure (kiosk.pipeline.VisitsChanged), for the status line."""
+        self.door.visits = figures
         self._render()
 
     def tick(self) -> None:

@@ -17,7 +17,7 @@ from kiosk.door_app.events import DoorEvent, VerdictShown
 from kiosk.door_app.status_line import StatusLine
 from kiosk.door_screen import camera_state
 from kiosk.frames import FrameSource
-from kiosk.pipeline import CameraChanged, ScanLoop, Scanned
+from kiosk.pipeline import CameraChanged, ScanLoop, Scanned, VisitsChanged
 from kiosk.reasons import Reason
 from kiosk.settings import Settings
 from kiosk.station import ScanResult
@@ -52,6 +52,8 @@ class HeadlessDoor:
                 elif isinstance(event, CameraChanged):
                     self._on_camera(event.reason)
                     self.app.camera_changed(camera_state(event.status))
+                elif isinstance(event, VisitsChanged):
+                    self.app.visits_changed(event.figures)
             self._between_frames()
             self.status_line.write()  # the last state, as the service stops
         finally:

@@ -44,6 +44,15 @@ def test_a_video_with_known_codes_puts_the_right_verdicts_on_screen(qtbot, tmp_p
     assert window.app.store.entries(limit=10)[0].source is Source.CAMERA
 
 
+def test_the_status_bar_shows_the_cameras_visits_read_and_time_to_verdict(qtbot, tmp_path, open_kiosk):
+    clip = make_clip(tmp_path / "visit.mp4", [(None, 0.3), (vnqr_payload(AN), 0.6), (None, 5.0)])
+    window = open_kiosk(camera=clip)     # played at its frame rate, as a camera gives it
+    shown = window.bottom.camera
+    qtbot.waitUntil(lambda: "1/1" in shown.text(), timeout=10000)
+    assert shown.text().startswith("Camera: đang chạy · đọc được 1/1 lượt · trung vị ")
+    assert shown.text().endswith(" ms tới kết quả") and shown.isVisible()
+
+
 def test_the_verdict_is_legible_at_two_metres(qtbot, open_kiosk):
     window = open_kiosk()
     window.resize(1920, 1080)
