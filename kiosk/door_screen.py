@@ -371,16 +371,16 @@ class DoorScreen:
         )
 
     def _camera_text(self) -> str:
-        """"Camera: đang chạy · đọc 46/47 lượt · 180 ms": while it runs, the share of the latest visits
-        (a code in view) that were read, and the median time from the code in view to the verdict."""
-        text = _CAMERA_TEXT[self.camera].text(self.language)
+        """"Camera: đọc 46/47 lượt · trung vị 180 ms" while it runs and has seen visits (the share of the
+        latest visits, a code in view, that were read, and the median time from the code in view to the
+        verdict), else "Camera: đang chạy" and the like. Short: the bar holds sync and buttons too."""
         visits = self.visits
         if self.camera is not CameraState.RUNNING or visits is None or not visits.visits:
+            return _CAMERA_TEXT[self.camera].text(self.language)
+        text = Reason("camera_visits", read=visits.read, visits=visits.visits).text(self.language)
+        if visits.median_ms_to_verdict is None:
             return text
-        parts = [text, Reason("camera_visits", read=visits.read, visits=visits.visits).text(self.language)]
-        if visits.median_ms_to_verdict is not None:
-            parts.append(Reason("camera_verdict_ms", ms=round(visits.median_ms_to_verdict)).text(self.language))
-        return " · ".join(parts)
+        return f"{text} · {Reason('camera_verdict_ms', ms=round(visits.median_ms_to_verdict)).text(self.language)}"
 
     def _meeting_text(self) -> str:
         """"Phiên toàn thể — Hội trường A · 08:30–11:30", "Chưa mở: Phiên chiều mở lúc 13:30", ... or ""."""

@@ -49,3 +49,11 @@ def test_it_says_when_the_figures_change_a_visit_read_or_one_gone_unread():
         (3.0, True, None), (3.5, False, None), (5.0, False, None), (6.0, False, None)]]  # seen, never read
     assert changes == [False, True, False, False, False, False, True, False]
     assert (timing.figures().visits, timing.figures().read) == (2, 1)
+
+
+def test_the_next_visitor_in_a_queue_is_a_visit_of_its_own_even_before_the_last_code_has_gone():
+    timing = VisitTiming(forget_after=1.5)
+    feed(timing, [(0.0, True, None), (0.2, True, 0.25), (0.6, True, None), (0.9, True, 0.95), (3.0, False, None)])
+    figures = timing.figures()
+    assert (figures.visits, figures.read) == (2, 2)
+    assert abs(figures.median_ms_to_verdict - 250) < 1e-6     # the second code's first sight is not known

@@ -170,10 +170,10 @@ def test_the_camera_says_how_many_visits_it_read_and_how_fast_while_it_runs() ->
     door.camera = CameraState.RUNNING
     assert door.status(Direction.IN).camera == "Camera: đang chạy"          # no visit yet
     door.visits = VisitFigures(visits=47, read=46, median_ms_to_verdict=182.4)
-    assert door.status(Direction.IN).camera == "Camera: đang chạy · đọc được 46/47 lượt · trung vị 182 ms tới kết quả"
+    assert door.status(Direction.IN).camera == "Camera: đọc 46/47 lượt · trung vị 182 ms"
     door.language = "en"
     door.visits = VisitFigures(visits=3, read=0, median_ms_to_verdict=None)
-    assert door.status(Direction.IN).camera == "Camera: on · read 0 of 3 visits"
+    assert door.status(Direction.IN).camera == "Camera: read 0/3 visits"
     door.camera = CameraState.DISCONNECTED
     assert door.status(Direction.IN).camera == "Camera: disconnected"
 

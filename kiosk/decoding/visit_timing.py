@@ -29,16 +29,22 @@ class VisitFigures:
 class _Visit:
     started: float
     last_seen: float
-    ms_to_verdict: float | None = None
+    verdicts: int = 0
+    ms_to_verdict: float | None = None      # the first verdict's
 
 
 class VisitTiming:
     """Fed by the scanning loop once per frame; not thread-safe (the loop's thread feeds it, others
-    read `figures()`, which only copies)."""
+    read `figures()`, which only copies).
+
+    In a queue the next visitor's code may come into view before the last one's has been gone for
+    `forget_after`: each further verdict in one stretch of symbols counts as a visit read, without a
+    time (its code's first sight is not known), so the median is taken over the visits that have one."""
 
     def __init__(self, forget_after: float = 1.5, keep: int = 200) -> None:
         self.forget_after = forget_after
-        self._ended: deque[float | None] = deque(maxlen=keep)   # ms to verdict, None if not read
+        # Per visit, latest last: (read, ms to verdict or None when not read or not timed).
+        self._ended: deque[tuple[bool, float | None]] = deque(maxlen=keep)
         self._open: _Visit | None = None
 
     def frame(self, captured_at: float, symbol_seen: bool, decided_at: float | None = None) -> bool:
@@ -48,22 +54,26 @@ class VisitTiming:
         visit = self._open
         if visit is not None and not symbol_seen and decided_at is None \
                 and captured_at - visit.last_seen > self.forget_after:
-            self._ended.append(visit.ms_to_verdict)
             self._open = None
-            return visit.ms_to_verdict is None or len(self._ended) == self._ended.maxlen
+            if not visit.verdicts:
+                self._ended.append((False, None))
+                return True
+            return False
         if not symbol_seen and decided_at is None:
             return False
         if visit is None:
             visit = self._open = _Visit(captured_at, captured_at)
         visit.last_seen = captured_at
-        if decided_at is not None and visit.ms_to_verdict is None:
+        if decided_at is None:
+            return False
+        visit.verdicts += 1
+        if visit.verdicts == 1:
             visit.ms_to_verdict = max(decided_at - visit.started, 0.0) * 1000
-            return True
-        return False
+        self._ended.append((True, visit.ms_to_verdict if visit.verdicts == 1 else None))
+        return True
 
     def figures(self) -> VisitFigures:
         outcomes = list(self._ended)
-        if self._open is not None and self._open.ms_to_verdict is not None:
-            outcomes.append(self._open.ms_to_verdict)
-        times = [ms for ms in outcomes if ms is not None]
-        return VisitFigures(len(outcomes), len(times), statistics.median(times) if times else None)
+        times = [ms for _, ms in outcomes if ms is not None]
+        return VisitFigures(len(outcomes), sum(read for read, _ in outcomes),
+                            statistics.median(times) if times else None)
