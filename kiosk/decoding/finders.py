@@ -221,7 +221,7 @@ def _reading(window: _Window, grid: np.ndarray, version: int) -> tuple[float, Sy
     (and version information from version 7 on) that decodes; scored by the wrong bits."""
     dimension = 4 * version + 17
     timing = _agreement(window, grid, _timing_modules(dimension))
-    if timing < TIMING_AGREEMENT or _agreement(window, grid, _finder_modules(dimension)) < FINDER_AGREEMENT:
+    if timing < TIMING_AGREEMENT or _agreement(window, grid, finder_modules(dimension)) < FINDER_AGREEMENT:
         return None
     version_distance = _version_distance(window, grid, version)
     form = _format(window, grid, version)
@@ -396,7 +396,7 @@ def _timing_modules(dimension: int) -> tuple[list[tuple[int, int]], np.ndarray]:
 
 
 @lru_cache(maxsize=None)
-def _finder_modules(dimension: int) -> tuple[list[tuple[int, int]], np.ndarray]:
+def finder_modules(dimension: int) -> tuple[list[tuple[int, int]], np.ndarray]:
     """The three finder patterns and their light separators: a grid shifted by a module (a light-on-dark
     code, whose timing patterns then alternate in step) or laid over something else does not fit them."""
     cells, expected = [], []
