@@ -9,6 +9,8 @@ import zxingcpp
 
 from kiosk.decoding import Decoder
 from kiosk.frames.demo import code_picture
+from tests.test_decode_erasures import HC1, SEVEN, framed, middle_band, washed_out
+from tests.test_decode_finders import MIDDLE
 
 CCCD = "001090012345|012345678|Nguyễn Văn An|31011990|Nam|Phường Láng Hạ, Quận Đống Đa, Hà Nội|15042021"
 VNQR = "001099012345|NGUYEN VAN AN|1990-01-31|0|162900000000000001|<1<HS4010000000001<0912345678"
@@ -128,3 +130,18 @@ def test_the_decoder_says_whether_a_frame_held_a_symbol():
     assert decoder.saw_symbol
     decoder.decode(frame_with())
     assert not decoder.saw_symbol
+
+
+@pytest.mark.parametrize("text, module_pixels, rows", [(MIDDLE, 4, 4), (SEVEN, 4, 7), (HC1, 3, 10)])
+def test_a_phone_code_a_glare_band_washes_out_is_read_with_the_clipped_modules_as_erasures(text, module_pixels, rows):
+    frame, corners, version, _ = framed(text, module_pixels)
+    glared = washed_out(frame, corners, version, *middle_band(version, rows))
+    assert zxingcpp.read_barcodes(glared, formats=zxingcpp.BarcodeFormat.QRCodeModel2) == []
+    assert Decoder(second_looks=False).decode(glared) == []
+    [decoded] = Decoder().decode(glared)
+    assert (decoded.text, decoded.attempt) == (text, "located")
+
+
+def test_a_code_washed_out_beyond_its_error_correction_reads_nothing_rather_than_something_wrong():
+    frame, corners, version, _ = framed(SEVEN)
+    assert Decoder().decode(washed_out(frame, corners, version, *middle_band(version, 12))) == []

@@ -34,6 +34,8 @@ import cv2
 import numpy as np
 import zxingcpp
 
+from kiosk.decoding import erasures, finders
+
 # Ordinary QR codes (Model 2) are read. zxing-cpp 3's `QRCode` is the whole family, Micro QR and rMQR
 # included: no credential uses those, and a Micro QR M1 (error detection only) reads phantom digits out
 # of a glare-washed code, e.g. "398257" from a warped laminate card in the visits bench. The first pass
@@ -89,7 +91,8 @@ class Decoder:
             return _unique(decoded)
         failed = [_corners(code.position) for code in ordinary if not code.valid]
         symbols = sorted(filter(_plausible_symbol, failed), key=_area, reverse=True)[:MOST_REGIONS]
-        decoded = _read_failed_symbols(gray, symbols) or self._frame_looks(gray, evidence=bool(found))
+        decoded = (_read_failed_symbols(gray, symbols) or _located_look(gray, found)
+                   or self._frame_looks(gray, evidence=bool(found)))
         self.saw_symbol = self.saw_symbol or bool(decoded)
         return _unique(decoded)
 
@@ -114,6 +117,21 @@ def _read_failed_symbols(gray: np.ndarray, symbols: list[Corners]) -> list[Decod
         found = _straightened_look(region, corners) or _unbent_look(region, corners)
         if found:
             return found
+    return []
+
+
+def _located_look(gray: np.ndarray, found: list[zxingcpp.Barcode]) -> list[Decoded]:
+    """Where zxing saw only a part of a code (a failed symbol of some QR kind, often a Micro QR or rMQR
+    phantom on a glare-washed code), finder patterns are looked for around the largest such part
+    (kiosk.decoding.finders) and the symbol they frame is read with erasures. Never on an empty frame:
+    without zxing's evidence there is nothing to look around."""
+    if not found:
+        return []
+    near = max((_corners(code.position) for code in found), key=_area)
+    for guess in finders.locate(gray, near):
+        text = erasures.read(gray, guess.corners, guess.version, guess.ec_level, guess.mask)
+        if text:
+            return [Decoded(text, guess.corners, "located")]
     return []
 
 
