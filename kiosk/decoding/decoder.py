@@ -21,6 +21,11 @@ and synthetic 720p/1080p door frames with and without a code):
   to a square, read with each binarizer, then bent back the way a printout held in one hand bends (a
   cylinder: 4 or 8% of the side, either way, along either axis). Only with that evidence, never on an
   empty frame. Long thin quadrilaterals, zxing's guesses on a blurred moving code, are not looked at.
+- Still nothing, and zxing saw a symbol of any QR kind (often a Micro QR or rMQR phantom on one finder
+  pattern of a glare-washed code) → the located look: finder patterns around the largest such piece
+  (kiosk.decoding.finders), the symbol they frame read by a sampler of our own that takes the modules
+  glare clipped as erasures (kiosk.decoding.erasures): Reed-Solomon corrects twice as many of those as
+  of errors. It reads most of what glare and bright spots cost zxing on the door stills.
 - pyzbar, contrast normalisation (CLAHE, flat-field), glare masking, OpenCV's WeChat decoder and its
   decoder for curved codes (10-50 ms a call; it read nothing the unbent look does not) add too little
   per millisecond on the photos and the door set (docs/decoding.md), so the decoder does not use them.
@@ -74,7 +79,13 @@ class Decoder:
         """`second_looks=False` keeps to the first pass (to measure what the others add).
         `one_look_per_frame=True` is for a camera: a frame in which the first pass finds nothing gets
         one of the whole-frame looks, the next frame the next one, so a code held up for a few frames
-        gets all of them at the cost of one per frame. Otherwise (a photo) they are tried in turn."""
+        gets all of them at the cost of one per frame. Otherwise (a photo) they are tried in turn.
+
+        OpenCV is kept to the calling thread, for the whole process: its calls here take a millisecond
+        or less, and its worker threads, woken for each and spinning after it, cost the door's other
+        core (the window's) more than they save (an empty 720p frame: 1.4 ms of CPU on one thread,
+        2.4 ms on two for 0.2 ms less wall time)."""
+        cv2.setNumThreads(1)
         self.second_looks = second_looks
         self.one_look_per_frame = one_look_per_frame
         self._turn = 0
