@@ -10,7 +10,7 @@ import qrcode
 import qrcode.base
 import zxingcpp
 
-from kiosk.decoding.erasures import (CHECK_PER_BLOCK, SAFETY_MARGIN, _blocks, _codewords, _corrected_block, _modules, _text,
+from kiosk.decoding.erasures import (SAFETY_MARGIN, _blocks, _codewords, _corrected_block, _modules, _text, check_codewords,
                                      correct, read)
 from kiosk.decoding.finders import FAINT, locate
 from tests.test_decode_finders import LONG, MIDDLE, frame_with, kind, top_left_finder
@@ -91,7 +91,7 @@ def test_the_clipped_modules_as_errors_are_too_many_but_as_erasures_are_not():
     codewords, sureness = _codewords(*_modules(glared, corners, version), version, mask)
     erased = sureness < FAINT
     truth = true_codewords(SEVEN)
-    check = CHECK_PER_BLOCK["M"][version - 1]
+    check = check_codewords(version, "M")
     beyond_errors = 0
     for places in _blocks(version, "M"):
         received, wrong = codewords[places].tolist(), codewords[places] != truth[places]

@@ -17,6 +17,9 @@ from typing import Sequence
 
 import cv2
 import numpy as np
+import qrcode.base
+import qrcode.constants
+import qrcode.util
 
 from kiosk.decoding.finders import FAINT, Corners, finder_modules
 
@@ -28,28 +31,10 @@ MEAN_MODULES = 7            # modules a side of the box whose mean is a module's
 SAMPLE_SPREAD = 0.15        # a module is sampled at its centre and this far (modules) along its diagonals
 SAFETY_MARGIN = 2           # check codewords per block left unused by the correction (misdecode protection)
 
-EC_LEVELS = "LMQH"
-# Check codewords per block and blocks, versions 1-40 (ISO/IEC 18004, table 9).
-CHECK_PER_BLOCK = {
-    "L": (7, 10, 15, 20, 26, 18, 20, 24, 30, 18, 20, 24, 26, 30, 22, 24, 28, 30, 28, 28,
-          28, 28, 30, 30, 26, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30),
-    "M": (10, 16, 26, 18, 24, 16, 18, 22, 22, 26, 30, 22, 22, 24, 24, 28, 28, 26, 26, 26,
-          26, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28, 28),
-    "Q": (13, 22, 18, 26, 18, 24, 18, 22, 20, 24, 28, 26, 24, 20, 30, 24, 28, 28, 26, 30,
-          28, 30, 30, 30, 30, 28, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30),
-    "H": (17, 28, 22, 16, 22, 28, 26, 26, 24, 28, 24, 28, 22, 24, 24, 30, 28, 28, 26, 28,
-          30, 24, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30, 30),
-}
-BLOCK_COUNTS = {
-    "L": (1, 1, 1, 1, 1, 2, 2, 2, 2, 4, 4, 4, 4, 4, 6, 6, 6, 6, 7, 8,
-          8, 9, 9, 10, 12, 12, 12, 13, 14, 15, 16, 17, 18, 19, 19, 20, 21, 22, 24, 25),
-    "M": (1, 1, 1, 2, 2, 4, 4, 4, 5, 5, 5, 8, 9, 9, 10, 10, 11, 13, 14, 16,
-          17, 17, 18, 20, 21, 23, 25, 26, 28, 29, 31, 33, 35, 37, 38, 40, 43, 45, 47, 49),
-    "Q": (1, 1, 2, 2, 4, 4, 6, 6, 8, 8, 8, 10, 12, 16, 12, 17, 16, 18, 21, 20,
-          23, 23, 25, 27, 29, 34, 34, 35, 38, 40, 43, 45, 48, 51, 53, 56, 59, 62, 65, 68),
-    "H": (1, 1, 2, 4, 4, 4, 5, 6, 8, 8, 11, 11, 16, 16, 18, 16, 19, 21, 25, 25,
-          25, 34, 30, 32, 35, 37, 40, 42, 45, 48, 51, 54, 57, 60, 63, 66, 70, 74, 77, 81),
-}
+# The `qrcode` package's numbering of the EC levels: its tables of blocks (ISO/IEC 18004, table 9) and
+# of alignment pattern places (annex E) are the ones the kiosk's own codes are drawn with.
+LEVELS = {"L": qrcode.constants.ERROR_CORRECT_L, "M": qrcode.constants.ERROR_CORRECT_M,
+          "Q": qrcode.constants.ERROR_CORRECT_Q, "H": qrcode.constants.ERROR_CORRECT_H}
 # Check codewords the standard reserves against misdecoding in the smallest symbols: never used to correct.
 MISDECODE_PROTECTION = {(1, "L"): 3, (1, "M"): 2, (1, "Q"): 1, (1, "H"): 1, (2, "L"): 2, (3, "L"): 1}
 
@@ -81,7 +66,7 @@ def _valid(gray: np.ndarray, corners: Corners, version: int, ec_level: str, mask
     except (TypeError, ValueError):
         return False
     return (points.shape == (4, 2) and bool(np.isfinite(points).all()) and isinstance(version, (int, np.integer))
-            and 1 <= version <= 40 and ec_level in CHECK_PER_BLOCK and isinstance(mask, (int, np.integer))
+            and 1 <= version <= 40 and ec_level in LEVELS and isinstance(mask, (int, np.integer))
             and 0 <= mask <= 7)
 
 
@@ -189,7 +174,7 @@ def _function_modules(version: int) -> np.ndarray:
     dimension = 4 * version + 17
     function = np.zeros((dimension, dimension), dtype=bool)
     function[:9, :9] = function[:9, -8:] = function[-8:, :9] = True
-    centres = _alignment_centres(version)
+    centres = qrcode.util.pattern_position(version)
     for row in centres:
         for column in centres:
             if not function[row, column]:      # the three that would overlap a finder pattern are left out
@@ -198,17 +183,6 @@ def _function_modules(version: int) -> np.ndarray:
     if version >= 7:
         function[:6, -11:-8] = function[-11:-8, :6] = True
     return function
-
-
-def _alignment_centres(version: int) -> list[int]:
-    """Rows (and columns) of the alignment patterns' centres: 6, then evenly spaced up to the last
-    but seventh, the step even (ISO/IEC 18004, annex E)."""
-    if version == 1:
-        return []
-    count = version // 7 + 2
-    last = 4 * version + 10
-    step = 26 if version == 32 else (4 * version + 2 * count + 1) // (2 * count - 2) * 2
-    return [6] + [last - step * i for i in range(count - 2, -1, -1)]
 
 
 def _mask_pattern(mask: int, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
@@ -225,7 +199,7 @@ def _mask_pattern(mask: int, rows: np.ndarray, columns: np.ndarray) -> np.ndarra
 
 def _corrected_data(codewords: np.ndarray, sureness: np.ndarray, version: int, ec_level: str) -> bytes | None:
     """The data codewords of all blocks in order, each block corrected; None when one does not correct."""
-    check = CHECK_PER_BLOCK[ec_level][version - 1]
+    check = check_codewords(version, ec_level)
     margin = SAFETY_MARGIN + MISDECODE_PROTECTION.get((version, ec_level), 0)
     data = bytearray()
     for places in _blocks(version, ec_level):
@@ -254,27 +228,30 @@ def _corrected_block(received: list[int], sureness: np.ndarray, check: int, marg
 
 
 @lru_cache(maxsize=None)
+def check_codewords(version: int, ec_level: str) -> int:
+    """Check codewords per block: every block of a symbol has as many."""
+    block = qrcode.base.rs_blocks(version, LEVELS[ec_level])[0]
+    return block.total_count - block.data_count
+
+
+@lru_cache(maxsize=None)
 def _blocks(version: int, ec_level: str) -> list[np.ndarray]:
     """Each block's codewords (data, then check) as places in the interleaved sequence: the data
     codewords are dealt to the blocks in turn, the shorter blocks first, then the check codewords."""
-    total = len(_placement(version)[0]) // 8
-    count = BLOCK_COUNTS[ec_level][version - 1]
-    check = CHECK_PER_BLOCK[ec_level][version - 1]
-    short_data = total // count - check
-    longer = total % count
-    data_lengths = [short_data] * (count - longer) + [short_data + 1] * longer
-    places: list[list[int]] = [[] for _ in range(count)]
+    data_lengths = [block.data_count for block in qrcode.base.rs_blocks(version, LEVELS[ec_level])]
+    check = check_codewords(version, ec_level)
+    places: list[list[int]] = [[] for _ in data_lengths]
     place = 0
-    for index in range(short_data + 1):
+    for index in range(max(data_lengths)):
         for block, length in enumerate(data_lengths):
             if index < length:
                 places[block].append(place)
                 place += 1
     for _ in range(check):
-        for block in range(count):
-            places[block].append(place)
+        for block_places in places:
+            block_places.append(place)
             place += 1
-    return [np.array(block) for block in places]
+    return [np.array(block_places) for block_places in places]
 
 
 # --- Reed-Solomon over GF(256) ------------------------------------------------------------------------
