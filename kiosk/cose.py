@@ -123,7 +123,9 @@ def sign(payload: bytes, key: PrivateKey, kid: bytes, unprotected: Mapping[Any, 
     protected_bytes = cbor2.dumps({HEADER_ALG: alg, HEADER_KID: kid})
     to_be_signed = cbor2.dumps(["Signature1", protected_bytes, b"", payload])
     if isinstance(key, ec.EllipticCurvePrivateKey):
-        r, s = decode_dss_signature(key.sign(to_be_signed, ec.ECDSA(hashes.SHA256())))
+        # RFC 6979: the nonce comes from the key and the message, so no weak random source can leak the
+        # key, and a sample payload signed twice is the same code (the door set is the same every run).
+        r, s = decode_dss_signature(key.sign(to_be_signed, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)))
         signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
     elif isinstance(key, rsa.RSAPrivateKey):
         signature = key.sign(to_be_signed, _pss(), hashes.SHA256())

@@ -7,6 +7,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from kiosk import base45, cose
+from kiosk.credentials import signed_examples
 
 
 @pytest.mark.parametrize("data", [b"", b"\x00", b"ab", b"\xff\xff\xff", bytes(range(256))])
@@ -35,6 +36,20 @@ def test_sign_then_verify_and_a_flipped_bit_fails(key):
     tampered = cose.Sign1(message.protected_bytes, message.protected, message.unprotected, b"payloaD",
                           message.signature)
     assert not cose.verify(tampered, key.public_key())
+
+
+def test_es256_signature_depends_on_key_and_message_only():
+    """RFC 6979: no random nonce, so a weak random source cannot leak the signer's key, and a sample
+    payload signed twice is the same code."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    first, second = cose.sign(b"payload", key, b"kid"), cose.sign(b"payload", key, b"kid")
+    assert first == second and cose.verify(cose.parse_sign1(first), key.public_key())
+    assert cose.sign(b"payloaD", key, b"kid") != first
+
+
+def test_the_demo_signer_certificate_and_so_the_samples_kid_are_the_same_every_run():
+    build = signed_examples._signer_certificate.__wrapped__
+    assert build() == build()
 
 
 def test_algorithm_must_fit_the_key():

@@ -43,8 +43,8 @@ def _signer_certificate() -> bytes:
     certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
                    .public_key(_SIGNER_KEY.public_key()).serial_number(1)
                    .not_valid_before(_VALID_FROM).not_valid_after(datetime(2041, 1, 1, tzinfo=timezone.utc))
-                   .sign(_SIGNER_KEY, hashes.SHA256()))
-    return certificate.public_bytes(Encoding.DER)
+                   .sign(_SIGNER_KEY, hashes.SHA256(), ecdsa_deterministic=True))
+    return certificate.public_bytes(Encoding.DER)     # the same bytes every run: the samples' kid is its hash
 
 
 def demo_trust() -> TrustList:
