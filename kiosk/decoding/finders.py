@@ -252,28 +252,24 @@ def _grids(window: _Window, top_left: _Finder, top_right: _Finder, bottom_left: 
     then to the finders alone (in case that was data modules that look like one)."""
     dimension = 4 * version + 17
     far = dimension - 7
-    offsets = ((0, 0), (far, 0), (0, far))
-    modules, pixels = [], []
-    ring = np.array([[1, 1], [6, 1], [6, 6], [1, 6]], dtype=np.float64)
-    affine = cv2.getAffineTransform(np.float32([(3.5, 3.5), (far + 3.5, 3.5), (3.5, far + 3.5)]),
-                                    np.float32([f.centre for f in (top_left, top_right, bottom_left)]))
-    for finder, offset in zip((top_left, top_right, bottom_left), offsets):
-        modules.append(np.array(offset) + 3.5)
-        pixels.append(finder.centre)
-        expected = (ring + offset) @ affine[:, :2].T + affine[:, 2]
-        for corner in finder.quad:
-            nearest = int(np.argmin(np.linalg.norm(expected - corner, axis=1)))
-            modules.append(ring[nearest] + offset)
-            pixels.append(corner)
-    grid, _ = cv2.findHomography(np.array(modules), np.array(pixels), 0)
+    finders = (top_left, top_right, bottom_left)
+    offsets = np.array([(0, 0), (far, 0), (0, far)], dtype=np.float64)[:, None]
+    affine = cv2.getAffineTransform(np.float32(offsets[:, 0] + 3.5), np.float32([f.centre for f in finders]))
+    expected = (_RING + offsets) @ affine[:, :2].T + affine[:, 2]           # 3 finders x 4 ring corners
+    corners = np.array([finder.quad for finder in finders])
+    distances = np.linalg.norm(corners[:, :, None] - expected[:, None], axis=3)   # each seen corner to each expected
+    nearest = _RING[distances.argmin(axis=2)] + offsets
+    modules = np.concatenate([offsets[:, 0] + 3.5, nearest.reshape(-1, 2)])
+    pixels = np.concatenate([[f.centre for f in finders], corners.reshape(-1, 2)])
+    grid, _ = cv2.findHomography(modules, pixels, 0)
     if grid is None:
         return []
     alignment = _alignment(window, grid, dimension) if version >= 2 else None
     if alignment is None:
         return [grid]
-    modules.extend([(dimension - 6.5, dimension - 6.5)] * 4)    # weighs as much as a finder
-    pixels.extend([alignment] * 4)
-    refined, _ = cv2.findHomography(np.array(modules), np.array(pixels), 0)
+    modules = np.concatenate([modules, [(dimension - 6.5, dimension - 6.5)] * 4])    # weighs as much as a finder
+    pixels = np.concatenate([pixels, [alignment] * 4])
+    refined, _ = cv2.findHomography(modules, pixels, 0)
     return [refined, grid] if refined is not None else [grid]
 
 
@@ -307,7 +303,7 @@ def _third_finders(window: _Window, finders: list[_Finder]) -> list[_Finder]:
             centre = _matched(window, _FINDER_PICTURE, axes, place, 0.15 * np.linalg.norm(side) + 2 * module,
                               FINDER_LIKENESS)
             if centre is not None:
-                ring = (np.array([[1, 1], [6, 1], [6, 6], [1, 6]]) - 3.5) @ axes.T + centre
+                ring = (_RING - 3.5) @ axes.T + centre
                 found.append(_Finder(centre, _module(axes), ring))
     return _unique_finders(found)
 
@@ -494,5 +490,6 @@ def _far(one: Corners, other: Corners) -> bool:
     return float(np.abs(np.array(one) - np.array(other)).max()) > SAME_PLACE
 
 
+_RING = np.array([[1, 1], [6, 1], [6, 6], [1, 6]], dtype=np.float64)      # a finder's light ring's corners
 _FINDER_PICTURE = _pattern_picture(((9, 255), (7, 0), (5, 255), (3, 0)))   # with its light surround
 _ALIGNMENT_PICTURE = _pattern_picture(((5, 0), (3, 255), (1, 0)))          # data modules around it
