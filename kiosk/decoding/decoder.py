@@ -34,6 +34,7 @@ and synthetic 720p/1080p door frames with and without a code):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -227,14 +228,18 @@ def _unbent_look(region: np.ndarray, corners: Corners) -> list[Decoded]:
 
 
 def _unbent(region: np.ndarray, sag: float, along_x: bool) -> np.ndarray:
-    ys, xs = _REGION_GRID
-    across = ((xs if along_x else ys) - (REGION_BORDER + REGION_SIDE / 2)) / (REGION_SIDE / 2)
-    shift = sag * REGION_SIDE * (1 - across ** 2)
-    map_x, map_y = (xs, ys + shift) if along_x else (xs + shift, ys)
+    map_x, map_y = _unbending(sag, along_x)
     return cv2.remap(region, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-_REGION_GRID = np.mgrid[0:REGION_SIDE + 2 * REGION_BORDER, 0:REGION_SIDE + 2 * REGION_BORDER].astype(np.float32)
+@lru_cache(maxsize=None)
+def _unbending(sag: float, along_x: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Where each pixel of the unbent square comes from in the straightened one (the regions are all
+    one size, so the maps are made once)."""
+    ys, xs = np.mgrid[0:REGION_SIDE + 2 * REGION_BORDER, 0:REGION_SIDE + 2 * REGION_BORDER].astype(np.float32)
+    across = ((xs if along_x else ys) - (REGION_BORDER + REGION_SIDE / 2)) / (REGION_SIDE / 2)
+    shift = sag * REGION_SIDE * (1 - across ** 2)
+    return (xs, ys + shift) if along_x else (xs + shift, ys)
 
 
 def _corners(position: zxingcpp.Position) -> Corners:
