@@ -14,7 +14,10 @@ and synthetic 720p/1080p door frames with and without a code):
   codes), and on the frame enlarged 1.5 times (small modules, moiré, washed-out glare edges). A photo
   gets them in turn; a camera (`one_look_per_frame`) gets one per frame in the order CAMERA_TURNS, so a
   code held up for 200 ms gets all of them and an empty frame costs about 1.1-1.2x raw zxing-cpp. A
-  camera frame in which zxing saw a symbol of any QR kind gets them all at once: the code is there.
+  camera frame in which zxing saw a symbol of any QR kind gets them all at once: the code is there. So
+  does one in which something new has come into view (kiosk.decoding.view_change): a dim or dark-mode
+  phone screen, of which the first pass sees nothing at all, is read in the frame it is held still in,
+  not when its look's turn comes round (a frame with something moving in it costs 3-4x raw zxing-cpp).
   The first pass skips zxing's down-scaled pass (the half-size look covers it).
   Door stills and visits (bench/door_set.py, bench/visits.py, docs/decoding.md) measure what they add.
 - A symbol found but not decoded (zxing reports its corners with an error) → that region, straightened
@@ -41,6 +44,7 @@ import numpy as np
 import zxingcpp
 
 from kiosk.decoding import erasures, finders
+from kiosk.decoding.view_change import ViewChange
 
 # Ordinary QR codes (Model 2) are read. zxing-cpp 3's `QRCode` is the whole family, Micro QR and rMQR
 # included: no credential uses those, and a Micro QR M1 (error detection only) reads phantom digits out
@@ -90,6 +94,7 @@ class Decoder:
         self.second_looks = second_looks
         self.one_look_per_frame = one_look_per_frame
         self._turn = 0
+        self._view = ViewChange()
         self.saw_symbol = False     # the last frame held a QR symbol, read or not (for visit timing)
 
     def decode(self, image: np.ndarray) -> list[Decoded]:
@@ -110,9 +115,10 @@ class Decoder:
 
     def _frame_looks(self, gray: np.ndarray, evidence: bool) -> list[Decoded]:
         """One look in turn for a camera's frame with nothing in it, every look where zxing saw a symbol
-        of some kind: the code is there now, and reading it in this frame rather than in one of the next
-        five is what shortens the time to verdict (a frame with a symbol is rare and has 33 ms to spend)."""
-        if self.one_look_per_frame and not evidence:
+        of some kind or something new has come into view (kiosk.decoding.view_change): a code may be
+        there now, and reading it in this frame rather than in one of the next five is what shortens
+        the time to verdict (each such frame has 33 ms to spend; most of a door's day is the empty view)."""
+        if self.one_look_per_frame and not evidence and not self._view.changed(gray):
             look = CAMERA_TURNS[self._turn % len(CAMERA_TURNS)]
             self._turn += 1
             return look(gray)
