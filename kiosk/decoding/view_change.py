@@ -22,7 +22,7 @@ import numpy as np
 STEP = 8                    # pixels between the samples compared, across and down
 LEVELS = 24                 # grey levels a sample must differ from the settled view by, more than sensor noise
 LEAST_CHANGED = 0.003       # share of the samples that must differ: a phone across the room, not a moth
-SETTLING = 1 / 16           # weight of each frame in the settled view: a still scene settles in about 25 frames
+SETTLING = 1 / 16           # weight of each frame in the settled view: what stays still is part of it in 25-40 frames
 
 
 class ViewChange:
