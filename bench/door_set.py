@@ -320,8 +320,7 @@ class Door:
 
     def __init__(self, seed: int) -> None:
         demo = DemoSource(seed=seed, texts=("-",), realtime=False)
-        self.scene = cv2.cvtColor(demo.render(next(i for i in range(demo.frames_per_round) if demo.showing(i) is None)),
-                                  cv2.COLOR_BGR2GRAY)
+        self.scene = cv2.cvtColor(demo.empty_view(), cv2.COLOR_BGR2GRAY)
         rng = np.random.default_rng((seed, 1))
         self._noise = rng.normal(0, 3.5, (SIZE[1] + 64, SIZE[0] + 64)).astype(np.float32)
 

@@ -16,8 +16,7 @@ from tests.test_decode import CCCD, frame_with, small_light_on_dark_code
 
 @lru_cache(maxsize=1)
 def empty_entrance() -> np.ndarray:
-    demo = DemoSource(seed=1, realtime=False)
-    frame = demo.render(next(i for i in range(demo.frames_per_round) if demo.showing(i) is None))
+    frame = DemoSource(seed=1, realtime=False).empty_view()
     return cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY).astype(np.float32)
 
 
@@ -62,4 +61,3 @@ def test_a_small_dark_mode_code_held_up_is_read_in_the_first_frame_it_is_in():
         assert decoder.decode(empty) == []
     assert CAMERA_TURNS[3].__name__ == "_half_size_look"
     assert [d.text for d in decoder.decode(small_light_on_dark_code())] == [CCCD]
-

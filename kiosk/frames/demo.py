@@ -70,6 +70,10 @@ class DemoSource(FrameSource):
         number, step = divmod(index, VISIT)
         return self._visit(number).text if step < COMING + HOLDING + GOING else None
 
+    def empty_view(self) -> np.ndarray:
+        """The entrance with nobody in it, as a frame of this source shows it (BGR)."""
+        return self.render(next(i for i in range(self.frames_per_round) if self.showing(i) is None))
+
     def read(self) -> Frame | None:
         if self.status is SourceStatus.ENDED:
             return None
