@@ -13,7 +13,7 @@ and synthetic 720p/1080p door frames with and without a code):
   then the global one; a quarter of the pixels), on the inverted frame at full size (small dark-mode
   codes), and on the frame enlarged 1.5 times (small modules, moiré, washed-out glare edges). A photo
   gets them in turn; a camera (`one_look_per_frame`) gets one per frame in the order CAMERA_TURNS, so a
-  code held up for 200 ms gets all of them and an empty frame costs about 1.1-1.2x raw zxing-cpp. A
+  code held up for 200 ms gets all of them and an empty frame costs 1.0-1.25x raw zxing-cpp. A
   camera frame in which zxing saw a symbol of any QR kind gets them all at once: the code is there. So
   does one in which something new has come into view (kiosk.decoding.view_change): a dim or dark-mode
   phone screen, of which the first pass sees nothing at all, is read in the frame it is held still in,
