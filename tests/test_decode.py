@@ -8,6 +8,7 @@ import pytest
 import zxingcpp
 
 from kiosk.decoding import Decoder
+from kiosk.decoding.decoder import CAMERA_TURNS
 from kiosk.frames.demo import code_picture
 from tests.test_decode_erasures import HC1, SEVEN, framed, middle_band, washed_out
 from tests.test_decode_finders import MIDDLE
@@ -94,6 +95,35 @@ def test_a_printout_bent_in_the_hand_is_read_by_the_unbent_look():
     assert Decoder(second_looks=False).decode(bent) == []
     [decoded] = Decoder().decode(bent)
     assert (decoded.text, decoded.attempt) == (VNQR, "unbent")
+
+
+SHORT = "VN-0042|Tran Thi Mai|1987"
+
+
+def inked_over_finder() -> np.ndarray:
+    """A printout whose bottom-left finder pattern lost a corner of its ring to an ink blot: zxing-cpp
+    needs three finder patterns and sees no symbol at all."""
+    module = 5
+    picture = code_picture(SHORT, module_pixels=module)
+    bottom_left = picture.shape[0] - 4 * module - 7 * module
+    cv2.circle(picture, (4 * module + 5 * module, bottom_left + 2 * module), int(2.2 * module), 245, -1)
+    return frame_with(picture)
+
+
+def test_a_printout_with_a_finder_pattern_inked_over_is_read_by_the_located_look_over_the_frame():
+    frame = inked_over_finder()
+    assert zxingcpp.read_barcodes(frame, formats=zxingcpp.BarcodeFormat.QRCode, return_errors=True) == []
+    [decoded] = Decoder().decode(frame)
+    assert (decoded.text, decoded.attempt) == (SHORT, "located")
+
+
+def test_a_camera_looks_over_the_frame_where_a_visitor_has_come_into_view_and_not_at_the_settled_view():
+    decoder = Decoder(one_look_per_frame=True)
+    for _ in range(3):
+        assert decoder.decode(frame_with()) == []
+    assert [d.text for d in decoder.decode(inked_over_finder())] == [SHORT]       # something came into view
+    still = Decoder(one_look_per_frame=True)
+    assert not any(still.decode(inked_over_finder()) for _ in range(len(CAMERA_TURNS)))   # the view it started on
 
 
 def test_a_light_on_dark_code_is_read():

@@ -129,6 +129,24 @@ def test_a_frame_without_a_code_gives_nothing():
     assert locate(empty, ((560.0, 300.0), (640.0, 300.0), (640.0, 380.0), (560.0, 380.0))) == []
 
 
+def test_without_evidence_a_symbol_is_looked_for_over_the_whole_frame():
+    frame, corners = frame_with(MIDDLE, 4, 31.0, (0.02, -0.03, 0.04, 0.01, -0.02, 0.03, 0.01, -0.04),
+                                centre=(1000.0, 450.0), glare=False)
+    version, mask = kind(MIDDLE)
+    [best, *_] = locate(frame, None)
+    assert (best.version, best.mask) == (version, mask)
+    assert off_by(best.corners, corners, version) <= 1.0
+
+
+def test_a_frame_of_print_and_edges_without_a_code_gives_nothing_when_looked_over_whole():
+    frame = np.clip(np.random.default_rng(3).normal(110, 4, (720, 1280)), 0, 255).astype(np.uint8)
+    for top in range(100, 600, 24):                     # a notice's lines of text, and its frame
+        cv2.line(frame, (300, top), (900, top), 40, 5)
+    cv2.rectangle(frame, (260, 70), (940, 630), 30, 3)
+    cv2.rectangle(frame, (1000, 200), (1100, 300), 30, 12)      # a square sign, a dark ring and nothing in it
+    assert locate(frame, None) == []
+
+
 @pytest.mark.parametrize("gray, near", [
     (np.zeros((0, 0), np.uint8), ((0.0, 0.0), (10.0, 0.0), (10.0, 10.0), (0.0, 10.0))),
     (np.full((8, 8), 200, np.uint8), ((0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (0.0, 4.0))),

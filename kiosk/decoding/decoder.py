@@ -29,6 +29,10 @@ and synthetic 720p/1080p door frames with and without a code):
   (kiosk.decoding.finders), the symbol they frame read by a sampler of our own that takes the modules
   glare clipped as erasures (kiosk.decoding.erasures): Reed-Solomon corrects twice as many of those as
   of errors. It reads most of what glare and bright spots cost zxing on the door stills.
+- Nothing at all, and zxing saw no symbol of any kind, in a photo or in a camera frame that gets every
+  look → the located look over the whole frame: zxing needs all three finder patterns, so a printout
+  with one of them inked over or in shadow gives it nothing to go on, while the located look finds
+  the other two and looks for the third by correlation. A settled camera view never pays for it.
 - pyzbar, contrast normalisation (CLAHE, flat-field), glare masking, OpenCV's WeChat decoder and its
   decoder for curved codes (10-50 ms a call; it read nothing the unbent look does not) add too little
   per millisecond on the photos and the door set (docs/decoding.md), so the decoder does not use them.
@@ -117,7 +121,8 @@ class Decoder:
         """One look in turn for a camera's frame with nothing in it, every look where zxing saw a symbol
         of some kind or something new has come into view (kiosk.decoding.view_change): a code may be
         there now, and reading it in this frame rather than in one of the next five is what shortens
-        the time to verdict (each such frame has 33 ms to spend; most of a door's day is the empty view)."""
+        the time to verdict (each such frame has 33 ms to spend; most of a door's day is the empty view).
+        Every look includes, where zxing saw nothing at all, the located look over the whole frame."""
         if self.one_look_per_frame and not evidence and not self._view.changed(gray):
             look = CAMERA_TURNS[self._turn % len(CAMERA_TURNS)]
             self._turn += 1
@@ -126,7 +131,7 @@ class Decoder:
             found = look(gray)
             if found:
                 return found
-        return []
+        return [] if evidence else _anywhere_look(gray)
 
 
 def _read_failed_symbols(gray: np.ndarray, symbols: list[Corners]) -> list[Decoded]:
@@ -146,7 +151,17 @@ def _located_look(gray: np.ndarray, found: list[zxingcpp.Barcode]) -> list[Decod
     if not found:
         return []
     near = max((_corners(code.position) for code in found), key=_area)
-    for guess in finders.locate(gray, near):
+    return _read_located(gray, finders.locate(gray, near))
+
+
+def _anywhere_look(gray: np.ndarray) -> list[Decoded]:
+    """The located look over the whole frame, for a frame in which zxing saw nothing at all: a finder
+    pattern an ink blot or a shadow has broken leaves it two, and it looks for three."""
+    return _read_located(gray, finders.locate(gray, None))
+
+
+def _read_located(gray: np.ndarray, guesses: list[finders.SymbolGuess]) -> list[Decoded]:
+    for guess in guesses:
         text = erasures.read(gray, guess.corners, guess.version, guess.ec_level, guess.mask)
         if text:
             return [Decoded(text, guess.corners, "located")]

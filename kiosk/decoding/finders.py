@@ -77,9 +77,10 @@ class _Window:
     origin: np.ndarray      # the window's top-left in the frame
 
 
-def locate(gray: np.ndarray, near: Corners) -> list[SymbolGuess]:
+def locate(gray: np.ndarray, near: Corners | None) -> list[SymbolGuess]:
     """Symbols whose finder patterns lie around `near` (the corners of zxing's evidence: a failed
-    symbol of any QR kind) in `gray` (one 8-bit channel), best first; [] when none is found."""
+    symbol of any QR kind), or anywhere in the frame when `near` is None, in `gray` (one 8-bit
+    channel), best first; [] when none is found."""
     window = _window(gray, near)
     if window is None:
         return []
@@ -94,18 +95,22 @@ def locate(gray: np.ndarray, near: Corners) -> list[SymbolGuess]:
 
 # --- the window ---------------------------------------------------------------------------------------
 
-def _window(gray: np.ndarray, near: Corners) -> _Window | None:
+def _window(gray: np.ndarray, near: Corners | None) -> _Window | None:
     """The evidence may be one finder pattern of the symbol or a part of it: the window reaches a few
-    times its side around it."""
-    points = np.asarray(near, dtype=np.float64)
-    if (gray.ndim != 2 or gray.dtype != np.uint8 or gray.size == 0 or points.ndim != 2 or points.shape[1] != 2
-            or len(points) == 0 or not np.isfinite(points).all()):
+    times its side around it. Without evidence it is the whole frame."""
+    if gray.ndim != 2 or gray.dtype != np.uint8 or gray.size == 0:
         return None
-    sides = np.linalg.norm(points - np.roll(points, -1, axis=0), axis=1)
-    half = float(np.clip(WINDOW_GROWTH * sides.max(), SMALLEST_HALF_WINDOW, LARGEST_HALF_WINDOW))
-    centre = points.mean(axis=0)
-    x0, y0 = np.clip(np.floor(centre - half), 0, None).astype(int)
-    x1, y1 = np.minimum(np.ceil(centre + half), (gray.shape[1], gray.shape[0])).astype(int)
+    if near is None:
+        x0, y0, x1, y1 = 0, 0, gray.shape[1], gray.shape[0]
+    else:
+        points = np.asarray(near, dtype=np.float64)
+        if points.ndim != 2 or points.shape[1] != 2 or len(points) == 0 or not np.isfinite(points).all():
+            return None
+        sides = np.linalg.norm(points - np.roll(points, -1, axis=0), axis=1)
+        half = float(np.clip(WINDOW_GROWTH * sides.max(), SMALLEST_HALF_WINDOW, LARGEST_HALF_WINDOW))
+        centre = points.mean(axis=0)
+        x0, y0 = np.clip(np.floor(centre - half), 0, None).astype(int)
+        x1, y1 = np.minimum(np.ceil(centre + half), (gray.shape[1], gray.shape[0])).astype(int)
     if x1 - x0 < SMALLEST_WINDOW or y1 - y0 < SMALLEST_WINDOW:
         return None
     crop = cv2.GaussianBlur(gray[y0:y1, x0:x1], (3, 3), 0)     # sensor noise would make thousands of specks
