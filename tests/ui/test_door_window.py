@@ -33,12 +33,14 @@ def test_a_video_with_known_codes_puts_the_right_verdicts_on_screen(qtbot, tmp_p
     seen = []
     window.rendered.connect(lambda view: view.state is ScreenState.VERDICT and seen.append(
         (view.look.name, window.panel.word.text(), window.panel.name.text(), visible_texts(window))))
-    qtbot.waitUntil(lambda: len(seen) == 3, timeout=15000)
-    assert [(look, word, name) for look, word, name, _ in seen] == [
+    # The last verdict is drawn again when the clip ends and its preview goes: the first three are the scans.
+    qtbot.waitUntil(lambda: len(seen) >= 3, timeout=15000)
+    scans = seen[:3]
+    assert [(look, word, name) for look, word, name, _ in scans] == [
         ("admit", "MỜI VÀO", "NGUYEN V. A."), ("warn", "KIỂM TRA", "TRAN T. B."), ("refuse", "DỪNG LẠI", "")]
-    assert "danh sách theo dõi" in seen[1][3]
-    assert "không phải mã cá nhân" in seen[2][3]
-    assert all("NGUYEN VAN AN" not in texts and AN.id_number not in texts for *_, texts in seen)
+    assert "danh sách theo dõi" in scans[1][3]
+    assert "không phải mã cá nhân" in scans[2][3]
+    assert all("NGUYEN VAN AN" not in texts and AN.id_number not in texts for *_, texts in scans)
     # The clip ends: the camera is gone, and the screen says so once the verdict's time is up.
     qtbot.waitUntil(lambda: window.camera is CameraState.DISCONNECTED, timeout=10000)
     assert window.app.store.entries(limit=10)[0].source is Source.CAMERA
