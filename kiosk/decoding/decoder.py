@@ -146,8 +146,8 @@ def _read_failed_symbols(gray: np.ndarray, symbols: list[Corners]) -> list[Decod
 def _located_look(gray: np.ndarray, found: list[zxingcpp.Barcode]) -> list[Decoded]:
     """Where zxing saw only a part of a code (a failed symbol of some QR kind, often a Micro QR or rMQR
     phantom on a glare-washed code), finder patterns are looked for around the largest such part
-    (kiosk.decoding.finders) and the symbol they frame is read with erasures. Never on an empty frame:
-    without zxing's evidence there is nothing to look around."""
+    (kiosk.decoding.finders) and the symbol they frame is read with erasures. Without zxing's evidence
+    there is nothing to look around: that is `_anywhere_look`'s, after the whole-frame looks."""
     if not found:
         return []
     near = max((_corners(code.position) for code in found), key=_area)
