@@ -206,11 +206,11 @@ def mean_ms(readers: list[Reader], image: np.ndarray) -> list[tuple[float, bool]
     return [(statistics.median(r), CODE_TEXT in x) for r, x in zip(rounds, texts)]
 
 
-def bench_frames() -> list[FrameResult]:
+def bench_frames(empty_scenes: dict[str, np.ndarray]) -> list[FrameResult]:
     """Each kind of frame with a camera's decoder of its own, whose settled view is that frame: a door
     where nothing moves (kiosk.decoding.view_change)."""
     results = []
-    for scene_name, scene in scenes().items():
+    for scene_name, scene in empty_scenes.items():
         for height in (720, 1080):
             sized = scene if height == 720 else cv2.resize(scene, (1920, 1080), interpolation=cv2.INTER_LINEAR)
             for label, bgr in ((f"{height}p {scene_name}, empty", sized),
@@ -260,8 +260,9 @@ def main() -> None:
     raw_result, (kiosk_result, kiosk_read) = photo_results[0], measured[1]
     pyzbar_adds = len(measured[2][1] - kiosk_read) if zbar else None
     stills = bench_stills(kiosk, args.seed, args.stills) if args.stills else []
-    frames = bench_frames()
-    walking = passer_by(scenes()["entrance"])
+    empty_scenes = scenes()
+    frames = bench_frames(empty_scenes)
+    walking = passer_by(empty_scenes["entrance"])
     empty = {f.frame: f for f in frames if f.frame.startswith("720p") and f.frame.endswith("empty")}
     ratios = {name: (f.kiosk_ms / f.raw_ms, f.kiosk_bgr_ms / f.raw_bgr_ms) for name, f in empty.items()}
 

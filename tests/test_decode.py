@@ -11,7 +11,7 @@ from kiosk.decoding import Decoder
 from kiosk.decoding.decoder import CAMERA_TURNS
 from kiosk.frames.demo import code_picture
 from tests.test_decode_erasures import HC1, SEVEN, framed, middle_band, washed_out
-from tests.test_decode_finders import MIDDLE
+from tests.test_decode_finders import MIDDLE, SHORT
 
 CCCD = "001090012345|012345678|Nguyễn Văn An|31011990|Nam|Phường Láng Hạ, Quận Đống Đa, Hà Nội|15042021"
 VNQR = "001099012345|NGUYEN VAN AN|1990-01-31|0|162900000000000001|<1<HS4010000000001<0912345678"
@@ -95,9 +95,6 @@ def test_a_printout_bent_in_the_hand_is_read_by_the_unbent_look():
     assert Decoder(second_looks=False).decode(bent) == []
     [decoded] = Decoder().decode(bent)
     assert (decoded.text, decoded.attempt) == (VNQR, "unbent")
-
-
-SHORT = "VN-0042|Tran Thi Mai|1987"
 
 
 def inked_over_finder() -> np.ndarray:

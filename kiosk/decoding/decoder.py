@@ -17,7 +17,7 @@ and synthetic 720p/1080p door frames with and without a code):
   camera frame in which zxing saw a symbol of any QR kind gets them all at once: the code is there. So
   does one in which something new has come into view (kiosk.decoding.view_change): a dim or dark-mode
   phone screen, of which the first pass sees nothing at all, is read in the frame it is held still in,
-  not when its look's turn comes round (a frame with something moving in it costs 3-4x raw zxing-cpp).
+  not when its look's turn comes round (a frame with something moving in it costs 6-7x raw zxing-cpp).
   The first pass skips zxing's down-scaled pass (the half-size look covers it).
   Door stills and visits (bench/door_set.py, bench/visits.py, docs/decoding.md) measure what they add.
 - A symbol found but not decoded (zxing reports its corners with an error) → that region, straightened
