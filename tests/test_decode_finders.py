@@ -86,6 +86,22 @@ def test_a_code_washed_out_across_its_middle_is_located_from_a_phantom_on_its_fi
     assert off_by(best.corners, corners, version) <= 1.0
 
 
+def motion_blurred(frame: np.ndarray, length: int) -> np.ndarray:
+    """The frame smeared `length` pixels sideways, as a code moved into view is."""
+    kernel = np.full((1, length), 1 / length, dtype=np.float32)
+    return cv2.filter2D(frame, -1, kernel)
+
+
+@pytest.mark.parametrize("module_pixels, smear", [(3, 5), (4, 7)])
+def test_a_small_code_blurred_by_motion_is_located_though_its_finders_light_rings_fade(module_pixels, smear):
+    frame, corners = frame_with(MIDDLE, module_pixels, 12.0, (0,) * 8, glare=False)
+    version, mask = kind(MIDDLE)
+    guesses = locate(motion_blurred(frame, smear), top_left_finder(corners, version))
+    assert guesses
+    assert (guesses[0].version, guesses[0].ec_level, guesses[0].mask) == (version, "M", mask)
+    assert off_by(guesses[0].corners, corners, version) < 0.5
+
+
 def test_versions_from_7_on_are_told_apart_by_their_version_information():
     """From version 7 the finders' distance alone is ambiguous by a version or two."""
     frame, corners = frame_with(LONG, 4, -5.0, (0.02, -0.04, 0.03, 0.05, -0.05, 0.02, 0.04, -0.03))

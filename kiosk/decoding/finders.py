@@ -24,7 +24,8 @@ WINDOW_GROWTH = 5.0         # the window reaches this many times the evidence's 
 SMALLEST_HALF_WINDOW = 60   # ... but at least this far ...
 LARGEST_HALF_WINDOW = 320   # ... and at most this far (the cost grows with the window)
 SMALLEST_WINDOW = 21        # pixels a side: less cannot hold a symbol's three finders
-MEAN_BLOCK = 13             # pixels a side of the local mean's box
+MEAN_BLOCK = 13             # pixels a side of the local mean's box ...
+NARROW_MEAN_BLOCK = 9       # ... and, around evidence where that frames no symbol, a narrower one
 THRESHOLD_OFFSET = 3        # grey levels below the local mean a pixel must be to count as dark (blur fades rings)
 MOST_FINDERS = 24           # candidates joined into triples, the most finder-like first
 MOST_TRIPLES = 4            # triples whose grid and format information are read
@@ -79,26 +80,39 @@ class _Window:
 def locate(gray: np.ndarray, near: Corners | None) -> list[SymbolGuess]:
     """Symbols whose finder patterns lie around `near` (the corners of zxing's evidence: a failed
     symbol of any QR kind), or anywhere in the frame when `near` is None, in `gray` (one 8-bit
-    channel), best first; [] when none is found."""
-    window = _window(gray, near)
-    if window is None:
-        return []
+    channel), best first; [] when none is found.
+
+    Motion blur fades a small code's light finder ring (3-4 pixel modules) towards the dark around
+    it, so the 13 px mean, which spans both, closes it. Around evidence, where that finds no symbol,
+    the look is taken again with a 9 px mean, which follows it. Not first: on a creased printout the
+    extra patterns it finds make a wrong triple and keep the third finder pattern from being looked
+    for. Not over a whole frame: there it read 2 more door stills of 990 for a fifth more time on
+    each, and every frame a passer-by changes would pay it."""
+    blocks = (MEAN_BLOCK,) if near is None else (MEAN_BLOCK, NARROW_MEAN_BLOCK)
+    for block in blocks:
+        window = _window(gray, near, block)
+        if window is None:
+            return []
+        guesses = _guesses(window)
+        if guesses:
+            return guesses
+    return []
+
+
+def _guesses(window: _Window) -> list[SymbolGuess]:
+    """The symbols the window's finder patterns frame, best first."""
     finders = _finders(window)
     triples = _triples(finders) or _triples(finders + _third_finders(window, finders))
-    guesses: list[tuple[float, SymbolGuess]] = []
-    for triple in triples:
-        reading = _read_symbol(window, *triple)
-        if reading is not None:
-            guesses.append(reading)
-    guesses.sort(key=lambda scored: scored[0])
-    return _distinct([guess for _, guess in guesses])[:MOST_GUESSES]
+    readings = [reading for reading in (_read_symbol(window, *triple) for triple in triples) if reading is not None]
+    readings.sort(key=lambda scored: scored[0])
+    return _distinct([guess for _, guess in readings])[:MOST_GUESSES]
 
 
 # --- the window ---------------------------------------------------------------------------------------
 
-def _window(gray: np.ndarray, near: Corners | None) -> _Window | None:
+def _window(gray: np.ndarray, near: Corners | None, block: int) -> _Window | None:
     """The evidence may be one finder pattern of the symbol or a part of it: the window reaches a few
-    times its side around it. Without evidence it is the whole frame."""
+    times its side around it. Without evidence it is the whole frame. `block`: the local mean's box."""
     if gray.ndim != 2 or gray.dtype != np.uint8 or gray.size == 0:
         return None
     if near is None:
@@ -115,7 +129,7 @@ def _window(gray: np.ndarray, near: Corners | None) -> _Window | None:
     if x1 - x0 < SMALLEST_WINDOW or y1 - y0 < SMALLEST_WINDOW:
         return None
     crop = cv2.GaussianBlur(gray[y0:y1, x0:x1], (3, 3), 0)     # sensor noise would make thousands of specks
-    return _Window(crop, cv2.blur(crop, (MEAN_BLOCK, MEAN_BLOCK)), np.array([x0, y0], dtype=np.float64))
+    return _Window(crop, cv2.blur(crop, (block, block)), np.array([x0, y0], dtype=np.float64))
 
 
 # --- finder patterns ----------------------------------------------------------------------------------
