@@ -14,10 +14,11 @@ and synthetic 720p/1080p door frames with and without a code):
   codes), and on the frame enlarged 1.5 times (small modules, moiré, washed-out glare edges). A photo
   gets them in turn; a camera (`one_look_per_frame`) gets one per frame in the order CAMERA_TURNS, so a
   code held up for 200 ms gets all of them and an empty frame costs 1.0-1.25x raw zxing-cpp. A
-  camera frame in which zxing saw a symbol of any QR kind gets them all at once: the code is there. So
-  does one in which something new has come into view (kiosk.decoding.view_change): a dim or dark-mode
-  phone screen, of which the first pass sees nothing at all, is read in the frame it is held still in,
-  not when its look's turn comes round (a frame with something moving in it costs 6-7x raw zxing-cpp).
+  camera frame in which zxing saw a symbol of any QR kind gets them all at once (but see below for a
+  Model 2 symbol it found whole): the code is there. So does one in which something new has come
+  into view (kiosk.decoding.view_change): a dim or dark-mode phone screen, of which the first pass
+  sees nothing at all, is read in the frame it is held still in, not when its look's turn comes round
+  (a frame with something moving in it costs 6-7x raw zxing-cpp).
   The first pass skips zxing's down-scaled pass (the half-size look covers it).
   Door stills and visits (bench/door_set.py, bench/visits.py, docs/decoding.md) measure what they add.
 - A symbol found but not decoded (zxing reports its corners with an error) → that region, straightened
@@ -29,6 +30,9 @@ and synthetic 720p/1080p door frames with and without a code):
   (kiosk.decoding.finders), the symbol they frame read by a sampler of our own that takes the modules
   glare clipped as erasures (kiosk.decoding.erasures): Reed-Solomon corrects twice as many of those as
   of errors. It reads most of what glare and bright spots cost zxing on the door stills.
+- Still nothing, after a Model 2 symbol zxing found whole but could not decode → only the enlarged
+  look: the half-size and inverted looks find the same symbol and fail alike (on 990 door stills and
+  the photos they never read one; the enlarged look read one, a version 9 code with 3-pixel modules).
 - Nothing at all, and zxing saw no symbol of any kind, in a photo or in a camera frame that gets every
   look → the located look over the whole frame: zxing needs all three finder patterns, so a printout
   with one of them inked over or in shadow gives it nothing to go on, while the located look finds
@@ -112,8 +116,11 @@ class Decoder:
             return _unique(decoded)
         failed = [_corners(code.position) for code in ordinary if not code.valid]
         symbols = sorted(filter(_plausible_symbol, failed), key=_area, reverse=True)[:MOST_REGIONS]
-        decoded = (_read_failed_symbols(gray, symbols) or _located_look(gray, found)
-                   or self._frame_looks(gray, evidence=bool(found)))
+        decoded = _read_failed_symbols(gray, symbols) or _located_look(gray, found)
+        if not decoded and symbols:
+            decoded = _enlarged_look(gray)      # the symbol's modules may be too small for zxing
+        elif not decoded:
+            decoded = self._frame_looks(gray, evidence=bool(found))
         self.saw_symbol = self.saw_symbol or bool(decoded)
         return _unique(decoded)
 
