@@ -85,12 +85,16 @@ def test_a_grainy_print_is_read_by_the_half_size_look():
     assert (decoded.text, decoded.attempt) == (CCCD, "half-size")
 
 
-def test_a_printout_bent_in_the_hand_is_read_by_the_unbent_look():
+@pytest.mark.parametrize("bulge", [
+    0.05,       # gently: the located look fits a straight grid to its finder patterns, and cannot read it
+    0.1,        # strongly: no straight grid fits
+])
+def test_a_printout_bent_in_the_hand_is_read_by_the_unbent_look(bulge):
     picture = cv2.copyMakeBorder(code_picture(VNQR, module_pixels=4), 40, 40, 40, 40,
                                  cv2.BORDER_CONSTANT, value=245)
     height, width = picture.shape
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-    sag = 0.1 * height * (1 - ((xs - width / 2) / (width / 2)) ** 2)
+    sag = bulge * height * (1 - ((xs - width / 2) / (width / 2)) ** 2)
     bent = cv2.remap(picture, xs, ys - sag + sag.mean(), cv2.INTER_LINEAR, borderValue=245)
     assert Decoder(second_looks=False).decode(bent) == []
     [decoded] = Decoder().decode(bent)

@@ -22,14 +22,16 @@ and synthetic 720p/1080p door frames with and without a code):
   The first pass skips zxing's down-scaled pass (the half-size look covers it).
   Door stills and visits (bench/door_set.py, bench/visits.py, docs/decoding.md) measure what they add.
 - A symbol found but not decoded (zxing reports its corners with an error) → that region, straightened
-  to a square, read with each binarizer, then bent back the way a printout held in one hand bends (a
-  cylinder: 4 or 8% of the side, either way, along either axis). Only with that evidence, never on an
-  empty frame. Long thin quadrilaterals, zxing's guesses on a blurred moving code, are not looked at.
+  to a square, read with each binarizer. Only with that evidence, never on an empty frame. Long thin
+  quadrilaterals, zxing's guesses on a blurred moving code, are not looked at.
 - Still nothing, and zxing saw a symbol of any QR kind (often a Micro QR or rMQR phantom on one finder
   pattern of a glare-washed code) → the located look: finder patterns around the largest such piece
   (kiosk.decoding.finders), the symbol they frame read by a sampler of our own that takes the modules
   glare clipped as erasures (kiosk.decoding.erasures): Reed-Solomon corrects twice as many of those as
   of errors. It reads most of what glare and bright spots cost zxing on the door stills.
+- Still nothing → the failed symbol bent back the way a printout held in one hand bends (a cylinder:
+  4 or 8% of the side, either way, along either axis; only 4% where the located look fitted a
+  straight grid, which a stronger bend would not have let it do).
 - Still nothing, after a Model 2 symbol zxing found whole but could not decode → only the enlarged
   look: the half-size and inverted looks find the same symbol and fail alike (on 990 door stills and
   the photos they never read one; the enlarged look read one, a version 9 code with 3-pixel modules).
@@ -67,7 +69,8 @@ SMALLEST_HALF_LOOK = 160            # below this many pixels a side a half-size 
 REGION_SIDE = 160                   # a failed symbol is straightened to a square this big ...
 REGION_BORDER = 16                  # ... with this quiet zone around it
 REGION_GROWTH = 1.2                 # zxing's corners, pushed this much outward from the centre
-BENDS = (0.04, -0.04, 0.08, -0.08)  # an unbent look's guesses at a printout's bulge
+BENDS = (0.04, -0.04, 0.08, -0.08)  # an unbent look's guesses at a printout's bulge ...
+GENTLE_BENDS = (0.04, -0.04)        # ... and where a straight grid fits the symbol's finder patterns
 MOST_REGIONS = 2                    # failed symbols looked at again per frame (bounds the cost)
 ENLARGEMENT = 1.5                   # the enlarged look's scale
 MOST_STRETCH = 1.5                  # longest over shortest side of a failed symbol worth looking at
@@ -116,7 +119,7 @@ class Decoder:
             return _unique(decoded)
         failed = [_corners(code.position) for code in ordinary if not code.valid]
         symbols = sorted(filter(_plausible_symbol, failed), key=_area, reverse=True)[:MOST_REGIONS]
-        decoded = _read_failed_symbols(gray, symbols) or _located_look(gray, found)
+        decoded = _evidence_looks(gray, symbols, found)
         if not decoded and symbols:
             decoded = _enlarged_look(gray)      # the symbol's modules may be too small for zxing
         elif not decoded:
@@ -141,24 +144,35 @@ class Decoder:
         return [] if evidence else _anywhere_look(gray)
 
 
-def _read_failed_symbols(gray: np.ndarray, symbols: list[Corners]) -> list[Decoded]:
-    for corners in symbols:
-        region = _straightened(gray, corners)
-        found = _straightened_look(region, corners) or _unbent_look(region, corners)
-        if found:
-            return found
-    return []
+def _evidence_looks(gray: np.ndarray, symbols: list[Corners], found: list[zxingcpp.Barcode]) -> list[Decoded]:
+    """The looks at what zxing saw and could not read: each failed symbol straightened; the located
+    look around the largest piece of evidence; each failed symbol bent back. Where the located look
+    fitted a straight grid to the symbol's finder patterns, only gently: a strong bend would not have
+    let it fit (every such symbol the unbent look read, on the photos and 990 door stills, read at a
+    4% bulge), and the strong bends were half the unbent look's cost on a cloth photo no look reads."""
+    regions = [(_straightened(gray, corners), corners) for corners in symbols]
+    decoded = _first(_straightened_look(*region) for region in regions)
+    if decoded:
+        return decoded
+    guesses = _located_guesses(gray, found)
+    bends = GENTLE_BENDS if guesses else BENDS
+    return _read_located(gray, guesses) or _first(_unbent_look(*region, bends) for region in regions)
 
 
-def _located_look(gray: np.ndarray, found: list[zxingcpp.Barcode]) -> list[Decoded]:
+def _first(looks) -> list[Decoded]:
+    """What the first of the looks (a generator, so that the rest are not taken) that reads, reads."""
+    return next((found for found in looks if found), [])
+
+
+def _located_guesses(gray: np.ndarray, found: list[zxingcpp.Barcode]) -> list[finders.SymbolGuess]:
     """Where zxing saw only a part of a code (a failed symbol of some QR kind, often a Micro QR or rMQR
     phantom on a glare-washed code), finder patterns are looked for around the largest such part
-    (kiosk.decoding.finders) and the symbol they frame is read with erasures. Without zxing's evidence
+    (kiosk.decoding.finders), for the located look to read with erasures. Without zxing's evidence
     there is nothing to look around: that is `_anywhere_look`'s, after the whole-frame looks."""
     if not found:
         return []
     near = max((_corners(code.position) for code in found), key=_area)
-    return _read_located(gray, finders.locate(gray, near))
+    return finders.locate(gray, near)
 
 
 def _anywhere_look(gray: np.ndarray) -> list[Decoded]:
@@ -242,11 +256,11 @@ def _straightened_look(region: np.ndarray, corners: Corners) -> list[Decoded]:
     return []
 
 
-def _unbent_look(region: np.ndarray, corners: Corners) -> list[Decoded]:
+def _unbent_look(region: np.ndarray, corners: Corners, bends: tuple[float, ...]) -> list[Decoded]:
     """A printout held in one hand bends like a cylinder: its corners stay where zxing found them while
     the middle of the code bulges by a few modules, so no straight grid fits. The straightened square
-    is bent back by each of BENDS (the middle's shift, in fractions of the side) along each axis."""
-    for sag in BENDS:
+    is bent back by each of `bends` (the middle's shift, in fractions of the side) along each axis."""
+    for sag in bends:
         for along_x in (True, False):
             found = zxingcpp.read_barcodes(_unbent(region, sag, along_x), formats=QR, text_mode=PLAIN,
                                            try_downscale=False, try_invert=False)
