@@ -220,8 +220,9 @@ def _corrected_block(received: list[int], sureness: np.ndarray, check: int, marg
     unsure = int((sureness < FAINT).sum())
     counts = range(unsure, budget + 1, 2) if unsure <= budget else range(budget, -1, -2)
     least_sure_first = np.argsort(sureness, kind="stable").tolist()
+    syndromes = _syndromes(received, check)         # the same for every count
     for count in counts:
-        block = correct(received, sorted(least_sure_first[:count]), check, margin)
+        block = _corrected(received, syndromes, sorted(least_sure_first[:count]), check, budget)
         if block is not None:
             return block
     return None
@@ -336,9 +337,15 @@ def correct(received: Sequence[int], erasures: Sequence[int], check: int, margin
     if (len(erasures) > budget or not 0 < check < length <= 255 or len(set(erasures)) != len(erasures)
             or not all(0 <= place < length for place in erasures) or not all(0 <= value <= 255 for value in received)):
         return None
-    syndromes = _syndromes(received, check)
+    return _corrected(received, _syndromes(received, check), erasures, check, budget)
+
+
+def _corrected(received: Sequence[int], syndromes: list[int], erasures: Sequence[int], check: int,
+               budget: int) -> list[int] | None:
+    """`correct` for a word already checked, whose syndromes are known."""
     if not any(syndromes):
         return list(received)
+    length = len(received)
     erasure_locator = _erasure_locator([length - 1 - place for place in erasures])
     modified = _times(erasure_locator, syndromes)[:check]
     error_locator = _berlekamp_massey(modified[len(erasures):])
