@@ -86,8 +86,8 @@ def test_a_grainy_print_is_read_by_the_half_size_look():
 
 
 @pytest.mark.parametrize("bulge", [
-    0.05,       # gently: the located look fits a straight grid to its finder patterns, and cannot read it
-    0.1,        # strongly: no straight grid fits
+    0.05,       # gently: a straight grid still fits its finder patterns
+    0.1,        # strongly: no straight grid fits, so it is bent back strongly too
 ])
 def test_a_printout_bent_in_the_hand_is_read_by_the_unbent_look(bulge):
     picture = cv2.copyMakeBorder(code_picture(VNQR, module_pixels=4), 40, 40, 40, 40,

@@ -22,16 +22,15 @@ and synthetic 720p/1080p door frames with and without a code):
   The first pass skips zxing's down-scaled pass (the half-size look covers it).
   Door stills and visits (bench/door_set.py, bench/visits.py, docs/decoding.md) measure what they add.
 - A symbol found but not decoded (zxing reports its corners with an error) → that region, straightened
-  to a square, read with each binarizer. Only with that evidence, never on an empty frame. Long thin
-  quadrilaterals, zxing's guesses on a blurred moving code, are not looked at.
+  to a square, read with each binarizer, then bent back gently the way a printout held in one hand
+  bends (a cylinder: 4% of the side, either way, along either axis). Only with that evidence, never on
+  an empty frame. Long thin quadrilaterals, zxing's guesses on a blurred moving code, are not looked at.
 - Still nothing, and zxing saw a symbol of any QR kind (often a Micro QR or rMQR phantom on one finder
   pattern of a glare-washed code) → the located look: finder patterns around the largest such piece
   (kiosk.decoding.finders), the symbol they frame read by a sampler of our own that takes the modules
   glare clipped as erasures (kiosk.decoding.erasures): Reed-Solomon corrects twice as many of those as
-  of errors. It reads most of what glare and bright spots cost zxing on the door stills.
-- Still nothing → the failed symbol bent back the way a printout held in one hand bends (a cylinder:
-  4 or 8% of the side, either way, along either axis; only 4% where the located look fitted a
-  straight grid, which a stronger bend would not have let it do).
+  of errors. It reads most of what glare and bright spots cost zxing on the door stills. Where it fits
+  no straight grid to the finder patterns, the failed symbol is bent back strongly (8%) too.
 - Still nothing, after a Model 2 symbol zxing found whole but could not decode → only the enlarged
   look: the half-size and inverted looks find the same symbol and fail alike (on 990 door stills and
   the photos they never read one; the enlarged look read one, a version 9 code with 3-pixel modules).
@@ -69,8 +68,8 @@ SMALLEST_HALF_LOOK = 160            # below this many pixels a side a half-size 
 REGION_SIDE = 160                   # a failed symbol is straightened to a square this big ...
 REGION_BORDER = 16                  # ... with this quiet zone around it
 REGION_GROWTH = 1.2                 # zxing's corners, pushed this much outward from the centre
-BENDS = (0.04, -0.04, 0.08, -0.08)  # an unbent look's guesses at a printout's bulge ...
-GENTLE_BENDS = (0.04, -0.04)        # ... and where a straight grid fits the symbol's finder patterns
+GENTLE_BENDS = (0.04, -0.04)        # an unbent look's guesses at a printout's bulge ...
+STRONG_BENDS = (0.08, -0.08)        # ... and where no straight grid fits the symbol's finder patterns
 MOST_REGIONS = 2                    # failed symbols looked at again per frame (bounds the cost)
 ENLARGEMENT = 1.5                   # the enlarged look's scale
 MOST_STRETCH = 1.5                  # longest over shortest side of a failed symbol worth looking at
@@ -145,18 +144,21 @@ class Decoder:
 
 
 def _evidence_looks(gray: np.ndarray, symbols: list[Corners], found: list[zxingcpp.Barcode]) -> list[Decoded]:
-    """The looks at what zxing saw and could not read: each failed symbol straightened; the located
-    look around the largest piece of evidence; each failed symbol bent back. Where the located look
-    fitted a straight grid to the symbol's finder patterns, only gently: a strong bend would not have
-    let it fit (every such symbol the unbent look read, on the photos and 990 door stills, read at a
-    4% bulge), and the strong bends were half the unbent look's cost on a cloth photo no look reads."""
+    """The looks at what zxing saw and could not read, the cheaper first: each failed symbol
+    straightened, then bent back gently (a 4% bulge); the located look around the largest piece of
+    evidence; and only where that fits no straight grid to a symbol's finder patterns, the failed
+    symbols bent back strongly (8%). A bend that strong would not have let the grid fit: every symbol
+    with a fitting grid that the unbent look read, on the photos and 990 door stills, read at 4%. The
+    strong bends were half the unbent look's cost on a cloth photo no look reads."""
     regions = [(_straightened(gray, corners), corners) for corners in symbols]
-    decoded = _first(_straightened_look(*region) for region in regions)
+    decoded = (_first(_straightened_look(*region) for region in regions)
+               or _first(_unbent_look(*region, GENTLE_BENDS) for region in regions))
     if decoded:
         return decoded
     guesses = _located_guesses(gray, found)
-    bends = GENTLE_BENDS if guesses else BENDS
-    return _read_located(gray, guesses) or _first(_unbent_look(*region, bends) for region in regions)
+    if guesses:
+        return _read_located(gray, guesses)
+    return _first(_unbent_look(*region, STRONG_BENDS) for region in regions)
 
 
 def _first(looks) -> list[Decoded]:
