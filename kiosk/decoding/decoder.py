@@ -45,6 +45,7 @@ and synthetic 720p/1080p door frames with and without a code):
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -161,7 +162,7 @@ def _evidence_looks(gray: np.ndarray, symbols: list[Corners], found: list[zxingc
     return _first(_unbent_look(*region, STRONG_BENDS) for region in regions)
 
 
-def _first(looks) -> list[Decoded]:
+def _first(looks: Iterator[list[Decoded]]) -> list[Decoded]:
     """What the first of the looks (a generator, so that the rest are not taken) that reads, reads."""
     return next((found for found in looks if found), [])
 
