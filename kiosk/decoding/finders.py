@@ -11,7 +11,7 @@ the clipped modules as erasures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import combinations
 
@@ -88,15 +88,13 @@ def locate(gray: np.ndarray, near: Corners | None) -> list[SymbolGuess]:
     extra patterns it finds make a wrong triple and keep the third finder pattern from being looked
     for. Not over a whole frame: there it read 2 more door stills of 990 for a fifth more time on
     each, and every frame a passer-by changes would pay it."""
-    blocks = (MEAN_BLOCK,) if near is None else (MEAN_BLOCK, NARROW_MEAN_BLOCK)
-    for block in blocks:
-        window = _window(gray, near, block)
-        if window is None:
-            return []
-        guesses = _guesses(window)
-        if guesses:
-            return guesses
-    return []
+    window = _window(gray, near)
+    if window is None:
+        return []
+    guesses = _guesses(window)
+    if guesses or near is None:
+        return guesses
+    return _guesses(_narrowed(window))
 
 
 def _guesses(window: _Window) -> list[SymbolGuess]:
@@ -110,9 +108,9 @@ def _guesses(window: _Window) -> list[SymbolGuess]:
 
 # --- the window ---------------------------------------------------------------------------------------
 
-def _window(gray: np.ndarray, near: Corners | None, block: int) -> _Window | None:
+def _window(gray: np.ndarray, near: Corners | None) -> _Window | None:
     """The evidence may be one finder pattern of the symbol or a part of it: the window reaches a few
-    times its side around it. Without evidence it is the whole frame. `block`: the local mean's box."""
+    times its side around it. Without evidence it is the whole frame."""
     if gray.ndim != 2 or gray.dtype != np.uint8 or gray.size == 0:
         return None
     if near is None:
@@ -129,7 +127,12 @@ def _window(gray: np.ndarray, near: Corners | None, block: int) -> _Window | Non
     if x1 - x0 < SMALLEST_WINDOW or y1 - y0 < SMALLEST_WINDOW:
         return None
     crop = cv2.GaussianBlur(gray[y0:y1, x0:x1], (3, 3), 0)     # sensor noise would make thousands of specks
-    return _Window(crop, cv2.blur(crop, (block, block)), np.array([x0, y0], dtype=np.float64))
+    return _Window(crop, cv2.blur(crop, (MEAN_BLOCK, MEAN_BLOCK)), np.array([x0, y0], dtype=np.float64))
+
+
+def _narrowed(window: _Window) -> _Window:
+    """The same window, its local mean taken over NARROW_MEAN_BLOCK pixels."""
+    return replace(window, local_mean=cv2.blur(window.gray, (NARROW_MEAN_BLOCK, NARROW_MEAN_BLOCK)))
 
 
 # --- finder patterns ----------------------------------------------------------------------------------
